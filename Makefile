@@ -1,0 +1,35 @@
+# convtop: `make run` trains on the default dataset in the dashboard; `make test` runs every test.
+# Both first install the Debian packages the build and the tests need.
+
+DEBIAN_PACKAGES := libncurses-dev zlib1g-dev tmux dataset-fashion-mnist
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT_RELEASE := swift build -c release
+BIN := .build/release/convtop
+ARGS ?=
+
+.PHONY: deps build run test bench clean
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT_RELEASE)
+
+run: build
+	$(BIN) $(ARGS)
+
+test: deps
+	$(SWIFT_RELEASE)
+	swift test -c release
+
+bench: build
+	$(BIN) bench $(ARGS)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The engine's SIMD kernels are only vectorised when the compiler may use the
+// host's vector units; without a target CPU `SIMD16<Float>` is scalarised.
+let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-Ounchecked"])]
+
+let package = Package(
+    name: "convtop",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "convtop", targets: ["convtop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "ConvEngine", swiftSettings: nativeCPU),
+        .target(name: "ConvData", dependencies: ["CZlib"], swiftSettings: nativeCPU),
+        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData"]),
+        .target(name: "ConvTUI", dependencies: ["ConvTraining", "CNCurses"]),
+        .executableTarget(
+            name: "convtop",
+            dependencies: [
+                "ConvEngine", "ConvData", "ConvTraining", "ConvTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
+    ]
+)
