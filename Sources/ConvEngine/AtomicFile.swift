@@ -11,7 +11,9 @@ public enum AtomicFile {
         let folder = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         // Same folder so that rename is atomic; a dot name so that listings of checkpoints skip it.
-        let temporary = "\(folder).\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let temporaryPrefix = ".\(name).tmp-"
+        let temporary = "\(folder)\(temporaryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        removeAbandoned(prefix: temporaryPrefix, in: folder)
 
         func failure(_ action: String) -> CheckpointError {
             CheckpointError(file: path, problem: "cannot \(action): \(String(cString: strerror(errno))); the previous file is unchanged")
@@ -47,6 +49,15 @@ public enum AtomicFile {
         // Some filesystems cannot flush a folder (EINVAL); the rename itself has still happened.
         if fsync(directory) != 0 && errno != EINVAL {
             throw CheckpointError(file: path, problem: "saved, but cannot flush its folder to disk: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Deletes temporary files that a killed writer left behind: those whose process is gone.
+    private static func removeAbandoned(prefix: String, in folder: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let writer = name.dropFirst(prefix.count).prefix { $0 != "-" }
+            if let pid = pid_t(writer), kill(pid, 0) != 0, errno == ESRCH { unlink(folder + name) }
         }
     }
 }
