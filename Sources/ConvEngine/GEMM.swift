@@ -20,6 +20,9 @@ public enum GEMM {
     /// Columns of a packed B block (a multiple of the tile columns); 1 MiB, kept in L2.
     static let blockColumns = 1024
 
+    /// Up to this many rows of C, a row-major B is read in place instead of packed.
+    static let directBRowLimit = 24
+
     /// Problems below this many multiply-adds run on the calling thread alone.
     static let parallelThreshold = 1 << 18
 
@@ -35,13 +38,15 @@ public enum GEMM {
         }
         let threads = m * n * k >= parallelThreshold ? (pool?.threadCount ?? 1) : 1
         let split = Split(m: m, n: n, k: k, threads: threads)
-        GEMMWorkspace.withWorkspaces(count: split.tasks) { workspaces in
-            if split.tasks == 1 {
+        guard split.tasks > 1, let pool else {
+            GEMMWorkspace.withWorkspace { workspace in
                 multiply(opA, opB, rows: 0..<m, columns: 0..<n, depth: 0..<k, alpha: alpha, beta: beta,
-                         c: c, ldc: ldc, workspace: workspaces[0])
-                return
+                         c: c, ldc: ldc, workspace: workspace)
             }
-            pool!.run(tasks: split.tasks) { t in
+            return
+        }
+        GEMMWorkspace.withWorkspaces(count: split.tasks) { workspaces in
+            pool.run(tasks: split.tasks) { t in
                 let part = split.part(t)
                 if t > 0 && split.dimension == .depth {
                     let partial = workspaces[t]
@@ -70,28 +75,39 @@ public enum GEMM {
                                  c: UnsafeMutablePointer<Float>, ldc: Int, workspace: GEMMWorkspace) {
         let tileRows = MicroKernel.rows, tileColumns = MicroKernel.columns
         let aSlivers = opA.transpose
+        // With few rows of C each B sliver is used only a few times, so copying B costs as much as
+        // the arithmetic: read whole slivers of a row-major B in place and pack only the last,
+        // partial one. Many rows reuse each sliver often enough for packing to pay.
+        let packsB = opB.transposed || rows.count > directBRowLimit
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: blockColumns) {
             let nc = min(blockColumns, columns.upperBound - jc)
             for pc in stride(from: depth.lowerBound, to: depth.upperBound, by: blockDepth) {
                 let kc = min(blockDepth, depth.upperBound - pc)
                 let update = MicroKernel.Update(alpha: alpha, beta: pc == depth.lowerBound ? beta : 1)
-                opB.pack(depth: pc..<(pc + kc), columns: jc..<(jc + nc), width: tileColumns, into: workspace.packedB)
+                let directColumns = packsB ? 0 : nc - nc % tileColumns
+                opB.pack(depth: pc..<(pc + kc), columns: (jc + directColumns)..<(jc + nc), width: tileColumns,
+                         into: workspace.packedB)
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
                     let mc = min(blockRows, rows.upperBound - ic)
                     aSlivers.pack(depth: pc..<(pc + kc), columns: ic..<(ic + mc), width: tileRows,
                                   into: workspace.packedA)
                     for jr in stride(from: 0, to: nc, by: tileColumns) {
-                        let bSliver = workspace.packedB + jr * kc
+                        let bSliver: UnsafePointer<Float>, bStride: Int
+                        if jr < directColumns {
+                            (bSliver, bStride) = (opB.base + pc * opB.ld + jc + jr, opB.ld)
+                        } else {
+                            (bSliver, bStride) = (UnsafePointer(workspace.packedB + (jr - directColumns) * kc), tileColumns)
+                        }
                         let nr = min(tileColumns, nc - jr)
                         for ir in stride(from: 0, to: mc, by: tileRows) {
                             let aSliver = workspace.packedA + ir * kc
                             let mr = min(tileRows, mc - ir)
                             let cTile = c + (ic + ir) * ldc + jc + jr
                             if mr == tileRows && nr == tileColumns {
-                                MicroKernel.tile(depth: kc, a: aSliver, b: bSliver, bStride: tileColumns,
+                                MicroKernel.tile(depth: kc, a: aSliver, b: bSliver, bStride: bStride,
                                                  c: cTile, ldc: ldc, update: update)
                             } else {
-                                MicroKernel.edgeTile(depth: kc, a: aSliver, b: bSliver, bStride: tileColumns,
+                                MicroKernel.edgeTile(depth: kc, a: aSliver, b: bSliver, bStride: bStride,
                                                      c: cTile, ldc: ldc, m: mr, n: nr, update: update)
                             }
                         }

@@ -36,6 +36,13 @@ final class GEMMWorkspace: @unchecked Sendable {
         partialCapacity = count
     }
 
+    /// Lends one workspace to `body`; no other caller uses it until `body` returns.
+    static func withWorkspace<R>(_ body: (GEMMWorkspace) -> R) -> R {
+        let workspace = free.withLock { $0.popLast() } ?? GEMMWorkspace()
+        defer { free.withLock { $0.append(workspace) } }
+        return body(workspace)
+    }
+
     /// Lends `count` workspaces to `body`; no other caller uses them until `body` returns.
     static func withWorkspaces<R>(count: Int, _ body: ([GEMMWorkspace]) -> R) -> R {
         var lent = free.withLock { free in
