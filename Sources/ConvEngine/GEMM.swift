@@ -21,7 +21,7 @@ public enum GEMM {
     static let blockColumns = 1024
 
     /// Up to this many rows of C, a row-major B is read in place instead of packed.
-    static let directBRowLimit = 24
+    static let directBRowLimit = 64
 
     /// Problems below this many multiply-adds run on the calling thread alone.
     static let parallelThreshold = 1 << 18
@@ -103,9 +103,9 @@ public enum GEMM {
                             let aSliver = workspace.packedA + ir * kc
                             let mr = min(tileRows, mc - ir)
                             let cTile = c + (ic + ir) * ldc + jc + jr
-                            if mr == tileRows && nr == tileColumns {
+                            if nr == tileColumns {
                                 MicroKernel.tile(depth: kc, a: aSliver, b: bSliver, bStride: bStride,
-                                                 c: cTile, ldc: ldc, update: update)
+                                                 c: cTile, ldc: ldc, m: mr, update: update)
                             } else {
                                 MicroKernel.edgeTile(depth: kc, a: aSliver, b: bSliver, bStride: bStride,
                                                      c: cTile, ldc: ldc, m: mr, n: nr, update: update)

@@ -13,14 +13,14 @@ enum MicroKernel {
         var beta: Float
     }
 
-    /// `C[0..<6][0..<32] = alpha * (A sliver * B sliver) + beta * C` over `depth` k steps.
+    /// `C[0..<m][0..<32] = alpha * (A sliver * B sliver) + beta * C` over `depth` k steps, `m <= 6`.
     ///
-    /// `a` is a packed A sliver (`depth` groups of 6 floats); `b` holds `depth` rows of 32 floats,
-    /// `bStride` floats apart (32 when packed). With `beta == 0` C is never read, so NaN or garbage
-    /// in C does not reach the result.
+    /// `a` is a packed A sliver (`depth` groups of 6 floats, zero past row `m`); `b` holds `depth`
+    /// rows of 32 floats, `bStride` floats apart (32 when packed). With `beta == 0` C is never
+    /// read, so NaN or garbage in C does not reach the result.
     @inline(__always)
     static func tile(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, update: Update) {
+                     c: UnsafeMutablePointer<Float>, ldc: Int, m: Int = rows, update: Update) {
         var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
         var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
         var c20 = SIMD16<Float>(), c21 = SIMD16<Float>()
@@ -47,14 +47,14 @@ enum MicroKernel {
             bp += bStride
         }
         store(c00, c01, to: c, update: update)
-        store(c10, c11, to: c + ldc, update: update)
-        store(c20, c21, to: c + 2 * ldc, update: update)
-        store(c30, c31, to: c + 3 * ldc, update: update)
-        store(c40, c41, to: c + 4 * ldc, update: update)
-        store(c50, c51, to: c + 5 * ldc, update: update)
+        if m > 1 { store(c10, c11, to: c + ldc, update: update) }
+        if m > 2 { store(c20, c21, to: c + 2 * ldc, update: update) }
+        if m > 3 { store(c30, c31, to: c + 3 * ldc, update: update) }
+        if m > 4 { store(c40, c41, to: c + 4 * ldc, update: update) }
+        if m > 5 { store(c50, c51, to: c + 5 * ldc, update: update) }
     }
 
-    /// The same tile for a C corner of `m x n` (at most 6 x 32); A and B slivers are zero-padded.
+    /// The same tile for a C corner of `m x n` with `n < 32`; the B sliver is zero-padded.
     static func edgeTile(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
                          c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, update: Update) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * columns) { scratch in
