@@ -29,6 +29,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib"]),
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
     ]
 )
