@@ -27,7 +27,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingFile(let path):
-            return "\(path): file not found"
+            return "\(path): not found"
         case .unreadable(let path, let reason):
             return "\(path): cannot be read (\(reason))"
         case .emptyFolder(let path):

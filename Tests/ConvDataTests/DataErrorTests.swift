@@ -27,7 +27,7 @@ import Testing
         try DatasetFiles.writeCIFAR10(to: temp.url)
         try FileManager.default.removeItem(at: temp.url.appendingPathComponent("data_batch_3.bin"))
         #expect(Self.loadError(temp.url) == .missingFile("data_batch_3.bin"))
-        #expect(DataError.missingFile("data_batch_3.bin").description == "data_batch_3.bin: file not found")
+        #expect(DataError.missingFile("data_batch_3.bin").description == "data_batch_3.bin: not found")
     }
 
     @Test func missingIDXLabels() throws {

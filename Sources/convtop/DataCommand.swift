@@ -1,0 +1,119 @@
+import ArgumentParser
+import ConvData
+import Foundation
+
+/// `convtop data`: look inside datasets and download them.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Inspect and download datasets.",
+        subcommands: [Info.self]
+    )
+
+    /// Runs `body`, turning a `DataError` into its one-line message on stderr and exit status 2.
+    static func reportingDataErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as DataError {
+            FileHandle.standardError.write(Data("convtop: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension DataCommand {
+    /// `convtop data info PATH`: what a dataset folder holds.
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a dataset's format, counts, classes, pixel statistics and a few images.")
+
+        @Argument(help: "A dataset folder, or a dataset name (cifar10, cifar100, mnist, fashion-mnist, kmnist).")
+        var path: String
+
+        @Option(help: "CIFAR-100 labels: fine (100 classes) or coarse (20).")
+        var labels: String = LabelGranularity.fine.rawValue
+
+        @Option(help: "How many images to draw as text.")
+        var thumbnails: Int = 6
+
+        func run() throws {
+            try DataCommand.reportingDataErrors {
+                guard let granularity = LabelGranularity(rawValue: labels) else {
+                    throw DataError.invalidOption("--labels \(labels): expected fine or coarse")
+                }
+                let dataset = try Dataset.load(from: try folder(), labels: granularity)
+                print(DatasetReport(dataset: dataset, thumbnails: max(0, thumbnails)).lines.joined(separator: "\n"))
+            }
+        }
+
+        /// PATH as a folder, or as a dataset name looked up in the usual places.
+        private func folder() throws -> URL {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+               let name = DatasetName(rawValue: path) {
+                return try DatasetLocator().locate(name)
+            }
+            return try DatasetLocator().resolve(data: path, dataset: nil)
+        }
+    }
+}
+
+/// The text `convtop data info` prints for a dataset.
+struct DatasetReport {
+    var dataset: Dataset
+    var thumbnails: Int
+
+    var lines: [String] {
+        let train = dataset.train.classCounts(classCount: dataset.classCount)
+        let test = dataset.test.classCounts(classCount: dataset.classCount)
+        let statistics = ChannelStatistics(measuring: dataset.train)
+        let nameWidth = max(5, dataset.classNames.map(\.count).max() ?? 0)
+        let indexWidth = String(dataset.classCount - 1).count
+        func numbers(_ values: [Float]) -> String { values.map { String(format: "%.4f", $0) }.joined(separator: " ") }
+        var lines = [
+            "folder   \(dataset.folder)",
+            "dataset  \(dataset.name) (\(dataset.format.rawValue))",
+            "images   \(dataset.dimensions) (channels x height x width)",
+            "train    \(dataset.train.count)",
+            "test     \(dataset.test.count)" + (dataset.test.count == 0 ? " (no test files)" : ""),
+            "mean     \(numbers(statistics.mean)) (per channel, pixels / 255, training images)",
+            "std      \(numbers(statistics.standardDeviation))",
+            "classes  \(dataset.classCount)",
+        ]
+        for (label, name) in dataset.classNames.enumerated() {
+            let index = String(label).leftPadded(to: indexWidth)
+            lines.append("  \(index) \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))"
+                + "  train \(String(train[label]).leftPadded(to: 6))  test \(String(test[label]).leftPadded(to: 6))")
+        }
+        lines += thumbnailLines
+        return lines
+    }
+
+    /// The first training image of each of the first classes, side by side, three to a row.
+    private var thumbnailLines: [String] {
+        let images = dataset.train
+        let picks = (0..<dataset.classCount).compactMap { label in images.labels.firstIndex(of: Int32(label)) }
+            .prefix(thumbnails)
+        var lines = [String]()
+        let width = dataset.dimensions.width
+        for row in stride(from: 0, to: picks.count, by: 3) {
+            let group = Array(picks.dropFirst(row).prefix(3))
+            let drawings = group.map { ASCIIThumbnail.lines(images.image(at: $0), dimensions: dataset.dimensions) }
+            lines.append("")
+            lines.append(group.map { index in
+                let caption = "#\(index) \(dataset.classNames[Int(images.labels[index])])"
+                return String(caption.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0)
+            }.joined(separator: "  "))
+            for line in 0..<(drawings.first?.count ?? 0) {
+                lines.append(drawings.map { $0[line] }.joined(separator: "  "))
+            }
+        }
+        return lines
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
