@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect and download datasets.",
-        subcommands: [Info.self]
+        subcommands: [Info.self, Bench.self]
     )
 
     /// Runs `body`, turning a `DataError` into its one-line message on stderr and exit status 2.
@@ -18,6 +18,18 @@ struct DataCommand: ParsableCommand {
             FileHandle.standardError.write(Data("convtop: \(error)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    /// PATH as a folder, or as a dataset name looked up in the usual places; the default
+    /// dataset when nil.
+    static func folder(_ path: String?) throws -> URL {
+        guard let path else { return try DatasetLocator().defaultDataset() }
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+           let name = DatasetName(rawValue: path) {
+            return try DatasetLocator().locate(name)
+        }
+        return try DatasetLocator().resolve(data: path, dataset: nil)
     }
 }
 
@@ -41,19 +53,35 @@ extension DataCommand {
                 guard let granularity = LabelGranularity(rawValue: labels) else {
                     throw DataError.invalidOption("--labels \(labels): expected fine or coarse")
                 }
-                let dataset = try Dataset.load(from: try folder(), labels: granularity)
+                let dataset = try Dataset.load(from: try DataCommand.folder(path), labels: granularity)
                 print(DatasetReport(dataset: dataset, thumbnails: max(0, thumbnails)).lines.joined(separator: "\n"))
             }
         }
+    }
+}
 
-        /// PATH as a folder, or as a dataset name looked up in the usual places.
-        private func folder() throws -> URL {
-            var isDirectory: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-               let name = DatasetName(rawValue: path) {
-                return try DatasetLocator().locate(name)
+extension DataCommand {
+    /// `convtop data bench PATH`: how fast the loader prepares training batches.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure how many training images per second the background loader prepares.")
+
+        @Argument(help: "A dataset folder, or a dataset name; the default dataset when omitted.")
+        var path: String?
+
+        @Option(help: "Images per batch.")
+        var batchSize: Int = 128
+
+        @Option(help: "How long to measure, in seconds.")
+        var seconds: Double = 3
+
+        func run() throws {
+            try DataCommand.reportingDataErrors {
+                let dataset = try Dataset.load(from: try DataCommand.folder(path))
+                let rate = LoaderBenchmark.imagesPerSecond(dataset: dataset, batchSize: batchSize, seconds: seconds)
+                print("loader  \(dataset.name) \(dataset.dimensions), batch \(batchSize), standard augmentation: "
+                    + "\(Int(rate.rounded())) images/s")
             }
-            return try DatasetLocator().resolve(data: path, dataset: nil)
         }
     }
 }
