@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect and download datasets.",
-        subcommands: [Info.self, Bench.self]
+        subcommands: [Info.self, Fetch.self, Bench.self]
     )
 
     /// Runs `body`, turning a `DataError` into its one-line message on stderr and exit status 2.
@@ -61,6 +61,54 @@ extension DataCommand {
 }
 
 extension DataCommand {
+    /// `convtop data fetch NAME`: download, verify and unpack a dataset.
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a dataset's official files, verify their checksums and put them in place.",
+            discussion: """
+                The dataset goes to $CONVTOP_DATA/NAME, or ~/.cache/convtop/NAME, unless --to is given; \
+                it is assembled in a hidden folder beside the destination and renamed into place only \
+                once complete and verified.
+                """)
+
+        @Argument(help: "cifar10, cifar100, mnist, fashion-mnist or kmnist.")
+        var name: String
+
+        @Option(help: "The folder to create (default: $CONVTOP_DATA/NAME or ~/.cache/convtop/NAME).")
+        var to: String?
+
+        @Option(help: "Download from a mirror: the archive's URL (CIFAR) or the folder holding the files (MNIST family).")
+        var url: String?
+
+        /// Lets tests serve archives of their own making.
+        @Option(name: .customLong("expect-md5"), parsing: .singleValue, help: .hidden)
+        var expectedMD5: [String] = []
+
+        func run() throws {
+            try DataCommand.reportingDataErrors {
+                let dataset = try DatasetName(parsing: name)
+                var source = DatasetSource.official(dataset)
+                if let url {
+                    guard let mirror = URL(string: url), mirror.scheme != nil else {
+                        throw DataError.invalidOption("--url \(url): not a URL")
+                    }
+                    source = source.fetching(from: mirror)
+                }
+                if !expectedMD5.isEmpty { source = try source.expecting(md5: expectedMD5) }
+                let destination = to.map { URL(fileURLWithPath: $0).standardizedFileURL }
+                    ?? DatasetLocator().fetchDestination(for: dataset)
+                let bar = ProgressBar()
+                defer { bar.finish() }
+                let fetched = try DatasetFetcher(progress: bar.update).fetch(source, to: destination)
+                bar.finish()
+                print("\(fetched.name): \(fetched.train.count) training and \(fetched.test.count) test images "
+                    + "in \(fetched.folder)")
+            }
+        }
+    }
+}
+
+extension DataCommand {
     /// `convtop data bench PATH`: how fast the loader prepares training batches.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -83,6 +131,44 @@ extension DataCommand {
                     + "\(Int(rate.rounded())) images/s")
             }
         }
+    }
+}
+
+/// A one-line download progress bar on stderr, redrawn at most ten times a second.
+///
+/// `@unchecked Sendable` is safe because `lastDraw`, its only state, is guarded by `lock`.
+final class ProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastDraw = 0.0
+
+    func update(file: String, received: Int64, total: Int64?) {
+        let now = Date().timeIntervalSince1970
+        let due = lock.withLock {
+            guard lastDraw >= 0, now - lastDraw >= 0.1 || received == total else { return false }
+            lastDraw = now
+            return true
+        }
+        guard due else { return }
+        let megabytes = String(format: "%.1f", Double(received) / 1e6)
+        let line: String
+        if let total, total > 0 {
+            let fraction = min(1, Double(received) / Double(total))
+            let filled = Int(fraction * 30)
+            line = "\(file) [\(String(repeating: "#", count: filled))\(String(repeating: "-", count: 30 - filled))] "
+                + "\(Int(fraction * 100))%  \(megabytes) / \(String(format: "%.1f", Double(total) / 1e6)) MB"
+        } else {
+            line = "\(file) \(megabytes) MB"
+        }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+    }
+
+    /// Ends the bar's line, once, so what follows starts on a fresh line.
+    func finish() {
+        let drawn = lock.withLock {
+            defer { lastDraw = -1 }
+            return lastDraw > 0
+        }
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
 
