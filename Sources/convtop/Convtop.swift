@@ -5,6 +5,9 @@ struct Convtop: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convtop",
         abstract: "Train convolutional networks on the CPU and watch the run live in the terminal.",
-        subcommands: [BenchCommand.self]
+        subcommands: [
+            BenchCommand.self,
+            DataCommand.self,
+        ]
     )
 }
