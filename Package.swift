@@ -30,5 +30,6 @@ let package = Package(
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
+        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining"]),
     ]
 )
