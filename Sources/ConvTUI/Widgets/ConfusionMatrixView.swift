@@ -18,7 +18,7 @@ public struct ConfusionMatrixView: Widget {
     private func name(_ i: Int) -> String { i < classNames.count ? classNames[i] : "#\(i)" }
 
     /// Heat colour for a share of the row: dark blue-grey through orange; correct cells in green.
-    static func heat(_ share: Double, diagonal: Bool) -> Color {
+    public static func heat(_ share: Double, diagonal: Bool) -> Color {
         let s = min(1, max(0, share))
         let from = (30.0, 34.0, 48.0)
         let to = diagonal ? (40.0, 170.0, 80.0) : (230.0, 110.0, 30.0)
