@@ -32,5 +32,6 @@ let package = Package(
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib"]),
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
+        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining"]),
     ]
 )
