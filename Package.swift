@@ -29,6 +29,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
+        .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
     ]
 )
