@@ -27,9 +27,16 @@ run: build
 test: deps
 	$(SWIFT_RELEASE)
 	swift test -c release
+	Fuzz/run.sh 5
 
 bench: build
 	$(BIN) bench $(ARGS)
+
+# Each libFuzzer target for FUZZ_SECONDS (see Fuzz/run.sh).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build
