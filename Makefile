@@ -27,6 +27,7 @@ run: build
 test: deps
 	$(SWIFT_RELEASE)
 	swift test -c release
+	Fuzz/run.sh 5
 
 # `make bench` runs `convtop bench`, then, when $(PYTHON) has torch, the PyTorch twin with the same
 # ARGS, and prints each figure side by side with the ratio (make bench PYTHON=/root/torchenv/bin/python).
@@ -42,6 +43,12 @@ bench: build
 	else \
 		echo "$(PYTHON) cannot import torch: PyTorch comparison skipped (try PYTHON=/root/torchenv/bin/python)"; \
 	fi
+
+# Each libFuzzer target for FUZZ_SECONDS (see Fuzz/run.sh).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build
