@@ -6,6 +6,7 @@ struct Convtop: ParsableCommand {
         commandName: "convtop",
         abstract: "Train convolutional networks on the CPU and watch the run live in the terminal.",
         subcommands: [
+            BenchCommand.self,
             DataCommand.self,
         ]
     )
