@@ -27,7 +27,7 @@ run: build
 test: deps
 	$(SWIFT_RELEASE)
 	swift test -c release
-	Fuzz/run.sh 5
+	Fuzz/run.sh 5 safetensors cifar gzip
 
 bench: build
 	$(BIN) bench $(ARGS)
