@@ -197,23 +197,31 @@ import ConvEngine
         #expect(FileManager.default.contents(atPath: path) == old)
     }
 
-    /// Writes lenet.safetensors and logits.safetensors (input, logits) into $CONVTOP_CHECKPOINT_EXPORT
-    /// when set, for Tests/Reference/check_checkpoint.py; always checks the reload in Swift.
-    @Test func lenetCheckpointReproducesItsLogits() throws {
-        let folder = try ProcessInfo.processInfo.environment["CONVTOP_CHECKPOINT_EXPORT"] ?? temporaryFolder()
-        let model = Self.lenet(seed: 7)
+    /// Writes <preset>.safetensors and <preset>-logits.safetensors (input, logits) into
+    /// $CONVTOP_CHECKPOINT_EXPORT when set, for Tests/Reference/check_checkpoint.py; always checks
+    /// that the reloaded model reproduces the logits in Swift.
+    @Test(arguments: [ModelPreset.lenet, .resnet9])
+    func checkpointReproducesItsLogits(preset: ModelPreset) throws {
+        let export = ProcessInfo.processInfo.environment["CONVTOP_CHECKPOINT_EXPORT"]
+        let folder = try export ?? temporaryFolder()
+        defer { if export == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        let gray = preset == .resnet9
+        func build(seed: UInt64) -> Model {
+            preset.build(input: gray ? (1, 28, 28) : (3, 32, 32), classes: 10, seed: seed, pool: Self.pool)
+        }
+        let model = build(seed: 7)
         let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.05, momentum: 0.9)
         Self.train(model, optimizer, steps: 0..<3)
         let (x, _) = Self.batch(for: model, seed: 123)
         let logits = model.forward(x, training: false)
-        try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: folder + "/lenet.safetensors")
+        let path = "\(folder)/\(preset.rawValue).safetensors"
+        try Checkpoint(model: model, optimizer: optimizer, run: gray ? Self.grayRun : Self.run).write(toFile: path)
         try SafeTensors(tensors: ["input": SafeTensorsTensor(float32: x.values, shape: x.shape),
                                   "logits": SafeTensorsTensor(float32: logits.values, shape: logits.shape)])
-            .write(toFile: folder + "/logits.safetensors")
+            .write(toFile: "\(folder)/\(preset.rawValue)-logits.safetensors")
 
-        let reloaded = Self.lenet(seed: 8)
-        try Checkpoint(contentsOfFile: folder + "/lenet.safetensors").restore(into: reloaded, optimizer: SGD(parameters: reloaded.namedParameters, learningRate: 0.05, momentum: 0.9))
+        let reloaded = build(seed: 8)
+        try Checkpoint(contentsOfFile: path).restore(into: reloaded, optimizer: SGD(parameters: reloaded.namedParameters, learningRate: 0.05, momentum: 0.9))
         #expect(reloaded.forward(x, training: false).values == logits.values)
-        if ProcessInfo.processInfo.environment["CONVTOP_CHECKPOINT_EXPORT"] == nil { try FileManager.default.removeItem(atPath: folder) }
     }
 }
