@@ -42,159 +42,159 @@ import ConvEngine
     }
 
     @Test func restoresModelOptimizerAndRun() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        let model = Self.lenet()
-        let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: true)
-        Self.train(model, optimizer, steps: 0..<2)
-        try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: path)
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            let model = Self.lenet()
+            let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: true)
+            Self.train(model, optimizer, steps: 0..<2)
+            try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: path)
 
-        let loaded = try Checkpoint(contentsOfFile: path)
-        #expect(loaded.metadata.run == Self.run)
-        #expect(loaded.metadata.modelDescription == "lenet (3x32x32, 10 classes)")
-        let fresh = Self.lenet(seed: 2)
-        let freshOptimizer = try loaded.makeOptimizer(for: fresh)
-        try loaded.restore(into: fresh, optimizer: freshOptimizer)
-        #expect(Self.stateValues(fresh, freshOptimizer) == Self.stateValues(model, optimizer))
-        let rebuilt = try #require(freshOptimizer as? SGD)
-        #expect((rebuilt.learningRate, rebuilt.momentum, rebuilt.weightDecay, rebuilt.nesterov) == (0.01, 0.9, 5e-4, true))
-        let (x, _) = Self.batch(for: model, seed: 99)
-        #expect(fresh.forward(x, training: false).values == model.forward(x, training: false).values)
+            let loaded = try Checkpoint(contentsOfFile: path)
+            #expect(loaded.metadata.run == Self.run)
+            #expect(loaded.metadata.modelDescription == "lenet (3x32x32, 10 classes)")
+            let fresh = Self.lenet(seed: 2)
+            let freshOptimizer = try loaded.makeOptimizer(for: fresh)
+            try loaded.restore(into: fresh, optimizer: freshOptimizer)
+            #expect(Self.stateValues(fresh, freshOptimizer) == Self.stateValues(model, optimizer))
+            let rebuilt = try #require(freshOptimizer as? SGD)
+            #expect((rebuilt.learningRate, rebuilt.momentum, rebuilt.weightDecay, rebuilt.nesterov) == (0.01, 0.9, 5e-4, true))
+            let (x, _) = Self.batch(for: model, seed: 99)
+            #expect(fresh.forward(x, training: false).values == model.forward(x, training: false).values)
+        }
     }
 
     @Test(arguments: ["adam", "adamw"])
     func resumedRunMatchesAnUninterruptedOne(optimizerName: String) throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        func adam(_ model: Model) -> Adam {
-            Adam(parameters: model.namedParameters, learningRate: 2e-3, weightDecay: 0.05, decoupledWeightDecay: optimizerName == "adamw")
-        }
-        let straight = Self.convnet5(), straightOptimizer = adam(straight)
-        Self.train(straight, straightOptimizer, steps: 0..<4)
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            func adam(_ model: Model) -> Adam {
+                Adam(parameters: model.namedParameters, learningRate: 2e-3, weightDecay: 0.05, decoupledWeightDecay: optimizerName == "adamw")
+            }
+            let straight = Self.convnet5(), straightOptimizer = adam(straight)
+            Self.train(straight, straightOptimizer, steps: 0..<4)
 
-        let first = Self.convnet5(), firstOptimizer = adam(first)
-        Self.train(first, firstOptimizer, steps: 0..<2)
-        try Checkpoint(model: first, optimizer: firstOptimizer, run: Self.grayRun).write(toFile: path)
-        let checkpoint = try Checkpoint(contentsOfFile: path)
-        let resumed = Self.convnet5(seed: 5)
-        let resumedOptimizer = try checkpoint.makeOptimizer(for: resumed)
-        #expect(resumedOptimizer.name == optimizerName)
-        try checkpoint.restore(into: resumed, optimizer: resumedOptimizer)
-        Self.train(resumed, resumedOptimizer, steps: 2..<4)
-        #expect(Self.stateValues(resumed, resumedOptimizer) == Self.stateValues(straight, straightOptimizer))
+            let first = Self.convnet5(), firstOptimizer = adam(first)
+            Self.train(first, firstOptimizer, steps: 0..<2)
+            try Checkpoint(model: first, optimizer: firstOptimizer, run: Self.grayRun).write(toFile: path)
+            let checkpoint = try Checkpoint(contentsOfFile: path)
+            let resumed = Self.convnet5(seed: 5)
+            let resumedOptimizer = try checkpoint.makeOptimizer(for: resumed)
+            #expect(resumedOptimizer.name == optimizerName)
+            try checkpoint.restore(into: resumed, optimizer: resumedOptimizer)
+            Self.train(resumed, resumedOptimizer, steps: 2..<4)
+            #expect(Self.stateValues(resumed, resumedOptimizer) == Self.stateValues(straight, straightOptimizer))
+        }
     }
 
     @Test func batchCountIsStoredAsPyTorchsInt64() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        let model = Self.convnet5()
-        let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.1)
-        Self.train(model, optimizer, steps: 0..<3)
-        try Checkpoint(model: model, optimizer: optimizer, run: Self.grayRun).write(toFile: path)
-        let raw = try SafeTensors(contentsOfFile: path)
-        let counter = try #require(raw.tensors["bn1.num_batches_tracked"])
-        #expect(counter.dtype == .i64 && counter.shape == [] && counter.int64Values() == [3])
-        #expect(raw.tensors["bn1.running_var"]?.dtype == .f32)
-        #expect(raw.tensors.keys.filter { $0.hasPrefix("optimizer.") }.isEmpty)
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            let model = Self.convnet5()
+            let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.1)
+            Self.train(model, optimizer, steps: 0..<3)
+            try Checkpoint(model: model, optimizer: optimizer, run: Self.grayRun).write(toFile: path)
+            let raw = try SafeTensors(contentsOfFile: path)
+            let counter = try #require(raw.tensors["bn1.num_batches_tracked"])
+            #expect(counter.dtype == .i64 && counter.shape == [] && counter.int64Values() == [3])
+            #expect(raw.tensors["bn1.running_var"]?.dtype == .f32)
+            #expect(raw.tensors.keys.filter { $0.hasPrefix("optimizer.") }.isEmpty)
+        }
     }
 
     @Test func refusesACheckpointForAnotherModel() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        let model = Self.convnet5()
-        try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1), run: Self.grayRun).write(toFile: path)
-        let checkpoint = try Checkpoint(contentsOfFile: path)
-        for (other, name) in [(Self.lenet(), "lenet (3x32x32"), (Self.lenet(input: (1, 28, 28)), "lenet (1x28x28")] {
-            #expect(throws: CheckpointError(file: path, problem: "checkpoint is for model convnet5 (1x28x28, 10 classes), not \(name), 10 classes)")) {
-                try checkpoint.restore(into: other, optimizer: SGD(parameters: other.namedParameters, learningRate: 0.1))
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            let model = Self.convnet5()
+            try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1), run: Self.grayRun).write(toFile: path)
+            let checkpoint = try Checkpoint(contentsOfFile: path)
+            for (other, name) in [(Self.lenet(), "lenet (3x32x32"), (Self.lenet(input: (1, 28, 28)), "lenet (1x28x28")] {
+                #expect(throws: CheckpointError(file: path, problem: "checkpoint is for model convnet5 (1x28x28, 10 classes), not \(name), 10 classes)")) {
+                    try checkpoint.restore(into: other, optimizer: SGD(parameters: other.namedParameters, learningRate: 0.1))
+                }
             }
+            let wider = ModelPreset.convnet5.build(input: (1, 28, 28), classes: 12, seed: 1, pool: Self.pool)
+            #expect(throws: CheckpointError(file: path, problem: "checkpoint is for model convnet5 (1x28x28, 10 classes), not convnet5 (1x28x28, 12 classes)")) {
+                try checkpoint.restore(into: wider, optimizer: SGD(parameters: wider.namedParameters, learningRate: 0.1))
+            }
+            let target = Self.convnet5(seed: 3)
+            #expect(throws: CheckpointError(file: path, problem: "checkpoint holds sgd optimizer state, not adam")) {
+                try checkpoint.restore(into: target, optimizer: Adam(parameters: target.namedParameters))
+            }
+            #expect(throws: CheckpointError(file: path, problem: "tensor optimizer.conv1.weight.momentum_buffer is missing")) {
+                try checkpoint.restore(into: target, optimizer: SGD(parameters: target.namedParameters, learningRate: 0.1, momentum: 0.9))
+            }
+            #expect(Self.stateValues(target, SGD(parameters: [], learningRate: 0)) == Self.stateValues(Self.convnet5(seed: 3), SGD(parameters: [], learningRate: 0)),
+                    "a refused restore changed the model")
         }
-        let wider = ModelPreset.convnet5.build(input: (1, 28, 28), classes: 12, seed: 1, pool: Self.pool)
-        #expect(throws: CheckpointError(file: path, problem: "checkpoint is for model convnet5 (1x28x28, 10 classes), not convnet5 (1x28x28, 12 classes)")) {
-            try checkpoint.restore(into: wider, optimizer: SGD(parameters: wider.namedParameters, learningRate: 0.1))
-        }
-        let target = Self.convnet5(seed: 3)
-        #expect(throws: CheckpointError(file: path, problem: "checkpoint holds sgd optimizer state, not adam")) {
-            try checkpoint.restore(into: target, optimizer: Adam(parameters: target.namedParameters))
-        }
-        #expect(throws: CheckpointError(file: path, problem: "tensor optimizer.conv1.weight.momentum_buffer is missing")) {
-            try checkpoint.restore(into: target, optimizer: SGD(parameters: target.namedParameters, learningRate: 0.1, momentum: 0.9))
-        }
-        #expect(Self.stateValues(target, SGD(parameters: [], learningRate: 0)) == Self.stateValues(Self.convnet5(seed: 3), SGD(parameters: [], learningRate: 0)),
-                "a refused restore changed the model")
     }
 
     @Test func refusesExtraTensors() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        let model = Self.lenet()
-        try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1, momentum: 0.9), run: Self.run)
-            .write(toFile: path)
-        #expect(throws: CheckpointError(file: path, problem: "tensor optimizer.conv1.bias.momentum_buffer belongs to neither model lenet nor its sgd optimizer")) {
-            try Checkpoint(contentsOfFile: path).restore(into: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1))
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            let model = Self.lenet()
+            try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1, momentum: 0.9), run: Self.run)
+                .write(toFile: path)
+            #expect(throws: CheckpointError(file: path, problem: "tensor optimizer.conv1.bias.momentum_buffer belongs to neither model lenet nor its sgd optimizer")) {
+                try Checkpoint(contentsOfFile: path).restore(into: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1))
+            }
         }
     }
 
     @Test func refusesDamagedAndForeignFiles() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        let model = Self.lenet()
-        try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1), run: Self.run).write(toFile: path)
-        let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            let model = Self.lenet()
+            try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1), run: Self.run).write(toFile: path)
+            let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
 
-        var flipped = good
-        flipped[good.count - 5] ^= 0x40
-        try Data(flipped).write(to: URL(fileURLWithPath: path))
-        #expect(throws: CheckpointError(file: path, problem: "checksum mismatch: the file was damaged or changed after it was saved")) {
-            try Checkpoint(contentsOfFile: path)
-        }
+            var flipped = good
+            flipped[good.count - 5] ^= 0x40
+            try Data(flipped).write(to: URL(fileURLWithPath: path))
+            #expect(throws: CheckpointError(file: path, problem: "checksum mismatch: the file was damaged or changed after it was saved")) {
+                try Checkpoint(contentsOfFile: path)
+            }
 
-        try Data(good.prefix(good.count / 2)).write(to: URL(fileURLWithPath: path))
-        #expect(throws: CheckpointError.self) { try Checkpoint(contentsOfFile: path) }
+            try Data(good.prefix(good.count / 2)).write(to: URL(fileURLWithPath: path))
+            #expect(throws: CheckpointError.self) { try Checkpoint(contentsOfFile: path) }
 
-        var newer = try SafeTensors(bytes: good, file: path)
-        newer.metadata["format_version"] = "2"
-        try newer.write(toFile: path)
-        #expect(throws: CheckpointError(file: path, problem: "checkpoint format version 2; this convtop reads version 1")) {
-            try Checkpoint(contentsOfFile: path)
-        }
+            var newer = try SafeTensors(bytes: good, file: path)
+            newer.metadata["format_version"] = "2"
+            try newer.write(toFile: path)
+            #expect(throws: CheckpointError(file: path, problem: "checkpoint format version 2; this convtop reads version 1")) {
+                try Checkpoint(contentsOfFile: path)
+            }
 
-        var wrongChannels = try SafeTensors(bytes: good, file: path)
-        wrongChannels.metadata["normalization_mean"] = "0.5"
-        try wrongChannels.write(toFile: path)
-        #expect(throws: CheckpointError(file: path, problem: "__metadata__ normalisation has 1 means and 3 deviations for 3 channels")) {
-            try Checkpoint(contentsOfFile: path)
-        }
+            var wrongChannels = try SafeTensors(bytes: good, file: path)
+            wrongChannels.metadata["normalization_mean"] = "0.5"
+            try wrongChannels.write(toFile: path)
+            #expect(throws: CheckpointError(file: path, problem: "__metadata__ normalisation has 1 means and 3 deviations for 3 channels")) {
+                try Checkpoint(contentsOfFile: path)
+            }
 
-        try SafeTensors(tensors: ["conv1.weight": SafeTensorsTensor(float32: [1], shape: [1])]).write(toFile: path)
-        #expect(throws: CheckpointError(file: path, problem: "not a convtop checkpoint (no \"format\": \"convtop-checkpoint\" in __metadata__)")) {
-            try Checkpoint(contentsOfFile: path)
+            try SafeTensors(tensors: ["conv1.weight": SafeTensorsTensor(float32: [1], shape: [1])]).write(toFile: path)
+            #expect(throws: CheckpointError(file: path, problem: "not a convtop checkpoint (no \"format\": \"convtop-checkpoint\" in __metadata__)")) {
+                try Checkpoint(contentsOfFile: path)
+            }
         }
     }
 
     @Test func refusesToSaveANonFiniteModel() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        let model = Self.lenet()
-        let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.1)
-        try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: path)
-        let old = FileManager.default.contents(atPath: path)
-        let grayRun = Self.grayRun
-        #expect(throws: CheckpointError(file: path, problem: "not saved: __metadata__ normalisation has 1 means and 1 deviations for 3 channels")) {
-            try Checkpoint(model: model, optimizer: optimizer, run: grayRun).write(toFile: path)
-        }
-        model.namedParameters[2].value[7] = .infinity
-        #expect(throws: CheckpointError(file: path, problem: "not saved: conv2.weight holds inf; the previous file is unchanged")) {
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            let model = Self.lenet()
+            let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.1)
             try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: path)
+            let old = FileManager.default.contents(atPath: path)
+            let grayRun = Self.grayRun
+            #expect(throws: CheckpointError(file: path, problem: "not saved: __metadata__ normalisation has 1 means and 1 deviations for 3 channels")) {
+                try Checkpoint(model: model, optimizer: optimizer, run: grayRun).write(toFile: path)
+            }
+            model.namedParameters[2].value[7] = .infinity
+            #expect(throws: CheckpointError(file: path, problem: "not saved: conv2.weight holds inf; the previous file is unchanged")) {
+                try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: path)
+            }
+            #expect(FileManager.default.contents(atPath: path) == old)
         }
-        #expect(FileManager.default.contents(atPath: path) == old)
     }
 
     /// Writes <preset>.safetensors and <preset>-logits.safetensors (input, logits) into
