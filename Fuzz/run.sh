@@ -11,24 +11,39 @@ cd "$(dirname "$0")/.."
 seconds=${1:?usage: Fuzz/run.sh SECONDS [TARGET...]}
 shift
 
-# Each target: the Swift sources compiled with Fuzz/<target>.swift into one module, and extra flags.
-declare -A sources flags
-sources[safetensors]="Sources/ConvEngine/CheckpointError.swift Sources/ConvEngine/AtomicFile.swift $(echo Sources/ConvEngine/SafeTensors*.swift)"
-flags[safetensors]=""
+# The modules the targets import (@testable, to reach the internal readers), built instrumented.
+# ConvEngine is only its safetensors reader: the kernels are slow to build and read no files.
+declare -A module_sources module_flags
+module_sources[ConvEngine]="Sources/ConvEngine/CheckpointError.swift Sources/ConvEngine/AtomicFile.swift $(echo Sources/ConvEngine/SafeTensors*.swift)"
+module_sources[ConvData]="$(echo Sources/ConvData/*.swift)"
+module_flags[ConvData]="-I Sources/CZlib"
+
+# Each target Fuzz/<target>.swift (built with Fuzz/ScratchFile.swift) and the module it imports.
+declare -A module_of=([safetensors]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData)
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=("${!sources[@]}")
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip)
+
+instrumented=(-sanitize=fuzzer,address -O -parse-as-library)
+quiet() { grep -v "Cannot export local symbol" >&2 || true; }
+stale() { [ ! -e "$1" ] || [ -n "$(find "${@:2}" -newer "$1")" ]; }
 
 # The Swift runtime's backtracer hangs when libFuzzer catches a crash; libFuzzer reports it anyway.
 export SWIFT_BACKTRACE=enable=no
-mkdir -p .build-fuzz/crashes
+mkdir -p .build-fuzz/modules .build-fuzz/crashes
 status=0
 for target in "${targets[@]}"; do
+    module=${module_of[$target]:?unknown fuzz target $target}
+    library=.build-fuzz/modules/lib$module.a
+    if stale "$library" ${module_sources[$module]}; then
+        swiftc "${instrumented[@]}" -enable-testing -module-name "$module" ${module_flags[$module]:-} \
+            -emit-library -static -emit-module -emit-module-path ".build-fuzz/modules/$module.swiftmodule" \
+            -o "$library" ${module_sources[$module]} 2> >(quiet)
+    fi
     binary=.build-fuzz/$target
-    inputs=(Fuzz/$target.swift ${sources[$target]})
-    if [ ! -x "$binary" ] || [ -n "$(find "${inputs[@]}" -newer "$binary" 2>/dev/null)" ]; then
-        swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "fuzz_$target" \
-            ${flags[$target]} "${inputs[@]}" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
+    if stale "$binary" "Fuzz/$target.swift" Fuzz/ScratchFile.swift "$library"; then
+        swiftc "${instrumented[@]}" -I .build-fuzz/modules -L .build-fuzz/modules -l"$module" \
+            -I Sources/CZlib -lz "Fuzz/$target.swift" Fuzz/ScratchFile.swift -o "$binary" 2> >(quiet)
     fi
     mkdir -p ".build-fuzz/corpus/$target"
     log=.build-fuzz/$target.log
@@ -38,7 +53,7 @@ for target in "${targets[@]}"; do
         echo "fuzz $target: $runs executions in ${seconds}s, no crash"
     else
         echo "fuzz $target: CRASH, see $log and .build-fuzz/crashes/"
-        tail -20 "$log"
+        grep -A3 "ERROR:\|Fatal error\|SUMMARY" "$log" | head -20
         status=1
     fi
 done

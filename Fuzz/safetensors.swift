@@ -1,6 +1,8 @@
-// libFuzzer target for the safetensors reader, compiled into one module with the reader's sources
-// (see Fuzz/run.sh). Any bytes must give a file or a CheckpointError, without a crash, an
-// out-of-bounds access or a huge allocation; whatever parses must survive a write and re-read.
+// libFuzzer target for the safetensors reader (built by Fuzz/run.sh). Any bytes must give a file
+// or a CheckpointError, without a crash, an out-of-bounds access or a huge allocation; whatever
+// parses must survive a write and re-read.
+@testable import ConvEngine
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))

@@ -26,6 +26,7 @@ from make_reference import PRESETS  # noqa: E402
 # (name, m, n, k, transA, transB), as GEMMBenchmark.representative in Sources/ConvEngine.
 GEMM_SHAPES = [
     ("lenet.conv1.forward", 6, 784, 75, False, False),
+    ("lenet.conv1.weight_grad", 6, 75, 784, False, True),
     ("lenet.conv2.forward", 16, 100, 150, False, False),
     ("lenet.conv2.weight_grad", 16, 150, 100, False, True),
     ("lenet.conv2.input_grad", 150, 100, 16, True, False),

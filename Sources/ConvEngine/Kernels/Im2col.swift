@@ -1,36 +1,26 @@
 /// Unrolls image patches into a matrix so that a convolution becomes one GEMM.
+///
+/// The columns matrix is (C*K*K, OH*OW): row (c, kh, kw) holds that kernel tap for every output
+/// position, zero where the tap falls into the padding.
 enum Im2col {
-    /// image is (C, H, W); columns is (C*K*K, OH*OW), row (c, kh, kw) holding that kernel tap
-    /// for every output position, zero where the tap falls into the padding.
+    /// image (C, H, W) -> columns (C*K*K, OH*OW).
     static func unfold(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into columns: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth
-        var row = columns
-        for c in 0..<g.channels {
-            let plane = image + c * g.inputPlane
-            for kh in 0..<g.kernel {
-                for kw in 0..<g.kernel {
-                    for y in 0..<oh {
-                        let iy = y * g.stride - g.padding + kh
-                        let out = row + y * ow
-                        if iy < 0 || iy >= g.height {
-                            out.update(repeating: 0, count: ow)
-                            continue
-                        }
-                        let line = plane + iy * g.width
-                        if g.stride == 1 {
-                            // Contiguous run: columns whose input x lies inside the image.
-                            let x0 = max(0, g.padding - kw), x1 = min(ow, g.width + g.padding - kw)
-                            if x0 > 0 { out.update(repeating: 0, count: min(x0, ow)) }
-                            if x1 > x0 { (out + x0).update(from: line + (x0 - g.padding + kw), count: x1 - x0) }
-                            if x1 < ow { (out + max(x1, 0)).update(repeating: 0, count: ow - max(x1, 0)) }
-                        } else {
-                            for x in 0..<ow {
-                                let ix = x * g.stride - g.padding + kw
-                                out[x] = ix >= 0 && ix < g.width ? line[ix] : 0
-                            }
-                        }
-                    }
-                    row += oh * ow
+        forEachLine(g) { columnOffset, imageOffset, kw in
+            let out = columns + columnOffset
+            guard let imageOffset else {
+                out.update(repeating: 0, count: g.outWidth)
+                return
+            }
+            let line = image + imageOffset
+            if g.stride == 1 {
+                let inside = insideRange(g, kw)
+                for x in 0..<inside.lowerBound { out[x] = 0 }
+                for x in inside { out[x] = line[x - g.padding + kw] }
+                for x in max(inside.upperBound, inside.lowerBound)..<g.outWidth { out[x] = 0 }
+            } else {
+                for x in 0..<g.outWidth {
+                    let ix = x * g.stride - g.padding + kw
+                    out[x] = ix >= 0 && ix < g.width ? line[ix] : 0
                 }
             }
         }
@@ -39,33 +29,42 @@ enum Im2col {
     /// The adjoint of `unfold`: adds every entry of columns (C*K*K, OH*OW) into the image
     /// gradient (C, H, W) at the position it was read from. The caller zeroes the image first.
     static func fold(_ columns: UnsafePointer<Float>, _ g: ConvGeometry, into image: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth
-        var row = columns
-        for c in 0..<g.channels {
-            let plane = image + c * g.inputPlane
-            for kh in 0..<g.kernel {
-                for kw in 0..<g.kernel {
-                    for y in 0..<oh {
-                        let iy = y * g.stride - g.padding + kh
-                        if iy < 0 || iy >= g.height { continue }
-                        let line = plane + iy * g.width
-                        let src = row + y * ow
-                        if g.stride == 1 {
-                            let x0 = max(0, g.padding - kw), x1 = min(ow, g.width + g.padding - kw)
-                            if x1 > x0 {
-                                let dst = line + (x0 - g.padding + kw)
-                                for x in 0..<(x1 - x0) { dst[x] += src[x0 + x] }
-                            }
-                        } else {
-                            for x in 0..<ow {
-                                let ix = x * g.stride - g.padding + kw
-                                if ix >= 0 && ix < g.width { line[ix] += src[x] }
-                            }
-                        }
-                    }
-                    row += oh * ow
+        forEachLine(g) { columnOffset, imageOffset, kw in
+            guard let imageOffset else { return }
+            let src = columns + columnOffset, line = image + imageOffset
+            if g.stride == 1 {
+                for x in insideRange(g, kw) { line[x - g.padding + kw] += src[x] }
+            } else {
+                for x in 0..<g.outWidth {
+                    let ix = x * g.stride - g.padding + kw
+                    if ix >= 0 && ix < g.width { line[ix] += src[x] }
                 }
             }
         }
+    }
+
+    /// Calls `body` for every output row y of every tap (c, kh, kw) with the offset of that row
+    /// in the columns matrix, the offset of the image line it reads (nil inside the padding) and kw.
+    @inline(__always)
+    private static func forEachLine(_ g: ConvGeometry, _ body: (_ columnOffset: Int, _ imageOffset: Int?, _ kw: Int) -> Void) {
+        var columnOffset = 0
+        for c in 0..<g.channels {
+            for kh in 0..<g.kernel {
+                for kw in 0..<g.kernel {
+                    for y in 0..<g.outHeight {
+                        let iy = y * g.stride - g.padding + kh
+                        body(columnOffset, iy >= 0 && iy < g.height ? (c * g.height + iy) * g.width : nil, kw)
+                        columnOffset += g.outWidth
+                    }
+                }
+            }
+        }
+    }
+
+    /// With stride 1, the output columns x whose input column x - padding + kw lies in the image.
+    @inline(__always)
+    private static func insideRange(_ g: ConvGeometry, _ kw: Int) -> Range<Int> {
+        let lower = min(max(0, g.padding - kw), g.outWidth)
+        return lower..<max(lower, min(g.outWidth, g.width + g.padding - kw))
     }
 }

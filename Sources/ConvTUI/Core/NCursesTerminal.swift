@@ -133,7 +133,8 @@ public final class NCursesTerminal: Terminal {
     }
 
     public func readKey(timeout: Double) -> Key? {
-        wtimeout(convtop_stdscr(), Int32(max(0, timeout * 1000)))
+        // Rounded up: a wait cut to 0 ms would make the caller's loop spin until its frame is due.
+        wtimeout(convtop_stdscr(), Int32(max(0, (timeout * 1000).rounded(.up))))
         var value: wint_t = 0
         let result = wget_wch(convtop_stdscr(), &value)
         if result == ERR { return nil }
