@@ -323,8 +323,7 @@ final class TrainingWorker {
 
     private var currentLearningRate: Double { schedule.learningRate(at: step) * learningRateScale }
 
-    /// The epoch being trained, counted from 1; at an epoch boundary, the one just finished.
-    private var currentEpoch: Int { position.batch == 0 ? max(1, position.epoch) : position.epoch + 1 }
+    private var currentEpoch: Int { position.epochNumber }
 
     private func next(after p: BatchPosition) -> BatchPosition {
         p.batch + 1 < loader.batchesPerEpoch ? BatchPosition(epoch: p.epoch, batch: p.batch + 1)

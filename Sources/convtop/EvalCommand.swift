@@ -50,7 +50,7 @@ struct EvalCommand: ParsableCommand {
         try checkpoint.restore(into: model, optimizer: nil, file: file)
 
         let evaluation = Evaluator().evaluate(model, on: images, normalization: checkpoint.normalization, split: split,
-                                              epoch: checkpoint.position.epoch, step: checkpoint.step)
+                                              epoch: checkpoint.position.epochNumber, step: checkpoint.step)
         var lines = [
             "checkpoint: \(file) (\(checkpoint.configuration.model), step \(checkpoint.step))",
             "data: \(dataset.folder), \(images.count) \(split) images",
