@@ -21,8 +21,8 @@ enum Im2col {
             if g.stride == 1 {
                 let inside = insideRange(g, kw)
                 for x in 0..<inside.lowerBound { out[x] = 0 }
-                for x in inside { out[x] = line[x - g.padding + kw] }
-                for x in max(inside.upperBound, inside.lowerBound)..<g.outWidth { out[x] = 0 }
+                Elementwise.copy(line + inside.lowerBound - g.padding + kw, to: out + inside.lowerBound, count: inside.count)
+                for x in inside.upperBound..<g.outWidth { out[x] = 0 }
             } else {
                 for x in 0..<g.outWidth {
                     let ix = x * g.stride - g.padding + kw
@@ -72,7 +72,8 @@ enum Im2col {
             guard let imageOffset else { return }
             let src = columns + columnOffset, line = image + imageOffset
             if g.stride == 1 {
-                for x in insideRange(g, kw) { line[x - g.padding + kw] += src[x] }
+                let inside = insideRange(g, kw)
+                Elementwise.add(src + inside.lowerBound, to: line + inside.lowerBound - g.padding + kw, count: inside.count)
             } else {
                 for x in 0..<g.outWidth {
                     let ix = x * g.stride - g.padding + kw
