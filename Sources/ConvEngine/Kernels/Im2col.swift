@@ -5,6 +5,10 @@
 enum Im2col {
     /// image (C, H, W) -> columns (C*K*K, OH*OW).
     static func unfold(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into columns: UnsafeMutablePointer<Float>) {
+        if g.stride == 1 {
+            unfoldStrideOne(image, g, into: columns, rowStride: g.outputPlane)
+            return
+        }
         forEachLine(g) { columnOffset, imageOffset, kw in
             let out = columns + columnOffset
             guard let imageOffset else {
@@ -12,16 +16,9 @@ enum Im2col {
                 return
             }
             let line = image + imageOffset
-            if g.stride == 1 {
-                let inside = insideRange(g, kw)
-                for x in 0..<inside.lowerBound { out[x] = 0 }
-                for x in inside { out[x] = line[x - g.padding + kw] }
-                for x in max(inside.upperBound, inside.lowerBound)..<g.outWidth { out[x] = 0 }
-            } else {
-                for x in 0..<g.outWidth {
-                    let ix = x * g.stride - g.padding + kw
-                    out[x] = ix >= 0 && ix < g.width ? line[ix] : 0
-                }
+            for x in 0..<g.outWidth {
+                let ix = x * g.stride - g.padding + kw
+                out[x] = ix >= 0 && ix < g.width ? line[ix] : 0
             }
         }
     }
