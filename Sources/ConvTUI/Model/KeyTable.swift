@@ -33,7 +33,7 @@ public enum KeyTable {
         KeyBinding([.character("l")], "l", .toggleLogScale, "log scale for the loss chart"),
         KeyBinding([.character("m")], "m", .openMisclassified, "browse misclassified test images", footer: "errors"),
         KeyBinding([.character("c")], "c", .openConfusion, "confusion matrix", footer: "confusion"),
-        KeyBinding([.character("?"), .character("h")], "?", .toggleHelp, "show or hide this help", footer: "help"),
+        KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
         KeyBinding([.character("q")], "q", .quit, "quit (asks first; saves a checkpoint)", footer: "quit"),
         KeyBinding([.escape], "esc", .back, "back to the main screen", footer: "back"),
         KeyBinding([.up, .character("k"), .left], "↑ k", .move(rows: -1, columns: 0), "previous image",
