@@ -31,10 +31,10 @@ public enum KeyTable {
         KeyBinding([.character("s")], "s", .save, "save a checkpoint", footer: "save"),
         KeyBinding([.character("e")], "e", .evaluate, "evaluate on the test set now", footer: "eval"),
         KeyBinding([.character("l")], "l", .toggleLogScale, "log scale for the loss chart"),
-        KeyBinding([.character("m")], "m", .openMisclassified, "browse misclassified test images", footer: "errors"),
+        KeyBinding([.character("m")], "m", .openMisclassified, "browse misclassified images", footer: "errors"),
         KeyBinding([.character("c")], "c", .openConfusion, "confusion matrix", footer: "confusion"),
         KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
-        KeyBinding([.character("q")], "q", .quit, "quit (asks first; saves a checkpoint)", footer: "quit"),
+        KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
         KeyBinding([.escape], "esc", .back, "back to the main screen", footer: "back"),
         KeyBinding([.up, .character("k"), .left], "↑ k", .move(rows: -1, columns: 0), "previous image",
                    screen: .misclassified, footer: "prev"),
@@ -42,13 +42,13 @@ public enum KeyTable {
                    screen: .misclassified, footer: "next"),
         KeyBinding([.pageUp], "PgUp", .page(-1), "ten images back", screen: .misclassified, footer: "page"),
         KeyBinding([.pageDown], "PgDn", .page(1), "ten images on", screen: .misclassified),
-        KeyBinding([.character("f")], "f", .cycleFilter, "filter: this true class, this predicted class, all",
+        KeyBinding([.character("f")], "f", .cycleFilter, "filter: true, predicted, all",
                    screen: .misclassified, footer: "filter"),
         KeyBinding([.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "row up", screen: .confusion),
         KeyBinding([.down, .character("j")], "↓ j", .move(rows: 1, columns: 0), "row down", screen: .confusion),
         KeyBinding([.left, .character("h")], "← h", .move(rows: 0, columns: -1), "column left", screen: .confusion),
         KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion, footer: "move"),
-        KeyBinding([.enter], "enter", .select, "browse the images of this cell", screen: .confusion, footer: "browse"),
+        KeyBinding([.enter], "enter", .select, "browse this cell's images", screen: .confusion, footer: "browse"),
     ]
 
     /// The action bound to `key` on `screen`: the screen's own bindings first, then the global ones.
