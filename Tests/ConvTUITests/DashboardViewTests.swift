@@ -18,7 +18,7 @@ import Testing
         #expect(lines.count == 24)
         #expect(lines[0].hasPrefix(" RUNNING "))
         #expect(lines[1].hasPrefix("epoch 2/2  step 200/200 "))
-        #expect(lines[2].hasPrefix("Loss  ━ train  ━ smoothed  ━ test"))
+        #expect(lines[2].hasPrefix("Loss  ━ train  ━ smoothed  ━ test  ▲ lr"))
         #expect(lines[2].contains("Accuracy  ━ train  ━ test"))
         #expect(lines[10].hasPrefix("      1 ") && lines[10].contains("200 step") && lines[10].hasSuffix(" 2 epoch"))
         #expect(lines[11].hasPrefix("Per-class accuracy (test, 88.0%)"))
