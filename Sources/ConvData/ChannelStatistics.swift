@@ -1,0 +1,44 @@
+/// Mean and standard deviation of each channel, on the 0...1 scale (pixel / 255).
+public struct ChannelStatistics: Sendable, Equatable {
+    public var mean: [Float]
+    public var standardDeviation: [Float]
+
+    public init(mean: [Float], standardDeviation: [Float]) {
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+    }
+
+    /// Measures every pixel of `images` (exactly, through a histogram per channel).
+    public init(measuring images: ImageSet) {
+        let dims = images.dimensions
+        let plane = dims.height * dims.width
+        var counts = [Int](repeating: 0, count: 256 * dims.channels)
+        counts.withUnsafeMutableBufferPointer { counts in
+            images.pixels.withUnsafeBufferPointer { pixels in
+                for image in 0..<images.count {
+                    for channel in 0..<dims.channels {
+                        let start = image * dims.valueCount + channel * plane
+                        let histogram = counts.baseAddress! + 256 * channel
+                        for value in pixels[start..<(start + plane)] { histogram[Int(value)] += 1 }
+                    }
+                }
+            }
+        }
+        let histograms = (0..<dims.channels).map { counts[(256 * $0)..<(256 * $0 + 256)] }
+        var mean = [Float]()
+        var deviation = [Float]()
+        for histogram in histograms {
+            let n = Double(max(1, histogram.reduce(0, +)))
+            var sum = 0.0, sumOfSquares = 0.0
+            for (value, count) in histogram.enumerated() {
+                let x = Double(value) / 255
+                sum += x * Double(count)
+                sumOfSquares += x * x * Double(count)
+            }
+            let m = sum / n
+            mean.append(Float(m))
+            deviation.append(Float(max(0, sumOfSquares / n - m * m).squareRoot()))
+        }
+        self.init(mean: mean, standardDeviation: deviation)
+    }
+}

@@ -1,0 +1,67 @@
+/// Element-by-element loops over `count` floats.
+enum Elementwise {
+    /// output = max(input, 0)
+    static func relu(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { output[i] = max(input[i], 0) }
+    }
+
+    /// inputGradient = outputGradient where output > 0, else 0
+    static func reluBackward(_ output: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>,
+                             _ inputGradient: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { inputGradient[i] = output[i] > 0 ? outputGradient[i] : 0 }
+    }
+
+    /// output = a + b
+    static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                    count: Int) {
+        for i in 0..<count { output[i] = a[i] + b[i] }
+    }
+
+    /// output = a * b
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                         count: Int) {
+        for i in 0..<count { output[i] = a[i] * b[i] }
+    }
+
+    /// matrix (rows, columns): row r += bias[r % biasCount]
+    static func addRowBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>,
+                           biasCount: Int) {
+        for r in 0..<rows {
+            let line = matrix + r * columns, b = bias[r % biasCount]
+            for c in 0..<columns { line[c] += b }
+        }
+    }
+
+    /// matrix (rows, columns): every row += bias (columns)
+    static func addColumnBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let line = matrix + r * columns
+            for c in 0..<columns { line[c] += bias[c] }
+        }
+    }
+
+    /// sums[r] += sum of row r of matrix (rows, columns)
+    static func accumulateRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int,
+                                  into sums: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let line = matrix + r * columns
+            var s: Float = 0
+            for c in 0..<columns { s += line[c] }
+            sums[r] += s
+        }
+    }
+
+    /// sums[c] += sum of column c of matrix (rows, columns)
+    static func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int,
+                                     into sums: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let line = matrix + r * columns
+            for c in 0..<columns { sums[c] += line[c] }
+        }
+    }
+
+    /// target += source
+    static func accumulate(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { target[i] += source[i] }
+    }
+}

@@ -1,0 +1,77 @@
+/// A network with a fixed input shape: a `Sequential` of named layers plus the bookkeeping a
+/// training loop and a checkpoint need.
+///
+/// Parameter and buffer names are PyTorch `state_dict` names (`conv1.weight`, `bn1.running_mean`).
+public final class Model {
+    /// The preset or architecture name, for summaries and checkpoints.
+    public let name: String
+    /// The shape of one input image: (channels, height, width).
+    public let inputShape: [Int]
+    public let network: Sequential
+    /// Every learnable tensor with its gradient, in `state_dict` order.
+    public let namedParameters: [Parameter]
+    /// Every non-learned state tensor (batch-norm statistics), in `state_dict` order.
+    public let namedBuffers: [NamedTensor]
+
+    public init(name: String, inputShape: [Int], layers: [(name: String, layer: any Layer)]) {
+        self.name = name
+        self.inputShape = inputShape
+        network = Sequential(layers)
+        namedParameters = network.parameters
+        namedBuffers = network.buffers
+        if let first = layers.first?.layer as? Conv2d { first.computesInputGradient = false }
+        _ = network.outputShape(for: inputShape)
+    }
+
+    /// The shape of one output row, normally [classes].
+    public var outputShape: [Int] { network.outputShape(for: inputShape) }
+
+    /// The number of learnable scalars.
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.value.count } }
+
+    /// input (N, C, H, W) -> logits (N, classes). The result is reused by the next call.
+    /// `training` selects batch statistics in batch norm and enables dropout.
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(Array(input.shape.dropFirst()) == inputShape,
+                     "model \(name) expects (N, \(inputShape.map(String.init).joined(separator: ", "))) input, got \(input.shape)")
+        return network.forward(input, training: training)
+    }
+
+    /// Back-propagates dLoss/dLogits (N, classes) from the latest `forward`, adding into every
+    /// parameter's gradient.
+    public func backward(_ lossGradient: Tensor) {
+        _ = network.backward(lossGradient)
+    }
+
+    /// Sets every parameter gradient to zero; call before each step's `backward`.
+    public func zeroGradients() {
+        for parameter in namedParameters { parameter.gradient.fill(0) }
+    }
+
+    /// Parameters followed by buffers, as PyTorch's `state_dict()` lists them per module.
+    public var stateDict: [NamedTensor] {
+        namedParameters.map { NamedTensor(name: $0.name, value: $0.value) } + namedBuffers
+    }
+
+    /// Copies every parameter and buffer from `tensors` by name. Throws, changing nothing, when a
+    /// name is missing or a shape differs; other names in `tensors` are ignored.
+    public func load(_ tensors: [String: Tensor]) throws {
+        try stateDict.load(from: tensors)
+    }
+
+    /// One line per layer with its output shape and parameter count, then the total.
+    public var summary: String {
+        var lines = ["\(name): input \(inputShape.map(String.init).joined(separator: "x"))"]
+        var shape = inputShape
+        for (name, layer) in network.layers {
+            shape = layer.outputShape(for: shape)
+            let count = layer.parameters.reduce(0) { $0 + $1.value.count }
+            let shapeText = shape.map(String.init).joined(separator: "x")
+            lines.append("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) "
+                + "\(layer.summary.padding(toLength: 34, withPad: " ", startingAt: 0)) -> \(shapeText)"
+                + (count > 0 ? "  (\(count) params)" : ""))
+        }
+        lines.append("total \(parameterCount) parameters")
+        return lines.joined(separator: "\n")
+    }
+}

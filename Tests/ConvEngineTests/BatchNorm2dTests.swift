@@ -1,0 +1,49 @@
+import Testing
+import ConvEngine
+
+@Suite struct BatchNorm2dTests {
+    private func layer(threads: Int) -> BatchNorm2d {
+        let bn = BatchNorm2d(3, pool: ThreadPool(threads: threads))
+        for c in 0..<3 {
+            bn.weight.value[c] = 0.5 + Float(c) * 0.4
+            bn.bias.value[c] = Float(c) * 0.3 - 0.2
+            bn.runningMean[c] = Float(c) * 0.1
+            bn.runningVariance[c] = 0.5 + Float(c)
+        }
+        return bn
+    }
+
+    @Test(arguments: [(true, 1), (true, 2), (false, 2)])
+    func gradientsMatchFiniteDifferences(training: Bool, threads: Int) {
+        // Batch statistics make every output depend on every input of its channel, so the loss
+        // is smooth but curved; a smaller step keeps the central difference accurate.
+        let check = GradientCheck(step: 5e-3, tolerance: 2e-3, training: training)
+        let outcome = check.check(layer(threads: threads), inputShape: [3, 3, 3, 4])
+        #expect(outcome.worst < 2e-3, "\(outcome)")
+    }
+
+    @Test func trainingNormalisesAndUpdatesRunningStatistics() {
+        let bn = BatchNorm2d(2, pool: ThreadPool(threads: 1))
+        let values: [Float] = [1, 2, 3, 4, 10, 20, 30, 40, 5, 6, 7, 8, 50, 60, 70, 80]
+        let y = bn.forward(Tensor(shape: [2, 2, 2, 2], values: values), training: true)
+        for c in 0..<2 {
+            let outputs = (0..<2).flatMap { n in (0..<4).map { y[n * 8 + c * 4 + $0] } }
+            let mean = outputs.reduce(0, +) / 8
+            let variance = outputs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 8
+            #expect(abs(mean) < 1e-5)
+            #expect(abs(variance - 1) < 1e-3)
+        }
+        let channel0: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
+        let unbiased = channel0.map { ($0 - 4.5) * ($0 - 4.5) }.reduce(0, +) / 7
+        #expect(abs(bn.runningMean[0] - 0.45) < 1e-6)
+        #expect(abs(bn.runningVariance[0] - (0.9 + 0.1 * unbiased)) < 1e-5)
+        #expect(bn.batchesTracked[0] == 1)
+        _ = bn.forward(Tensor(shape: [2, 2, 2, 2], values: values), training: false)
+        #expect(bn.batchesTracked[0] == 1)
+    }
+
+    @Test func bufferNamesFollowPyTorch() {
+        #expect(BatchNorm2d(4, pool: ThreadPool(threads: 1)).buffers.map(\.name)
+            == ["running_mean", "running_var", "num_batches_tracked"])
+    }
+}

@@ -1,0 +1,28 @@
+import Testing
+import ConvEngine
+
+@Suite struct ResidualTests {
+    @Test func identityShortcutGradientsMatchFiniteDifferences() {
+        let pool = ThreadPool(threads: 2)
+        var generator = RandomGenerator(seed: 11)
+        // No ReLU in the body: a finite-difference step could cross its kink at a hidden unit.
+        let body = Sequential([
+            ("conv1", Conv2d(3, 3, kernelSize: 3, padding: 1, generator: &generator, pool: pool)),
+            ("bn1", BatchNorm2d(3, pool: pool)),
+            ("conv2", Conv2d(3, 3, kernelSize: 3, padding: 1, bias: false, generator: &generator, pool: pool)),
+        ])
+        let outcome = GradientCheck().check(Residual(body: body, pool: pool), inputShape: [2, 3, 5, 4])
+        #expect(outcome.worst < 2e-3, "\(outcome)")
+    }
+
+    @Test func projectionShortcutGradientsAndNames() {
+        let pool = ThreadPool(threads: 1)
+        var generator = RandomGenerator(seed: 12)
+        let body = Sequential([("conv1", Conv2d(2, 4, kernelSize: 3, padding: 1, generator: &generator, pool: pool))])
+        let shortcut = Sequential([("0", Conv2d(2, 4, kernelSize: 1, bias: false, generator: &generator, pool: pool))])
+        let block = Residual(body: body, shortcut: shortcut, pool: pool)
+        #expect(block.parameters.map(\.name) == ["conv1.weight", "conv1.bias", "shortcut.0.weight"])
+        let outcome = GradientCheck().check(block, inputShape: [2, 2, 4, 4])
+        #expect(outcome.worst < 2e-3, "\(outcome)")
+    }
+}

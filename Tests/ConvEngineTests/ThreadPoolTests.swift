@@ -1,0 +1,82 @@
+import Synchronization
+import Testing
+import ConvEngine
+
+@Suite(.serialized) struct ThreadPoolTests {
+    /// Counts how often each task index ran; each task writes only its own slot.
+    final class RunCounts: @unchecked Sendable {
+        // Unchecked because every task touches only `counts[t]` for its own index `t`.
+        var counts: [Int]
+        init(_ n: Int) { counts = Array(repeating: 0, count: n) }
+    }
+
+    @Test(arguments: [1, 2, 3, 4])
+    func everyTaskRunsExactlyOnce(threads: Int) {
+        let pool = ThreadPool(threads: threads)
+        #expect(pool.threadCount == threads)
+        for tasks in [0, 1, 2, 3, 7, 64, 1000] {
+            let runs = RunCounts(tasks)
+            runs.counts.withUnsafeMutableBufferPointer { counts in
+                pool.run(tasks: tasks) { t in counts[t] += 1 }
+            }
+            #expect(runs.counts == Array(repeating: 1, count: tasks), "tasks \(tasks)")
+        }
+    }
+
+    @Test func threadCountIsAtLeastOne() {
+        #expect(ThreadPool(threads: 0).threadCount == 1)
+        #expect(ThreadPool(threads: -3).threadCount == 1)
+    }
+
+    @Test func manyRapidCallsSeeEveryTask() {
+        let pool = ThreadPool(threads: 2)
+        let total = Atomic<Int>(0)
+        for call in 0..<20_000 {
+            pool.run(tasks: 2 + call % 3) { t in total.add(t + 1, ordering: .relaxed) }
+        }
+        // Tasks 0..<n add 1 + ... + n; n cycles through 2, 3, 4.
+        let perCycle = 3 + 6 + 10
+        let expected = (20_000 / 3) * perCycle + 3 + 6
+        #expect(total.load(ordering: .relaxed) == expected)
+    }
+
+    @Test func nestedRunExecutesInnerTasksOnce() {
+        let pool = ThreadPool(threads: 2)
+        let outer = 4, inner = 5
+        var counts = Array(repeating: 0, count: outer * inner)
+        counts.withUnsafeMutableBufferPointer { counts in
+            pool.run(tasks: outer) { o in
+                pool.run(tasks: inner) { i in counts[o * inner + i] += 1 }
+            }
+        }
+        #expect(counts == Array(repeating: 1, count: outer * inner))
+    }
+
+    @Test func serialCallsFromSeveralPoolsAndAfterSleeping() async throws {
+        let first = ThreadPool(threads: 2), second = ThreadPool(threads: 3)
+        for pool in [first, second, first] {
+            var out = Array(repeating: -1, count: 9)
+            out.withUnsafeMutableBufferPointer { out in pool.run(tasks: 9) { t in out[t] = t * t } }
+            #expect(out == (0..<9).map { $0 * $0 })
+            // Long enough for the workers to stop spinning and go to sleep.
+            try await Task.sleep(for: .milliseconds(30))
+        }
+    }
+
+    @Test func concurrentCallersBothComplete() async {
+        let pool = ThreadPool(threads: 2)
+        let sums = await withTaskGroup(of: Int.self) { group in
+            for caller in 0..<4 {
+                group.addTask {
+                    let sum = Atomic<Int>(0)
+                    for _ in 0..<500 { pool.run(tasks: 3) { t in sum.add(caller * 10 + t, ordering: .relaxed) } }
+                    return sum.load(ordering: .relaxed)
+                }
+            }
+            var all: [Int] = []
+            for await s in group { all.append(s) }
+            return all.sorted()
+        }
+        #expect(sums == (0..<4).map { 500 * ($0 * 30 + 3) })
+    }
+}
