@@ -19,10 +19,10 @@ module_sources[ConvData]="$(echo Sources/ConvData/*.swift)"
 module_flags[ConvData]="-I Sources/CZlib"
 
 # Each target Fuzz/<target>.swift (built with Fuzz/ScratchFile.swift) and the module it imports.
-declare -A module_of=([safetensors]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData)
+declare -A module_of=([safetensors]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData [tar]=ConvData)
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip tar)
 
 instrumented=(-sanitize=fuzzer,address -O -parse-as-library)
 quiet() { grep -v "Cannot export local symbol" >&2 || true; }

@@ -32,6 +32,8 @@ import Testing
         let server = try LocalHTTPServer(routes: ["/cifar-10-binary.tar.gz": .init(body: archive)])
         let temp = try TemporaryFolder()
         let destination = temp.url.appendingPathComponent("cifar10")
+        // What an earlier, killed fetch left behind.
+        _ = try temp.folder(".cifar10.partial-killed/download")
         let reports = ProgressLog()
         let fetched = try DatasetFetcher(progress: reports.record)
             .fetch(Self.source(server, path: "/cifar-10-binary.tar.gz", md5: MD5.hexDigest(of: archive)), to: destination)

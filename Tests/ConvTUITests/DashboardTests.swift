@@ -4,33 +4,6 @@ import Testing
 
 /// The run loop against an in-memory terminal and a scripted session.
 @Suite struct DashboardTests {
-    /// A stand-in session: replays events, records commands, and ends the run when told to stop.
-    final class ScriptedSession {
-        var pending: [TrainingEvent]
-        var received: [TrainingCommand] = []
-        var polls = 0
-
-        init(events: [TrainingEvent]) { pending = events }
-
-        var link: SessionLink {
-            SessionLink(nextEvents: { [self] in
-                polls += 1
-                defer { pending = [] }
-                return pending
-            }, send: { [self] command in
-                received.append(command)
-                switch command {
-                case .pause: pending.append(.paused(step: 200, reason: nil))
-                case .stop:
-                    pending.append(.checkpointSaved(path: "runs/demo/final.ckpt", step: 200))
-                    pending.append(.finished(FinalResult(step: 200, epoch: 2, seconds: 2, lastEvaluation: nil,
-                                                         checkpointPath: "runs/demo/final.ckpt")))
-                default: break
-                }
-            })
-        }
-    }
-
     @Test func keysBecomeCommandsAndQuitWaitsForTheRunToEnd() {
         let session = ScriptedSession(events: SampleRun.events())
         var terminal = MemoryTerminal(width: 80, height: 24)

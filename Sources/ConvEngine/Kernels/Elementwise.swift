@@ -23,10 +23,11 @@ enum Elementwise {
         for i in 0..<count { output[i] = a[i] * b[i] }
     }
 
-    /// rows (rows, columns): row r += bias[r]
-    static func addRowBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>) {
+    /// matrix (rows, columns): row r += bias[r % biasCount]
+    static func addRowBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>,
+                           biasCount: Int) {
         for r in 0..<rows {
-            let line = matrix + r * columns, b = bias[r]
+            let line = matrix + r * columns, b = bias[r % biasCount]
             for c in 0..<columns { line[c] += b }
         }
     }
