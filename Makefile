@@ -27,9 +27,28 @@ run: build
 test: deps
 	$(SWIFT_RELEASE)
 	swift test -c release
+	Fuzz/run.sh 5 safetensors cifar gzip
+
+# `make bench` runs `convtop bench`, then, when $(PYTHON) has torch, the PyTorch twin with the same
+# ARGS, and prints each figure side by side with the ratio (make bench PYTHON=/root/torchenv/bin/python).
+PYTHON ?= python3
+BENCH_OUT := .build/bench
 
 bench: build
-	$(BIN) bench $(ARGS)
+	@mkdir -p $(BENCH_OUT)
+	bash -o pipefail -c '$(BIN) bench $(ARGS) | tee $(BENCH_OUT)/convtop.jsonl'
+	@if $(PYTHON) -c "import torch" 2>/dev/null; then \
+		$(PYTHON) Tests/Reference/bench_pytorch.py $(ARGS) | tee $(BENCH_OUT)/pytorch.jsonl && \
+		$(PYTHON) Tests/Reference/compare_bench.py $(BENCH_OUT)/convtop.jsonl $(BENCH_OUT)/pytorch.jsonl; \
+	else \
+		echo "$(PYTHON) cannot import torch: PyTorch comparison skipped (try PYTHON=/root/torchenv/bin/python)"; \
+	fi
+
+# Each libFuzzer target for FUZZ_SECONDS (see Fuzz/run.sh).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

@@ -30,6 +30,8 @@ let package = Package(
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
+        .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib"]),
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
+        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining"]),
     ]
 )

@@ -7,8 +7,20 @@ enum ClassNames {
     static let fashionMNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     static let digits = (0..<10).map(String.init)
+    /// The optional file in an IDX folder listing its class names, one per line.
+    static let fileName = "classes.txt"
     /// KMNIST's ten hiragana, romanised as the dataset's authors list them.
     static let kmnist = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+
+    /// The names of a known IDX family, for writing beside its downloaded files.
+    static func idxFamily(_ name: DatasetName) -> [String]? {
+        switch name {
+        case .mnist: return digits
+        case .fashionMNIST: return fashionMNIST
+        case .kmnist: return kmnist
+        case .cifar10, .cifar100: return nil
+        }
+    }
 
     /// Generic names for a dataset that names nothing.
     static func numbered(_ count: Int) -> [String] { (0..<count).map { "class \($0)" } }

@@ -19,6 +19,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case datasetNotFound(name: String, searched: [String])
     case unknownDatasetName(String)
     case invalidOption(String)
+    case alreadyExists(String)
     case download(url: String, reason: String)
     case checksumMismatch(file: String, expected: String, actual: String)
     case unsafeArchiveEntry(archive: String, entry: String, reason: String)
@@ -27,7 +28,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingFile(let path):
-            return "\(path): file not found"
+            return "\(path): not found"
         case .unreadable(let path, let reason):
             return "\(path): cannot be read (\(reason))"
         case .emptyFolder(let path):
@@ -60,6 +61,8 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(name): unknown dataset name (known: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .invalidOption(let detail):
             return detail
+        case .alreadyExists(let path):
+            return "\(path): already exists (remove it first, or fetch elsewhere with --to DIR)"
         case .download(let url, let reason):
             return "\(url): download failed (\(reason))"
         case .checksumMismatch(let file, let expected, let actual):

@@ -9,8 +9,9 @@ enum IDXDataset {
     }
 
     static func load(_ folder: URL) throws -> Dataset {
-        let family = family(of: folder)
-        let classNames = try ClassNames.read(folder.appendingPathComponent("classes.txt")) ?? family?.classNames
+        let listed = try ClassNames.read(folder.appendingPathComponent(ClassNames.fileName))
+        let family = family(of: folder, classNames: listed)
+        let classNames = listed ?? family?.classNames
         let train = try readPair(folder, prefix: "train", classNames: classNames)
         let test = try optionalPair(folder, prefix: "t10k", classNames: classNames) ?? .empty(train.dimensions)
         guard train.dimensions == test.dimensions else {
@@ -25,8 +26,14 @@ enum IDXDataset {
                        train: train, test: test, allowsHorizontalFlip: family?.name.allowsHorizontalFlip ?? false)
     }
 
-    /// A known family recognised from the folder's name (`fashion-mnist`, `kmnist`, `mnist`, ...).
-    private static func family(of folder: URL) -> (name: DatasetName, classNames: [String])? {
+    /// A known family recognised from its class names when the folder lists them (as a fetched
+    /// dataset does), otherwise from the folder's name (`fashion-mnist`, `kmnist`, `mnist`, ...).
+    private static func family(of folder: URL, classNames: [String]?) -> (name: DatasetName, classNames: [String])? {
+        let known: [(DatasetName, [String])] = [(.fashionMNIST, ClassNames.fashionMNIST), (.kmnist, ClassNames.kmnist),
+                                                (.mnist, ClassNames.digits)]
+        if let classNames {
+            return known.first { $0.1 == classNames }.map { (name: $0.0, classNames: $0.1) }
+        }
         let name = folder.lastPathComponent.lowercased()
         if name.contains("fashion") { return (.fashionMNIST, ClassNames.fashionMNIST) }
         if name.contains("kmnist") { return (.kmnist, ClassNames.kmnist) }

@@ -24,13 +24,13 @@ import ConvEngine
     }
 
     @Test func replacesTheFileAndLeavesNothingElse() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/a.bin"
-        try AtomicFile.write([1, 2, 3], to: path)
-        try AtomicFile.write([4, 5], to: path)
-        #expect(FileManager.default.contents(atPath: path) == Data([4, 5]))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["a.bin"])
+        try inTemporaryFolder { folder in
+            let path = folder + "/a.bin"
+            try AtomicFile.write([1, 2, 3], to: path)
+            try AtomicFile.write([4, 5], to: path)
+            #expect(FileManager.default.contents(atPath: path) == Data([4, 5]))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["a.bin"])
+        }
     }
 
     @Test func namesTheFileWhenTheFolderIsMissing() {
@@ -45,39 +45,39 @@ import ConvEngine
     }
 
     @Test func fullDiskKeepsTheOldFile() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        try SafeTensors(tensors: ["weight": SafeTensorsTensor(float32: [7, 7], shape: [2])]).write(toFile: path)
-        let old = FileManager.default.contents(atPath: path)
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            try SafeTensors(tensors: ["weight": SafeTensorsTensor(float32: [7, 7], shape: [2])]).write(toFile: path)
+            let old = FileManager.default.contents(atPath: path)
 
-        let (process, _, errors) = try Self.spawnWriter([path, "100000", "--file-size-limit", "65536"])
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 1)
-        #expect(message.hasPrefix("\(path): cannot write \(folder)/.checkpoint.safetensors.tmp-"))
-        #expect(message.hasSuffix(": File too large; the previous file is unchanged\n"), "\(message)")
-        #expect(FileManager.default.contents(atPath: path) == old)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["checkpoint.safetensors"])
+            let (process, _, errors) = try Self.spawnWriter([path, "100000", "--file-size-limit", "65536"])
+            process.waitUntilExit()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 1)
+            #expect(message.hasPrefix("\(path): cannot write \(folder)/.checkpoint.safetensors.tmp-"))
+            #expect(message.hasSuffix(": File too large; the previous file is unchanged\n"), "\(message)")
+            #expect(FileManager.default.contents(atPath: path) == old)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["checkpoint.safetensors"])
+        }
     }
 
     @Test func killDuringSaveKeepsALoadableFile() throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/checkpoint.safetensors"
-        for round in 0..<8 {
-            let (process, output, _) = try Self.spawnWriter([path, "2000000", "--repeat"])
-            // Wait for the first complete save, then kill at an arbitrary point of a later one.
-            var seen = Data()
-            while !seen.contains(UInt8(ascii: "\n")) { seen += output.fileHandleForReading.availableData }
-            usleep(UInt32.random(in: 0...60_000))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let version = try Self.version(at: path)
-            #expect(version != nil && version! >= 1, "round \(round): file holds a mixture of versions")
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            for round in 0..<8 {
+                let (process, output, _) = try Self.spawnWriter([path, "2000000", "--repeat"])
+                // Wait for the first complete save, then kill at an arbitrary point of a later one.
+                var seen = Data()
+                while !seen.contains(UInt8(ascii: "\n")) { seen += output.fileHandleForReading.availableData }
+                usleep(UInt32.random(in: 0...60_000))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                let version = try Self.version(at: path)
+                #expect(version != nil && version! >= 1, "round \(round): file holds a mixture of versions")
+            }
+            // The next save removes what the killed writers left behind.
+            try AtomicFile.write([1], to: path)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["checkpoint.safetensors"])
         }
-        // The next save removes what the killed writers left behind.
-        try AtomicFile.write([1], to: path)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["checkpoint.safetensors"])
     }
 }

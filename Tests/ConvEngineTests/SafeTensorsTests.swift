@@ -55,13 +55,13 @@ func safetensorsFile(header: String, data: [UInt8] = []) -> [UInt8] {
                 : SafeTensorsTensor(float32: (0..<count).map { _ in Float.random(in: -1e6...1e6, using: &rng) }, shape: shape)
         }
         let original = SafeTensors(tensors: tensors, metadata: ["epoch": "3", "tab\tand\u{1}": "\u{1F600}", "": ""])
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/round.safetensors"
-        try original.write(toFile: path)
-        let loaded = try SafeTensors(contentsOfFile: path)
-        #expect(loaded == original)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["round.safetensors"])
+        try inTemporaryFolder { folder in
+            let path = folder + "/round.safetensors"
+            try original.write(toFile: path)
+            let loaded = try SafeTensors(contentsOfFile: path)
+            #expect(loaded == original)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["round.safetensors"])
+        }
     }
 
     @Test func headerIsPaddedToEightBytes() {
@@ -154,13 +154,13 @@ func safetensorsFile(header: String, data: [UInt8] = []) -> [UInt8] {
         #expect(throws: CheckpointError(file: "/nonexistent/c.safetensors", problem: "cannot open: No such file or directory")) {
             try SafeTensors(contentsOfFile: "/nonexistent/c.safetensors")
         }
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(throws: CheckpointError(file: folder, problem: "not a regular file")) {
-            try SafeTensors(contentsOfFile: folder)
+        try inTemporaryFolder { folder in
+            #expect(throws: CheckpointError(file: folder, problem: "not a regular file")) {
+                try SafeTensors(contentsOfFile: folder)
+            }
+            let error = CheckpointError(file: "checkpoint.safetensors", problem: "truncated: header says 1234 bytes, file has 1000")
+            #expect(error.description == "checkpoint.safetensors: truncated: header says 1234 bytes, file has 1000")
         }
-        let error = CheckpointError(file: "checkpoint.safetensors", problem: "truncated: header says 1234 bytes, file has 1000")
-        #expect(error.description == "checkpoint.safetensors: truncated: header says 1234 bytes, file has 1000")
     }
 }
 
@@ -169,4 +169,11 @@ func temporaryFolder() throws -> String {
     let path = NSTemporaryDirectory() + "convtop-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
+}
+
+/// Runs `body` with a new empty folder that is removed afterwards.
+func inTemporaryFolder<T>(_ body: (String) throws -> T) throws -> T {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    return try body(folder)
 }

@@ -1,0 +1,172 @@
+/// Everything needed to resume a training run, in one safetensors file.
+///
+/// Layout of the file:
+/// - the model's `state_dict` under PyTorch's names and shapes, `F32`, except BatchNorm's
+///   `num_batches_tracked`, which PyTorch keeps as an `I64` scalar; so after dropping the keys that
+///   start with `optimizer.`, `load_state_dict(strict=True)` accepts it (Tests/Reference/check_checkpoint.py);
+/// - the optimizer's state as `optimizer.<parameter>.<PyTorch state key>`
+///   (`optimizer.fc1.weight.momentum_buffer`), `F32`;
+/// - `__metadata__`: `CheckpointMetadata` as strings, plus `checksum`, a hash of every tensor, so a
+///   file damaged after saving is refused instead of silently resuming from garbage.
+public struct Checkpoint: Sendable {
+    public let metadata: CheckpointMetadata
+    /// Model tensors under `state_dict` names and optimizer tensors under `optimizerPrefix`.
+    public let tensors: [String: SafeTensorsTensor]
+    /// The file it was read from, for messages; "unsaved checkpoint" for a captured one.
+    public let file: String
+
+    /// The prefix of optimizer tensors; PyTorch's `load_state_dict` must be given the others only.
+    public static let optimizerPrefix = "optimizer."
+
+    /// Captures the model's parameters and buffers and the optimizer's state as they are now.
+    public init(model: Model, optimizer: any Optimizer, run: RunState) {
+        var tensors: [String: SafeTensorsTensor] = [:]
+        for entry in model.stateDict {
+            let value = entry.value
+            tensors[entry.name] = Self.isInteger(entry.name)
+                ? SafeTensorsTensor(int64: value.values.map { Int64($0.rounded()) }, shape: value.shape)
+                : SafeTensorsTensor(float32: value.values, shape: value.shape)
+        }
+        for entry in optimizer.namedState {
+            tensors[Self.optimizerPrefix + entry.name] = SafeTensorsTensor(float32: entry.value.values, shape: entry.value.shape)
+        }
+        self.tensors = tensors
+        metadata = CheckpointMetadata(model: model.name, inputShape: model.inputShape, classes: model.outputShape.reduce(1, *),
+                                      optimizer: optimizer.name, hyperparameters: Self.hyperparameters(of: optimizer), run: run)
+        file = "unsaved checkpoint"
+    }
+
+    /// Reads a checkpoint and checks its format, metadata and checksum; whether it fits a model is
+    /// checked by `restore`.
+    public init(contentsOfFile path: String) throws(CheckpointError) {
+        let contents = try SafeTensors(contentsOfFile: path)
+        func failure(_ problem: String) -> CheckpointError { CheckpointError(file: path, problem: problem) }
+        metadata = try CheckpointMetadata(strings: contents.metadata, failure: failure)
+        guard let checksum = contents.metadata["checksum"] else { throw failure("__metadata__ has no \"checksum\"") }
+        guard checksum == Self.checksum(of: contents.tensors) else {
+            throw failure("checksum mismatch: the file was damaged or changed after it was saved")
+        }
+        tensors = contents.tensors
+        file = path
+    }
+
+    /// Writes the checkpoint atomically (see `AtomicFile`). A model or optimizer state holding NaN
+    /// or infinity is refused: resuming from it could only repeat the divergence. So is metadata
+    /// the reader would refuse, such as normalisation for another channel count.
+    public func write(toFile path: String) throws(CheckpointError) {
+        _ = try CheckpointMetadata(strings: metadata.strings) { CheckpointError(file: path, problem: "not saved: " + $0) }
+        for name in tensors.keys.sorted() {
+            if let bad = tensors[name]!.float32Values()?.first(where: { !$0.isFinite }) {
+                throw CheckpointError(file: path, problem: "not saved: \(name) holds \(bad); the previous file is unchanged")
+            }
+        }
+        var strings = metadata.strings
+        strings["checksum"] = Self.checksum(of: tensors)
+        try SafeTensors(tensors: tensors, metadata: strings).write(toFile: path)
+    }
+
+    /// Copies the saved tensors into `model` and `optimizer` after checking that the checkpoint is
+    /// for this model (preset, input shape, classes), this optimizer, and holds exactly their
+    /// tensors with their shapes. On error nothing has been changed. Also restores the learning rate.
+    public func restore(into model: Model, optimizer: any Optimizer) throws(CheckpointError) {
+        func failure(_ problem: String) -> CheckpointError { CheckpointError(file: file, problem: problem) }
+        let target = CheckpointMetadata(model: model.name, inputShape: model.inputShape, classes: model.outputShape.reduce(1, *),
+                                        optimizer: optimizer.name, hyperparameters: [:], run: metadata.run)
+        guard (metadata.model, metadata.inputShape, metadata.classes) == (target.model, target.inputShape, target.classes) else {
+            throw failure("checkpoint is for model \(metadata.modelDescription), not \(target.modelDescription)")
+        }
+        guard metadata.optimizer == optimizer.name else {
+            throw failure("checkpoint holds \(metadata.optimizer) optimizer state, not \(optimizer.name)")
+        }
+        let modelTensors = try values(for: model.stateDict, prefix: "", failure: failure)
+        let optimizerTensors = try values(for: optimizer.namedState, prefix: Self.optimizerPrefix, failure: failure)
+        let expected = Set(model.stateDict.map(\.name) + optimizer.namedState.map { Self.optimizerPrefix + $0.name })
+        if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw failure("tensor \(extra) belongs to neither model \(model.name) nor its \(optimizer.name) optimizer")
+        }
+        do {
+            try model.load(modelTensors)
+            try optimizer.loadState(optimizerTensors)
+        } catch {
+            throw failure("\(error)")
+        }
+        if let rate = metadata.hyperparameters["lr"] { optimizer.learningRate = rate }
+    }
+
+    /// A new optimizer of the saved kind and hyperparameters for `model`'s parameters, with the
+    /// default (zero) state; pass it to `restore` to load the saved state.
+    public func makeOptimizer(for model: Model) throws(CheckpointError) -> any Optimizer {
+        let h = metadata.hyperparameters
+        func value(_ key: String) throws(CheckpointError) -> Double {
+            guard let number = h[key] else {
+                throw CheckpointError(file: file, problem: "__metadata__ has no \"optimizer.\(key)\" for \(metadata.optimizer)")
+            }
+            return number
+        }
+        switch metadata.optimizer {
+        case "sgd":
+            let momentum = try value("momentum"), nesterov = try value("nesterov") != 0
+            guard !nesterov || momentum > 0 else {
+                throw CheckpointError(file: file, problem: "__metadata__ asks for Nesterov SGD without momentum")
+            }
+            return SGD(parameters: model.namedParameters, learningRate: try value("lr"), momentum: Float(momentum),
+                       weightDecay: Float(try value("weight_decay")), nesterov: nesterov)
+        case "adam", "adamw":
+            return Adam(parameters: model.namedParameters, learningRate: try value("lr"), beta1: try value("beta1"),
+                        beta2: try value("beta2"), epsilon: try value("eps"), weightDecay: try value("weight_decay"),
+                        decoupledWeightDecay: metadata.optimizer == "adamw")
+        default:
+            throw CheckpointError(file: file, problem: "unknown optimizer \"\(metadata.optimizer)\"")
+        }
+    }
+
+    /// The saved tensors for `targets` as engine tensors, checking presence, dtype and shape.
+    private func values(for targets: [NamedTensor], prefix: String,
+                        failure: (String) -> CheckpointError) throws(CheckpointError) -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for target in targets {
+            let key = prefix + target.name
+            guard let stored = tensors[key] else { throw failure("tensor \(key) is missing") }
+            guard stored.shape == target.value.shape else {
+                throw failure("tensor \(key) has shape \(stored.shape), the model needs \(target.value.shape)")
+            }
+            let values: [Float]? = Self.isInteger(target.name) && prefix.isEmpty
+                ? stored.int64Values()?.map { Float($0) }
+                : stored.float32Values()
+            guard let values else { throw failure("tensor \(key) has dtype \(stored.dtype.rawValue)") }
+            result[target.name] = Tensor(shape: stored.shape, values: values)
+        }
+        return result
+    }
+
+    /// Buffers PyTorch stores as integers.
+    private static func isInteger(_ name: String) -> Bool { name.hasSuffix("num_batches_tracked") }
+
+    private static func hyperparameters(of optimizer: any Optimizer) -> [String: Double] {
+        switch optimizer {
+        case let sgd as SGD:
+            ["lr": sgd.learningRate, "momentum": Double(sgd.momentum), "weight_decay": Double(sgd.weightDecay),
+             "nesterov": sgd.nesterov ? 1 : 0]
+        case let adam as Adam:
+            ["lr": adam.learningRate, "beta1": adam.beta1, "beta2": adam.beta2, "eps": adam.epsilon,
+             "weight_decay": adam.weightDecay]
+        default:
+            ["lr": optimizer.learningRate]
+        }
+    }
+
+    /// FNV-1a (64-bit) over every tensor's name, dtype, shape and bytes, in name order.
+    static func checksum(of tensors: [String: SafeTensorsTensor]) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix<S: Sequence<UInt8>>(_ bytes: S) {
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
+        for name in tensors.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let tensor = tensors[name]!
+            mix("\(name)\0\(tensor.dtype.rawValue)\0\(tensor.shape)\0".utf8)
+            tensor.bytes.withUnsafeBufferPointer { mix($0) }
+        }
+        let hex = String(hash, radix: 16)
+        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,32 @@
+/// Something the person asked the dashboard to do; keys map to actions through `KeyTable`.
+public enum DashboardAction: Sendable, Equatable {
+    case togglePause
+    /// Multiply the learning rate by this factor.
+    case scaleLearningRate(Double)
+    case openLearningRatePrompt
+    case save
+    case evaluate
+    /// Ask to quit (the dashboard asks for confirmation while the run is going).
+    case quit
+    case confirmQuit
+    /// Ctrl-C or SIGTERM: stop the run (it saves a checkpoint) and leave without asking.
+    case interrupt
+    /// Esc: close a prompt or go back to the main screen.
+    case back
+    case toggleHelp
+    case toggleLogScale
+    case openMisclassified
+    case openConfusion
+    /// Move the selection by rows and columns (the browser moves by rows only).
+    case move(rows: Int, columns: Int)
+    /// Move the browser by pages.
+    case page(Int)
+    /// Browser: filter by this image's true class, then its predicted class, then no filter.
+    case cycleFilter
+    /// Enter on a screen: in the confusion matrix, browse the images of the selected cell.
+    case select
+    /// Typed into the learning-rate prompt.
+    case type(Character)
+    case erase
+    case submit
+}

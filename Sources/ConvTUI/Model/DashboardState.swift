@@ -1,0 +1,265 @@
+import Foundation
+import ConvTraining
+
+/// A line of feedback under the charts: what a key did, a warning, or why input was refused.
+public struct Notice: Sendable, Equatable {
+    public var text: String
+    public var isError: Bool
+
+    public init(_ text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+/// What the person is typing or confirming, on top of the current screen.
+public enum InputMode: Sendable, Equatable {
+    case normal
+    /// The learning-rate prompt and the text typed so far.
+    case learningRatePrompt(String)
+    case confirmQuit
+}
+
+/// A cell of the confusion matrix: true class (row) and predicted class (column).
+public struct MatrixPosition: Sendable, Equatable {
+    public var row: Int
+    public var column: Int
+
+    public init(row: Int, column: Int) {
+        self.row = row
+        self.column = column
+    }
+}
+
+/// Everything the dashboard shows: the run as its events told it, and the person's navigation.
+/// Changed only by `apply(_:)` (events) and `reduce(_:)` (actions), both pure.
+public struct DashboardState: Sendable, Equatable {
+    public var run = RunModel()
+    public var screen: Screen = .main
+    public var input: InputMode = .normal
+    public var notice: Notice?
+    public var logScale = false
+    public var browserFilter: BrowserFilter = .all
+    /// Position in the filtered list of misclassified images.
+    public var browserIndex = 0
+    public var matrixCursor = MatrixPosition(row: 0, column: 0)
+    /// A stop was sent; the dashboard leaves when the run reports that it ended.
+    public private(set) var stopping = false
+    /// The dashboard should close.
+    public private(set) var shouldExit = false
+
+    /// Images a page key moves by in the browser.
+    public static let pageSize = 10
+    /// Longest text the learning-rate prompt takes.
+    public static let promptLength = 24
+
+    public init() {}
+
+    /// The misclassified images of the main evaluation that pass the browser's filter, highest loss first.
+    public var browsedImages: [Prediction] {
+        (run.evaluation?.misclassified ?? []).filter(browserFilter.includes)
+    }
+
+    /// The image the browser shows, if any.
+    public var browsedImage: Prediction? {
+        let images = browsedImages
+        return images.indices.contains(browserIndex) ? images[browserIndex] : nil
+    }
+
+    private var runIsLive: Bool { run.state == .running || run.state == .paused || run.state == .starting }
+
+    // MARK: Events
+
+    /// Folds one event from the session into the state.
+    public mutating func apply(_ event: TrainingEvent) {
+        run.apply(event)
+        switch event {
+        case .checkpointSaved(let path, _):
+            notice = Notice("checkpoint saved: \(path)")
+        case .learningRateChanged(let old, let new, _):
+            notice = Notice("learning rate \(Format.learningRate(old)) → \(Format.learningRate(new))")
+        case .warning(let text):
+            notice = Notice(text, isError: true)
+        case .paused(_, let reason?):
+            notice = Notice("paused: \(reason)", isError: true)
+        case .evaluation:
+            clampBrowser()
+        case .finished(let result):
+            notice = Notice("finished" + (result.checkpointPath.map { ": checkpoint \($0)" } ?? ""))
+            finishInput()
+        case .failed(let error):
+            notice = Notice("failed: \(error)", isError: true)
+            finishInput()
+        default:
+            break
+        }
+    }
+
+    /// When the run has ended, a pending stop completes and a prompt that would act on it closes.
+    private mutating func finishInput() {
+        if stopping { shouldExit = true }
+        if input != .normal { input = .normal }
+    }
+
+    // MARK: Keys
+
+    /// The action a key asks for in the current state, or `nil` when it means nothing here.
+    public func action(for key: Key) -> DashboardAction? {
+        switch input {
+        case .learningRatePrompt:
+            switch key {
+            case .enter: return .submit
+            case .escape: return .back
+            case .backspace: return .erase
+            case .character(let c): return .type(c)
+            default: return nil
+            }
+        case .confirmQuit:
+            switch key {
+            case .character("y"), .character("Y"), .character("q"), .enter: return .confirmQuit
+            default: return .back
+            }
+        case .normal:
+            return KeyTable.action(for: key, on: screen)
+        }
+    }
+
+    // MARK: Actions
+
+    /// The state after `action`, and the commands to send to the session. Pure.
+    public func reduced(by action: DashboardAction) -> (DashboardState, [TrainingCommand]) {
+        var next = self
+        let commands = next.reduce(action)
+        return (next, commands)
+    }
+
+    /// Applies `action` and returns the commands to send to the session.
+    public mutating func reduce(_ action: DashboardAction) -> [TrainingCommand] {
+        switch action {
+        case .togglePause:
+            switch run.state {
+            case .running: notice = Notice("pausing…"); return [.pause]
+            case .paused: notice = Notice("resuming…"); return [.resume]
+            default: return refuseEndedRun()
+            }
+        case .scaleLearningRate(let factor):
+            guard runIsLive else { return refuseEndedRun() }
+            notice = Notice("learning rate ×\(Format.compact(factor)) requested")
+            return [.scaleLearningRate(factor)]
+        case .openLearningRatePrompt:
+            guard runIsLive else { return refuseEndedRun() }
+            input = .learningRatePrompt("")
+            notice = nil
+        case .type(let c):
+            if case .learningRatePrompt(let text) = input, text.count < Self.promptLength {
+                input = .learningRatePrompt(text + String(c))
+            }
+        case .erase:
+            if case .learningRatePrompt(let text) = input { input = .learningRatePrompt(String(text.dropLast())) }
+        case .submit:
+            guard case .learningRatePrompt(let text) = input else { return [] }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard let value = Double(trimmed), value.isFinite, value > 0 else {
+                notice = Notice("not a learning rate: \"\(trimmed)\" (type a positive number such as 0.01)",
+                                isError: true)
+                return []
+            }
+            input = .normal
+            notice = Notice("learning rate \(Format.learningRate(value)) requested")
+            return [.setLearningRate(value)]
+        case .save:
+            guard runIsLive else { return refuseEndedRun() }
+            notice = Notice("saving a checkpoint…")
+            return [.save(path: nil)]
+        case .evaluate:
+            guard runIsLive else { return refuseEndedRun() }
+            notice = Notice("evaluating…")
+            return [.evaluate]
+        case .quit:
+            if runIsLive && !stopping {
+                input = .confirmQuit
+            } else if !stopping {
+                shouldExit = true
+            }
+        case .confirmQuit:
+            input = .normal
+            return stop()
+        case .interrupt:
+            guard runIsLive else { shouldExit = true; return [] }
+            return stop()
+        case .back:
+            if input != .normal {
+                input = .normal
+                notice = nil
+            } else {
+                screen = .main
+            }
+        case .toggleHelp:
+            screen = screen == .help ? .main : .help
+        case .toggleLogScale:
+            logScale.toggle()
+        case .openMisclassified:
+            screen = .misclassified
+            browserFilter = .all
+            browserIndex = 0
+            if run.evaluation == nil { notice = Notice("no evaluation yet: press e to evaluate now") }
+        case .openConfusion:
+            screen = .confusion
+            if run.evaluation == nil { notice = Notice("no evaluation yet: press e to evaluate now") }
+        case .move(let rows, let columns):
+            if screen == .misclassified {
+                browserIndex += rows
+                clampBrowser()
+            } else if screen == .confusion {
+                let n = max(1, run.evaluation?.confusion.classes ?? run.classNames.count)
+                matrixCursor.row = min(n - 1, max(0, matrixCursor.row + rows))
+                matrixCursor.column = min(n - 1, max(0, matrixCursor.column + columns))
+            }
+        case .page(let pages):
+            browserIndex += pages * Self.pageSize
+            clampBrowser()
+        case .cycleFilter:
+            cycleFilter()
+        case .select:
+            guard screen == .confusion else { return [] }
+            let (t, p) = (matrixCursor.row, matrixCursor.column)
+            guard t != p else {
+                notice = Notice("correct predictions are not listed: pick a cell off the diagonal")
+                return []
+            }
+            browserFilter = .cell(trueClass: t, predictedClass: p)
+            browserIndex = 0
+            screen = .misclassified
+        }
+        return []
+    }
+
+    private mutating func stop() -> [TrainingCommand] {
+        guard !stopping else { return [] }
+        stopping = true
+        notice = Notice("stopping: saving a checkpoint…")
+        return [.stop]
+    }
+
+    private mutating func refuseEndedRun() -> [TrainingCommand] {
+        notice = Notice(run.state == .starting ? "the run has not started yet" : "the run has ended", isError: true)
+        return []
+    }
+
+    private mutating func cycleFilter() {
+        guard let current = browsedImage else {
+            browserFilter = .all
+            return
+        }
+        switch browserFilter {
+        case .all: browserFilter = .trueClass(current.trueLabel)
+        case .trueClass: browserFilter = .predictedClass(current.predictedLabel)
+        case .predictedClass, .cell: browserFilter = .all
+        }
+        browserIndex = browsedImages.firstIndex { $0.index == current.index } ?? 0
+    }
+
+    private mutating func clampBrowser() {
+        browserIndex = max(0, min(browserIndex, browsedImages.count - 1))
+    }
+}

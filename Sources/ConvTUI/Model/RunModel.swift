@@ -1,0 +1,140 @@
+import ConvTraining
+
+/// What the dashboard knows about the run, built only from the session's events by `apply`.
+public struct RunModel: Sendable, Equatable {
+    /// The run's state as the session last reported it.
+    public enum State: Sendable, Equatable {
+        case starting, running, paused, finished, failed
+    }
+
+    /// Something that happened at a step, drawn on the x axis of the loss chart.
+    public struct Marker: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable { case learningRate, pause }
+        public var step: Int
+        public var kind: Kind
+
+        public init(step: Int, kind: Kind) {
+            self.step = step
+            self.kind = kind
+        }
+    }
+
+    /// Most points kept per loss series (each point may average several steps).
+    public static let historyCapacity = 1024
+    /// Most markers kept; older ones are dropped.
+    public static let markerCapacity = 256
+    /// Weight of the newest step in the smoothed loss.
+    public static let smoothing = 0.05
+
+    public private(set) var summary: RunSummary?
+    public private(set) var state: State = .starting
+    public private(set) var pauseReason: String?
+    public private(set) var failure: String?
+    public private(set) var latestStep: StepMetrics?
+    public private(set) var learningRate: Double?
+    public private(set) var trainLoss = Series(capacity: historyCapacity)
+    public private(set) var smoothedLoss = Series(capacity: historyCapacity)
+    private var smoothedValue: Double?
+    /// Evaluation loss by split ("test", "validation"), x = step. One point per evaluation.
+    public private(set) var evaluationLoss: [String: Series] = [:]
+    /// Training accuracy per epoch, x = epoch.
+    public private(set) var trainAccuracy = Series(capacity: historyCapacity)
+    /// Evaluation accuracy by split, x = epochs (fractional for evaluations asked mid-epoch).
+    public private(set) var evaluationAccuracy: [String: Series] = [:]
+    public private(set) var markers: [Marker] = []
+    /// The newest evaluation of the main split (the test set when there is one).
+    public private(set) var evaluation: Evaluation?
+    /// Per-class accuracy of the evaluation before `evaluation`, for the change column.
+    public private(set) var previousClassAccuracy: [Float]?
+    public private(set) var lastCheckpoint: String?
+    public private(set) var lastWarning: String?
+    public private(set) var result: FinalResult?
+
+    public init() {}
+
+    public var classNames: [String] { summary?.classNames ?? [] }
+
+    /// The name of class `label`, or its number when the run did not name it.
+    public func className(_ label: Int) -> String {
+        label >= 0 && label < classNames.count ? classNames[label] : "#\(label)"
+    }
+
+    public var totalSteps: Int { (summary?.epochs ?? 0) * (summary?.stepsPerEpoch ?? 0) }
+
+    /// Steps done out of the total, 0...1.
+    public var progress: Double {
+        guard let step = latestStep?.step, totalSteps > 0 else { return state == .finished ? 1 : 0 }
+        return min(1, Double(step) / Double(totalSteps))
+    }
+
+    /// Seconds left at the pace of this run so far, when it can be told.
+    public var secondsRemaining: Double? {
+        guard let s = latestStep, let summary, s.elapsed > 0 else { return nil }
+        let done = s.step - summary.startStep
+        guard done > 0 else { return nil }
+        return Double(max(0, totalSteps - s.step)) * s.elapsed / Double(done)
+    }
+
+    public mutating func apply(_ event: TrainingEvent) {
+        switch event {
+        case .started(let run):
+            summary = run
+            learningRate = run.learningRate
+            state = .running
+        case .step(let m):
+            latestStep = m
+            learningRate = m.learningRate
+            if state == .starting { state = .running }
+            let loss = Double(m.loss)
+            trainLoss.append(ChartPoint(x: Double(m.step), y: loss))
+            if loss.isFinite {
+                let s = smoothedValue.map { $0 + Self.smoothing * (loss - $0) } ?? loss
+                smoothedValue = s
+                smoothedLoss.append(ChartPoint(x: Double(m.step), y: s))
+            }
+        case .epochCompleted(let e):
+            trainAccuracy.append(ChartPoint(x: Double(e.epoch), y: Double(e.accuracy)))
+        case .evaluation(let e):
+            evaluationLoss[e.split, default: Series(capacity: Self.historyCapacity)]
+                .append(ChartPoint(x: Double(e.step), y: Double(e.loss)))
+            evaluationAccuracy[e.split, default: Series(capacity: Self.historyCapacity)]
+                .append(ChartPoint(x: epochs(atStep: e.step, epoch: e.epoch), y: Double(e.accuracy)))
+            if evaluation == nil || e.split == "test" || evaluation?.split == e.split {
+                if evaluation?.split == e.split { previousClassAccuracy = evaluation?.perClassAccuracy }
+                evaluation = e
+            }
+        case .paused(let step, let reason):
+            state = .paused
+            pauseReason = reason
+            addMarker(Marker(step: step, kind: .pause))
+        case .resumed:
+            state = .running
+            pauseReason = nil
+        case .learningRateChanged(_, let new, let step):
+            learningRate = new
+            addMarker(Marker(step: step, kind: .learningRate))
+        case .checkpointSaved(let path, _):
+            lastCheckpoint = path
+        case .warning(let text):
+            lastWarning = text
+        case .finished(let r):
+            result = r
+            state = .finished
+            if let path = r.checkpointPath { lastCheckpoint = path }
+        case .failed(let error):
+            failure = error
+            state = .failed
+        }
+    }
+
+    /// Epochs done at `step`, as a fraction, so that an evaluation asked mid-epoch lands mid-epoch.
+    private func epochs(atStep step: Int, epoch: Int) -> Double {
+        guard let perEpoch = summary?.stepsPerEpoch, perEpoch > 0 else { return Double(epoch) }
+        return Double(step) / Double(perEpoch)
+    }
+
+    private mutating func addMarker(_ marker: Marker) {
+        markers.append(marker)
+        if markers.count > Self.markerCapacity { markers.removeFirst(markers.count - Self.markerCapacity) }
+    }
+}

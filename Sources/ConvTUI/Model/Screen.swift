@@ -1,0 +1,14 @@
+/// The screens of the dashboard.
+public enum Screen: Sendable, Equatable, Hashable, CaseIterable {
+    case main, help, misclassified, confusion
+
+    /// Name shown in the help screen.
+    public var title: String {
+        switch self {
+        case .main: "Everywhere"
+        case .help: "Help"
+        case .misclassified: "Misclassified browser (m)"
+        case .confusion: "Confusion matrix (c)"
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// A point of a chart: `x` (a step or an epoch) and `y`.
+public struct ChartPoint: Sendable, Equatable {
+    public var x: Double
+    public var y: Double
+
+    public init(x: Double, y: Double) {
+        self.x = x
+        self.y = y
+    }
+}
+
+/// A history of points that never holds more than `capacity` of them: when full, neighbouring
+/// points are averaged in pairs and later points are averaged in buckets twice as large, so a run of
+/// hours keeps a flat memory and still covers its whole length.
+public struct Series: Sendable, Equatable {
+    public let capacity: Int
+    private var stored: [ChartPoint] = []
+    /// How many appended points each stored point averages.
+    public private(set) var bucketSize = 1
+    private var pendingX = 0.0, pendingY = 0.0, pendingCount = 0
+
+    public init(capacity: Int) {
+        precondition(capacity >= 2, "a series needs room for two points")
+        self.capacity = capacity
+    }
+
+    /// The points, oldest first, including the partial average of the last bucket.
+    public var points: [ChartPoint] {
+        pendingCount == 0 ? stored
+            : stored + [ChartPoint(x: pendingX / Double(pendingCount), y: pendingY / Double(pendingCount))]
+    }
+
+    public var last: ChartPoint? { points.last }
+    public var isEmpty: Bool { stored.isEmpty && pendingCount == 0 }
+
+    /// Adds a point; points with a non-finite `y` (a diverged loss) are not charted.
+    public mutating func append(_ point: ChartPoint) {
+        guard point.y.isFinite, point.x.isFinite else { return }
+        pendingX += point.x
+        pendingY += point.y
+        pendingCount += 1
+        guard pendingCount == bucketSize else { return }
+        stored.append(ChartPoint(x: pendingX / Double(bucketSize), y: pendingY / Double(bucketSize)))
+        pendingX = 0; pendingY = 0; pendingCount = 0
+        if stored.count >= capacity { halve() }
+    }
+
+    private mutating func halve() {
+        stored = stride(from: 0, to: stored.count - 1, by: 2).map { i in
+            ChartPoint(x: (stored[i].x + stored[i + 1].x) / 2, y: (stored[i].y + stored[i + 1].y) / 2)
+        }
+        bucketSize *= 2
+    }
+}

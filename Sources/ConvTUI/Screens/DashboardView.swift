@@ -1,0 +1,119 @@
+/// The whole screen for a state: status, the current screen's body, the notice or prompt line and
+/// the footer; or, below the minimum size, a centred request for a larger terminal.
+public struct DashboardView: Widget {
+    public var state: DashboardState
+    public var options: DashboardOptions
+    public var capabilities: TerminalCapabilities
+
+    public init(state: DashboardState, options: DashboardOptions, capabilities: TerminalCapabilities) {
+        self.state = state
+        self.options = options
+        self.capabilities = capabilities
+    }
+
+    private var theme: Theme { .forDepth(capabilities.colorDepth) }
+    private var mode: ThumbnailMode { options.thumbnailMode(for: capabilities) }
+
+    public func render(area: Rect, buffer: inout Buffer) {
+        guard area.width >= options.minimumWidth, area.height >= options.minimumHeight else {
+            TooSmallMessage(width: area.width, height: area.height, minimumWidth: options.minimumWidth,
+                            minimumHeight: options.minimumHeight, theme: theme).render(area: area, buffer: &buffer)
+            return
+        }
+        let parts = area.split(.vertical, [.length(2), .fill(1), .length(1), .length(1)])
+        StatusLine(run: state.run, stopping: state.stopping, theme: theme).render(area: parts[0], buffer: &buffer)
+        let body = parts[1]
+        switch state.screen {
+        case .main: renderMain(body, buffer: &buffer)
+        case .help: HelpScreen(theme: theme).render(area: body.inset(horizontal: 1), buffer: &buffer)
+        case .misclassified:
+            MisclassifiedView(images: state.browsedImages, index: state.browserIndex, filter: state.browserFilter,
+                              classNames: state.run.classNames, mode: mode, theme: theme)
+                .render(area: body.inset(horizontal: 1), buffer: &buffer)
+        case .confusion: renderConfusion(body.inset(horizontal: 1), buffer: &buffer)
+        }
+        renderNoticeLine(parts[2], buffer: &buffer)
+        Footer(screen: state.screen, theme: theme).render(area: parts[3], buffer: &buffer)
+    }
+
+    private func renderMain(_ area: Rect, buffer: inout Buffer) {
+        let run = state.run
+        // The class bars need a row per class and a title; the charts take the rest and grow with the screen.
+        let bottom = max(run.classNames.count + 1, area.height * 45 / 100)
+        let rows = area.split(.vertical, [.fill(1), .length(bottom)])
+        let charts = rows[0].split(.horizontal, [.percentage(60), .fill(1)], spacing: 2)
+        var loss = [LineChart.Dataset(name: "train", points: run.trainLoss.points, style: theme[.trainLoss]),
+                    LineChart.Dataset(name: "smoothed", points: run.smoothedLoss.points, style: theme[.smoothedLoss])]
+        loss += evaluationDatasets(run.evaluationLoss)
+        let markers = run.markers.map { m in
+            m.kind == .learningRate
+                ? LineChart.Marker(x: Double(m.step), symbol: "▲", name: "lr", style: theme[.learningRateMarker])
+                : LineChart.Marker(x: Double(m.step), symbol: "‖", name: "pause", style: theme[.pauseMarker])
+        }
+        LineChart(title: "Loss", datasets: loss, markers: markers, logScale: state.logScale, xUnit: "step", theme: theme)
+            .render(area: charts[0], buffer: &buffer)
+        let accuracy = [LineChart.Dataset(name: "train", points: run.trainAccuracy.points, style: theme[.trainAccuracy])]
+            + evaluationDatasets(run.evaluationAccuracy)
+        LineChart(title: "Accuracy", datasets: accuracy, yLabel: { Format.percent($0) }, xUnit: "epoch", theme: theme)
+            .render(area: charts[1], buffer: &buffer)
+
+        let panels = rows[1].split(.horizontal, [.length(min(64, rows[1].width / 2)), .fill(1)], spacing: 2)
+        let evaluation = run.evaluation
+        let title = evaluation.map { "Per-class accuracy (\($0.split), \(Format.percent(Double($0.accuracy))))" }
+            ?? "Per-class accuracy (after the first evaluation)"
+        buffer.setString(x: panels[0].x, y: panels[0].y, title, style: theme[.title], maxWidth: panels[0].width)
+        let barsArea = Rect(x: panels[0].x, y: panels[0].y + 1, width: panels[0].width, height: panels[0].height - 1)
+        if let evaluation {
+            ClassAccuracyBars(names: run.classNames, accuracy: evaluation.perClassAccuracy,
+                              previous: run.previousClassAccuracy, theme: theme).render(area: barsArea, buffer: &buffer)
+            buffer.setString(x: panels[1].x, y: panels[1].y, "Sample predictions (epoch \(evaluation.epoch))",
+                             style: theme[.title], maxWidth: panels[1].width)
+            PredictionGrid(samples: evaluation.samples, classNames: run.classNames, mode: mode, theme: theme)
+                .render(area: Rect(x: panels[1].x, y: panels[1].y + 1, width: panels[1].width,
+                                   height: panels[1].height - 1), buffer: &buffer)
+        } else {
+            buffer.setString(x: panels[1].x, y: panels[1].y, "Sample predictions (after the first evaluation)",
+                             style: theme[.title], maxWidth: panels[1].width)
+        }
+    }
+
+    /// One dataset per evaluated split, the test set first.
+    private func evaluationDatasets(_ series: [String: Series]) -> [LineChart.Dataset] {
+        series.keys.sorted { ($0 == "test" ? 0 : 1, $0) < ($1 == "test" ? 0 : 1, $1) }.map { split in
+            LineChart.Dataset(name: split, points: series[split]!.points,
+                              style: theme[split == "test" ? .testSeries : .validationSeries])
+        }
+    }
+
+    private func renderConfusion(_ area: Rect, buffer: inout Buffer) {
+        guard let evaluation = state.run.evaluation else {
+            buffer.setString(x: area.x, y: area.y, "Confusion matrix: no evaluation yet", style: theme[.title])
+            return
+        }
+        buffer.setString(x: area.x, y: area.y,
+                         "Confusion matrix (\(evaluation.split), epoch \(evaluation.epoch), step \(evaluation.step))",
+                         style: theme[.title], maxWidth: area.width)
+        ConfusionMatrixView(matrix: evaluation.confusion, classNames: state.run.classNames,
+                            cursor: state.matrixCursor, theme: theme)
+            .render(area: Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2), buffer: &buffer)
+    }
+
+    private func renderNoticeLine(_ row: Rect, buffer: inout Buffer) {
+        switch state.input {
+        case .learningRatePrompt(let text):
+            var x = buffer.setString(x: row.x, y: row.y, "New learning rate: ", style: theme[.label])
+            x = buffer.setString(x: x, y: row.y, text, style: theme[.message])
+            x = buffer.setString(x: x, y: row.y, "█", style: theme[.message])
+            let hint = state.notice?.isError == true ? "  " + state.notice!.text : "  (enter sets, esc cancels)"
+            buffer.setString(x: x, y: row.y, hint, style: theme[state.notice?.isError == true ? .error : .dim],
+                             maxWidth: row.right - x)
+        case .confirmQuit:
+            buffer.setString(x: row.x, y: row.y, "Stop training and quit? A checkpoint is saved first. [y/N]",
+                             style: theme[.error], maxWidth: row.width)
+        case .normal:
+            guard let notice = state.notice else { return }
+            buffer.setString(x: row.x, y: row.y, notice.text, style: theme[notice.isError ? .error : .message],
+                             maxWidth: row.width)
+        }
+    }
+}

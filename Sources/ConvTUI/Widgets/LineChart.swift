@@ -1,0 +1,179 @@
+import Foundation
+
+/// A chart of one or more series drawn with braille dots, with a y axis of tick labels, an x axis
+/// with tick labels and markers, a title and a legend. Scales itself to the data.
+public struct LineChart: Widget {
+    /// One series and how it is drawn.
+    public struct Dataset: Sendable {
+        public var name: String
+        public var points: [ChartPoint]
+        public var style: Style
+
+        public init(name: String, points: [ChartPoint], style: Style) {
+            self.name = name
+            self.points = points
+            self.style = style
+        }
+    }
+
+    /// A symbol on the x axis at a given x, such as a learning-rate change; the legend names it.
+    public struct Marker: Sendable {
+        public var x: Double
+        public var symbol: Character
+        public var name: String
+        public var style: Style
+
+        public init(x: Double, symbol: Character, name: String, style: Style) {
+            self.x = x
+            self.symbol = symbol
+            self.name = name
+            self.style = style
+        }
+    }
+
+    public var title: String
+    public var datasets: [Dataset]
+    public var markers: [Marker]
+    /// Plot log10(y); values that are not positive are left out.
+    public var logScale: Bool
+    /// Fixed y bounds; `nil` scales to the data.
+    public var yBounds: ClosedRange<Double>?
+    /// How y tick labels are written.
+    public var yLabel: @Sendable (Double) -> String
+    /// What the x axis counts, shown after the last x tick ("step", "epoch").
+    public var xUnit: String
+    public var theme: Theme
+
+    public init(title: String, datasets: [Dataset], markers: [Marker] = [], logScale: Bool = false,
+                yBounds: ClosedRange<Double>? = nil, yLabel: @escaping @Sendable (Double) -> String = Format.compact,
+                xUnit: String, theme: Theme) {
+        self.title = title
+        self.datasets = datasets
+        self.markers = markers
+        self.logScale = logScale
+        self.yBounds = yBounds
+        self.yLabel = yLabel
+        self.xUnit = xUnit
+        self.theme = theme
+    }
+
+    /// The y value as plotted.
+    private func plotted(_ y: Double) -> Double? {
+        guard y.isFinite else { return nil }
+        if logScale { return y > 0 ? log10(y) : nil }
+        return y
+    }
+
+    /// The x and y ranges that the chart shows (y in plotted units), or `nil` when there is no data.
+    public func ranges() -> (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
+        let points = datasets.flatMap(\.points).compactMap { p in plotted(p.y).map { (p.x, $0) } }
+        guard let first = points.first else { return nil }
+        var (x0, x1, y0, y1) = (first.0, first.0, first.1, first.1)
+        for (x, y) in points {
+            x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+        }
+        if x0 == x1 { x0 -= 0.5; x1 += 0.5 }
+        if let yBounds, let lo = plotted(yBounds.lowerBound), let hi = plotted(yBounds.upperBound) {
+            y0 = lo; y1 = hi
+        } else {
+            let pad = y1 > y0 ? (y1 - y0) * 0.05 : max(abs(y0) * 0.1, 0.05)
+            y0 -= pad; y1 += pad
+        }
+        return (x0...x1, y0...y1)
+    }
+
+    public func render(area: Rect, buffer: inout Buffer) {
+        guard area.height >= 4, area.width >= 12 else { return }
+        renderTitle(area.row(0), buffer: &buffer)
+        guard let (xr, yr) = ranges() else {
+            buffer.setString(x: area.x + 2, y: area.y + area.height / 2, "waiting for data…",
+                             style: theme[.dim], maxWidth: area.width - 2)
+            return
+        }
+        let plotRows = area.height - 3
+        let tickRows = tickRowIndices(plotRows)
+        let labels = tickRows.map { yLabel(value(atRow: $0, rows: plotRows, range: yr)) }
+        let labelWidth = min(8, labels.map(\.count).max() ?? 1)
+        let plot = Rect(x: area.x + labelWidth + 1, y: area.y + 1, width: area.width - labelWidth - 1, height: plotRows)
+        for (row, label) in zip(tickRows, labels) {
+            buffer.setString(x: area.x, y: plot.y + row, Format.padLeft(label, labelWidth), style: theme[.axis],
+                             maxWidth: labelWidth)
+        }
+        for row in 0..<plotRows {
+            buffer[plot.x - 1, plot.y + row] = Cell(tickRows.contains(row) ? "┤" : "│", style: theme[.axis])
+        }
+        let axisY = plot.bottom
+        buffer[plot.x - 1, axisY] = Cell("└", style: theme[.axis])
+        for x in plot.left..<plot.right { buffer[x, axisY] = Cell("─", style: theme[.axis]) }
+
+        var canvas = BrailleCanvas(columns: plot.width, rows: plot.height)
+        func dot(_ p: ChartPoint) -> (x: Int, y: Int)? {
+            guard let y = plotted(p.y) else { return nil }
+            let fx = (p.x - xr.lowerBound) / (xr.upperBound - xr.lowerBound)
+            let fy = (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)
+            return (Int((fx * Double(canvas.dotWidth - 1)).rounded()),
+                    Int(((1 - fy) * Double(canvas.dotHeight - 1)).rounded()))
+        }
+        for dataset in datasets {
+            var previous: (x: Int, y: Int)?
+            for point in dataset.points {
+                guard let d = dot(point) else { previous = nil; continue }
+                if let p = previous { canvas.line(from: p, to: d, style: dataset.style) } else {
+                    canvas.set(x: d.x, y: d.y, style: dataset.style)
+                }
+                previous = d
+            }
+        }
+        canvas.render(x: plot.x, y: plot.y, buffer: &buffer)
+
+        for marker in markers where xr.contains(marker.x) {
+            let f = (marker.x - xr.lowerBound) / (xr.upperBound - xr.lowerBound)
+            buffer[plot.x + Int((f * Double(plot.width - 1)).rounded()), axisY] = Cell(marker.symbol, style: marker.style)
+        }
+        renderXTicks(plot: plot, y: axisY + 1, range: xr, buffer: &buffer)
+    }
+
+    private func renderTitle(_ row: Rect, buffer: inout Buffer) {
+        var x = buffer.setString(x: row.x, y: row.y, title + (logScale ? " (log)" : ""), style: theme[.title],
+                                 maxWidth: row.width)
+        for dataset in datasets where !dataset.points.isEmpty {
+            guard x + dataset.name.count + 4 <= row.right else { break }
+            x = buffer.setString(x: x + 2, y: row.y, "━", style: dataset.style)
+            x = buffer.setString(x: x + 1, y: row.y, dataset.name, style: theme[.dim])
+        }
+        var named: [String] = []
+        for marker in markers where !named.contains(marker.name) {
+            named.append(marker.name)
+            guard x + marker.name.count + 4 <= row.right else { break }
+            x = buffer.setString(x: x + 2, y: row.y, String(marker.symbol), style: marker.style)
+            x = buffer.setString(x: x + 1, y: row.y, marker.name, style: theme[.dim])
+        }
+    }
+
+    /// Rows (from the top of the plot) that get a y tick label: top, bottom, and about every 4 rows.
+    private func tickRowIndices(_ rows: Int) -> [Int] {
+        guard rows > 1 else { return [0] }
+        let intervals = max(1, (rows - 1) / 4)
+        return Array(Set((0...intervals).map { ($0 * (rows - 1) + intervals / 2) / intervals })).sorted()
+    }
+
+    /// The y value at the middle of a plot row, in data units.
+    private func value(atRow row: Int, rows: Int, range: ClosedRange<Double>) -> Double {
+        let f = 1 - (Double(row) + 0.5) / Double(rows)
+        let v = range.lowerBound + f * (range.upperBound - range.lowerBound)
+        return logScale ? pow(10, v) : v
+    }
+
+    private func renderXTicks(plot: Rect, y: Int, range: ClosedRange<Double>, buffer: inout Buffer) {
+        let first = Format.compact(range.lowerBound.rounded())
+        buffer.setString(x: plot.x, y: y, first, style: theme[.axis])
+        let last = Format.compact(range.upperBound.rounded()) + " " + xUnit
+        let lastX = plot.right - last.count
+        if lastX > plot.x + first.count + 1 { buffer.setString(x: lastX, y: y, last, style: theme[.axis]) }
+        let mid = Format.compact(((range.lowerBound + range.upperBound) / 2).rounded())
+        let midX = plot.x + plot.width / 2 - mid.count / 2
+        if midX > plot.x + first.count + 1 && midX + mid.count + 1 < lastX {
+            buffer.setString(x: midX, y: y, mid, style: theme[.axis])
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ConvTraining
+
+/// One misclassified image, enlarged when there is room, with its true and predicted class, its
+/// loss, the three most probable classes as bars, and its place in the (filtered) list.
+public struct MisclassifiedView: Widget {
+    public var images: [Prediction]
+    public var index: Int
+    public var filter: BrowserFilter
+    public var classNames: [String]
+    public var mode: ThumbnailMode
+    public var theme: Theme
+
+    public init(images: [Prediction], index: Int, filter: BrowserFilter, classNames: [String],
+                mode: ThumbnailMode, theme: Theme) {
+        self.images = images
+        self.index = index
+        self.filter = filter
+        self.classNames = classNames
+        self.mode = mode
+        self.theme = theme
+    }
+
+    private func name(_ i: Int) -> String { i >= 0 && i < classNames.count ? classNames[i] : "#\(i)" }
+
+    /// The filter as the header writes it.
+    public var filterText: String {
+        switch filter {
+        case .all: "all classes"
+        case .trueClass(let t): "true class \(name(t))"
+        case .predictedClass(let p): "predicted \(name(p))"
+        case .cell(let t, let p): "true \(name(t)), predicted \(name(p))"
+        }
+    }
+
+    public func render(area: Rect, buffer: inout Buffer) {
+        guard !area.isEmpty else { return }
+        let header = images.isEmpty ? "Misclassified test images: none (\(filterText))"
+            : "Misclassified test images \(index + 1)/\(images.count), highest loss first (\(filterText))"
+        buffer.setString(x: area.x, y: area.y, header, style: theme[.title], maxWidth: area.width)
+        guard images.indices.contains(index) else { return }
+        let p = images[index]
+        let body = Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2)
+        let infoWidth = min(44, body.width / 2)
+        let imageArea = (width: body.width - infoWidth - 2, height: body.height)
+        var infoX = body.x
+        if let scale = Thumbnail.largestScale(of: p.image.shape, fitting: imageArea) {
+            let size = Thumbnail.cellSize(of: p.image.shape, scale: scale)
+            Thumbnail(image: p.image, mode: mode)
+                .render(area: Rect(x: body.x, y: body.y, width: size.width, height: size.height), buffer: &buffer)
+            infoX = body.x + size.width + 2
+        }
+        let width = body.right - infoX
+        var y = body.y
+        func line(_ text: String, _ role: Role) {
+            guard y < body.bottom else { return }
+            buffer.setString(x: infoX, y: y, text, style: theme[role], maxWidth: width)
+            y += 1
+        }
+        line("test image #\(p.index)", .dim)
+        line("true:      \(name(p.trueLabel))", .right)
+        line("predicted: \(name(p.predictedLabel))", .wrong)
+        line("loss:      \(Format.compact(Double(p.loss)))", .text)
+        y += 1
+        line("top 3", .label)
+        let nameWidth = min(12, p.top.map { name($0.label).count }.max() ?? 0)
+        for c in p.top.prefix(3) where y < body.bottom {
+            let role: Role = c.label == p.trueLabel ? .right : c.label == p.predictedLabel ? .wrong : .text
+            buffer.setString(x: infoX, y: y, Format.padRight(Format.truncate(name(c.label), nameWidth), nameWidth),
+                             style: theme[role])
+            let barWidth = width - nameWidth - 9
+            if barWidth >= 4 {
+                BlockBar(fraction: Double(c.probability), style: theme[role == .text ? .bar : role],
+                         trackStyle: theme[.barTrack])
+                    .render(area: Rect(x: infoX + nameWidth + 1, y: y, width: barWidth, height: 1), buffer: &buffer)
+            }
+            buffer.setString(x: infoX + width - 7, y: y, Format.padLeft(Format.percent(Double(c.probability)), 7),
+                             style: theme[.text])
+            y += 1
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// Everything that decides how a run trains: model, optimisation, data pipeline and bookkeeping.
+///
+/// A value, saved into every checkpoint so that `--resume` continues with the same settings.
+public struct TrainingConfiguration: Sendable, Equatable, Codable {
+    /// A `ModelPreset` name (`lenet`, `convnet5`, `resnet9`).
+    public var model: String
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerKind
+    /// The peak (base) learning rate of the schedule.
+    public var learningRate: Double
+    /// SGD momentum; ignored by Adam and AdamW.
+    public var momentum: Double
+    public var nesterov: Bool
+    public var weightDecay: Double
+    public var schedule: ScheduleKind
+    /// Linear warm-up length in epochs (fractions allowed).
+    public var warmupEpochs: Double
+    public var labelSmoothing: Double
+    /// An `AugmentationMode` name: `none`, `flip`, `crop` or `standard`.
+    public var augment: String
+    /// `--normalize` text (`0.5,0.5`), or nil for the training images' own mean and deviation.
+    public var normalize: String?
+    public var seed: UInt64
+    /// Training images held out as a validation split (the last ones of the training set).
+    public var validationSplit: Int
+    /// Save a checkpoint every this many epochs (0: only at the end, on stop and on command).
+    public var saveEvery: Int
+    /// How many fixed test images each evaluation reports predictions for.
+    public var sampleCount: Int
+    /// The most misclassified images an evaluation reports.
+    public var misclassifiedLimit: Int
+
+    public init(model: String, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
+                momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
+                schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
+                augment: String = "none", normalize: String? = nil, seed: UInt64 = 0, validationSplit: Int = 0,
+                saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 500) {
+        self.model = model
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        self.schedule = schedule
+        self.warmupEpochs = warmupEpochs
+        self.labelSmoothing = labelSmoothing
+        self.augment = augment
+        self.normalize = normalize
+        self.seed = seed
+        self.validationSplit = validationSplit
+        self.saveEvery = saveEvery
+        self.sampleCount = sampleCount
+        self.misclassifiedLimit = misclassifiedLimit
+    }
+
+    /// The first problem with these settings, as one line naming the option, or nil.
+    public var problem: String? {
+        if epochs < 1 { return "--epochs must be at least 1, got \(epochs)" }
+        if batchSize < 1 { return "--batch-size must be at least 1, got \(batchSize)" }
+        if !(learningRate > 0) || !learningRate.isFinite {
+            return "--lr must be a positive number, got \(learningRate)"
+        }
+        if !(0..<1).contains(momentum) { return "--momentum must be in [0, 1), got \(momentum)" }
+        if nesterov && (optimizer != .sgd || momentum == 0) {
+            return "--nesterov needs --optimizer sgd with a --momentum above 0"
+        }
+        if !(weightDecay >= 0) || !weightDecay.isFinite {
+            return "--weight-decay must be 0 or more, got \(weightDecay)"
+        }
+        if !(warmupEpochs >= 0) || !warmupEpochs.isFinite {
+            return "--warmup must be 0 or more epochs, got \(warmupEpochs)"
+        }
+        if !(0..<1).contains(labelSmoothing) {
+            return "--label-smoothing must be in [0, 1), got \(labelSmoothing)"
+        }
+        if validationSplit < 0 { return "--val-split must be 0 or more images, got \(validationSplit)" }
+        if saveEvery < 0 { return "--save-every must be 0 or more epochs, got \(saveEvery)" }
+        return nil
+    }
+}
+
+/// The `--optimizer` choices.
+public enum OptimizerKind: String, Sendable, Equatable, Codable, CaseIterable {
+    case sgd, adam, adamw
+}
+
+/// The `--schedule` choices: how the learning rate moves over the run.
+public enum ScheduleKind: String, Sendable, Equatable, Codable, CaseIterable {
+    /// The base rate throughout.
+    case constant
+    /// Divide by 10 after each third of the run.
+    case step
+    /// Half a cosine from the base rate down to zero.
+    case cosine
+    /// Up from base / 25 to the base rate over 30% of the run, then down along a cosine.
+    case onecycle
+}

@@ -1,0 +1,233 @@
+import ArgumentParser
+import ConvData
+import Foundation
+
+/// `convtop data`: look inside datasets and download them.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Inspect and download datasets.",
+        subcommands: [Info.self, Fetch.self, Bench.self]
+    )
+
+    /// Runs `body`, turning a `DataError` into its one-line message on stderr and exit status 2.
+    static func reportingDataErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as DataError {
+            FileHandle.standardError.write(Data("convtop: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// PATH as a folder, or as a dataset name looked up in the usual places; the default
+    /// dataset when nil.
+    static func folder(_ path: String?) throws -> URL {
+        guard let path else { return try DatasetLocator().defaultDataset() }
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+           let name = DatasetName(rawValue: path) {
+            return try DatasetLocator().locate(name)
+        }
+        return try DatasetLocator().resolve(data: path, dataset: nil)
+    }
+}
+
+extension DataCommand {
+    /// `convtop data info PATH`: what a dataset folder holds.
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a dataset's format, counts, classes, pixel statistics and a few images.")
+
+        @Argument(help: "A dataset folder, or a dataset name (cifar10, cifar100, mnist, fashion-mnist, kmnist).")
+        var path: String
+
+        @Option(help: "CIFAR-100 labels: fine (100 classes) or coarse (20).")
+        var labels: String = LabelGranularity.fine.rawValue
+
+        @Option(help: "How many images to draw as text.")
+        var thumbnails: Int = 6
+
+        func run() throws {
+            try DataCommand.reportingDataErrors {
+                guard let granularity = LabelGranularity(rawValue: labels) else {
+                    throw DataError.invalidOption("--labels \(labels): expected fine or coarse")
+                }
+                let dataset = try Dataset.load(from: try DataCommand.folder(path), labels: granularity)
+                print(DatasetReport(dataset: dataset, thumbnails: max(0, thumbnails)).lines.joined(separator: "\n"))
+            }
+        }
+    }
+}
+
+extension DataCommand {
+    /// `convtop data fetch NAME`: download, verify and unpack a dataset.
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a dataset's official files, verify their checksums and put them in place.",
+            discussion: """
+                The dataset goes to $CONVTOP_DATA/NAME, or ~/.cache/convtop/NAME, unless --to is given; \
+                it is assembled in a hidden folder beside the destination and renamed into place only \
+                once complete and verified.
+                """)
+
+        @Argument(help: "cifar10, cifar100, mnist, fashion-mnist or kmnist.")
+        var name: String
+
+        @Option(help: "The folder to create (default: $CONVTOP_DATA/NAME or ~/.cache/convtop/NAME).")
+        var to: String?
+
+        @Option(help: "Download from a mirror: the archive's URL (CIFAR) or the folder holding the files (MNIST family).")
+        var url: String?
+
+        /// Lets tests serve archives of their own making.
+        @Option(name: .customLong("expect-md5"), parsing: .singleValue, help: .hidden)
+        var expectedMD5: [String] = []
+
+        func run() throws {
+            try DataCommand.reportingDataErrors {
+                let dataset = try DatasetName(parsing: name)
+                var source = DatasetSource.official(dataset)
+                if let url {
+                    guard let mirror = URL(string: url), mirror.scheme != nil else {
+                        throw DataError.invalidOption("--url \(url): not a URL")
+                    }
+                    source = source.fetching(from: mirror)
+                }
+                if !expectedMD5.isEmpty { source = try source.expecting(md5: expectedMD5) }
+                let destination = to.map { URL(fileURLWithPath: $0).standardizedFileURL }
+                    ?? DatasetLocator().fetchDestination(for: dataset)
+                let bar = ProgressBar()
+                defer { bar.finish() }
+                let fetched = try DatasetFetcher(progress: bar.update).fetch(source, to: destination)
+                bar.finish()
+                print("\(fetched.name): \(fetched.train.count) training and \(fetched.test.count) test images "
+                    + "in \(fetched.folder)")
+            }
+        }
+    }
+}
+
+extension DataCommand {
+    /// `convtop data bench PATH`: how fast the loader prepares training batches.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure how many training images per second the background loader prepares.")
+
+        @Argument(help: "A dataset folder, or a dataset name; the default dataset when omitted.")
+        var path: String?
+
+        @Option(help: "Images per batch.")
+        var batchSize: Int = 128
+
+        @Option(help: "How long to measure, in seconds.")
+        var seconds: Double = 3
+
+        func run() throws {
+            try DataCommand.reportingDataErrors {
+                let dataset = try Dataset.load(from: try DataCommand.folder(path))
+                let rate = LoaderBenchmark.imagesPerSecond(dataset: dataset, batchSize: batchSize, seconds: seconds)
+                print("loader  \(dataset.name) \(dataset.dimensions), batch \(batchSize), standard augmentation: "
+                    + "\(Int(rate.rounded())) images/s")
+            }
+        }
+    }
+}
+
+/// A one-line download progress bar on stderr, redrawn at most ten times a second.
+///
+/// `@unchecked Sendable` is safe because `lastDraw`, its only state, is guarded by `lock`.
+final class ProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastDraw = 0.0
+
+    func update(file: String, received: Int64, total: Int64?) {
+        let now = Date().timeIntervalSince1970
+        let due = lock.withLock {
+            guard lastDraw >= 0, now - lastDraw >= 0.1 || received == total else { return false }
+            lastDraw = now
+            return true
+        }
+        guard due else { return }
+        let megabytes = String(format: "%.1f", Double(received) / 1e6)
+        let line: String
+        if let total, total > 0 {
+            let fraction = min(1, Double(received) / Double(total))
+            let filled = Int(fraction * 30)
+            line = "\(file) [\(String(repeating: "#", count: filled))\(String(repeating: "-", count: 30 - filled))] "
+                + "\(Int(fraction * 100))%  \(megabytes) / \(String(format: "%.1f", Double(total) / 1e6)) MB"
+        } else {
+            line = "\(file) \(megabytes) MB"
+        }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+    }
+
+    /// Ends the bar's line, once, so what follows starts on a fresh line.
+    func finish() {
+        let drawn = lock.withLock {
+            defer { lastDraw = -1 }
+            return lastDraw > 0
+        }
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// The text `convtop data info` prints for a dataset.
+struct DatasetReport {
+    var dataset: Dataset
+    var thumbnails: Int
+
+    var lines: [String] {
+        let train = dataset.train.classCounts(classCount: dataset.classCount)
+        let test = dataset.test.classCounts(classCount: dataset.classCount)
+        let statistics = ChannelStatistics(measuring: dataset.train)
+        let nameWidth = max(5, dataset.classNames.map(\.count).max() ?? 0)
+        let indexWidth = String(dataset.classCount - 1).count
+        func numbers(_ values: [Float]) -> String { values.map { String(format: "%.4f", $0) }.joined(separator: " ") }
+        var lines = [
+            "folder   \(dataset.folder)",
+            "dataset  \(dataset.name) (\(dataset.format.rawValue))",
+            "images   \(dataset.dimensions) (channels x height x width)",
+            "train    \(dataset.train.count)",
+            "test     \(dataset.test.count)" + (dataset.test.count == 0 ? " (no test files)" : ""),
+            "mean     \(numbers(statistics.mean)) (per channel, pixels / 255, training images)",
+            "std      \(numbers(statistics.standardDeviation))",
+            "classes  \(dataset.classCount)",
+        ]
+        for (label, name) in dataset.classNames.enumerated() {
+            let index = String(label).leftPadded(to: indexWidth)
+            lines.append("  \(index) \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))"
+                + "  train \(String(train[label]).leftPadded(to: 6))  test \(String(test[label]).leftPadded(to: 6))")
+        }
+        lines += thumbnailLines
+        return lines
+    }
+
+    /// The first training image of each of the first classes, side by side, three to a row.
+    private var thumbnailLines: [String] {
+        let images = dataset.train
+        let picks = (0..<dataset.classCount).compactMap { label in images.labels.firstIndex(of: Int32(label)) }
+            .prefix(thumbnails)
+        var lines = [String]()
+        let width = dataset.dimensions.width
+        for row in stride(from: 0, to: picks.count, by: 3) {
+            let group = Array(picks.dropFirst(row).prefix(3))
+            let drawings = group.map { ASCIIThumbnail.lines(images.image(at: $0), dimensions: dataset.dimensions) }
+            lines.append("")
+            lines.append(group.map { index in
+                let caption = "#\(index) \(dataset.classNames[Int(images.labels[index])])"
+                return String(caption.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0)
+            }.joined(separator: "  "))
+            for line in 0..<(drawings.first?.count ?? 0) {
+                lines.append(drawings.map { $0[line] }.joined(separator: "  "))
+            }
+        }
+        return lines
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,41 @@
+import ConvTraining
+import ConvTUI
+import Testing
+
+@Suite struct StatusLineTests {
+    private func run(upTo step: Int, extra: [TrainingEvent] = []) -> RunModel {
+        var model = RunModel()
+        for event in SampleRun.events().prefix(step + 1) + extra { model.apply(event) }
+        return model
+    }
+
+    private func render(_ model: RunModel, stopping: Bool = false) -> Buffer {
+        var buffer = Buffer(area: Rect(x: 0, y: 0, width: 80, height: 2))
+        StatusLine(run: model, stopping: stopping, theme: .color).render(area: buffer.area, buffer: &buffer)
+        return buffer
+    }
+
+    @Test func identityProgressAndSpeed() {
+        let buffer = render(run(upTo: 50))
+        #expect(buffer.lines == [
+            " RUNNING   demo  fashion-mnist  lenet · 61,706 params · sgd · batch 64 · 2 thre…",
+            "epoch 1/2  step 50/200 ███▌░░░░░░░░░░ 25.0%  lr 0.01  6,400 img/s  0:01 ETA 0:02",
+        ])
+        #expect(buffer[1, 0].style == Theme.color[.running])
+    }
+
+    @Test func pausedIsShownInItsOwnColour() {
+        let buffer = render(run(upTo: 50, extra: [.paused(step: 50, reason: nil)]))
+        #expect(buffer.lines[0].hasPrefix(" PAUSED   demo"))
+        #expect(buffer[1, 0].style == Theme.color[.paused])
+        #expect(Theme.color[.paused].background != Theme.color[.running].background)
+    }
+
+    @Test func finishedFailedAndStopping() {
+        let result = FinalResult(step: 200, epoch: 2, seconds: 2, lastEvaluation: nil, checkpointPath: "runs/demo/final.ckpt")
+        #expect(render(run(upTo: 200, extra: [.finished(result)])).lines[0].hasPrefix(" FINISHED "))
+        #expect(render(run(upTo: 10, extra: [.failed("disk full")])).lines[0].hasPrefix(" FAILED "))
+        #expect(render(run(upTo: 10), stopping: true).lines[0].hasPrefix(" STOPPING "))
+        #expect(render(RunModel()).lines[0].hasPrefix(" STARTING   waiting for the run to start…  "))
+    }
+}
