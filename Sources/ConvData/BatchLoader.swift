@@ -97,14 +97,23 @@ public struct BatchLoader: Sendable {
                             continue
                         }
                         let sourceRow = plane + sourceY * width
-                        if draw.shiftX == 0 && !draw.flip {
-                            for x in 0..<width { row[x] = table[Int(sourceRow[x])] }
-                            continue
+                        // Output columns whose source column (x + shift, or width - 1 - x + shift
+                        // when flipped) lies inside the image; the rest are padding.
+                        let shift = draw.shiftX
+                        let (first, end) = draw.flip
+                            ? (max(0, shift), min(width, width + shift))
+                            : (max(0, -shift), min(width, width - shift))
+                        // A shift as wide as the image leaves nothing inside.
+                        let inside = min(first, width)..<max(min(first, width), end)
+                        for x in 0..<inside.lowerBound { row[x] = padding }
+                        if draw.flip {
+                            let mirrored = sourceRow + (width - 1 + shift)
+                            for x in inside { row[x] = table[Int(mirrored[-x])] }
+                        } else {
+                            let shifted = sourceRow + shift
+                            for x in inside { row[x] = table[Int(shifted[x])] }
                         }
-                        for x in 0..<width {
-                            let sourceX = (draw.flip ? width - 1 - x : x) + draw.shiftX
-                            row[x] = sourceX >= 0 && sourceX < width ? table[Int(sourceRow[sourceX])] : padding
-                        }
+                        for x in inside.upperBound..<width { row[x] = padding }
                     }
                 }
             }

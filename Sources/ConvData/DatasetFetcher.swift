@@ -23,7 +23,12 @@ public struct DatasetFetcher: Sendable {
             throw DataError.alreadyExists(destination.path)
         }
         let parent = destination.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(UUID().uuidString)")
+        let stagingPrefix = ".\(destination.lastPathComponent).partial-"
+        // A fetch killed by a signal never ran its cleanup; its staging folder goes now.
+        for stale in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? [] where stale.hasPrefix(stagingPrefix) {
+            try? manager.removeItem(at: parent.appendingPathComponent(stale))
+        }
+        let staging = parent.appendingPathComponent(stagingPrefix + UUID().uuidString)
         let downloads = staging.appendingPathComponent("download")
         let content = staging.appendingPathComponent("content")
         do {

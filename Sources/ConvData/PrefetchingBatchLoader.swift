@@ -28,6 +28,10 @@ public final class PrefetchingBatchLoader: Sendable {
     /// Returns a batch's buffers for reuse.
     public func recycle(_ batch: consuming Batch) { queue.recycle(batch) }
 
+    /// How many batches' storage the loader has allocated so far: stays within `depth + 2`
+    /// when every batch is recycled, so a steady run allocates nothing per batch.
+    public var batchesAllocated: Int { queue.batchesAllocated }
+
     /// Stops the background thread and waits until it has finished its current batch.
     public func stop() { queue.stop() }
 }
@@ -43,6 +47,7 @@ private final class PrefetchQueue: @unchecked Sendable {
     private var spare: [Batch] = []
     private var stopping = false
     private var finished = false
+    private var allocated = 0
 
     init(depth: Int) {
         self.depth = depth
@@ -57,7 +62,10 @@ private final class PrefetchQueue: @unchecked Sendable {
         while endEpoch.map({ position.epoch < $0 }) ?? true, loader.batchesPerEpoch > 0 {
             while ready.count >= depth && !stopping { condition.wait() }
             if stopping { break }
-            var batch = spare.popLast() ?? loader.makeBatch()
+            var batch = spare.popLast() ?? {
+                allocated += 1
+                return loader.makeBatch()
+            }()
             condition.unlock()
 
             loader.load(position, order: order, into: &batch)
@@ -75,6 +83,8 @@ private final class PrefetchQueue: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+
+    var batchesAllocated: Int { condition.withLock { allocated } }
 
     func take() -> Batch? {
         condition.lock()

@@ -16,7 +16,9 @@ public enum ShippedSubset {
 
     static var candidates: [URL] {
         var roots = [URL]()
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        // /proc/self/exe on Linux: right even when the program was found through $PATH.
+        let executable = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? ""))
+            .resolvingSymlinksInPath()
         var directory = executable.deletingLastPathComponent()
         for _ in 0..<5 {
             roots.append(directory)

@@ -66,7 +66,7 @@ public final class BatchNorm2d: Layer {
         savedMean.withUnsafeMutableBufferPointer { meanBuffer in
             savedInverseStd.withUnsafeMutableBufferPointer { stdBuffer in
                 let (means, inverseStds) = (meanBuffer.baseAddress!, stdBuffer.baseAddress!)
-                pool.forEachChunk(count: channels, minimumChunk: max(1, 16384 / stride)) { range in
+                pool.forEachChunk(count: channels, minimumChunk: max(1, 16384 / (n * plane))) { range in
                     for c in range {
                         let xc = x + c * plane
                         var mean: Float, inverseStd: Float
@@ -104,7 +104,7 @@ public final class BatchNorm2d: Layer {
         savedMean.withUnsafeBufferPointer { meanBuffer in
             savedInverseStd.withUnsafeBufferPointer { stdBuffer in
                 let (means, inverseStds) = (meanBuffer.baseAddress!, stdBuffer.baseAddress!)
-                pool.forEachChunk(count: channels, minimumChunk: max(1, 16384 / stride)) { range in
+                pool.forEachChunk(count: channels, minimumChunk: max(1, 16384 / (n * plane))) { range in
                     for c in range {
                         let offset = c * plane, mean = means[c], inverseStd = inverseStds[c]
                         let sums = BatchNormKernel.gradientSums(x + offset, dy + offset, batch: n, channelStride: stride,

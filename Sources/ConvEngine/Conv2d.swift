@@ -1,9 +1,10 @@
 /// 2-D convolution with a square kernel, as `torch.nn.Conv2d`: im2col + GEMM per image.
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW).
-/// The batch is split over the pool's threads; each thread unfolds one image at a time into its
-/// own column buffer and accumulates the weight gradient into its own partial sum, which are
-/// added in thread order afterwards so results do not depend on scheduling.
+/// The batch is split over the pool's threads; each thread unfolds a group of images (one image
+/// for large feature maps, several for small ones) into its own column buffer and accumulates the
+/// weight gradient into its own partial sum; the partial sums are added in thread order
+/// afterwards, so results depend on the thread count but not on scheduling.
 public final class Conv2d: Layer {
     public let inChannels: Int
     public let outChannels: Int
@@ -12,12 +13,14 @@ public final class Conv2d: Layer {
     public let padding: Int
     public let weight: Parameter
     public let bias: Parameter?
-    /// False for the first layer of a model, whose input gradient (dLoss/dImage) nobody reads.
+    /// False for the first layer of a model, whose input gradient (dLoss/dImage) nobody reads;
+    /// `backward` then skips that GEMM and col2im and returns an empty tensor.
     public var computesInputGradient = true
 
     private let pool: ThreadPool
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
+    /// Per task: the im2col matrix of one group of images, then the group's output side by side.
     private let columns = Tensor(shape: [0])
     private let partialGradients = Tensor(shape: [0])
     private var input: Tensor?
@@ -58,26 +61,69 @@ public final class Conv2d: Layer {
     /// Threads to split a batch of `n` over; with one, the GEMM itself may use the pool.
     private func taskCount(_ n: Int) -> Int { max(1, min(pool.threadCount, n)) }
 
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+    /// Output positions a GEMM should see at least. Small feature maps are unfolded several images
+    /// side by side, so that the GEMMs are wide and the weight gradient accumulates over a long k
+    /// instead of being read and written once per image.
+    static let groupColumns = 512
+
+    /// How one batch is cut: tasks (threads), each a contiguous run of images, processed in
+    /// groups of up to `group` images per GEMM.
+    private struct Plan {
+        let g: ConvGeometry
+        let tasks: Int
+        let group: Int
+        /// Floats per task in the columns buffer and in the side-by-side output buffer.
+        var columnsSize: Int { g.columnRows * group * g.outputPlane }
+        var sideSize: Int
+    }
+
+    private func plan(_ input: Tensor) -> Plan {
         let n = input.shape[0]
         let g = geometry(Array(input.shape.dropFirst()))
+        let tasks = taskCount(n)
+        let group = max(1, min((n + tasks - 1) / tasks, Self.groupColumns / g.outputPlane))
+        let plan = Plan(g: g, tasks: tasks, group: group, sideSize: group > 1 ? outChannels * group * g.outputPlane : 0)
+        columns.resize(to: [tasks, plan.columnsSize + plan.sideSize])
+        return plan
+    }
+
+    /// Calls `body(first image, image count, columns, side buffer)` for each group of task t's images.
+    @inline(__always)
+    private func forEachGroup(_ plan: Plan, task t: Int, images n: Int,
+                              _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        let col = columns.data + t * (plan.columnsSize + plan.sideSize)
+        let range = ThreadPool.chunk(t, of: plan.tasks, count: n)
+        for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: plan.group) {
+            body(first, min(plan.group, range.upperBound - first), col, col + plan.columnsSize)
+        }
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let n = input.shape[0]
+        let plan = plan(input)
+        let g = plan.g
         self.input = input
         output.resize(to: [n, outChannels, g.outHeight, g.outWidth])
-        let tasks = taskCount(n)
-        columns.resize(to: [tasks, g.columnRows * g.outputPlane])
-        let gemmPool = tasks == 1 ? pool : nil
-        let (x, y, w, cols) = (input.data, output.data, weight.value.data, columns.data)
+        let gemmPool = plan.tasks == 1 ? pool : nil
+        let (x, y, w) = (input.data, output.data, weight.value.data)
         let b = bias?.value.data
-        let (inSize, outSize, colSize) = (inChannels * g.inputPlane, outChannels * g.outputPlane, columns.itemCount)
-        runTasks(tasks) { t in
-            let col = cols + t * colSize
-            for i in ThreadPool.chunk(t, of: tasks, count: n) {
-                Im2col.unfold(x + i * inSize, g, into: col)
-                // out_i (OC, OH*OW) = weight (OC, C*K*K) x col (C*K*K, OH*OW)
-                GEMM.sgemm(transA: false, transB: false, m: outChannels, n: g.outputPlane, k: g.columnRows,
-                           alpha: 1, a: w, lda: g.columnRows, b: col, ldb: g.outputPlane,
-                           beta: 0, c: y + i * outSize, ldc: g.outputPlane, pool: gemmPool)
-                if let b { Elementwise.addRowBias(y + i * outSize, rows: outChannels, columns: g.outputPlane, bias: b) }
+        let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
+        runTasks(plan.tasks) { t in
+            forEachGroup(plan, task: t, images: n) { first, count, col, side in
+                let width = count * plane
+                for j in 0..<count { Im2col.unfold(x + (first + j) * inSize, g, into: col + j * plane, rowStride: width) }
+                // out (OC, count*OH*OW) = weight (OC, C*K*K) x col (C*K*K, count*OH*OW)
+                let target = count == 1 ? y + first * outSize : side
+                GEMM.sgemm(transA: false, transB: false, m: outChannels, n: width, k: g.columnRows,
+                           alpha: 1, a: w, lda: g.columnRows, b: col, ldb: width,
+                           beta: 0, c: target, ldc: width, pool: gemmPool)
+                if count > 1 {
+                    ImageGroup.scatter(side, into: y + first * outSize, count: count, rows: outChannels, plane: plane)
+                }
+                if let b {
+                    Elementwise.addRowBias(y + first * outSize, rows: count * outChannels, columns: plane, bias: b,
+                                           biasCount: outChannels)
+                }
             }
         }
         return output
@@ -86,8 +132,9 @@ public final class Conv2d: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let input else { preconditionFailure("Conv2d.backward before forward") }
         let n = input.shape[0]
-        let g = geometry(Array(input.shape.dropFirst()))
-        let tasks = taskCount(n)
+        let plan = plan(input)
+        let g = plan.g
+        let tasks = plan.tasks
         let weightCount = weight.value.count, biasCount = bias == nil ? 0 : outChannels
         // One thread adds straight into the gradients; several each get a zeroed partial sum.
         if tasks > 1 {
@@ -96,32 +143,40 @@ public final class Conv2d: Layer {
         }
         if computesInputGradient { inputGradient.resize(to: input.shape) }
         let gemmPool = tasks == 1 ? pool : nil
-        let (x, dy, w, cols, dx) = (input.data, outputGradient.data, weight.value.data, columns.data, inputGradient.data)
-        let (inSize, outSize, colSize) = (inChannels * g.inputPlane, outChannels * g.outputPlane, columns.itemCount)
+        let (x, dy, w, dx) = (input.data, outputGradient.data, weight.value.data, inputGradient.data)
+        let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let partials = partialGradients.data, weightGradient = weight.gradient.data, biasGradient = bias?.gradient.data
         let needsInput = computesInputGradient, hasBias = bias != nil
         runTasks(tasks) { t in
-            let col = cols + t * colSize
             let dw = tasks == 1 ? weightGradient : partials + t * (weightCount + biasCount)
             let db = tasks == 1 ? biasGradient : dw + weightCount
-            for i in ThreadPool.chunk(t, of: tasks, count: n) {
-                let dyi = dy + i * outSize
-                Im2col.unfold(x + i * inSize, g, into: col)
-                // dweight (OC, C*K*K) += dy_i (OC, OH*OW) x col^T (OH*OW, C*K*K)
-                GEMM.sgemm(transA: false, transB: true, m: outChannels, n: g.columnRows, k: g.outputPlane,
-                           alpha: 1, a: dyi, lda: g.outputPlane, b: col, ldb: g.outputPlane,
+            forEachGroup(plan, task: t, images: n) { first, count, col, side in
+                let width = count * plane
+                let dyGroup: UnsafePointer<Float>
+                if count == 1 {
+                    dyGroup = UnsafePointer(dy + first * outSize)
+                } else {
+                    ImageGroup.gather(dy + first * outSize, into: side, count: count, rows: outChannels, plane: plane)
+                    dyGroup = UnsafePointer(side)
+                }
+                for j in 0..<count { Im2col.unfold(x + (first + j) * inSize, g, into: col + j * plane, rowStride: width) }
+                // dweight (OC, C*K*K) += dy (OC, count*OH*OW) x col^T (count*OH*OW, C*K*K)
+                GEMM.sgemm(transA: false, transB: true, m: outChannels, n: g.columnRows, k: width,
+                           alpha: 1, a: dyGroup, lda: width, b: col, ldb: width,
                            beta: 1, c: dw, ldc: g.columnRows, pool: gemmPool)
                 if hasBias, let db {
-                    Elementwise.accumulateRowSums(dyi, rows: outChannels, columns: g.outputPlane, into: db)
+                    Elementwise.accumulateRowSums(dyGroup, rows: outChannels, columns: width, into: db)
                 }
                 if needsInput {
-                    // dcol (C*K*K, OH*OW) = weight^T (C*K*K, OC) x dy_i (OC, OH*OW), reusing col
-                    GEMM.sgemm(transA: true, transB: false, m: g.columnRows, n: g.outputPlane, k: outChannels,
-                               alpha: 1, a: w, lda: g.columnRows, b: dyi, ldb: g.outputPlane,
-                               beta: 0, c: col, ldc: g.outputPlane, pool: gemmPool)
-                    let dxi = dx + i * inSize
-                    dxi.update(repeating: 0, count: inSize)
-                    Im2col.fold(col, g, into: dxi)
+                    // dcol (C*K*K, count*OH*OW) = weight^T (C*K*K, OC) x dy (OC, count*OH*OW), reusing col
+                    GEMM.sgemm(transA: true, transB: false, m: g.columnRows, n: width, k: outChannels,
+                               alpha: 1, a: w, lda: g.columnRows, b: dyGroup, ldb: width,
+                               beta: 0, c: col, ldc: width, pool: gemmPool)
+                    for j in 0..<count {
+                        let dxj = dx + (first + j) * inSize
+                        dxj.update(repeating: 0, count: inSize)
+                        Im2col.fold(col + j * plane, g, rowStride: width, into: dxj)
+                    }
                 }
             }
         }

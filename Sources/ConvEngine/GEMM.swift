@@ -8,7 +8,8 @@
 /// between threads by columns or rows, so every element of C is written by one thread and results
 /// are bit-identical for any thread count; when C is too small to split (skinny weight gradients
 /// with a long k), k is split instead and the partial products are summed in task order, which is
-/// reproducible for a given thread count.
+/// reproducible for a given thread count. `A * B^T` with few rows and a long k (weight gradients
+/// of thin convolutions) goes to `DotKernel` instead, which needs no transposed copy of B.
 public enum GEMM {
     /// The kernel in use, as shown by `convtop bench` and the dashboard.
     public static let kernelName = "swift-simd16 avx512 \(MicroKernel.rows)x\(MicroKernel.columns)"
@@ -37,6 +38,22 @@ public enum GEMM {
             return
         }
         let threads = m * n * k >= parallelThreshold ? (pool?.threadCount ?? 1) : 1
+        if DotKernel.applies(transA: transA, transB: transB, m: m, k: k) {
+            // Column blocks of C are independent; a multiple of 4 keeps the 3 x 4 blocks whole.
+            let tasks = min(threads, max(1, n / 16))
+            let perTask = ((n + tasks - 1) / tasks + 3) & ~3
+            let columns = { (t: Int) in min(n, t * perTask)..<min(n, (t + 1) * perTask) }
+            if tasks == 1 {
+                DotKernel.multiply(m: m, columns: 0..<n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                   beta: beta, c: c, ldc: ldc)
+            } else {
+                pool?.run(tasks: tasks) { t in
+                    DotKernel.multiply(m: m, columns: columns(t), k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                       beta: beta, c: c, ldc: ldc)
+                }
+            }
+            return
+        }
         let split = Split(m: m, n: n, k: k, threads: threads)
         guard split.tasks > 1, let pool else {
             GEMMWorkspace.withWorkspace { workspace in

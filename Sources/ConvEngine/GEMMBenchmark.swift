@@ -8,6 +8,7 @@ public struct GEMMBenchmark: Sendable {
     /// gradient, input gradient), plus a square product that shows the kernel's ceiling.
     public static let representative: [GEMMBenchmark] = [
         GEMMBenchmark(name: "lenet.conv1.forward", m: 6, n: 784, k: 75, transA: false, transB: false),
+        GEMMBenchmark(name: "lenet.conv1.weight_grad", m: 6, n: 75, k: 784, transA: false, transB: true),
         GEMMBenchmark(name: "lenet.conv2.forward", m: 16, n: 100, k: 150, transA: false, transB: false),
         GEMMBenchmark(name: "lenet.conv2.weight_grad", m: 16, n: 150, k: 100, transA: false, transB: true),
         GEMMBenchmark(name: "lenet.conv2.input_grad", m: 150, n: 100, k: 16, transA: true, transB: false),

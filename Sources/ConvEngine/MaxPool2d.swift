@@ -1,70 +1,41 @@
 /// Max pooling without padding, floor rounding, as `torch.nn.MaxPool2d(kernel, stride)`.
 ///
-/// input (N, C, H, W), output (N, C, OH, OW); each (image, channel) plane is independent, so
-/// planes are split over threads.
+/// input (N, C, H, W), output (N, C, OH, OW); the (image, channel) planes are split over threads.
 public final class MaxPool2d: Layer {
-    public let kernelSize: Int
-    public let stride: Int
-
-    private let pool: ThreadPool
-    private let output = Tensor(shape: [0])
-    private let inputGradient = Tensor(shape: [0])
+    private let planes: PlanePooling
+    /// Per output element, the flat index in its input plane of the maximum it took.
     private var argmax: [Int32] = []
-    private var geometry = ConvGeometry(channels: 0, height: 0, width: 0, kernel: 1, stride: 1, padding: 0)
 
     /// `stride` defaults to the kernel size, as in PyTorch.
     public init(kernelSize: Int, stride: Int? = nil, pool: ThreadPool) {
-        self.kernelSize = kernelSize
-        self.stride = stride ?? kernelSize
-        self.pool = pool
+        planes = PlanePooling(layerName: "MaxPool2d", kernelSize: kernelSize, stride: stride, pool: pool)
     }
 
-    public var summary: String { "MaxPool2d(k\(kernelSize) s\(stride))" }
-
-    public func outputShape(for inputShape: [Int]) -> [Int] {
-        let g = planeGeometry(inputShape)
-        return [inputShape[0], g.outHeight, g.outWidth]
-    }
-
-    private func planeGeometry(_ sampleShape: [Int]) -> ConvGeometry {
-        precondition(sampleShape.count == 3, "MaxPool2d expects (C, H, W) inputs, got \(sampleShape)")
-        return ConvGeometry(channels: 1, height: sampleShape[1], width: sampleShape[2],
-                            kernel: kernelSize, stride: stride, padding: 0)
-    }
+    public var kernelSize: Int { planes.kernelSize }
+    public var stride: Int { planes.stride }
+    public var summary: String { planes.summary }
+    public func outputShape(for inputShape: [Int]) -> [Int] { planes.outputShape(for: inputShape) }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let g = planeGeometry(Array(input.shape.dropFirst()))
-        geometry = g
-        let planes = input.shape[0] * input.shape[1]
-        output.resize(to: [input.shape[0], input.shape[1], g.outHeight, g.outWidth])
-        inputGradient.resize(to: input.shape)
-        if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
-        let (x, y) = (input.data, output.data)
-        argmax.withUnsafeMutableBufferPointer { indices in
+        let outputCount = input.shape[0] * input.shape[1] * planes.outputShape(for: Array(input.shape.dropFirst()))
+            .dropFirst().reduce(1, *)
+        if argmax.count < outputCount { argmax = [Int32](repeating: 0, count: outputCount) }
+        return argmax.withUnsafeMutableBufferPointer { indices in
             let idx = indices.baseAddress!
-            pool.forEachChunk(count: planes, minimumChunk: max(1, 4096 / g.inputPlane)) { r in
-                for p in r {
-                    Pooling.maxForward(x + p * g.inputPlane, g, output: y + p * g.outputPlane,
-                                       argmax: idx + p * g.outputPlane)
-                }
+            return planes.forward(input) { p, x, y in
+                let g = planes.geometry
+                Pooling.maxForward(x, g, output: y, argmax: idx + p * g.outputPlane)
             }
         }
-        return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let g = geometry
-        let planes = inputGradient.shape[0] * inputGradient.shape[1]
-        let (dy, dx) = (outputGradient.data, inputGradient.data)
         argmax.withUnsafeBufferPointer { indices in
             let idx = indices.baseAddress!
-            pool.forEachChunk(count: planes, minimumChunk: max(1, 4096 / g.inputPlane)) { r in
-                for p in r {
-                    Pooling.maxBackward(dy + p * g.outputPlane, g, argmax: idx + p * g.outputPlane,
-                                        inputGradient: dx + p * g.inputPlane)
-                }
+            return planes.backward(outputGradient) { p, dy, dx in
+                let g = planes.geometry
+                Pooling.maxBackward(dy, g, argmax: idx + p * g.outputPlane, inputGradient: dx)
             }
         }
-        return inputGradient
     }
 }

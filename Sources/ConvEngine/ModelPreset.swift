@@ -15,8 +15,8 @@ public enum ModelPreset: String, CaseIterable, Sendable {
     public var description: String {
         switch self {
         case .lenet: "PyTorch tutorial LeNet: conv5x5 6, pool, conv5x5 16, pool, fc 120, 84 (62k params on CIFAR)"
-        case .convnet5: "5 conv3x3+BN+ReLU (32,32,pool,64,64,pool,128,pool) + linear (0.3M params)"
-        case .resnet9: "ResNet-9 at quarter width (16,32,64,128) with BN and 2 residual blocks (0.6M params)"
+        case .convnet5: "5 conv3x3+BN+ReLU (32,32,pool,64,64,pool,128,pool) + linear (160k params on CIFAR)"
+        case .resnet9: "ResNet-9 at quarter width (16,32,64,128) with BN and 2 residual blocks (413k params)"
         }
     }
 

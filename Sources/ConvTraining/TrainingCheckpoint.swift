@@ -91,6 +91,26 @@ public struct TrainingCheckpoint: Sendable {
         return try TrainingCheckpoint(file, path: path)
     }
 
+    /// Reads the checkpoint at `path`, or, when `path` is a run folder, the newest of its
+    /// checkpoints that reads back whole (a damaged newer one is passed over). Returns the
+    /// checkpoint and the file it came from.
+    public static func load(fileOrRunFolder path: String) throws -> (checkpoint: TrainingCheckpoint, file: String) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw CheckpointError(file: path, problem: "no such file or folder")
+        }
+        guard isFolder.boolValue else { return (try read(from: path), path) }
+        var firstProblem: Error?
+        for candidate in RunFolder(url: URL(fileURLWithPath: path)).checkpointCandidates() {
+            do {
+                return (try read(from: candidate.path), candidate.path)
+            } catch {
+                firstProblem = firstProblem ?? error
+            }
+        }
+        throw firstProblem ?? CheckpointError(file: path, problem: "the folder holds no .safetensors checkpoint")
+    }
+
     private var metadata: [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -1,4 +1,7 @@
 import ArgumentParser
+import ConvData
+import ConvEngine
+import Foundation
 
 @main
 struct Convtop: ParsableCommand {
@@ -6,8 +9,34 @@ struct Convtop: ParsableCommand {
         commandName: "convtop",
         abstract: "Train convolutional networks on the CPU and watch the run live in the terminal.",
         subcommands: [
+            TrainCommand.self,
+            EvalCommand.self,
             BenchCommand.self,
             DataCommand.self,
-        ]
+        ],
+        defaultSubcommand: TrainCommand.self
     )
+
+    /// Runs the command line. Bad options, files and data end with one line on standard error
+    /// and exit status 2; a run that fails exits with 1.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as UsageError {
+            fail(error.description)
+        } catch let error as DataError {
+            fail(error.description)
+        } catch let error as CheckpointError {
+            fail(error.description)
+        } catch {
+            if exitCode(for: error) == .validationFailure { fail(message(for: error)) }
+            exit(withError: error)
+        }
+    }
+
+    private static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("convtop: \(message)\n".utf8))
+        Foundation.exit(2)
+    }
 }

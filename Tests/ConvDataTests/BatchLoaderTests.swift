@@ -127,32 +127,40 @@ import Testing
         #expect(flipped > 5 && flipped < 35)
     }
 
-    @Test func cropShiftsTheImageAndFillsWithNormalisedZeros() {
+    /// Every output must be the zero-padded image, shifted by some (dy, dx) within the padding
+    /// and then mirrored or not: torchvision's RandomCrop(padding) followed by RandomHorizontalFlip.
+    @Test(arguments: [(1, false), (2, true), (6, true)])
+    func cropAndFlipMatchAShiftedMirroredImage(padding: Int, flip: Bool) {
         let normalization = Normalization(mean: [0.1, 0.1], standardDeviation: [1, 1])
-        let loader = Self.loader(augmentation: Augmentation(cropPadding: 1, horizontalFlip: false),
+        let loader = Self.loader(augmentation: Augmentation(cropPadding: padding, horizontalFlip: flip),
                                  normalization: normalization, batchSize: 10)
-        let padding = -Float(0.1)
+        let fill = -Float(0.1)
         var sawShift = false
+        var sawMirror = false
         for epoch in 0..<3 {
             let batch = Self.load(loader, epoch, 0)
             for (slot, source) in batch.sourceIndices.enumerated() {
                 let original = Self.images.image(at: Int(source)).map { Float($0) / 255 - 0.1 }
                 let output = Array(batch.images[(slot * 24)..<((slot + 1) * 24)])
-                // Exactly one of the nine shifts in -1...1 x -1...1 must explain the output.
-                let matches = (-1...1).flatMap { dy in (-1...1).map { dx in (dy, dx) } }.filter { dy, dx in
+                let shifts = (-padding...padding).flatMap { dy in (-padding...padding).map { dx in (dy, dx) } }
+                let candidates = shifts.flatMap { shift in (flip ? [false, true] : [false]).map { (shift, $0) } }
+                let matches = candidates.filter { shift, mirrored in
                     (0..<24).allSatisfy { offset in
                         let (channel, y, x) = (offset / 12, offset % 12 / 4, offset % 4)
-                        let (sy, sx) = (y + dy, x + dx)
+                        let (sy, sx) = (y + shift.0, (mirrored ? 3 - x : x) + shift.1)
                         let expected = (0..<3).contains(sy) && (0..<4).contains(sx)
-                            ? original[channel * 12 + sy * 4 + sx] : padding
+                            ? original[channel * 12 + sy * 4 + sx] : fill
                         return abs(output[offset] - expected) < 1e-6
                     }
                 }
-                #expect(matches.count == 1)
-                if matches.first.map({ $0 != (0, 0) }) ?? false { sawShift = true }
+                #expect(!matches.isEmpty)
+                if padding == 1 { #expect(matches.count == 1) }
+                if matches.contains(where: { $0.0 != (0, 0) }) { sawShift = true }
+                if matches.allSatisfy({ $0.1 }) { sawMirror = true }
             }
         }
         #expect(sawShift)
+        #expect(sawMirror == flip)
     }
 
     @Test func standardAugmentationFollowsTheDataset() {

@@ -41,4 +41,23 @@ import Testing
         prefetching.stop()
         #expect(prefetching.next() == nil)
     }
+
+    @Test func recycledBatchesAreRefilledInPlace() {
+        let prefetching = PrefetchingBatchLoader(Self.loader(), endEpoch: 30, depth: 2)
+        var batches = 0
+        while let batch = prefetching.next() {
+            batches += 1
+            prefetching.recycle(batch)
+        }
+        #expect(batches == 120)
+        #expect(prefetching.batchesAllocated <= 4)
+    }
+
+    @Test func batchesThatAreNotRecycledAreReplaced() {
+        let prefetching = PrefetchingBatchLoader(Self.loader(), endEpoch: 5, depth: 2)
+        var kept = [Batch]()
+        while let batch = prefetching.next() { kept.append(batch) }
+        #expect(kept.count == 20)
+        #expect(prefetching.batchesAllocated == 20)
+    }
 }

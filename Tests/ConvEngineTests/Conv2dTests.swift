@@ -13,28 +13,33 @@ import ConvEngine
         }
     }
 
-    @Test func outputMatchesDirectConvolution() {
+    /// Covers the im2col paths: strided, "same" padding one image at a time, several images per GEMM.
+    @Test(arguments: [(2, 1, 2), (1, 1, 1), (1, 1, 5), (1, 0, 3)])
+    func outputMatchesDirectConvolution(stride: Int, padding: Int, batch: Int) {
         var generator = RandomGenerator(seed: 5)
-        let conv = Conv2d(2, 4, kernelSize: 3, stride: 2, padding: 1, generator: &generator, pool: ThreadPool(threads: 2))
-        let x = Tensor(shape: [2, 2, 7, 6], values: (0..<168).map { _ in generator.uniform(-1, 1) })
+        let (c, oc, h, w, k) = (2, 4, 7, 6, 3)
+        let conv = Conv2d(c, oc, kernelSize: k, stride: stride, padding: padding, generator: &generator,
+                          pool: ThreadPool(threads: 2))
+        let x = Tensor(shape: [batch, c, h, w], values: (0..<(batch * c * h * w)).map { _ in generator.uniform(-1, 1) })
         let y = conv.forward(x, training: true)
-        #expect(y.shape == [2, 4, 4, 3])
+        let (oh, ow) = ((h + 2 * padding - k) / stride + 1, (w + 2 * padding - k) / stride + 1)
+        #expect(y.shape == [batch, oc, oh, ow])
         var worst: Float = 0
-        for n in 0..<2 {
-            for o in 0..<4 {
-                for oy in 0..<4 {
-                    for ox in 0..<3 {
+        for n in 0..<batch {
+            for o in 0..<oc {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
                         var sum = conv.bias!.value[o]
-                        for c in 0..<2 {
-                            for ky in 0..<3 {
-                                for kx in 0..<3 {
-                                    let iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx
-                                    guard iy >= 0, iy < 7, ix >= 0, ix < 6 else { continue }
-                                    sum += conv.weight.value[((o * 2 + c) * 3 + ky) * 3 + kx] * x[((n * 2 + c) * 7 + iy) * 6 + ix]
+                        for ci in 0..<c {
+                            for ky in 0..<k {
+                                for kx in 0..<k {
+                                    let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                    sum += conv.weight.value[((o * c + ci) * k + ky) * k + kx] * x[((n * c + ci) * h + iy) * w + ix]
                                 }
                             }
                         }
-                        worst = max(worst, abs(sum - y[((n * 4 + o) * 4 + oy) * 3 + ox]))
+                        worst = max(worst, abs(sum - y[((n * oc + o) * oh + oy) * ow + ox]))
                     }
                 }
             }

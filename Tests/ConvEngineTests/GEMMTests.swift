@@ -77,7 +77,7 @@ import ConvEngine
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (1, 1, 7), (2, 3, 1), (5, 31, 3), (6, 32, 1), (7, 33, 17), (11, 13, 29),
         (12, 64, 256), (13, 65, 257), (6, 2304, 25), (16, 256, 150), (4, 120, 400), (150, 256, 16),
-        (16, 150, 2048), (37, 1031, 300), (145, 97, 513),
+        (16, 150, 2048), (37, 1031, 300), (145, 97, 513), (6, 75, 784), (23, 9, 300), (5, 3, 257),
     ]
 
     static let cases: [Case] = shapes.flatMap { m, n, k in
@@ -119,7 +119,7 @@ import ConvEngine
     static let threadedCases: [Case] = [
         Case(m: 32, n: 4096, k: 288, beta: 1), Case(m: 300, n: 40, k: 500, transA: true),
         Case(m: 16, n: 150, k: 8192, transB: true), Case(m: 6, n: 25, k: 18_432, transB: true, beta: 0.5),
-        Case(m: 128, n: 1152, k: 600, transB: true),
+        Case(m: 128, n: 1152, k: 600, transB: true), Case(m: 16, n: 150, k: 1024, transB: true, beta: 1),
     ]
 
     @Test(arguments: threadedCases)

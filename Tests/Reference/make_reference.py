@@ -192,18 +192,24 @@ def write_fixture(name, model, x, labels, config, save_optimizer_state):
     print(f"wrote {path}: {len(tensors)} tensors, {os.path.getsize(path)} bytes")
 
 
+# Hyperparameters per fixture, stored in its __metadata__ so the Swift test reads the same values.
+# lenet runs plain momentum SGD with weight decay and Adam; bnnet Nesterov SGD and AdamW.
+CONFIGS = {
+    "lenet": {"label_smoothing": "0.1", "sgd_lr": "0.05", "sgd_momentum": "0.9", "sgd_weight_decay": "0.0005",
+              "sgd_nesterov": "false", "adam_lr": "0.001", "adam_weight_decay": "0.0", "adam_decoupled": "false"},
+    "bnnet": {"label_smoothing": "0.0", "sgd_lr": "0.1", "sgd_momentum": "0.9", "sgd_weight_decay": "0.001",
+              "sgd_nesterov": "true", "adam_lr": "0.01", "adam_weight_decay": "0.01", "adam_decoupled": "true"},
+}
+
+
 def main():
     torch.manual_seed(0)
     os.makedirs(FIXTURES, exist_ok=True)
 
+    # LeNet on 1x28x28 keeps the fixture small and checks the adapted fc1 size.
     lenet = LeNet(channels=1, size=28, classes=10)
     x = torch.randn(4, 1, 28, 28)
-    labels = torch.tensor([3, 7, 0, 3])
-    write_fixture("lenet", lenet, x, labels, {
-        "label_smoothing": "0.1",
-        "sgd_lr": "0.05", "sgd_momentum": "0.9", "sgd_weight_decay": "0.0005", "sgd_nesterov": "false",
-        "adam_lr": "0.001", "adam_weight_decay": "0.0", "adam_decoupled": "false",
-    }, save_optimizer_state=False)
+    write_fixture("lenet", lenet, x, torch.tensor([3, 7, 0, 3]), CONFIGS["lenet"], save_optimizer_state=False)
 
     bnnet = BNNet()
     with torch.no_grad():  # non-trivial affine parameters, so that their gradients matter
@@ -212,12 +218,7 @@ def main():
                 module.weight.uniform_(0.5, 1.5)
                 module.bias.uniform_(-0.5, 0.5)
     x = torch.randn(4, 3, 8, 8) * 2 + 0.5
-    labels = torch.tensor([1, 4, 0, 2])
-    write_fixture("bnnet", bnnet, x, labels, {
-        "label_smoothing": "0.0",
-        "sgd_lr": "0.1", "sgd_momentum": "0.9", "sgd_weight_decay": "0.001", "sgd_nesterov": "true",
-        "adam_lr": "0.01", "adam_weight_decay": "0.01", "adam_decoupled": "true",
-    }, save_optimizer_state=True)
+    write_fixture("bnnet", bnnet, x, torch.tensor([1, 4, 0, 2]), CONFIGS["bnnet"], save_optimizer_state=True)
 
     shapes = {}
     for name, cls in PRESETS.items():

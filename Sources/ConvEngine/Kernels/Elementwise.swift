@@ -23,10 +23,11 @@ enum Elementwise {
         for i in 0..<count { output[i] = a[i] * b[i] }
     }
 
-    /// rows (rows, columns): row r += bias[r]
-    static func addRowBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>) {
+    /// matrix (rows, columns): row r += bias[r % biasCount]
+    static func addRowBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>,
+                           biasCount: Int) {
         for r in 0..<rows {
-            let line = matrix + r * columns, b = bias[r]
+            let line = matrix + r * columns, b = bias[r % biasCount]
             for c in 0..<columns { line[c] += b }
         }
     }
@@ -56,6 +57,43 @@ enum Elementwise {
         for r in 0..<rows {
             let line = matrix + r * columns
             for c in 0..<columns { sums[c] += line[c] }
+        }
+    }
+
+    /// target[0..<count] = source[0..<count], for the short runs of im2col where a `memcpy` call
+    /// costs more than the copy and the loop vectoriser picks 4-wide moves.
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(
+                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i + 4 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(
+                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            i += 4
+        }
+        while i < count {
+            target[i] = source[i]
+            i += 1
+        }
+    }
+
+    /// target[0..<count] += source[0..<count], vectorised like `copy`.
+    @inline(__always)
+    static func add(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD16<Float>.self)
+                + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            target[i] += source[i]
+            i += 1
         }
     }
 

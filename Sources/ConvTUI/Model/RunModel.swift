@@ -12,6 +12,11 @@ public struct RunModel: Sendable, Equatable {
         public enum Kind: Sendable, Equatable { case learningRate, pause }
         public var step: Int
         public var kind: Kind
+
+        public init(step: Int, kind: Kind) {
+            self.step = step
+            self.kind = kind
+        }
     }
 
     /// Most points kept per loss series (each point may average several steps).

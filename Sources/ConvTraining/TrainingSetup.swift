@@ -1,0 +1,34 @@
+import ConvData
+
+/// What a training session starts from: settings, data, where to write, and where to resume.
+public struct TrainingSetup: Sendable {
+    public var configuration: TrainingConfiguration
+    /// The dataset, with its validation split already held out.
+    public var dataset: Dataset
+    /// Where metrics and checkpoints go; nil keeps the run in memory (tests, benchmarks).
+    public var runFolder: RunFolder?
+    /// Engine threads.
+    public var threads: Int
+    /// The checkpoint to continue from.
+    public var resume: TrainingCheckpoint?
+    /// End (saving a checkpoint) after this epoch, counted from 1, even when the schedule spans
+    /// more epochs: a long run can be trained in parts with `--resume`.
+    public var untilEpoch: Int?
+
+    public init(configuration: TrainingConfiguration, dataset: Dataset, runFolder: RunFolder?, threads: Int,
+                resume: TrainingCheckpoint? = nil, untilEpoch: Int? = nil) {
+        self.configuration = configuration
+        self.dataset = dataset
+        self.runFolder = runFolder
+        self.threads = threads
+        self.resume = resume
+        self.untilEpoch = untilEpoch
+    }
+
+    /// The normalisation the run must use: the checkpoint's when resuming, else `--normalize`;
+    /// nil leaves it to the training images' own mean and deviation.
+    public func chosenNormalization() throws -> Normalization? {
+        if let resume { return resume.normalization }
+        return try configuration.normalize.map { try Normalization(parsing: $0, channels: dataset.dimensions.channels) }
+    }
+}

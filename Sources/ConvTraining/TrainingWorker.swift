@@ -1,0 +1,378 @@
+import ConvData
+import ConvEngine
+import Foundation
+
+/// The training loop. Lives on the session's worker thread and owns every piece of training
+/// state; the outside world reaches it only through the channel, at step boundaries.
+final class TrainingWorker {
+    /// Builds the worker from `setup` and trains; a setup that cannot start becomes `failed`.
+    static func run(setup: TrainingSetup, channel: TrainingChannel) {
+        let worker: TrainingWorker
+        do {
+            worker = try TrainingWorker(setup: setup, channel: channel)
+        } catch {
+            channel.send(.failed("\(error)"))
+            return
+        }
+        worker.train()
+    }
+
+    private let configuration: TrainingConfiguration
+    private let dataset: Dataset
+    private let channel: TrainingChannel
+    private let runFolder: RunFolder?
+    private let journal: MetricsJournal?
+    private let pool: ThreadPool
+    private let model: Model
+    private let optimizer: any Optimizer
+    private let schedule: LearningRateSchedule
+    private let loss: SoftmaxCrossEntropy
+    private let loader: BatchLoader
+    private let normalization: Normalization
+    private let evaluator: Evaluator
+    /// Training stops before this epoch (0-based).
+    private let endEpoch: Int
+
+    /// Batches trained since the run began, skipped non-finite ones included; the schedule's clock.
+    private var step: Int
+    /// The next batch to train.
+    private var position: BatchPosition
+    /// Learning-rate interventions scale the schedule from the step they happen at.
+    private var learningRateScale: Double
+    private var paused = false
+    private var stopRequested = false
+    private var lastEvaluation: Evaluation?
+    private var lastCheckpoint: String?
+    private var lastSavedStep: Int?
+
+    private var activeSeconds = 0.0
+    private var activeSince: Double?
+    private var epochStart = 0.0
+    private var epochLoss = 0.0
+    private var epochCorrect = 0
+    private var epochImages = 0
+    private var smoothed = SmoothedMetrics()
+    private var throughput = Throughput()
+
+    private let input = Tensor(shape: [0])
+    private var labels: [Int] = []
+
+    private init(setup: TrainingSetup, channel: TrainingChannel) throws {
+        configuration = setup.configuration
+        dataset = setup.dataset
+        self.channel = channel
+        runFolder = setup.runFolder
+        if let problem = configuration.problem { throw TrainingError(description: problem) }
+        guard let preset = ModelPreset(rawValue: configuration.model) else {
+            throw TrainingError(description: "unknown model \"\(configuration.model)\"; choose one of "
+                + ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard let augmentMode = AugmentationMode(rawValue: configuration.augment) else {
+            throw TrainingError(description: "unknown augmentation \"\(configuration.augment)\"")
+        }
+        guard dataset.train.count > 0 else {
+            throw TrainingError(description: "\(dataset.folder): no training images")
+        }
+        let pipeline = DataPipeline(dataset: dataset, batchSize: configuration.batchSize, seed: configuration.seed,
+                                    augmentation: augmentMode, normalization: try setup.chosenNormalization())
+        normalization = pipeline.normalization
+        loader = pipeline.training
+        pool = ThreadPool(threads: setup.threads)
+        let dimensions = dataset.dimensions
+        model = preset.build(input: (dimensions.channels, dimensions.height, dimensions.width),
+                             classes: dataset.classCount, seed: configuration.seed, pool: pool)
+        optimizer = Self.makeOptimizer(configuration, parameters: model.namedParameters)
+        loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
+        schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
+        evaluator = Evaluator(sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit)
+        endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
+
+        if let resume = setup.resume {
+            let shape = ImageShape(channels: dimensions.channels, height: dimensions.height, width: dimensions.width)
+            guard resume.imageShape == shape, resume.classNames.count == dataset.classCount else {
+                throw TrainingError(description: "the checkpoint was trained on \(resume.datasetName) "
+                    + "(\(resume.classNames.count) classes of \(resume.imageShape.channels)x\(resume.imageShape.height)x"
+                    + "\(resume.imageShape.width)), but \(dataset.name) has \(dataset.classCount) classes of \(dimensions)")
+            }
+            try resume.restore(into: model, optimizer: optimizer, file: "checkpoint")
+            step = resume.step
+            position = resume.position
+            learningRateScale = resume.learningRateScale
+        } else {
+            step = 0
+            position = BatchPosition(epoch: 0, batch: 0)
+            learningRateScale = 1
+        }
+        journal = try runFolder.map { try MetricsJournal(url: $0.metricsFile) }
+    }
+
+    static func makeOptimizer(_ c: TrainingConfiguration, parameters: [Parameter]) -> any Optimizer {
+        switch c.optimizer {
+        case .sgd:
+            SGD(parameters: parameters, learningRate: c.learningRate, momentum: Float(c.momentum),
+                weightDecay: Float(c.weightDecay), nesterov: c.nesterov)
+        case .adam:
+            Adam(parameters: parameters, learningRate: c.learningRate, weightDecay: c.weightDecay)
+        case .adamw:
+            Adam(parameters: parameters, learningRate: c.learningRate, weightDecay: c.weightDecay,
+                 decoupledWeightDecay: true)
+        }
+    }
+
+    static func makeSchedule(_ c: TrainingConfiguration, stepsPerEpoch: Int) -> LearningRateSchedule {
+        let total = c.epochs * stepsPerEpoch
+        let shape: LearningRateSchedule.Shape = switch c.schedule {
+        case .constant: .constant
+        case .step: .stepDecay(every: max(1, total / 3), gamma: 0.1)
+        case .cosine: .cosine(minimum: 0)
+        case .onecycle: .oneCycle(warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
+        }
+        return LearningRateSchedule(base: c.learningRate, shape: shape, totalSteps: total,
+                                    warmupSteps: Int((c.warmupEpochs * Double(stepsPerEpoch)).rounded()))
+    }
+
+    // MARK: The loop
+
+    private func train() {
+        emit(.started(summary))
+        if position.epoch >= endEpoch {
+            emit(.warning("nothing to train: the run is already at epoch \(position.epoch) of \(configuration.epochs); "
+                + "pass a larger --epochs to train longer"))
+        }
+        startClock()
+        epochStart = now
+        let prefetcher = PrefetchingBatchLoader(loader, from: position, endEpoch: endEpoch)
+        defer { prefetcher.stop() }
+        while position.epoch < endEpoch {
+            applyCommands()
+            if stopRequested { break }
+            guard let batch = prefetcher.next() else { break }
+            trainStep(on: batch)
+            let finishedEpoch = batch.position.batch == loader.batchesPerEpoch - 1
+            prefetcher.recycle(batch)
+            if finishedEpoch { endOfEpoch() }
+        }
+        finish()
+    }
+
+    private func trainStep(on batch: Batch) {
+        let count = batch.count
+        input.resize(to: [count] + model.inputShape)
+        batch.images.withUnsafeBufferPointer { input.data.update(from: $0.baseAddress!, count: input.count) }
+        labels.removeAll(keepingCapacity: true)
+        for label in batch.labels { labels.append(Int(label)) }
+        let learningRate = currentLearningRate
+        position = next(after: batch.position)
+        step += 1
+
+        model.zeroGradients()
+        let logits = model.forward(input, training: true)
+        let result = loss.forward(logits: logits, labels: labels)
+        guard result.loss.isFinite else {
+            return pauseForNonFinite("the loss is \(result.loss)", reason: "non-finite loss", learningRate: learningRate)
+        }
+        model.backward(loss.gradient)
+        guard model.namedParameters.allSatisfy({ Self.isFinite($0.gradient) }) else {
+            return pauseForNonFinite("a gradient is not finite", reason: "non-finite gradient",
+                                     learningRate: learningRate)
+        }
+        optimizer.learningRate = learningRate
+        optimizer.step()
+
+        epochLoss += Double(result.loss) * Double(count)
+        epochCorrect += result.correct
+        epochImages += count
+        smoothed.add(loss: result.loss, accuracy: Float(result.correct) / Float(count), images: count)
+        let elapsed = activeTime
+        throughput.add(images: count, at: elapsed)
+        emit(.step(StepMetrics(
+            epoch: batch.position.epoch + 1, step: step, stepInEpoch: batch.position.batch + 1,
+            stepsPerEpoch: loader.batchesPerEpoch, loss: smoothed.loss, accuracy: smoothed.accuracy,
+            learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed)))
+    }
+
+    private func endOfEpoch() {
+        let epoch = position.epoch
+        let images = max(1, epochImages)
+        emit(.epochCompleted(EpochSummary(epoch: epoch, step: step, loss: Float(epochLoss / Double(images)),
+                                          accuracy: Float(epochCorrect) / Float(images), seconds: now - epochStart)))
+        evaluate()
+        if configuration.saveEvery > 0 && epoch % configuration.saveEvery == 0 { save(to: nil) }
+        epochLoss = 0
+        epochCorrect = 0
+        epochImages = 0
+        epochStart = now
+    }
+
+    private func finish() {
+        stopClock()
+        if runFolder != nil && lastSavedStep != step { save(to: nil) }
+        emit(.finished(FinalResult(step: step, epoch: currentEpoch, seconds: activeSeconds,
+                                   lastEvaluation: lastEvaluation, checkpointPath: lastCheckpoint)))
+    }
+
+    // MARK: Commands
+
+    /// Applies every queued command; while paused, sleeps until one arrives.
+    private func applyCommands() {
+        while !stopRequested {
+            let command: TrainingCommand
+            if paused {
+                command = channel.waitForCommand()
+            } else if let queued = channel.nextCommand() {
+                command = queued
+            } else {
+                return
+            }
+            apply(command)
+        }
+    }
+
+    private func apply(_ command: TrainingCommand) {
+        switch command {
+        case .pause:
+            guard !paused else { return }
+            paused = true
+            stopClock()
+            emit(.paused(step: step, reason: nil))
+        case .resume:
+            guard paused else { return }
+            paused = false
+            startClock()
+            emit(.resumed(step: step))
+        case .setLearningRate(let rate):
+            changeLearningRate(to: rate)
+        case .scaleLearningRate(let factor):
+            changeLearningRate(to: currentLearningRate * factor)
+        case .save(let path):
+            save(to: path)
+        case .evaluate:
+            evaluate()
+        case .stop:
+            stopRequested = true
+        }
+    }
+
+    private func changeLearningRate(to rate: Double) {
+        let scheduled = schedule.learningRate(at: step)
+        guard rate > 0, rate.isFinite, scheduled > 0 else {
+            return emit(.warning("learning rate \(rate) ignored: it must be a positive number"))
+        }
+        let old = currentLearningRate
+        learningRateScale = rate / scheduled
+        emit(.learningRateChanged(old: old, new: rate, step: step))
+    }
+
+    private func pauseForNonFinite(_ what: String, reason: String, learningRate: Double) {
+        let lower = String(format: "%.3g", learningRate / 10)
+        var message = "step \(step): \(what), so the update was skipped and training is paused. "
+            + "The learning rate (\(String(format: "%.3g", learningRate))) is probably too high: lower it "
+            + "(for example to \(lower)) and resume."
+        if !model.namedParameters.allSatisfy({ Self.isFinite($0.value) }) {
+            message += " The weights are no longer finite and will not be saved; resume from "
+                + (lastCheckpoint.map { "the last checkpoint (\($0))" } ?? "the start") + " with a lower learning rate."
+        }
+        emit(.warning(message))
+        paused = true
+        stopClock()
+        emit(.paused(step: step, reason: reason))
+    }
+
+    // MARK: Evaluation and checkpoints
+
+    private func evaluate() {
+        let splits = [("validation", dataset.validation), ("test", dataset.test)].filter { $0.1.count > 0 }
+        if splits.isEmpty { return emit(.warning("no test or validation images to evaluate on")) }
+        for (name, images) in splits {
+            let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: name,
+                                                epoch: currentEpoch, step: step)
+            lastEvaluation = evaluation
+            emit(.evaluation(evaluation))
+        }
+    }
+
+    private func save(to path: String?) {
+        guard let target = path ?? runFolder?.checkpointFile.path else {
+            return emit(.warning("checkpoint not saved: this run has no folder, so give a path"))
+        }
+        let dimensions = dataset.dimensions
+        let checkpoint = TrainingCheckpoint(
+            configuration: configuration, datasetName: dataset.name, classNames: dataset.classNames,
+            imageShape: ImageShape(channels: dimensions.channels, height: dimensions.height, width: dimensions.width),
+            normalization: normalization, step: step, position: position, learningRateScale: learningRateScale,
+            tensors: TrainingCheckpoint.tensors(model: model, optimizer: optimizer))
+        guard checkpoint.isFinite else {
+            return emit(.warning("checkpoint not saved to \(target): the weights are not finite (the run diverged)"))
+        }
+        do {
+            try checkpoint.write(to: target)
+            lastCheckpoint = target
+            lastSavedStep = step
+            emit(.checkpointSaved(path: target, step: step))
+        } catch {
+            emit(.warning("checkpoint not saved: \(error)"))
+        }
+    }
+
+    // MARK: Bookkeeping
+
+    private func emit(_ event: TrainingEvent) {
+        journal?.record(event)
+        channel.send(event)
+    }
+
+    private var currentLearningRate: Double { schedule.learningRate(at: step) * learningRateScale }
+
+    private var currentEpoch: Int { position.epochNumber }
+
+    private func next(after p: BatchPosition) -> BatchPosition {
+        p.batch + 1 < loader.batchesPerEpoch ? BatchPosition(epoch: p.epoch, batch: p.batch + 1)
+            : BatchPosition(epoch: p.epoch + 1, batch: 0)
+    }
+
+    private var summary: RunSummary {
+        let d = dataset.dimensions
+        return RunSummary(
+            runName: runFolder?.name ?? "in-memory", runDirectory: runFolder?.url.path ?? "",
+            datasetName: dataset.name, modelName: configuration.model, parameterCount: model.parameterCount,
+            classNames: dataset.classNames, imageShape: ImageShape(channels: d.channels, height: d.height, width: d.width),
+            trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
+            epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
+            threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
+            kernel: GEMM.kernelName, startStep: step)
+    }
+
+    private var optimizerDescription: String {
+        var text = optimizer.name
+        if configuration.optimizer == .sgd && configuration.momentum > 0 {
+            text += configuration.nesterov ? " nesterov \(configuration.momentum)" : " momentum \(configuration.momentum)"
+        }
+        if configuration.weightDecay > 0 { text += ", wd \(configuration.weightDecay)" }
+        return text + ", \(configuration.schedule.rawValue)"
+    }
+
+    private var now: Double { ProcessInfo.processInfo.systemUptime }
+
+    /// Seconds of training so far, pauses excluded.
+    private var activeTime: Double { activeSeconds + (activeSince.map { now - $0 } ?? 0) }
+
+    private func startClock() { activeSince = now }
+
+    private func stopClock() {
+        activeSeconds = activeTime
+        activeSince = nil
+    }
+
+    /// Whether every element is a finite number: `x * 0` is 0 for finite x and NaN otherwise,
+    /// and the sum stays NaN once it is.
+    static func isFinite(_ tensor: Tensor) -> Bool {
+        var probe: Float = 0
+        for i in 0..<tensor.count { probe += tensor.data[i] * 0 }
+        return probe == 0
+    }
+}
+
+/// Why a training run could not start.
+public struct TrainingError: Error, CustomStringConvertible {
+    public var description: String
+}

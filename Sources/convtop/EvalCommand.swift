@@ -1,0 +1,63 @@
+import ArgumentParser
+import ConvData
+import ConvEngine
+import ConvTraining
+import Foundation
+
+/// `convtop eval CHECKPOINT`: how good a saved model is.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a checkpoint: loss, accuracy, per-class accuracy and the confusion matrix.",
+        discussion: """
+            Evaluates on the dataset's test images; a dataset without them (such as the CIFAR-10 \
+            training batches alone) is evaluated on the validation split the run held out. The data \
+            defaults to the dataset the checkpoint was trained on.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
+    var checkpoint: String
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Engine threads (default: every core).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws {
+        let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
+        let dataset = try data.load(fallback: checkpoint.datasetName)
+        try TrainCommand.check(checkpoint, file: file, fits: dataset)
+        guard let preset = ModelPreset(rawValue: checkpoint.configuration.model) else {
+            throw UsageError("\(file): unknown model \"\(checkpoint.configuration.model)\"")
+        }
+        let split: String, images: ImageSet
+        if dataset.test.count > 0 {
+            (split, images) = ("test", dataset.test)
+        } else if checkpoint.configuration.validationSplit > 0 {
+            let held = try dataset.holdingOutValidation(checkpoint.configuration.validationSplit)
+            (split, images) = ("validation", held.validation)
+        } else {
+            throw UsageError("\(dataset.folder): no test images, and the run held out no validation split")
+        }
+        let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let d = dataset.dimensions
+        let model = preset.build(input: (d.channels, d.height, d.width), classes: dataset.classCount, seed: 0, pool: pool)
+        try checkpoint.restore(into: model, optimizer: nil, file: file)
+
+        let evaluation = Evaluator().evaluate(model, on: images, normalization: checkpoint.normalization, split: split,
+                                              epoch: checkpoint.position.epochNumber, step: checkpoint.step)
+        var lines = [
+            "checkpoint: \(file) (\(checkpoint.configuration.model), step \(checkpoint.step))",
+            "data: \(dataset.folder), \(images.count) \(split) images",
+        ]
+        lines += HeadlessReporter.evaluationLines(evaluation, classNames: dataset.classNames)
+        lines.append("confusion matrix:")
+        lines += HeadlessReporter.confusionLines(evaluation.confusion, classNames: dataset.classNames)
+        print(lines.joined(separator: "\n"))
+    }
+}

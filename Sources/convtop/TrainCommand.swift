@@ -1,0 +1,230 @@
+import ArgumentParser
+import ConvData
+import ConvEngine
+import ConvTraining
+import Foundation
+
+/// `convtop train` (the default command): train a model and watch it, or log it when headless.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model (the default command: plain `convtop` trains).",
+        discussion: """
+            Starts from a recipe (--recipe fast, the default, or tutorial); every option given \
+            overrides the recipe. With --resume, the checkpoint's settings replace the recipe's and \
+            training continues where it stopped. Runs are saved in runs/<name or start time>/: \
+            metrics.jsonl and checkpoint.safetensors. SIGINT/SIGTERM finish the step, save and exit.
+
+            Examples:
+              convtop train --headless
+              convtop train --recipe tutorial --data /path/to/cifar-10-batches-bin --val-split 5000
+              convtop train --resume runs/20261129-041502 --epochs 20
+            """
+    )
+
+    @Option(help: ArgumentHelp("Settings to start from: \(Recipe.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")).",
+                               valueName: "name"))
+    var recipe: String = Recipe.fast.rawValue
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: ArgumentHelp("Model preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               valueName: "preset"))
+    var model: String?
+
+    @Option(help: "Epochs to train.")
+    var epochs: Int?
+
+    @Option(help: "Images per step.")
+    var batchSize: Int?
+
+    @Option(help: "Peak learning rate.")
+    var lr: Double?
+
+    @Option(help: "SGD momentum.")
+    var momentum: Double?
+
+    @Flag(inversion: .prefixedNo, help: "Nesterov momentum (SGD).")
+    var nesterov: Bool?
+
+    @Option(help: "Weight decay (L2 for sgd and adam, decoupled for adamw).")
+    var weightDecay: Double?
+
+    @Option(help: ArgumentHelp("Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               valueName: "name"))
+    var optimizer: String?
+
+    @Option(help: ArgumentHelp("Learning-rate schedule: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               valueName: "name"))
+    var schedule: String?
+
+    @Option(help: ArgumentHelp("Linear warm-up, in epochs.", valueName: "epochs"))
+    var warmup: Double?
+
+    @Option(help: "Label smoothing of the training loss, in [0, 1).")
+    var labelSmoothing: Double?
+
+    @Option(help: ArgumentHelp("Training augmentation: \(AugmentationMode.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               valueName: "mode"))
+    var augment: String?
+
+    @Option(help: ArgumentHelp("Normalisation MEAN,STD for every channel (or all means then all deviations); "
+        + "default: the training images' own.", valueName: "mean,std"))
+    var normalize: String?
+
+    @Option(help: "Seed for initialisation, shuffling and augmentation.")
+    var seed: UInt64?
+
+    @Option(help: "Engine threads (default: every core).")
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("Hold out the last N training images as a validation set.", valueName: "N"))
+    var valSplit: Int?
+
+    @Option(help: ArgumentHelp("Write the run into this folder instead of runs/<name>.", valueName: "path"))
+    var runDir: String?
+
+    @Option(help: "The run's name, its folder under runs/ (default: the start time).")
+    var name: String?
+
+    @Option(help: ArgumentHelp("Continue from a checkpoint file, or from the newest good checkpoint in a run folder.",
+                               valueName: "path"))
+    var resume: String?
+
+    @Option(help: ArgumentHelp("Save a checkpoint every N epochs (it is always saved at the end and on stop).",
+                               valueName: "N"))
+    var saveEvery: Int?
+
+    @Option(help: ArgumentHelp("Stop (and save) after this epoch though the schedule runs to --epochs; "
+        + "continue later with --resume.", valueName: "epoch"))
+    var untilEpoch: Int?
+
+    @Option(help: ArgumentHelp("Headless: print a progress line every N steps (default: ten per epoch).", valueName: "N"))
+    var logEvery: Int?
+
+    @Flag(help: "Print plain progress lines instead of the dashboard (automatic when output is not a terminal).")
+    var headless = false
+
+    @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
+    var noColor = false
+
+    @Option(help: ArgumentHelp("Dashboard thumbnails: auto (half blocks in colour) or ascii.", valueName: "mode"))
+    var thumbnails: String = "auto"
+
+    func validate() throws {
+        if Recipe(rawValue: recipe) == nil { throw ValidationError(Self.choice("--recipe", recipe, Recipe.allCases.map(\.rawValue))) }
+        if let model, ModelPreset(rawValue: model) == nil {
+            throw ValidationError("unknown model \"\(model)\"; " + Self.choices(ModelPreset.allCases.map(\.rawValue)))
+        }
+        if let optimizer, OptimizerKind(rawValue: optimizer) == nil {
+            throw ValidationError(Self.choice("--optimizer", optimizer, OptimizerKind.allCases.map(\.rawValue)))
+        }
+        if let schedule, ScheduleKind(rawValue: schedule) == nil {
+            throw ValidationError(Self.choice("--schedule", schedule, ScheduleKind.allCases.map(\.rawValue)))
+        }
+        if let augment, AugmentationMode(rawValue: augment) == nil {
+            throw ValidationError(Self.choice("--augment", augment, AugmentationMode.allCases.map(\.rawValue)))
+        }
+        if !["auto", "ascii"].contains(thumbnails) {
+            throw ValidationError(Self.choice("--thumbnails", thumbnails, ["auto", "ascii"]))
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
+        if let untilEpoch, untilEpoch < 1 { throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)") }
+        if runDir != nil && name != nil { throw ValidationError("give --run-dir or --name, not both") }
+        // The values a recipe would fill in are checked with the same rules as the finished configuration.
+        if let problem = apply(to: Recipe.fast.configuration(channels: 1)).problem { throw ValidationError(problem) }
+    }
+
+    func run() throws {
+        let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
+        var dataset = try data.load(fallback: resumed?.checkpoint.datasetName)
+        let base = resumed?.checkpoint.configuration
+            ?? (Recipe(rawValue: recipe) ?? .fast).configuration(channels: dataset.dimensions.channels)
+        let configuration = apply(to: base)
+        if let problem = configuration.problem { throw UsageError(problem) }
+        if let normalize = configuration.normalize {
+            _ = try Normalization(parsing: normalize, channels: dataset.dimensions.channels)
+        }
+        if let resumed { try Self.check(resumed.checkpoint, file: resumed.file, fits: dataset) }
+        dataset = try dataset.holdingOutValidation(configuration.validationSplit)
+
+        let folder = try runFolder(resumingFrom: resumed?.file)
+        let output = LineOutput()
+        let session = TrainingSession(setup: TrainingSetup(
+            configuration: configuration, dataset: dataset, runFolder: folder,
+            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
+            untilEpoch: untilEpoch))
+        let channel = session.channel
+        let signals = RunSignals(onHangUp: { [output] in
+            output.redirect(to: folder.logFile)
+            channel.send(.save(path: nil))
+        })
+        if let resumed { output.write("resuming from \(resumed.file) at step \(resumed.checkpoint.step)") }
+        session.start()
+        var viewer = makeViewer(output: output)
+        let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
+        session.wait()
+        guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// The viewer for this run. Dashboard wiring point: when `headless` is false and standard
+    /// output is a terminal, return the ConvTUI dashboard here (options: `noColor`, `thumbnails`).
+    func makeViewer(output: LineOutput) -> any TrainingViewer {
+        HeadlessViewer(reporter: HeadlessReporter(stepsPerLine: logEvery), write: output.write)
+    }
+
+    /// The recipe's or checkpoint's settings with every option given on the command line applied.
+    func apply(to base: TrainingConfiguration) -> TrainingConfiguration {
+        var c = base
+        if let model { c.model = model }
+        if let epochs { c.epochs = epochs }
+        if let batchSize { c.batchSize = batchSize }
+        if let lr { c.learningRate = lr }
+        if let momentum {
+            c.momentum = momentum
+            if momentum == 0 && nesterov == nil { c.nesterov = false }
+        }
+        if let nesterov { c.nesterov = nesterov }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let optimizer, let kind = OptimizerKind(rawValue: optimizer) {
+            c.optimizer = kind
+            // Nesterov belongs to SGD; a recipe's Nesterov must not block another optimizer.
+            if kind != .sgd && nesterov == nil { c.nesterov = false }
+        }
+        if let schedule, let kind = ScheduleKind(rawValue: schedule) { c.schedule = kind }
+        if let warmup { c.warmupEpochs = warmup }
+        if let labelSmoothing { c.labelSmoothing = labelSmoothing }
+        if let augment { c.augment = augment }
+        if let normalize { c.normalize = normalize }
+        if let seed { c.seed = seed }
+        if let valSplit { c.validationSplit = valSplit }
+        if let saveEvery { c.saveEvery = saveEvery }
+        return c
+    }
+
+    /// A resumed run keeps writing into the folder of the checkpoint it came from, unless told otherwise.
+    private func runFolder(resumingFrom checkpoint: String?) throws -> RunFolder {
+        if let checkpoint, runDir == nil, name == nil {
+            return RunFolder(url: URL(fileURLWithPath: checkpoint).deletingLastPathComponent().standardizedFileURL)
+        }
+        return try RunFolder.create(directory: runDir, name: name)
+    }
+
+    static func check(_ checkpoint: TrainingCheckpoint, file: String, fits dataset: Dataset) throws {
+        let d = dataset.dimensions
+        let shape = checkpoint.imageShape
+        guard shape.channels == d.channels, shape.height == d.height, shape.width == d.width,
+              checkpoint.classNames.count == dataset.classCount else {
+            throw UsageError("\(file): trained on \(checkpoint.datasetName) (\(checkpoint.classNames.count) classes of "
+                + "\(shape.channels)x\(shape.height)x\(shape.width)), but \(dataset.folder) has \(dataset.classCount) "
+                + "classes of \(d)")
+        }
+    }
+
+    static func choices(_ names: [String]) -> String { "choose one of " + names.joined(separator: ", ") }
+
+    static func choice(_ option: String, _ value: String, _ names: [String]) -> String {
+        "\(option) \"\(value)\" is not known; " + choices(names)
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// A program running in a detached tmux session of a fixed size, for end-to-end tests of the
+/// dashboard: send keys, read the screen as text, wait for text with a timeout, resize, and read
+/// the exit status.
+///
+/// Sessions live on a private tmux server (`-L`), so tests never touch the user's tmux, and the
+/// pane stays after the program exits so that its last screen can still be read.
+final class TmuxSession {
+    /// Something the program did not do in time, with the screen at that moment.
+    struct Timeout: Error, CustomStringConvertible {
+        var waitingFor: String
+        var seconds: Double
+        var screen: [String]
+
+        var description: String {
+            "timed out after \(seconds) s waiting for \(waitingFor); screen:\n" + screen.joined(separator: "\n")
+        }
+    }
+
+    /// A tmux command that failed.
+    struct CommandFailed: Error, CustomStringConvertible {
+        var arguments: [String]
+        var status: Int32
+        var output: String
+        var description: String { "tmux \(arguments.joined(separator: " ")) exited \(status): \(output)" }
+    }
+
+    static let server = "convtop-tests-\(getpid())"
+
+    /// Whether tmux can be run here.
+    static var isAvailable: Bool {
+        (try? run(["-V"])) != nil
+    }
+
+    let name: String
+    private let statusFile: String
+
+    /// Starts `command` (program and arguments) in a new `width` x `height` session.
+    init(_ command: [String], width: Int = 80, height: Int = 24, environment: [String: String] = [:],
+         directory: String? = nil) throws {
+        name = "s\(UInt32.random(in: 0...UInt32.max))"
+        statusFile = NSTemporaryDirectory() + "convtop-tmux-\(name).status"
+        try? FileManager.default.removeItem(atPath: statusFile)
+        // The shell records the program's exit status, which tmux itself does not report.
+        let quoted = command.map(Self.shellQuoted).joined(separator: " ")
+        let cd = directory.map { "cd \(Self.shellQuoted($0)) && " } ?? ""
+        let script = "\(cd)\(quoted); echo $? > \(Self.shellQuoted(statusFile))"
+        var arguments = ["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height)]
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(key)=\(value)"] }
+        arguments += ["/bin/sh", "-c", script, ";", "set-option", "-t", name, "remain-on-exit", "on"]
+        try Self.run(arguments)
+    }
+
+    deinit { kill() }
+
+    /// Sends keys as tmux names them ("q", "Enter", "Escape", "Up", "PageDown", "C-c").
+    func send(_ keys: String...) throws {
+        try Self.run(["send-keys", "-t", name] + keys)
+    }
+
+    /// Types text literally.
+    func type(_ text: String) throws {
+        try Self.run(["send-keys", "-t", name, "-l", text])
+    }
+
+    /// The screen as lines of text.
+    func screen() throws -> [String] {
+        // Every row ends in a newline, so the last piece is empty.
+        Array(try Self.run(["capture-pane", "-p", "-t", name]).components(separatedBy: "\n").dropLast())
+    }
+
+    /// Changes the window size, as a user resizing the terminal does.
+    func resize(width: Int, height: Int) throws {
+        try Self.run(["resize-window", "-t", name, "-x", String(width), "-y", String(height)])
+    }
+
+    /// Polls the screen until `condition` holds and returns that screen.
+    @discardableResult
+    func wait(for description: String, timeout: Double = 10, interval: Double = 0.05,
+              until condition: ([String]) -> Bool) throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last: [String] = []
+        while true {
+            last = try screen()
+            if condition(last) { return last }
+            if Date() >= deadline { throw Timeout(waitingFor: description, seconds: timeout, screen: last) }
+            Thread.sleep(forTimeInterval: interval)
+        }
+    }
+
+    /// Polls the screen until it contains `text` and returns that screen.
+    @discardableResult
+    func wait(for text: String, timeout: Double = 10) throws -> [String] {
+        try wait(for: "\"\(text)\"", timeout: timeout) { $0.contains { $0.contains(text) } }
+    }
+
+    /// Waits for the program to exit and returns its exit status.
+    func waitForExit(timeout: Double = 10) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),
+               let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return status
+            }
+            if Date() >= deadline {
+                throw Timeout(waitingFor: "the program to exit", seconds: timeout, screen: (try? screen()) ?? [])
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Ends the session (and the program, if it still runs).
+    func kill() {
+        _ = try? Self.run(["kill-session", "-t", name])
+        try? FileManager.default.removeItem(atPath: statusFile)
+    }
+
+    @discardableResult
+    private static func run(_ arguments: [String]) throws -> String {
+        // Output goes to a file, not a pipe: the tmux server that the first command starts keeps the
+        // inherited descriptor open, so a pipe would never reach end of file. posix_spawn and waitpid
+        // rather than Process, whose exit monitoring missed tmux clients here.
+        let outputPath = NSTemporaryDirectory() + "convtop-tmux-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let argv = ["tmux", "-L", server, "-f", "/dev/null"] + arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for p in cArguments { free(p) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, &cArguments, environ)
+        guard spawned == 0 else {
+            throw CommandFailed(arguments: arguments, status: spawned, output: "cannot run tmux")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        // WEXITSTATUS, which Swift does not import: the exit code sits in bits 8-15 of a normal exit.
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard code == 0 else { throw CommandFailed(arguments: arguments, status: code, output: text) }
+        return text
+    }
+
+    private static func shellQuoted(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,155 @@
+import ConvData
+import ConvEngine
+import Foundation
+import Testing
+import ConvTraining
+
+/// Runs the built `convtop` executable, which sits next to the test bundle.
+struct ConvtopProcess {
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("convtop")
+    }
+
+    let process = Process()
+    let output = Pipe()
+    let errors = Pipe()
+
+    init(_ arguments: [String], in folder: URL) throws {
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+    }
+
+    /// Waits for the process; returns its status, standard output and standard error.
+    func finish() -> (status: Int32, output: String, errors: String) {
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    static func run(_ arguments: [String], in folder: URL) throws -> (status: Int32, output: String, errors: String) {
+        try ConvtopProcess(arguments, in: folder).finish()
+    }
+}
+
+/// Writes an MNIST-style IDX dataset (uncompressed) from an image set.
+enum IDXWriter {
+    static func write(_ images: ImageSet, prefix: String, to folder: URL) throws {
+        func header(_ magic: UInt32, _ dimensions: [Int]) -> [UInt8] {
+            ([magic] + dimensions.map { UInt32($0) }).flatMap { value in
+                (0..<4).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * UInt32($0))) }
+            }
+        }
+        let d = images.dimensions
+        try Data(header(0x0803, [images.count, d.height, d.width]) + images.pixels)
+            .write(to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
+        try Data(header(0x0801, [images.count]) + images.labels.map { UInt8($0) })
+            .write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
+    }
+
+    /// The stripes dataset as IDX files in a new temporary folder.
+    static func stripesFolder(train: Int = 240, test: Int = 60) throws -> URL {
+        let folder = temporaryFolder()
+        let dataset = StripesDataset.dataset(train: train, test: test)
+        try write(dataset.train, prefix: "train", to: folder)
+        try write(dataset.test, prefix: "t10k", to: folder)
+        return folder
+    }
+}
+
+@Suite struct TrainCommandTests {
+    @Test(arguments: [
+        (["train", "--lr=-1"], "--lr must be a positive number"),
+        (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["train", "--model", "alexnet"], "unknown model \"alexnet\""),
+        (["train", "--optimizer", "rmsprop"], "--optimizer \"rmsprop\" is not known"),
+        (["train", "--data", "/nonexistent/cifar"], "/nonexistent/cifar"),
+        (["eval", "/nonexistent/checkpoint.safetensors"], "/nonexistent/checkpoint.safetensors: no such file"),
+    ])
+    func badOptionsGiveOneLineAndStatus2(arguments: [String], message: String) throws {
+        let result = try ConvtopProcess.run(arguments, in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 2)
+        #expect(result.errors.hasPrefix("convtop: "))
+        #expect(result.errors.contains(message), "stderr: \(result.errors)")
+        #expect(result.errors.split(separator: "\n").count == 1)
+    }
+
+    @Test func aDamagedDataFileIsNamedWithStatus2() throws {
+        let folder = try IDXWriter.stripesFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = folder.appendingPathComponent("train-images-idx3-ubyte")
+        let bytes = try Data(contentsOf: images)
+        try bytes.prefix(bytes.count - 100).write(to: images)
+        let result = try ConvtopProcess.run(["train", "--headless", "--data", folder.path], in: folder)
+        #expect(result.status == 2)
+        #expect(result.errors.contains("train-images-idx3-ubyte"), "stderr: \(result.errors)")
+    }
+
+    @Test func trainEvalAndResumeEndToEnd() throws {
+        let folder = try IDXWriter.stripesFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let common = ["--data", folder.path, "--model", "lenet", "--batch-size", "16", "--lr", "0.01",
+                      "--optimizer", "adam", "--augment", "none", "--threads", "1", "--seed", "3"]
+        let first = try ConvtopProcess.run(["train", "--headless", "--epochs", "2", "--until-epoch", "1",
+                                            "--run-dir", run.path] + common, in: folder)
+        #expect(first.status == 0, "stderr: \(first.errors)")
+        let checkpoint = run.appendingPathComponent("checkpoint.safetensors").path
+        #expect(first.output.contains("checkpoint: \(checkpoint)"))
+        #expect(first.output.contains("test after epoch 1"))
+
+        let evaluation = try ConvtopProcess.run(["eval", run.path, "--data", folder.path], in: folder)
+        #expect(evaluation.status == 0, "stderr: \(evaluation.errors)")
+        #expect(evaluation.output.contains("confusion matrix:"))
+        #expect(evaluation.output.contains("60 test images"))
+
+        let second = try ConvtopProcess.run(["train", "--headless", "--resume", run.path, "--data", folder.path],
+                                            in: folder)
+        #expect(second.status == 0, "stderr: \(second.errors)")
+        #expect(second.output.contains("resuming from \(checkpoint) at step 15"))
+        #expect(second.output.contains("finished: 30 steps, 2 epochs"))
+        let records = try MetricsJournal.read(run.appendingPathComponent("metrics.jsonl"))
+        #expect(records.filter { $0.event.journalType == "started" }.map(\.step) == [0, 15])
+        #expect(records.filter { $0.event.journalType == "evaluation" }.map(\.step) == [15, 30])
+    }
+
+    @Test func sigtermFinishesTheStepSavesAndExits0() throws {
+        let folder = try IDXWriter.stripesFolder(train: 3000)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let process = try ConvtopProcess(["train", "--headless", "--data", folder.path, "--model", "lenet",
+                                          "--epochs", "1000", "--batch-size", "4", "--run-dir", run.path], in: folder)
+        let metrics = run.appendingPathComponent("metrics.jsonl")
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while Date() < deadline && !((try? MetricsJournal.read(metrics))?.contains { $0.event.journalType == "step" } ?? false) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.process.terminate()
+        let result = process.finish()
+        #expect(result.status == 0, "stderr: \(result.errors)")
+        let checkpoint = run.appendingPathComponent("checkpoint.safetensors").path
+        #expect(result.output.contains("checkpoint: \(checkpoint)"))
+        #expect(try TrainingCheckpoint.read(from: checkpoint).step > 0)
+    }
+
+    static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
+
+    /// A short version of the default run: one epoch of the default recipe on the real data.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: fashionMNIST)))
+    func theDefaultRecipeReaches90PercentOnFashionMNIST() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try ConvtopProcess.run(["train", "--headless", "--data", Self.fashionMNIST, "--epochs", "1",
+                                             "--run-dir", folder.appendingPathComponent("run").path], in: folder)
+        #expect(result.status == 0, "stderr: \(result.errors)")
+        let records = try MetricsJournal.read(folder.appendingPathComponent("run/metrics.jsonl"))
+        let accuracy = records.compactMap { record -> Float? in
+            if case .evaluation(let e) = record.event, e.split == "test" { e.accuracy } else { nil }
+        }.last
+        #expect((accuracy ?? 0) >= 0.90, "test accuracy \(accuracy ?? 0)\n\(result.output)")
+    }
+}
