@@ -52,6 +52,7 @@ public struct CheckpointMetadata: Equatable, Sendable {
             "normalization_std": run.std.map { "\($0)" }.joined(separator: ","),
         ]
         for (name, value) in hyperparameters { strings["optimizer.\(name)"] = "\(value)" }
+        for (name, value) in run.extra { strings["run.\(name)"] = value }
         return strings
     }
 
@@ -106,8 +107,10 @@ public struct CheckpointMetadata: Equatable, Sendable {
         guard mean.count == inputShape[0], std.count == inputShape[0] else {
             throw failure("__metadata__ normalisation has \(mean.count) means and \(std.count) deviations for \(inputShape[0]) channels")
         }
+        var extra: [String: String] = [:]
+        for (key, value) in strings where key.hasPrefix("run.") { extra[String(key.dropFirst("run.".count))] = value }
         run = RunState(dataset: try text("dataset"), epoch: try integer("epoch"), step: try integer("step"),
-                       random: random, mean: mean, std: std)
+                       random: random, mean: mean, std: std, extra: extra)
     }
 }
 
@@ -124,13 +127,18 @@ public struct RunState: Equatable, Sendable {
     /// Per-channel normalisation applied to the inputs: (x - mean) / std.
     public var mean: [Float]
     public var std: [Float]
+    /// Anything else the training loop needs to resume (its configuration, class names), stored
+    /// as `run.<key>` so that it never collides with the keys above.
+    public var extra: [String: String]
 
-    public init(dataset: String, epoch: Int, step: Int, random: RandomGenerator, mean: [Float], std: [Float]) {
+    public init(dataset: String, epoch: Int, step: Int, random: RandomGenerator, mean: [Float], std: [Float],
+                extra: [String: String] = [:]) {
         self.dataset = dataset
         self.epoch = epoch
         self.step = step
         self.random = random
         self.mean = mean
         self.std = std
+        self.extra = extra
     }
 }

@@ -25,13 +25,10 @@ public struct TrainingSetup: Sendable {
         self.untilEpoch = untilEpoch
     }
 
-    /// The normalisation the run uses: the checkpoint's when resuming, else `--normalize`, else
-    /// the training images' own mean and deviation.
-    public func resolvedNormalization() throws -> Normalization {
+    /// The normalisation the run must use: the checkpoint's when resuming, else `--normalize`;
+    /// nil leaves it to the training images' own mean and deviation.
+    public func chosenNormalization() throws -> Normalization? {
         if let resume { return resume.normalization }
-        if let text = configuration.normalize {
-            return try Normalization(parsing: text, channels: dataset.dimensions.channels)
-        }
-        return Normalization(ChannelStatistics(measuring: dataset.train))
+        return try configuration.normalize.map { try Normalization(parsing: $0, channels: dataset.dimensions.channels) }
     }
 }

@@ -73,16 +73,16 @@ final class TrainingWorker {
         guard dataset.train.count > 0 else {
             throw TrainingError(description: "\(dataset.folder): no training images")
         }
-        normalization = try setup.resolvedNormalization()
+        let pipeline = DataPipeline(dataset: dataset, batchSize: configuration.batchSize, seed: configuration.seed,
+                                    augmentation: augmentMode, normalization: try setup.chosenNormalization())
+        normalization = pipeline.normalization
+        loader = pipeline.training
         pool = ThreadPool(threads: setup.threads)
         let dimensions = dataset.dimensions
         model = preset.build(input: (dimensions.channels, dimensions.height, dimensions.width),
                              classes: dataset.classCount, seed: configuration.seed, pool: pool)
         optimizer = Self.makeOptimizer(configuration, parameters: model.namedParameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
-        loader = BatchLoader(images: dataset.train, batchSize: configuration.batchSize, shuffle: true,
-                             seed: configuration.seed, augmentation: Augmentation(augmentMode, for: dataset),
-                             normalization: normalization)
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
         evaluator = Evaluator(sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit)
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)

@@ -1,17 +1,35 @@
 import ArgumentParser
+import ConvData
 import ConvEngine
 import Foundation
+
+extension ModelPreset: ExpressibleByArgument {}
 
 /// `convtop bench`: throughput figures as JSON lines, for `make bench` to set beside PyTorch's.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure GEMM GFLOP/s and training and inference images/s; one JSON object per line.",
+        abstract: "Measure GEMM GFLOP/s, training and inference images/s, and the loader; one JSON object per line.",
         discussion: """
-            Every figure is the median of five timed rounds after a warm-up round. The machine's other \
-            load shows in the numbers, so compare figures taken back to back (make bench does).
+            For each thread count: GEMM GFLOP/s for the presets' typical shapes, then for each preset \
+            and batch size training images/s (forward, cross-entropy, backward, SGD step) and \
+            inference images/s on 32x32x3 inputs. Last, the images/s the background loader prepares \
+            from the default dataset. Every figure is the median of five timed rounds after a warm-up \
+            round. Other load on the machine shows in the numbers: compare figures taken back to back \
+            (make bench does).
             """
     )
+
+    /// The groups of figures `--only` can select.
+    enum Part: String, CaseIterable, ExpressibleByArgument {
+        case gemm, models, loader
+    }
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Presets to measure (default: all).")
+    var preset: [ModelPreset] = ModelPreset.allCases
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Batch sizes to measure (default: 4 32 128).")
+    var batch: [Int] = ModelBenchmark.batches
 
     @Option(name: .long, parsing: .upToNextOption, help: "Thread counts to measure (default: 1 and all cores).")
     var threads: [Int] = []
@@ -19,12 +37,13 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds spent on each figure.")
     var seconds: Double = 1
 
-    @Flag(name: .long, help: "Skip the GEMM figures.")
-    var noGemm = false
+    @Option(name: .long, parsing: .upToNextOption, help: "Only these groups of figures: gemm, models, loader.")
+    var only: [Part] = Part.allCases
 
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
         guard threads.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads must be at least 1") }
+        guard batch.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--batch must be at least 1") }
     }
 
     /// `--threads`, or 1 and the core count.
@@ -37,11 +56,35 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         for count in threadCounts {
             let pool = ThreadPool(threads: count)
-            if !noGemm {
+            if only.contains(.gemm) {
                 for shape in GEMMBenchmark.representative {
                     emit(shape.measure(pool: pool, seconds: seconds))
                 }
             }
+            if only.contains(.models) {
+                for preset in preset {
+                    for batch in batch {
+                        ModelBenchmark(preset: preset, batch: batch).measure(pool: pool, seconds: seconds).forEach(emit)
+                    }
+                }
+            }
+        }
+        if only.contains(.loader) { measureLoader() }
+    }
+
+    /// The prefetching loader on the default dataset (one background thread, batch 128); skipped
+    /// with a note when no dataset is found.
+    private func measureLoader() {
+        let batchSize = 128
+        do {
+            let dataset = try Dataset.load(from: try DataCommand.folder(nil))
+            let rate = LoaderBenchmark.imagesPerSecond(dataset: dataset, batchSize: batchSize, seconds: seconds)
+            emit(BenchmarkRecord([
+                ("kind", .string("loader")), ("dataset", .string(dataset.name)), ("batch", .int(batchSize)),
+                ("images_per_second", .number(rate)),
+            ]))
+        } catch {
+            FileHandle.standardError.write(Data("convtop bench: loader figure skipped: \(error)\n".utf8))
         }
     }
 

@@ -152,11 +152,15 @@ struct TrainCommand: ParsableCommand {
 
         let folder = try runFolder(resumingFrom: resumed?.file)
         let output = LineOutput()
-        let signals = RunSignals(onHangUp: { [output] in output.redirect(to: folder.logFile) })
         let session = TrainingSession(setup: TrainingSetup(
             configuration: configuration, dataset: dataset, runFolder: folder,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
             untilEpoch: untilEpoch))
+        let channel = session.channel
+        let signals = RunSignals(onHangUp: { [output] in
+            output.redirect(to: folder.logFile)
+            channel.send(.save(path: nil))
+        })
         if let resumed { output.write("resuming from \(resumed.file) at step \(resumed.checkpoint.step)") }
         session.start()
         var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })

@@ -32,7 +32,8 @@ import ConvEngine
     }
 
     static let run = RunState(dataset: "cifar10", epoch: 3, step: 1234, random: RandomGenerator(seed: 42),
-                              mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616])
+                              mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616],
+                              extra: ["configuration": #"{"batch":32}"#, "format": "not the file's format"])
     static let grayRun = RunState(dataset: "fashion-mnist", epoch: 1, step: 469, random: RandomGenerator(seed: 43),
                                   mean: [0.286], std: [0.353])
 

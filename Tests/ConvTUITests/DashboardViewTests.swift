@@ -18,7 +18,7 @@ import Testing
         #expect(lines.count == 24)
         #expect(lines[0].hasPrefix(" RUNNING "))
         #expect(lines[1].hasPrefix("epoch 2/2  step 200/200 "))
-        #expect(lines[2].hasPrefix("Loss  ━ train  ━ smoothed  ━ test"))
+        #expect(lines[2].hasPrefix("Loss  ━ train  ━ smoothed  ━ test  ▲ lr"))
         #expect(lines[2].contains("Accuracy  ━ train  ━ test"))
         #expect(lines[10].hasPrefix("      1 ") && lines[10].contains("200 step") && lines[10].hasSuffix(" 2 epoch"))
         #expect(lines[11].hasPrefix("Per-class accuracy (test, 88.0%)"))
@@ -95,7 +95,7 @@ import Testing
         #expect(lines[6].contains("predicted: T-shirt/top"))
         #expect(lines[9].contains("top 3"))
         #expect(lines[10].contains("T-shirt/top ████████████████▊░░░░░░░░░░░   60.0%"))
-        #expect(lines[23].hasPrefix("↑ k prev  ↓ j next  PgUp page  f filter  ? help  q quit  esc back"))
+        #expect(lines[23].hasPrefix("↑ k prev  ↓ j next  PgUp page  f filter  ? h help  q quit  esc back"))
         // 28x28 enlarged to 28x14 cells (one pixel per column, two per row) in a 34-column space.
         #expect(lines[4].hasPrefix(" " + String(repeating: "▀", count: 28) + "  "))
     }

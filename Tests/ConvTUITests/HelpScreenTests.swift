@@ -2,15 +2,32 @@ import ConvTUI
 import Testing
 
 @Suite struct HelpScreenTests {
-    @Test func everyBindingIsListedWithItsKeys() {
-        var buffer = Buffer(area: Rect(x: 0, y: 0, width: 80, height: 40))
+    private func render(width: Int, height: Int) -> [String] {
+        var buffer = Buffer(area: Rect(x: 0, y: 0, width: width, height: height))
         HelpScreen(theme: .color).render(area: buffer.area, buffer: &buffer)
-        let text = buffer.lines
-        #expect(text[0].hasPrefix("convtop keys"))
-        #expect(text[3] == "  space p  pause or resume training" + String(repeating: " ", count: 45))
-        for binding in KeyTable.bindings {
-            #expect(text.contains { $0.hasPrefix("  " + binding.label) && $0.contains(binding.description) },
-                    "missing \(binding.label): \(binding.description)")
+        return buffer.lines
+    }
+
+    /// Whether every binding of the key table is on screen with its full description.
+    private func listsEveryBinding(_ lines: [String]) -> Bool {
+        KeyTable.bindings.allSatisfy { binding in
+            lines.contains { $0.contains("  " + binding.label + " ") && $0.contains(binding.description) }
         }
+    }
+
+    @Test func oneColumnWhenItFits() {
+        let lines = render(width: 80, height: 40)
+        #expect(lines[0].hasPrefix("convtop keys"))
+        #expect(lines[3] == "  space p pause or resume training" + String(repeating: " ", count: 46))
+        #expect(listsEveryBinding(lines))
+        #expect(lines.contains { $0.hasPrefix("L prompt: enter sets the rate") })
+    }
+
+    @Test func twoColumnsAtTheMinimumSize() {
+        // The help's body at 80x24: the status, notice and footer rows leave 20.
+        let lines = render(width: 78, height: 20)
+        #expect(lines[2].hasPrefix("Everywhere                              Misclassified browser (m)"))
+        #expect(listsEveryBinding(lines))
+        #expect(lines[16].hasPrefix("L prompt: enter sets the rate"))
     }
 }

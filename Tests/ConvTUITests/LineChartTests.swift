@@ -49,12 +49,15 @@ import Testing
 
     @Test func markersSitOnTheXAxis() {
         let chart = LineChart(title: "Loss", datasets: [line([(0, 0), (100, 1)])],
-                              markers: [LineChart.Marker(x: 50, symbol: "▲", style: Style(modifiers: .bold)),
-                                        LineChart.Marker(x: 500, symbol: "‖", style: .plain)],
+                              markers: [LineChart.Marker(x: 50, symbol: "▲", name: "lr", style: Style(modifiers: .bold)),
+                                        LineChart.Marker(x: 500, symbol: "‖", name: "pause", style: .plain),
+                                        LineChart.Marker(x: 60, symbol: "▲", name: "lr", style: Style(modifiers: .bold))],
                               xUnit: "step", theme: .monochrome)
-        let buffer = render(chart)
-        #expect(buffer.lines[5] == "      └────────▲────────")
-        #expect(buffer[15, 5].style == Style(modifiers: .bold))
+        let buffer = render(chart, width: 34)
+        #expect(buffer.lines[0] == "Loss  ━ loss  ▲ lr  ‖ pause       ")
+        // Plot columns 7-33; 50 and 60 of 0-100 land at columns 20 and 23. 500 is off the chart.
+        #expect(buffer.lines[5] == "      └─────────────▲──▲──────────")
+        #expect(buffer[20, 5].style == Style(modifiers: .bold))
     }
 
     @Test func seriesKeepTheirStyles() {

@@ -33,25 +33,27 @@ import TmuxHarness
     @Test(.enabled(if: TmuxSession.isAvailable && !isLive, "needs tmux"))
     func keysResizeAndQuitInARealTerminal() throws {
         let tmux = try startLive()
-        var screen = try tmux.wait(for: "RUNNING")
+        // curses sends a frame top to bottom: once the footer shows, the whole first frame is there.
+        var screen = try tmux.wait(for: "the footer") { $0.last?.hasPrefix("space p pause") == true }
         #expect(screen[0].hasPrefix(" RUNNING   demo  fashion-mnist  lenet"))
         #expect(screen.contains { $0.hasPrefix("Loss") && $0.contains("Accuracy") })
         #expect(screen.contains { $0.hasPrefix("Per-class accuracy (test, 88.0%)") })
-        #expect(screen.last?.hasPrefix("space p pause") == true)
         try tmux.send("p")
         try tmux.wait(for: " PAUSED ")
         try tmux.send("+")
         try tmux.wait(for: "learning rate 0.005 → 0.01")
         try tmux.send("m")
-        screen = try tmux.wait(for: "Misclassified test images 1/5")
-        #expect(screen.contains { $0.contains("true:      Shirt") })
+        try tmux.wait(for: "Misclassified test images 1/5")
+        try tmux.wait(for: "true:      Shirt")
         try tmux.send("c")
         try tmux.wait(for: "Confusion matrix (test, epoch 2, step 200)")
         try tmux.resize(width: 60, height: 20)
         try tmux.wait(for: "Terminal too small: 60x20")
         try tmux.resize(width: 120, height: 40)
-        screen = try tmux.wait(for: "Confusion matrix")
-        #expect(screen.count == 40 && screen.last?.hasPrefix("↑ k") == false)
+        screen = try tmux.wait(for: "the confusion matrix at 120x40") {
+            $0.count == 40 && $0.last?.hasPrefix("→ l move") == true
+        }
+        #expect(screen[2].hasPrefix(" Confusion matrix"))
         try tmux.send("Escape")
         try tmux.wait(for: "Sample predictions")
         try tmux.send("q")
@@ -65,7 +67,8 @@ import TmuxHarness
     @Test(.enabled(if: TmuxSession.isAvailable && !isLive, "needs tmux"))
     func noColorEnvironmentDrawsAsciiThumbnails() throws {
         let tmux = try startLive(environment: ["NO_COLOR": "1"], width: 80, height: 24)
-        let screen = try tmux.wait(for: "RUNNING")
+        let screen = try tmux.wait(for: "the footer") { $0.last?.hasPrefix("space p pause") == true }
+        #expect(screen[0].hasPrefix(" RUNNING "))
         #expect(screen[12].hasSuffix("       @@@@@@@        @@@@@@@"))
         try tmux.send("q", "y")
         #expect(try tmux.waitForExit() == 0)

@@ -131,9 +131,11 @@ func temporaryFolder() -> URL {
         let expected: [[Double]] = [[0.01, 0.0025, Double(step)], [0.0025, 0.005, Double(step)]]
         #expect(changes.count == 2)
         #expect(zip(changes.flatMap { $0 }, expected.flatMap { $0 }).allSatisfy { abs($0 - $1) < 1e-12 })
-        let first = log.steps.first { $0.step == step + 1 }
-        #expect(abs((first?.learningRate ?? 0) - 0.005) < 1e-12)
-        #expect(log.steps.allSatisfy { $0.step <= step || abs($0.learningRate - 0.005) < 1e-12 })
+        // Step events may be coalesced, so any step after the change stands for the next one.
+        let after = log.steps.filter { $0.step > step }
+        #expect(!after.isEmpty)
+        #expect(after.allSatisfy { abs($0.learningRate - 0.005) < 1e-12 })
+        #expect(log.steps.filter { $0.step <= step }.allSatisfy { $0.learningRate == 0.01 })
     }
 
     @Test func stopSavesALoadableCheckpointAndTheJournalRecordsTheRun() throws {

@@ -1,13 +1,14 @@
 """PyTorch twin of `convtop bench`: the same figures, measured the same way, as the same JSON lines.
 
     /root/torchenv/bin/python Tests/Reference/bench_pytorch.py [--preset P ...] [--batch B ...]
-        [--threads T ...] [--seconds S] [--no-gemm]
+        [--threads T ...] [--seconds S] [--only gemm|models ...]
 
 GEMM GFLOP/s for convtop's representative shapes (torch.mm on the same operand layouts), then for
 every preset (PyTorch twins from make_reference.py, 3x32x32 inputs, 10 classes) and batch size:
 training images/s (forward, cross-entropy, backward, SGD step with momentum) and inference
 images/s (eval mode, no autograd). Every figure is the median of five timed rounds of
-seconds/5 after one warm-up round, as in convtop's Benchmark.stepsPerSecond.
+seconds/5 after one warm-up round, as in convtop's Benchmark.stepsPerSecond. convtop's `loader`
+figure has no twin here (`--only loader` prints nothing).
 """
 
 import argparse
@@ -103,14 +104,14 @@ def main():
     parser.add_argument("--batch", nargs="+", type=int, default=BATCHES)
     parser.add_argument("--threads", nargs="+", type=int, default=sorted({1, os.cpu_count() or 1}))
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--no-gemm", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=["gemm", "models", "loader"], default=["gemm", "models"])
     args = parser.parse_args()
     for threads in args.threads:
         torch.set_num_threads(threads)
-        if not args.no_gemm:
+        if "gemm" in args.only:
             for shape in GEMM_SHAPES:
                 emit(gemm_record(shape, threads, args.seconds))
-        for preset in args.preset:
+        for preset in args.preset if "models" in args.only else []:
             for batch in args.batch:
                 for record in model_records(preset, batch, threads, args.seconds):
                     emit(record)

@@ -11,6 +11,10 @@ enum Im2col {
             unfoldSamePadded(image, g, into: columns)
             return
         }
+        if g.stride == 1 {
+            unfoldStrideOne(image, g, into: columns, rowStride: rowStride)
+            return
+        }
         forEachLine(g, rowStride: rowStride) { columnOffset, imageOffset, kw in
             let out = columns + columnOffset
             guard let imageOffset else {
@@ -18,16 +22,9 @@ enum Im2col {
                 return
             }
             let line = image + imageOffset
-            if g.stride == 1 {
-                let inside = insideRange(g, kw)
-                for x in 0..<inside.lowerBound { out[x] = 0 }
-                for x in inside { out[x] = line[x - g.padding + kw] }
-                for x in max(inside.upperBound, inside.lowerBound)..<g.outWidth { out[x] = 0 }
-            } else {
-                for x in 0..<g.outWidth {
-                    let ix = x * g.stride - g.padding + kw
-                    out[x] = ix >= 0 && ix < g.width ? line[ix] : 0
-                }
+            for x in 0..<g.outWidth {
+                let ix = x * g.stride - g.padding + kw
+                out[x] = ix >= 0 && ix < g.width ? line[ix] : 0
             }
         }
     }
@@ -72,7 +69,8 @@ enum Im2col {
             guard let imageOffset else { return }
             let src = columns + columnOffset, line = image + imageOffset
             if g.stride == 1 {
-                for x in insideRange(g, kw) { line[x - g.padding + kw] += src[x] }
+                let inside = insideRange(g, kw)
+                Elementwise.add(src + inside.lowerBound, to: line + inside.lowerBound - g.padding + kw, count: inside.count)
             } else {
                 for x in 0..<g.outWidth {
                     let ix = x * g.stride - g.padding + kw

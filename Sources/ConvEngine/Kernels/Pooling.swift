@@ -5,6 +5,10 @@ enum Pooling {
     static func maxForward(_ input: UnsafePointer<Float>, _ g: ConvGeometry, output: UnsafeMutablePointer<Float>,
                            argmax: UnsafeMutablePointer<Int32>) {
         let oh = g.outHeight, ow = g.outWidth
+        if g.kernel == 2 && g.stride == 2 && ow >= 8 {
+            maxForward2x2(input, g, output: output, argmax: argmax)
+            return
+        }
         for y in 0..<oh {
             for x in 0..<ow {
                 let y0 = y * g.stride, x0 = x * g.stride
@@ -18,6 +22,39 @@ enum Pooling {
                 }
                 output[y * ow + x] = best
                 argmax[y * ow + x] = Int32(bestIndex)
+            }
+        }
+    }
+
+    /// `maxForward` for 2x2 windows with stride 2 (every pooling layer of the presets), eight
+    /// outputs at a time: even and odd input columns are split apart with vector shuffles and the
+    /// four taps compared in PyTorch's order, so ties pick the same index as the scalar loop.
+    /// A row whose width is not a multiple of 8 ends with a vector overlapping the previous one.
+    private static func maxForward2x2(_ input: UnsafePointer<Float>, _ g: ConvGeometry,
+                                      output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+        let ow = g.outWidth, width = g.width
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        for y in 0..<g.outHeight {
+            let top = UnsafeRawPointer(input + 2 * y * width), bottom = UnsafeRawPointer(input + (2 * y + 1) * width)
+            var x = 0
+            while x < ow {
+                x = min(x, ow - 8)
+                let a = top.loadUnaligned(fromByteOffset: 8 * x, as: SIMD16<Float>.self)
+                let b = bottom.loadUnaligned(fromByteOffset: 8 * x, as: SIMD16<Float>.self)
+                let first = Int32(2 * y * width + 2 * x)
+                var best = a.evenHalf, index = lanes &+ first
+                var mask = a.oddHalf .> best
+                best.replace(with: a.oddHalf, where: mask)
+                index.replace(with: lanes &+ (first + 1), where: mask)
+                mask = b.evenHalf .> best
+                best.replace(with: b.evenHalf, where: mask)
+                index.replace(with: lanes &+ (first + Int32(width)), where: mask)
+                mask = b.oddHalf .> best
+                best.replace(with: b.oddHalf, where: mask)
+                index.replace(with: lanes &+ (first + Int32(width) + 1), where: mask)
+                UnsafeMutableRawPointer(output + y * ow + x).storeBytes(of: best, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(argmax + y * ow + x).storeBytes(of: index, as: SIMD8<Int32>.self)
+                x += 8
             }
         }
     }

@@ -5,9 +5,9 @@ public struct Buffer: Sendable, Equatable {
     public private(set) var area: Rect
     public private(set) var cells: [Cell]
 
-    public init(area: Rect, filling cell: Cell = .blank) {
+    public init(area: Rect) {
         self.area = area
-        cells = Array(repeating: cell, count: area.area)
+        cells = Array(repeating: .blank, count: area.area)
     }
 
     /// A buffer whose rows are the given strings (padded with blanks to the longest), for tests.
@@ -44,17 +44,6 @@ public struct Buffer: Sendable, Equatable {
     public mutating func setStyle(_ rect: Rect, _ style: Style) {
         let r = rect.intersection(area)
         for y in r.top..<r.bottom { for x in r.left..<r.right { self[x, y].style = style } }
-    }
-
-    /// Fills `rect` with one cell.
-    public mutating func fill(_ rect: Rect, with cell: Cell) {
-        let r = rect.intersection(area)
-        for y in r.top..<r.bottom { for x in r.left..<r.right { self[x, y] = cell } }
-    }
-
-    /// Blanks every cell.
-    public mutating func reset() {
-        for i in cells.indices { cells[i] = .blank }
     }
 
     /// The cells of `self` that differ from `previous`, as (x, y, cell); every cell when the areas differ.

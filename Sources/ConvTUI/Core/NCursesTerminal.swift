@@ -41,6 +41,8 @@ public final class NCursesTerminal: Terminal {
     /// Whether curses currently owns the screen. Only the owning thread and `restore()` touch it;
     /// `restore()` from a signal path may race the owner, but both only ever set it to `false`.
     nonisolated(unsafe) private static var active = false
+    /// Set once by the owning thread, so that the exit hook is registered only once per process.
+    nonisolated(unsafe) private static var exitHookInstalled = false
 
     /// Takes over the terminal: locale, raw-ish input, colours. Throws when standard input or output
     /// is not a terminal curses can drive (for example an unknown `TERM`).
@@ -55,7 +57,10 @@ public final class NCursesTerminal: Terminal {
         }
         set_term(screen)
         Self.active = true
-        atexit { NCursesTerminal.restore() }
+        if !Self.exitHookInstalled {
+            Self.exitHookInstalled = true
+            atexit { NCursesTerminal.restore() }
+        }
         cbreak()
         noecho()
         keypad(convtop_stdscr(), true)

@@ -41,10 +41,4 @@ public struct Rect: Sendable, Equatable, Hashable {
     public func row(_ index: Int) -> Rect {
         Rect(x: x, y: y + index, width: width, height: index < height ? 1 : 0)
     }
-
-    /// A rectangle of the given size centred in this one (clipped to it).
-    public func centered(width w: Int, height h: Int) -> Rect {
-        let cw = min(w, width), ch = min(h, height)
-        return Rect(x: x + (width - cw) / 2, y: y + (height - ch) / 2, width: cw, height: ch)
-    }
 }

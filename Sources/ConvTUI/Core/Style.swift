@@ -22,10 +22,6 @@ public struct Style: Sendable, Equatable, Hashable {
 
     public static let plain = Style()
 
-    public func fg(_ color: Color) -> Style { var s = self; s.foreground = color; return s }
-    public func bg(_ color: Color) -> Style { var s = self; s.background = color; return s }
+    /// The same style with more modifiers.
     public func adding(_ m: Modifiers) -> Style { var s = self; s.modifiers.formUnion(m); return s }
-    public var bold: Style { adding(.bold) }
-    public var dim: Style { adding(.dim) }
-    public var reversed: Style { adding(.reverse) }
 }

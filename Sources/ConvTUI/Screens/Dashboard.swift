@@ -23,6 +23,17 @@ public struct SessionLink {
 }
 
 /// The live dashboard: draws the run and turns keys into commands until the person quits.
+///
+/// Wiring it to a session, on the main thread (signal handlers installed first: ncurses only
+/// installs its own SIGINT/SIGTERM handlers, which exit without saving, when none is set):
+///
+///     var terminal = try NCursesTerminal(colorPreference: noColor ? .never : .automatic)
+///     let link = SessionLink(nextEvents: { channel.events() }, send: { channel.send($0) },
+///                            interrupted: { stopRequested.load(ordering: .relaxed) })
+///     let state = Dashboard.run(terminal: &terminal,
+///                               options: DashboardOptions(thumbnails: asciiThumbnails ? .ascii : .automatic),
+///                               link: link)
+///     terminal.close()   // before printing anything
 public enum Dashboard {
     /// Runs the dashboard on the calling thread (which must own `terminal`) and returns the final
     /// state once the person quit: after `q` + `y` (or an interrupt) it has sent `.stop` and waited

@@ -47,8 +47,8 @@ public struct DashboardView: Widget {
         loss += evaluationDatasets(run.evaluationLoss)
         let markers = run.markers.map { m in
             m.kind == .learningRate
-                ? LineChart.Marker(x: Double(m.step), symbol: "▲", style: theme[.learningRateMarker])
-                : LineChart.Marker(x: Double(m.step), symbol: "‖", style: theme[.pauseMarker])
+                ? LineChart.Marker(x: Double(m.step), symbol: "▲", name: "lr", style: theme[.learningRateMarker])
+                : LineChart.Marker(x: Double(m.step), symbol: "‖", name: "pause", style: theme[.pauseMarker])
         }
         LineChart(title: "Loss", datasets: loss, markers: markers, logScale: state.logScale, xUnit: "step", theme: theme)
             .render(area: charts[0], buffer: &buffer)

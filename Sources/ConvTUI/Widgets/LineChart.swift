@@ -16,15 +16,17 @@ public struct LineChart: Widget {
         }
     }
 
-    /// A symbol on the x axis at a given x, such as a learning-rate change.
+    /// A symbol on the x axis at a given x, such as a learning-rate change; the legend names it.
     public struct Marker: Sendable {
         public var x: Double
         public var symbol: Character
+        public var name: String
         public var style: Style
 
-        public init(x: Double, symbol: Character, style: Style) {
+        public init(x: Double, symbol: Character, name: String, style: Style) {
             self.x = x
             self.symbol = symbol
+            self.name = name
             self.style = style
         }
     }
@@ -138,6 +140,13 @@ public struct LineChart: Widget {
             guard x + dataset.name.count + 4 <= row.right else { break }
             x = buffer.setString(x: x + 2, y: row.y, "━", style: dataset.style)
             x = buffer.setString(x: x + 1, y: row.y, dataset.name, style: theme[.dim])
+        }
+        var named: [String] = []
+        for marker in markers where !named.contains(marker.name) {
+            named.append(marker.name)
+            guard x + marker.name.count + 4 <= row.right else { break }
+            x = buffer.setString(x: x + 2, y: row.y, String(marker.symbol), style: marker.style)
+            x = buffer.setString(x: x + 1, y: row.y, marker.name, style: theme[.dim])
         }
     }
 
