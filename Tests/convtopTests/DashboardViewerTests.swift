@@ -86,6 +86,34 @@ struct DashboardViewerTests {
         #expect(!Run.shows("RUNNING", screen) && !Run.shows("Per-class accuracy", screen))
         #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
     }
+
+    @Test func aHangUpSavesAndTrainingGoesOnHeadlessIntoTheLog() throws {
+        let folder = try Run.runDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pidFile = folder + "/pid"
+        let command = "echo $$ > '\(pidFile)'; exec " + Run.train(runDirectory: folder).map { "'\($0)'" }.joined(separator: " ")
+        let session = try TmuxSession(["/bin/sh", "-c", command], width: 100, height: 30,
+                                      environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        try session.wait(for: "RUNNING", timeout: 30)
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        session.kill()
+
+        let log = folder + "/output.log"
+        let saved = try Run.waitForLog(log, timeout: 30) { $0.contains("checkpoint saved at step") }
+        let afterHangUp = try #require(saved.components(separatedBy: "terminal went away (SIGHUP)").last)
+        #expect(kill(pid, 0) == 0, "the run died with its terminal")
+        try Run.waitForLog(log, timeout: 30) { text in
+            text.components(separatedBy: "checkpoint saved at step").last?.contains("step ") == true
+        }
+        #expect(!afterHangUp.contains("\u{1B}["), "curses wrote escape sequences into the log")
+
+        kill(pid, SIGTERM)
+        let finished = try Run.waitForLog(log, timeout: 30) { $0.contains("checkpoint: ") }
+        #expect(finished.contains("finished: "))
+        #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
+    }
 }
 
 /// A short real run: LeNet on Fashion-MNIST, in the dashboard of the `convtop` built with these tests.
@@ -137,9 +165,28 @@ enum FashionRun {
 
     static func shows(_ text: String, _ screen: [String]) -> Bool { screen.contains { $0.contains(text) } }
 
+    /// Polls a log file until `condition` holds for its text and returns that text.
+    @discardableResult
+    static func waitForLog(_ path: String, timeout: Double, until condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if condition(text) { return text }
+            if Date() >= deadline {
+                throw LogTimeout(description: "timed out after \(timeout) s waiting for \(path); it holds:\n\(text)")
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
     /// Starts the run in a 100x30 tmux session.
     static func start(in folder: String) throws -> TmuxSession {
         try TmuxSession(train(runDirectory: folder), width: 100, height: 30,
                         environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
     }
+}
+
+/// A log file that did not say what a test waited for, with what it did say.
+struct LogTimeout: Error, CustomStringConvertible {
+    var description: String
 }
