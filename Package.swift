@@ -32,6 +32,8 @@ let package = Package(
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib"]),
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
-        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining"]),
+        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining", "TmuxHarness"]),
+        .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
+        .testTarget(name: "convtopTests", dependencies: ["TmuxHarness"]),
     ]
 )

@@ -15,12 +15,10 @@ final class LineOutput: @unchecked Sendable {
 
     /// Appends every later line to `file` instead (created when missing).
     func redirect(to file: URL) {
-        if !FileManager.default.fileExists(atPath: file.path) {
-            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
-        }
-        guard let log = try? FileHandle(forWritingTo: file) else { return }
-        _ = try? log.seekToEnd()
-        lock.withLock { handle = log }
+        // Appending: the dashboard writes to the same log through its own descriptor.
+        let descriptor = open(file.path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard descriptor >= 0 else { return }
+        lock.withLock { handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true) }
         write("output continues here: the terminal went away (SIGHUP)")
     }
 }

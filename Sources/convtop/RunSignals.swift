@@ -7,10 +7,11 @@ import Foundation
 /// terminal went away) calls `onHangUp` so the run can save and carry on with its output in a
 /// file. Signals arrive through dispatch sources, so no work happens inside a signal handler.
 final class RunSignals: @unchecked Sendable {
-    // @unchecked: `interruptions` is only read and written while `lock` is held; the dispatch
+    // @unchecked: `interruptions` and `hangUps` are only read and written while `lock` is held; the dispatch
     // sources are created in `init` and never changed.
     private let lock = NSLock()
     private var interruptions = 0
+    private var hangUps = 0
     private var sources: [DispatchSourceSignal] = []
 
     init(onHangUp: @escaping @Sendable () -> Void) {
@@ -19,7 +20,12 @@ final class RunSignals: @unchecked Sendable {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { [weak self] in
-                if number == SIGHUP { onHangUp() } else { self?.interrupt() }
+                if number == SIGHUP {
+                    onHangUp()
+                    self?.hangUp()
+                } else {
+                    self?.interrupt()
+                }
             }
             source.resume()
             sources.append(source)
@@ -31,6 +37,15 @@ final class RunSignals: @unchecked Sendable {
     /// True once SIGINT or SIGTERM arrived.
     var interrupted: Bool {
         lock.withLock { interruptions > 0 }
+    }
+
+    /// True once SIGHUP arrived (after `onHangUp` returned).
+    var hungUp: Bool {
+        lock.withLock { hangUps > 0 }
+    }
+
+    private func hangUp() {
+        lock.withLock { hangUps += 1 }
     }
 
     private func interrupt() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConvData
 import ConvEngine
 import ConvTraining
+import ConvTUI
 import Foundation
 
 /// `convtop train` (the default command): train a model and watch it, or log it when headless.
@@ -169,16 +170,25 @@ struct TrainCommand: ParsableCommand {
         })
         if let resumed { output.write("resuming from \(resumed.file) at step \(resumed.checkpoint.step)") }
         session.start()
-        var viewer = makeViewer(output: output)
+        var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
         let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
         session.wait()
         guard case .finished = last else { throw ExitCode.failure }
     }
 
-    /// The viewer for this run. Dashboard wiring point: when `headless` is false and standard
-    /// output is a terminal, return the ConvTUI dashboard here (options: `noColor`, `thumbnails`).
-    func makeViewer(output: LineOutput) -> any TrainingViewer {
-        HeadlessViewer(reporter: HeadlessReporter(stepsPerLine: logEvery), write: output.write)
+    /// The viewer for this run: the dashboard when standard output is a terminal and --headless was
+    /// not given, plain lines otherwise (or when the terminal cannot be driven).
+    func makeViewer(output: LineOutput, logFile: URL, hungUp: @escaping () -> Bool) -> any TrainingViewer {
+        let reporter = HeadlessReporter(stepsPerLine: logEvery)
+        guard !headless, isatty(STDOUT_FILENO) == 1 else { return HeadlessViewer(reporter: reporter, write: output.write) }
+        do {
+            return try DashboardViewer(colorPreference: noColor ? .never : .automatic,
+                                       options: DashboardOptions(thumbnails: thumbnails == "ascii" ? .ascii : .automatic),
+                                       reporter: reporter, output: output, logFile: logFile, hungUp: hungUp)
+        } catch {
+            FileHandle.standardError.write(Data("convtop: \(error); running headless\n".utf8))
+            return HeadlessViewer(reporter: reporter, write: output.write)
+        }
     }
 
     /// The recipe's or checkpoint's settings with every option given on the command line applied.

@@ -2,6 +2,7 @@ import ConvTraining
 import ConvTUI
 import Foundation
 import Testing
+import TmuxHarness
 
 /// The dashboard on the real ncurses terminal: this test binary runs itself inside tmux (with
 /// `CONVTOP_LIVE_DASHBOARD` set, which enables only `liveDashboard`) and drives it with keys.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TmuxHarness
 
 @Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"), .serialized)
 struct TmuxSessionTests {

@@ -10,12 +10,15 @@ public struct SessionLink {
     /// Whether the process was asked to stop (set by a signal handler); the dashboard then sends
     /// `.stop` once, keeps drawing while the run saves its checkpoint, and returns when it ended.
     public var interrupted: () -> Bool
+    /// Whether the terminal went away (SIGHUP): the dashboard returns at once, leaving the run going.
+    public var detached: () -> Bool
 
     public init(nextEvents: @escaping () -> [TrainingEvent], send: @escaping (TrainingCommand) -> Void,
-                interrupted: @escaping () -> Bool = { false }) {
+                interrupted: @escaping () -> Bool = { false }, detached: @escaping () -> Bool = { false }) {
         self.nextEvents = nextEvents
         self.send = send
         self.interrupted = interrupted
+        self.detached = detached
     }
 }
 
@@ -46,7 +49,7 @@ public enum Dashboard {
         let frameInterval = Duration.seconds(1 / max(1, options.framesPerSecond))
         var lastFrame = clock.now - frameInterval
         var dirty = true
-        while !state.shouldExit {
+        while !state.shouldExit && !link.detached() {
             let events = link.nextEvents()
             for event in events { state.apply(event) }
             if !events.isEmpty { dirty = true }

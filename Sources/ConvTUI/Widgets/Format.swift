@@ -35,9 +35,9 @@ public enum Format {
             : String(format: "%d:%02d", s / 60, s % 60)
     }
 
-    /// A learning rate: "0.01", "3e-04".
+    /// A learning rate to three significant digits: "0.01", "0.0763", "3e-04".
     public static func learningRate(_ value: Double) -> String {
-        value != 0 && abs(value) < 0.001 ? String(format: "%.0e", value) : String(format: "%g", value)
+        value != 0 && abs(value) < 0.001 ? String(format: "%.0e", value) : String(format: "%.3g", value)
     }
 
     /// `text` cut to `width` characters, ending in "…" when cut.

@@ -6,46 +6,48 @@ import Foundation
 ///
 /// Sessions live on a private tmux server (`-L`), so tests never touch the user's tmux, and the
 /// pane stays after the program exits so that its last screen can still be read.
-final class TmuxSession {
+public final class TmuxSession {
     /// Something the program did not do in time, with the screen at that moment.
-    struct Timeout: Error, CustomStringConvertible {
-        var waitingFor: String
-        var seconds: Double
-        var screen: [String]
+    public struct Timeout: Error, CustomStringConvertible {
+        public var waitingFor: String
+        public var seconds: Double
+        public var screen: [String]
 
-        var description: String {
+        public var description: String {
             "timed out after \(seconds) s waiting for \(waitingFor); screen:\n" + screen.joined(separator: "\n")
         }
     }
 
     /// A tmux command that failed.
-    struct CommandFailed: Error, CustomStringConvertible {
-        var arguments: [String]
-        var status: Int32
-        var output: String
-        var description: String { "tmux \(arguments.joined(separator: " ")) exited \(status): \(output)" }
+    public struct CommandFailed: Error, CustomStringConvertible {
+        public var arguments: [String]
+        public var status: Int32
+        public var output: String
+        public var description: String { "tmux \(arguments.joined(separator: " ")) exited \(status): \(output)" }
     }
 
     static let server = "convtop-tests-\(getpid())"
 
     /// Whether tmux can be run here.
-    static var isAvailable: Bool {
+    public static var isAvailable: Bool {
         (try? run(["-V"])) != nil
     }
 
-    let name: String
+    public let name: String
     private let statusFile: String
 
     /// Starts `command` (program and arguments) in a new `width` x `height` session.
-    init(_ command: [String], width: Int = 80, height: Int = 24, environment: [String: String] = [:],
+    public init(_ command: [String], width: Int = 80, height: Int = 24, environment: [String: String] = [:],
          directory: String? = nil) throws {
         name = "s\(UInt32.random(in: 0...UInt32.max))"
         statusFile = NSTemporaryDirectory() + "convtop-tmux-\(name).status"
         try? FileManager.default.removeItem(atPath: statusFile)
-        // The shell records the program's exit status, which tmux itself does not report.
+        // The shell records the program's exit status, which tmux itself does not report. Its trap
+        // keeps it alive when a Ctrl-C sent to the program reaches it too; the program itself starts
+        // with the default action, as trapped signals are reset for a child.
         let quoted = command.map(Self.shellQuoted).joined(separator: " ")
         let cd = directory.map { "cd \(Self.shellQuoted($0)) && " } ?? ""
-        let script = "\(cd)\(quoted); echo $? > \(Self.shellQuoted(statusFile))"
+        let script = "trap : INT; \(cd)\(quoted); echo $? > \(Self.shellQuoted(statusFile))"
         var arguments = ["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height)]
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(key)=\(value)"] }
         arguments += ["/bin/sh", "-c", script, ";", "set-option", "-t", name, "remain-on-exit", "on"]
@@ -55,29 +57,29 @@ final class TmuxSession {
     deinit { kill() }
 
     /// Sends keys as tmux names them ("q", "Enter", "Escape", "Up", "PageDown", "C-c").
-    func send(_ keys: String...) throws {
+    public func send(_ keys: String...) throws {
         try Self.run(["send-keys", "-t", name] + keys)
     }
 
     /// Types text literally.
-    func type(_ text: String) throws {
+    public func type(_ text: String) throws {
         try Self.run(["send-keys", "-t", name, "-l", text])
     }
 
     /// The screen as lines of text.
-    func screen() throws -> [String] {
+    public func screen() throws -> [String] {
         // Every row ends in a newline, so the last piece is empty.
         Array(try Self.run(["capture-pane", "-p", "-t", name]).components(separatedBy: "\n").dropLast())
     }
 
     /// Changes the window size, as a user resizing the terminal does.
-    func resize(width: Int, height: Int) throws {
+    public func resize(width: Int, height: Int) throws {
         try Self.run(["resize-window", "-t", name, "-x", String(width), "-y", String(height)])
     }
 
     /// Polls the screen until `condition` holds and returns that screen.
     @discardableResult
-    func wait(for description: String, timeout: Double = 30, interval: Double = 0.05,
+    public func wait(for description: String, timeout: Double = 30, interval: Double = 0.05,
               until condition: ([String]) -> Bool) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [String] = []
@@ -91,12 +93,12 @@ final class TmuxSession {
 
     /// Polls the screen until it contains `text` and returns that screen.
     @discardableResult
-    func wait(for text: String, timeout: Double = 30) throws -> [String] {
+    public func wait(for text: String, timeout: Double = 30) throws -> [String] {
         try wait(for: "\"\(text)\"", timeout: timeout) { $0.contains { $0.contains(text) } }
     }
 
     /// Waits for the program to exit and returns its exit status.
-    func waitForExit(timeout: Double = 30) throws -> Int32 {
+    public func waitForExit(timeout: Double = 30) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),
@@ -111,7 +113,7 @@ final class TmuxSession {
     }
 
     /// Ends the session (and the program, if it still runs).
-    func kill() {
+    public func kill() {
         _ = try? Self.run(["kill-session", "-t", name])
         try? FileManager.default.removeItem(atPath: statusFile)
     }

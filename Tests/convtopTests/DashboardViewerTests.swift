@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+import TmuxHarness
+
+/// The real `convtop` binary with its dashboard, driven in tmux on real Fashion-MNIST.
+///
+/// Needs tmux, the release binary next to this test bundle (`make test` builds it first) and
+/// Fashion-MNIST in /usr/share/datasets/fashion-mnist (`make test` installs both).
+@Suite(.enabled(if: FashionRun.canRun, "needs tmux, Fashion-MNIST and the release convtop binary"), .serialized)
+struct DashboardViewerTests {
+    typealias Run = FashionRun
+
+    @Test func everyPanelAndKeyWorksOnARealRun() throws {
+        let folder = try Run.runDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = try Run.start(in: folder)
+        defer { session.kill() }
+
+        var screen = try session.wait(for: "RUNNING", timeout: 30)
+        for panel in ["Loss", "Accuracy", "Per-class accuracy", "Sample predictions", "fashion-mnist", "lenet"] {
+            #expect(Run.shows(panel, screen), "no \(panel) on:\n\(screen.joined(separator: "\n"))")
+        }
+        #expect(Run.shows("pause", screen) && Run.shows("confusion", screen), "no footer")
+
+        try session.send("e")
+        screen = try session.wait(for: "the first evaluation", timeout: 30) { Run.shows("Sample predictions (epoch", $0) }
+        for name in ["T-shirt/top", "Trouser", "Sneaker", "Ankle boot"] {
+            #expect(Run.shows(name, screen), "no class \(name) on:\n\(screen.joined(separator: "\n"))")
+        }
+
+        try session.send("p")
+        screen = try session.wait(for: "PAUSED")
+        let pausedAt = try #require(Run.step(on: screen))
+        Thread.sleep(forTimeInterval: 1)
+        screen = try session.screen()
+        #expect(Run.step(on: screen) == pausedAt, "the step counter moved while paused")
+        try session.send("p")
+        try session.wait(for: "RUNNING")
+
+        let rate = try #require(Run.learningRate(on: try session.screen()))
+        try session.send("+")
+        try session.wait(for: "the learning rate doubled") { s in
+            Run.learningRate(on: s).map { abs($0 - 2 * rate) < 1e-9 } ?? false
+        }
+
+        try session.send("m")
+        screen = try session.wait(for: "Misclassified test images")
+        #expect(Run.shows("true:", screen) && Run.shows("predicted:", screen))
+        try session.send("Escape")
+        try session.wait(for: "Per-class accuracy")
+        try session.send("c")
+        screen = try session.wait(for: "Confusion matrix")
+        #expect(Run.shows("Ankle", screen))
+        try session.send("Escape")
+        try session.wait(for: "Per-class accuracy")
+
+        try session.resize(width: 80, height: 24)
+        try session.wait(for: "an 80x24 dashboard") { $0.count == 24 && Run.shows("Per-class accuracy", $0) }
+        try session.resize(width: 60, height: 20)
+        try session.wait(for: "Terminal too small")
+        try session.resize(width: 100, height: 30)
+        try session.wait(for: "Per-class accuracy")
+
+        try session.send("q")
+        try session.wait(for: "[y/N]")
+        try session.send("y")
+        #expect(try session.waitForExit(timeout: 30) == 0)
+        #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
+        let journal = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8)
+        for type in ["paused", "resumed", "lr_changed", "evaluation", "finished"] {
+            #expect(journal.contains("\"type\":\"\(type)\""), "metrics.jsonl has no \(type) record")
+        }
+    }
+
+    @Test func ctrlCSavesRestoresTheTerminalAndExitsZero() throws {
+        let folder = try Run.runDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = try Run.start(in: folder)
+        defer { session.kill() }
+
+        try session.wait(for: "RUNNING", timeout: 30)
+        try session.send("C-c")
+        #expect(try session.waitForExit(timeout: 30) == 0)
+        let screen = try session.screen()
+        #expect(Run.shows("checkpoint: \(folder)", screen), "no summary on:\n\(screen.joined(separator: "\n"))")
+        #expect(!Run.shows("RUNNING", screen) && !Run.shows("Per-class accuracy", screen))
+        #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
+    }
+
+    @Test func aHangUpSavesAndTrainingGoesOnHeadlessIntoTheLog() throws {
+        let folder = try Run.runDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pidFile = folder + "/pid"
+        let command = "echo $$ > '\(pidFile)'; exec " + Run.train(runDirectory: folder).map { "'\($0)'" }.joined(separator: " ")
+        let session = try TmuxSession(["/bin/sh", "-c", command], width: 100, height: 30,
+                                      environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        try session.wait(for: "RUNNING", timeout: 30)
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        session.kill()
+
+        let log = folder + "/output.log"
+        let saved = try Run.waitForLog(log, timeout: 30) { $0.contains("checkpoint saved at step") }
+        let afterHangUp = try #require(saved.components(separatedBy: "terminal went away (SIGHUP)").last)
+        #expect(kill(pid, 0) == 0, "the run died with its terminal")
+        try Run.waitForLog(log, timeout: 30) { text in
+            text.components(separatedBy: "checkpoint saved at step").last?.contains("step ") == true
+        }
+        #expect(!afterHangUp.contains("\u{1B}["), "curses wrote escape sequences into the log")
+
+        kill(pid, SIGTERM)
+        let finished = try Run.waitForLog(log, timeout: 30) { $0.contains("checkpoint: ") }
+        #expect(finished.contains("finished: "))
+        #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
+    }
+}
+
+/// A short real run: LeNet on Fashion-MNIST, in the dashboard of the `convtop` built with these tests.
+enum FashionRun {
+    static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
+
+    /// The `convtop` built with this test bundle (both live in the same build folder).
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("convtop").path
+    }
+
+    static var canRun: Bool {
+        TmuxSession.isAvailable && FileManager.default.isExecutableFile(atPath: binary)
+            && FileManager.default.fileExists(atPath: fashionMNIST + "/train-images-idx3-ubyte.gz")
+    }
+
+    /// A LeNet run with a constant learning rate, so the rate shown changes only when a key changes it.
+    static func train(runDirectory: String) -> [String] {
+        [binary, "train", "--data", fashionMNIST, "--run-dir", runDirectory, "--model", "lenet",
+         "--optimizer", "sgd", "--lr", "0.01", "--schedule", "constant", "--warmup", "0", "--epochs", "3",
+         "--batch-size", "64", "--augment", "none"]
+    }
+
+    /// A fresh, empty folder for one run.
+    static func runDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "convtop-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The step counter of the status line ("step 1,234/2,811").
+    static func step(on screen: [String]) -> Int? {
+        for line in screen {
+            guard let range = line.range(of: #"step [0-9,]+/"#, options: .regularExpression) else { continue }
+            return Int(line[range].dropFirst(5).dropLast().replacingOccurrences(of: ",", with: ""))
+        }
+        return nil
+    }
+
+    /// The learning rate of the status line ("lr 0.01").
+    static func learningRate(on screen: [String]) -> Double? {
+        for line in screen {
+            guard let range = line.range(of: #"lr [0-9.e+-]+"#, options: .regularExpression) else { continue }
+            return Double(line[range].dropFirst(3))
+        }
+        return nil
+    }
+
+    static func shows(_ text: String, _ screen: [String]) -> Bool { screen.contains { $0.contains(text) } }
+
+    /// Polls a log file until `condition` holds for its text and returns that text.
+    @discardableResult
+    static func waitForLog(_ path: String, timeout: Double, until condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if condition(text) { return text }
+            if Date() >= deadline {
+                throw LogTimeout(description: "timed out after \(timeout) s waiting for \(path); it holds:\n\(text)")
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
+    /// Starts the run in a 100x30 tmux session.
+    static func start(in folder: String) throws -> TmuxSession {
+        try TmuxSession(train(runDirectory: folder), width: 100, height: 30,
+                        environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+    }
+}
+
+/// A log file that did not say what a test waited for, with what it did say.
+struct LogTimeout: Error, CustomStringConvertible {
+    var description: String
+}
