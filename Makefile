@@ -27,7 +27,7 @@ run: build
 test: deps
 	$(SWIFT_RELEASE)
 	swift test -c release
-	Fuzz/run.sh 5 safetensors cifar gzip
+	Fuzz/run.sh 5 safetensors cifar gzip idx tar
 
 # `make bench` runs `convtop bench`, then, when $(PYTHON) has torch, the PyTorch twin with the same
 # ARGS, and prints each figure side by side with the ratio (make bench PYTHON=/root/torchenv/bin/python).

@@ -11,21 +11,25 @@ final class GzipStream: ByteSource {
     private let file: String
     private let compressed: [UInt8]
     /// zlib keeps a pointer back to its stream, so the stream needs a fixed address.
-    private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    private let stream: UnsafeMutablePointer<z_stream>
     private var consumed = 0
     private var ended = false
 
     init(file: String, compressed: [UInt8]) throws {
-        self.file = file
-        self.compressed = compressed
         guard !compressed.isEmpty else { throw DataError.corruptGzip(file: file, reason: "empty file") }
         // 15 + 32: the largest window, and accept gzip or zlib headers.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let status = inflateInit2_(stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
             stream.deallocate()
             throw DataError.corruptGzip(file: file, reason: "zlib init failed (\(status))")
         }
+        // Assigned only once zlib owns the stream: `deinit` runs only for a fully initialised
+        // object, so it never ends a stream that was not started.
+        self.stream = stream
+        self.file = file
+        self.compressed = compressed
     }
 
     deinit {

@@ -160,6 +160,15 @@ import Testing
         #expect(file == "train-images-idx3-ubyte.gz")
     }
 
+    /// An empty `.gz` file once made the reader end a zlib stream it had never started (found by
+    /// the idx fuzz target; its input is kept in Fuzz/corpus/idx).
+    @Test func emptyGzipFile() throws {
+        let temp = try TemporaryFolder()
+        let folder = try Self.writeSmallIDX(temp, compressed: true)
+        try Data().write(to: folder.appendingPathComponent("train-labels-idx1-ubyte.gz"))
+        #expect(Self.loadError(folder) == .corruptGzip(file: "train-labels-idx1-ubyte.gz", reason: "empty file"))
+    }
+
     @Test func truncatedGzipStream() throws {
         let temp = try TemporaryFolder()
         let folder = try Self.writeSmallIDX(temp, compressed: true)
