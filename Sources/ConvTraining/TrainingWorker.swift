@@ -94,7 +94,7 @@ final class TrainingWorker {
                     + "(\(resume.classNames.count) classes of \(resume.imageShape.channels)x\(resume.imageShape.height)x"
                     + "\(resume.imageShape.width)), but \(dataset.name) has \(dataset.classCount) classes of \(dimensions)")
             }
-            try resume.restore(into: model, optimizer: optimizer, file: "checkpoint")
+            try resume.restore(into: model, optimizer: optimizer)
             step = resume.step
             position = resume.position
             learningRateScale = resume.learningRateScale
@@ -295,12 +295,10 @@ final class TrainingWorker {
         guard let target = path ?? runFolder?.checkpointFile.path else {
             return emit(.warning("checkpoint not saved: this run has no folder, so give a path"))
         }
-        let dimensions = dataset.dimensions
         let checkpoint = TrainingCheckpoint(
-            configuration: configuration, datasetName: dataset.name, classNames: dataset.classNames,
-            imageShape: ImageShape(channels: dimensions.channels, height: dimensions.height, width: dimensions.width),
-            normalization: normalization, step: step, position: position, learningRateScale: learningRateScale,
-            tensors: TrainingCheckpoint.tensors(model: model, optimizer: optimizer))
+            model: model, optimizer: optimizer, configuration: configuration, datasetName: dataset.name,
+            classNames: dataset.classNames, normalization: normalization, step: step, position: position,
+            learningRateScale: learningRateScale)
         guard checkpoint.isFinite else {
             return emit(.warning("checkpoint not saved to \(target): the weights are not finite (the run diverged)"))
         }

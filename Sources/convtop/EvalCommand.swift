@@ -47,7 +47,7 @@ struct EvalCommand: ParsableCommand {
         let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let d = dataset.dimensions
         let model = preset.build(input: (d.channels, d.height, d.width), classes: dataset.classCount, seed: 0, pool: pool)
-        try checkpoint.restore(into: model, optimizer: nil, file: file)
+        try checkpoint.restore(into: model)
 
         let evaluation = Evaluator().evaluate(model, on: images, normalization: checkpoint.normalization, split: split,
                                               epoch: checkpoint.position.epochNumber, step: checkpoint.step)
