@@ -50,5 +50,13 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	Fuzz/run.sh $(FUZZ_SECONDS)
 
+# The whole test suite under AddressSanitizer, then the threaded tests under ThreadSanitizer.
+# Leak checking is off: XCTest, Foundation's Process and exit(1) leave objects alive at exit.
+SANITIZE_THREADED := TrainingChannelTests|TrainingSessionTests|ThreadPoolTests|PrefetchingBatchLoaderTests
+.PHONY: sanitize
+sanitize: deps
+	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 swift test -c release --sanitize=address --scratch-path .build-asan
+	SWIFT_BACKTRACE=enable=no swift test -c release --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_THREADED)'
+
 clean:
 	rm -rf .build

@@ -8,8 +8,11 @@ public enum ModelPreset: String, CaseIterable, Sendable {
     /// Five 3x3 conv + batch-norm + ReLU layers and one linear layer: the benchmark net of issue 6.
     case convnet5
     /// A quarter-width ResNet-9 (Myrtle's DAWNBench net): 8 convs with batch norm, two residual
-    /// blocks, global average pooling; the strong default.
+    /// blocks, global average pooling; the strong default for CIFAR-10.
     case resnet9
+    /// The same ResNet-9 at eighth width, a quarter of the work per image: for budgets like
+    /// Fashion-MNIST in a minute.
+    case resnet9small
 
     /// A one-line description for help texts.
     public var description: String {
@@ -17,6 +20,7 @@ public enum ModelPreset: String, CaseIterable, Sendable {
         case .lenet: "PyTorch tutorial LeNet: conv5x5 6, pool, conv5x5 16, pool, fc 120, 84 (62k params on CIFAR)"
         case .convnet5: "5 conv3x3+BN+ReLU (32,32,pool,64,64,pool,128,pool) + linear (160k params on CIFAR)"
         case .resnet9: "ResNet-9 at quarter width (16,32,64,128) with BN and 2 residual blocks (413k params)"
+        case .resnet9small: "ResNet-9 at eighth width (8,16,32,64) with BN and 2 residual blocks (104k params)"
         }
     }
 
@@ -40,11 +44,9 @@ public enum ModelPreset: String, CaseIterable, Sendable {
                 + builder.convBNReLU(3, 32, 64) + builder.convBNReLU(4, 64, 64) + [builder.maxPool("pool2")]
                 + builder.convBNReLU(5, 64, 128) + [builder.maxPool("pool3")]
         case .resnet9:
-            features = builder.convBNReLU(1, input.channels, 16)
-                + builder.convBNReLU(2, 16, 32) + [builder.maxPool("pool1"), builder.residual("res1", 32)]
-                + builder.convBNReLU(3, 32, 64) + [builder.maxPool("pool2")]
-                + builder.convBNReLU(4, 64, 128) + [builder.maxPool("pool3"), builder.residual("res2", 128)]
-                + [("gap", GlobalAvgPool())]
+            features = builder.resnet9(input.channels, width: 16)
+        case .resnet9small:
+            features = builder.resnet9(input.channels, width: 8)
         }
         let flat = Sequential(features).outputShape(for: inputShape).reduce(1, *)
         let head: [(name: String, layer: any Layer)]
@@ -55,7 +57,7 @@ public enum ModelPreset: String, CaseIterable, Sendable {
                 builder.linear("fc2", 120, 84), builder.relu("relu4"),
                 builder.linear("fc3", 84, classes),
             ]
-        case .convnet5, .resnet9:
+        case .convnet5, .resnet9, .resnet9small:
             head = [builder.linear("fc", flat, classes)]
         }
         return Model(name: rawValue, inputShape: inputShape, layers: features + [("flatten", Flatten())] + head)
@@ -85,6 +87,15 @@ private struct PresetBuilder {
     mutating func convBNReLU(_ index: Int, _ inChannels: Int, _ outChannels: Int) -> [(name: String, layer: any Layer)] {
         [conv("conv\(index)", inChannels, outChannels, kernel: 3, padding: 1, bias: false),
          ("bn\(index)", BatchNorm2d(outChannels, pool: pool)), relu("relu\(index)")]
+    }
+
+    /// Myrtle's ResNet-9 with widths w, 2w, 4w, 8w and global average pooling instead of max.
+    mutating func resnet9(_ channels: Int, width w: Int) -> [(name: String, layer: any Layer)] {
+        convBNReLU(1, channels, w)
+            + convBNReLU(2, w, 2 * w) + [maxPool("pool1"), residual("res1", 2 * w)]
+            + convBNReLU(3, 2 * w, 4 * w) + [maxPool("pool2")]
+            + convBNReLU(4, 4 * w, 8 * w) + [maxPool("pool3"), residual("res2", 8 * w)]
+            + [("gap", GlobalAvgPool())]
     }
 
     /// x + relu(bn2(conv2(relu(bn1(conv1(x)))))) at constant width.

@@ -147,7 +147,14 @@ struct TrainCommand: ParsableCommand {
         if let normalize = configuration.normalize {
             _ = try Normalization(parsing: normalize, channels: dataset.dimensions.channels)
         }
-        if let resumed { try Self.check(resumed.checkpoint, file: resumed.file, fits: dataset) }
+        if let resumed {
+            try Self.check(resumed.checkpoint, file: resumed.file, fits: dataset)
+            // The saved position counts batches of the saved size; another size would replay other images.
+            if configuration.batchSize != resumed.checkpoint.configuration.batchSize {
+                throw UsageError("--batch-size cannot change when resuming: \(resumed.file) trains batches of "
+                    + "\(resumed.checkpoint.configuration.batchSize)")
+            }
+        }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
 
         let folder = try runFolder(resumingFrom: resumed?.file)

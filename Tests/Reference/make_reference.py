@@ -88,17 +88,19 @@ class ConvNet5(nn.Module):
 
 
 class ResNet9(nn.Module):
-    """Quarter-width ResNet-9: widths 16, 32, 64, 128, global average pooling."""
+    """Myrtle's ResNet-9 at widths w, 2w, 4w, 8w with global average pooling; resnet9 is w = 16,
+    resnet9small w = 8."""
 
-    def __init__(self, channels=3, size=32, classes=10):
+    def __init__(self, channels=3, size=32, classes=10, width=16):
         super().__init__()
-        conv_bn(self, 1, channels, 16)
-        conv_bn(self, 2, 16, 32)
-        self.res1 = Residual(32)
-        conv_bn(self, 3, 32, 64)
-        conv_bn(self, 4, 64, 128)
-        self.res2 = Residual(128)
-        self.fc = nn.Linear(128, classes)
+        w = width
+        conv_bn(self, 1, channels, w)
+        conv_bn(self, 2, w, 2 * w)
+        self.res1 = Residual(2 * w)
+        conv_bn(self, 3, 2 * w, 4 * w)
+        conv_bn(self, 4, 4 * w, 8 * w)
+        self.res2 = Residual(8 * w)
+        self.fc = nn.Linear(8 * w, classes)
 
     def forward(self, x):
         x = apply_conv_bn(self, 1, x)
@@ -125,7 +127,8 @@ class BNNet(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
-PRESETS = {"lenet": LeNet, "convnet5": ConvNet5, "resnet9": ResNet9}
+PRESETS = {"lenet": LeNet, "convnet5": ConvNet5, "resnet9": ResNet9,
+           "resnet9small": lambda *args, **kwargs: ResNet9(*args, width=8, **kwargs)}
 
 
 def buffers(model):

@@ -79,7 +79,7 @@ public final class TmuxSession {
 
     /// Polls the screen until `condition` holds and returns that screen.
     @discardableResult
-    public func wait(for description: String, timeout: Double = 10, interval: Double = 0.05,
+    public func wait(for description: String, timeout: Double = 30, interval: Double = 0.05,
               until condition: ([String]) -> Bool) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [String] = []
@@ -93,12 +93,12 @@ public final class TmuxSession {
 
     /// Polls the screen until it contains `text` and returns that screen.
     @discardableResult
-    public func wait(for text: String, timeout: Double = 10) throws -> [String] {
+    public func wait(for text: String, timeout: Double = 30) throws -> [String] {
         try wait(for: "\"\(text)\"", timeout: timeout) { $0.contains { $0.contains(text) } }
     }
 
     /// Waits for the program to exit and returns its exit status.
-    public func waitForExit(timeout: Double = 10) throws -> Int32 {
+    public func waitForExit(timeout: Double = 30) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),

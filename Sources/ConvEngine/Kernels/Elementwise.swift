@@ -60,28 +60,7 @@ enum Elementwise {
         }
     }
 
-    /// target[0..<count] = source[0..<count], for the short runs of im2col where a `memcpy` call
-    /// costs more than the copy and the loop vectoriser picks 4-wide moves.
-    @inline(__always)
-    static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            UnsafeMutableRawPointer(target + i).storeBytes(
-                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i + 4 <= count {
-            UnsafeMutableRawPointer(target + i).storeBytes(
-                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-            i += 4
-        }
-        while i < count {
-            target[i] = source[i]
-            i += 1
-        }
-    }
-
-    /// target[0..<count] += source[0..<count], vectorised like `copy`.
+    /// target[0..<count] += source[0..<count], vectorised for the short runs of col2im.
     @inline(__always)
     static func add(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
