@@ -26,20 +26,22 @@ public final class TmuxSession {
         public var description: String { "tmux \(arguments.joined(separator: " ")) exited \(status): \(output)" }
     }
 
-    static let server = "convtop-tests-\(getpid())"
-
     /// Whether tmux can be run here.
     public static var isAvailable: Bool {
-        (try? run(["-V"])) != nil
+        (try? run(["-V"], server: "convtop-tests-\(getpid())")) != nil
     }
 
     public let name: String
+    /// Each session has a server of its own: with one shared server, a test whose last session
+    /// ended could take the server down just as a parallel test was starting its session there.
+    private let server: String
     private let statusFile: String
 
     /// Starts `command` (program and arguments) in a new `width` x `height` session.
     public init(_ command: [String], width: Int = 80, height: Int = 24, environment: [String: String] = [:],
          directory: String? = nil) throws {
         name = "s\(UInt32.random(in: 0...UInt32.max))"
+        server = "convtop-tests-\(getpid())-\(name)"
         statusFile = NSTemporaryDirectory() + "convtop-tmux-\(name).status"
         try? FileManager.default.removeItem(atPath: statusFile)
         // The shell records the program's exit status, which tmux itself does not report. Its trap
@@ -51,30 +53,30 @@ public final class TmuxSession {
         var arguments = ["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height)]
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(key)=\(value)"] }
         arguments += ["/bin/sh", "-c", script, ";", "set-option", "-t", name, "remain-on-exit", "on"]
-        try Self.run(arguments)
+        try tmux(arguments)
     }
 
     deinit { kill() }
 
     /// Sends keys as tmux names them ("q", "Enter", "Escape", "Up", "PageDown", "C-c").
     public func send(_ keys: String...) throws {
-        try Self.run(["send-keys", "-t", name] + keys)
+        try tmux(["send-keys", "-t", name] + keys)
     }
 
     /// Types text literally.
     public func type(_ text: String) throws {
-        try Self.run(["send-keys", "-t", name, "-l", text])
+        try tmux(["send-keys", "-t", name, "-l", text])
     }
 
     /// The screen as lines of text.
     public func screen() throws -> [String] {
         // Every row ends in a newline, so the last piece is empty.
-        Array(try Self.run(["capture-pane", "-p", "-t", name]).components(separatedBy: "\n").dropLast())
+        Array(try tmux(["capture-pane", "-p", "-t", name]).components(separatedBy: "\n").dropLast())
     }
 
     /// Changes the window size, as a user resizing the terminal does.
     public func resize(width: Int, height: Int) throws {
-        try Self.run(["resize-window", "-t", name, "-x", String(width), "-y", String(height)])
+        try tmux(["resize-window", "-t", name, "-x", String(width), "-y", String(height)])
     }
 
     /// Polls the screen until `condition` holds and returns that screen.
@@ -114,12 +116,17 @@ public final class TmuxSession {
 
     /// Ends the session (and the program, if it still runs).
     public func kill() {
-        _ = try? Self.run(["kill-session", "-t", name])
+        _ = try? tmux(["kill-server"])
         try? FileManager.default.removeItem(atPath: statusFile)
     }
 
     @discardableResult
-    private static func run(_ arguments: [String]) throws -> String {
+    private func tmux(_ arguments: [String]) throws -> String {
+        try Self.run(arguments, server: server)
+    }
+
+    @discardableResult
+    private static func run(_ arguments: [String], server: String) throws -> String {
         // Output goes to a file, not a pipe: the tmux server that the first command starts keeps the
         // inherited descriptor open, so a pipe would never reach end of file. posix_spawn and waitpid
         // rather than Process, whose exit monitoring missed tmux clients here.
