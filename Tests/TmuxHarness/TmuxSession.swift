@@ -116,7 +116,9 @@ public final class TmuxSession {
 
     /// Ends the session (and the program, if it still runs).
     public func kill() {
-        _ = try? tmux(["kill-server"])
+        // Killing the session hangs up its terminal as closing a window does; its server, private
+        // to this session, then exits on its own.
+        _ = try? tmux(["kill-session", "-t", name])
         try? FileManager.default.removeItem(atPath: statusFile)
     }
 
