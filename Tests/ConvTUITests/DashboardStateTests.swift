@@ -76,6 +76,23 @@ import Testing
         #expect(press([.character("e")]).1 == [.evaluate])
     }
 
+    @Test func pendingNoticesEndWhenTheSessionAnswers() {
+        var evaluating = press([.character("e")]).0
+        #expect(evaluating.notice?.text == "evaluating…")
+        evaluating.apply(.evaluation(SampleRun.evaluation(epoch: 2, step: 210)))
+        #expect(evaluating.notice == nil)
+
+        var pausing = press([.character("p")]).0
+        #expect(pausing.notice?.text == "pausing…")
+        pausing.apply(.paused(step: 210, reason: nil))
+        #expect(pausing.notice == nil)
+
+        var resuming = press([.character("p")], from: paused).0
+        #expect(resuming.notice?.text == "resuming…")
+        resuming.apply(.resumed(step: 210))
+        #expect(resuming.notice == nil)
+    }
+
     @Test func quitAsksFirstThenStopsAndLeavesWhenTheRunEnds() {
         let (asking, none) = press([.character("q")])
         #expect(asking.input == .confirmQuit && none.isEmpty && !asking.shouldExit)

@@ -66,6 +66,12 @@ public struct DashboardState: Sendable, Equatable {
         return images.indices.contains(browserIndex) ? images[browserIndex] : nil
     }
 
+    // Shown from a key press until the session's answer arrives; the answer clears them, as the
+    // status line then shows the new state.
+    private static let evaluating = Notice("evaluating…")
+    private static let pausing = Notice("pausing…")
+    private static let resuming = Notice("resuming…")
+
     private var runIsLive: Bool { run.state == .running || run.state == .paused || run.state == .starting }
 
     // MARK: Events
@@ -82,7 +88,12 @@ public struct DashboardState: Sendable, Equatable {
             notice = Notice(text, isError: true)
         case .paused(_, let reason?):
             notice = Notice("paused: \(reason)", isError: true)
+        case .paused(_, nil):
+            if notice == Self.pausing { notice = nil }
+        case .resumed:
+            if notice == Self.resuming { notice = nil }
         case .evaluation:
+            if notice == Self.evaluating { notice = nil }
             clampBrowser()
         case .finished(let result):
             notice = Notice("finished" + (result.checkpointPath.map { ": checkpoint \($0)" } ?? ""))
@@ -138,8 +149,8 @@ public struct DashboardState: Sendable, Equatable {
         switch action {
         case .togglePause:
             switch run.state {
-            case .running: notice = Notice("pausing…"); return [.pause]
-            case .paused: notice = Notice("resuming…"); return [.resume]
+            case .running: notice = Self.pausing; return [.pause]
+            case .paused: notice = Self.resuming; return [.resume]
             default: return refuseEndedRun()
             }
         case .scaleLearningRate(let factor):
@@ -173,7 +184,7 @@ public struct DashboardState: Sendable, Equatable {
             return [.save(path: nil)]
         case .evaluate:
             guard runIsLive else { return refuseEndedRun() }
-            notice = Notice("evaluating…")
+            notice = Self.evaluating
             return [.evaluate]
         case .quit:
             if runIsLive && !stopping {
