@@ -19,6 +19,8 @@ def figures(path):
             if not line.startswith("{"):
                 continue
             record = json.loads(line)
+            if "images_per_second" in record and "preset" not in record:
+                continue  # the loader figure has no PyTorch twin
             if record["kind"] == "gemm":
                 key = ("gemm", record["shape"], 0, record["threads"])
                 label = f"gemm {record['shape']} GFLOP/s"
