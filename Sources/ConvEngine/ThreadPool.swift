@@ -82,6 +82,9 @@ private final class PoolState: @unchecked Sendable {
     private let sleepLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wakeUp = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
+    /// The task index of a closed generation: above any task count.
+    private static let closedIndex: UInt64 = 0xFFFF_FFFF
+
     /// Spin iterations before a waiting thread sleeps; about 50 microseconds here.
     private static let spinLimit = 20_000
 
@@ -107,11 +110,15 @@ private final class PoolState: @unchecked Sendable {
     }
 
     func publish(_ job: Job) {
+        // First a closed generation, whose only index no count reaches: a worker still holding a
+        // ticket of the previous job must fail its claim before the new count becomes visible,
+        // or it would read the new count, claim with the old ticket and run a task of the new job.
+        let previous = ticket.load(ordering: .relaxed) >> 32
+        ticket.store(((previous &+ 1) << 32) | Self.closedIndex, ordering: .sequentiallyConsistent)
         self.job.store(UInt(bitPattern: Unmanaged.passUnretained(job).toOpaque()), ordering: .relaxed)
-        taskCount.store(job.tasks, ordering: .relaxed)
+        taskCount.store(job.tasks, ordering: .releasing)
         completed.store(0, ordering: .relaxed)
-        let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
-        ticket.store(generation << 32, ordering: .sequentiallyConsistent)
+        ticket.store((previous &+ 2) << 32, ordering: .sequentiallyConsistent)
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(sleepLock)
             pthread_cond_broadcast(wakeUp)
@@ -157,8 +164,9 @@ private final class PoolState: @unchecked Sendable {
         var current = ticket.load(ordering: .acquiring)
         while current >> 32 == generation {
             let index = Int(current & 0xFFFF_FFFF)
-            // A count read from a newer job only stops a worker whose job has already ended.
-            if index >= taskCount.load(ordering: .relaxed) { return }
+            // A count read from a newer job only stops a worker whose job has already ended: the
+            // acquiring load orders this claim after the closing store that preceded the count.
+            if index >= taskCount.load(ordering: .acquiring) { return }
             let (exchanged, original) = ticket.compareExchange(
                 expected: current, desired: current &+ 1, ordering: .acquiringAndReleasing)
             if exchanged, let pointer = UnsafeRawPointer(bitPattern: address) {
