@@ -1,3 +1,5 @@
+import Foundation
+
 /// The dashboard as `tmux capture-pane` shows it, read the way a person reads it: the state badge,
 /// which screen is open, the learning rate, the notice line and the footer.
 ///
@@ -79,6 +81,13 @@ struct CapturedScreen {
     }
 
     var browserHeading: String { row(2) }
+
+    /// Whether the browser's heading names `filter`; at narrow widths the heading is cut ("…")
+    /// before the filter, and then only the browser itself can be seen.
+    func browserHeadingShows(_ filter: String) -> Bool {
+        let heading = browserHeading.trimmingCharacters(in: .whitespaces)
+        return heading.contains(filter) || heading.hasSuffix("…")
+    }
 
     func contains(_ text: String) -> Bool { rows.contains { $0.contains(text) } }
 }

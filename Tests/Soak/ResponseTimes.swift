@@ -6,10 +6,11 @@
 struct ResponseTimes {
     enum Path: String, Codable { case ui, session }
 
-    struct Sample {
+    struct Sample: Codable {
         var action: String
         var path: Path
         var seconds: Double
+        /// Seconds since the driver started.
         var at: Double
     }
 

@@ -146,14 +146,11 @@ struct SoakCommand: ParsableCommand {
     /// The driver's counts, and what the journal says about them.
     private func record(_ driver: SoakDriver, runFolder: RunFolder, into report: inout SoakReport) {
         let times = driver.times
-        func response(_ sample: ResponseTimes.Sample?) -> SoakReport.Response? {
-            sample.map { SoakReport.Response(action: $0.action, path: $0.path, seconds: $0.seconds, at: $0.at) }
-        }
         report.keysPressed = driver.keysPressed
         report.resizes = driver.resizes
-        report.slowestResponse = response(times.slowest)
-        report.slowestUIResponse = response(times.slowest(on: .ui))
-        report.slowestSessionResponse = response(times.slowest(on: .session))
+        report.slowestResponse = times.slowest
+        report.slowestUIResponse = times.slowest(on: .ui)
+        report.slowestSessionResponse = times.slowest(on: .session)
         report.responses = times.summaries
         report.missedResponses = times.missed
         report.savesRequested = driver.savesRequested

@@ -12,14 +12,6 @@ struct SoakReport: Codable {
         var samples: [[Double]]
     }
 
-    struct Response: Codable {
-        var action: String
-        var path: ResponseTimes.Path
-        var seconds: Double
-        /// Seconds since the driver started.
-        var at: Double
-    }
-
     var command: [String]
     var runFolder: String
     var minutes: Double
@@ -33,9 +25,9 @@ struct SoakReport: Codable {
     var memory: Memory?
     var keysPressed: Int
     var resizes: Int
-    var slowestResponse: Response?
-    var slowestUIResponse: Response?
-    var slowestSessionResponse: Response?
+    var slowestResponse: ResponseTimes.Sample?
+    var slowestUIResponse: ResponseTimes.Sample?
+    var slowestSessionResponse: ResponseTimes.Sample?
     var responses: [ResponseTimes.Summary]
     var missedResponses: [ResponseTimes.Miss]
     var interventions: Intervention.Reconciliation?
@@ -80,7 +72,7 @@ struct SoakReport: Codable {
     }
 
     var summary: String {
-        func response(_ r: Response?) -> String {
+        func response(_ r: ResponseTimes.Sample?) -> String {
             r.map { String(format: "%.3f s", $0.seconds) + " (\($0.action), at \(Int($0.at)) s)" } ?? "none"
         }
         var lines = [
