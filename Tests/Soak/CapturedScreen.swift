@@ -82,11 +82,13 @@ struct CapturedScreen {
 
     var browserHeading: String { row(2) }
 
-    /// Whether the browser's heading names `filter`; at narrow widths the heading is cut ("…")
-    /// before the filter, and then only the browser itself can be seen.
+    /// Whether the browser's heading names `filter` ("… (true Coat, predicted Shirt)"), as far as
+    /// it shows: at narrow widths the heading is cut at the window's edge, in or before the filter.
     func browserHeadingShows(_ filter: String) -> Bool {
         let heading = browserHeading.trimmingCharacters(in: .whitespaces)
-        return heading.contains(filter) || heading.hasSuffix("…")
+        if heading.contains("(\(filter))") { return true }
+        guard let open = heading.lastIndex(of: "(") else { return heading.hasPrefix(Page.misclassified.heading) }
+        return filter.hasPrefix(heading[heading.index(after: open)...])
     }
 
     func contains(_ text: String) -> Bool { rows.contains { $0.contains(text) } }
