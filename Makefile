@@ -58,5 +58,12 @@ sanitize: deps
 	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 swift test -c release --sanitize=address --scratch-path .build-asan
 	SWIFT_BACKTRACE=enable=no swift test -c release --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_THREADED)'
 
+# The dashboard on Fashion-MNIST in tmux for SOAK_MINUTES under random keys and resizes; reports
+# crashes, memory growth, the slowest key-to-screen response and the journalled interventions.
+SOAK_MINUTES ?= 30
+.PHONY: soak
+soak: build
+	.build/release/soak --minutes $(SOAK_MINUTES) --convtop $(BIN)
+
 clean:
 	rm -rf .build

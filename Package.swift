@@ -35,5 +35,6 @@ let package = Package(
         .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
         .testTarget(name: "convtopTests", dependencies: ["TmuxHarness"]),
+        .executableTarget(name: "soak", dependencies: ["TmuxHarness", "ConvEngine", "ConvTraining", "ConvTUI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/Soak"),
     ]
 )

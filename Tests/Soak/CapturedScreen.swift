@@ -1,0 +1,95 @@
+import Foundation
+
+/// The dashboard as `tmux capture-pane` shows it, read the way a person reads it: the state badge,
+/// which screen is open, the learning rate, the notice line and the footer.
+///
+/// Rows follow `DashboardView`: two status rows, the body from row 2, then the notice (or prompt)
+/// row and the footer on the last row.
+struct CapturedScreen {
+    /// The screens of the dashboard, as the driver tells them apart.
+    enum Page: String, CaseIterable, Codable {
+        case main, help, misclassified, confusion
+
+        /// How the body's first row starts (after the one-column inset of the non-main screens).
+        var heading: String {
+            switch self {
+            case .main: "Loss"
+            case .help: "convtop keys"
+            case .misclassified: "Misclassified test images"
+            case .confusion: "Confusion matrix"
+            }
+        }
+
+        /// How the footer starts: the screen's own keys first, the global ones on the main and help screens.
+        var footerStart: String {
+            switch self {
+            case .main, .help: "space p"
+            case .misclassified: "↑ k"
+            case .confusion: "→ l"
+            }
+        }
+    }
+
+    var rows: [String]
+
+    init(_ rows: [String]) { self.rows = rows }
+
+    private func row(_ i: Int) -> String { rows.indices.contains(i) ? rows[i] : "" }
+
+    var isTooSmall: Bool { rows.contains { $0.contains("Terminal too small") } }
+
+    /// "Terminal too small: WxH" for exactly this size.
+    func saysTooSmall(width: Int, height: Int) -> Bool {
+        rows.contains { $0.contains("Terminal too small: \(width)x\(height)") }
+    }
+
+    var isPaused: Bool { row(0).hasPrefix(" PAUSED ") }
+    var isRunning: Bool { row(0).hasPrefix(" RUNNING ") }
+
+    /// The open screen, from the body's first row.
+    var page: Page? {
+        let heading = row(2).drop { $0 == " " }
+        return Page.allCases.first { heading.hasPrefix($0.heading) }
+    }
+
+    /// The notice or prompt row, above the footer.
+    var notice: String { row(rows.count - 2) }
+    var footer: String { row(rows.count - 1) }
+
+    var promptIsOpen: Bool { notice.hasPrefix("New learning rate: ") }
+
+    /// Whether the status row shows `rate` (as `Format.learningRate` writes it).
+    func showsLearningRate(_ text: String) -> Bool {
+        let status = row(1)
+        return status.contains("lr \(text) ") || status.hasSuffix("lr \(text)")
+    }
+
+    /// Whether the whole dashboard for `page` is drawn at this size: its heading and its footer.
+    func shows(_ page: Page) -> Bool {
+        !isTooSmall && self.page == page && footer.hasPrefix(page.footerStart)
+            && (row(0).contains("RUNNING") || row(0).contains("PAUSED"))
+    }
+
+    /// The browser's heading: "Misclassified test images I/N, …" gives I and N; "none" gives nil.
+    var browserPosition: (index: Int, count: Int)? {
+        let heading = row(2).drop { $0 == " " }
+        guard heading.hasPrefix(Page.misclassified.heading + " ") else { return nil }
+        let numbers = heading.dropFirst(Page.misclassified.heading.count + 1).prefix { $0 != "," }
+        let parts = numbers.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else { return nil }
+        return (i, n)
+    }
+
+    var browserHeading: String { row(2) }
+
+    /// Whether the browser's heading names `filter` ("… (true Coat, predicted Shirt)"), as far as
+    /// it shows: at narrow widths the heading is cut at the window's edge, in or before the filter.
+    func browserHeadingShows(_ filter: String) -> Bool {
+        let heading = browserHeading.trimmingCharacters(in: .whitespaces)
+        if heading.contains("(\(filter))") { return true }
+        guard let open = heading.lastIndex(of: "(") else { return heading.hasPrefix(Page.misclassified.heading) }
+        return filter.hasPrefix(heading[heading.index(after: open)...])
+    }
+
+    func contains(_ text: String) -> Bool { rows.contains { $0.contains(text) } }
+}
