@@ -16,6 +16,9 @@ public final class Conv2d: Layer {
     /// False for the first layer of a model, whose input gradient (dLoss/dImage) nobody reads;
     /// `backward` then skips that GEMM and col2im and returns an empty tensor.
     public var computesInputGradient = true
+    /// Whether a narrow stride-1 layer runs the direct kernels (`DirectConv`) instead of im2col +
+    /// GEMM; turned off to compare the two.
+    public var allowsDirectKernel = true
 
     private let pool: ThreadPool
     private let output = Tensor(shape: [0])
@@ -24,6 +27,7 @@ public final class Conv2d: Layer {
     private let columns = Tensor(shape: [0])
     private let partialGradients = Tensor(shape: [0])
     private var input: Tensor?
+    private let direct: DirectConv?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, generator: inout RandomGenerator, pool: ThreadPool) {
@@ -33,6 +37,10 @@ public final class Conv2d: Layer {
         self.stride = stride
         self.padding = padding
         self.pool = pool
+        direct = DirectConv.suits(inChannels: inChannels, outChannels: outChannels, kernel: kernelSize, stride: stride,
+                                  padding: padding)
+            ? DirectConv(inChannels: inChannels, outChannels: outChannels, kernel: kernelSize, padding: padding, pool: pool)
+            : nil
         weight = Parameter(name: "weight", shape: [outChannels, inChannels, kernelSize, kernelSize])
         self.bias = bias ? Parameter(name: "bias", shape: [outChannels]) : nil
         let fanIn = inChannels * kernelSize * kernelSize
@@ -100,6 +108,13 @@ public final class Conv2d: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let n = input.shape[0]
+        if let direct, allowsDirectKernel {
+            let g = geometry(Array(input.shape.dropFirst()))
+            self.input = input
+            output.resize(to: [n, outChannels, g.outHeight, g.outWidth])
+            direct.forward(input, g, weight: weight.value.data, bias: bias?.value.data, output: output.data)
+            return output
+        }
         let plan = plan(input)
         let g = plan.g
         self.input = input
@@ -132,6 +147,13 @@ public final class Conv2d: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let input else { preconditionFailure("Conv2d.backward before forward") }
         let n = input.shape[0]
+        if let direct, allowsDirectKernel {
+            if computesInputGradient { inputGradient.resize(to: input.shape) }
+            direct.backward(input, geometry(Array(input.shape.dropFirst())), outputGradient: outputGradient,
+                            weight: weight.value.data, weightGradient: weight.gradient.data,
+                            biasGradient: bias?.gradient.data, inputGradient: computesInputGradient ? inputGradient.data : nil)
+            return inputGradient
+        }
         let plan = plan(input)
         let g = plan.g
         let tasks = plan.tasks

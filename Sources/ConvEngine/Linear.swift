@@ -1,7 +1,11 @@
 /// Fully connected layer, as `torch.nn.Linear`.
 ///
 /// input (N, I) or (N, ...) with I elements per sample, weight (O, I), bias (O), output (N, O).
+/// Batches of up to `rowLimit` rows skip GEMM: each row is a matrix-vector product with the
+/// weight read in place, where GEMM would repack the whole weight for a handful of rows.
 public final class Linear: Layer {
+    static let rowLimit = 8
+
     public let inFeatures: Int
     public let outFeatures: Int
     public let weight: Parameter
@@ -35,6 +39,13 @@ public final class Linear: Layer {
         precondition(input.itemCount == inFeatures, "Linear expects \(inFeatures) features, got \(input.shape)")
         self.input = input
         output.resize(to: [n, outFeatures])
+        if n <= Self.rowLimit {
+            for r in 0..<n {
+                Self.multiply(weight.value.data, rows: outFeatures, columns: inFeatures, input.data + r * inFeatures,
+                              bias: bias.value.data, into: output.data + r * outFeatures)
+            }
+            return output
+        }
         // out (N, O) = x (N, I) x weight^T (I, O)
         GEMM.sgemm(transA: false, transB: true, m: n, n: outFeatures, k: inFeatures, alpha: 1,
                    a: input.data, lda: inFeatures, b: weight.value.data, ldb: inFeatures,
@@ -46,16 +57,55 @@ public final class Linear: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let input else { preconditionFailure("Linear.backward before forward") }
         let n = input.shape[0]
+        inputGradient.resize(to: input.shape)
+        if n <= Self.rowLimit {
+            let (dy, x, dx, w) = (outputGradient.data, input.data, inputGradient.data, weight.value.data)
+            let (dw, db) = (weight.gradient.data, bias.gradient.data)
+            dx.update(repeating: 0, count: n * inFeatures)
+            for r in 0..<n {
+                for o in 0..<outFeatures {
+                    let g = dy[r * outFeatures + o]
+                    db[o] += g
+                    // dweight[o] += dy[r, o] * x[r];  dx[r] += dy[r, o] * weight[o]
+                    Self.addScaled(g, x + r * inFeatures, into: dw + o * inFeatures, count: inFeatures)
+                    Self.addScaled(g, w + o * inFeatures, into: dx + r * inFeatures, count: inFeatures)
+                }
+            }
+            return inputGradient
+        }
         // dweight (O, I) += dy^T (O, N) x x (N, I)
         GEMM.sgemm(transA: true, transB: false, m: outFeatures, n: inFeatures, k: n, alpha: 1,
                    a: outputGradient.data, lda: outFeatures, b: input.data, ldb: inFeatures,
                    beta: 1, c: weight.gradient.data, ldc: inFeatures, pool: pool)
         Elementwise.accumulateColumnSums(outputGradient.data, rows: n, columns: outFeatures, into: bias.gradient.data)
         // dx (N, I) = dy (N, O) x weight (O, I)
-        inputGradient.resize(to: input.shape)
         GEMM.sgemm(transA: false, transB: false, m: n, n: inFeatures, k: outFeatures, alpha: 1,
                    a: outputGradient.data, lda: outFeatures, b: weight.value.data, ldb: inFeatures,
                    beta: 0, c: inputGradient.data, ldc: inFeatures, pool: pool)
         return inputGradient
+    }
+
+    /// y (rows) = matrix (rows, columns) x x (columns) + bias.
+    static func multiply(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>,
+                         bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        let vectors = columns / 16
+        for o in 0..<rows {
+            let row = matrix + o * columns
+            var sum = SIMD16<Float>()
+            for v in 0..<vectors {
+                sum.addProduct(UnsafeRawPointer(row + 16 * v).loadUnaligned(as: SIMD16<Float>.self),
+                               UnsafeRawPointer(x + 16 * v).loadUnaligned(as: SIMD16<Float>.self))
+            }
+            var total = DirectConv.horizontalSum(sum)
+            for i in (16 * vectors)..<columns { total += row[i] * x[i] }
+            y[o] = total + bias[o]
+        }
+    }
+
+    /// target += scale * source, over count floats.
+    @inline(__always)
+    static func addScaled(_ scale: Float, _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                          count: Int) {
+        for i in 0..<count { target[i] += scale * source[i] }
     }
 }

@@ -30,18 +30,28 @@ public final class SGD: Optimizer {
     public var namedState: [NamedTensor] { momentumBuffers }
 
     public func step() {
-        let lr = Float(learningRate), mu = momentum, wd = weightDecay, nesterov = nesterov
+        let lr = Float(learningRate), mu = momentum, wd = weightDecay
         for (index, parameter) in parameters.enumerated() {
-            let p = parameter.value.data, grad = parameter.gradient.data
-            let buffer = momentumBuffers.isEmpty ? nil : momentumBuffers[index].value.data
-            for i in 0..<parameter.value.count {
-                var g = grad[i]
-                if wd != 0 { g += wd * p[i] }
-                if let buffer {
+            let p = parameter.value.data, grad = parameter.gradient.data, count = parameter.value.count
+            // One branch-free loop per case, so that each vectorises: at small batches the step
+            // over all 62k LeNet parameters costs as much as a layer.
+            guard !momentumBuffers.isEmpty else {
+                for i in 0..<count { p[i] -= lr * (grad[i] + wd * p[i]) }
+                continue
+            }
+            let buffer = momentumBuffers[index].value.data
+            if nesterov {
+                for i in 0..<count {
+                    let g = grad[i] + wd * p[i]
                     buffer[i] = mu * buffer[i] + g
-                    g = nesterov ? g + mu * buffer[i] : buffer[i]
+                    p[i] -= lr * (g + mu * buffer[i])
                 }
-                p[i] -= lr * g
+            } else {
+                for i in 0..<count {
+                    let g = grad[i] + wd * p[i]
+                    buffer[i] = mu * buffer[i] + g
+                    p[i] -= lr * buffer[i]
+                }
             }
         }
     }

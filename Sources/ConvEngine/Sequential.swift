@@ -1,10 +1,21 @@
 /// Named layers applied one after another; parameter names are `<layer name>.<parameter name>`,
 /// as in a PyTorch module whose attributes carry those names.
+///
+/// A ReLU directly followed by a max pool runs after it instead: max commutes with ReLU, so the
+/// outputs and gradients are the same (a window whose maximum is not positive passes no gradient
+/// either way), while the ReLU touches a quarter of the values.
 public final class Sequential: Layer {
     public let layers: [(name: String, layer: any Layer)]
+    /// `layers` in the order they run.
+    private let steps: [any Layer]
 
     public init(_ layers: [(name: String, layer: any Layer)]) {
         self.layers = layers
+        var steps = layers.map(\.layer)
+        for i in steps.indices.dropLast() where steps[i] is ReLU && steps[i + 1] is MaxPool2d {
+            steps.swapAt(i, i + 1)
+        }
+        self.steps = steps
     }
 
     public var parameters: [Parameter] {
@@ -22,10 +33,10 @@ public final class Sequential: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        layers.reduce(input) { $1.layer.forward($0, training: training) }
+        steps.reduce(input) { $1.forward($0, training: training) }
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        layers.reversed().reduce(outputGradient) { $1.layer.backward($0) }
+        steps.reversed().reduce(outputGradient) { $1.backward($0) }
     }
 }

@@ -5,8 +5,12 @@ enum Pooling {
     static func maxForward(_ input: UnsafePointer<Float>, _ g: ConvGeometry, output: UnsafeMutablePointer<Float>,
                            argmax: UnsafeMutablePointer<Int32>) {
         let oh = g.outHeight, ow = g.outWidth
-        if g.kernel == 2 && g.stride == 2 && ow >= 8 {
-            maxForward2x2(input, g, output: output, argmax: argmax)
+        if g.kernel == 2 && g.stride == 2 {
+            if ow >= 8 {
+                maxForward2x2(input, g, output: output, argmax: argmax)
+            } else {
+                maxForwardNarrow2x2(input, g, output: output, argmax: argmax)
+            }
             return
         }
         for y in 0..<oh {
@@ -55,6 +59,24 @@ enum Pooling {
                 UnsafeMutableRawPointer(output + y * ow + x).storeBytes(of: best, as: SIMD8<Float>.self)
                 UnsafeMutableRawPointer(argmax + y * ow + x).storeBytes(of: index, as: SIMD8<Int32>.self)
                 x += 8
+            }
+        }
+    }
+
+    /// `maxForward` for 2x2 windows with stride 2 on rows too narrow for a vector (LeNet's 10x10
+    /// second pool): the four taps unrolled, compared in the same order.
+    private static func maxForwardNarrow2x2(_ input: UnsafePointer<Float>, _ g: ConvGeometry,
+                                            output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+        let ow = g.outWidth, width = g.width
+        for y in 0..<g.outHeight {
+            for x in 0..<ow {
+                let first = 2 * y * width + 2 * x
+                var best = input[first], index = first
+                if input[first + 1] > best { (best, index) = (input[first + 1], first + 1) }
+                if input[first + width] > best { (best, index) = (input[first + width], first + width) }
+                if input[first + width + 1] > best { (best, index) = (input[first + width + 1], first + width + 1) }
+                output[y * ow + x] = best
+                argmax[y * ow + x] = Int32(index)
             }
         }
     }
