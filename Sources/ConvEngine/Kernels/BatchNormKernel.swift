@@ -5,6 +5,29 @@
 enum BatchNormKernel {
     typealias Vector = SIMD16<Float>
 
+    /// A ReLU after the normalisation: gradients pass where `x * scale + shift` is positive,
+    /// computed exactly as the forward pass computed the ReLU's input.
+    struct ReLUMask {
+        var scale: Float
+        var shift: Float
+
+        /// Lets every gradient through (0 * x + 1 > 0), for a batch norm without ReLU; one
+        /// branch-free loop serves both cases.
+        static let passAll = ReLUMask(scale: 0, shift: 1)
+
+        @inline(__always)
+        func apply(_ dy: Vector, _ x: Vector) -> Vector {
+            var preActivation = Vector(repeating: shift)
+            preActivation.addProduct(x, Vector(repeating: scale))
+            return dy.replacing(with: 0, where: preActivation .<= 0)
+        }
+
+        @inline(__always)
+        func apply(_ dy: Float, _ x: Float) -> Float {
+            shift.addingProduct(x, scale) <= 0 ? 0 : dy
+        }
+    }
+
     @inline(__always)
     private static func load(_ p: UnsafePointer<Float>) -> Vector {
         UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
@@ -47,9 +70,9 @@ enum BatchNormKernel {
         return (mean, squares / Double(batch * plane))
     }
 
-    /// y = x * scale + shift over the channel.
+    /// y = x * scale + shift over the channel, then max(y, 0) with `relu`.
     static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, channelStride: Int,
-                       plane: Int, scale: Float, shift: Float) {
+                       plane: Int, scale: Float, shift: Float, relu: Bool) {
         let vectorEnd = plane & ~15
         let scaleVector = Vector(repeating: scale), shiftVector = Vector(repeating: shift)
         for n in 0..<batch {
@@ -57,29 +80,35 @@ enum BatchNormKernel {
             for i in stride(from: 0, to: vectorEnd, by: 16) {
                 var v = shiftVector
                 v.addProduct(load(p + i), scaleVector)
+                if relu { v.replace(with: 0, where: v .<= 0) }
                 store(v, q + i)
             }
-            for i in vectorEnd..<plane { q[i] = p[i] * scale + shift }
+            for i in vectorEnd..<plane {
+                let v = shift.addingProduct(p[i], scale)
+                q[i] = relu && v <= 0 ? 0 : v
+            }
         }
     }
 
-    /// (sum of dy, sum of dy * (x - mean)) over the channel.
+    /// (sum of dy, sum of dy * (x - mean)) over the channel, dy masked by `mask`.
     static func gradientSums(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, channelStride: Int,
-                             plane: Int, mean: Float) -> (sumDy: Double, sumDyCentered: Double) {
+                             plane: Int, mean: Float, mask: ReLUMask) -> (sumDy: Double, sumDyCentered: Double) {
         let vectorEnd = plane & ~15
         var sumDy = 0.0, sumDyCentered = 0.0
         for n in 0..<batch {
             let p = x + n * channelStride, g = dy + n * channelStride
             var a = Vector(), b = Vector()
             for i in stride(from: 0, to: vectorEnd, by: 16) {
-                let gv = load(g + i)
+                let xv = load(p + i)
+                let gv = mask.apply(load(g + i), xv)
                 a += gv
-                b.addProduct(gv, load(p + i) - mean)
+                b.addProduct(gv, xv - mean)
             }
             var aTail: Float = 0, bTail: Float = 0
             for i in vectorEnd..<plane {
-                aTail += g[i]
-                bTail += g[i] * (p[i] - mean)
+                let gi = mask.apply(g[i], p[i])
+                aTail += gi
+                bTail += gi * (p[i] - mean)
             }
             sumDy += Double(a.sum() + aTail)
             sumDyCentered += Double(b.sum() + bTail)
@@ -87,21 +116,23 @@ enum BatchNormKernel {
         return (sumDy, sumDyCentered)
     }
 
-    /// dx = dy * k + (x - mean) * a + b over the channel.
+    /// dx = dy * k + (x - mean) * a + b over the channel, dy masked by `mask`.
     static func inputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                              batch: Int, channelStride: Int, plane: Int, mean: Float, k: Float, a: Float, b: Float) {
+                              batch: Int, channelStride: Int, plane: Int, mean: Float, k: Float, a: Float, b: Float,
+                              mask: ReLUMask) {
         let vectorEnd = plane & ~15
         // dy * k + x * a + (b - mean * a): one multiply and two FMAs per vector.
         let kVector = Vector(repeating: k), aVector = Vector(repeating: a), offset = Vector(repeating: b - mean * a)
         for n in 0..<batch {
             let p = x + n * channelStride, g = dy + n * channelStride, q = dx + n * channelStride
             for i in stride(from: 0, to: vectorEnd, by: 16) {
+                let xv = load(p + i)
                 var v = offset
-                v.addProduct(load(g + i), kVector)
-                v.addProduct(load(p + i), aVector)
+                v.addProduct(mask.apply(load(g + i), xv), kVector)
+                v.addProduct(xv, aVector)
                 store(v, q + i)
             }
-            for i in vectorEnd..<plane { q[i] = g[i] * k + (p[i] - mean) * a + b }
+            for i in vectorEnd..<plane { q[i] = mask.apply(g[i], p[i]) * k + (p[i] - mean) * a + b }
         }
     }
 }
