@@ -4,7 +4,7 @@
 ///
 /// Blocked like BLIS: a `blockDepth` x `blockColumns` block of op(B) and a `blockRows` x
 /// `blockDepth` block of op(A) are packed into slivers (transposes are absorbed by the packing),
-/// then `MicroKernel` computes 6 x 32 tiles of C from them. With a pool, the tiles of C are split
+/// then `MicroKernel` computes 8 x 32 tiles of C from them. With a pool, the tiles of C are split
 /// between threads by columns or rows, so every element of C is written by one thread and results
 /// are bit-identical for any thread count; when C is too small to split (skinny weight gradients
 /// with a long k), k is split instead and the partial products are summed in task order, which is
@@ -96,10 +96,14 @@ public enum GEMM {
         // the arithmetic: read whole slivers of a row-major B in place and pack only the last,
         // partial one. Many rows reuse each sliver often enough for packing to pay.
         let packsB = opB.transposed || rows.count > directBRowLimit
+        // Equal depth blocks: 288 as 144 + 144 rather than 256 + 32, whose short second block
+        // would pay a whole pass of C loads and stores for little arithmetic.
+        let depthBlocks = (depth.count + blockDepth - 1) / blockDepth
+        let depthStep = (depth.count + depthBlocks - 1) / depthBlocks
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: blockColumns) {
             let nc = min(blockColumns, columns.upperBound - jc)
-            for pc in stride(from: depth.lowerBound, to: depth.upperBound, by: blockDepth) {
-                let kc = min(blockDepth, depth.upperBound - pc)
+            for pc in stride(from: depth.lowerBound, to: depth.upperBound, by: depthStep) {
+                let kc = min(depthStep, depth.upperBound - pc)
                 let update = MicroKernel.Update(alpha: alpha, beta: pc == depth.lowerBound ? beta : 1)
                 let directColumns = packsB ? 0 : nc - nc % tileColumns
                 opB.pack(depth: pc..<(pc + kc), columns: (jc + directColumns)..<(jc + nc), width: tileColumns,

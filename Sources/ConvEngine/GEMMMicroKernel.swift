@@ -1,9 +1,10 @@
-/// The register-blocked inner kernel of `GEMM`: a 6 x 32 tile of C held in twelve `SIMD16<Float>`
-/// accumulators (AVX-512: 12 of the 32 vector registers, two B loads and six broadcasts feeding
-/// twelve FMAs per k step).
+/// The register-blocked inner kernel of `GEMM`: an 8 x 32 tile of C held in sixteen `SIMD16<Float>`
+/// accumulators (AVX-512: 16 of the 32 vector registers, two B loads and eight broadcasts feeding
+/// sixteen FMAs per k step). Eight rows divide the channel counts of the presets' convolutions
+/// (8 to 128), so their tiles are all full; six rows left a 2-row tile on 32 channels.
 enum MicroKernel {
     /// Rows of C per tile; packed A slivers are this many floats wide.
-    static let rows = 6
+    static let rows = 8
     /// Columns of C per tile; packed B slivers are this many floats wide.
     static let columns = 32
 
@@ -13,9 +14,9 @@ enum MicroKernel {
         var beta: Float
     }
 
-    /// `C[0..<m][0..<32] = alpha * (A sliver * B sliver) + beta * C` over `depth` k steps, `m <= 6`.
+    /// `C[0..<m][0..<32] = alpha * (A sliver * B sliver) + beta * C` over `depth` k steps, `m <= 8`.
     ///
-    /// `a` is a packed A sliver (`depth` groups of 6 floats, zero past row `m`); `b` holds `depth`
+    /// `a` is a packed A sliver (`depth` groups of 8 floats, zero past row `m`); `b` holds `depth`
     /// rows of 32 floats, `bStride` floats apart (32 when packed). With `beta == 0` C is never
     /// read, so NaN or garbage in C does not reach the result.
     @inline(__always)
@@ -27,6 +28,8 @@ enum MicroKernel {
         var c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
         var c40 = SIMD16<Float>(), c41 = SIMD16<Float>()
         var c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
+        var c60 = SIMD16<Float>(), c61 = SIMD16<Float>()
+        var c70 = SIMD16<Float>(), c71 = SIMD16<Float>()
         var ap = a, bp = b
         for _ in 0..<depth {
             let b0 = UnsafeRawPointer(bp).loadUnaligned(as: SIMD16<Float>.self)
@@ -43,6 +46,10 @@ enum MicroKernel {
             c40.addProduct(av, b0); c41.addProduct(av, b1)
             av = SIMD16<Float>(repeating: ap[5])
             c50.addProduct(av, b0); c51.addProduct(av, b1)
+            av = SIMD16<Float>(repeating: ap[6])
+            c60.addProduct(av, b0); c61.addProduct(av, b1)
+            av = SIMD16<Float>(repeating: ap[7])
+            c70.addProduct(av, b0); c71.addProduct(av, b1)
             ap += rows
             bp += bStride
         }
@@ -52,6 +59,8 @@ enum MicroKernel {
         if m > 3 { store(c30, c31, to: c + 3 * ldc, update: update) }
         if m > 4 { store(c40, c41, to: c + 4 * ldc, update: update) }
         if m > 5 { store(c50, c51, to: c + 5 * ldc, update: update) }
+        if m > 6 { store(c60, c61, to: c + 6 * ldc, update: update) }
+        if m > 7 { store(c70, c71, to: c + 7 * ldc, update: update) }
     }
 
     /// The same tile for a C corner of `m x n` with `n < 32`; the B sliver is zero-padded.

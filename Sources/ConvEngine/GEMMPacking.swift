@@ -12,7 +12,7 @@ struct MatrixOperand {
     /// micro-kernel streams: `packed[s * depth.count * width + p * width + w]` is
     /// `element(depth.lowerBound + p, columns.lowerBound + s * width + w)`, zero past the last column.
     ///
-    /// Packing B uses width 32 on op(B); packing A uses width 6 on op(A) transposed, so both
+    /// Packing B uses width 32 on op(B); packing A uses width 8 on op(A) transposed, so both
     /// transposes are absorbed here and the kernel always reads unit-stride slivers.
     func pack(depth: Range<Int>, columns: Range<Int>, width: Int, into packed: UnsafeMutablePointer<Float>) {
         let kc = depth.count

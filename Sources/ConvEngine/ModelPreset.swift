@@ -83,10 +83,11 @@ private struct PresetBuilder {
 
     func maxPool(_ name: String) -> (name: String, layer: any Layer) { (name, MaxPool2d(kernelSize: 2, pool: pool)) }
 
-    /// `conv<i>` (3x3, padding 1, no bias), `bn<i>`, `relu<i>`.
+    /// `conv<i>` (3x3, padding 1, no bias), then `bn<i>` with its ReLU fused in (a ReLU has no
+    /// state, so the state_dict names stay those of PyTorch's conv, bn, relu).
     mutating func convBNReLU(_ index: Int, _ inChannels: Int, _ outChannels: Int) -> [(name: String, layer: any Layer)] {
         [conv("conv\(index)", inChannels, outChannels, kernel: 3, padding: 1, bias: false),
-         ("bn\(index)", BatchNorm2d(outChannels, pool: pool)), relu("relu\(index)")]
+         ("bn\(index)", BatchNorm2d(outChannels, relu: true, pool: pool))]
     }
 
     /// Myrtle's ResNet-9 with widths w, 2w, 4w, 8w and global average pooling instead of max.

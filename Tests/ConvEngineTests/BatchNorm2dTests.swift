@@ -42,6 +42,40 @@ import ConvEngine
         #expect(bn.batchesTracked[0] == 1)
     }
 
+    /// The fused ReLU against a separate `ReLU` layer after a plain batch norm: outputs, input
+    /// gradients and parameter gradients, on planes of 42 (vector loops plus a scalar tail).
+    @Test(arguments: [(true, 1), (true, 2), (false, 1), (false, 2)])
+    func fusedReLUMatchesBatchNormThenReLU(training: Bool, threads: Int) {
+        let pool = ThreadPool(threads: threads)
+        let shape = [3, 5, 6, 7]
+        let fused = BatchNorm2d(5, relu: true, pool: pool), plain = BatchNorm2d(5, pool: pool)
+        let relu = ReLU(pool: pool)
+        var generator = RandomGenerator(seed: 9)
+        for bn in [fused, plain] {
+            for c in 0..<5 {
+                bn.weight.value[c] = 0.5 + Float(c) * 0.3
+                bn.bias.value[c] = Float(c) * 0.2 - 0.4
+                bn.runningMean[c] = Float(c) * 0.1 - 0.2
+                bn.runningVariance[c] = 0.5 + Float(c)
+            }
+        }
+        let count = shape.reduce(1, *)
+        let x = Tensor(shape: shape, values: (0..<count).map { _ in generator.uniform(-2, 2) })
+        let dy = Tensor(shape: shape, values: (0..<count).map { _ in generator.uniform(-1, 1) })
+        let y = fused.forward(x, training: training).values
+        let expected = relu.forward(plain.forward(x, training: training), training: training).values
+        #expect(y.contains(0) && y.contains { $0 > 0 })
+        #expect(zip(y, expected).allSatisfy { abs($0 - $1) < 1e-6 })
+        let dx = fused.backward(dy).values
+        let expectedDx = plain.backward(relu.backward(dy)).values
+        let worst = zip(dx, expectedDx).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5, "largest input-gradient difference \(worst)")
+        for (f, p) in [(fused.weight, plain.weight), (fused.bias, plain.bias)] {
+            #expect(zip(f.gradient.values, p.gradient.values).allSatisfy { abs($0 - $1) < 1e-4 })
+        }
+        #expect(fused.summary == "BatchNorm2d(5) + ReLU")
+    }
+
     @Test func bufferNamesFollowPyTorch() {
         #expect(BatchNorm2d(4, pool: ThreadPool(threads: 1)).buffers.map(\.name)
             == ["running_mean", "running_var", "num_batches_tracked"])

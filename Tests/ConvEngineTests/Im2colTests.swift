@@ -44,4 +44,46 @@ import ConvEngine
             }
         }
     }
+
+    /// The input gradient of "same"-padded convolutions (the shifted-plane fold) against the
+    /// direct adjoint sum, one image per GEMM (wide planes) and several side by side (small ones).
+    @Test(arguments: [(3, 1), (5, 2), (1, 0)])
+    func samePaddedInputGradientMatchesDirectSum(kernel: Int, padding: Int) {
+        for (height, width) in [(5, 7), (9, 20), (6, 33), (24, 24)] {
+            for threads in [1, 2] {
+                var generator = RandomGenerator(seed: 13)
+                let (n, channels, outChannels) = (3, 2, 3)
+                let conv = Conv2d(channels, outChannels, kernelSize: kernel, padding: padding, bias: false,
+                                  generator: &generator, pool: ThreadPool(threads: threads))
+                let x = Tensor(shape: [n, channels, height, width],
+                               values: (0..<(n * channels * height * width)).map { _ in generator.uniform(-1, 1) })
+                _ = conv.forward(x, training: true)
+                let dy = Tensor(shape: [n, outChannels, height, width],
+                                values: (0..<(n * outChannels * height * width)).map { _ in generator.uniform(-1, 1) })
+                let dx = conv.backward(dy)
+                var worst: Float = 0
+                for image in 0..<n {
+                    for c in 0..<channels {
+                        for iy in 0..<height {
+                            for ix in 0..<width {
+                                var sum: Float = 0
+                                for o in 0..<outChannels {
+                                    for ky in 0..<kernel {
+                                        for kx in 0..<kernel {
+                                            let oy = iy + padding - ky, ox = ix + padding - kx
+                                            guard oy >= 0, oy < height, ox >= 0, ox < width else { continue }
+                                            let w = conv.weight.value[((o * channels + c) * kernel + ky) * kernel + kx]
+                                            sum += w * dy[((image * outChannels + o) * height + oy) * width + ox]
+                                        }
+                                    }
+                                }
+                                worst = max(worst, abs(dx[((image * channels + c) * height + iy) * width + ix] - sum))
+                            }
+                        }
+                    }
+                }
+                #expect(worst < 1e-4, "\(height)x\(width), \(threads) threads: largest difference \(worst)")
+            }
+        }
+    }
 }

@@ -1,63 +1,138 @@
 /// Batch-norm loops over one channel of an NCHW tensor: `batch` planes of `plane` elements,
-/// `channelStride` (C*H*W) elements apart. Sums run in Double so that statistics over a large
-/// batch keep Float precision.
+/// `channelStride` (C*H*W) elements apart. Sums run in 16 Float lanes within a plane and in Double
+/// across planes, so that statistics over a large batch keep Float precision; the lanes also break
+/// the chain of dependent additions that kept a scalar sum at one element per add latency.
 enum BatchNormKernel {
+    typealias Vector = SIMD16<Float>
+
+    /// A ReLU after the normalisation: gradients pass where `x * scale + shift` is positive,
+    /// computed exactly as the forward pass computed the ReLU's input.
+    struct ReLUMask {
+        var scale: Float
+        var shift: Float
+
+        /// Lets every gradient through (0 * x + 1 > 0), for a batch norm without ReLU; one
+        /// branch-free loop serves both cases.
+        static let passAll = ReLUMask(scale: 0, shift: 1)
+
+        @inline(__always)
+        func apply(_ dy: Vector, _ x: Vector) -> Vector {
+            var preActivation = Vector(repeating: shift)
+            preActivation.addProduct(x, Vector(repeating: scale))
+            return dy.replacing(with: 0, where: preActivation .<= 0)
+        }
+
+        @inline(__always)
+        func apply(_ dy: Float, _ x: Float) -> Float {
+            shift.addingProduct(x, scale) <= 0 ? 0 : dy
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always)
+    private static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
     /// The mean and the biased variance of the channel's elements (two passes).
     static func statistics(_ x: UnsafePointer<Float>, batch: Int, channelStride: Int, plane: Int)
         -> (mean: Double, variance: Double) {
+        let vectorEnd = plane & ~15
         var sum = 0.0
         for n in 0..<batch {
             let p = x + n * channelStride
-            var s: Float = 0
-            for i in 0..<plane { s += p[i] }
-            sum += Double(s)
+            var s = Vector()
+            for i in stride(from: 0, to: vectorEnd, by: 16) { s += load(p + i) }
+            var tail: Float = 0
+            for i in vectorEnd..<plane { tail += p[i] }
+            sum += Double(s.sum() + tail)
         }
         let mean = sum / Double(batch * plane), m = Float(mean)
         var squares = 0.0
         for n in 0..<batch {
             let p = x + n * channelStride
-            var s: Float = 0
-            for i in 0..<plane {
-                let d = p[i] - m
-                s += d * d
+            var s = Vector()
+            for i in stride(from: 0, to: vectorEnd, by: 16) {
+                let d = load(p + i) - m
+                s.addProduct(d, d)
             }
-            squares += Double(s)
+            var tail: Float = 0
+            for i in vectorEnd..<plane {
+                let d = p[i] - m
+                tail += d * d
+            }
+            squares += Double(s.sum() + tail)
         }
         return (mean, squares / Double(batch * plane))
     }
 
-    /// y = x * scale + shift over the channel.
+    /// y = x * scale + shift over the channel, then max(y, 0) with `relu`.
     static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, channelStride: Int,
-                       plane: Int, scale: Float, shift: Float) {
+                       plane: Int, scale: Float, shift: Float, relu: Bool) {
+        let vectorEnd = plane & ~15
+        let scaleVector = Vector(repeating: scale), shiftVector = Vector(repeating: shift)
         for n in 0..<batch {
             let p = x + n * channelStride, q = y + n * channelStride
-            for i in 0..<plane { q[i] = p[i] * scale + shift }
+            for i in stride(from: 0, to: vectorEnd, by: 16) {
+                var v = shiftVector
+                v.addProduct(load(p + i), scaleVector)
+                if relu { v.replace(with: 0, where: v .<= 0) }
+                store(v, q + i)
+            }
+            for i in vectorEnd..<plane {
+                let v = shift.addingProduct(p[i], scale)
+                q[i] = relu && v <= 0 ? 0 : v
+            }
         }
     }
 
-    /// (sum of dy, sum of dy * (x - mean)) over the channel.
+    /// (sum of dy, sum of dy * (x - mean)) over the channel, dy masked by `mask`.
     static func gradientSums(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, channelStride: Int,
-                             plane: Int, mean: Float) -> (sumDy: Double, sumDyCentered: Double) {
+                             plane: Int, mean: Float, mask: ReLUMask) -> (sumDy: Double, sumDyCentered: Double) {
+        let vectorEnd = plane & ~15
         var sumDy = 0.0, sumDyCentered = 0.0
         for n in 0..<batch {
             let p = x + n * channelStride, g = dy + n * channelStride
-            var a: Float = 0, b: Float = 0
-            for i in 0..<plane {
-                a += g[i]
-                b += g[i] * (p[i] - mean)
+            var a = Vector(), b = Vector()
+            for i in stride(from: 0, to: vectorEnd, by: 16) {
+                let xv = load(p + i)
+                let gv = mask.apply(load(g + i), xv)
+                a += gv
+                b.addProduct(gv, xv - mean)
             }
-            sumDy += Double(a)
-            sumDyCentered += Double(b)
+            var aTail: Float = 0, bTail: Float = 0
+            for i in vectorEnd..<plane {
+                let gi = mask.apply(g[i], p[i])
+                aTail += gi
+                bTail += gi * (p[i] - mean)
+            }
+            sumDy += Double(a.sum() + aTail)
+            sumDyCentered += Double(b.sum() + bTail)
         }
         return (sumDy, sumDyCentered)
     }
 
-    /// dx = dy * k + (x - mean) * a + b over the channel.
+    /// dx = dy * k + (x - mean) * a + b over the channel, dy masked by `mask`.
     static func inputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                              batch: Int, channelStride: Int, plane: Int, mean: Float, k: Float, a: Float, b: Float) {
+                              batch: Int, channelStride: Int, plane: Int, mean: Float, k: Float, a: Float, b: Float,
+                              mask: ReLUMask) {
+        let vectorEnd = plane & ~15
+        // dy * k + x * a + (b - mean * a): one multiply and two FMAs per vector.
+        let kVector = Vector(repeating: k), aVector = Vector(repeating: a), offset = Vector(repeating: b - mean * a)
         for n in 0..<batch {
             let p = x + n * channelStride, g = dy + n * channelStride, q = dx + n * channelStride
-            for i in 0..<plane { q[i] = g[i] * k + (p[i] - mean) * a + b }
+            for i in stride(from: 0, to: vectorEnd, by: 16) {
+                let xv = load(p + i)
+                var v = offset
+                v.addProduct(mask.apply(load(g + i), xv), kVector)
+                v.addProduct(xv, aVector)
+                store(v, q + i)
+            }
+            for i in vectorEnd..<plane { q[i] = mask.apply(g[i], p[i]) * k + (p[i] - mean) * a + b }
         }
     }
 }

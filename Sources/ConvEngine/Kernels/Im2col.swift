@@ -7,8 +7,8 @@ enum Im2col {
     /// image (C, H, W) -> columns (C*K*K, OH*OW) with rows `rowStride` apart.
     static func unfold(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into columns: UnsafeMutablePointer<Float>,
                        rowStride: Int) {
-        if g.stride == 1 && g.outWidth == g.width && rowStride == g.outputPlane {
-            unfoldSamePadded(image, g, into: columns)
+        if g.isSamePadded {
+            unfoldSamePadded(image, g, into: columns, rowStride: rowStride)
             return
         }
         if g.stride == 1 {
@@ -33,15 +33,16 @@ enum Im2col {
     /// input plane shifted by (kh - p) lines and (kw - p) columns, so it is one long copy plus
     /// zeroed padding lines and edge columns, instead of one short copy per output line.
     private static func unfoldSamePadded(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
-                                         into columns: UnsafeMutablePointer<Float>) {
+                                         into columns: UnsafeMutablePointer<Float>, rowStride: Int) {
         let w = g.width, oh = g.outHeight, p = g.padding
-        var out = columns
+        var tap = 0
         for c in 0..<g.channels {
             let plane = image + c * g.inputPlane
             for kh in 0..<g.kernel {
                 let y0 = min(max(0, p - kh), oh), y1 = max(y0, min(oh, g.height + p - kh))
                 for kw in 0..<g.kernel {
-                    let shift = kw - p
+                    let shift = kw - p, out = columns + tap * rowStride
+                    tap += 1
                     out.update(repeating: 0, count: y0 * w)
                     (out + y1 * w).update(repeating: 0, count: (oh - y1) * w)
                     if y1 > y0 {
@@ -55,7 +56,6 @@ enum Im2col {
                             if shift < 0 { line.update(repeating: 0, count: -shift) }
                         }
                     }
-                    out += oh * w
                 }
             }
         }
@@ -63,8 +63,13 @@ enum Im2col {
 
     /// The adjoint of `unfold`: adds every entry of columns (C*K*K, OH*OW) into the image
     /// gradient (C, H, W) at the position it was read from. The caller zeroes the image first.
-    static func fold(_ columns: UnsafePointer<Float>, _ g: ConvGeometry, rowStride: Int,
+    /// Entries that were read from the padding may be overwritten with zeros.
+    static func fold(_ columns: UnsafeMutablePointer<Float>, _ g: ConvGeometry, rowStride: Int,
                      into image: UnsafeMutablePointer<Float>) {
+        if g.isSamePadded {
+            foldSamePadded(columns, g, rowStride: rowStride, into: image)
+            return
+        }
         forEachLine(g, rowStride: rowStride) { columnOffset, imageOffset, kw in
             guard let imageOffset else { return }
             let src = columns + columnOffset, line = image + imageOffset
@@ -75,6 +80,34 @@ enum Im2col {
                 for x in 0..<g.outWidth {
                     let ix = x * g.stride - g.padding + kw
                     if ix >= 0 && ix < g.width { line[ix] += src[x] }
+                }
+            }
+        }
+    }
+
+    /// `fold` for stride 1 with "same" padding, the adjoint of `unfoldSamePadded`: each tap's row
+    /// is added to the input plane shifted by (kh - p) lines and (kw - p) columns in one long run.
+    /// The run also covers the entries that read across a line edge (from the padding); those
+    /// are zeroed first, so they add nothing to the neighbouring line they land on.
+    private static func foldSamePadded(_ columns: UnsafeMutablePointer<Float>, _ g: ConvGeometry, rowStride: Int,
+                                       into image: UnsafeMutablePointer<Float>) {
+        let w = g.width, oh = g.outHeight, p = g.padding
+        var tap = 0
+        for c in 0..<g.channels {
+            let plane = image + c * g.inputPlane
+            for kh in 0..<g.kernel {
+                let y0 = min(max(0, p - kh), oh), y1 = max(y0, min(oh, g.height + p - kh))
+                for kw in 0..<g.kernel {
+                    let shift = kw - p, row = columns + tap * rowStride
+                    tap += 1
+                    guard y1 > y0 else { continue }
+                    for y in y0..<y1 {
+                        let line = row + y * w
+                        if shift > 0 { (line + w - shift).update(repeating: 0, count: shift) }
+                        if shift < 0 { line.update(repeating: 0, count: -shift) }
+                    }
+                    let skip = max(0, -shift), count = (y1 - y0) * w - abs(shift)
+                    Elementwise.add(row + y0 * w + skip, to: plane + (y0 + kh - p) * w + shift + skip, count: count)
                 }
             }
         }
@@ -129,4 +162,9 @@ enum ImageGroup {
             }
         }
     }
+}
+
+private extension ConvGeometry {
+    /// Stride 1 with "same" padding (2 * padding = kernel - 1): the output plane is the input's.
+    var isSamePadded: Bool { stride == 1 && 2 * padding == kernel - 1 }
 }
