@@ -115,7 +115,7 @@ private final class PoolState: @unchecked Sendable {
         // or it would read the new count, claim with the old ticket and run a task of the new job.
         let previous = ticket.load(ordering: .relaxed) >> 32
         ticket.store(((previous &+ 1) << 32) | Self.closedIndex, ordering: .sequentiallyConsistent)
-        self.job.store(UInt(bitPattern: Unmanaged.passUnretained(job).toOpaque()), ordering: .relaxed)
+        self.job.store(UInt(bitPattern: Unmanaged.passUnretained(job).toOpaque()), ordering: .releasing)
         taskCount.store(job.tasks, ordering: .releasing)
         completed.store(0, ordering: .relaxed)
         ticket.store((previous &+ 2) << 32, ordering: .sequentiallyConsistent)

@@ -41,8 +41,7 @@ public struct Evaluator {
         var batch = loader.makeBatch()
         let input = Tensor(shape: [0])
         let order = loader.order(epoch: 0)
-        let shape = ImageShape(channels: images.dimensions.channels, height: images.dimensions.height,
-                               width: images.dimensions.width)
+        let shape = images.dimensions
         for b in 0..<loader.batchesPerEpoch {
             loader.load(BatchPosition(epoch: 0, batch: b), order: order, into: &batch)
             input.resize(to: [batch.count] + model.inputShape)

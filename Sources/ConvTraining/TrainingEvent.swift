@@ -1,3 +1,5 @@
+import ConvData
+
 /// What a training session tells its viewer (the dashboard or the headless reporter).
 ///
 /// Events travel from the worker thread to the viewer through the session's channel; they are
@@ -65,18 +67,9 @@ public struct RunSummary: Sendable, Equatable {
     }
 }
 
-/// Channels, height and width of one image.
-public struct ImageShape: Sendable, Equatable {
-    public var channels: Int
-    public var height: Int
-    public var width: Int
-
-    public init(channels: Int, height: Int, width: Int) {
-        self.channels = channels
-        self.height = height
-        self.width = width
-    }
-}
+/// Channels, height and width of one image: the data module's type, named here so that viewers
+/// need not import the data module to read an event.
+public typealias ImageShape = ImageDimensions
 
 /// One optimizer step. `step` counts from the start of the run (it survives a resume);
 /// `epoch` counts from 1.

@@ -91,8 +91,7 @@ final class TrainingWorker {
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
 
         if let resume = setup.resume {
-            let shape = ImageShape(channels: dimensions.channels, height: dimensions.height, width: dimensions.width)
-            guard resume.imageShape == shape, resume.classNames.count == dataset.classCount else {
+            guard resume.imageShape == dimensions, resume.classNames.count == dataset.classCount else {
                 throw TrainingError(description: "the checkpoint was trained on \(resume.datasetName) "
                     + "(\(resume.classNames.count) classes of \(resume.imageShape.channels)x\(resume.imageShape.height)x"
                     + "\(resume.imageShape.width)), but \(dataset.name) has \(dataset.classCount) classes of \(dimensions)")
@@ -342,7 +341,7 @@ final class TrainingWorker {
         return RunSummary(
             runName: runFolder?.name ?? "in-memory", runDirectory: runFolder?.url.path ?? "",
             datasetName: dataset.name, modelName: configuration.model, parameterCount: model.parameterCount,
-            classNames: dataset.classNames, imageShape: ImageShape(channels: d.channels, height: d.height, width: d.width),
+            classNames: dataset.classNames, imageShape: d,
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,

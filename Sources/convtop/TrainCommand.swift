@@ -33,22 +33,24 @@ struct TrainCommand: ParsableCommand {
                                valueName: "preset"))
     var model: String?
 
-    @Option(help: "Epochs to train.")
+    // Numeric options take their value unconditionally, so that `--lr -1` reaches validation and
+    // its message instead of reading "-1" as an unknown option.
+    @Option(parsing: .unconditional, help: "Epochs to train.")
     var epochs: Int?
 
-    @Option(help: "Images per step.")
+    @Option(parsing: .unconditional, help: "Images per step.")
     var batchSize: Int?
 
-    @Option(help: "Peak learning rate.")
+    @Option(parsing: .unconditional, help: "Peak learning rate.")
     var lr: Double?
 
-    @Option(help: "SGD momentum.")
+    @Option(parsing: .unconditional, help: "SGD momentum.")
     var momentum: Double?
 
     @Flag(inversion: .prefixedNo, help: "Nesterov momentum (SGD).")
     var nesterov: Bool?
 
-    @Option(help: "Weight decay (L2 for sgd and adam, decoupled for adamw).")
+    @Option(parsing: .unconditional, help: "Weight decay (L2 for sgd and adam, decoupled for adamw).")
     var weightDecay: Double?
 
     @Option(help: ArgumentHelp("Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).",
@@ -59,10 +61,10 @@ struct TrainCommand: ParsableCommand {
                                valueName: "name"))
     var schedule: String?
 
-    @Option(help: ArgumentHelp("Linear warm-up, in epochs.", valueName: "epochs"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Linear warm-up, in epochs.", valueName: "epochs"))
     var warmup: Double?
 
-    @Option(help: "Label smoothing of the training loss, in [0, 1).")
+    @Option(parsing: .unconditional, help: "Label smoothing of the training loss, in [0, 1).")
     var labelSmoothing: Double?
 
     @Option(help: ArgumentHelp("Training augmentation: \(AugmentationMode.allCases.map(\.rawValue).joined(separator: ", ")).",
@@ -79,7 +81,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Engine threads (default: every core).")
     var threads: Int?
 
-    @Option(help: ArgumentHelp("Hold out the last N training images as a validation set.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out the last N training images as a validation set.", valueName: "N"))
     var valSplit: Int?
 
     @Option(help: ArgumentHelp("Write the run into this folder instead of runs/<name>.", valueName: "path"))
@@ -92,7 +94,7 @@ struct TrainCommand: ParsableCommand {
                                valueName: "path"))
     var resume: String?
 
-    @Option(help: ArgumentHelp("Save a checkpoint every N epochs (it is always saved at the end and on stop).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Save a checkpoint every N epochs (it is always saved at the end and on stop).",
                                valueName: "N"))
     var saveEvery: Int?
 

@@ -64,6 +64,8 @@ enum IDXWriter {
 @Suite struct TrainCommandTests {
     @Test(arguments: [
         (["train", "--lr=-1"], "--lr must be a positive number"),
+        (["train", "--lr", "-1"], "--lr must be a positive number, got -1.0"),
+        (["train", "--momentum", "-0.5"], "--momentum must be in [0, 1), got -0.5"),
         (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
         (["train", "--model", "alexnet"], "unknown model \"alexnet\""),
         (["train", "--optimizer", "rmsprop"], "--optimizer \"rmsprop\" is not known"),
