@@ -28,14 +28,15 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var saveEvery: Int
     /// How many fixed test images each evaluation reports predictions for.
     public var sampleCount: Int
-    /// The most misclassified images an evaluation reports.
+    /// The most misclassified images an evaluation reports; by default all of a 10,000-image test
+    /// set, so that a cell of the dashboard's confusion matrix browses exactly its images.
     public var misclassifiedLimit: Int
 
     public init(model: String, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
                 momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
                 schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
                 augment: String = "none", normalize: String? = nil, seed: UInt64 = 0, validationSplit: Int = 0,
-                saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 500) {
+                saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000) {
         self.model = model
         self.epochs = epochs
         self.batchSize = batchSize

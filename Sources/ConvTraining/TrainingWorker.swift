@@ -53,6 +53,9 @@ final class TrainingWorker {
     private var epochImages = 0
     private var smoothed = SmoothedMetrics()
     private var throughput = Throughput()
+    /// When the current step began: the end of the previous step or of whatever came between
+    /// (an evaluation, a checkpoint, a pause), so that a step's duration is its own.
+    private var stepStart = 0.0
 
     private let input = Tensor(shape: [0])
     private var labels: [Int] = []
@@ -149,7 +152,10 @@ final class TrainingWorker {
             trainStep(on: batch)
             let finishedEpoch = batch.position.batch == loader.batchesPerEpoch - 1
             prefetcher.recycle(batch)
-            if finishedEpoch { endOfEpoch() }
+            if finishedEpoch {
+                endOfEpoch()
+                stepStart = now
+            }
         }
         finish()
     }
@@ -182,8 +188,10 @@ final class TrainingWorker {
         epochCorrect += result.correct
         epochImages += count
         smoothed.add(loss: result.loss, accuracy: Float(result.correct) / Float(count), images: count)
+        let end = now
+        throughput.add(images: count, seconds: end - stepStart)
+        stepStart = end
         let elapsed = activeTime
-        throughput.add(images: count, at: elapsed)
         emit(.step(StepMetrics(
             epoch: batch.position.epoch + 1, step: step, stepInEpoch: batch.position.batch + 1,
             stepsPerEpoch: loader.batchesPerEpoch, loss: smoothed.loss, accuracy: smoothed.accuracy,
@@ -224,6 +232,7 @@ final class TrainingWorker {
                 return
             }
             apply(command)
+            stepStart = now
         }
     }
 
@@ -353,7 +362,10 @@ final class TrainingWorker {
     /// Seconds of training so far, pauses excluded.
     private var activeTime: Double { activeSeconds + (activeSince.map { now - $0 } ?? 0) }
 
-    private func startClock() { activeSince = now }
+    private func startClock() {
+        activeSince = now
+        stepStart = activeSince!
+    }
 
     private func stopClock() {
         activeSeconds = activeTime

@@ -28,6 +28,12 @@ import Testing
         let lines = render(width: 78, height: 20)
         #expect(lines[2].hasPrefix("Everywhere                              Misclassified browser (m)"))
         #expect(listsEveryBinding(lines))
-        #expect(lines[16].hasPrefix("L prompt: enter sets the rate"))
+        #expect(lines[16].hasPrefix("+ - L scale the rest of the schedule"))
+        #expect(lines[18].hasPrefix("L prompt: enter sets the rate"))
+    }
+
+    @Test func explainsThatARateChangeScalesTheSchedule() {
+        let text = render(width: 78, height: 20).joined(separator: " ")
+        #expect(text.contains("scale the rest of the schedule") && text.contains("one-cycle"))
     }
 }

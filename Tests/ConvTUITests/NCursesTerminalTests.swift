@@ -51,7 +51,7 @@ import TmuxHarness
         try tmux.wait(for: "Terminal too small: 60x20")
         try tmux.resize(width: 120, height: 40)
         screen = try tmux.wait(for: "the confusion matrix at 120x40") {
-            $0.count == 40 && $0.last?.hasPrefix("→ l move") == true
+            $0.count == 40 && $0.last?.hasPrefix("arrows hjkl move  enter browse") == true
         }
         #expect(screen[2].hasPrefix(" Confusion matrix"))
         try tmux.send("Escape")
@@ -69,7 +69,7 @@ import TmuxHarness
         let tmux = try startLive(environment: ["NO_COLOR": "1"], width: 80, height: 24)
         let screen = try tmux.wait(for: "the footer") { $0.last?.hasPrefix("space p pause") == true }
         #expect(screen[0].hasPrefix(" RUNNING "))
-        #expect(screen[12].hasSuffix("       @@@@@@@        @@@@@@@"))
+        #expect(screen[12].hasSuffix("    @@@@     @@@@     @@@@     @@@@"))
         try tmux.send("q", "y")
         #expect(try tmux.waitForExit() == 0)
     }

@@ -55,9 +55,11 @@ enum SampleRun {
         return m
     }
 
-    static func evaluation(epoch: Int, step: Int, loss: Float = 0.4, confusion: ConfusionMatrix = confusion())
-        -> Evaluation {
-        let samples = (0..<6).map { prediction(index: $0, trueLabel: $0, predicted: $0 == 4 ? 6 : $0, loss: 0.2) }
+    static func evaluation(epoch: Int, step: Int, loss: Float = 0.4, confusion: ConfusionMatrix = confusion(),
+                           sampleCount: Int = 6) -> Evaluation {
+        let samples = (0..<sampleCount).map {
+            prediction(index: $0, trueLabel: $0 % 10, predicted: $0 == 4 ? 6 : $0 % 10, loss: 0.2)
+        }
         let misclassified = [
             prediction(index: 10, trueLabel: 6, predicted: 0, loss: 3.0),
             prediction(index: 11, trueLabel: 4, predicted: 5, loss: 2.5),
@@ -70,8 +72,9 @@ enum SampleRun {
                           confusion: confusion, samples: samples, misclassified: misclassified)
     }
 
-    /// Start, 200 steps of a decaying loss with a learning-rate change at 120, an evaluation per epoch.
-    static func events() -> [TrainingEvent] {
+    /// Start, 200 steps of a decaying loss with a learning-rate change at 120, an evaluation per epoch
+    /// (whose predictions cover `sampleCount` fixed test images, as a session's 32 do).
+    static func events(sampleCount: Int = 6) -> [TrainingEvent] {
         var events: [TrainingEvent] = [.started(summary())]
         for s in 1...200 {
             let loss = Float(2.3 * exp(-Double(s) / 60) + 0.2 + 0.05 * sin(Double(s)))
@@ -80,7 +83,7 @@ enum SampleRun {
             if s % 100 == 0 {
                 events.append(.epochCompleted(EpochSummary(epoch: s / 100, step: s, loss: loss, accuracy: 0.7,
                                                            seconds: 1)))
-                events.append(.evaluation(evaluation(epoch: s / 100, step: s, loss: loss + 0.1)))
+                events.append(.evaluation(evaluation(epoch: s / 100, step: s, loss: loss + 0.1, sampleCount: sampleCount)))
             }
         }
         return events

@@ -18,7 +18,7 @@ import Testing
     @Test func identityProgressAndSpeed() {
         let buffer = render(run(upTo: 50))
         #expect(buffer.lines == [
-            " RUNNING   demo  fashion-mnist  lenet · 61,706 params · sgd · batch 64 · 2 thre…",
+            " RUNNING   demo  fashion-mnist  lenet · 61,706 params · 2 threads · batch 64 · …",
             "epoch 1/2  step 50/200 ███▌░░░░░░░░░░ 25.0%  lr 0.01  6,400 img/s  0:01 ETA 0:02",
         ])
         #expect(buffer[1, 0].style == Theme.color[.running])
@@ -37,5 +37,16 @@ import Testing
         #expect(render(run(upTo: 10, extra: [.failed("disk full")])).lines[0].hasPrefix(" FAILED "))
         #expect(render(run(upTo: 10), stopping: true).lines[0].hasPrefix(" STOPPING "))
         #expect(render(RunModel()).lines[0].hasPrefix(" STARTING   waiting for the run to start…  "))
+    }
+
+    @Test func theThreadsStayInViewAt80ColumnsWithALongNameAndOptimizer() {
+        var model = RunModel()
+        var summary = SampleRun.summary()
+        summary.runName = "20261129-041502-a-rather-long-run-name"
+        summary.optimizer = "sgd nesterov 0.9, wd 0.0005, onecycle"
+        model.apply(.started(summary))
+        let line = render(model).lines[0]
+        #expect(line.contains(" 20261129-041502…  fashion-mnist  lenet · 61,706 params · 2 threads"), "\(line)")
+        #expect(line.hasSuffix("…"))
     }
 }

@@ -52,7 +52,10 @@ import Testing
     @Test func sizesAndScales() {
         #expect(Thumbnail.cellSize(of: SampleRun.grey, scale: 1) == (28, 14))
         #expect(Thumbnail.cellSize(of: SampleRun.color, scale: 0.5) == (16, 8))
-        #expect(Thumbnail.largestScale(of: SampleRun.color, fitting: (100, 40)) == 2)
+        #expect(Thumbnail.largestScale(of: SampleRun.color, fitting: (100, 40)) == 2.5)
+        #expect(Thumbnail.largestScale(of: SampleRun.color, fitting: (79, 40)) == 2)
+        // The browser at 100x30 leaves 52x24 cells: one and a half times a 28x28 image is 42x21.
+        #expect(Thumbnail.largestScale(of: SampleRun.grey, fitting: (52, 24)) == 1.5)
         #expect(Thumbnail.largestScale(of: SampleRun.color, fitting: (100, 48)) == 3)
         #expect(Thumbnail.largestScale(of: SampleRun.grey, fitting: (20, 10)) == 0.5)
     }

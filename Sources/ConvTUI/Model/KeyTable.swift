@@ -9,15 +9,18 @@ public struct KeyBinding: Sendable, Equatable {
     public var screen: Screen
     /// The word the footer shows next to the key; `nil` keeps the binding out of the footer.
     public var footer: String?
+    /// How the footer writes the key, when one entry there stands for several bindings.
+    public var footerLabel: String
 
     public init(_ keys: [Key], _ label: String, _ action: DashboardAction, _ description: String,
-                screen: Screen = .main, footer: String? = nil) {
+                screen: Screen = .main, footer: String? = nil, footerLabel: String? = nil) {
         self.keys = keys
         self.label = label
         self.action = action
         self.description = description
         self.screen = screen
         self.footer = footer
+        self.footerLabel = footerLabel ?? label
     }
 }
 
@@ -40,14 +43,16 @@ public enum KeyTable {
                    screen: .misclassified, footer: "prev"),
         KeyBinding([.down, .character("j"), .right], "↓ j", .move(rows: 1, columns: 0), "next image",
                    screen: .misclassified, footer: "next"),
-        KeyBinding([.pageUp], "PgUp", .page(-1), "ten images back", screen: .misclassified, footer: "page"),
+        KeyBinding([.pageUp], "PgUp", .page(-1), "ten images back", screen: .misclassified, footer: "page",
+                   footerLabel: "PgUp PgDn"),
         KeyBinding([.pageDown], "PgDn", .page(1), "ten images on", screen: .misclassified),
         KeyBinding([.character("f")], "f", .cycleFilter, "filter: true, predicted, all",
                    screen: .misclassified, footer: "filter"),
-        KeyBinding([.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "row up", screen: .confusion),
+        KeyBinding([.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "row up", screen: .confusion,
+                   footer: "move", footerLabel: "arrows hjkl"),
         KeyBinding([.down, .character("j")], "↓ j", .move(rows: 1, columns: 0), "row down", screen: .confusion),
         KeyBinding([.left, .character("h")], "← h", .move(rows: 0, columns: -1), "column left", screen: .confusion),
-        KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion, footer: "move"),
+        KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion),
         KeyBinding([.enter], "enter", .select, "browse this cell's images", screen: .confusion, footer: "browse"),
     ]
 

@@ -14,7 +14,9 @@ public struct ChartPoint: Sendable, Equatable {
 /// hours keeps a flat memory and still covers its whole length.
 public struct Series: Sendable, Equatable {
     public let capacity: Int
-    private var stored: [ChartPoint] = []
+    /// The complete buckets, then the partial average of the last one, kept up to date on every
+    /// append so that reading them (every frame) costs nothing.
+    public private(set) var points: [ChartPoint] = []
     /// How many appended points each stored point averages.
     public private(set) var bucketSize = 1
     private var pendingX = 0.0, pendingY = 0.0, pendingCount = 0
@@ -22,32 +24,28 @@ public struct Series: Sendable, Equatable {
     public init(capacity: Int) {
         precondition(capacity >= 2, "a series needs room for two points")
         self.capacity = capacity
-    }
-
-    /// The points, oldest first, including the partial average of the last bucket.
-    public var points: [ChartPoint] {
-        pendingCount == 0 ? stored
-            : stored + [ChartPoint(x: pendingX / Double(pendingCount), y: pendingY / Double(pendingCount))]
+        points.reserveCapacity(capacity + 1)
     }
 
     public var last: ChartPoint? { points.last }
-    public var isEmpty: Bool { stored.isEmpty && pendingCount == 0 }
+    public var isEmpty: Bool { points.isEmpty }
 
     /// Adds a point; points with a non-finite `y` (a diverged loss) are not charted.
     public mutating func append(_ point: ChartPoint) {
         guard point.y.isFinite, point.x.isFinite else { return }
+        if pendingCount > 0 { points.removeLast() }
         pendingX += point.x
         pendingY += point.y
         pendingCount += 1
+        points.append(ChartPoint(x: pendingX / Double(pendingCount), y: pendingY / Double(pendingCount)))
         guard pendingCount == bucketSize else { return }
-        stored.append(ChartPoint(x: pendingX / Double(bucketSize), y: pendingY / Double(bucketSize)))
         pendingX = 0; pendingY = 0; pendingCount = 0
-        if stored.count >= capacity { halve() }
+        if points.count >= capacity { halve() }
     }
 
     private mutating func halve() {
-        stored = stride(from: 0, to: stored.count - 1, by: 2).map { i in
-            ChartPoint(x: (stored[i].x + stored[i + 1].x) / 2, y: (stored[i].y + stored[i + 1].y) / 2)
+        points = stride(from: 0, to: points.count - 1, by: 2).map { i in
+            ChartPoint(x: (points[i].x + points[i + 1].x) / 2, y: (points[i].y + points[i + 1].y) / 2)
         }
         bucketSize *= 2
     }

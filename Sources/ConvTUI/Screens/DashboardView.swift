@@ -38,8 +38,9 @@ public struct DashboardView: Widget {
 
     private func renderMain(_ area: Rect, buffer: inout Buffer) {
         let run = state.run
-        // The class bars need a row per class and a title; the charts take the rest and grow with the screen.
-        let bottom = max(run.classNames.count + 1, area.height * 45 / 100)
+        // The class bars need a row per class and a title; half the height beyond that leaves the
+        // thumbnails room for two rows at 100x30. The charts take the rest and grow with the screen.
+        let bottom = max(run.classNames.count + 1, area.height / 2)
         let rows = area.split(.vertical, [.fill(1), .length(bottom)])
         let charts = rows[0].split(.horizontal, [.percentage(60), .fill(1)], spacing: 2)
         var loss = [LineChart.Dataset(name: "train", points: run.trainLoss.points, style: theme[.trainLoss]),
@@ -50,14 +51,17 @@ public struct DashboardView: Widget {
                 ? LineChart.Marker(x: Double(m.step), symbol: "▲", name: "lr", style: theme[.learningRateMarker])
                 : LineChart.Marker(x: Double(m.step), symbol: "‖", name: "pause", style: theme[.pauseMarker])
         }
-        LineChart(title: "Loss", datasets: loss, markers: markers, logScale: state.logScale, xUnit: "step", theme: theme)
+        LineChart(title: "Loss", datasets: loss, markers: markers, logScale: state.logScale, xUnit: "step",
+                  xWholeNumbers: true, theme: theme)
             .render(area: charts[0], buffer: &buffer)
         let accuracy = [LineChart.Dataset(name: "train", points: run.trainAccuracy.points, style: theme[.trainAccuracy])]
             + evaluationDatasets(run.evaluationAccuracy)
         LineChart(title: "Accuracy", datasets: accuracy, yLabel: { Format.percent($0) }, xUnit: "epoch", theme: theme)
             .render(area: charts[1], buffer: &buffer)
 
-        let panels = rows[1].split(.horizontal, [.length(min(64, rows[1].width / 2)), .fill(1)], spacing: 2)
+        // The bars read well at 40 columns; every column beyond goes mostly to the thumbnails.
+        let barsWidth = min(56, max(40, rows[1].width * 2 / 5))
+        let panels = rows[1].split(.horizontal, [.length(barsWidth), .fill(1)], spacing: 2)
         let evaluation = run.evaluation
         let title = evaluation.map { "Per-class accuracy (\($0.split), \(Format.percent(Double($0.accuracy))))" }
             ?? "Per-class accuracy (after the first evaluation)"

@@ -5,7 +5,11 @@ public struct HelpScreen: Widget {
 
     public init(theme: Theme) { self.theme = theme }
 
+    // The session multiplies every later scheduled rate by new ÷ current (TrainingWorker's
+    // learning-rate scale), so the schedule's shape survives a change.
     static let notes = [
+        "+ - L scale the rest of the schedule by (new rate ÷ current rate): it keeps",
+        "its shape, so one-cycle still rises and anneals, only higher or lower.",
         "L prompt: enter sets the rate, esc cancels; only a positive number is taken.",
         "q asks to confirm with y; the run saves a checkpoint, then convtop exits.",
     ]

@@ -40,13 +40,15 @@ public struct LineChart: Widget {
     public var yBounds: ClosedRange<Double>?
     /// How y tick labels are written.
     public var yLabel: @Sendable (Double) -> String
-    /// What the x axis counts, shown after the last x tick ("step", "epoch").
+    /// What the x axis counts ("step", "epoch"), written left of the x tick labels.
     public var xUnit: String
+    /// Whether x counts whole things (steps), so that x ticks are never fractions.
+    public var xWholeNumbers: Bool
     public var theme: Theme
 
     public init(title: String, datasets: [Dataset], markers: [Marker] = [], logScale: Bool = false,
                 yBounds: ClosedRange<Double>? = nil, yLabel: @escaping @Sendable (Double) -> String = Format.compact,
-                xUnit: String, theme: Theme) {
+                xUnit: String, xWholeNumbers: Bool = false, theme: Theme) {
         self.title = title
         self.datasets = datasets
         self.markers = markers
@@ -54,6 +56,7 @@ public struct LineChart: Widget {
         self.yBounds = yBounds
         self.yLabel = yLabel
         self.xUnit = xUnit
+        self.xWholeNumbers = xWholeNumbers
         self.theme = theme
     }
 
@@ -66,13 +69,16 @@ public struct LineChart: Widget {
 
     /// The x and y ranges that the chart shows (y in plotted units), or `nil` when there is no data.
     public func ranges() -> (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
-        let points = datasets.flatMap(\.points).compactMap { p in plotted(p.y).map { (p.x, $0) } }
-        guard let first = points.first else { return nil }
-        var (x0, x1, y0, y1) = (first.0, first.0, first.1, first.1)
-        for (x, y) in points {
-            x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+        var (x0, x1, y0, y1) = (Double.infinity, -Double.infinity, Double.infinity, -Double.infinity)
+        for dataset in datasets {
+            for p in dataset.points {
+                guard let y = plotted(p.y) else { continue }
+                x0 = min(x0, p.x); x1 = max(x1, p.x); y0 = min(y0, y); y1 = max(y1, y)
+            }
         }
-        if x0 == x1 { x0 -= 0.5; x1 += 0.5 }
+        guard x0 <= x1 else { return nil }
+        // A single x (or two that differ only in their last bits) gets a unit of room around it.
+        if x1 - x0 <= max(abs(x0), abs(x1)) * 1e-9 { x0 -= 0.5; x1 += 0.5 }
         if let yBounds, let lo = plotted(yBounds.lowerBound), let hi = plotted(yBounds.upperBound) {
             y0 = lo; y1 = hi
         } else {
@@ -93,7 +99,8 @@ public struct LineChart: Widget {
         let plotRows = area.height - 3
         let tickRows = tickRowIndices(plotRows)
         let labels = tickRows.map { yLabel(value(atRow: $0, rows: plotRows, range: yr)) }
-        let labelWidth = min(8, labels.map(\.count).max() ?? 1)
+        // Wide enough for the x unit too, which sits in this margin on the tick row.
+        let labelWidth = min(8, max(xUnit.count, labels.map(\.count).max() ?? 1))
         let plot = Rect(x: area.x + labelWidth + 1, y: area.y + 1, width: area.width - labelWidth - 1, height: plotRows)
         for (row, label) in zip(tickRows, labels) {
             buffer.setString(x: area.x, y: plot.y + row, Format.padLeft(label, labelWidth), style: theme[.axis],
@@ -114,23 +121,68 @@ public struct LineChart: Widget {
             return (Int((fx * Double(canvas.dotWidth - 1)).rounded()),
                     Int(((1 - fy) * Double(canvas.dotHeight - 1)).rounded()))
         }
+        // The points of one dot column are drawn as one vertical span from their lowest to their
+        // highest (the dots the path between them would set), joined to the next column's first
+        // point: a long history costs one span per column, not one line per point.
         for dataset in datasets {
-            var previous: (x: Int, y: Int)?
-            for point in dataset.points {
-                guard let d = dot(point) else { previous = nil; continue }
-                if let p = previous { canvas.line(from: p, to: d, style: dataset.style) } else {
-                    canvas.set(x: d.x, y: d.y, style: dataset.style)
-                }
-                previous = d
+            var column: (x: Int, low: Int, high: Int, last: Int)?
+            func drawColumn() {
+                guard let c = column else { return }
+                canvas.line(from: (c.x, c.low), to: (c.x, c.high), style: dataset.style)
             }
+            for point in dataset.points {
+                guard let d = dot(point) else {
+                    drawColumn()
+                    column = nil
+                    continue
+                }
+                if let c = column, c.x == d.x {
+                    column = (c.x, min(c.low, d.y), max(c.high, d.y), d.y)
+                    continue
+                }
+                drawColumn()
+                if let c = column { canvas.line(from: (c.x, c.last), to: d, style: dataset.style) }
+                column = (d.x, d.y, d.y, d.y)
+            }
+            drawColumn()
         }
         canvas.render(x: plot.x, y: plot.y, buffer: &buffer)
 
+        renderXTicks(plot: plot, axisY: axisY, range: xr, buffer: &buffer)
         for marker in markers where xr.contains(marker.x) {
-            let f = (marker.x - xr.lowerBound) / (xr.upperBound - xr.lowerBound)
-            buffer[plot.x + Int((f * Double(plot.width - 1)).rounded()), axisY] = Cell(marker.symbol, style: marker.style)
+            buffer[column(of: marker.x, plot: plot, range: xr), axisY] = Cell(marker.symbol, style: marker.style)
         }
-        renderXTicks(plot: plot, y: axisY + 1, range: xr, buffer: &buffer)
+    }
+
+    /// The plot column whose braille dots draw `x`.
+    private func column(of x: Double, plot: Rect, range: ClosedRange<Double>) -> Int {
+        let f = (x - range.lowerBound) / (range.upperBound - range.lowerBound)
+        return plot.x + Int((f * Double(plot.width * 2 - 1)).rounded()) / 2
+    }
+
+    /// Where a tick label starts: centred under its column, kept inside the plot.
+    private func labelStart(_ label: String, column: Int, plot: Rect) -> Int {
+        max(plot.x, min(column - (label.count - 1) / 2, plot.right - label.count))
+    }
+
+    /// The finest round x ticks whose labels, under their columns, keep two blanks between them;
+    /// when no step gives two such ticks, the one tick that fits; `nil` when not even one does.
+    public func xTicks(plot: Rect, range: ClosedRange<Double>) -> AxisTicks? {
+        var single: AxisTicks?
+        for step in AxisTicks.candidateSteps(for: range, maximumCount: max(1, plot.width / 3),
+                                             wholeNumbers: xWholeNumbers) {
+            guard let ticks = AxisTicks(range: range, step: step), !ticks.values.isEmpty else { continue }
+            var end = Int.min / 2
+            let fits = zip(ticks.values, ticks.labels).allSatisfy { value, label in
+                let start = labelStart(label, column: column(of: value, plot: plot, range: range), plot: plot)
+                defer { end = start + label.count }
+                return start >= end + 2 && start + label.count <= plot.right
+            }
+            guard fits else { continue }
+            if ticks.values.count >= 2 { return ticks }
+            single = single ?? ticks
+        }
+        return single
     }
 
     private func renderTitle(_ row: Rect, buffer: inout Buffer) {
@@ -164,16 +216,13 @@ public struct LineChart: Widget {
         return logScale ? pow(10, v) : v
     }
 
-    private func renderXTicks(plot: Rect, y: Int, range: ClosedRange<Double>, buffer: inout Buffer) {
-        let first = Format.compact(range.lowerBound.rounded())
-        buffer.setString(x: plot.x, y: y, first, style: theme[.axis])
-        let last = Format.compact(range.upperBound.rounded()) + " " + xUnit
-        let lastX = plot.right - last.count
-        if lastX > plot.x + first.count + 1 { buffer.setString(x: lastX, y: y, last, style: theme[.axis]) }
-        let mid = Format.compact(((range.lowerBound + range.upperBound) / 2).rounded())
-        let midX = plot.x + plot.width / 2 - mid.count / 2
-        if midX > plot.x + first.count + 1 && midX + mid.count + 1 < lastX {
-            buffer.setString(x: midX, y: y, mid, style: theme[.axis])
+    private func renderXTicks(plot: Rect, axisY: Int, range: ClosedRange<Double>, buffer: inout Buffer) {
+        buffer.setString(x: plot.x - 1 - xUnit.count, y: axisY + 1, xUnit, style: theme[.axis])
+        guard let ticks = xTicks(plot: plot, range: range) else { return }
+        for (value, label) in zip(ticks.values, ticks.labels) {
+            let column = column(of: value, plot: plot, range: range)
+            buffer[column, axisY] = Cell("┬", style: theme[.axis])
+            buffer.setString(x: labelStart(label, column: column, plot: plot), y: axisY + 1, label, style: theme[.axis])
         }
     }
 }

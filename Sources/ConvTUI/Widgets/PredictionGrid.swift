@@ -1,7 +1,7 @@
 import ConvTraining
 
 /// The fixed sample of test images as thumbnails, each with its predicted class, marked right
-/// (✓) or wrong (✗) in colour; as many as fit, at full size when there is room.
+/// (✓) or wrong (✗) in colour; larger areas show more of them, and larger ones.
 public struct PredictionGrid: Widget {
     public var samples: [Prediction]
     public var classNames: [String]
@@ -15,19 +15,36 @@ public struct PredictionGrid: Widget {
         self.theme = theme
     }
 
-    /// Thumbnail size in cells and how many fit across and down: full size when at least three fit,
-    /// else half size when two fit, else a quarter.
+    /// Fewest thumbnails the grid tries to show before it settles for larger ones.
+    public static let minimumCount = 6
+    /// Narrowest thumbnail, in cells: below it a shoe is a smudge.
+    public static let minimumWidth = 6
+
+    /// Thumbnail size in cells and how many fit across and down. Half size (one cell per two pixel
+    /// columns) when that shows every sample or at least `minimumCount`; smaller when it takes that to
+    /// show `minimumCount`; then as large as the space allows without showing fewer (up to full size).
     public func grid(in area: Rect) -> (cell: (width: Int, height: Int), columns: Int, rows: Int)? {
-        guard let shape = samples.first?.image.shape else { return nil }
-        for (scale, wanted) in [(1.0, 3), (0.5, 2), (0.25, 1)] {
-            let size = Thumbnail.cellSize(of: shape, scale: scale)
-            let columns = (area.width + 1) / (max(size.width, 8) + 1)
-            let rows = area.height / (size.height + 1)
-            if columns * rows >= min(wanted, samples.count) {
-                return (size, columns, rows)
-            }
+        guard let shape = samples.first?.image.shape, shape.width > 0 else { return nil }
+        func layout(_ width: Int) -> (cell: (width: Int, height: Int), columns: Int, rows: Int, count: Int) {
+            // One cell shows one pixel column and two pixel rows, so square pixels take half as many rows.
+            let height = max(1, (width * shape.height + 2 * shape.width - 1) / (2 * shape.width))
+            let columns = (area.width + 1) / (max(width, 8) + 1)
+            let rows = area.height / (height + 1)
+            return ((width, height), columns, rows, min(samples.count, columns * rows))
         }
-        return nil
+        let full = max(Self.minimumWidth, shape.width), half = max(Self.minimumWidth, shape.width / 2)
+        let wanted = min(samples.count, Self.minimumCount)
+        var width = half
+        if layout(half).count < wanted {
+            let sizes = (Self.minimumWidth...half).reversed()
+            width = sizes.first { layout($0).count >= wanted }
+                ?? sizes.max { (layout($0).count, $0) < (layout($1).count, $1) }!
+        }
+        let count = layout(width).count
+        guard count > 0 else { return nil }
+        while width < full && layout(width + 1).count >= count { width += 1 }
+        let chosen = layout(width)
+        return (chosen.cell, chosen.columns, chosen.rows)
     }
 
     public func render(area: Rect, buffer: inout Buffer) {

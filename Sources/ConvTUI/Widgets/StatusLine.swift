@@ -29,8 +29,11 @@ public struct StatusLine: Widget {
         let x = buffer.setString(x: area.x, y: area.y, text, style: theme[role], maxWidth: area.width)
         let identity: String
         if let s = run.summary {
-            identity = "  \(s.runName)  \(s.datasetName)  \(s.modelName) · \(Format.grouped(s.parameterCount)) params"
-                + " · \(s.optimizer) · batch \(s.batchSize) · \(s.threads) thread\(s.threads == 1 ? "" : "s")"
+            // The optimizer's description is long (momentum, decay, schedule), so it comes last and
+            // is what a narrow terminal cuts; a long run name is cut to keep the threads in view.
+            identity = "  \(Format.truncate(s.runName, 16))  \(s.datasetName)  \(s.modelName)"
+                + " · \(Format.grouped(s.parameterCount)) params · \(s.threads) thread\(s.threads == 1 ? "" : "s")"
+                + " · batch \(s.batchSize) · \(s.optimizer)"
         } else {
             identity = "  waiting for the run to start…"
         }

@@ -36,7 +36,7 @@ public struct Thumbnail: Widget {
         while scale >= 0.25 {
             let size = cellSize(of: shape, scale: scale)
             if size.width <= area.width && size.height <= area.height { return scale }
-            scale -= scale > 1 ? 1 : scale / 2
+            scale -= scale > 1 ? 0.5 : scale / 2
         }
         return nil
     }
