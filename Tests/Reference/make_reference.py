@@ -110,6 +110,26 @@ class ResNet9(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
+class ResNet6(nn.Module):
+    """Widths w, 2w, 4w, a max pool after every conv, a residual block on the eighth-size features,
+    global average pooling; resnet6 is w = 16."""
+
+    def __init__(self, channels=3, size=32, classes=10, width=16):
+        super().__init__()
+        w = width
+        conv_bn(self, 1, channels, w)
+        conv_bn(self, 2, w, 2 * w)
+        conv_bn(self, 3, 2 * w, 4 * w)
+        self.res1 = Residual(4 * w)
+        self.fc = nn.Linear(4 * w, classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(apply_conv_bn(self, 1, x), 2)
+        x = F.max_pool2d(apply_conv_bn(self, 2, x), 2)
+        x = self.res1(F.max_pool2d(apply_conv_bn(self, 3, x), 2))
+        return self.fc(x.mean((2, 3)))
+
+
 class BNNet(nn.Module):
     """The small batch-norm net of the fixtures: conv-BN-ReLU, pool, a residual block, conv-BN-ReLU,
     global average pooling, linear. Built in Swift from public layers in ReferenceFixtureTests."""
@@ -128,7 +148,7 @@ class BNNet(nn.Module):
 
 
 PRESETS = {"lenet": LeNet, "convnet5": ConvNet5, "resnet9": ResNet9,
-           "resnet9small": lambda *args, **kwargs: ResNet9(*args, width=8, **kwargs)}
+           "resnet9small": lambda *args, **kwargs: ResNet9(*args, width=8, **kwargs), "resnet6": ResNet6}
 
 
 def buffers(model):
