@@ -1,3 +1,4 @@
+import ConvTUI
 import Foundation
 
 /// The dashboard as `tmux capture-pane` shows it, read the way a person reads it: the state badge,
@@ -20,13 +21,16 @@ struct CapturedScreen {
             }
         }
 
-        /// How the footer starts: the screen's own keys first, the global ones on the main and help screens.
+        /// How the footer starts: the first key label the dashboard's own key table puts there, so
+        /// that a relabelled key changes the driver's expectation with it.
         var footerStart: String {
-            switch self {
-            case .main, .help: "space p"
-            case .misclassified: "↑ k"
-            case .confusion: "→ l"
+            let screen: Screen = switch self {
+            case .main: .main
+            case .help: .help
+            case .misclassified: .misclassified
+            case .confusion: .confusion
             }
+            return KeyTable.footer(for: screen).first?.footerLabel ?? ""
         }
     }
 
