@@ -1,4 +1,6 @@
-/// 2-D convolution with a square kernel, as `torch.nn.Conv2d`: im2col + GEMM per image.
+/// 2-D convolution with a square kernel, as `torch.nn.Conv2d`: im2col + GEMM per image, or a
+/// specialised kernel where im2col is a poor fit: `DirectConv` for narrow stride-1 layers,
+/// `SmallPlaneConv` for tiny feature maps.
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW).
 /// The batch is split over the pool's threads; each thread unfolds a group of images (one image
@@ -16,9 +18,9 @@ public final class Conv2d: Layer {
     /// False for the first layer of a model, whose input gradient (dLoss/dImage) nobody reads;
     /// `backward` then skips that GEMM and col2im and returns an empty tensor.
     public var computesInputGradient = true
-    /// Whether a narrow stride-1 layer runs the direct kernels (`DirectConv`) instead of im2col +
-    /// GEMM; turned off to compare the two.
-    public var allowsDirectKernel = true
+    /// Whether the layer may run a specialised kernel (`DirectConv`, `SmallPlaneConv`) instead of
+    /// im2col + GEMM; turned off to compare the two.
+    public var allowsSpecialisedKernels = true
 
     private let pool: ThreadPool
     private let output = Tensor(shape: [0])
@@ -28,6 +30,8 @@ public final class Conv2d: Layer {
     private let partialGradients = Tensor(shape: [0])
     private var input: Tensor?
     private let direct: DirectConv?
+    /// Built for the input size of the first forward that suits it.
+    private var smallPlane: SmallPlaneConv?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, generator: inout RandomGenerator, pool: ThreadPool) {
@@ -108,11 +112,18 @@ public final class Conv2d: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let n = input.shape[0]
-        if let direct, allowsDirectKernel {
+        if let direct, allowsSpecialisedKernels {
             let g = geometry(Array(input.shape.dropFirst()))
             self.input = input
             output.resize(to: [n, outChannels, g.outHeight, g.outWidth])
             direct.forward(input, g, weight: weight.value.data, bias: bias?.value.data, output: output.data)
+            return output
+        }
+        if let smallPlane = smallPlane(for: geometry(Array(input.shape.dropFirst()))) {
+            let g = geometry(Array(input.shape.dropFirst()))
+            self.input = input
+            output.resize(to: [n, outChannels, g.outHeight, g.outWidth])
+            smallPlane.forward(input, weight: weight.value.data, bias: bias?.value.data, output: output.data)
             return output
         }
         let plan = plan(input)
@@ -147,11 +158,18 @@ public final class Conv2d: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let input else { preconditionFailure("Conv2d.backward before forward") }
         let n = input.shape[0]
-        if let direct, allowsDirectKernel {
+        if let direct, allowsSpecialisedKernels {
             if computesInputGradient { inputGradient.resize(to: input.shape) }
             direct.backward(input, geometry(Array(input.shape.dropFirst())), outputGradient: outputGradient,
                             weight: weight.value.data, weightGradient: weight.gradient.data,
                             biasGradient: bias?.gradient.data, inputGradient: computesInputGradient ? inputGradient.data : nil)
+            return inputGradient
+        }
+        if let smallPlane = smallPlane(for: geometry(Array(input.shape.dropFirst()))) {
+            if computesInputGradient { inputGradient.resize(to: input.shape) }
+            smallPlane.backward(input, outputGradient: outputGradient.data, weightGradient: weight.gradient.data,
+                                biasGradient: bias?.gradient.data,
+                                inputGradient: computesInputGradient ? inputGradient.data : nil)
             return inputGradient
         }
         let plan = plan(input)
@@ -210,6 +228,14 @@ public final class Conv2d: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// The small-plane kernel for images of `g`'s size, when allowed and suited.
+    private func smallPlane(for g: ConvGeometry) -> SmallPlaneConv? {
+        guard allowsSpecialisedKernels, SmallPlaneConv.suits(g) else { return nil }
+        if let smallPlane, smallPlane.fits(g) { return smallPlane }
+        smallPlane = SmallPlaneConv(inChannels: inChannels, outChannels: outChannels, geometry: g, pool: pool)
+        return smallPlane
     }
 
     private func runTasks(_ tasks: Int, _ body: (Int) -> Void) {

@@ -11,34 +11,8 @@ import ConvEngine
         (4, 7, 17, 23, 5, 2, 5), (1, 16, 5, 6, 5, 0, 1), (5, 3, 8, 40, 7, 3, 2),
     ])
     func matchesIm2colGEMM(c: Int, oc: Int, h: Int, w: Int, k: Int, padding: Int, batch: Int) {
-        for threads in [1, 2] {
-            let pool = ThreadPool(threads: threads)
-            var first = RandomGenerator(seed: 21), second = RandomGenerator(seed: 21)
-            let direct = Conv2d(c, oc, kernelSize: k, padding: padding, generator: &first, pool: pool)
-            let reference = Conv2d(c, oc, kernelSize: k, padding: padding, generator: &second, pool: pool)
-            reference.allowsDirectKernel = false
-            var generator = RandomGenerator(seed: 8)
-            let x = Tensor(shape: [batch, c, h, w], values: (0..<(batch * c * h * w)).map { _ in generator.uniform(-1, 1) })
-            let y = direct.forward(x, training: true).values
-            let expected = reference.forward(x, training: true).values
-            #expect(y.count == expected.count)
-            #expect(largestDifference(y, expected) < 1e-5, "\(threads) threads: forward")
-
-            let outShape = [batch] + direct.outputShape(for: [c, h, w])
-            let dy = Tensor(shape: outShape, values: (0..<outShape.reduce(1, *)).map { _ in generator.uniform(-1, 1) })
-            // Gradients accumulate: start both from the same non-zero values.
-            for layer in [direct, reference] {
-                layer.weight.gradient.fill(0.5)
-                layer.bias!.gradient.fill(-0.25)
-            }
-            let dx = direct.backward(dy).values
-            let expectedDx = reference.backward(dy).values
-            #expect(largestDifference(dx, expectedDx) < 1e-5, "\(threads) threads: input gradient")
-            #expect(largestDifference(direct.weight.gradient.values, reference.weight.gradient.values) < 1e-5,
-                    "\(threads) threads: weight gradient")
-            #expect(largestDifference(direct.bias!.gradient.values, reference.bias!.gradient.values) < 1e-5,
-                    "\(threads) threads: bias gradient")
-        }
+        expectSpecialisedKernelMatchesIm2col(c: c, oc: oc, h: h, w: w, kernel: k, stride: 1, padding: padding,
+                                             batch: batch)
     }
 
     @Test func firstLayerSkipsInputGradient() {
@@ -50,11 +24,5 @@ import ConvEngine
         let dy = Tensor(shape: [2, 6, 8, 8], values: (0..<768).map { _ in generator.uniform(-1, 1) })
         _ = conv.backward(dy)
         #expect(conv.weight.gradient.values.contains { $0 != 0 })
-    }
-
-    /// The largest absolute difference, relative to the largest expected magnitude when above 1.
-    private func largestDifference(_ a: [Float], _ expected: [Float]) -> Float {
-        let scale = max(1, expected.map(abs).max() ?? 0)
-        return zip(a, expected).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
     }
 }

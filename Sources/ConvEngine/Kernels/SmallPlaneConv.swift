@@ -1,0 +1,127 @@
+/// Convolution on a tiny feature map (resnet6's residual block on 3x3 maps) as one matrix product per
+/// batch, with the weight unrolled over every (input pixel, output pixel) pair.
+///
+/// On a 3x3 map with a 3x3 kernel and padding 1 im2col costs more than the arithmetic: per image
+/// it copies nine-float planes into a zeroed buffer, runs a GEMM only 9 columns wide, and folds
+/// the input gradient back tap by tap. Here the image (C, H, W) is read as one row of C*H*W
+/// inputs and the unrolled weight maps it to the OC*OH*OW outputs, so the whole batch is a single
+/// well-shaped GEMM on the tensors in place. Measured at batch 128 on one core, 64 -> 64 channels
+/// on 3x3 maps: 2.3x im2col's speed forward, 2.8x backward.
+///
+/// - forward: y (N, OC*OP) = x (N, C*IP) x unrolled (C*IP, OC*OP)
+/// - input gradient: dx (N, C*IP) = dy (N, OC*OP) x unrolled^T
+/// - weight gradient: dunrolled (C*IP, OC*OP) = x^T x dy, then each kernel tap sums its pairs.
+final class SmallPlaneConv {
+    /// The unrolled product does H*W / K^2 times im2col's multiply-adds (zero taps included), so it
+    /// only pays up to maps as small as the kernel: on 4x4 maps with 128 channels it was slower.
+    static func suits(_ g: ConvGeometry) -> Bool {
+        g.inputPlane <= g.kernel * g.kernel
+    }
+
+    /// One (input pixel, output pixel) pair that a kernel tap connects.
+    private struct Pair {
+        var input: Int32, output: Int32, tap: Int32
+    }
+
+    let inChannels: Int
+    let outChannels: Int
+    private let geometry: ConvGeometry
+    private let pairs: [Pair]
+    private let pool: ThreadPool
+    /// (C*IP, OC*OP), zero where no tap connects the pixels; rebuilt from the weight every forward.
+    private let unrolled = Tensor(shape: [0])
+    /// The gradient of `unrolled`, folded into the weight gradient after each backward.
+    private let unrolledGradient = Tensor(shape: [0])
+
+    init(inChannels: Int, outChannels: Int, geometry g: ConvGeometry, pool: ThreadPool) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        geometry = g
+        self.pool = pool
+        var pairs = [Pair]()
+        for oy in 0..<g.outHeight {
+            for ox in 0..<g.outWidth {
+                for ky in 0..<g.kernel {
+                    for kx in 0..<g.kernel {
+                        let iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx
+                        guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
+                        pairs.append(Pair(input: Int32(iy * g.width + ix), output: Int32(oy * g.outWidth + ox),
+                                          tap: Int32(ky * g.kernel + kx)))
+                    }
+                }
+            }
+        }
+        self.pairs = pairs
+    }
+
+    /// Whether this unrolling was built for images of `g`'s size.
+    func fits(_ g: ConvGeometry) -> Bool { g == geometry }
+
+    private var rows: Int { inChannels * geometry.inputPlane }
+    private var columns: Int { outChannels * geometry.outputPlane }
+    private var taps: Int { geometry.kernel * geometry.kernel }
+
+    /// output (N, OC, OH, OW) = conv(input (N, C, H, W)) + bias, overwritten.
+    func forward(_ input: Tensor, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                 output: UnsafeMutablePointer<Float>) {
+        let n = input.shape[0]
+        unroll(weight)
+        GEMM.sgemm(transA: false, transB: false, m: n, n: columns, k: rows, alpha: 1, a: input.data, lda: rows,
+                   b: unrolled.data, ldb: columns, beta: 0, c: output, ldc: columns, pool: pool)
+        if let bias {
+            Elementwise.addRowBias(output, rows: n * outChannels, columns: geometry.outputPlane, bias: bias,
+                                   biasCount: outChannels)
+        }
+    }
+
+    /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
+    /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W).
+    func backward(_ input: Tensor, outputGradient dy: UnsafePointer<Float>,
+                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
+                  inputGradient: UnsafeMutablePointer<Float>?) {
+        let n = input.shape[0]
+        if let dx = inputGradient {
+            // dx (N, C*IP) = dy (N, OC*OP) x unrolled^T (OC*OP, C*IP)
+            GEMM.sgemm(transA: false, transB: true, m: n, n: rows, k: columns, alpha: 1, a: dy, lda: columns,
+                       b: unrolled.data, ldb: columns, beta: 0, c: dx, ldc: rows, pool: pool)
+        }
+        unrolledGradient.resize(to: [rows, columns])
+        // dunrolled (C*IP, OC*OP) = x^T (C*IP, N) x dy (N, OC*OP)
+        GEMM.sgemm(transA: true, transB: false, m: rows, n: columns, k: n, alpha: 1, a: input.data, lda: rows,
+                   b: dy, ldb: columns, beta: 0, c: unrolledGradient.data, ldc: columns, pool: pool)
+        fold(into: weightGradient)
+        if let biasGradient {
+            let plane = geometry.outputPlane
+            for image in 0..<n {
+                Elementwise.accumulateRowSums(dy + image * columns, rows: outChannels, columns: plane, into: biasGradient)
+            }
+        }
+    }
+
+    /// unrolled[(c, input pixel), (o, output pixel)] = weight[o, c, tap] for each connected pair.
+    private func unroll(_ weight: UnsafePointer<Float>) {
+        unrolled.resize(to: [rows, columns])
+        unrolled.fill(0)
+        let (u, inPlane, outPlane, taps, columns) = (unrolled.data, geometry.inputPlane, geometry.outputPlane, taps, columns)
+        for c in 0..<inChannels {
+            for pair in pairs {
+                let row = u + (c * inPlane + Int(pair.input)) * columns + Int(pair.output)
+                let w = weight + c * taps + Int(pair.tap)
+                for o in 0..<outChannels { row[o * outPlane] = w[o * inChannels * taps] }
+            }
+        }
+    }
+
+    /// weightGradient[o, c, tap] += the sum of dunrolled over the pairs the tap connects.
+    private func fold(into weightGradient: UnsafeMutablePointer<Float>) {
+        let (g, inPlane, outPlane, taps, columns) = (unrolledGradient.data, geometry.inputPlane, geometry.outputPlane,
+                                                     taps, columns)
+        for c in 0..<inChannels {
+            for pair in pairs {
+                let row = g + (c * inPlane + Int(pair.input)) * columns + Int(pair.output)
+                let dw = weightGradient + c * taps + Int(pair.tap)
+                for o in 0..<outChannels { dw[o * inChannels * taps] += row[o * outPlane] }
+            }
+        }
+    }
+}
