@@ -32,6 +32,8 @@ public final class Conv2d: Layer {
     private let direct: DirectConv?
     /// Built for the input size of the first forward that suits it.
     private var smallPlane: SmallPlaneConv?
+    /// Built for the input size of the last "same"-padded im2col.
+    private var samePaddedTaps: SamePaddedTaps?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, generator: inout RandomGenerator, pool: ThreadPool) {
@@ -87,6 +89,27 @@ public final class Conv2d: Layer {
         /// Floats per task in the columns buffer and in the side-by-side output buffer.
         var columnsSize: Int { g.columnRows * group * g.outputPlane }
         var sideSize: Int
+        /// The whole-plane im2col of "same"-padded layers; nil for the others.
+        let samePadded: SamePaddedTaps?
+
+        /// image (C, H, W) -> columns (C*K*K, OH*OW) with rows `rowStride` apart.
+        func unfold(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int) {
+            if let samePadded {
+                samePadded.unfold(image, into: columns, rowStride: rowStride)
+            } else {
+                Im2col.unfold(image, g, into: columns, rowStride: rowStride)
+            }
+        }
+
+        /// columns (C*K*K, OH*OW) -> the image gradient (C, H, W), overwritten.
+        func fold(_ columns: UnsafeMutablePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
+            if let samePadded {
+                samePadded.fold(columns, rowStride: rowStride, into: image)
+            } else {
+                image.update(repeating: 0, count: g.channels * g.inputPlane)
+                Im2col.fold(columns, g, rowStride: rowStride, into: image)
+            }
+        }
     }
 
     private func plan(_ input: Tensor) -> Plan {
@@ -94,7 +117,9 @@ public final class Conv2d: Layer {
         let g = geometry(Array(input.shape.dropFirst()))
         let tasks = taskCount(n)
         let group = max(1, min((n + tasks - 1) / tasks, Self.groupColumns / g.outputPlane))
-        let plan = Plan(g: g, tasks: tasks, group: group, sideSize: group > 1 ? outChannels * group * g.outputPlane : 0)
+        if SamePaddedTaps.suits(g), samePaddedTaps?.geometry != g { samePaddedTaps = SamePaddedTaps(g) }
+        let plan = Plan(g: g, tasks: tasks, group: group, sideSize: group > 1 ? outChannels * group * g.outputPlane : 0,
+                        samePadded: SamePaddedTaps.suits(g) ? samePaddedTaps : nil)
         columns.resize(to: [tasks, plan.columnsSize + plan.sideSize])
         return plan
     }
@@ -137,7 +162,7 @@ public final class Conv2d: Layer {
         runTasks(plan.tasks) { t in
             forEachGroup(plan, task: t, images: n) { first, count, col, side in
                 let width = count * plane
-                for j in 0..<count { Im2col.unfold(x + (first + j) * inSize, g, into: col + j * plane, rowStride: width) }
+                for j in 0..<count { plan.unfold(x + (first + j) * inSize, into: col + j * plane, rowStride: width) }
                 // out (OC, count*OH*OW) = weight (OC, C*K*K) x col (C*K*K, count*OH*OW)
                 let target = count == 1 ? y + first * outSize : side
                 GEMM.sgemm(transA: false, transB: false, m: outChannels, n: width, k: g.columnRows,
@@ -199,7 +224,7 @@ public final class Conv2d: Layer {
                     ImageGroup.gather(dy + first * outSize, into: side, count: count, rows: outChannels, plane: plane)
                     dyGroup = UnsafePointer(side)
                 }
-                for j in 0..<count { Im2col.unfold(x + (first + j) * inSize, g, into: col + j * plane, rowStride: width) }
+                for j in 0..<count { plan.unfold(x + (first + j) * inSize, into: col + j * plane, rowStride: width) }
                 // dweight (OC, C*K*K) += dy (OC, count*OH*OW) x col^T (count*OH*OW, C*K*K)
                 GEMM.sgemm(transA: false, transB: true, m: outChannels, n: g.columnRows, k: width,
                            alpha: 1, a: dyGroup, lda: width, b: col, ldb: width,
@@ -212,11 +237,7 @@ public final class Conv2d: Layer {
                     GEMM.sgemm(transA: true, transB: false, m: g.columnRows, n: width, k: outChannels,
                                alpha: 1, a: w, lda: g.columnRows, b: dyGroup, ldb: width,
                                beta: 0, c: col, ldc: width, pool: gemmPool)
-                    for j in 0..<count {
-                        let dxj = dx + (first + j) * inSize
-                        dxj.update(repeating: 0, count: inSize)
-                        Im2col.fold(col + j * plane, g, rowStride: width, into: dxj)
-                    }
+                    for j in 0..<count { plan.fold(col + j * plane, rowStride: width, into: dx + (first + j) * inSize) }
                 }
             }
         }

@@ -1,18 +1,20 @@
 import Testing
 import ConvEngine
 
-/// The im2col kernel, through `Conv2d.forward`: stride-1 unfolding (vector copies that spill
-/// into later output lines) against a direct convolution, for line widths around the vector size
+/// The im2col kernels, through `Conv2d` held to im2col + GEMM: stride-1 unfolding (vector copies
+/// that spill into later output lines) and the whole-plane "same"-padded unfold and fold
+/// (`SamePaddedTaps`) against direct sums, for line widths and planes around the vector size
 /// and several images, whose columns sit next to each other.
 @Suite struct Im2colTests {
     @Test(arguments: [(3, 5, 0), (3, 3, 1), (2, 1, 0), (1, 2, 2), (2, 5, 2)])
     func strideOneConvolutionMatchesDirectSum(channels: Int, kernel: Int, padding: Int) {
-        for (height, width) in [(5, 7), (14, 14), (9, 20), (6, 33)] {
+        for (height, width) in [(3, 4), (4, 4), (5, 7), (7, 7), (14, 14), (9, 20), (6, 33)] {
             guard height + 2 * padding >= kernel, width + 2 * padding >= kernel else { continue }
             for threads in [1, 2] {
                 var generator = RandomGenerator(seed: 11)
                 let conv = Conv2d(channels, 4, kernelSize: kernel, padding: padding, bias: false,
                                   generator: &generator, pool: ThreadPool(threads: threads))
+                conv.allowsSpecialisedKernels = false
                 let n = 3, count = n * channels * height * width
                 let x = Tensor(shape: [n, channels, height, width],
                                values: (0..<count).map { Float(($0 * 37) % 23) / 8 - 1 })
@@ -45,16 +47,17 @@ import ConvEngine
         }
     }
 
-    /// The input gradient of "same"-padded convolutions (the shifted-plane fold) against the
-    /// direct adjoint sum, one image per GEMM (wide planes) and several side by side (small ones).
+    /// The input gradient of "same"-padded convolutions (the whole-plane fold) against the direct
+    /// adjoint sum, one image per GEMM (wide planes) and several side by side (small ones).
     @Test(arguments: [(3, 1), (5, 2), (1, 0)])
     func samePaddedInputGradientMatchesDirectSum(kernel: Int, padding: Int) {
-        for (height, width) in [(5, 7), (9, 20), (6, 33), (24, 24)] {
+        for (height, width) in [(3, 4), (4, 4), (5, 7), (7, 7), (9, 20), (6, 33), (24, 24)] {
             for threads in [1, 2] {
                 var generator = RandomGenerator(seed: 13)
                 let (n, channels, outChannels) = (3, 2, 3)
                 let conv = Conv2d(channels, outChannels, kernelSize: kernel, padding: padding, bias: false,
                                   generator: &generator, pool: ThreadPool(threads: threads))
+                conv.allowsSpecialisedKernels = false
                 let x = Tensor(shape: [n, channels, height, width],
                                values: (0..<(n * channels * height * width)).map { _ in generator.uniform(-1, 1) })
                 _ = conv.forward(x, training: true)

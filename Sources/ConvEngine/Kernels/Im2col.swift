@@ -2,15 +2,12 @@
 ///
 /// The columns matrix is (C*K*K, OH*OW): row (c, kh, kw) holds that kernel tap for every output
 /// position, zero where the tap falls into the padding. Its rows are `rowStride` floats apart, so
-/// several images can be unfolded side by side into one wider matrix.
+/// several images can be unfolded side by side into one wider matrix. Stride-1 layers with "same"
+/// padding use `SamePaddedTaps`, which moves whole planes, instead.
 enum Im2col {
     /// image (C, H, W) -> columns (C*K*K, OH*OW) with rows `rowStride` apart.
     static func unfold(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into columns: UnsafeMutablePointer<Float>,
                        rowStride: Int) {
-        if g.isSamePadded {
-            unfoldSamePadded(image, g, into: columns, rowStride: rowStride)
-            return
-        }
         if g.stride == 1 {
             unfoldStrideOne(image, g, into: columns, rowStride: rowStride)
             return
@@ -29,47 +26,10 @@ enum Im2col {
         }
     }
 
-    /// `unfold` for stride 1 with "same" padding and contiguous rows: a tap's row is the whole
-    /// input plane shifted by (kh - p) lines and (kw - p) columns, so it is one long copy plus
-    /// zeroed padding lines and edge columns, instead of one short copy per output line.
-    private static func unfoldSamePadded(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
-                                         into columns: UnsafeMutablePointer<Float>, rowStride: Int) {
-        let w = g.width, oh = g.outHeight, p = g.padding
-        var tap = 0
-        for c in 0..<g.channels {
-            let plane = image + c * g.inputPlane
-            for kh in 0..<g.kernel {
-                let y0 = min(max(0, p - kh), oh), y1 = max(y0, min(oh, g.height + p - kh))
-                for kw in 0..<g.kernel {
-                    let shift = kw - p, out = columns + tap * rowStride
-                    tap += 1
-                    out.update(repeating: 0, count: y0 * w)
-                    (out + y1 * w).update(repeating: 0, count: (oh - y1) * w)
-                    if y1 > y0 {
-                        // Skip the first |shift| (left shift) or last shift (right shift) elements so
-                        // the copy stays inside the valid source lines; they are edges, zeroed below.
-                        let skip = max(0, -shift), count = (y1 - y0) * w - abs(shift)
-                        (out + y0 * w + skip).update(from: plane + (y0 + kh - p) * w + shift + skip, count: count)
-                        for y in y0..<y1 {
-                            let line = out + y * w
-                            if shift > 0 { (line + w - shift).update(repeating: 0, count: shift) }
-                            if shift < 0 { line.update(repeating: 0, count: -shift) }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// The adjoint of `unfold`: adds every entry of columns (C*K*K, OH*OW) into the image
     /// gradient (C, H, W) at the position it was read from. The caller zeroes the image first.
-    /// Entries that were read from the padding may be overwritten with zeros.
     static func fold(_ columns: UnsafeMutablePointer<Float>, _ g: ConvGeometry, rowStride: Int,
                      into image: UnsafeMutablePointer<Float>) {
-        if g.isSamePadded {
-            foldSamePadded(columns, g, rowStride: rowStride, into: image)
-            return
-        }
         forEachLine(g, rowStride: rowStride) { columnOffset, imageOffset, kw in
             guard let imageOffset else { return }
             let src = columns + columnOffset, line = image + imageOffset
@@ -80,34 +40,6 @@ enum Im2col {
                 for x in 0..<g.outWidth {
                     let ix = x * g.stride - g.padding + kw
                     if ix >= 0 && ix < g.width { line[ix] += src[x] }
-                }
-            }
-        }
-    }
-
-    /// `fold` for stride 1 with "same" padding, the adjoint of `unfoldSamePadded`: each tap's row
-    /// is added to the input plane shifted by (kh - p) lines and (kw - p) columns in one long run.
-    /// The run also covers the entries that read across a line edge (from the padding); those
-    /// are zeroed first, so they add nothing to the neighbouring line they land on.
-    private static func foldSamePadded(_ columns: UnsafeMutablePointer<Float>, _ g: ConvGeometry, rowStride: Int,
-                                       into image: UnsafeMutablePointer<Float>) {
-        let w = g.width, oh = g.outHeight, p = g.padding
-        var tap = 0
-        for c in 0..<g.channels {
-            let plane = image + c * g.inputPlane
-            for kh in 0..<g.kernel {
-                let y0 = min(max(0, p - kh), oh), y1 = max(y0, min(oh, g.height + p - kh))
-                for kw in 0..<g.kernel {
-                    let shift = kw - p, row = columns + tap * rowStride
-                    tap += 1
-                    guard y1 > y0 else { continue }
-                    for y in y0..<y1 {
-                        let line = row + y * w
-                        if shift > 0 { (line + w - shift).update(repeating: 0, count: shift) }
-                        if shift < 0 { line.update(repeating: 0, count: -shift) }
-                    }
-                    let skip = max(0, -shift), count = (y1 - y0) * w - abs(shift)
-                    Elementwise.add(row + y0 * w + skip, to: plane + (y0 + kh - p) * w + shift + skip, count: count)
                 }
             }
         }
@@ -162,9 +94,4 @@ enum ImageGroup {
             }
         }
     }
-}
-
-private extension ConvGeometry {
-    /// Stride 1 with "same" padding (2 * padding = kernel - 1): the output plane is the input's.
-    var isSamePadded: Bool { stride == 1 && 2 * padding == kernel - 1 }
 }
