@@ -4,10 +4,10 @@ import ConvEngine
 /// The direct kernels of narrow stride-1 convolutions against im2col + GEMM on the same layer.
 @Suite struct DirectConvTests {
     /// (channels, out channels, height, width, kernel, padding, batch): LeNet's two convs, then
-    /// odd sizes: rows narrower than a vector, rows ending in an overlapping vector, kernels that
-    /// are not 5 wide, padding.
+    /// odd sizes: rows narrower than a vector, rows ending in an overlapping vector, a kernel
+    /// wider than 5, padding.
     @Test(arguments: [
-        (3, 6, 32, 32, 5, 0, 3), (6, 16, 14, 14, 5, 0, 2), (2, 5, 9, 11, 3, 1, 3),
+        (3, 6, 32, 32, 5, 0, 3), (6, 16, 14, 14, 5, 0, 2), (2, 5, 9, 11, 5, 1, 3),
         (4, 7, 17, 23, 5, 2, 5), (1, 16, 5, 6, 5, 0, 1), (5, 3, 8, 40, 7, 3, 2),
     ])
     func matchesIm2colGEMM(c: Int, oc: Int, h: Int, w: Int, k: Int, padding: Int, batch: Int) {
