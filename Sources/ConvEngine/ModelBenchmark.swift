@@ -1,3 +1,5 @@
+import Foundation
+
 /// Training and inference throughput of one preset at one batch size, on 32x32x3 inputs with 10
 /// classes (the CIFAR-10 shape both `convtop bench` and its PyTorch twin use).
 public struct ModelBenchmark: Sendable {
@@ -15,14 +17,7 @@ public struct ModelBenchmark: Sendable {
     /// Images per second for a full training step (forward, cross-entropy, backward, SGD with
     /// momentum) and for an inference forward pass, in that order.
     public func measure(pool: ThreadPool, seconds: Double) -> [BenchmarkRecord] {
-        let model = preset.build(input: (channels: 3, height: 32, width: 32), classes: 10, seed: 0, pool: pool)
-        let input = Tensor(shape: [batch, 3, 32, 32])
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        for i in 0..<input.count {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            input.data[i] = Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
-        }
-        let labels = (0..<batch).map { $0 % 10 }
+        let (model, input, labels) = setUp(pool: pool)
         let loss = SoftmaxCrossEntropy()
         let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.01, momentum: 0.9)
         let train = Benchmark.stepsPerSecond(seconds: seconds) {
@@ -36,6 +31,64 @@ public struct ModelBenchmark: Sendable {
         }
         return [record("train", train * Double(batch), threads: pool.threadCount),
                 record("inference", inference * Double(batch), threads: pool.threadCount)]
+    }
+
+    /// Microseconds per batch that each layer takes in the forward and backward passes of a
+    /// training step, in the order the layers run (a residual block is one layer): medians over
+    /// at least five steps and `seconds`, after a warm-up step. One record per layer, with its
+    /// share of the time spent in all layers.
+    public func layerTimes(pool: ThreadPool, seconds: Double) -> [BenchmarkRecord] {
+        let (model, input, labels) = setUp(pool: pool)
+        let loss = SoftmaxCrossEntropy()
+        let layers = model.network.runOrder
+        var forward = [[Double]](repeating: [], count: layers.count), backward = forward
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0, step = 0
+        func timed(_ body: () -> Void) -> Double {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e3
+        }
+        repeat {
+            model.zeroGradients()
+            var x = input
+            for (i, entry) in layers.enumerated() {
+                let t = timed { x = entry.layer.forward(x, training: true) }
+                if step > 0 { forward[i].append(t) }
+            }
+            _ = loss.forward(logits: x, labels: labels)
+            var g = loss.gradient
+            for (i, entry) in layers.enumerated().reversed() {
+                let t = timed { g = entry.layer.backward(g) }
+                if step > 0 { backward[i].append(t) }
+            }
+            step += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while step < 6 || elapsed < seconds
+        let median = { (times: [Double]) in times.sorted()[times.count / 2] }
+        let totals = layers.indices.map { median(forward[$0]) + median(backward[$0]) }
+        let all = totals.reduce(0, +)
+        return layers.indices.map { i in
+            BenchmarkRecord([
+                ("preset", .string(preset.rawValue)), ("kind", .string("layer")), ("batch", .int(batch)),
+                ("threads", .int(pool.threadCount)), ("layer", .string(layers[i].name)),
+                ("forward_us", .number(median(forward[i]))), ("backward_us", .number(median(backward[i]))),
+                ("share_percent", .number(all > 0 ? 100 * totals[i] / all : 0)),
+            ])
+        }
+    }
+
+    /// The preset for 32x32x3 images and 10 classes, a batch of reproducible pseudo-random pixels,
+    /// and labels cycling through the classes.
+    private func setUp(pool: ThreadPool) -> (Model, Tensor, [Int]) {
+        let model = preset.build(input: (channels: 3, height: 32, width: 32), classes: 10, seed: 0, pool: pool)
+        let input = Tensor(shape: [batch, 3, 32, 32])
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        for i in 0..<input.count {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            input.data[i] = Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+        }
+        return (model, input, (0..<batch).map { $0 % 10 })
     }
 
     private func record(_ kind: String, _ imagesPerSecond: Double, threads: Int) -> BenchmarkRecord {

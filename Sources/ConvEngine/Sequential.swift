@@ -7,15 +7,15 @@
 public final class Sequential: Layer {
     public let layers: [(name: String, layer: any Layer)]
     /// `layers` in the order they run.
-    private let steps: [any Layer]
+    public let runOrder: [(name: String, layer: any Layer)]
 
     public init(_ layers: [(name: String, layer: any Layer)]) {
         self.layers = layers
-        var steps = layers.map(\.layer)
-        for i in steps.indices.dropLast() where steps[i] is ReLU && steps[i + 1] is MaxPool2d {
+        var steps = layers
+        for i in steps.indices.dropLast() where steps[i].layer is ReLU && steps[i + 1].layer is MaxPool2d {
             steps.swapAt(i, i + 1)
         }
-        self.steps = steps
+        runOrder = steps
     }
 
     public var parameters: [Parameter] {
@@ -33,10 +33,10 @@ public final class Sequential: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        steps.reduce(input) { $1.forward($0, training: training) }
+        runOrder.reduce(input) { $1.layer.forward($0, training: training) }
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        steps.reversed().reduce(outputGradient) { $1.backward($0) }
+        runOrder.reversed().reduce(outputGradient) { $1.layer.backward($0) }
     }
 }

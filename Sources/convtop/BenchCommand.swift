@@ -16,13 +16,14 @@ struct BenchCommand: ParsableCommand {
             inference images/s on 32x32x3 inputs. Last, the images/s the background loader prepares \
             from the default dataset. Every figure is the median of five timed rounds after a warm-up \
             round. Other load on the machine shows in the numbers: compare figures taken back to back \
-            (make bench does).
+            (make bench does). `--only layers` (not in the default) prints where a training step's \
+            time goes instead: microseconds per batch in each layer's forward and backward pass.
             """
     )
 
     /// The groups of figures `--only` can select.
     enum Part: String, CaseIterable, ExpressibleByArgument {
-        case gemm, models, loader
+        case gemm, models, loader, layers
     }
 
     @Option(name: .long, parsing: .upToNextOption, help: "Presets to measure (default: all).")
@@ -37,8 +38,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds spent on each figure.")
     var seconds: Double = 1
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Only these groups of figures: gemm, models, loader.")
-    var only: [Part] = Part.allCases
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Only these groups of figures: gemm, models, loader (the default), layers.")
+    var only: [Part] = [.gemm, .models, .loader]
 
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
@@ -65,6 +67,13 @@ struct BenchCommand: ParsableCommand {
                 for preset in preset {
                     for batch in batch {
                         ModelBenchmark(preset: preset, batch: batch).measure(pool: pool, seconds: seconds).forEach(emit)
+                    }
+                }
+            }
+            if only.contains(.layers) {
+                for preset in preset {
+                    for batch in batch {
+                        ModelBenchmark(preset: preset, batch: batch).layerTimes(pool: pool, seconds: seconds).forEach(emit)
                     }
                 }
             }

@@ -104,7 +104,7 @@ def main():
     parser.add_argument("--batch", nargs="+", type=int, default=BATCHES)
     parser.add_argument("--threads", nargs="+", type=int, default=sorted({1, os.cpu_count() or 1}))
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--only", nargs="+", choices=["gemm", "models", "loader"], default=["gemm", "models"])
+    parser.add_argument("--only", nargs="+", choices=["gemm", "models", "loader", "layers"], default=["gemm", "models"])
     args = parser.parse_args()
     for threads in args.threads:
         torch.set_num_threads(threads)
