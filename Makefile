@@ -29,20 +29,14 @@ test: deps
 	swift test -c release
 	Fuzz/run.sh 5 safetensors cifar gzip idx tar
 
-# `make bench` runs `convtop bench`, then, when $(PYTHON) has torch, the PyTorch twin with the same
-# ARGS, and prints each figure side by side with the ratio (make bench PYTHON=/root/torchenv/bin/python).
+# `make bench` runs `convtop bench` and, when $(PYTHON) has torch, its PyTorch twin with the same
+# ARGS, BENCH_ROUNDS times in alternating order, and prints each figure's medians side by side with
+# the median ratio and its range (make bench PYTHON=/root/torchenv/bin/python).
 PYTHON ?= python3
-BENCH_OUT := .build/bench
+BENCH_ROUNDS ?= 3
 
 bench: build
-	@mkdir -p $(BENCH_OUT)
-	bash -o pipefail -c '$(BIN) bench $(ARGS) | tee $(BENCH_OUT)/convtop.jsonl'
-	@if $(PYTHON) -c "import torch" 2>/dev/null; then \
-		$(PYTHON) Tests/Reference/bench_pytorch.py $(ARGS) | tee $(BENCH_OUT)/pytorch.jsonl && \
-		$(PYTHON) Tests/Reference/compare_bench.py $(BENCH_OUT)/convtop.jsonl $(BENCH_OUT)/pytorch.jsonl; \
-	else \
-		echo "$(PYTHON) cannot import torch: PyTorch comparison skipped (try PYTHON=/root/torchenv/bin/python)"; \
-	fi
+	Scripts/bench-side-by-side.sh $(BIN) $(PYTHON) $(BENCH_ROUNDS) .build/bench $(ARGS)
 
 # Each libFuzzer target for FUZZ_SECONDS (see Fuzz/run.sh).
 FUZZ_SECONDS ?= 60
