@@ -12,6 +12,9 @@ import Synchronization
 /// step issues many small jobs back to back) and then sleeps on a condition variable, so an idle
 /// pool costs no CPU. A `run` issued from inside a task, or while another thread is using the pool,
 /// runs its tasks serially on the calling thread instead of waiting.
+///
+/// The workers and the thread that creates the pool (in convtop, the one that then trains or
+/// evaluates with it) flush denormal floats to zero: see `DenormalFlush`.
 public final class ThreadPool: Sendable {
     /// Number of threads that run tasks, the calling thread included.
     public let threadCount: Int
@@ -21,9 +24,13 @@ public final class ThreadPool: Sendable {
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         threadCount = max(1, threads)
         shared = PoolState()
+        DenormalFlush.enableOnCurrentThread()
         for _ in 1..<threadCount {
             let state = shared
-            let thread = Thread { state.workerLoop() }
+            let thread = Thread {
+                DenormalFlush.enableOnCurrentThread()
+                state.workerLoop()
+            }
             thread.name = "convtop-pool"
             thread.start()
         }

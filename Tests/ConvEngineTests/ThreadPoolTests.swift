@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 import ConvEngine
@@ -20,6 +21,36 @@ import ConvEngine
                 pool.run(tasks: tasks) { t in counts[t] += 1 }
             }
             #expect(runs.counts == Array(repeating: 1, count: tasks), "tasks \(tasks)")
+        }
+    }
+
+    /// Both tasks wait for each other, so they run on two threads at once: the creating thread and a
+    /// worker. Each halves a value just above the smallest normal float, a denormal result that
+    /// only a thread flushing denormals gets as zero.
+    @Test func everyThreadFlushesDenormalsToZero() {
+        let pool = ThreadPool(threads: 2)
+        let started = Atomic<Int>(0)
+        let results = RunResults(2)
+        let justNormal = Float.leastNormalMagnitude * Float(pool.threadCount) / 2
+        pool.run(tasks: 2) { t in
+            started.add(1, ordering: .sequentiallyConsistent)
+            var spins = 0
+            while started.load(ordering: .sequentiallyConsistent) < 2 && spins < 100_000_000 { spins += 1 }
+            results.values[t] = justNormal / 2
+            results.threads[t] = pthread_self()
+        }
+        #expect(results.threads[0] != results.threads[1], "the two tasks ran on one thread")
+        #expect(results.values == [0, 0])
+    }
+
+    /// What each task computed and on which thread; each task writes only its own slots.
+    final class RunResults: @unchecked Sendable {
+        // Unchecked because every task touches only index `t` of each array.
+        var values: [Float]
+        var threads: [pthread_t]
+        init(_ n: Int) {
+            values = Array(repeating: -1, count: n)
+            threads = Array(repeating: pthread_self(), count: n)
         }
     }
 
