@@ -30,7 +30,7 @@ public final class Conv2d: Layer {
     private let partialGradients = Tensor(shape: [0])
     private var input: Tensor?
     private let direct: DirectConv?
-    /// Built for the input size of the first forward that suits it.
+    /// Built for the input size of the last forward that suited it.
     private var smallPlane: SmallPlaneConv?
     /// Built for the input size of the last "same"-padded im2col.
     private var samePaddedTaps: SamePaddedTaps?
@@ -137,17 +137,16 @@ public final class Conv2d: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let n = input.shape[0]
+        let sample = geometry(Array(input.shape.dropFirst()))
         if let direct, allowsSpecialisedKernels {
-            let g = geometry(Array(input.shape.dropFirst()))
             self.input = input
-            output.resize(to: [n, outChannels, g.outHeight, g.outWidth])
-            direct.forward(input, g, weight: weight.value.data, bias: bias?.value.data, output: output.data)
+            output.resize(to: [n, outChannels, sample.outHeight, sample.outWidth])
+            direct.forward(input, sample, weight: weight.value.data, bias: bias?.value.data, output: output.data)
             return output
         }
-        if let smallPlane = smallPlane(for: geometry(Array(input.shape.dropFirst()))) {
-            let g = geometry(Array(input.shape.dropFirst()))
+        if let smallPlane = smallPlane(for: sample) {
             self.input = input
-            output.resize(to: [n, outChannels, g.outHeight, g.outWidth])
+            output.resize(to: [n, outChannels, sample.outHeight, sample.outWidth])
             smallPlane.forward(input, weight: weight.value.data, bias: bias?.value.data, output: output.data)
             return output
         }
@@ -183,14 +182,15 @@ public final class Conv2d: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let input else { preconditionFailure("Conv2d.backward before forward") }
         let n = input.shape[0]
+        let sample = geometry(Array(input.shape.dropFirst()))
         if let direct, allowsSpecialisedKernels {
             if computesInputGradient { inputGradient.resize(to: input.shape) }
-            direct.backward(input, geometry(Array(input.shape.dropFirst())), outputGradient: outputGradient,
+            direct.backward(input, sample, outputGradient: outputGradient,
                             weight: weight.value.data, weightGradient: weight.gradient.data,
                             biasGradient: bias?.gradient.data, inputGradient: computesInputGradient ? inputGradient.data : nil)
             return inputGradient
         }
-        if let smallPlane = smallPlane(for: geometry(Array(input.shape.dropFirst()))) {
+        if let smallPlane = smallPlane(for: sample) {
             if computesInputGradient { inputGradient.resize(to: input.shape) }
             smallPlane.backward(input, outputGradient: outputGradient.data, weightGradient: weight.gradient.data,
                                 biasGradient: bias?.gradient.data,
