@@ -117,9 +117,8 @@ public final class Conv2d: Layer {
         let g = geometry(Array(input.shape.dropFirst()))
         let tasks = taskCount(n)
         let group = max(1, min((n + tasks - 1) / tasks, Self.groupColumns / g.outputPlane))
-        if SamePaddedTaps.suits(g), samePaddedTaps?.geometry != g { samePaddedTaps = SamePaddedTaps(g) }
         let plan = Plan(g: g, tasks: tasks, group: group, sideSize: group > 1 ? outChannels * group * g.outputPlane : 0,
-                        samePadded: SamePaddedTaps.suits(g) ? samePaddedTaps : nil)
+                        samePadded: samePaddedTaps(for: g))
         columns.resize(to: [tasks, plan.columnsSize + plan.sideSize])
         return plan
     }
@@ -249,6 +248,14 @@ public final class Conv2d: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// The whole-plane im2col for images of `g`'s size, when the layer is "same"-padded.
+    private func samePaddedTaps(for g: ConvGeometry) -> SamePaddedTaps? {
+        guard SamePaddedTaps.suits(g) else { return nil }
+        if let samePaddedTaps, samePaddedTaps.geometry == g { return samePaddedTaps }
+        samePaddedTaps = SamePaddedTaps(g)
+        return samePaddedTaps
     }
 
     /// The small-plane kernel for images of `g`'s size, when allowed and suited.
