@@ -1,6 +1,7 @@
 /// 2-D convolution with a square kernel, as `torch.nn.Conv2d`: im2col + GEMM per image, or a
 /// specialised kernel where im2col is a poor fit: `DirectConv` for narrow stride-1 layers,
-/// `SmallPlaneConv` for tiny feature maps.
+/// `SmallPlaneConv` for tiny feature maps, and `SamePaddedConv` (an implicit GEMM) for the forward
+/// pass and input gradient of "same"-padded stride-1 layers, whose weight gradient stays im2col.
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW).
 /// The batch is split over the pool's threads; each thread unfolds a group of images (one image
@@ -34,6 +35,11 @@ public final class Conv2d: Layer {
     private var smallPlane: SmallPlaneConv?
     /// Built for the input size of the last "same"-padded im2col.
     private var samePaddedTaps: SamePaddedTaps?
+    /// The implicit-GEMM forward pass and its twin for the input gradient, built for the input
+    /// size of the last forward that suited them.
+    private var samePadded: (forward: SamePaddedConv, inputGradient: SamePaddedConv)?
+    /// The weight of `samePadded.inputGradient`: channels swapped, kernels rotated.
+    private let flippedWeight = Tensor(shape: [0])
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, generator: inout RandomGenerator, pool: ThreadPool) {
@@ -149,6 +155,13 @@ public final class Conv2d: Layer {
             smallPlane.forward(input, weight: weight.value.data, bias: bias?.value.data, output: output.data)
             return output
         }
+        if let samePadded = samePadded(for: sample) {
+            self.input = input
+            output.resize(to: [n, outChannels, sample.outHeight, sample.outWidth])
+            samePadded.forward.forward(input.data, images: n, weight: weight.value.data, bias: bias?.value.data,
+                                       output: output.data)
+            return output
+        }
         let plan = plan(input)
         let g = plan.g
         self.input = input
@@ -210,7 +223,9 @@ public final class Conv2d: Layer {
         let (x, dy, w, dx) = (input.data, outputGradient.data, weight.value.data, inputGradient.data)
         let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let partials = partialGradients.data, weightGradient = weight.gradient.data, biasGradient = bias?.gradient.data
-        let needsInput = computesInputGradient, hasBias = bias != nil
+        // The implicit GEMM computes the input gradient after the loop, without the columns.
+        let implicit = samePadded(for: sample)
+        let needsInput = computesInputGradient && implicit == nil, hasBias = bias != nil
         runTasks(tasks) { t in
             let dw = tasks == 1 ? weightGradient : partials + t * (weightCount + biasCount)
             let db = tasks == 1 ? biasGradient : dw + weightCount
@@ -247,6 +262,12 @@ public final class Conv2d: Layer {
                 if let biasGradient { Elementwise.accumulate(partial + weightCount, into: biasGradient, count: biasCount) }
             }
         }
+        if computesInputGradient, let implicit {
+            let taps = kernelSize * kernelSize
+            flippedWeight.resize(to: [inChannels, outChannels * taps])
+            SamePaddedConv.flip(w, outChannels: outChannels, inChannels: inChannels, taps: taps, into: flippedWeight.data)
+            implicit.inputGradient.forward(dy, images: n, weight: flippedWeight.data, bias: nil, output: dx)
+        }
         return inputGradient
     }
 
@@ -256,6 +277,17 @@ public final class Conv2d: Layer {
         if let samePaddedTaps, samePaddedTaps.geometry == g { return samePaddedTaps }
         samePaddedTaps = SamePaddedTaps(g)
         return samePaddedTaps
+    }
+
+    /// The implicit-GEMM kernels for images of `g`'s size, when allowed and suited.
+    private func samePadded(for g: ConvGeometry) -> (forward: SamePaddedConv, inputGradient: SamePaddedConv)? {
+        guard allowsSpecialisedKernels, SamePaddedConv.suits(g) else { return nil }
+        if let samePadded, samePadded.forward.geometry == g { return samePadded }
+        var transposed = g
+        transposed.channels = outChannels
+        samePadded = (SamePaddedConv(g, outChannels: outChannels, pool: pool),
+                      SamePaddedConv(transposed, outChannels: inChannels, pool: pool))
+        return samePadded
     }
 
     /// The small-plane kernel for images of `g`'s size, when allowed and suited.

@@ -26,6 +26,11 @@ final class SamePaddedTaps {
     private let starts: [Int]
     /// Floats per vector: 16, or the whole plane when it is smaller.
     private let width: Int
+    /// Positions per sliver of `unfoldSliver`: the micro-kernel's tile width.
+    static let sliverWidth = MicroKernel.columns
+    /// (slivers, taps): bit l set where position 32s + l is in the plane and its tap reads inside
+    /// the image; a few bits instead of a mask per position, so that they stay in L1.
+    private let sliverMasks: [UInt32]
 
     init(_ g: ConvGeometry) {
         precondition(Self.suits(g), "SamePaddedTaps needs stride 1 and same padding, got \(g)")
@@ -51,6 +56,16 @@ final class SamePaddedTaps {
         let plane = g.inputPlane
         width = min(Self.lanes, plane)
         starts = Array(stride(from: 0, to: plane - width, by: width)) + [plane - width]
+        let slivers = (plane + Self.sliverWidth - 1) / Self.sliverWidth
+        var sliverMasks = [UInt32](repeating: 0, count: slivers * offsets.count)
+        for s in 0..<slivers {
+            for t in 0..<offsets.count {
+                for l in 0..<Self.sliverWidth where s * Self.sliverWidth + l < plane && reads[t * plane + s * Self.sliverWidth + l] != 0 {
+                    sliverMasks[s * offsets.count + t] |= 1 << l
+                }
+            }
+        }
+        self.sliverMasks = sliverMasks
     }
 
     /// image (C, H, W) -> columns (C*K*K, H*W), overwritten.
@@ -71,6 +86,49 @@ final class SamePaddedTaps {
                             for q in q0..<(q0 + width) { row[q] = mask[q] != 0 ? image[source + q] : 0 }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Rows `rows` of the columns matrix at the 32 positions of sliver `s` (positions 32s on), as
+    /// one packed B sliver of the GEMM micro-kernel (row-major, `rows.count` x 32), zero past the
+    /// end of the plane.
+    func unfoldSliver(_ image: UnsafePointer<Float>, rows: Range<Int>, sliver s: Int,
+                      into sliver: UnsafeMutablePointer<Float>) {
+        let plane = geometry.inputPlane, size = geometry.channels * plane, taps = offsets.count
+        let first = s * Self.sliverWidth
+        // A local constant: a static one is fetched through swift_once on every use.
+        let laneIndex = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        sliverMasks.withUnsafeBufferPointer { sliverMasks in
+            offsets.withUnsafeBufferPointer { offsets in
+                let masks = sliverMasks.baseAddress! + s * taps
+                var (c, t) = rows.lowerBound.quotientAndRemainder(dividingBy: taps)
+                var row = sliver
+                for _ in rows {
+                    let start = c * plane + offsets[t] + first
+                    let bits = masks[t]
+                    if bits == .max {
+                        Self.store(Self.load(image + start), at: row)
+                        Self.store(Self.load(image + start + Self.lanes), at: row + Self.lanes)
+                    } else {
+                        for h in 0..<2 {
+                            let half = bits >> (h * Self.lanes) & 0xFFFF
+                            let at = start + h * Self.lanes, out = row + h * Self.lanes
+                            if half == 0 {
+                                Self.store(SIMD16<Float>(), at: out)
+                            } else if at >= 0 && at + Self.lanes <= size {
+                                // All ones in the lanes whose bit is set (SIMDMask goes lane by lane).
+                                let keep = 0 &- (SIMD16<UInt32>(repeating: half) &>> laneIndex & 1)
+                                Self.store(Self.masked(Self.load(image + at), keep), at: out)
+                            } else {
+                                for l in 0..<Self.lanes { out[l] = half & (1 << l) != 0 ? image[at + l] : 0 }
+                            }
+                        }
+                    }
+                    row += Self.sliverWidth
+                    t += 1
+                    if t == taps { (c, t) = (c + 1, 0) }
                 }
             }
         }
