@@ -28,9 +28,15 @@ final class SamePaddedTaps {
     private let width: Int
     /// Positions per sliver of `unfoldSliver`: the micro-kernel's tile width.
     static let sliverWidth = MicroKernel.columns
-    /// (slivers, taps): bit l set where position 32s + l is in the plane and its tap reads inside
-    /// the image; a few bits instead of a mask per position, so that they stay in L1.
-    private let sliverMasks: [UInt32]
+    /// The distinct 16-lane read masks of the slivers' halves (all ones where the lane's tap
+    /// reads inside the image and its position is in the plane), 16 floats each: few patterns
+    /// repeat over the plane, so the table stays in L1 where per-position masks did not.
+    private let maskPatterns: [UInt32]
+    /// (slivers, taps, 2 halves): the index of each half's mask in `maskPatterns`.
+    private let maskIndices: [UInt16]
+    /// The indices of the all-ones and all-zero patterns, which need no mask.
+    private static var allInside: UInt16 { 0 }
+    private static var allOutside: UInt16 { 1 }
 
     init(_ g: ConvGeometry) {
         precondition(Self.suits(g), "SamePaddedTaps needs stride 1 and same padding, got \(g)")
@@ -57,15 +63,26 @@ final class SamePaddedTaps {
         width = min(Self.lanes, plane)
         starts = Array(stride(from: 0, to: plane - width, by: width)) + [plane - width]
         let slivers = (plane + Self.sliverWidth - 1) / Self.sliverWidth
-        var sliverMasks = [UInt32](repeating: 0, count: slivers * offsets.count)
+        var patterns: [[UInt32]] = [Array(repeating: .max, count: Self.lanes), Array(repeating: 0, count: Self.lanes)]
+        var indexOf = [patterns[0]: Self.allInside, patterns[1]: Self.allOutside]
+        var indices = [UInt16]()
         for s in 0..<slivers {
             for t in 0..<offsets.count {
-                for l in 0..<Self.sliverWidth where s * Self.sliverWidth + l < plane && reads[t * plane + s * Self.sliverWidth + l] != 0 {
-                    sliverMasks[s * offsets.count + t] |= 1 << l
+                for half in 0..<(Self.sliverWidth / Self.lanes) {
+                    let pattern = (0..<Self.lanes).map { l -> UInt32 in
+                        let q = s * Self.sliverWidth + half * Self.lanes + l
+                        return q < plane ? reads[t * plane + q] : 0
+                    }
+                    if indexOf[pattern] == nil {
+                        indexOf[pattern] = UInt16(patterns.count)
+                        patterns.append(pattern)
+                    }
+                    indices.append(indexOf[pattern]!)
                 }
             }
         }
-        self.sliverMasks = sliverMasks
+        maskPatterns = patterns.flatMap { $0 }
+        maskIndices = indices
     }
 
     /// image (C, H, W) -> columns (C*K*K, H*W), overwritten.
@@ -98,37 +115,33 @@ final class SamePaddedTaps {
                       into sliver: UnsafeMutablePointer<Float>) {
         let plane = geometry.inputPlane, size = geometry.channels * plane, taps = offsets.count
         let first = s * Self.sliverWidth
-        // A local constant: a static one is fetched through swift_once on every use.
-        let laneIndex = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        sliverMasks.withUnsafeBufferPointer { sliverMasks in
-            offsets.withUnsafeBufferPointer { offsets in
-                let masks = sliverMasks.baseAddress! + s * taps
-                var (c, t) = rows.lowerBound.quotientAndRemainder(dividingBy: taps)
-                var row = sliver
-                for _ in rows {
-                    let start = c * plane + offsets[t] + first
-                    let bits = masks[t]
-                    if bits == .max {
-                        Self.store(Self.load(image + start), at: row)
-                        Self.store(Self.load(image + start + Self.lanes), at: row + Self.lanes)
-                    } else {
-                        for h in 0..<2 {
-                            let half = bits >> (h * Self.lanes) & 0xFFFF
-                            let at = start + h * Self.lanes, out = row + h * Self.lanes
-                            if half == 0 {
+        maskPatterns.withUnsafeBufferPointer { patterns in
+            maskIndices.withUnsafeBufferPointer { maskIndices in
+                offsets.withUnsafeBufferPointer { offsets in
+                    let halves = Self.sliverWidth / Self.lanes
+                    var (c, t) = rows.lowerBound.quotientAndRemainder(dividingBy: taps)
+                    var row = sliver
+                    for _ in rows {
+                        let start = c * plane + offsets[t] + first
+                        let indices = maskIndices.baseAddress! + (s * taps + t) * halves
+                        for h in 0..<halves {
+                            let at = start + h * Self.lanes, out = row + h * Self.lanes, index = indices[h]
+                            if index == Self.allOutside {
                                 Self.store(SIMD16<Float>(), at: out)
+                            } else if index == Self.allInside {
+                                Self.store(Self.load(image + at), at: out)
                             } else if at >= 0 && at + Self.lanes <= size {
-                                // All ones in the lanes whose bit is set (SIMDMask goes lane by lane).
-                                let keep = 0 &- (SIMD16<UInt32>(repeating: half) &>> laneIndex & 1)
-                                Self.store(Self.masked(Self.load(image + at), keep), at: out)
+                                let mask = Self.loadMask(patterns.baseAddress! + Int(index) * Self.lanes)
+                                Self.store(Self.masked(Self.load(image + at), mask), at: out)
                             } else {
-                                for l in 0..<Self.lanes { out[l] = half & (1 << l) != 0 ? image[at + l] : 0 }
+                                let mask = patterns.baseAddress! + Int(index) * Self.lanes
+                                for l in 0..<Self.lanes { out[l] = mask[l] != 0 ? image[at + l] : 0 }
                             }
                         }
+                        row += Self.sliverWidth
+                        t += 1
+                        if t == taps { (c, t) = (c + 1, 0) }
                     }
-                    row += Self.sliverWidth
-                    t += 1
-                    if t == taps { (c, t) = (c + 1, 0) }
                 }
             }
         }
