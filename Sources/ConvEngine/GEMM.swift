@@ -54,6 +54,21 @@ public enum GEMM {
             }
             return
         }
+        if transposedProductApplies(transA: transA, transB: transB, m: m, n: n, k: k) {
+            // Tasks take whole 8-column tiles of C, so every element has one writer.
+            let tiles = (n + MicroKernel.rows - 1) / MicroKernel.rows
+            let tasks = min(threads, tiles)
+            GEMMWorkspace.withWorkspaces(count: tasks) { workspaces in
+                let body = { (t: Int) in
+                    let part = ThreadPool.chunk(t, of: tasks, count: tiles)
+                    multiplyTransposed(m: m, columns: min(n, part.lowerBound * MicroKernel.rows)..<min(n, part.upperBound * MicroKernel.rows),
+                                       k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                                       workspace: workspaces[t])
+                }
+                if tasks == 1 { body(0) } else { pool?.run(tasks: tasks, body) }
+            }
+            return
+        }
         let split = Split(m: m, n: n, k: k, threads: threads)
         guard split.tasks > 1, let pool else {
             GEMMWorkspace.withWorkspace { workspace in

@@ -19,8 +19,12 @@ enum MicroKernel {
     /// `a` is a packed A sliver (`depth` groups of 8 floats, zero past row `m`); `b` holds `depth`
     /// rows of 32 floats, `bStride` floats apart (32 when packed). With `beta == 0` C is never
     /// read, so NaN or garbage in C does not reach the result.
+    ///
+    /// A packed sliver has its 8 rows side by side (`aRowStride` 1, `aStep` 8); `GEMM` also reads
+    /// 8 rows of a row-major matrix in place (`aRowStride` its row stride, `aStep` 1).
     @inline(__always)
-    static func tile(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
+    static func tile(depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = rows,
+                     b: UnsafePointer<Float>, bStride: Int,
                      c: UnsafeMutablePointer<Float>, ldc: Int, m: Int = rows, update: Update) {
         var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
         var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
@@ -36,21 +40,21 @@ enum MicroKernel {
             let b1 = UnsafeRawPointer(bp + 16).loadUnaligned(as: SIMD16<Float>.self)
             var av = SIMD16<Float>(repeating: ap[0])
             c00.addProduct(av, b0); c01.addProduct(av, b1)
-            av = SIMD16<Float>(repeating: ap[1])
+            av = SIMD16<Float>(repeating: ap[1 * aRowStride])
             c10.addProduct(av, b0); c11.addProduct(av, b1)
-            av = SIMD16<Float>(repeating: ap[2])
+            av = SIMD16<Float>(repeating: ap[2 * aRowStride])
             c20.addProduct(av, b0); c21.addProduct(av, b1)
-            av = SIMD16<Float>(repeating: ap[3])
+            av = SIMD16<Float>(repeating: ap[3 * aRowStride])
             c30.addProduct(av, b0); c31.addProduct(av, b1)
-            av = SIMD16<Float>(repeating: ap[4])
+            av = SIMD16<Float>(repeating: ap[4 * aRowStride])
             c40.addProduct(av, b0); c41.addProduct(av, b1)
-            av = SIMD16<Float>(repeating: ap[5])
+            av = SIMD16<Float>(repeating: ap[5 * aRowStride])
             c50.addProduct(av, b0); c51.addProduct(av, b1)
-            av = SIMD16<Float>(repeating: ap[6])
+            av = SIMD16<Float>(repeating: ap[6 * aRowStride])
             c60.addProduct(av, b0); c61.addProduct(av, b1)
-            av = SIMD16<Float>(repeating: ap[7])
+            av = SIMD16<Float>(repeating: ap[7 * aRowStride])
             c70.addProduct(av, b0); c71.addProduct(av, b1)
-            ap += rows
+            ap += aStep
             bp += bStride
         }
         store(c00, c01, to: c, update: update)

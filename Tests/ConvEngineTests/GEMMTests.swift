@@ -95,8 +95,10 @@ import ConvEngine
 
     @Test(arguments: [(Float(0.5), Float(2)), (-1, 1), (3, -0.25), (1, 1), (0, 0.5), (0, 0)])
     func scalesByAlphaAndBeta(alpha: Float, beta: Float) {
-        for (m, n, k) in [(7, 45, 19), (64, 300, 700)] {
-            let problem = Problem(Case(m: m, n: n, k: k, transA: m > 10, alpha: alpha, beta: beta, pad: 1))
+        // The last shape is computed as its transpose (`multiplyTransposed`).
+        for (m, n, k, transB) in [(7, 45, 19, false), (64, 300, 700, false), (24, 203, 130, true)] {
+            let problem = Problem(Case(m: m, n: n, k: k, transA: m > 10 && !transB, transB: transB, alpha: alpha,
+                                       beta: beta, pad: 1))
             let worst = problem.worstError(problem.run(pool: nil))
             #expect(worst < 1e-5, "\(m)x\(n)x\(k): largest relative difference \(worst)")
         }
@@ -115,11 +117,13 @@ import ConvEngine
         #expect(!c.contains { $0.isNaN })
     }
 
-    /// Shapes that take each way of splitting work: columns, rows, and k (small C, long k).
+    /// Shapes that take each way of splitting work: columns, rows, and k (small C, long k), and
+    /// the transposed product (a convolution's weight gradient, with a partial last tile).
     static let threadedCases: [Case] = [
         Case(m: 32, n: 4096, k: 288, beta: 1), Case(m: 300, n: 40, k: 500, transA: true),
         Case(m: 16, n: 150, k: 8192, transB: true), Case(m: 6, n: 25, k: 18_432, transB: true, beta: 0.5),
         Case(m: 128, n: 1152, k: 600, transB: true), Case(m: 16, n: 150, k: 1024, transB: true, beta: 1),
+        Case(m: 32, n: 291, k: 1024, transB: true, beta: 1),
     ]
 
     @Test(arguments: threadedCases)
