@@ -35,9 +35,9 @@ public final class Conv2d: Layer {
     private var smallPlane: SmallPlaneConv?
     /// Built for the input size of the last "same"-padded im2col.
     private var samePaddedTaps: SamePaddedTaps?
-    /// The implicit-GEMM forward pass and its twin for the input gradient, built for the input
-    /// size of the last forward that suited them.
-    private var samePadded: (forward: SamePaddedConv, inputGradient: SamePaddedConv)?
+    /// The implicit-GEMM forward pass and, where it pays, its twin for the input gradient; built
+    /// for the input size of the last forward that suited them.
+    private var samePadded: (forward: SamePaddedConv, inputGradient: SamePaddedConv?)?
     /// The weight of `samePadded.inputGradient`: channels swapped, kernels rotated.
     private let flippedWeight = Tensor(shape: [0])
 
@@ -224,7 +224,7 @@ public final class Conv2d: Layer {
         let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let partials = partialGradients.data, weightGradient = weight.gradient.data, biasGradient = bias?.gradient.data
         // The implicit GEMM computes the input gradient after the loop, without the columns.
-        let implicit = samePadded(for: sample)
+        let implicit = samePadded(for: sample)?.inputGradient
         let needsInput = computesInputGradient && implicit == nil, hasBias = bias != nil
         runTasks(tasks) { t in
             let dw = tasks == 1 ? weightGradient : partials + t * (weightCount + biasCount)
@@ -266,7 +266,7 @@ public final class Conv2d: Layer {
             let taps = kernelSize * kernelSize
             flippedWeight.resize(to: [inChannels, outChannels * taps])
             SamePaddedConv.flip(w, outChannels: outChannels, inChannels: inChannels, taps: taps, into: flippedWeight.data)
-            implicit.inputGradient.forward(dy, images: n, weight: flippedWeight.data, bias: nil, output: dx)
+            implicit.forward(dy, images: n, weight: flippedWeight.data, bias: nil, output: dx)
         }
         return inputGradient
     }
@@ -280,13 +280,14 @@ public final class Conv2d: Layer {
     }
 
     /// The implicit-GEMM kernels for images of `g`'s size, when allowed and suited.
-    private func samePadded(for g: ConvGeometry) -> (forward: SamePaddedConv, inputGradient: SamePaddedConv)? {
+    private func samePadded(for g: ConvGeometry) -> (forward: SamePaddedConv, inputGradient: SamePaddedConv?)? {
         guard allowsSpecialisedKernels, SamePaddedConv.suits(g) else { return nil }
         if let samePadded, samePadded.forward.geometry == g { return samePadded }
         var transposed = g
         transposed.channels = outChannels
         samePadded = (SamePaddedConv(g, outChannels: outChannels, pool: pool),
-                      SamePaddedConv(transposed, outChannels: inChannels, pool: pool))
+                      SamePaddedConv.suitsInputGradient(g)
+                          ? SamePaddedConv(transposed, outChannels: inChannels, pool: pool) : nil)
         return samePadded
     }
 
