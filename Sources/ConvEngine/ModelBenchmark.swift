@@ -1,17 +1,24 @@
 import Foundation
 
-/// Training and inference throughput of one preset at one batch size, on 32x32x3 inputs with 10
-/// classes (the CIFAR-10 shape both `convtop bench` and its PyTorch twin use).
+/// Training and inference throughput of one preset at one batch size, on inputs of one shape
+/// (CIFAR-10's 3x32x32 unless told otherwise, as in its PyTorch twin) with 10 classes.
 public struct ModelBenchmark: Sendable {
+    public typealias InputShape = (channels: Int, height: Int, width: Int)
+
     public let preset: ModelPreset
     public let batch: Int
+    public let input: InputShape
+
+    /// CIFAR-10's shape, which `convtop bench` and its PyTorch twin use by default.
+    public static let cifarInput: InputShape = (3, 32, 32)
 
     /// The batch sizes `convtop bench` measures by default.
     public static let batches = [4, 32, 128]
 
-    public init(preset: ModelPreset, batch: Int) {
+    public init(preset: ModelPreset, batch: Int, input: InputShape = cifarInput) {
         self.preset = preset
         self.batch = batch
+        self.input = input
     }
 
     /// Images per second for a full training step (forward, cross-entropy, backward, SGD with
@@ -78,11 +85,11 @@ public struct ModelBenchmark: Sendable {
         }
     }
 
-    /// The preset for 32x32x3 images and 10 classes, a batch of reproducible pseudo-random pixels,
-    /// and labels cycling through the classes.
+    /// The preset for `input`-shaped images and 10 classes, a batch of reproducible pseudo-random
+    /// pixels, and labels cycling through the classes.
     private func setUp(pool: ThreadPool) -> (Model, Tensor, [Int]) {
-        let model = preset.build(input: (channels: 3, height: 32, width: 32), classes: 10, seed: 0, pool: pool)
-        let input = Tensor(shape: [batch, 3, 32, 32])
+        let model = preset.build(input: self.input, classes: 10, seed: 0, pool: pool)
+        let input = Tensor(shape: [batch, self.input.channels, self.input.height, self.input.width])
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
         for i in 0..<input.count {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

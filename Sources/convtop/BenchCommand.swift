@@ -5,6 +5,21 @@ import Foundation
 
 extension ModelPreset: ExpressibleByArgument {}
 
+/// `--input`: channels, height and width written as CxHxW.
+struct ImageShape: ExpressibleByArgument {
+    let shape: ModelBenchmark.InputShape
+
+    init(_ shape: ModelBenchmark.InputShape) { self.shape = shape }
+
+    init?(argument: String) {
+        let sizes = argument.split(separator: "x").compactMap { Int($0) }
+        guard sizes.count == 3, sizes.allSatisfy({ $0 >= 1 }) else { return nil }
+        shape = (sizes[0], sizes[1], sizes[2])
+    }
+
+    var defaultValueDescription: String { "\(shape.channels)x\(shape.height)x\(shape.width)" }
+}
+
 /// `convtop bench`: throughput figures as JSON lines, for `make bench` to set beside PyTorch's.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +28,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             For each thread count: GEMM GFLOP/s for the presets' typical shapes, then for each preset \
             and batch size training images/s (forward, cross-entropy, backward, SGD step) and \
-            inference images/s on 32x32x3 inputs. Last, the images/s the background loader prepares \
+            inference images/s on 3x32x32 inputs (`--input` for others). Last, the images/s the background loader prepares \
             from the default dataset. Every figure is the median of five timed rounds after a warm-up \
             round. Other load on the machine shows in the numbers: compare figures taken back to back \
             (make bench does). `--only layers` (not in the default) prints where a training step's \
@@ -34,6 +49,10 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, parsing: .upToNextOption, help: "Thread counts to measure (default: 1 and all cores).")
     var threads: [Int] = []
+
+    @Option(name: .long, help: ArgumentHelp("Image shape for the models and layers figures, as CxHxW "
+                                            + "(1x28x28 for Fashion-MNIST).", valueName: "shape"))
+    var input: ImageShape = ImageShape(ModelBenchmark.cifarInput)
 
     @Option(name: .long, help: "Seconds spent on each figure.")
     var seconds: Double = 1
@@ -66,14 +85,14 @@ struct BenchCommand: ParsableCommand {
             if only.contains(.models) {
                 for preset in preset {
                     for batch in batch {
-                        ModelBenchmark(preset: preset, batch: batch).measure(pool: pool, seconds: seconds).forEach(emit)
+                        ModelBenchmark(preset: preset, batch: batch, input: input.shape).measure(pool: pool, seconds: seconds).forEach(emit)
                     }
                 }
             }
             if only.contains(.layers) {
                 for preset in preset {
                     for batch in batch {
-                        ModelBenchmark(preset: preset, batch: batch).layerTimes(pool: pool, seconds: seconds).forEach(emit)
+                        ModelBenchmark(preset: preset, batch: batch, input: input.shape).layerTimes(pool: pool, seconds: seconds).forEach(emit)
                     }
                 }
             }

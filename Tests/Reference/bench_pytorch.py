@@ -73,10 +73,11 @@ def gemm_record(shape, threads, seconds):
             "threads": threads, "gflops": round(rate * 2 * m * n * k / 1e9, 1), "kernel": KERNEL}
 
 
-def model_records(preset, batch, threads, seconds):
+def model_records(preset, batch, threads, seconds, shape):
     torch.manual_seed(0)
-    model = PRESETS[preset](3, 32, 10)
-    x = torch.randn(batch, 3, 32, 32)
+    channels, height, width = shape
+    model = PRESETS[preset](channels, height, 10)
+    x = torch.randn(batch, channels, height, width)
     labels = torch.randint(0, 10, (batch,))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
@@ -98,12 +99,24 @@ def model_records(preset, batch, threads, seconds):
                "images_per_second": round(rate, 1), "kernel": KERNEL}
 
 
+def image_shape(text):
+    try:
+        channels, height, width = (int(size) for size in text.split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not CxHxW: {text!r}")
+    if min(channels, height, width) < 1 or height != width:
+        raise argparse.ArgumentTypeError(f"need positive sizes and a square image: {text!r}")
+    return channels, height, width
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", nargs="+", choices=sorted(PRESETS), default=list(PRESETS))
     parser.add_argument("--batch", nargs="+", type=int, default=BATCHES)
     parser.add_argument("--threads", nargs="+", type=int, default=sorted({1, os.cpu_count() or 1}))
     parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--input", type=image_shape, default=(3, 32, 32), metavar="CxHxW",
+                        help="image shape for the models figures (square images: the presets take one size)")
     parser.add_argument("--only", nargs="+", choices=["gemm", "models", "loader", "layers"], default=["gemm", "models"])
     args = parser.parse_args()
     for threads in args.threads:
@@ -113,7 +126,7 @@ def main():
                 emit(gemm_record(shape, threads, args.seconds))
         for preset in args.preset if "models" in args.only else []:
             for batch in args.batch:
-                for record in model_records(preset, batch, threads, args.seconds):
+                for record in model_records(preset, batch, threads, args.seconds, args.input):
                     emit(record)
 
 
