@@ -23,4 +23,20 @@ import ConvEngine
         #expect(forward[0] + backward[0] > forward[6] + backward[6])
         #expect(abs(shares.reduce(0, +) - 100) < 0.01)
     }
+
+    /// `convtop bench --input 1x28x28`: the preset is built for that shape (its first convolution
+    /// takes one channel, its classifier the 28x28 geometry) and both figures come out.
+    @Test func measuresOnTheGivenImageShape() {
+        let records = ModelBenchmark(preset: .resnet6, batch: 2, input: (1, 28, 28))
+            .measure(pool: ThreadPool(threads: 1), seconds: 0.01)
+        let rates = records.compactMap { record -> Double? in
+            if case .number(let value) = record.fields.first(where: { $0.key == "images_per_second" })?.value {
+                value
+            } else {
+                nil
+            }
+        }
+        #expect(rates.count == 2)
+        #expect(rates.allSatisfy { $0 > 0 })
+    }
 }
