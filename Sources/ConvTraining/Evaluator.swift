@@ -13,11 +13,16 @@ public struct Evaluator {
     /// The most misclassified images reported, highest loss first.
     public var misclassifiedLimit: Int
     public var batchSize: Int
+    /// Whether every image is also run mirrored left-right and the two sets of logits averaged:
+    /// test-time augmentation for a model trained with flips, at twice the cost.
+    public var averagesMirrorImages: Bool
 
-    public init(sampleCount: Int = 32, misclassifiedLimit: Int = 500, batchSize: Int = 250) {
+    public init(sampleCount: Int = 32, misclassifiedLimit: Int = 500, batchSize: Int = 250,
+                averagesMirrorImages: Bool = false) {
         self.sampleCount = sampleCount
         self.misclassifiedLimit = misclassifiedLimit
         self.batchSize = batchSize
+        self.averagesMirrorImages = averagesMirrorImages
     }
 
     /// The indices of the fixed sample: the same images at every evaluation of a set.
@@ -39,14 +44,23 @@ public struct Evaluator {
         let loader = BatchLoader(images: images, batchSize: batchSize, shuffle: false, seed: 0,
                                  augmentation: .none, normalization: normalization)
         var batch = loader.makeBatch()
-        let input = Tensor(shape: [0])
+        let input = Tensor(shape: [0]), averaged = Tensor(shape: [0])
         let order = loader.order(epoch: 0)
         let shape = images.dimensions
         for b in 0..<loader.batchesPerEpoch {
             loader.load(BatchPosition(epoch: 0, batch: b), order: order, into: &batch)
             input.resize(to: [batch.count] + model.inputShape)
             batch.images.withUnsafeBufferPointer { input.data.update(from: $0.baseAddress!, count: input.count) }
-            let logits = model.forward(input, training: false)
+            var logits = model.forward(input, training: false)
+            if averagesMirrorImages {
+                // The model reuses its output tensor: keep the first logits before the second pass.
+                averaged.resize(to: logits.shape)
+                averaged.data.update(from: logits.data, count: logits.count)
+                Self.mirror(input)
+                let mirrored = model.forward(input, training: false)
+                for i in 0..<averaged.count { averaged.data[i] = (averaged.data[i] + mirrored.data[i]) / 2 }
+                logits = averaged
+            }
             for row in 0..<batch.count {
                 let index = Int(batch.sourceIndices[row])
                 let label = Int(batch.labels[row])
@@ -76,6 +90,19 @@ public struct Evaluator {
         var copy = prediction
         copy.image.pixels = Array(images.image(at: prediction.index))
         return copy
+    }
+
+    /// Reverses every row of the images (N, C, H, W) in place.
+    static func mirror(_ images: Tensor) {
+        let width = images.shape[3]
+        for row in 0..<(images.count / width) {
+            let start = images.data + row * width
+            for x in 0..<(width / 2) {
+                let left = start[x]
+                start[x] = start[width - 1 - x]
+                start[width - 1 - x] = left
+            }
+        }
     }
 
     /// Softmax probabilities sorted most probable first, and the cross-entropy of `label`.
