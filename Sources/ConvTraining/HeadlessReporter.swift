@@ -104,7 +104,7 @@ public struct HeadlessReporter: Sendable {
             "training \(s.modelName) (\(s.parameterCount) parameters) on \(s.datasetName): \(data) images of "
                 + "\(shape), \(s.classNames.count) classes",
             "\(s.epochs) epochs x \(s.stepsPerEpoch) steps of \(s.batchSize), \(s.optimizer) lr \(rate(s.learningRate)), "
-                + "\(s.threads) thread\(s.threads == 1 ? "" : "s"), kernel \(s.kernel)"
+                + (s.testFlips ? "test flips, " : "") + "\(s.threads) thread\(s.threads == 1 ? "" : "s"), kernel \(s.kernel)"
                 + (s.startStep > 0 ? ", resuming at step \(s.startStep)" : ""),
             "run folder: \(s.runDirectory)",
         ]

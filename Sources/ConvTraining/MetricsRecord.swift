@@ -180,6 +180,8 @@ private struct StartedFields: Codable {
     var trainCount, testCount, validationCount, epochs, stepsPerEpoch, batchSize, threads: Int
     var optimizer: String
     var lr: Double
+    /// Absent from journals written before test flips existed.
+    var testFlips: Bool?
     var kernel: String
 
     init(_ s: RunSummary) {
@@ -199,6 +201,7 @@ private struct StartedFields: Codable {
         threads = s.threads
         optimizer = s.optimizer
         lr = s.learningRate
+        testFlips = s.testFlips
         kernel = s.kernel
     }
 
@@ -212,7 +215,7 @@ private struct StartedFields: Codable {
             imageShape: ImageShape(channels: imageShape[0], height: imageShape[1], width: imageShape[2]),
             trainCount: trainCount, testCount: testCount, validationCount: validationCount, epochs: epochs,
             stepsPerEpoch: stepsPerEpoch, batchSize: batchSize, threads: threads, optimizer: optimizer,
-            learningRate: lr, kernel: kernel, startStep: step)
+            learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step)
     }
 }
 

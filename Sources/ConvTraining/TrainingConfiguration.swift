@@ -19,6 +19,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var labelSmoothing: Double
     /// An `AugmentationMode` name: `none`, `flip`, `crop` or `standard`.
     public var augment: String
+    /// Evaluate every image and its mirror image and average the two predictions (test-time
+    /// augmentation). Optional so that checkpoints saved before it existed still load: nil is off.
+    public var testFlips: Bool?
     /// `--normalize` text (`0.5,0.5`), or nil for the training images' own mean and deviation.
     public var normalize: String?
     public var seed: UInt64
@@ -35,7 +38,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public init(model: String, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
                 momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
                 schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
-                augment: String = "none", normalize: String? = nil, seed: UInt64 = 0, validationSplit: Int = 0,
+                augment: String = "none", testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
+                validationSplit: Int = 0,
                 saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000) {
         self.model = model
         self.epochs = epochs
@@ -49,6 +53,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         self.warmupEpochs = warmupEpochs
         self.labelSmoothing = labelSmoothing
         self.augment = augment
+        self.testFlips = testFlips
         self.normalize = normalize
         self.seed = seed
         self.validationSplit = validationSplit

@@ -37,6 +37,8 @@ public struct RunSummary: Sendable, Equatable {
     public var threads: Int
     public var optimizer: String
     public var learningRate: Double
+    /// Whether evaluations average each image with its mirror image.
+    public var testFlips: Bool
     /// The GEMM / convolution kernel the engine runs, for display.
     public var kernel: String
     /// The global step the run starts at (non-zero after `--resume`).
@@ -45,7 +47,8 @@ public struct RunSummary: Sendable, Equatable {
     public init(runName: String, runDirectory: String, datasetName: String, modelName: String,
                 parameterCount: Int, classNames: [String], imageShape: ImageShape, trainCount: Int,
                 testCount: Int, validationCount: Int, epochs: Int, stepsPerEpoch: Int, batchSize: Int,
-                threads: Int, optimizer: String, learningRate: Double, kernel: String, startStep: Int) {
+                threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, kernel: String,
+                startStep: Int) {
         self.runName = runName
         self.runDirectory = runDirectory
         self.datasetName = datasetName
@@ -62,6 +65,7 @@ public struct RunSummary: Sendable, Equatable {
         self.threads = threads
         self.optimizer = optimizer
         self.learningRate = learningRate
+        self.testFlips = testFlips
         self.kernel = kernel
         self.startStep = startStep
     }

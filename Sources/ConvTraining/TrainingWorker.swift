@@ -87,7 +87,8 @@ final class TrainingWorker {
         optimizer = Self.makeOptimizer(configuration, parameters: model.namedParameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
-        evaluator = Evaluator(sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit)
+        evaluator = Evaluator(sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
+                              averagesMirrorImages: configuration.testFlips == true)
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
 
         if let resume = setup.resume {
@@ -345,7 +346,7 @@ final class TrainingWorker {
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
-            kernel: GEMM.kernelName, startStep: step)
+            testFlips: configuration.testFlips == true, kernel: GEMM.kernelName, startStep: step)
     }
 
     private var optimizerDescription: String {

@@ -49,8 +49,9 @@ struct EvalCommand: ParsableCommand {
         let model = preset.build(input: (d.channels, d.height, d.width), classes: dataset.classCount, seed: 0, pool: pool)
         try checkpoint.restore(into: model)
 
-        let evaluation = Evaluator().evaluate(model, on: images, normalization: checkpoint.normalization, split: split,
-                                              epoch: checkpoint.position.epochNumber, step: checkpoint.step)
+        let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)
+        let evaluation = evaluator.evaluate(model, on: images, normalization: checkpoint.normalization, split: split,
+                                            epoch: checkpoint.position.epochNumber, step: checkpoint.step)
         var lines = [
             "checkpoint: \(file) (\(checkpoint.configuration.model), step \(checkpoint.step))",
             "data: \(dataset.folder), \(images.count) \(split) images",

@@ -71,6 +71,10 @@ struct TrainCommand: ParsableCommand {
                                valueName: "mode"))
     var augment: String?
 
+    @Flag(inversion: .prefixedNo,
+          help: "Also evaluate every image mirrored and average the predictions (default: on where the recipe flips).")
+    var testFlips: Bool?
+
     @Option(help: ArgumentHelp("Normalisation MEAN,STD for every channel (or all means then all deviations); "
         + "default: the training images' own.", valueName: "mean,std"))
     var normalize: String?
@@ -136,14 +140,17 @@ struct TrainCommand: ParsableCommand {
         if let untilEpoch, untilEpoch < 1 { throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)") }
         if runDir != nil && name != nil { throw ValidationError("give --run-dir or --name, not both") }
         // The values a recipe would fill in are checked with the same rules as the finished configuration.
-        if let problem = apply(to: Recipe.fast.configuration(channels: 1)).problem { throw ValidationError(problem) }
+        if let problem = apply(to: Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: true)).problem {
+            throw ValidationError(problem)
+        }
     }
 
     func run() throws {
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         var dataset = try data.load(fallback: resumed?.checkpoint.datasetName)
         let base = resumed?.checkpoint.configuration
-            ?? (Recipe(rawValue: recipe) ?? .fast).configuration(channels: dataset.dimensions.channels)
+            ?? (Recipe(rawValue: recipe) ?? .fast).configuration(channels: dataset.dimensions.channels,
+                                                                allowsHorizontalFlip: dataset.allowsHorizontalFlip)
         let configuration = apply(to: base)
         if let problem = configuration.problem { throw UsageError(problem) }
         if let normalize = configuration.normalize {
@@ -214,7 +221,14 @@ struct TrainCommand: ParsableCommand {
         if let schedule, let kind = ScheduleKind(rawValue: schedule) { c.schedule = kind }
         if let warmup { c.warmupEpochs = warmup }
         if let labelSmoothing { c.labelSmoothing = labelSmoothing }
-        if let augment { c.augment = augment }
+        if let augment {
+            c.augment = augment
+            // A recipe's test flips suit a model trained on flipped images, not one trained without.
+            if ![AugmentationMode.flip, .standard].contains(AugmentationMode(rawValue: augment)) && testFlips == nil {
+                c.testFlips = false
+            }
+        }
+        if let testFlips { c.testFlips = testFlips }
         if let normalize { c.normalize = normalize }
         if let seed { c.seed = seed }
         if let valSplit { c.validationSplit = valSplit }

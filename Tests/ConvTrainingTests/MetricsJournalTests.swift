@@ -12,7 +12,7 @@ import ConvTraining
         runName: "r", runDirectory: "/tmp/r", datasetName: "fashion-mnist", modelName: "lenet",
         parameterCount: 44426, classNames: ["a", "b"], imageShape: ImageShape(channels: 1, height: 28, width: 28),
         trainCount: 60000, testCount: 10000, validationCount: 0, epochs: 2, stepsPerEpoch: 1875, batchSize: 32,
-        threads: 2, optimizer: "sgd", learningRate: 0.01, kernel: "avx512", startStep: 0)
+        threads: 2, optimizer: "sgd", learningRate: 0.01, testFlips: true, kernel: "avx512", startStep: 0)
 
     static let evaluation = Evaluation(
         split: "test", epoch: 1, step: 10, loss: 0.5, accuracy: 0.75,
@@ -63,6 +63,19 @@ import ConvTraining
             "started", "step", "epoch", "evaluation", "paused", "paused", "resumed", "lr_changed",
             "checkpoint_saved", "warning", "finished", "failed",
         ])
+    }
+
+    /// Journals written before test flips existed have no `test_flips` in their started record.
+    @Test func aStartedRecordWithoutTestFlipsReadsAsOff() throws {
+        let line = MetricsRecord(time: 1, step: 0, event: .started(Self.summary)).jsonLine()
+        var fields = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(fields["test_flips"] as? Bool == true)
+        fields["test_flips"] = nil
+        let oldLine = String(decoding: try JSONSerialization.data(withJSONObject: fields), as: UTF8.self)
+        let old = try MetricsRecord(jsonLine: Substring(oldLine))
+        var expected = Self.summary
+        expected.testFlips = false
+        #expect(old.event == .started(expected))
     }
 
     @Test func linesAreFlatJSONWithTypeStepAndAccuracyAsAFraction() throws {

@@ -119,6 +119,21 @@ enum IDXWriter {
         #expect(records.filter { $0.event.journalType == "evaluation" }.map(\.step) == [15, 30])
     }
 
+    /// Test flips are off for data whose mirror image may mean something else (the stripes are an
+    /// unknown IDX dataset, treated like digits) unless asked for, and an explicit choice wins.
+    @Test(arguments: [([String](), false), (["--test-flips"], true), (["--augment", "none", "--test-flips"], true),
+                      (["--augment", "flip", "--no-test-flips"], false)])
+    func testFlipsFollowTheDataAndTheOptions(options: [String], flips: Bool) throws {
+        let folder = try IDXWriter.stripesFolder(train: 32, test: 16)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try ConvtopProcess.run(["train", "--headless", "--data", folder.path, "--model", "lenet",
+                                             "--epochs", "1", "--batch-size", "16", "--threads", "1",
+                                             "--run-dir", folder.appendingPathComponent("run").path] + options,
+                                            in: folder)
+        #expect(result.status == 0, "stderr: \(result.errors)")
+        #expect(result.output.contains(", test flips") == flips, "\(result.output)")
+    }
+
     @Test func sigtermFinishesTheStepSavesAndExits0() throws {
         let folder = try IDXWriter.stripesFolder(train: 3000)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -151,6 +166,8 @@ enum IDXWriter {
                                              "--augment", "none",
                                              "--run-dir", folder.appendingPathComponent("run").path], in: folder)
         #expect(result.status == 0, "stderr: \(result.errors)")
+        // The recipe's test flips go with its training flips.
+        #expect(!result.output.contains("test flips"), "\(result.output)")
         let records = try MetricsJournal.read(folder.appendingPathComponent("run/metrics.jsonl"))
         let accuracy = records.compactMap { record -> Float? in
             if case .evaluation(let e) = record.event, e.split == "test" { e.accuracy } else { nil }
