@@ -259,9 +259,13 @@ final class DirectConv {
                 var a30 = SIMD16<Float>(repeating: start[3]), a31 = a30
                 var a40 = SIMD16<Float>(repeating: start[4]), a41 = a40
                 var a50 = SIMD16<Float>(repeating: start[5]), a51 = a50
-                var wp = packed + b * taps * block
+                // Kernel rows that fall into the zero padding above or below both output rows add
+                // nothing: the input gradient's full correlation spends a fifth of its taps there.
+                let rows = max(0, s.padding - p1.row)..<min(k, s.padding + s.height - p0.row)
+                let weights = packed + b * taps * block
                 for c in 0..<s.channels {
-                    for ky in 0..<k {
+                    var wp = weights + (c * k + rows.lowerBound) * k * block
+                    for ky in rows {
                         let row = UnsafeRawPointer(input + c * s.planeStride + ky * s.rowStride)
                         let r0 = row + 4 * p0.input, r1 = row + 4 * p1.input
                         for kx in 0..<k {
