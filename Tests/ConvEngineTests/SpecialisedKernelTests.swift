@@ -1,0 +1,42 @@
+import Testing
+import ConvEngine
+
+/// The kernels `Conv2d` picks instead of im2col + GEMM for tiny maps (`SmallPlaneConv`) and for
+/// "same"-padded stride-1 layers (`SamePaddedConv`), against im2col + GEMM on the same layer.
+@Suite struct SpecialisedKernelTests {
+    /// (channels, out channels, height, width, kernel, stride, padding, batch).
+    typealias Shape = (Int, Int, Int, Int, Int, Int, Int, Int)
+
+    /// `SmallPlaneConv`: resnet6's residual convs (64 channels on 3x3 maps), then maps smaller
+    /// than the kernel, a stride of 2, a 5x5 kernel, and a batch of one. All too wide for
+    /// `DirectConv`, or strided.
+    static let smallPlanes: [Shape] = [
+        (64, 64, 3, 3, 3, 1, 1, 5), (20, 24, 2, 2, 3, 1, 1, 3), (17, 30, 1, 1, 3, 1, 1, 4),
+        (6, 8, 3, 3, 3, 2, 1, 3), (18, 20, 5, 5, 5, 1, 2, 2), (40, 33, 3, 3, 3, 1, 0, 1),
+    ]
+
+    /// `SamePaddedConv`: convnet5's conv2 and first layer (whole 32-position slivers),
+    /// Fashion-MNIST's 7x7 and 14x14 maps (a partial last sliver), a 4x4 map (a sliver wider than
+    /// the plane), a non-square map, a 5x5 kernel too wide for `DirectConv`, channel counts that
+    /// are not multiples of 8, and a batch of one. The last three have the 64 input channels from
+    /// which the input gradient is an implicit GEMM too.
+    static let samePadded: [Shape] = [
+        (32, 32, 32, 32, 3, 1, 1, 3), (3, 32, 32, 32, 3, 1, 1, 2), (16, 20, 7, 7, 3, 1, 1, 4),
+        (20, 12, 14, 14, 3, 1, 1, 3), (24, 40, 4, 4, 3, 1, 1, 5), (13, 17, 5, 9, 3, 1, 1, 3),
+        (40, 24, 9, 11, 5, 1, 2, 2), (33, 9, 8, 8, 3, 1, 1, 1),
+        (64, 24, 8, 8, 3, 1, 1, 2), (72, 20, 9, 9, 3, 1, 1, 3), (64, 64, 11, 7, 5, 1, 2, 1),
+    ]
+
+    @Test(arguments: smallPlanes + samePadded)
+    func matchesIm2colGEMM(c: Int, oc: Int, h: Int, w: Int, k: Int, stride: Int, padding: Int, batch: Int) {
+        expectSpecialisedKernelMatchesIm2col(c: c, oc: oc, h: h, w: w, kernel: k, stride: stride, padding: padding,
+                                             batch: batch)
+    }
+
+    /// A layer run on one image size and then others moves between the unrolled kernel and the
+    /// implicit GEMM, rebuilding each for the new size, and still agrees with im2col.
+    @Test func changingTheImageSizeSwitchesKernels() {
+        expectSpecialisedKernelMatchesIm2col(c: 64, oc: 40, h: 3, w: 3, kernel: 3, stride: 1, padding: 1, batch: 2,
+                                             laterSizes: [(6, 6), (16, 16), (7, 7), (3, 3), (16, 16)])
+    }
+}
