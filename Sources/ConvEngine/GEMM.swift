@@ -61,9 +61,9 @@ public enum GEMM {
             GEMMWorkspace.withWorkspaces(count: tasks) { workspaces in
                 let body = { (t: Int) in
                     let part = ThreadPool.chunk(t, of: tasks, count: tiles)
-                    multiplyTransposed(m: m, columns: min(n, part.lowerBound * MicroKernel.rows)..<min(n, part.upperBound * MicroKernel.rows),
-                                       k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-                                       workspace: workspaces[t])
+                    let columns = min(n, part.lowerBound * MicroKernel.rows)..<min(n, part.upperBound * MicroKernel.rows)
+                    multiplyTransposed(m: m, columns: columns, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                       beta: beta, c: c, ldc: ldc, workspace: workspaces[t])
                 }
                 if tasks == 1 { body(0) } else { pool?.run(tasks: tasks, body) }
             }

@@ -28,8 +28,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             For each thread count: GEMM GFLOP/s for the presets' typical shapes, then for each preset \
             and batch size training images/s (forward, cross-entropy, backward, SGD step) and \
-            inference images/s on 3x32x32 inputs (`--input` for others). Last, the images/s the background loader prepares \
-            from the default dataset. Every figure is the median of five timed rounds after a warm-up \
+            inference images/s on 3x32x32 inputs (`--input` for others). Last, the images/s the \
+            background loader prepares from the default dataset. Every figure is the median of five timed rounds after a warm-up \
             round. Other load on the machine shows in the numbers: compare figures taken back to back \
             (make bench does). `--only layers` (not in the default) prints where a training step's \
             time goes instead: microseconds per batch in each layer's forward and backward pass.
