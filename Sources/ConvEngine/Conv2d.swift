@@ -1,7 +1,8 @@
 /// 2-D convolution with a square kernel, as `torch.nn.Conv2d`: im2col + GEMM per image, or a
 /// specialised kernel where im2col is a poor fit: `DirectConv` for narrow stride-1 layers,
 /// `SmallPlaneConv` for tiny feature maps, and `SamePaddedConv` (an implicit GEMM) for the forward
-/// pass and input gradient of "same"-padded stride-1 layers, whose weight gradient stays im2col.
+/// pass of "same"-padded stride-1 layers and, from 64 input channels, their input gradient; their
+/// weight gradient stays im2col.
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW).
 /// The batch is split over the pool's threads; each thread unfolds a group of images (one image
