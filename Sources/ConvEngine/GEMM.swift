@@ -21,6 +21,14 @@ public enum GEMM {
     /// Columns of a packed B block (a multiple of the tile columns); 1 MiB, kept in L2.
     static let blockColumns = 1024
 
+    /// The length of each of the equal depth blocks that `depth` steps of k are cut into: 288 as
+    /// 144 + 144 rather than 256 + 32, whose short second block would pay a whole pass of C loads
+    /// and stores for little arithmetic.
+    static func depthStep(_ depth: Int) -> Int {
+        let blocks = max(1, (depth + blockDepth - 1) / blockDepth)
+        return max(1, (depth + blocks - 1) / blocks)
+    }
+
     /// Up to this many rows of C, a row-major B is read in place instead of packed.
     static let directBRowLimit = 64
 
@@ -111,10 +119,7 @@ public enum GEMM {
         // the arithmetic: read whole slivers of a row-major B in place and pack only the last,
         // partial one. Many rows reuse each sliver often enough for packing to pay.
         let packsB = opB.transposed || rows.count > directBRowLimit
-        // Equal depth blocks: 288 as 144 + 144 rather than 256 + 32, whose short second block
-        // would pay a whole pass of C loads and stores for little arithmetic.
-        let depthBlocks = (depth.count + blockDepth - 1) / blockDepth
-        let depthStep = (depth.count + depthBlocks - 1) / depthBlocks
+        let depthStep = depthStep(depth.count)
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: blockColumns) {
             let nc = min(blockColumns, columns.upperBound - jc)
             for pc in stride(from: depth.lowerBound, to: depth.upperBound, by: depthStep) {

@@ -22,8 +22,7 @@ extension GEMM {
         let transposed = workspace.partial
         let aTransposed = MatrixOperand(base: a, ld: lda, transposed: true)
         let bRows = MatrixOperand(base: b, ld: ldb, transposed: false).transpose
-        let depthBlocks = (k + blockDepth - 1) / blockDepth
-        let depthStep = (k + depthBlocks - 1) / depthBlocks
+        let depthStep = depthStep(k)
         for pc in stride(from: 0, to: k, by: depthStep) {
             let kc = min(depthStep, k - pc)
             aTransposed.pack(depth: pc..<(pc + kc), columns: 0..<m, width: width, into: workspace.packedB)

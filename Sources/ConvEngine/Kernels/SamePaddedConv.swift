@@ -51,9 +51,7 @@ final class SamePaddedConv {
         packedWeight.resize(to: [channelTiles * tileRows * depth])
         MatrixOperand(base: weight, ld: depth, transposed: true)
             .pack(depth: 0..<depth, columns: 0..<outChannels, width: tileRows, into: packedWeight.data)
-        // Equal depth blocks, as in GEMM: 288 as 144 + 144.
-        let depthBlocks = (depth + GEMM.blockDepth - 1) / GEMM.blockDepth
-        let depthStep = (depth + depthBlocks - 1) / depthBlocks
+        let depthStep = GEMM.depthStep(depth)
         let sliversPerImage = (plane + width - 1) / width
         let items = n * sliversPerImage
         let tasks = max(1, min(pool.threadCount, items))
