@@ -96,7 +96,7 @@ public final class Linear: Layer {
                 sum.addProduct(UnsafeRawPointer(row + 16 * v).loadUnaligned(as: SIMD16<Float>.self),
                                UnsafeRawPointer(x + 16 * v).loadUnaligned(as: SIMD16<Float>.self))
             }
-            var total = DirectConv.horizontalSum(sum)
+            var total = Elementwise.horizontalSum(sum)
             for i in (16 * vectors)..<columns { total += row[i] * x[i] }
             y[o] = total + bias[o]
         }

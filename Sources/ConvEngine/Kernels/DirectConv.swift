@@ -67,7 +67,9 @@ final class DirectConv {
         var vectors: Int { outWidth >= DirectConv.lanes ? (outWidth + DirectConv.lanes - 1) / DirectConv.lanes : 1 }
         var positions: Int { outHeight * vectors }
 
-        init(channels: Int, height: Int, width: Int, padding: Int, kernel: Int) {
+        /// `vectorReads`: whether kernels read 16-wide vectors from the rows (which then need
+        /// slack at their ends) or single values.
+        init(channels: Int, height: Int, width: Int, padding: Int, kernel: Int, vectorReads: Bool = true) {
             self.channels = channels
             self.height = height
             self.width = width
@@ -78,7 +80,7 @@ final class DirectConv {
             let lastStart = outWidth >= DirectConv.lanes ? outWidth - DirectConv.lanes : 0
             // The weight-gradient kernel reads kernel columns in groups of 5.
             let columns = (kernel + DirectConv.gradientColumns - 1) / DirectConv.gradientColumns * DirectConv.gradientColumns
-            let reach = lastStart + columns - 1 + DirectConv.lanes
+            let reach = vectorReads ? lastStart + columns - 1 + DirectConv.lanes : width
             rowStride = padding == 0 && width >= reach ? width : max(width + 2 * padding, reach)
         }
 
@@ -117,6 +119,15 @@ final class DirectConv {
         Staging(channels: inChannels, height: g.height, width: g.width, padding: padding, kernel: kernel)
     }
 
+    /// The input as the weight gradient reads it: with output channels in the lanes it reads
+    /// single values, so rows need no slack.
+    private func weightGradientStaging(_ g: ConvGeometry) -> Staging {
+        Staging(channels: inChannels, height: g.height, width: g.width, padding: padding, kernel: kernel,
+                vectorReads: !channelsInLanes)
+    }
+
+    private var channelsInLanes: Bool { Self.keepsChannelsInLanes(outChannels: outChannels) }
+
     /// The output gradient (OC, OH, OW) padded by K-1-P, read by the forward kernel to give dx.
     private func gradientStaging(_ g: ConvGeometry) -> Staging {
         Staging(channels: outChannels, height: g.outHeight, width: g.outWidth, padding: kernel - 1 - padding, kernel: kernel)
@@ -125,18 +136,38 @@ final class DirectConv {
     private var gradientBlocks: Int { (outChannels + Self.gradientChannels - 1) / Self.gradientChannels }
     private var taps: Int { inChannels * kernel * kernel }
 
+    /// Each part starts on a cache line (given a line-aligned base), so vector reads of the
+    /// gradient buffers never straddle two lines.
     private struct TaskLayout {
         var input: Int, maskedGradient: Int, paddedGradient: Int, lanes: Int, biasSums: Int
         var total: Int { input + maskedGradient + paddedGradient + lanes + biasSums }
+
+        init(input: Int, maskedGradient: Int, paddedGradient: Int, lanes: Int, biasSums: Int) {
+            func line(_ floats: Int) -> Int { (floats + DirectConv.lanes - 1) / DirectConv.lanes * DirectConv.lanes }
+            (self.input, self.maskedGradient, self.paddedGradient) = (line(input), line(maskedGradient), line(paddedGradient))
+            (self.lanes, self.biasSums) = (line(lanes), line(biasSums))
+        }
+    }
+
+    /// Room for `tasks` task layouts in `scratch`, from a cache-line boundary.
+    private func taskBuffers(_ tasks: Int, _ task: TaskLayout) -> UnsafeMutablePointer<Float> {
+        scratch.resize(to: [tasks * task.total + Self.lanes])
+        let misalignment = Int(bitPattern: scratch.data) % 64
+        return misalignment == 0 ? scratch.data : scratch.data + (64 - misalignment) / 4
     }
 
     private func layout(_ g: ConvGeometry, backward: Bool, inputGradient: Bool) -> TaskLayout {
-        let staging = inputStaging(g)
-        guard backward else { return TaskLayout(input: staging.size, maskedGradient: 0, paddedGradient: 0, lanes: 0, biasSums: 0) }
+        guard backward else {
+            return TaskLayout(input: inputStaging(g).size, maskedGradient: 0, paddedGradient: 0, lanes: 0, biasSums: 0)
+        }
+        let staging = weightGradientStaging(g), paddedGradient = inputGradient ? gradientStaging(g).size : 0
+        if channelsInLanes {
+            return TaskLayout(input: staging.size, maskedGradient: Self.transposedRows(staging) * Self.lanes,
+                              paddedGradient: paddedGradient, lanes: taps * Self.lanes, biasSums: outChannels)
+        }
         let blocks = gradientBlocks * Self.gradientChannels
         return TaskLayout(input: staging.size, maskedGradient: blocks * staging.positions * Self.lanes,
-                          paddedGradient: inputGradient ? gradientStaging(g).size : 0,
-                          lanes: blocks * taps * Self.lanes, biasSums: outChannels)
+                          paddedGradient: paddedGradient, lanes: blocks * taps * Self.lanes, biasSums: outChannels)
     }
 
     private func tasks(_ n: Int) -> Int { max(1, min(pool.threadCount, n)) }
@@ -148,9 +179,9 @@ final class DirectConv {
         let staging = inputStaging(g)
         let tasks = tasks(n)
         let task = layout(g, backward: false, inputGradient: false)
-        scratch.resize(to: [tasks * task.total])
+        let buffers = taskBuffers(tasks, task)
         Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel, flipped: false, into: packed)
-        let (x, w, buffers) = (input.data, UnsafePointer(packed.data), scratch.data)
+        let (x, w) = (input.data, UnsafePointer(packed.data))
         let (inSize, outSize) = (inChannels * g.inputPlane, outChannels * g.outputPlane)
         let (oc, k) = (outChannels, kernel)
         run(tasks) { t in
@@ -168,15 +199,15 @@ final class DirectConv {
                   weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
                   inputGradient: UnsafeMutablePointer<Float>?) {
         let n = input.shape[0]
-        let staging = inputStaging(g), padded = gradientStaging(g)
+        let staging = weightGradientStaging(g), padded = gradientStaging(g), inLanes = channelsInLanes
         let tasks = tasks(n)
         let task = layout(g, backward: true, inputGradient: inputGradient != nil)
-        scratch.resize(to: [tasks * task.total])
+        let buffers = taskBuffers(tasks, task)
         if inputGradient != nil {
             Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel, flipped: true,
                       into: packedFlipped)
         }
-        let (x, dy, wFlipped, buffers) = (input.data, outputGradient.data, UnsafePointer(packedFlipped.data), scratch.data)
+        let (x, dy, wFlipped) = (input.data, outputGradient.data, UnsafePointer(packedFlipped.data))
         let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let (c, oc, k, blocks, taps) = (inChannels, outChannels, kernel, gradientBlocks, taps)
         run(tasks) { t in
@@ -187,8 +218,13 @@ final class DirectConv {
             for image in ThreadPool.chunk(t, of: tasks, count: n) {
                 let dyImage = UnsafePointer(dy + image * outSize)
                 let source = staging.stage(x + image * inSize, into: stagedInput)
-                Self.maskPositions(dyImage, staging, channels: oc, padTo: blocks * Self.gradientChannels, into: masked)
-                Self.accumulateWeightLanes(source, staging, kernel: k, gradient: masked, blocks: blocks, into: lanes)
+                if inLanes {
+                    Self.transposeGradient(dyImage, staging, channels: oc, into: masked)
+                    Self.accumulateChannelLanes(source, staging, kernel: k, gradient: masked, into: lanes)
+                } else {
+                    Self.maskPositions(dyImage, staging, channels: oc, padTo: blocks * Self.gradientChannels, into: masked)
+                    Self.accumulateWeightLanes(source, staging, kernel: k, gradient: masked, blocks: blocks, into: lanes)
+                }
                 Elementwise.accumulateRowSums(dyImage, rows: oc, columns: plane, into: biasSums)
                 if let dx = inputGradient {
                     let gradientSource = padded.stage(dyImage, into: paddedGradient)
@@ -202,8 +238,12 @@ final class DirectConv {
             let lanes = buffers + t * task.total + task.input + task.maskedGradient + task.paddedGradient
             for o in 0..<oc {
                 for tap in 0..<taps {
-                    let v = UnsafeRawPointer(lanes + (o * taps + tap) * Self.lanes).loadUnaligned(as: SIMD16<Float>.self)
-                    weightGradient[o * taps + tap] += Self.horizontalSum(v)
+                    if inLanes {
+                        weightGradient[o * taps + tap] += lanes[tap * Self.lanes + o]
+                    } else {
+                        let v = UnsafeRawPointer(lanes + (o * taps + tap) * Self.lanes).loadUnaligned(as: SIMD16<Float>.self)
+                        weightGradient[o * taps + tap] += Elementwise.horizontalSum(v)
+                    }
                 }
             }
             if let biasGradient { Elementwise.accumulate(lanes + task.lanes, into: biasGradient, count: oc) }
@@ -371,16 +411,9 @@ final class DirectConv {
         }
     }
 
-    /// The sum of the 16 lanes as a tree of halves: a few vector adds instead of 15 dependent ones.
-    @inline(__always)
-    static func horizontalSum(_ v: SIMD16<Float>) -> Float {
-        let eight = v.lowHalf + v.highHalf, four = eight.lowHalf + eight.highHalf, two = four.lowHalf + four.highHalf
-        return two[0] + two[1]
-    }
-
     /// target[i] += v_i (16 lanes each, 16 floats apart) for the first `count` of five vectors.
     @inline(__always)
-    private static func addLanes(_ target: UnsafeMutablePointer<Float>, _ count: Int, _ v0: SIMD16<Float>,
+    static func addLanes(_ target: UnsafeMutablePointer<Float>, _ count: Int, _ v0: SIMD16<Float>,
                                  _ v1: SIMD16<Float>, _ v2: SIMD16<Float>, _ v3: SIMD16<Float>, _ v4: SIMD16<Float>) {
         let raw = UnsafeMutableRawPointer(target), size = 4 * lanes
         func add(_ i: Int, _ v: SIMD16<Float>) {

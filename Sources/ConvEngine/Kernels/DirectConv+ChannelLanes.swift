@@ -1,0 +1,104 @@
+/// The weight gradient of layers with 9 to 16 output channels (LeNet's 6->16 conv), with the
+/// output channels in the lanes.
+///
+/// Positions in the lanes (`accumulateWeightLanes`) fit such layers badly: LeNet's 10-wide output
+/// rows fill 10 of 16 lanes, and a sweep over one image's 10 positions is too short to pay for
+/// writing its 15 partial sums back. Here the output gradient is transposed once per image to
+/// (position, channel) over the input's row stride: position y * S + x holds dy[., y, x], and
+/// columns past the output width are zero, so every tap's sum runs over one contiguous range:
+///
+///     dW[., c, ky, kx] = sum over q of x[c, q + ky * S] * dyT[q - kx]
+///
+/// Per q, 5 kernel rows x 5 kernel columns take 25 accumulators: five broadcast input values
+/// times five gradient vectors already aligned in L1. Lanes are output channels, so the partial
+/// sums need no horizontal reduction.
+extension DirectConv {
+    /// Kernel rows and columns per register block.
+    static let channelLaneBlock = 5
+
+    /// Whether the weight gradient keeps output channels in the lanes: more than half a vector of
+    /// them.
+    static func keepsChannelsInLanes(outChannels: Int) -> Bool { outChannels > lanes / 2 && outChannels <= lanes }
+
+    /// Rows of zero vectors before and after the transposed gradient, for the column block's
+    /// shifts.
+    static let transposedMargin = channelLaneBlock - 1
+
+    /// Vectors of the transposed gradient of an image read through `s`.
+    static func transposedRows(_ s: Staging) -> Int {
+        span(s) + 2 * transposedMargin
+    }
+
+    /// Flattened positions from the first output to the last, at the input's row stride.
+    private static func span(_ s: Staging) -> Int { (s.outHeight - 1) * s.rowStride + s.outWidth }
+
+    /// gradient (channels, OH, OW) -> (transposedRows, 16): row margin + y * S + x holds
+    /// gradient[., y, x] in lanes 0..<channels; everything else is zero.
+    static func transposeGradient(_ gradient: UnsafePointer<Float>, _ s: Staging, channels: Int,
+                                  into transposed: UnsafeMutablePointer<Float>) {
+        transposed.update(repeating: 0, count: transposedRows(s) * lanes)
+        let plane = s.outHeight * s.outWidth
+        for o in 0..<channels {
+            for y in 0..<s.outHeight {
+                let from = gradient + o * plane + y * s.outWidth
+                let to = transposed + (transposedMargin + y * s.rowStride) * lanes + o
+                for x in 0..<s.outWidth { to[x * lanes] = from[x] }
+            }
+        }
+    }
+
+    /// lanes (C, K, K, 16) += per output channel lane, sum over positions of input x transposed
+    /// gradient.
+    static func accumulateChannelLanes(_ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int,
+                                       gradient: UnsafePointer<Float>, into lanesOut: UnsafeMutablePointer<Float>) {
+        let block = channelLaneBlock, stride = s.rowStride, span = span(s)
+        for c in 0..<s.channels {
+            let plane = input + c * s.planeStride
+            for ky0 in Swift.stride(from: 0, to: k, by: block) {
+                // Rows past the kernel read row 0 of the plane; their sums are dropped.
+                func row(_ r: Int) -> UnsafePointer<Float> { ky0 + r < k ? plane + (ky0 + r) * stride : plane }
+                let x0 = row(0), x1 = row(1), x2 = row(2), x3 = row(3), x4 = row(4)
+                for kx0 in Swift.stride(from: 0, to: k, by: block) {
+                    let columns = min(block, k - kx0)
+                    var a00 = SIMD16<Float>(), a01 = a00, a02 = a00, a03 = a00, a04 = a00
+                    var a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00
+                    var a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00
+                    var a30 = a00, a31 = a00, a32 = a00, a33 = a00, a34 = a00
+                    var a40 = a00, a41 = a00, a42 = a00, a43 = a00, a44 = a00
+                    // Column kx0 + j reads dyT[q - kx0 - j], stored margin rows further on.
+                    var d = UnsafeRawPointer(gradient + transposedMargin * lanes)
+                    for q in kx0..<(kx0 + columns - 1 + span) {
+                        let d0 = d.load(as: SIMD16<Float>.self)
+                        let d1 = d.load(fromByteOffset: -64, as: SIMD16<Float>.self)
+                        let d2 = d.load(fromByteOffset: -128, as: SIMD16<Float>.self)
+                        let d3 = d.load(fromByteOffset: -192, as: SIMD16<Float>.self)
+                        let d4 = d.load(fromByteOffset: -256, as: SIMD16<Float>.self)
+                        var b = SIMD16<Float>(repeating: x0[q])
+                        a00.addProduct(b, d0); a01.addProduct(b, d1); a02.addProduct(b, d2)
+                        a03.addProduct(b, d3); a04.addProduct(b, d4)
+                        b = SIMD16<Float>(repeating: x1[q])
+                        a10.addProduct(b, d0); a11.addProduct(b, d1); a12.addProduct(b, d2)
+                        a13.addProduct(b, d3); a14.addProduct(b, d4)
+                        b = SIMD16<Float>(repeating: x2[q])
+                        a20.addProduct(b, d0); a21.addProduct(b, d1); a22.addProduct(b, d2)
+                        a23.addProduct(b, d3); a24.addProduct(b, d4)
+                        b = SIMD16<Float>(repeating: x3[q])
+                        a30.addProduct(b, d0); a31.addProduct(b, d1); a32.addProduct(b, d2)
+                        a33.addProduct(b, d3); a34.addProduct(b, d4)
+                        b = SIMD16<Float>(repeating: x4[q])
+                        a40.addProduct(b, d0); a41.addProduct(b, d1); a42.addProduct(b, d2)
+                        a43.addProduct(b, d3); a44.addProduct(b, d4)
+                        d += 64
+                    }
+                    let rows = min(block, k - ky0)
+                    let target = lanesOut + ((c * k + ky0) * k + kx0) * lanes
+                    addLanes(target, columns, a00, a01, a02, a03, a04)
+                    if rows > 1 { addLanes(target + k * lanes, columns, a10, a11, a12, a13, a14) }
+                    if rows > 2 { addLanes(target + 2 * k * lanes, columns, a20, a21, a22, a23, a24) }
+                    if rows > 3 { addLanes(target + 3 * k * lanes, columns, a30, a31, a32, a33, a34) }
+                    if rows > 4 { addLanes(target + 4 * k * lanes, columns, a40, a41, a42, a43, a44) }
+                }
+            }
+        }
+    }
+}
