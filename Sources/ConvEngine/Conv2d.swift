@@ -1,8 +1,8 @@
 /// 2-D convolution with a square kernel, as `torch.nn.Conv2d`: im2col + GEMM per image, or a
 /// specialised kernel where im2col is a poor fit: `DirectConv` for narrow stride-1 layers,
-/// `SmallPlaneConv` for tiny feature maps, and `SamePaddedConv` (an implicit GEMM) for the forward
-/// pass of "same"-padded stride-1 layers and, from 64 input channels, their input gradient; their
-/// weight gradient stays im2col.
+/// `SmallPlaneConv` for tiny feature maps, and for the forward pass of "same"-padded stride-1
+/// layers and, where it pays, their input gradient `WinogradConv` (3x3 kernels on maps of 16x16
+/// or more) or `SamePaddedConv` (an implicit GEMM); their weight gradient stays im2col.
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW).
 /// The batch is split over the pool's threads; each thread unfolds a group of images (one image
@@ -36,9 +36,9 @@ public final class Conv2d: Layer {
     private var smallPlane: SmallPlaneConv?
     /// Built for the input size of the last "same"-padded im2col.
     private var samePaddedTaps: SamePaddedTaps?
-    /// The implicit-GEMM forward pass and, where it pays, its twin for the input gradient; built
-    /// for the input size of the last forward that suited them.
-    private var samePadded: (forward: SamePaddedConv, inputGradient: SamePaddedConv?)?
+    /// The Winograd or implicit-GEMM forward pass and, where it pays, its twin for the input
+    /// gradient; built for the input size of the last forward that suited them.
+    private var samePadded: (forward: SamePaddedKernel, inputGradient: SamePaddedKernel?)?
     /// The weight of `samePadded.inputGradient`: channels swapped, kernels rotated.
     private let flippedWeight = Tensor(shape: [0])
 
@@ -280,15 +280,19 @@ public final class Conv2d: Layer {
         return samePaddedTaps
     }
 
-    /// The implicit-GEMM kernels for images of `g`'s size, when allowed and suited.
-    private func samePadded(for g: ConvGeometry) -> (forward: SamePaddedConv, inputGradient: SamePaddedConv?)? {
+    /// The Winograd or implicit-GEMM kernels for images of `g`'s size, when allowed and suited.
+    private func samePadded(for g: ConvGeometry) -> (forward: SamePaddedKernel, inputGradient: SamePaddedKernel?)? {
         guard allowsSpecialisedKernels, SamePaddedConv.suits(g) else { return nil }
         if let samePadded, samePadded.forward.geometry == g { return samePadded }
         var transposed = g
         transposed.channels = outChannels
-        samePadded = (SamePaddedConv(g, outChannels: outChannels, pool: pool),
-                      SamePaddedConv.suitsInputGradient(g)
-                          ? SamePaddedConv(transposed, outChannels: inChannels, pool: pool) : nil)
+        let forward: SamePaddedKernel = WinogradConv.suits(g, outChannels: outChannels)
+            ? WinogradConv(g, outChannels: outChannels, pool: pool)
+            : SamePaddedConv(g, outChannels: outChannels, pool: pool)
+        let inputGradient: SamePaddedKernel? = WinogradConv.suits(transposed, outChannels: inChannels)
+            ? WinogradConv(transposed, outChannels: inChannels, pool: pool)
+            : SamePaddedConv.suitsInputGradient(g) ? SamePaddedConv(transposed, outChannels: inChannels, pool: pool) : nil
+        samePadded = (forward, inputGradient)
         return samePadded
     }
 

@@ -1,3 +1,13 @@
+/// A whole-batch kernel for the forward pass of one "same"-padded stride-1 layer on one image
+/// size (and, with the weight flipped, for its input gradient).
+protocol SamePaddedKernel: AnyObject {
+    var geometry: ConvGeometry { get }
+    /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
+    /// (OC, C*K*K) row-major.
+    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>)
+}
+
 /// Stride-1 "same"-padded convolution as an implicit GEMM: the columns matrix is never built.
 ///
 /// im2col + GEMM wrote each image's columns matrix (288 x 1024 floats for 32 channels on 32x32
@@ -13,7 +23,7 @@
 ///
 /// Each output element is written by one thread in a fixed order, so results do not depend on
 /// the thread count.
-final class SamePaddedConv {
+final class SamePaddedConv: SamePaddedKernel {
     static func suits(_ g: ConvGeometry) -> Bool { SamePaddedTaps.suits(g) }
 
     /// Whether the input gradient of a layer with input `g` is computed here too: only with 64

@@ -1,0 +1,279 @@
+/// 3x3 stride-1 convolutions with padding 1 by Winograd's minimal filtering, F(2x2, 3x3).
+///
+/// Each 2x2 block of outputs ("tile") is computed from the 4x4 input patch around it as
+/// `A^T [(G g G^T) . (B^T d B)] A`: 16 multiplies per channel pair instead of 36. The
+/// element-wise products over all channels are 16 independent GEMMs, one per patch element:
+/// M[e] (OC, tiles) = U[e] (OC, C) x V[e] (C, tiles), with U the transformed weight and V the
+/// transformed patches (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks").
+///
+/// Work is cut into items of whole tile rows (several images' worth on small maps), so that each
+/// GEMM is at least 64 tiles wide and an item's V and M stay in L2. Each output element is
+/// written by one item, so results do not depend on the thread count.
+final class WinogradConv: SamePaddedKernel {
+    /// Layers with fewer channels than this keep the implicit GEMM: the transforms cost as much
+    /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
+    static let minimumChannels = 16
+
+    /// 3x3 "same" layers with 16 channels or more on both sides, on maps of 16x16 or more and
+    /// with at most 192 channels in and out together. Measured against the implicit GEMM
+    /// (`convtop bench --only layers`, batch 128, 2 threads, forward / backward ms, two
+    /// alternating runs each): convnet5's 32->32 on 32x32 10-13/26-33 against 19-21/41-43, 64->64
+    /// on 16x16 11-13/29-33 against 15-16/34-35, resnet9's 64->128 on 32x32 8/19-20 against
+    /// 9-10/22. Even: resnet9's 128->128 on 16x16. Slower: 256->512 on 8x8 (8-9/18-19 against
+    /// 6/17-18) and 512->512 on 4x4 (backward 29-31 against 25-26), where an item's transformed
+    /// patches and products outgrow L2.
+    static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.channels >= minimumChannels
+            && outChannels >= minimumChannels && g.channels + outChannels <= 192 && min(g.height, g.width) >= 16
+    }
+
+    /// Elements of a transformed patch (4 x 4), one GEMM each.
+    private static let elements = 16
+    private static let lanes = 16
+
+    let geometry: ConvGeometry
+    let outChannels: Int
+    private let pool: ThreadPool
+    /// Tiles per tile row and tile rows per image (2x2 outputs per tile; odd sizes round up).
+    private let rowTiles: Int, columnTiles: Int
+    /// Tile rows per item and the item's GEMM width (tiles, rounded up to a micro-kernel sliver).
+    private let itemRows: Int, itemColumns: Int
+    /// Floats between rows of V and M: the GEMM width plus room for the transforms' 16-lane
+    /// writes past the last tile.
+    private let stride: Int
+    /// Floats per padded input row in the transform's buffer.
+    private let lineLength: Int
+    /// U per element: 8-channel slivers of (C, 8), as the micro-kernel reads A.
+    private let packedWeight = Tensor(shape: [0])
+    private let scratch = Tensor(shape: [0])
+
+    init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+        geometry = g
+        self.outChannels = outChannels
+        self.pool = pool
+        rowTiles = (g.height + 1) / 2
+        columnTiles = (g.width + 1) / 2
+        itemRows = max(1, 64 / columnTiles)
+        let width = MicroKernel.columns
+        itemColumns = (itemRows * columnTiles + width - 1) / width * width
+        stride = itemColumns + Self.lanes
+        lineLength = (2 * columnTiles + 2 + 2 * Self.lanes + Self.lanes - 1) / Self.lanes * Self.lanes
+    }
+
+    private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
+    private var transformedSize: Int { Self.elements * geometry.channels * stride }
+    private var productSize: Int { Self.elements * channelTiles * MicroKernel.rows * stride }
+    private var taskSize: Int { transformedSize + productSize + 4 * geometry.channels * lineLength }
+
+    /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
+    /// (OC, C*3*3) row-major.
+    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        transformWeight(weight)
+        let rows = n * rowTiles
+        let items = (rows + itemRows - 1) / itemRows
+        let tasks = max(1, min(pool.threadCount, items))
+        scratch.resize(to: [tasks * taskSize])
+        scratch.fill(0)
+        let body = { (t: Int) in
+            let v = self.scratch.data + t * self.taskSize
+            let m = v + self.transformedSize, lines = m + self.productSize
+            for item in ThreadPool.chunk(t, of: tasks, count: items) {
+                let first = item * self.itemRows, count = min(self.itemRows, rows - first)
+                for r in 0..<count {
+                    self.transformInput(input, tileRow: first + r, column: r * self.columnTiles, into: v, lines: lines)
+                }
+                self.multiply(v, into: m)
+                for r in 0..<count {
+                    self.transformOutput(m, column: r * self.columnTiles, tileRow: first + r, bias: bias, into: output)
+                }
+            }
+        }
+        if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
+    }
+
+    /// weight (OC, C, 3, 3) -> U = G g G^T per element, packed (element, channel tile, C, 8).
+    private func transformWeight(_ weight: UnsafePointer<Float>) {
+        let c = geometry.channels, tileRows = MicroKernel.rows
+        packedWeight.resize(to: [Self.elements * channelTiles * c * tileRows])
+        packedWeight.fill(0)
+        let u = packedWeight.data
+        for o in 0..<outChannels {
+            for i in 0..<c {
+                let g = weight + (o * c + i) * 9
+                // G g, row by row: g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 (rows of g).
+                let r0 = SIMD4<Float>(g[0], g[1], g[2], 0), r1 = SIMD4<Float>(g[3], g[4], g[5], 0)
+                let r2 = SIMD4<Float>(g[6], g[7], g[8], 0)
+                for r in 0..<4 {
+                    let a = r == 0 ? r0 : r == 1 ? (r0 + r1 + r2) / 2 : r == 2 ? (r0 - r1 + r2) / 2 : r2
+                    // ... and the same on the columns of G g.
+                    let transformed = SIMD4<Float>(a[0], (a[0] + a[1] + a[2]) / 2, (a[0] - a[1] + a[2]) / 2, a[2])
+                    for e in 0..<4 {
+                        u[(((4 * r + e) * channelTiles + o / tileRows) * c + i) * tileRows + o % tileRows] = transformed[e]
+                    }
+                }
+            }
+        }
+    }
+
+    /// The patches of one tile row (image, tile row) -> V[e][c][column..<column + tiles] = B^T d B.
+    ///
+    /// First every channel's four input rows 2ty-1 ... 2ty+2 are copied into `lines` behind a zero
+    /// column (zero rows above and below the image), then transformed. Reading a line right
+    /// after writing it stalled on store forwarding: half of this function's time.
+    private func transformInput(_ input: UnsafePointer<Float>, tileRow: Int, column: Int,
+                                into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>) {
+        let g = geometry, length = lineLength
+        let (image, ty) = tileRow.quotientAndRemainder(dividingBy: rowTiles)
+        let planes = input + image * g.channels * g.inputPlane
+        for c in 0..<g.channels {
+            for r in 0..<4 {
+                let y = 2 * ty - 1 + r, line = lines + (4 * c + r) * length + 1
+                if y >= 0 && y < g.height {
+                    Self.copy(planes + c * g.inputPlane + y * g.width, to: line, count: g.width)
+                } else {
+                    Self.copy(nil, to: line, count: g.width)
+                }
+            }
+        }
+        let step = g.channels * stride
+        for c in 0..<g.channels {
+            let d = lines + 4 * c * length
+            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes) {
+                // Lanes are tiles: column x of tile tx + j sits at padded position 2 * (tx + j) + x.
+                // a: positions from 2tx, b: from 2tx + 16, c: from 2tx + 2, e: from 2tx + 18.
+                let p = d + 2 * tx
+                let (a0, a1, a2, a3) = (Self.load(p), Self.load(p + length), Self.load(p + 2 * length), Self.load(p + 3 * length))
+                let q = p + Self.lanes
+                let (b0, b1, b2, b3) = (Self.load(q), Self.load(q + length), Self.load(q + 2 * length), Self.load(q + 3 * length))
+                let r = p + 2
+                let (c0, c1, c2, c3) = (Self.load(r), Self.load(r + length), Self.load(r + 2 * length), Self.load(r + 3 * length))
+                let t = r + Self.lanes
+                let (e0, e1, e2, e3) = (Self.load(t), Self.load(t + length), Self.load(t + 2 * length), Self.load(t + 3 * length))
+                let target = v + c * stride + column + tx
+                // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+                Self.transformColumns(a0 - a2, b0 - b2, c0 - c2, e0 - e2, to: target, step: step)
+                Self.transformColumns(a1 + a2, b1 + b2, c1 + c2, e1 + e2, to: target + 4 * step, step: step)
+                Self.transformColumns(a2 - a1, b2 - b1, c2 - c1, e2 - e1, to: target + 8 * step, step: step)
+                Self.transformColumns(a1 - a3, b1 - b3, c1 - c3, e1 - e3, to: target + 12 * step, step: step)
+            }
+        }
+    }
+
+    /// One row of B^T d for 16 tiles, given as the 32 positions from the tiles' first column
+    /// (`low0`, `low1`) and from their third (`high0`, `high1`) -> its four elements of B^T d B,
+    /// stored `step` floats apart.
+    @inline(__always)
+    private static func transformColumns(_ low0: SIMD16<Float>, _ low1: SIMD16<Float>, _ high0: SIMD16<Float>,
+                                         _ high1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>, step: Int) {
+        let (x0, x1) = deinterleave(low0, low1), (x2, x3) = deinterleave(high0, high1)
+        store(x0 - x2, target)
+        store(x1 + x2, target + step)
+        store(x2 - x1, target + 2 * step)
+        store(x1 - x3, target + 3 * step)
+    }
+
+    /// M[e] (OC, itemColumns) = U[e] (OC, C) x V[e] (C, itemColumns), for each element e.
+    private func multiply(_ v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>) {
+        let c = geometry.channels, tileRows = MicroKernel.rows, width = MicroKernel.columns
+        let update = MicroKernel.Update(alpha: 1, beta: 0)
+        let u = UnsafePointer(packedWeight.data)
+        for e in 0..<Self.elements {
+            let ve = v + e * c * stride, me = m + e * channelTiles * tileRows * stride
+            for sliver in Swift.stride(from: 0, to: itemColumns, by: width) {
+                for tile in 0..<channelTiles {
+                    MicroKernel.tile(depth: c, a: u + (e * channelTiles + tile) * c * tileRows,
+                                     b: ve + sliver, bStride: stride,
+                                     c: me + tile * tileRows * stride + sliver, ldc: stride,
+                                     m: min(tileRows, outChannels - tile * tileRows), update: update)
+                }
+            }
+        }
+    }
+
+    /// M of one tile row -> its two output rows, A^T M A + bias.
+    private func transformOutput(_ m: UnsafePointer<Float>, column: Int, tileRow: Int, bias: UnsafePointer<Float>?,
+                                 into output: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let (image, ty) = tileRow.quotientAndRemainder(dividingBy: rowTiles)
+        let elementStride = channelTiles * MicroKernel.rows * stride
+        let secondRow = 2 * ty + 1 < g.height
+        for o in 0..<outChannels {
+            let b = SIMD16<Float>(repeating: bias?[o] ?? 0)
+            let plane = output + (image * outChannels + o) * g.inputPlane + 2 * ty * g.width
+            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes) {
+                let base = m + o * stride + column + tx
+                func element(_ e: Int) -> SIMD16<Float> { Self.load(base + e * elementStride) }
+                // A^T M: per column j, m0j + m1j + m2j (top) and m1j - m2j - m3j (bottom).
+                func top(_ j: Int) -> SIMD16<Float> { element(j) + element(4 + j) + element(8 + j) }
+                func bottom(_ j: Int) -> SIMD16<Float> { element(4 + j) - element(8 + j) - element(12 + j) }
+                let (t0, t1, t2, t3) = (top(0), top(1), top(2), top(3))
+                Self.storeRow(even: t0 + t1 + t2 + b, odd: t1 - t2 - t3 + b, to: plane, from: 2 * tx, width: g.width)
+                if secondRow {
+                    let (b0, b1, b2, b3) = (bottom(0), bottom(1), bottom(2), bottom(3))
+                    Self.storeRow(even: b0 + b1 + b2 + b, odd: b1 - b2 - b3 + b, to: plane + g.width, from: 2 * tx,
+                                  width: g.width)
+                }
+            }
+        }
+    }
+
+    /// row[from ..< from + 32] = even and odd lanes interleaved, cut at `width`.
+    @inline(__always)
+    private static func storeRow(even: SIMD16<Float>, odd: SIMD16<Float>, to row: UnsafeMutablePointer<Float>,
+                                 from: Int, width: Int) {
+        let (low, high) = interleave(even, odd)
+        if from + 2 * lanes <= width {
+            store(low, row + from)
+            store(high, row + from + lanes)
+        } else {
+            for x in 0..<min(lanes, width - from) { row[from + x] = low[x] }
+            for x in 0..<max(0, width - from - lanes) { row[from + lanes + x] = high[x] }
+        }
+    }
+
+    // Swift's `evenHalf`, `oddHalf` of SIMD32 went lane by lane through the stack; element-wise
+    // initialisers with constant indices compile to one two-source permute each.
+
+    /// The even and the odd lanes of the 32 in a, b.
+    @inline(__always)
+    private static func deinterleave(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+        (SIMD16(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14]),
+         SIMD16(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15]))
+    }
+
+    /// even[0], odd[0], even[1], odd[1], ... as two vectors of 16.
+    @inline(__always)
+    private static func interleave(_ e: SIMD16<Float>, _ o: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+        (SIMD16(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3], e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7]),
+         SIMD16(e[8], o[8], e[9], o[9], e[10], o[10], e[11], o[11], e[12], o[12], e[13], o[13], e[14], o[14], e[15], o[15]))
+    }
+
+    /// target[0..<count] = source (or zeros): rows are short, and a library call per row cost
+    /// more than the copy.
+    @inline(__always)
+    private static func copy(_ source: UnsafePointer<Float>?, to target: UnsafeMutablePointer<Float>, count: Int) {
+        var x = 0
+        while x + lanes <= count {
+            store(source.map { load($0 + x) } ?? SIMD16(), target + x)
+            x += lanes
+        }
+        while x < count {
+            target[x] = source?[x] ?? 0
+            x += 1
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { load(UnsafePointer(p)) }
+
+    @inline(__always)
+    private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+}
