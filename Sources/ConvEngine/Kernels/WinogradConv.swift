@@ -12,19 +12,19 @@
 final class WinogradConv: SamePaddedKernel {
     /// Layers with fewer channels than this keep the implicit GEMM: the transforms cost as much
     /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
-    static let minimumChannels = 16
+    static let minimumChannels = 32
 
-    /// 3x3 "same" layers with 16 channels or more on both sides, on maps of 16x16 or more and
-    /// with at most 192 channels in and out together. Measured against the implicit GEMM
-    /// (`convtop bench --only layers`, batch 128, 2 threads, forward / backward ms, two
-    /// alternating runs each): convnet5's 32->32 on 32x32 10-13/26-33 against 19-21/41-43, 64->64
-    /// on 16x16 11-13/29-33 against 15-16/34-35, resnet9's 64->128 on 32x32 8/19-20 against
-    /// 9-10/22. Even: resnet9's 128->128 on 16x16. Slower: 256->512 on 8x8 (8-9/18-19 against
-    /// 6/17-18) and 512->512 on 4x4 (backward 29-31 against 25-26), where an item's transformed
-    /// patches and products outgrow L2.
+    /// 3x3 "same" layers with 32 channels or more on both sides where channels in and out
+    /// together, times the map's width, come to 2048 or more. The transforms work on whole rows
+    /// of tiles, 16 at a time, so narrow maps leave lanes idle; few channels make short GEMMs.
+    /// Against the implicit GEMM on single layers (batch 128, 2 threads, alternating in one
+    /// process; time ratios forward / backward): 32->32 on 32x32 0.68 / 0.76, 64->64 on 16x16
+    /// 0.79 / 0.86, 64->128 on 32x32 0.55 / 0.72, 128->256 on 16x16 0.65 / 0.67, 256->512 on 8x8
+    /// 0.66 / 0.94, 512->512 on 4x4 0.72 / 1.04; left out: 32->64 on 16x16 1.12 / 1.07,
+    /// 64->128 on 8x8 1.02 / 1.12, 64->64 on 8x8 1.15 / 1.13, 32->32 on 16x16 1.07 / 0.94.
     static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
         g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.channels >= minimumChannels
-            && outChannels >= minimumChannels && g.channels + outChannels <= 192 && min(g.height, g.width) >= 16
+            && outChannels >= minimumChannels && (g.channels + outChannels) * g.width >= 2048
     }
 
     /// Elements of a transformed patch (4 x 4), one GEMM each.
@@ -53,7 +53,9 @@ final class WinogradConv: SamePaddedKernel {
         self.pool = pool
         rowTiles = (g.height + 1) / 2
         columnTiles = (g.width + 1) / 2
-        itemRows = max(1, 64 / columnTiles)
+        // 64 tiles per item, or 32 from 256 channels: an item's patches, 16 x C x tiles floats,
+        // stay within a quarter of L2.
+        itemRows = max(1, (g.channels >= 256 ? 32 : 64) / columnTiles)
         let width = MicroKernel.columns
         itemColumns = (itemRows * columnTiles + width - 1) / width * width
         stride = itemColumns + Self.lanes
@@ -62,7 +64,8 @@ final class WinogradConv: SamePaddedKernel {
 
     private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
     private var transformedSize: Int { Self.elements * geometry.channels * stride }
-    private var productSize: Int { Self.elements * channelTiles * MicroKernel.rows * stride }
+    /// The products of one 8-channel tile of the output.
+    private var productSize: Int { Self.elements * MicroKernel.rows * stride }
     private var taskSize: Int { transformedSize + productSize + 4 * geometry.channels * lineLength }
 
     /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
@@ -73,8 +76,11 @@ final class WinogradConv: SamePaddedKernel {
         let rows = n * rowTiles
         let items = (rows + itemRows - 1) / itemRows
         let tasks = max(1, min(pool.threadCount, items))
-        scratch.resize(to: [tasks * taskSize])
-        scratch.fill(0)
+        if scratch.count != tasks * taskSize {
+            // The lines' zero padding is written once; slack columns of V and M may hold anything.
+            scratch.resize(to: [tasks * taskSize])
+            scratch.fill(0)
+        }
         let body = { (t: Int) in
             let v = self.scratch.data + t * self.taskSize
             let m = v + self.transformedSize, lines = m + self.productSize
@@ -83,9 +89,12 @@ final class WinogradConv: SamePaddedKernel {
                 for r in 0..<count {
                     self.transformInput(input, tileRow: first + r, column: r * self.columnTiles, into: v, lines: lines)
                 }
-                self.multiply(v, into: m)
-                for r in 0..<count {
-                    self.transformOutput(m, column: r * self.columnTiles, tileRow: first + r, bias: bias, into: output)
+                for tile in 0..<self.channelTiles {
+                    self.multiply(v, channelTile: tile, into: m)
+                    for r in 0..<count {
+                        self.transformOutput(m, channelTile: tile, column: r * self.columnTiles, tileRow: first + r,
+                                             bias: bias, into: output)
+                    }
                 }
             }
         }
@@ -173,36 +182,33 @@ final class WinogradConv: SamePaddedKernel {
         store(x1 - x3, target + 3 * step)
     }
 
-    /// M[e] (OC, itemColumns) = U[e] (OC, C) x V[e] (C, itemColumns), for each element e.
-    private func multiply(_ v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>) {
+    /// M[e] (8, itemColumns) = U[e] (8 channels of the tile, C) x V[e] (C, itemColumns), for each
+    /// element e.
+    private func multiply(_ v: UnsafePointer<Float>, channelTile tile: Int, into m: UnsafeMutablePointer<Float>) {
         let c = geometry.channels, tileRows = MicroKernel.rows, width = MicroKernel.columns
         let update = MicroKernel.Update(alpha: 1, beta: 0)
-        let u = UnsafePointer(packedWeight.data)
+        let u = UnsafePointer(packedWeight.data), rows = min(tileRows, outChannels - tile * tileRows)
         for e in 0..<Self.elements {
-            let ve = v + e * c * stride, me = m + e * channelTiles * tileRows * stride
+            let a = u + (e * channelTiles + tile) * c * tileRows
             for sliver in Swift.stride(from: 0, to: itemColumns, by: width) {
-                for tile in 0..<channelTiles {
-                    MicroKernel.tile(depth: c, a: u + (e * channelTiles + tile) * c * tileRows,
-                                     b: ve + sliver, bStride: stride,
-                                     c: me + tile * tileRows * stride + sliver, ldc: stride,
-                                     m: min(tileRows, outChannels - tile * tileRows), update: update)
-                }
+                MicroKernel.tile(depth: c, a: a, b: v + e * c * stride + sliver, bStride: stride,
+                                 c: m + e * tileRows * stride + sliver, ldc: stride, m: rows, update: update)
             }
         }
     }
 
-    /// M of one tile row -> its two output rows, A^T M A + bias.
-    private func transformOutput(_ m: UnsafePointer<Float>, column: Int, tileRow: Int, bias: UnsafePointer<Float>?,
-                                 into output: UnsafeMutablePointer<Float>) {
-        let g = geometry
+    /// M of one tile row for one 8-channel tile -> its two output rows, A^T M A + bias.
+    private func transformOutput(_ m: UnsafePointer<Float>, channelTile tile: Int, column: Int, tileRow: Int,
+                                 bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
+        let g = geometry, tileRows = MicroKernel.rows
         let (image, ty) = tileRow.quotientAndRemainder(dividingBy: rowTiles)
-        let elementStride = channelTiles * MicroKernel.rows * stride
+        let elementStride = tileRows * stride
         let secondRow = 2 * ty + 1 < g.height
-        for o in 0..<outChannels {
+        for o in (tile * tileRows)..<min(outChannels, (tile + 1) * tileRows) {
             let b = SIMD16<Float>(repeating: bias?[o] ?? 0)
             let plane = output + (image * outChannels + o) * g.inputPlane + 2 * ty * g.width
             for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes) {
-                let base = m + o * stride + column + tx
+                let base = m + (o - tile * tileRows) * stride + column + tx
                 func element(_ e: Int) -> SIMD16<Float> { Self.load(base + e * elementStride) }
                 // A^T M: per column j, m0j + m1j + m2j (top) and m1j - m2j - m3j (bottom).
                 func top(_ j: Int) -> SIMD16<Float> { element(j) + element(4 + j) + element(8 + j) }
