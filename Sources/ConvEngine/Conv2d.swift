@@ -1,8 +1,9 @@
 /// 2-D convolution with a square kernel, as `torch.nn.Conv2d`: im2col + GEMM per image, or a
 /// specialised kernel where im2col is a poor fit: `DirectConv` for narrow stride-1 layers,
 /// `SmallPlaneConv` for tiny feature maps, and for the forward pass of "same"-padded stride-1
-/// layers and, where it pays, their input gradient `WinogradConv` (3x3 kernels on maps of 16x16
-/// or more) or `SamePaddedConv` (an implicit GEMM); their weight gradient stays im2col.
+/// layers and, where it pays, their input gradient `WinogradConv` (3x3 kernels with enough
+/// channels and columns; it also gives their weight gradient) or `SamePaddedConv` (an implicit
+/// GEMM, whose layers keep im2col for the weight gradient).
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW).
 /// The batch is split over the pool's threads; each thread unfolds a group of images (one image
@@ -210,6 +211,20 @@ public final class Conv2d: Layer {
                                 inputGradient: computesInputGradient ? inputGradient.data : nil)
             return inputGradient
         }
+        // The implicit GEMM computes the input gradient after the weight gradient, without columns.
+        let implicit = samePadded(for: sample)?.inputGradient
+        if let winograd = samePadded(for: sample)?.forward as? WinogradConv, implicit != nil || !computesInputGradient {
+            let (dy, outSize) = (outputGradient.data, outChannels * sample.outputPlane)
+            winograd.accumulateWeightGradient(input.data, outputGradient: dy, images: n, into: weight.gradient.data)
+            if let biasGradient = bias?.gradient.data {
+                for image in 0..<n {
+                    Elementwise.accumulateRowSums(dy + image * outSize, rows: outChannels, columns: sample.outputPlane,
+                                                  into: biasGradient)
+                }
+            }
+            if computesInputGradient, let implicit { computeInputGradient(outputGradient, by: implicit, images: n) }
+            return inputGradient
+        }
         let plan = plan(input)
         let g = plan.g
         let tasks = plan.tasks
@@ -224,8 +239,6 @@ public final class Conv2d: Layer {
         let (x, dy, w, dx) = (input.data, outputGradient.data, weight.value.data, inputGradient.data)
         let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let partials = partialGradients.data, weightGradient = weight.gradient.data, biasGradient = bias?.gradient.data
-        // The implicit GEMM computes the input gradient after the loop, without the columns.
-        let implicit = samePadded(for: sample)?.inputGradient
         let needsInput = computesInputGradient && implicit == nil, hasBias = bias != nil
         runTasks(tasks) { t in
             let dw = tasks == 1 ? weightGradient : partials + t * (weightCount + biasCount)
@@ -263,13 +276,20 @@ public final class Conv2d: Layer {
                 if let biasGradient { Elementwise.accumulate(partial + weightCount, into: biasGradient, count: biasCount) }
             }
         }
-        if computesInputGradient, let implicit {
-            let taps = kernelSize * kernelSize
-            flippedWeight.resize(to: [inChannels, outChannels * taps])
-            SamePaddedConv.flip(w, outChannels: outChannels, inChannels: inChannels, taps: taps, into: flippedWeight.data)
-            implicit.forward(dy, images: n, weight: flippedWeight.data, bias: nil, output: dx)
-        }
+        if computesInputGradient, let implicit { computeInputGradient(outputGradient, by: implicit, images: n) }
         return inputGradient
+    }
+
+    /// inputGradient = the convolution of the output gradient with the weight's channels swapped
+    /// and kernels rotated, by a same-padded kernel built for it.
+    private func computeInputGradient(_ outputGradient: Tensor, by kernel: SamePaddedKernel, images n: Int) {
+        guard let input else { return }
+        let taps = kernelSize * kernelSize
+        inputGradient.resize(to: input.shape)
+        flippedWeight.resize(to: [inChannels, outChannels * taps])
+        SamePaddedConv.flip(weight.value.data, outChannels: outChannels, inChannels: inChannels, taps: taps,
+                            into: flippedWeight.data)
+        kernel.forward(outputGradient.data, images: n, weight: flippedWeight.data, bias: nil, output: inputGradient.data)
     }
 
     /// The whole-plane im2col for images of `g`'s size, when the layer is "same"-padded.
