@@ -6,25 +6,29 @@
 /// M[e] (OC, tiles) = U[e] (OC, C) x V[e] (C, tiles), with U the transformed weight and V the
 /// transformed patches (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks").
 ///
-/// Work is cut into items of whole tile rows (several images' worth on small maps), so that each
-/// GEMM is at least 64 tiles wide and an item's V and M stay in L2. Each output element is
-/// written by one item, so results do not depend on the thread count.
+/// The same kernel gives the input gradient (with the weight flipped, see `SamePaddedConv`) and,
+/// in `accumulateWeightGradient`, the weight gradient.
+///
+/// Work is cut into items of whole tile rows (several images' worth on small maps): 64 tiles,
+/// or 32 from 256 channels, so that an item's transformed patches stay in L2. Each output
+/// element is written by one item, so results do not depend on the thread count.
 final class WinogradConv: SamePaddedKernel {
     /// Layers with fewer channels than this keep the implicit GEMM: the transforms cost as much
     /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
-    static let minimumChannels = 32
+    static let minimumChannels = 16
 
-    /// 3x3 "same" layers with 32 channels or more on both sides where channels in and out
-    /// together, times the map's width, come to 2048 or more. The transforms work on whole rows
-    /// of tiles, 16 at a time, so narrow maps leave lanes idle; few channels make short GEMMs.
-    /// Against the implicit GEMM on single layers (batch 128, 2 threads, alternating in one
-    /// process; time ratios forward / backward): 32->32 on 32x32 0.68 / 0.76, 64->64 on 16x16
-    /// 0.79 / 0.86, 64->128 on 32x32 0.55 / 0.72, 128->256 on 16x16 0.65 / 0.67, 256->512 on 8x8
-    /// 0.66 / 0.94, 512->512 on 4x4 0.72 / 1.04; left out: 32->64 on 16x16 1.12 / 1.07,
-    /// 64->128 on 8x8 1.02 / 1.12, 64->64 on 8x8 1.15 / 1.13, 32->32 on 16x16 1.07 / 0.94.
+    /// 3x3 "same" layers with 16 channels or more on both sides, on maps 32 wide or more, or with
+    /// 256 channels in and out together, or where that sum times the map's width comes to 2048.
+    /// The transforms work on rows of tiles, 16 at a time, so narrow maps leave lanes idle, and
+    /// few channels make short GEMMs. Whole layers (forward and backward) against the implicit
+    /// GEMM with im2col weight gradients, batch 128, 2 threads, alternating in one process, time
+    /// ratios: 16->16 on 32x32 0.66, 16->32 on 32x32 0.74, 32->32 on 32x32 0.64, 64->64 on 16x16
+    /// about 0.8, 128->128 on 4x4 0.82; left out: 32->32 on 16x16 1.07, 32->64 on 16x16 1.04,
+    /// 64->64 on 8x8 1.09, 64->128 on 8x8 0.97.
     static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.channels >= minimumChannels
-            && outChannels >= minimumChannels && (g.channels + outChannels) * g.width >= 2048
+        let channels = g.channels + outChannels
+        return g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.channels >= minimumChannels
+            && outChannels >= minimumChannels && (g.width >= 32 || channels >= 256 || channels * g.width >= 2048)
     }
 
     /// Elements of a transformed patch (4 x 4), one GEMM each.
