@@ -289,7 +289,8 @@ public final class Conv2d: Layer {
         flippedWeight.resize(to: [inChannels, outChannels * taps])
         SamePaddedConv.flip(weight.value.data, outChannels: outChannels, inChannels: inChannels, taps: taps,
                             into: flippedWeight.data)
-        kernel.forward(outputGradient.data, images: n, weight: flippedWeight.data, bias: nil, output: inputGradient.data)
+        kernel.forward(outputGradient.data, images: n, weight: flippedWeight.data, bias: nil,
+                       output: inputGradient.data)
     }
 
     /// The whole-plane im2col for images of `g`'s size, when the layer is "same"-padded.
@@ -311,7 +312,8 @@ public final class Conv2d: Layer {
             : SamePaddedConv(g, outChannels: outChannels, pool: pool)
         let inputGradient: SamePaddedKernel? = WinogradConv.suits(transposed, outChannels: inChannels)
             ? WinogradConv(transposed, outChannels: inChannels, pool: pool)
-            : SamePaddedConv.suitsInputGradient(g) ? SamePaddedConv(transposed, outChannels: inChannels, pool: pool) : nil
+            : SamePaddedConv.suitsInputGradient(g)
+                ? SamePaddedConv(transposed, outChannels: inChannels, pool: pool) : nil
         samePadded = (forward, inputGradient)
         return samePadded
     }

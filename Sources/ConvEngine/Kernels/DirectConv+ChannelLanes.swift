@@ -66,29 +66,20 @@ extension DirectConv {
                     var a30 = a00, a31 = a00, a32 = a00, a33 = a00, a34 = a00
                     var a40 = a00, a41 = a00, a42 = a00, a43 = a00, a44 = a00
                     // Column kx0 + j reads dyT[q - kx0 - j], stored margin rows further on.
-                    var d = UnsafeRawPointer(gradient + transposedMargin * lanes)
+                    var column = UnsafeRawPointer(gradient + transposedMargin * lanes)
                     for q in kx0..<(kx0 + columns - 1 + span) {
-                        let d0 = d.load(as: SIMD16<Float>.self)
-                        let d1 = d.load(fromByteOffset: -64, as: SIMD16<Float>.self)
-                        let d2 = d.load(fromByteOffset: -128, as: SIMD16<Float>.self)
-                        let d3 = d.load(fromByteOffset: -192, as: SIMD16<Float>.self)
-                        let d4 = d.load(fromByteOffset: -256, as: SIMD16<Float>.self)
-                        var b = SIMD16<Float>(repeating: x0[q])
-                        a00.addProduct(b, d0); a01.addProduct(b, d1); a02.addProduct(b, d2)
-                        a03.addProduct(b, d3); a04.addProduct(b, d4)
-                        b = SIMD16<Float>(repeating: x1[q])
-                        a10.addProduct(b, d0); a11.addProduct(b, d1); a12.addProduct(b, d2)
-                        a13.addProduct(b, d3); a14.addProduct(b, d4)
-                        b = SIMD16<Float>(repeating: x2[q])
-                        a20.addProduct(b, d0); a21.addProduct(b, d1); a22.addProduct(b, d2)
-                        a23.addProduct(b, d3); a24.addProduct(b, d4)
-                        b = SIMD16<Float>(repeating: x3[q])
-                        a30.addProduct(b, d0); a31.addProduct(b, d1); a32.addProduct(b, d2)
-                        a33.addProduct(b, d3); a34.addProduct(b, d4)
-                        b = SIMD16<Float>(repeating: x4[q])
-                        a40.addProduct(b, d0); a41.addProduct(b, d1); a42.addProduct(b, d2)
-                        a43.addProduct(b, d3); a44.addProduct(b, d4)
-                        d += 64
+                        let d0 = column.load(as: SIMD16<Float>.self)
+                        let d1 = column.load(fromByteOffset: -64, as: SIMD16<Float>.self)
+                        let d2 = column.load(fromByteOffset: -128, as: SIMD16<Float>.self)
+                        let d3 = column.load(fromByteOffset: -192, as: SIMD16<Float>.self)
+                        let d4 = column.load(fromByteOffset: -256, as: SIMD16<Float>.self)
+                        let d = (d0, d1, d2, d3, d4)
+                        accumulate(x0[q], d, &a00, &a01, &a02, &a03, &a04)
+                        accumulate(x1[q], d, &a10, &a11, &a12, &a13, &a14)
+                        accumulate(x2[q], d, &a20, &a21, &a22, &a23, &a24)
+                        accumulate(x3[q], d, &a30, &a31, &a32, &a33, &a34)
+                        accumulate(x4[q], d, &a40, &a41, &a42, &a43, &a44)
+                        column += 64
                     }
                     let rows = min(block, k - ky0)
                     let target = lanesOut + ((c * k + ky0) * k + kx0) * lanes
@@ -100,5 +91,16 @@ extension DirectConv {
                 }
             }
         }
+    }
+
+    /// One kernel row's five accumulators += the input value times the five gradient vectors.
+    @inline(__always)
+    private static func accumulate(_ x: Float,
+                                   _ d: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>),
+                                   _ a0: inout SIMD16<Float>, _ a1: inout SIMD16<Float>, _ a2: inout SIMD16<Float>,
+                                   _ a3: inout SIMD16<Float>, _ a4: inout SIMD16<Float>) {
+        let b = SIMD16<Float>(repeating: x)
+        a0.addProduct(b, d.0); a1.addProduct(b, d.1); a2.addProduct(b, d.2)
+        a3.addProduct(b, d.3); a4.addProduct(b, d.4)
     }
 }

@@ -144,7 +144,8 @@ final class DirectConv {
 
         init(input: Int, maskedGradient: Int, paddedGradient: Int, lanes: Int, biasSums: Int) {
             func line(_ floats: Int) -> Int { (floats + DirectConv.lanes - 1) / DirectConv.lanes * DirectConv.lanes }
-            (self.input, self.maskedGradient, self.paddedGradient) = (line(input), line(maskedGradient), line(paddedGradient))
+            (self.input, self.maskedGradient) = (line(input), line(maskedGradient))
+            self.paddedGradient = line(paddedGradient)
             (self.lanes, self.biasSums) = (line(lanes), line(biasSums))
         }
     }
@@ -222,8 +223,10 @@ final class DirectConv {
                     Self.transposeGradient(dyImage, staging, channels: oc, into: masked)
                     Self.accumulateChannelLanes(source, staging, kernel: k, gradient: masked, into: lanes)
                 } else {
-                    Self.maskPositions(dyImage, staging, channels: oc, padTo: blocks * Self.gradientChannels, into: masked)
-                    Self.accumulateWeightLanes(source, staging, kernel: k, gradient: masked, blocks: blocks, into: lanes)
+                    Self.maskPositions(dyImage, staging, channels: oc, padTo: blocks * Self.gradientChannels,
+                                       into: masked)
+                    Self.accumulateWeightLanes(source, staging, kernel: k, gradient: masked, blocks: blocks,
+                                               into: lanes)
                 }
                 Elementwise.accumulateRowSums(dyImage, rows: oc, columns: plane, into: biasSums)
                 if let dx = inputGradient {
@@ -241,7 +244,8 @@ final class DirectConv {
                     if inLanes {
                         weightGradient[o * taps + tap] += lanes[tap * Self.lanes + o]
                     } else {
-                        let v = UnsafeRawPointer(lanes + (o * taps + tap) * Self.lanes).loadUnaligned(as: SIMD16<Float>.self)
+                        let v = UnsafeRawPointer(lanes + (o * taps + tap) * Self.lanes)
+                            .loadUnaligned(as: SIMD16<Float>.self)
                         weightGradient[o * taps + tap] += Elementwise.horizontalSum(v)
                     }
                 }

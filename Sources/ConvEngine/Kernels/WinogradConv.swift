@@ -124,7 +124,8 @@ final class WinogradConv: SamePaddedKernel {
                     // ... and the same on the columns of G g.
                     let transformed = SIMD4<Float>(a[0], (a[0] + a[1] + a[2]) / 2, (a[0] - a[1] + a[2]) / 2, a[2])
                     for e in 0..<4 {
-                        u[(((4 * r + e) * channelTiles + o / tileRows) * c + i) * tileRows + o % tileRows] = transformed[e]
+                        let element = 4 * r + e
+                        u[((element * channelTiles + o / tileRows) * c + i) * tileRows + o % tileRows] = transformed[e]
                     }
                 }
             }
@@ -158,13 +159,13 @@ final class WinogradConv: SamePaddedKernel {
                 // Lanes are tiles: column x of tile tx + j sits at padded position 2 * (tx + j) + x.
                 // a: positions from 2tx, b: from 2tx + 16, c: from 2tx + 2, e: from 2tx + 18.
                 let p = d + 2 * tx
-                let (a0, a1, a2, a3) = (Self.load(p), Self.load(p + length), Self.load(p + 2 * length), Self.load(p + 3 * length))
-                let q = p + Self.lanes
-                let (b0, b1, b2, b3) = (Self.load(q), Self.load(q + length), Self.load(q + 2 * length), Self.load(q + 3 * length))
-                let r = p + 2
-                let (c0, c1, c2, c3) = (Self.load(r), Self.load(r + length), Self.load(r + 2 * length), Self.load(r + 3 * length))
-                let t = r + Self.lanes
-                let (e0, e1, e2, e3) = (Self.load(t), Self.load(t + length), Self.load(t + 2 * length), Self.load(t + 3 * length))
+                typealias Column = (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)
+                func rows(_ from: UnsafeMutablePointer<Float>) -> Column {
+                    (Self.load(from), Self.load(from + length), Self.load(from + 2 * length),
+                     Self.load(from + 3 * length))
+                }
+                let (a0, a1, a2, a3) = rows(p), (b0, b1, b2, b3) = rows(p + Self.lanes)
+                let (c0, c1, c2, c3) = rows(p + 2), (e0, e1, e2, e3) = rows(p + 2 + Self.lanes)
                 let target = v + c * stride + column + tx
                 // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
                 Self.transformColumns(a0 - a2, b0 - b2, c0 - c2, e0 - e2, to: target, step: step)
@@ -375,7 +376,8 @@ final class WinogradConv: SamePaddedKernel {
     @inline(__always)
     private static func interleave(_ e: SIMD16<Float>, _ o: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
         (SIMD16(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3], e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7]),
-         SIMD16(e[8], o[8], e[9], o[9], e[10], o[10], e[11], o[11], e[12], o[12], e[13], o[13], e[14], o[14], e[15], o[15]))
+         SIMD16(e[8], o[8], e[9], o[9], e[10], o[10], e[11], o[11],
+                e[12], o[12], e[13], o[13], e[14], o[14], e[15], o[15]))
     }
 
     /// target[0..<count] = source (or zeros): rows are short, and a library call per row cost
