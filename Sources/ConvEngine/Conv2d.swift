@@ -212,8 +212,8 @@ public final class Conv2d: Layer {
             return inputGradient
         }
         // The implicit GEMM computes the input gradient after the weight gradient, without columns.
-        let implicit = samePadded(for: sample)?.inputGradient
-        if let winograd = samePadded(for: sample)?.forward as? WinogradConv, implicit != nil || !computesInputGradient {
+        let kernels = samePadded(for: sample), implicit = kernels?.inputGradient
+        if let winograd = kernels?.forward as? WinogradConv, implicit != nil || !computesInputGradient {
             let (dy, outSize) = (outputGradient.data, outChannels * sample.outputPlane)
             winograd.accumulateWeightGradient(input.data, outputGradient: dy, images: n, into: weight.gradient.data)
             if let biasGradient = bias?.gradient.data {
