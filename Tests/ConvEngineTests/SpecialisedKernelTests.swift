@@ -20,16 +20,19 @@ import ConvEngine
     /// 4x4 map (a sliver wider than the plane), a non-square map, a 5x5 kernel too wide for
     /// `DirectConv`, channel counts that are not multiples of 8, and a batch of one. The next
     /// three have the 64 input channels from which the input gradient is an implicit GEMM too.
-    /// The last four are Winograd both ways: odd sizes (partial tiles, work items spanning two
-    /// images), rows of 20 tiles (more than one vector), 256 channels (shorter work items), and
-    /// 16 -> 20 channels (partial channel tiles and vectors).
+    /// The last seven are Winograd both ways: odd sizes (partial tiles, work items spanning two
+    /// images), rows of 20 tiles (more than one vector), 256 channels on maps 8 wide (four tile
+    /// rows per vector, the last vector of the batch half full), 16 -> 20 channels (partial
+    /// channel tiles and vectors), two tile rows per vector on 16 and 15 columns (odd heights put
+    /// a vector's rows in two images), and four per vector on 7 columns.
     static let samePadded: [Shape] = [
         (32, 32, 32, 32, 3, 1, 1, 3), (3, 32, 32, 32, 3, 1, 1, 2), (16, 20, 7, 7, 3, 1, 1, 4),
         (20, 12, 14, 14, 3, 1, 1, 3), (24, 40, 4, 4, 3, 1, 1, 5), (13, 17, 5, 9, 3, 1, 1, 3),
         (40, 24, 9, 11, 5, 1, 2, 2), (33, 9, 8, 8, 3, 1, 1, 1),
         (64, 24, 8, 8, 3, 1, 1, 2), (72, 20, 9, 9, 3, 1, 1, 3), (64, 64, 11, 7, 5, 1, 2, 1),
         (40, 48, 17, 25, 3, 1, 1, 3), (32, 32, 16, 40, 3, 1, 1, 2), (256, 32, 4, 8, 3, 1, 1, 3),
-        (16, 20, 6, 33, 3, 1, 1, 2),
+        (16, 20, 6, 33, 3, 1, 1, 2), (64, 64, 15, 16, 3, 1, 1, 3), (96, 40, 13, 15, 3, 1, 1, 2),
+        (200, 72, 7, 7, 3, 1, 1, 3),
     ]
 
     @Test(arguments: smallPlanes + samePadded)

@@ -9,6 +9,9 @@
 /// The same kernel gives the input gradient (with the weight flipped, see `SamePaddedConv`) and,
 /// in `accumulateWeightGradient`, the weight gradient.
 ///
+/// The transforms put 16 tiles in a vector's lanes: from one tile row, or from two or four rows
+/// on maps 16 or 8 wide (`TileRowPacking`).
+///
 /// Work is cut into items of whole tile rows (several images' worth on small maps): 64 tiles,
 /// or 32 from 256 channels, so that an item's transformed patches stay in L2. Each output
 /// element is written by one item, so results do not depend on the thread count.
@@ -17,18 +20,21 @@ final class WinogradConv: SamePaddedKernel {
     /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
     static let minimumChannels = 16
 
-    /// 3x3 "same" layers with 16 channels or more on both sides, on maps 32 wide or more, or with
-    /// 256 channels in and out together, or where that sum times the map's width comes to 2048.
-    /// The transforms work on rows of tiles, 16 at a time, so narrow maps leave lanes idle, and
-    /// few channels make short GEMMs. Whole layers (forward and backward) against the implicit
-    /// GEMM with im2col weight gradients, batch 128, 2 threads, alternating in one process, time
-    /// ratios: 16->16 on 32x32 0.66, 16->32 on 32x32 0.74, 32->32 on 32x32 0.64, 64->64 on 16x16
-    /// about 0.8, 128->128 on 4x4 0.82; left out: 32->32 on 16x16 1.07, 32->64 on 16x16 1.04,
-    /// 64->64 on 8x8 1.09, 64->128 on 8x8 0.97.
+    /// 3x3 "same" layers with 16 channels or more on both sides, on maps whose tile rows fill the
+    /// transforms' 16 lanes (32 wide or more, 16 wide, or 8 wide with 96 channels in and out
+    /// together), or with 256 channels together, or where that sum times the map's width comes
+    /// to 2048. Other maps leave lanes idle or pad many partial tiles, and few channels make short
+    /// GEMMs. Whole layers (forward, backward) against the implicit GEMM with im2col weight
+    /// gradients, batch 128, 2 threads, alternating in one process, time ratios: 16->16 on 32x32
+    /// 0.71, 0.61; 32->32 on 32x32 0.50, 0.75; 16->16 on 16x16 0.75, 0.65; 16->32 on 16x16 0.76,
+    /// 0.89; 32->64 on 16x16 0.63, 0.64; 64->64 on 16x16 0.64, 0.59; 32->64 on 8x8 0.96, 0.88;
+    /// 64->128 on 8x8 0.87, 0.74; 128->128 on 4x4 0.82, 0.91. Left out: 16->32 on 8x8 1.13,
+    /// 1.00; 16->32 on 14x14 1.20, 1.16; 32->64 on 7x7 1.06, 1.12; 64->64 on 4x4 1.20, 1.22.
     static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
         let channels = g.channels + outChannels
+        let fillsLanes = g.width >= 32 || g.width == 16 || (g.width == 8 && channels >= 96)
         return g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.channels >= minimumChannels
-            && outChannels >= minimumChannels && (g.width >= 32 || channels >= 256 || channels * g.width >= 2048)
+            && outChannels >= minimumChannels && (fillsLanes || channels >= 256 || channels * g.width >= 2048)
     }
 
     /// Elements of a transformed patch (4 x 4), one GEMM each.
@@ -42,6 +48,8 @@ final class WinogradConv: SamePaddedKernel {
     private let rowTiles: Int, columnTiles: Int
     /// Tile rows per item and the item's GEMM width (tiles, rounded up to a micro-kernel sliver).
     private let itemRows: Int, itemColumns: Int
+    /// Tile rows side by side in the transforms' 16 lanes: two rows of 8 tiles, four of 4, else one.
+    private let packedRows: Int
     /// Floats between rows of V and M: the GEMM width plus room for the transforms' 16-lane
     /// writes past the last tile.
     private let stride: Int
@@ -62,6 +70,7 @@ final class WinogradConv: SamePaddedKernel {
         // 64 tiles per item, or 32 from 256 channels: an item's patches, 16 x C x tiles floats,
         // stay within a quarter of L2.
         itemRows = max(1, (g.channels >= 256 ? 32 : 64) / columnTiles)
+        packedRows = columnTiles == 8 ? 2 : columnTiles == 4 ? 4 : 1
         let width = MicroKernel.columns
         itemColumns = (itemRows * columnTiles + width - 1) / width * width
         stride = itemColumns + Self.lanes
@@ -72,7 +81,9 @@ final class WinogradConv: SamePaddedKernel {
     private var transformedSize: Int { Self.elements * geometry.channels * stride }
     /// The products of one 8-channel tile of the output.
     private var productSize: Int { Self.elements * MicroKernel.rows * stride }
-    private var taskSize: Int { transformedSize + productSize + 4 * geometry.channels * lineLength }
+    /// Four padded input rows per channel and packed tile row.
+    private var linesSize: Int { 4 * packedRows * geometry.channels * lineLength }
+    private var taskSize: Int { transformedSize + productSize + linesSize }
 
     /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
     /// (OC, C*3*3) row-major.
@@ -92,14 +103,15 @@ final class WinogradConv: SamePaddedKernel {
             let m = v + self.transformedSize, lines = m + self.productSize
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let first = item * self.itemRows, count = min(self.itemRows, rows - first)
-                for r in 0..<count {
-                    self.transformInput(input, tileRow: first + r, column: r * self.columnTiles, into: v, lines: lines)
+                for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
+                    self.transformInput(input, tileRow: first + r, rows: count - r, column: r * self.columnTiles,
+                                        into: v, lines: lines)
                 }
                 for tile in 0..<self.channelTiles {
                     self.multiply(v, channelTile: tile, into: m)
-                    for r in 0..<count {
+                    for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
                         self.transformOutput(m, channelTile: tile, column: r * self.columnTiles, tileRow: first + r,
-                                             bias: bias, into: output)
+                                             rows: count - r, bias: bias, into: output)
                     }
                 }
             }
@@ -132,40 +144,52 @@ final class WinogradConv: SamePaddedKernel {
         }
     }
 
-    /// The patches of one tile row (image, tile row) -> V[e][c][column..<column + tiles] = B^T d B.
-    ///
-    /// First every channel's four input rows 2ty-1 ... 2ty+2 are copied into `lines` behind a zero
-    /// column (zero rows above and below the image), then transformed. Reading a line right
-    /// after writing it stalled on store forwarding: half of this function's time.
-    private func transformInput(_ input: UnsafePointer<Float>, tileRow: Int, column: Int,
+    /// The patches of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) ->
+    /// V[e][c][column..<column + tiles] = B^T d B.
+    private func transformInput(_ input: UnsafePointer<Float>, tileRow: Int, rows: Int, column: Int,
                                 into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>) {
-        let g = geometry, length = lineLength
-        let (image, ty) = tileRow.quotientAndRemainder(dividingBy: rowTiles)
-        let planes = input + image * g.channels * g.inputPlane
-        for c in 0..<g.channels {
-            for r in 0..<4 {
-                let y = 2 * ty - 1 + r, line = lines + (4 * c + r) * length + 1
-                if y >= 0 && y < g.height {
-                    Self.copy(planes + c * g.inputPlane + y * g.width, to: line, count: g.width)
-                } else {
-                    Self.copy(nil, to: line, count: g.width)
+        switch packedRows {
+        case 2: transformInput(TwoRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v, lines: lines)
+        case 4: transformInput(FourRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v, lines: lines)
+        default: transformInput(OneRow.self, input, tileRow: tileRow, rows: rows, column: column, into: v, lines: lines)
+        }
+    }
+
+    /// First every channel's four input rows 2ty-1 ... 2ty+2 of each tile row are copied into
+    /// `lines` behind a zero column (zero rows above and below the image), then transformed.
+    /// Reading a line right after writing it stalled on store forwarding: half of this function's
+    /// time.
+    private func transformInput<Packing: TileRowPacking>(_ packing: Packing.Type, _ input: UnsafePointer<Float>,
+                                                         tileRow: Int, rows: Int, column: Int,
+                                                         into v: UnsafeMutablePointer<Float>,
+                                                         lines: UnsafeMutablePointer<Float>) {
+        let g = geometry, length = lineLength, setStride = 4 * length, channelLines = Packing.rows * setStride
+        for s in 0..<min(Packing.rows, rows) {
+            let (image, ty) = (tileRow + s).quotientAndRemainder(dividingBy: rowTiles)
+            let planes = input + image * g.channels * g.inputPlane
+            for c in 0..<g.channels {
+                for r in 0..<4 {
+                    let y = 2 * ty - 1 + r, line = lines + c * channelLines + s * setStride + r * length + 1
+                    Self.copy(y >= 0 && y < g.height ? planes + c * g.inputPlane + y * g.width : nil, to: line,
+                              count: g.width)
                 }
             }
         }
         let step = g.channels * stride
         for c in 0..<g.channels {
-            let d = lines + 4 * c * length
-            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes) {
+            let d = lines + c * channelLines
+            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes / Packing.rows) {
                 // Lanes are tiles: column x of tile tx + j sits at padded position 2 * (tx + j) + x.
-                // a: positions from 2tx, b: from 2tx + 16, c: from 2tx + 2, e: from 2tx + 18.
-                let p = d + 2 * tx
-                typealias Column = (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)
-                func rows(_ from: UnsafeMutablePointer<Float>) -> Column {
-                    (Self.load(from), Self.load(from + length), Self.load(from + 2 * length),
-                     Self.load(from + 3 * length))
-                }
-                let (a0, a1, a2, a3) = rows(p), (b0, b1, b2, b3) = rows(p + Self.lanes)
-                let (c0, c1, c2, c3) = rows(p + 2), (e0, e1, e2, e3) = rows(p + 2 + Self.lanes)
+                // a, b: positions from 2tx; c, e: from 2tx + 2 (see `TileRowPacking`).
+                let p = UnsafePointer(d + 2 * tx)
+                let (a0, b0) = Packing.load(p, setStride: setStride)
+                let (a1, b1) = Packing.load(p + length, setStride: setStride)
+                let (a2, b2) = Packing.load(p + 2 * length, setStride: setStride)
+                let (a3, b3) = Packing.load(p + 3 * length, setStride: setStride)
+                let (c0, e0) = Packing.load(p + 2, setStride: setStride)
+                let (c1, e1) = Packing.load(p + 2 + length, setStride: setStride)
+                let (c2, e2) = Packing.load(p + 2 + 2 * length, setStride: setStride)
+                let (c3, e3) = Packing.load(p + 2 + 3 * length, setStride: setStride)
                 let target = v + c * stride + column + tx
                 // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
                 Self.transformColumns(a0 - a2, b0 - b2, c0 - c2, e0 - e2, to: target, step: step)
@@ -204,29 +228,54 @@ final class WinogradConv: SamePaddedKernel {
         }
     }
 
-    /// M of one tile row for one 8-channel tile -> its two output rows, A^T M A + bias.
+    /// M of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) for one
+    /// 8-channel tile -> their output rows, A^T M A + bias.
     private func transformOutput(_ m: UnsafePointer<Float>, channelTile tile: Int, column: Int, tileRow: Int,
-                                 bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
+                                 rows: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
+        switch packedRows {
+        case 2: transformOutput(TwoRows.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
+                                bias: bias, into: output)
+        case 4: transformOutput(FourRows.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
+                                bias: bias, into: output)
+        default: transformOutput(OneRow.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
+                                 bias: bias, into: output)
+        }
+    }
+
+    private func transformOutput<Packing: TileRowPacking>(_ packing: Packing.Type, _ m: UnsafePointer<Float>,
+                                                          channelTile tile: Int, column: Int, tileRow: Int, rows: Int,
+                                                          bias: UnsafePointer<Float>?,
+                                                          into output: UnsafeMutablePointer<Float>) {
         let g = geometry, tileRows = MicroKernel.rows
-        let (image, ty) = tileRow.quotientAndRemainder(dividingBy: rowTiles)
+        // Each packed tile row's two output rows within an output channel's image, -1 where absent.
+        var top = SIMD4<Int>(repeating: -1), bottom = top
+        for s in 0..<min(Packing.rows, rows) {
+            let (image, ty) = (tileRow + s).quotientAndRemainder(dividingBy: rowTiles)
+            top[s] = image * outChannels * g.inputPlane + 2 * ty * g.width
+            if 2 * ty + 1 < g.height { bottom[s] = top[s] + g.width }
+        }
         let elementStride = tileRows * stride
-        let secondRow = 2 * ty + 1 < g.height
         for o in (tile * tileRows)..<min(outChannels, (tile + 1) * tileRows) {
             let b = SIMD16<Float>(repeating: bias?[o] ?? 0)
-            let plane = output + (image * outChannels + o) * g.inputPlane + 2 * ty * g.width
-            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes) {
+            let channel = output + o * g.inputPlane
+            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes / Packing.rows) {
                 let base = m + (o - tile * tileRows) * stride + column + tx
-                func element(_ e: Int) -> SIMD16<Float> { Self.load(base + e * elementStride) }
-                // A^T M: per column j, m0j + m1j + m2j (top) and m1j - m2j - m3j (bottom).
-                func top(_ j: Int) -> SIMD16<Float> { element(j) + element(4 + j) + element(8 + j) }
-                func bottom(_ j: Int) -> SIMD16<Float> { element(4 + j) - element(8 + j) - element(12 + j) }
-                let (t0, t1, t2, t3) = (top(0), top(1), top(2), top(3))
-                Self.storeRow(even: t0 + t1 + t2 + b, odd: t1 - t2 - t3 + b, to: plane, from: 2 * tx, width: g.width)
-                if secondRow {
-                    let (b0, b1, b2, b3) = (bottom(0), bottom(1), bottom(2), bottom(3))
-                    Self.storeRow(even: b0 + b1 + b2 + b, odd: b1 - b2 - b3 + b, to: plane + g.width, from: 2 * tx,
-                                  width: g.width)
-                }
+                let m00 = Self.load(base), m01 = Self.load(base + elementStride)
+                let m02 = Self.load(base + 2 * elementStride), m03 = Self.load(base + 3 * elementStride)
+                let m10 = Self.load(base + 4 * elementStride), m11 = Self.load(base + 5 * elementStride)
+                let m12 = Self.load(base + 6 * elementStride), m13 = Self.load(base + 7 * elementStride)
+                let m20 = Self.load(base + 8 * elementStride), m21 = Self.load(base + 9 * elementStride)
+                let m22 = Self.load(base + 10 * elementStride), m23 = Self.load(base + 11 * elementStride)
+                let m30 = Self.load(base + 12 * elementStride), m31 = Self.load(base + 13 * elementStride)
+                let m32 = Self.load(base + 14 * elementStride), m33 = Self.load(base + 15 * elementStride)
+                // A^T M: per column j, m0j + m1j + m2j (upper) and m1j - m2j - m3j (lower); then
+                // the same on the rows of the result.
+                let u0 = m00 + m10 + m20, u1 = m01 + m11 + m21, u2 = m02 + m12 + m22, u3 = m03 + m13 + m23
+                let l0 = m10 - m20 - m30, l1 = m11 - m21 - m31, l2 = m12 - m22 - m32, l3 = m13 - m23 - m33
+                let (upperLow, upperHigh) = Self.interleave(u0 + u1 + u2 + b, u1 - u2 - u3 + b)
+                Packing.store(upperLow, upperHigh, to: channel, rows: top, from: 2 * tx, width: g.width)
+                let (lowerLow, lowerHigh) = Self.interleave(l0 + l1 + l2 + b, l1 - l2 - l3 + b)
+                Packing.store(lowerLow, lowerHigh, to: channel, rows: bottom, from: 2 * tx, width: g.width)
             }
         }
     }
@@ -247,8 +296,7 @@ final class WinogradConv: SamePaddedKernel {
         let tasks = max(1, min(pool.threadCount, items))
         let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
         let productsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
-        let inputLines = 4 * c * lineLength
-        let taskSize = transformedSize + productsSize + sumsSize + inputLines
+        let taskSize = transformedSize + productsSize + sumsSize + linesSize
         if gradientScratch.count != tasks * taskSize {
             gradientScratch.resize(to: [tasks * taskSize])
             gradientScratch.fill(0)
@@ -259,8 +307,11 @@ final class WinogradConv: SamePaddedKernel {
             sums.update(repeating: 0, count: sumsSize)
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let first = item * self.itemRows, count = min(self.itemRows, rows - first)
+                for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
+                    self.transformInput(input, tileRow: first + r, rows: count - r, column: r * self.columnTiles,
+                                        into: v, lines: lines)
+                }
                 for r in 0..<count {
-                    self.transformInput(input, tileRow: first + r, column: r * self.columnTiles, into: v, lines: lines)
                     self.transformOutputGradient(outputGradient, tileRow: first + r, column: r * self.columnTiles,
                                                  channels: paddedChannels, into: dm)
                 }
@@ -319,7 +370,8 @@ final class WinogradConv: SamePaddedKernel {
         for tx in 0..<columnTiles {
             let (y, x) = (2 * ty, 2 * tx)
             let right = x + 1 < g.width, below = y + 1 < g.height
-            for o0 in Swift.stride(from: 0, to: channels, by: Self.lanes) {
+            // Lanes past `oc` are zeros; whole vectors past it stay as zero-filled at allocation.
+            for o0 in Swift.stride(from: 0, to: oc, by: Self.lanes) {
                 var y00 = SIMD16<Float>(), y01 = y00, y10 = y00, y11 = y00
                 for l in 0..<min(Self.lanes, oc - o0) {
                     let p = images + (o0 + l) * plane + y * g.width + x
@@ -346,20 +398,6 @@ final class WinogradConv: SamePaddedKernel {
         store(x0 + x1, target + step)
         store(x0 - x1, target + 2 * step)
         store(-x1, target + 3 * step)
-    }
-
-    /// row[from ..< from + 32] = even and odd lanes interleaved, cut at `width`.
-    @inline(__always)
-    private static func storeRow(even: SIMD16<Float>, odd: SIMD16<Float>, to row: UnsafeMutablePointer<Float>,
-                                 from: Int, width: Int) {
-        let (low, high) = interleave(even, odd)
-        if from + 2 * lanes <= width {
-            store(low, row + from)
-            store(high, row + from + lanes)
-        } else {
-            for x in 0..<min(lanes, width - from) { row[from + x] = low[x] }
-            for x in 0..<max(0, width - from - lanes) { row[from + lanes + x] = high[x] }
-        }
     }
 
     // Swift's `evenHalf`, `oddHalf` of SIMD32 went lane by lane through the stack; element-wise
@@ -406,5 +444,99 @@ final class WinogradConv: SamePaddedKernel {
     @inline(__always)
     private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+}
+
+/// How tile rows share the transforms' 16 lanes. The input transform takes 32 positions of the
+/// padded input rows, as two vectors `a` (from the tiles' first column) and `b` (16 lanes
+/// further); their even and odd lanes are the tiles' first and second columns. Row sets (four
+/// lines per tile row) are `setStride` floats apart.
+protocol TileRowPacking {
+    /// Tile rows per vector.
+    static var rows: Int { get }
+
+    static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>)
+
+    /// Stores 32 outputs (`low`, `high`) of the packed tile rows' output rows, `rows` floats
+    /// after `channel` (-1: no such row), from column `from`, cut at `width`.
+    static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
+                      rows: SIMD4<Int>, from: Int, width: Int)
+}
+
+extension TileRowPacking {
+    @inline(__always)
+    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// row[0..<min(count, width)] = v's first lanes.
+    @inline(__always)
+    static func store<V: SIMD>(_ v: V, to row: UnsafeMutablePointer<Float>, count: Int) where V.Scalar == Float {
+        if count >= V.scalarCount {
+            UnsafeMutableRawPointer(row).storeBytes(of: v, as: V.self)
+        } else {
+            for x in 0..<count { row[x] = v[x] }
+        }
+    }
+}
+
+/// One tile row of 16 tiles (maps 32 wide or more, or too narrow to pack).
+enum OneRow: TileRowPacking {
+    static var rows: Int { 1 }
+
+    @inline(__always)
+    static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
+        (load16(line), load16(line + 16))
+    }
+
+    @inline(__always)
+    static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
+                      rows: SIMD4<Int>, from: Int, width: Int) {
+        guard rows[0] >= 0 else { return }
+        let row = channel + rows[0] + from
+        store(low, to: row, count: width - from)
+        if from + 16 < width { store(high, to: row + 16, count: width - from - 16) }
+    }
+}
+
+/// Two tile rows of 8 tiles (maps 15 or 16 wide): `a` from the first row set, `b` from the second.
+enum TwoRows: TileRowPacking {
+    static var rows: Int { 2 }
+
+    @inline(__always)
+    static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
+        (load16(line), load16(line + setStride))
+    }
+
+    @inline(__always)
+    static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
+                      rows: SIMD4<Int>, from: Int, width: Int) {
+        if rows[0] >= 0 { store(low, to: channel + rows[0], count: width) }
+        if rows[1] >= 0 { store(high, to: channel + rows[1], count: width) }
+    }
+}
+
+/// Four tile rows of 4 tiles (maps 7 or 8 wide): 8 lanes from each row set.
+enum FourRows: TileRowPacking {
+    static var rows: Int { 4 }
+
+    @inline(__always)
+    static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
+        (SIMD16(lowHalf: load8(line), highHalf: load8(line + setStride)),
+         SIMD16(lowHalf: load8(line + 2 * setStride), highHalf: load8(line + 3 * setStride)))
+    }
+
+    @inline(__always)
+    static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
+                      rows: SIMD4<Int>, from: Int, width: Int) {
+        if rows[0] >= 0 { store(low.lowHalf, to: channel + rows[0], count: width) }
+        if rows[1] >= 0 { store(low.highHalf, to: channel + rows[1], count: width) }
+        if rows[2] >= 0 { store(high.lowHalf, to: channel + rows[2], count: width) }
+        if rows[3] >= 0 { store(high.highHalf, to: channel + rows[3], count: width) }
     }
 }
