@@ -31,44 +31,57 @@ enum Pooling {
     }
 
     /// `maxForward` for 2x2 windows with stride 2 (every pooling layer of the presets), eight
-    /// outputs at a time: even and odd input columns are split apart with vector shuffles and the
-    /// four taps compared in PyTorch's order, so ties pick the same index as the scalar loop.
-    /// A row whose width is not a multiple of 8 ends with a vector overlapping the previous one.
+    /// outputs at a time. A row whose width is not a multiple of 8 ends with a vector overlapping
+    /// the previous one.
     private static func maxForward2x2(_ input: UnsafePointer<Float>, _ g: ConvGeometry,
                                       output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
-        let ow = g.outWidth, width = g.width
-        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        let ow = g.outWidth
         for y in 0..<g.outHeight {
-            let top = UnsafeRawPointer(input + 2 * y * width), bottom = UnsafeRawPointer(input + (2 * y + 1) * width)
             var x = 0
             while x < ow {
                 x = min(x, ow - 8)
-                let a = top.loadUnaligned(fromByteOffset: 8 * x, as: SIMD16<Float>.self)
-                let b = bottom.loadUnaligned(fromByteOffset: 8 * x, as: SIMD16<Float>.self)
-                let first = Int32(2 * y * width + 2 * x)
-                var best = a.evenHalf, index = lanes &+ first
-                var mask = a.oddHalf .> best
-                best.replace(with: a.oddHalf, where: mask)
-                index.replace(with: lanes &+ (first + 1), where: mask)
-                mask = b.evenHalf .> best
-                best.replace(with: b.evenHalf, where: mask)
-                index.replace(with: lanes &+ (first + Int32(width)), where: mask)
-                mask = b.oddHalf .> best
-                best.replace(with: b.oddHalf, where: mask)
-                index.replace(with: lanes &+ (first + Int32(width) + 1), where: mask)
-                UnsafeMutableRawPointer(output + y * ow + x).storeBytes(of: best, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(argmax + y * ow + x).storeBytes(of: index, as: SIMD8<Int32>.self)
+                maxOf2x2(input, g, row: y, column: x, output: output + y * ow + x, argmax: argmax + y * ow + x)
                 x += 8
             }
         }
     }
 
-    /// `maxForward` for 2x2 windows with stride 2 on rows too narrow for a vector (LeNet's 10x10
-    /// second pool): the four taps unrolled, compared in the same order.
+    /// The eight 2x2 windows from output (row, column): even and odd input columns are split
+    /// apart with vector shuffles and the four taps compared in PyTorch's order, so ties pick the
+    /// same index as the scalar loop. Reads 16 floats of two input rows, writes 8 outputs.
+    @inline(__always)
+    private static func maxOf2x2(_ input: UnsafePointer<Float>, _ g: ConvGeometry, row y: Int, column x: Int,
+                                 output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+        let width = g.width, lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        let first = 2 * y * width + 2 * x
+        let a = UnsafeRawPointer(input + first).loadUnaligned(as: SIMD16<Float>.self)
+        let b = UnsafeRawPointer(input + first + width).loadUnaligned(as: SIMD16<Float>.self)
+        var best = a.evenHalf, index = lanes &+ Int32(first)
+        var mask = a.oddHalf .> best
+        best.replace(with: a.oddHalf, where: mask)
+        index.replace(with: lanes &+ Int32(first + 1), where: mask)
+        mask = b.evenHalf .> best
+        best.replace(with: b.evenHalf, where: mask)
+        index.replace(with: lanes &+ Int32(first + width), where: mask)
+        mask = b.oddHalf .> best
+        best.replace(with: b.oddHalf, where: mask)
+        index.replace(with: lanes &+ Int32(first + width + 1), where: mask)
+        UnsafeMutableRawPointer(output).storeBytes(of: best, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(argmax).storeBytes(of: index, as: SIMD8<Int32>.self)
+    }
+
+    /// `maxForward` for 2x2 windows with stride 2 on rows of fewer than 8 outputs (Fashion-MNIST's
+    /// 14- and 7-wide pools, LeNet's 10-wide): a vector per output row, whose lanes past the row
+    /// are overwritten by the next row; the last rows, where it would read or write past the
+    /// plane, have the four taps unrolled, compared in the same order.
     private static func maxForwardNarrow2x2(_ input: UnsafePointer<Float>, _ g: ConvGeometry,
                                             output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
         let ow = g.outWidth, width = g.width
         for y in 0..<g.outHeight {
+            if (2 * y + 1) * width + 16 <= g.inputPlane && y * ow + 8 <= g.outputPlane {
+                maxOf2x2(input, g, row: y, column: 0, output: output + y * ow, argmax: argmax + y * ow)
+                continue
+            }
             for x in 0..<ow {
                 let first = 2 * y * width + 2 * x
                 var best = input[first], index = first
