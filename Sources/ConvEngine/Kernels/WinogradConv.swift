@@ -90,9 +90,7 @@ final class WinogradConv: SamePaddedKernel {
     func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
                  bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         transformWeight(weight)
-        let rows = n * rowTiles
-        let items = (rows + itemRows - 1) / itemRows
-        let tasks = max(1, min(pool.threadCount, items))
+        let (rows, items, tasks) = workItems(images: n)
         if scratch.count != tasks * taskSize {
             // The lines' zero padding is written once; slack columns of V and M may hold anything.
             scratch.resize(to: [tasks * taskSize])
@@ -103,10 +101,7 @@ final class WinogradConv: SamePaddedKernel {
             let m = v + self.transformedSize, lines = m + self.productSize
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let first = item * self.itemRows, count = min(self.itemRows, rows - first)
-                for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
-                    self.transformInput(input, tileRow: first + r, rows: count - r, column: r * self.columnTiles,
-                                        into: v, lines: lines)
-                }
+                self.transformInput(input, tileRows: first..<(first + count), into: v, lines: lines)
                 for tile in 0..<self.channelTiles {
                     self.multiply(v, channelTile: tile, into: m)
                     for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
@@ -159,14 +154,33 @@ final class WinogradConv: SamePaddedKernel {
         }
     }
 
+    /// How a batch of `n` images is cut: its tile rows, items of `itemRows` of them, and tasks
+    /// of whole items.
+    private func workItems(images n: Int) -> (rows: Int, items: Int, tasks: Int) {
+        let rows = n * rowTiles, items = (rows + itemRows - 1) / itemRows
+        return (rows, items, max(1, min(pool.threadCount, items)))
+    }
+
+    /// The patches of an item's tile rows -> V[e][c][tiles from column 0], `packedRows` at a time.
+    private func transformInput(_ input: UnsafePointer<Float>, tileRows: Range<Int>,
+                                into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>) {
+        for r in Swift.stride(from: 0, to: tileRows.count, by: packedRows) {
+            transformInput(input, tileRow: tileRows.lowerBound + r, rows: tileRows.count - r, column: r * columnTiles,
+                           into: v, lines: lines)
+        }
+    }
+
     /// The patches of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) ->
     /// V[e][c][column..<column + tiles] = B^T d B.
     private func transformInput(_ input: UnsafePointer<Float>, tileRow: Int, rows: Int, column: Int,
                                 into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>) {
         switch packedRows {
-        case 2: transformInput(TwoRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v, lines: lines)
-        case 4: transformInput(FourRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v, lines: lines)
-        default: transformInput(OneRow.self, input, tileRow: tileRow, rows: rows, column: column, into: v, lines: lines)
+        case 2: transformInput(TwoRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
+                               lines: lines)
+        case 4: transformInput(FourRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
+                               lines: lines)
+        default: transformInput(OneRow.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
+                                lines: lines)
         }
     }
 
@@ -306,9 +320,7 @@ final class WinogradConv: SamePaddedKernel {
     func accumulateWeightGradient(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, images n: Int,
                                   into weightGradient: UnsafeMutablePointer<Float>) {
         let (c, oc, elements) = (geometry.channels, outChannels, Self.elements)
-        let rows = n * rowTiles
-        let items = (rows + itemRows - 1) / itemRows
-        let tasks = max(1, min(pool.threadCount, items))
+        let (rows, items, tasks) = workItems(images: n)
         let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
         let productsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
         let taskSize = transformedSize + productsSize + sumsSize + linesSize
@@ -322,10 +334,7 @@ final class WinogradConv: SamePaddedKernel {
             sums.update(repeating: 0, count: sumsSize)
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let first = item * self.itemRows, count = min(self.itemRows, rows - first)
-                for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
-                    self.transformInput(input, tileRow: first + r, rows: count - r, column: r * self.columnTiles,
-                                        into: v, lines: lines)
-                }
+                self.transformInput(input, tileRows: first..<(first + count), into: v, lines: lines)
                 for r in 0..<count {
                     self.transformOutputGradient(outputGradient, tileRow: first + r, column: r * self.columnTiles,
                                                  channels: paddedChannels, into: dm)
