@@ -171,7 +171,9 @@ final class WinogradConv: SamePaddedKernel {
     }
 
     /// The patches of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) ->
-    /// V[e][c][column..<column + tiles] = B^T d B.
+    /// V[e][c][column..<column + tiles] = B^T d B. This and `transformOutput` pick the packing
+    /// with a switch so that each packing is compiled into its own copy; a stored
+    /// `any TileRowPacking.Type` would reach the loads and stores through a witness table.
     private func transformInput(_ input: UnsafePointer<Float>, tileRow: Int, rows: Int, column: Int,
                                 into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>) {
         switch packedRows {
