@@ -506,7 +506,7 @@ extension TileRowPacking {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    /// row[0..<min(count, width)] = v's first lanes.
+    /// row[0..<min(count, lanes)] = v's first lanes: one vector store when the row takes them all.
     @inline(__always)
     static func store<V: SIMD>(_ v: V, to row: UnsafeMutablePointer<Float>, count: Int) where V.Scalar == Float {
         if count >= V.scalarCount {
