@@ -217,9 +217,14 @@ public final class Conv2d: Layer {
             let (dy, outSize) = (outputGradient.data, outChannels * sample.outputPlane)
             winograd.accumulateWeightGradient(input.data, outputGradient: dy, images: n, into: weight.gradient.data)
             if let biasGradient = bias?.gradient.data {
-                for image in 0..<n {
-                    Elementwise.accumulateRowSums(dy + image * outSize, rows: outChannels, columns: sample.outputPlane,
-                                                  into: biasGradient)
+                // Split by channels, each summed over the images in order, as on one thread.
+                let plane = sample.outputPlane
+                pool.forEachChunk(count: outChannels, minimumChunk: max(1, 16384 / (n * plane))) { channels in
+                    for image in 0..<n {
+                        Elementwise.accumulateRowSums(dy + image * outSize + channels.lowerBound * plane,
+                                                      rows: channels.count, columns: plane,
+                                                      into: biasGradient + channels.lowerBound)
+                    }
                 }
             }
             if computesInputGradient, let implicit { computeInputGradient(outputGradient, by: implicit, images: n) }
