@@ -20,6 +20,70 @@ extension DirectConv {
     /// them.
     static func keepsChannelsInLanes(outChannels: Int) -> Bool { outChannels > lanes / 2 && outChannels <= lanes }
 
+    /// Output rows and columns per forward register block of `convolveChannelLanes`.
+    static let channelLaneRows = 2, channelLaneColumns = 5
+
+    /// output (outChannels, OH, OW) = conv(staged input) + bias, overwritten, with the output
+    /// channels in the lanes: blocks of 2 rows x 5 columns in 10 accumulators (the last block of a
+    /// row or plane overlaps the one before); per tap one vector of weights, (C, K, K, 16), and ten
+    /// broadcast input values. LeNet's 10-wide rows would fill 10 of 16 lanes with positions in
+    /// them; here every lane of a 16-channel layer works.
+    static func convolveChannelLanes(_ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int,
+                                     packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outChannels: Int,
+                                     positionMajor: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let (rows, columns) = (channelLaneRows, channelLaneColumns)
+        let plane = s.outHeight * s.outWidth, stride = s.rowStride
+        var start = SIMD16<Float>()
+        if let bias { for o in 0..<outChannels { start[o] = bias[o] } }
+        for y0 in Swift.stride(from: 0, to: s.outHeight, by: rows) {
+            let y = min(y0, s.outHeight - rows)
+            for x0 in Swift.stride(from: 0, to: s.outWidth, by: columns) {
+                let x = min(x0, s.outWidth - columns)
+                var a00 = start, a01 = start, a02 = start, a03 = start, a04 = start
+                var a10 = start, a11 = start, a12 = start, a13 = start, a14 = start
+                var w = UnsafeRawPointer(packed)
+                for c in 0..<s.channels {
+                    for ky in 0..<k {
+                        let r0 = input + c * s.planeStride + (y + ky) * stride + x, r1 = r0 + stride
+                        for kx in 0..<k {
+                            let wv = w.load(as: SIMD16<Float>.self)
+                            a00.addProduct(SIMD16(repeating: r0[kx]), wv)
+                            a01.addProduct(SIMD16(repeating: r0[kx + 1]), wv)
+                            a02.addProduct(SIMD16(repeating: r0[kx + 2]), wv)
+                            a03.addProduct(SIMD16(repeating: r0[kx + 3]), wv)
+                            a04.addProduct(SIMD16(repeating: r0[kx + 4]), wv)
+                            a10.addProduct(SIMD16(repeating: r1[kx]), wv)
+                            a11.addProduct(SIMD16(repeating: r1[kx + 1]), wv)
+                            a12.addProduct(SIMD16(repeating: r1[kx + 2]), wv)
+                            a13.addProduct(SIMD16(repeating: r1[kx + 3]), wv)
+                            a14.addProduct(SIMD16(repeating: r1[kx + 4]), wv)
+                            w += 64
+                        }
+                    }
+                }
+                let to = UnsafeMutableRawPointer(positionMajor + (y * s.outWidth + x) * lanes)
+                let below = to + 4 * s.outWidth * lanes
+                store(to, a00, a01, a02, a03, a04)
+                store(below, a10, a11, a12, a13, a14)
+            }
+        }
+        for o in 0..<outChannels {
+            let to = output + o * plane
+            for p in 0..<plane { to[p] = positionMajor[p * lanes + o] }
+        }
+    }
+
+    /// Five vectors to consecutive positions from `to`.
+    @inline(__always)
+    private static func store(_ to: UnsafeMutableRawPointer, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>,
+                              _ v2: SIMD16<Float>, _ v3: SIMD16<Float>, _ v4: SIMD16<Float>) {
+        to.storeBytes(of: v0, as: SIMD16<Float>.self)
+        to.storeBytes(of: v1, toByteOffset: 64, as: SIMD16<Float>.self)
+        to.storeBytes(of: v2, toByteOffset: 128, as: SIMD16<Float>.self)
+        to.storeBytes(of: v3, toByteOffset: 192, as: SIMD16<Float>.self)
+        to.storeBytes(of: v4, toByteOffset: 256, as: SIMD16<Float>.self)
+    }
+
     /// Rows of zero vectors before and after the transposed gradient, for the column block's
     /// shifts.
     static let transposedMargin = channelLaneBlock - 1

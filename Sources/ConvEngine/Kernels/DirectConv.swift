@@ -7,7 +7,8 @@
 /// overlapping the previous one); each SIMD16 lane is one output column.
 ///
 /// - forward: 2 positions x 6 output channels in 12 accumulators; per kernel tap two input
-///   loads and six weight broadcasts feed twelve FMAs.
+///   loads and six weight broadcasts feed twelve FMAs. Layers of 9 to 16 output channels keep
+///   the channels in the lanes instead (`convolveChannelLanes`).
 /// - weight gradient: 3 output channels x 5 kernel columns in 15 accumulators per (channel,
 ///   kernel row), swept over all positions; the lanes stay apart in a per-task partial and are
 ///   summed once per batch.
@@ -115,8 +116,15 @@ final class DirectConv {
         }
     }
 
+    /// The input as the forward kernel reads it: `convolveChannelLanes` reads single values, so
+    /// rows need no slack.
     private func inputStaging(_ g: ConvGeometry) -> Staging {
-        Staging(channels: inChannels, height: g.height, width: g.width, padding: padding, kernel: kernel)
+        Staging(channels: inChannels, height: g.height, width: g.width, padding: padding, kernel: kernel,
+                vectorReads: !forwardKeepsChannelsInLanes(g))
+    }
+
+    private func forwardKeepsChannelsInLanes(_ g: ConvGeometry) -> Bool {
+        channelsInLanes && g.outHeight >= Self.channelLaneRows && g.outWidth >= Self.channelLaneColumns
     }
 
     /// The input as the weight gradient reads it: with output channels in the lanes it reads
@@ -159,7 +167,8 @@ final class DirectConv {
 
     private func layout(_ g: ConvGeometry, backward: Bool, inputGradient: Bool) -> TaskLayout {
         guard backward else {
-            return TaskLayout(input: inputStaging(g).size, maskedGradient: 0, paddedGradient: 0, lanes: 0, biasSums: 0)
+            return TaskLayout(input: inputStaging(g).size, maskedGradient: 0, paddedGradient: 0,
+                              lanes: forwardKeepsChannelsInLanes(g) ? g.outputPlane * Self.lanes : 0, biasSums: 0)
         }
         let staging = weightGradientStaging(g), paddedGradient = inputGradient ? gradientStaging(g).size : 0
         if channelsInLanes {
@@ -181,15 +190,23 @@ final class DirectConv {
         let tasks = tasks(n)
         let task = layout(g, backward: false, inputGradient: false)
         let buffers = taskBuffers(tasks, task)
-        Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel, flipped: false, into: packed)
+        let inLanes = forwardKeepsChannelsInLanes(g)
+        Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel, flipped: false,
+                  block: inLanes ? Self.lanes : Self.block, into: packed)
         let (x, w) = (input.data, UnsafePointer(packed.data))
         let (inSize, outSize) = (inChannels * g.inputPlane, outChannels * g.outputPlane)
         let (oc, k) = (outChannels, kernel)
         run(tasks) { t in
             for image in ThreadPool.chunk(t, of: tasks, count: n) {
-                let source = staging.stage(x + image * inSize, into: buffers + t * task.total)
-                Self.convolve(source, staging, kernel: k, packed: w, bias: bias, outChannels: oc,
-                              output: output + image * outSize)
+                let base = buffers + t * task.total
+                let source = staging.stage(x + image * inSize, into: base)
+                if inLanes {
+                    Self.convolveChannelLanes(source, staging, kernel: k, packed: w, bias: bias, outChannels: oc,
+                                              positionMajor: base + task.input, output: output + image * outSize)
+                } else {
+                    Self.convolve(source, staging, kernel: k, packed: w, bias: bias, outChannels: oc,
+                                  output: output + image * outSize)
+                }
             }
         }
     }
@@ -258,10 +275,10 @@ final class DirectConv {
         if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
     }
 
-    /// weight (OC, C, K, K) -> per block of 6 output channels (C, K, K, 6); `flipped` packs the
-    /// input-gradient weight instead: output channel c, input channel o, taps reversed.
+    /// weight (OC, C, K, K) -> per block of `block` output channels (C, K, K, block); `flipped`
+    /// packs the input-gradient weight instead: output channel c, input channel o, taps reversed.
     static func pack(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, kernel k: Int,
-                     flipped: Bool, into packed: Tensor) {
+                     flipped: Bool, block: Int = block, into packed: Tensor) {
         let (outs, ins) = flipped ? (inChannels, outChannels) : (outChannels, inChannels)
         let blocks = (outs + block - 1) / block, taps = ins * k * k
         packed.resize(to: [blocks * taps * block])
@@ -360,15 +377,22 @@ final class DirectConv {
     static func maskPositions(_ gradient: UnsafePointer<Float>, _ s: Staging, channels: Int, padTo: Int,
                               into masked: UnsafeMutablePointer<Float>) {
         let positions = s.positions, plane = s.outHeight * s.outWidth
-        masked.update(repeating: 0, count: padTo * positions * lanes)
+        (masked + channels * positions * lanes).update(repeating: 0, count: (padTo - channels) * positions * lanes)
+        var to = masked
         for o in 0..<channels {
-            for p in 0..<positions {
-                let position = s.position(p)
-                let v = p % s.vectors
-                let first = v * lanes - position.column, end = min(lanes, s.outWidth - position.column)
-                let from = gradient + o * plane + position.row * s.outWidth + position.column
-                let to = masked + (o * positions + p) * lanes
-                for l in first..<end { to[l] = from[l] }
+            for y in 0..<s.outHeight {
+                let row = gradient + o * plane + y * s.outWidth
+                for v in 0..<s.vectors {
+                    let column = s.start(v)
+                    let first = v * lanes - column, end = min(lanes, s.outWidth - column)
+                    if first == 0 && end == lanes {
+                        UnsafeMutableRawPointer(to).storeBytes(
+                            of: UnsafeRawPointer(row + column).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                    } else {
+                        for l in 0..<lanes { to[l] = l >= first && l < end ? row[column + l] : 0 }
+                    }
+                    to += lanes
+                }
             }
         }
     }
@@ -388,11 +412,14 @@ final class DirectConv {
                         var s00 = SIMD16<Float>(), s01 = s00, s02 = s00, s03 = s00, s04 = s00
                         var s10 = s00, s11 = s00, s12 = s00, s13 = s00, s14 = s00
                         var s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00
-                        for p in 0..<positions {
-                            let r = row + 4 * (s.position(p).input + kx0)
+                        var p = 0
+                        for y in 0..<s.outHeight {
+                          for v in 0..<s.vectors {
+                            let r = row + 4 * (y * s.rowStride + s.start(v) + kx0)
                             let d0 = UnsafeRawPointer(g0 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
                             let d1 = UnsafeRawPointer(g1 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
                             let d2 = UnsafeRawPointer(g2 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
+                            p += 1
                             var x = r.loadUnaligned(as: SIMD16<Float>.self)
                             s00.addProduct(d0, x); s10.addProduct(d1, x); s20.addProduct(d2, x)
                             x = r.loadUnaligned(fromByteOffset: 4, as: SIMD16<Float>.self)
@@ -403,6 +430,7 @@ final class DirectConv {
                             s03.addProduct(d0, x); s13.addProduct(d1, x); s23.addProduct(d2, x)
                             x = r.loadUnaligned(fromByteOffset: 16, as: SIMD16<Float>.self)
                             s04.addProduct(d0, x); s14.addProduct(d1, x); s24.addProduct(d2, x)
+                          }
                         }
                         let target = lanesOut + ((3 * b * taps) + (c * k + ky) * k + kx0) * lanes
                         let count = min(gradientColumns, k - kx0)
