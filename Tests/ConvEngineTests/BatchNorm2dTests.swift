@@ -76,6 +76,59 @@ import ConvEngine
         #expect(fused.summary == "BatchNorm2d(5) + ReLU")
     }
 
+    /// The passes split by channels (9x9 planes) and by images (3x3 planes, and 7x5 ones whose
+    /// images of 6 channels end in a scalar tail) against the definition computed in Double:
+    /// outputs, running statistics, input and parameter gradients.
+    @Test(arguments: [[4, 3, 9, 9], [5, 6, 3, 3], [7, 6, 7, 5]],
+          [(training: true, relu: false, threads: 1), (training: true, relu: true, threads: 2),
+           (training: false, relu: true, threads: 2), (training: false, relu: false, threads: 1)])
+    func matchesTheDefinition(shape: [Int], mode: (training: Bool, relu: Bool, threads: Int)) {
+        let (n, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        let bn = BatchNorm2d(channels, relu: mode.relu, pool: ThreadPool(threads: mode.threads))
+        var generator = RandomGenerator(seed: 21)
+        for c in 0..<channels {
+            bn.weight.value[c] = generator.uniform(0.5, 1.5)
+            bn.bias.value[c] = generator.uniform(-0.5, 0.5)
+            bn.runningMean[c] = generator.uniform(-0.5, 0.5)
+            bn.runningVariance[c] = generator.uniform(0.5, 2)
+        }
+        let (gamma, beta) = (bn.weight.value.values, bn.bias.value.values)
+        let (runningMean, runningVariance) = (bn.runningMean.values, bn.runningVariance.values)
+        let count = shape.reduce(1, *)
+        let x = Tensor(shape: shape, values: (0..<count).map { _ in generator.uniform(-2, 3) })
+        let dy = Tensor(shape: shape, values: (0..<count).map { _ in generator.uniform(-1, 1) })
+        let y = bn.forward(x, training: mode.training).values
+        let dx = bn.backward(dy).values
+        let m = Double(n * plane)
+        for c in 0..<channels {
+            let positions = (0..<n).flatMap { image in (0..<plane).map { (image * channels + c) * plane + $0 } }
+            let xs = positions.map { Double(x[$0]) }
+            let batchMean = xs.reduce(0, +) / m
+            let batchVariance = xs.map { ($0 - batchMean) * ($0 - batchMean) }.reduce(0, +) / m
+            let mean = mode.training ? batchMean : Double(runningMean[c])
+            let inverseStd = 1 / ((mode.training ? batchVariance : Double(runningVariance[c])) + 1e-5).squareRoot()
+            let normalised = xs.map { ($0 - mean) * inverseStd }
+            let preActivation = normalised.map { Double(gamma[c]) * $0 + Double(beta[c]) }
+            let g = zip(positions, preActivation).map { mode.relu && $1 <= 0 ? 0 : Double(dy[$0]) }
+            let sumG = g.reduce(0, +), sumGNormalised = zip(g, normalised).map(*).reduce(0, +)
+            for (i, position) in positions.enumerated() {
+                let expectedY = mode.relu ? max(preActivation[i], 0) : preActivation[i]
+                let k = Double(gamma[c]) * inverseStd
+                let expectedDx = mode.training ? k / m * (m * g[i] - sumG - normalised[i] * sumGNormalised) : k * g[i]
+                #expect(abs(Double(y[position]) - expectedY) < 1e-4, "y at \(position)")
+                #expect(abs(Double(dx[position]) - expectedDx) < 1e-4, "dx at \(position)")
+            }
+            #expect(abs(Double(bn.bias.gradient[c]) - sumG) < 1e-3)
+            #expect(abs(Double(bn.weight.gradient[c]) - sumGNormalised) < 1e-3)
+            let expectedRunningMean = mode.training ? 0.9 * Double(runningMean[c]) + 0.1 * batchMean
+                : Double(runningMean[c])
+            let expectedRunningVariance = mode.training
+                ? 0.9 * Double(runningVariance[c]) + 0.1 * batchVariance * m / (m - 1) : Double(runningVariance[c])
+            #expect(abs(Double(bn.runningMean[c]) - expectedRunningMean) < 1e-5)
+            #expect(abs(Double(bn.runningVariance[c]) - expectedRunningVariance) < 1e-5)
+        }
+    }
+
     @Test func bufferNamesFollowPyTorch() {
         #expect(BatchNorm2d(4, pool: ThreadPool(threads: 1)).buffers.map(\.name)
             == ["running_mean", "running_var", "num_batches_tracked"])
