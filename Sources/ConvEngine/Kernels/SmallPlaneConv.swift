@@ -99,15 +99,23 @@ final class SmallPlaneConv {
     }
 
     /// unrolled[(c, input pixel), (o, output pixel)] = weight[o, c, tap] for each connected pair.
+    /// The other entries are zeroed once: every call writes the same positions.
     private func unroll(_ weight: UnsafePointer<Float>) {
-        unrolled.resize(to: [rows, columns])
-        unrolled.fill(0)
+        if unrolled.shape != [rows, columns] {
+            unrolled.resize(to: [rows, columns])
+            unrolled.fill(0)
+        }
         let (u, inPlane, outPlane, taps, columns) = (unrolled.data, geometry.inputPlane, geometry.outputPlane, taps, columns)
-        for c in 0..<inChannels {
-            for pair in pairs {
-                let row = u + (c * inPlane + Int(pair.input)) * columns + Int(pair.output)
-                let w = weight + c * taps + Int(pair.tap)
-                for o in 0..<outChannels { row[o * outPlane] = w[o * inChannels * taps] }
+        let (inChannels, outChannels) = (inChannels, outChannels)
+        pairs.withUnsafeBufferPointer { pairs in
+            pool.forEachChunk(count: inChannels, minimumChunk: 8) { channels in
+                for c in channels {
+                    for pair in pairs {
+                        let row = u + (c * inPlane + Int(pair.input)) * columns + Int(pair.output)
+                        let w = weight + c * taps + Int(pair.tap)
+                        for o in 0..<outChannels { row[o * outPlane] = w[o * inChannels * taps] }
+                    }
+                }
             }
         }
     }
@@ -116,11 +124,16 @@ final class SmallPlaneConv {
     private func fold(into weightGradient: UnsafeMutablePointer<Float>) {
         let (g, inPlane, outPlane, taps, columns) = (unrolledGradient.data, geometry.inputPlane, geometry.outputPlane,
                                                      taps, columns)
-        for c in 0..<inChannels {
-            for pair in pairs {
-                let row = g + (c * inPlane + Int(pair.input)) * columns + Int(pair.output)
-                let dw = weightGradient + c * taps + Int(pair.tap)
-                for o in 0..<outChannels { dw[o * inChannels * taps] += row[o * outPlane] }
+        let (inChannels, outChannels) = (inChannels, outChannels)
+        pairs.withUnsafeBufferPointer { pairs in
+            pool.forEachChunk(count: inChannels, minimumChunk: 8) { channels in
+                for c in channels {
+                    for pair in pairs {
+                        let row = g + (c * inPlane + Int(pair.input)) * columns + Int(pair.output)
+                        let dw = weightGradient + c * taps + Int(pair.tap)
+                        for o in 0..<outChannels { dw[o * inChannels * taps] += row[o * outPlane] }
+                    }
+                }
             }
         }
     }
