@@ -122,7 +122,7 @@ public final class BatchNorm2d: Layer {
                     : .passAll
                 let sums = BatchNormKernel.gradientSums(x + offset, dy + offset, batch: n, channelStride: stride,
                                                         plane: plane, mean: mean, mask: mask)
-                let (k, a, b) = coefficients.set(c, sumDy: sums.sumDy, sumDyCentered: sums.sumDyCentered)
+                let (k, a, b) = coefficients.accumulate(c, sumDy: sums.sumDy, sumDyCentered: sums.sumDyCentered)
                 BatchNormKernel.inputGradient(x + offset, dy + offset, dx + offset, batch: n, channelStride: stride,
                                               plane: plane, mean: mean, k: k, a: a, b: b, mask: mask)
             }
@@ -181,7 +181,8 @@ public final class BatchNorm2d: Layer {
         let count: Float
         let training: Bool
 
-        func set(_ c: Int, sumDy: Double, sumDyCentered: Double) -> (k: Float, a: Float, b: Float) {
+        /// Adds channel c's parameter gradients and returns its input-gradient coefficients.
+        func accumulate(_ c: Int, sumDy: Double, sumDyCentered: Double) -> (k: Float, a: Float, b: Float) {
             let inverseStd = inverseStds[c]
             let sumDy = Float(sumDy), sumDyNormalised = Float(sumDyCentered) * inverseStd
             gammaGradient[c] += sumDyNormalised
@@ -231,13 +232,15 @@ public final class BatchNorm2d: Layer {
                 BatchNormImageKernel.sums(x, images: images, count: count, center: center, squares: false,
                                           into: partials + t * count)
             }
-            let means = (0..<channels).map { channelSum($0) / total }
-            BatchNormImageKernel.expand(channels: channels, plane: plane, into: center) { Float(means[$0]) }
+            for c in 0..<channels { statistics.means[c] = Float(channelSum(c) / total) }
+            BatchNormImageKernel.expand(channels: channels, plane: plane, into: center) { statistics.means[$0] }
             runImages(tasks, n) { t, images in
                 BatchNormImageKernel.sums(x, images: images, count: count, center: center, squares: true,
                                           into: partials + t * count)
             }
-            for c in 0..<channels { statistics.set(c, mean: means[c], variance: channelSum(c) / total) }
+            for c in 0..<channels {
+                statistics.set(c, mean: Double(statistics.means[c]), variance: channelSum(c) / total)
+            }
         } else {
             for c in 0..<channels { statistics.setFromRunning(c) }
         }
@@ -272,7 +275,7 @@ public final class BatchNorm2d: Layer {
             let sum = { (partials: UnsafeMutablePointer<Float>) in
                 BatchNormImageKernel.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
             }
-            let (kc, ac, bc) = coefficients.set(c, sumDy: sum(sumsDy), sumDyCentered: sum(sumsCentered))
+            let (kc, ac, bc) = coefficients.accumulate(c, sumDy: sum(sumsDy), sumDyCentered: sum(sumsCentered))
             (k + c * plane).update(repeating: kc, count: plane)
             (a + c * plane).update(repeating: ac, count: plane)
             (offset + c * plane).update(repeating: bc - statistics.means[c] * ac, count: plane)

@@ -101,7 +101,7 @@ final class SmallPlaneConv {
     /// unrolled[(c, input pixel), (o, output pixel)] = weight[o, c, tap] for each connected pair.
     /// The other entries are zeroed once: every call writes the same positions.
     private func unroll(_ weight: UnsafePointer<Float>) {
-        if unrolled.shape != [rows, columns] {
+        if unrolled.count != rows * columns {
             unrolled.resize(to: [rows, columns])
             unrolled.fill(0)
         }
