@@ -224,18 +224,18 @@ public final class BatchNorm2d: Layer {
         let (x, y, relu) = (input.data, output.data, relu)
         let statistics = channelStatistics(batch: n, plane: plane), total = Double(n * plane)
         func channelSum(_ c: Int) -> Double {
-            BatchNormImageKernel.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
+            BatchNormKernel.Images.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
         }
         if training {
             center.update(repeating: 0, count: count)
             runImages(tasks, n) { t, images in
-                BatchNormImageKernel.sums(x, images: images, count: count, center: center, squares: false,
+                BatchNormKernel.Images.sums(x, images: images, count: count, center: center, squares: false,
                                           into: partials + t * count)
             }
             for c in 0..<channels { statistics.means[c] = Float(channelSum(c) / total) }
-            BatchNormImageKernel.expand(channels: channels, plane: plane, into: center) { statistics.means[$0] }
+            BatchNormKernel.Images.expand(channels: channels, plane: plane, into: center) { statistics.means[$0] }
             runImages(tasks, n) { t, images in
-                BatchNormImageKernel.sums(x, images: images, count: count, center: center, squares: true,
+                BatchNormKernel.Images.sums(x, images: images, count: count, center: center, squares: true,
                                           into: partials + t * count)
             }
             for c in 0..<channels {
@@ -244,10 +244,10 @@ public final class BatchNorm2d: Layer {
         } else {
             for c in 0..<channels { statistics.setFromRunning(c) }
         }
-        BatchNormImageKernel.expand(channels: channels, plane: plane, into: scale) { statistics.scales[$0] }
-        BatchNormImageKernel.expand(channels: channels, plane: plane, into: shift) { statistics.shifts[$0] }
+        BatchNormKernel.Images.expand(channels: channels, plane: plane, into: scale) { statistics.scales[$0] }
+        BatchNormKernel.Images.expand(channels: channels, plane: plane, into: shift) { statistics.shifts[$0] }
         runImages(tasks, n) { _, images in
-            BatchNormImageKernel.affine(x, y, images: images, count: count, scale: scale, shift: shift, relu: relu)
+            BatchNormKernel.Images.affine(x, y, images: images, count: count, scale: scale, shift: shift, relu: relu)
         }
     }
 
@@ -262,18 +262,22 @@ public final class BatchNorm2d: Layer {
         let (x, dy, dx) = (input.data, outputGradient.data, inputGradient.data)
         let statistics = channelStatistics(batch: n, plane: plane), relu = relu
         let coefficients = gradientCoefficients(batch: n, plane: plane)
-        BatchNormImageKernel.expand(channels: channels, plane: plane, into: mean) { statistics.means[$0] }
+        BatchNormKernel.Images.expand(channels: channels, plane: plane, into: mean) { statistics.means[$0] }
         // Without a ReLU, scale 0 and shift 1 let every gradient through.
-        BatchNormImageKernel.expand(channels: channels, plane: plane, into: scale) { relu ? statistics.scales[$0] : 0 }
-        BatchNormImageKernel.expand(channels: channels, plane: plane, into: shift) { relu ? statistics.shifts[$0] : 1 }
-        let mask = BatchNormImageKernel.Mask(scale: scale, shift: shift)
+        BatchNormKernel.Images.expand(channels: channels, plane: plane, into: scale) {
+            relu ? statistics.scales[$0] : 0
+        }
+        BatchNormKernel.Images.expand(channels: channels, plane: plane, into: shift) {
+            relu ? statistics.shifts[$0] : 1
+        }
+        let mask = BatchNormKernel.Images.Mask(scale: scale, shift: shift)
         runImages(tasks, n) { t, images in
-            BatchNormImageKernel.gradientSums(x, dy, images: images, count: count, mean: mean, mask: mask,
+            BatchNormKernel.Images.gradientSums(x, dy, images: images, count: count, mean: mean, mask: mask,
                                               sumDy: sumsDy + t * count, sumDyCentered: sumsCentered + t * count)
         }
         for c in 0..<channels {
             let sum = { (partials: UnsafeMutablePointer<Float>) in
-                BatchNormImageKernel.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
+                BatchNormKernel.Images.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
             }
             let (kc, ac, bc) = coefficients.accumulate(c, sumDy: sum(sumsDy), sumDyCentered: sum(sumsCentered))
             (k + c * plane).update(repeating: kc, count: plane)
@@ -281,7 +285,7 @@ public final class BatchNorm2d: Layer {
             (offset + c * plane).update(repeating: bc - statistics.means[c] * ac, count: plane)
         }
         runImages(tasks, n) { _, images in
-            BatchNormImageKernel.inputGradient(x, dy, dx, images: images, count: count, k: k, a: a, offset: offset,
+            BatchNormKernel.Images.inputGradient(x, dy, dx, images: images, count: count, k: k, a: a, offset: offset,
                                                mask: mask)
         }
     }

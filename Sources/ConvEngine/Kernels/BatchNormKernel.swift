@@ -29,12 +29,12 @@ enum BatchNormKernel {
     }
 
     @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> Vector {
+    static func load(_ p: UnsafePointer<Float>) -> Vector {
         UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
     }
 
     @inline(__always)
-    private static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 

@@ -386,8 +386,8 @@ final class DirectConv {
                     let column = s.start(v)
                     let first = v * lanes - column, end = min(lanes, s.outWidth - column)
                     if first == 0 && end == lanes {
-                        UnsafeMutableRawPointer(to).storeBytes(
-                            of: UnsafeRawPointer(row + column).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                        let v = UnsafeRawPointer(row + column).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(to).storeBytes(of: v, as: SIMD16<Float>.self)
                     } else {
                         for l in 0..<lanes { to[l] = l >= first && l < end ? row[column + l] : 0 }
                     }

@@ -105,33 +105,33 @@ final class SmallPlaneConv {
             unrolled.resize(to: [rows, columns])
             unrolled.fill(0)
         }
-        let (u, inPlane, outPlane, taps, columns) = (unrolled.data, geometry.inputPlane, geometry.outputPlane, taps, columns)
-        let (inChannels, outChannels) = (inChannels, outChannels)
-        pairs.withUnsafeBufferPointer { pairs in
-            pool.forEachChunk(count: inChannels, minimumChunk: 8) { channels in
-                for c in channels {
-                    for pair in pairs {
-                        let row = u + (c * inPlane + Int(pair.input)) * columns + Int(pair.output)
-                        let w = weight + c * taps + Int(pair.tap)
-                        for o in 0..<outChannels { row[o * outPlane] = w[o * inChannels * taps] }
-                    }
-                }
-            }
+        let (u, outPlane, weightStride, outChannels) = (unrolled.data, geometry.outputPlane, inChannels * taps,
+                                                         outChannels)
+        forEachConnection { entry, tap in
+            for o in 0..<outChannels { u[entry + o * outPlane] = weight[tap + o * weightStride] }
         }
     }
 
     /// weightGradient[o, c, tap] += the sum of dunrolled over the pairs the tap connects.
     private func fold(into weightGradient: UnsafeMutablePointer<Float>) {
-        let (g, inPlane, outPlane, taps, columns) = (unrolledGradient.data, geometry.inputPlane, geometry.outputPlane,
-                                                     taps, columns)
-        let (inChannels, outChannels) = (inChannels, outChannels)
+        let (g, outPlane, weightStride, outChannels) = (unrolledGradient.data, geometry.outputPlane, inChannels * taps,
+                                                         outChannels)
+        forEachConnection { entry, tap in
+            for o in 0..<outChannels { weightGradient[tap + o * weightStride] += g[entry + o * outPlane] }
+        }
+    }
+
+    /// `body(entry, tap)` for every input channel c and connected pair, split over the pool by
+    /// input channels: `entry` is the unrolled matrix's offset of (c, input pixel) x (output
+    /// channel 0, output pixel), `tap` the weight's offset of [0, c, tap]. Output channel o is
+    /// o * OH*OW and o * C*K*K further on.
+    private func forEachConnection(_ body: (Int, Int) -> Void) {
+        let (inPlane, taps, columns) = (geometry.inputPlane, taps, columns)
         pairs.withUnsafeBufferPointer { pairs in
             pool.forEachChunk(count: inChannels, minimumChunk: 8) { channels in
                 for c in channels {
                     for pair in pairs {
-                        let row = g + (c * inPlane + Int(pair.input)) * columns + Int(pair.output)
-                        let dw = weightGradient + c * taps + Int(pair.tap)
-                        for o in 0..<outChannels { dw[o * inChannels * taps] += row[o * outPlane] }
+                        body((c * inPlane + Int(pair.input)) * columns + Int(pair.output), c * taps + Int(pair.tap))
                     }
                 }
             }
