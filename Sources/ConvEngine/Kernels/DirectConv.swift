@@ -386,8 +386,8 @@ final class DirectConv {
                     let column = s.start(v)
                     let first = v * lanes - column, end = min(lanes, s.outWidth - column)
                     if first == 0 && end == lanes {
-                        let v = UnsafeRawPointer(row + column).loadUnaligned(as: SIMD16<Float>.self)
-                        UnsafeMutableRawPointer(to).storeBytes(of: v, as: SIMD16<Float>.self)
+                        let vector = UnsafeRawPointer(row + column).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(to).storeBytes(of: vector, as: SIMD16<Float>.self)
                     } else {
                         for l in 0..<lanes { to[l] = l >= first && l < end ? row[column + l] : 0 }
                     }
@@ -414,23 +414,23 @@ final class DirectConv {
                         var s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00
                         var p = 0
                         for y in 0..<s.outHeight {
-                          for v in 0..<s.vectors {
-                            let r = row + 4 * (y * s.rowStride + s.start(v) + kx0)
-                            let d0 = UnsafeRawPointer(g0 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
-                            let d1 = UnsafeRawPointer(g1 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
-                            let d2 = UnsafeRawPointer(g2 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
-                            p += 1
-                            var x = r.loadUnaligned(as: SIMD16<Float>.self)
-                            s00.addProduct(d0, x); s10.addProduct(d1, x); s20.addProduct(d2, x)
-                            x = r.loadUnaligned(fromByteOffset: 4, as: SIMD16<Float>.self)
-                            s01.addProduct(d0, x); s11.addProduct(d1, x); s21.addProduct(d2, x)
-                            x = r.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
-                            s02.addProduct(d0, x); s12.addProduct(d1, x); s22.addProduct(d2, x)
-                            x = r.loadUnaligned(fromByteOffset: 12, as: SIMD16<Float>.self)
-                            s03.addProduct(d0, x); s13.addProduct(d1, x); s23.addProduct(d2, x)
-                            x = r.loadUnaligned(fromByteOffset: 16, as: SIMD16<Float>.self)
-                            s04.addProduct(d0, x); s14.addProduct(d1, x); s24.addProduct(d2, x)
-                          }
+                            for v in 0..<s.vectors {
+                                let r = row + 4 * (y * s.rowStride + s.start(v) + kx0)
+                                let d0 = UnsafeRawPointer(g0 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
+                                let d1 = UnsafeRawPointer(g1 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
+                                let d2 = UnsafeRawPointer(g2 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
+                                p += 1
+                                var x = r.loadUnaligned(as: SIMD16<Float>.self)
+                                s00.addProduct(d0, x); s10.addProduct(d1, x); s20.addProduct(d2, x)
+                                x = r.loadUnaligned(fromByteOffset: 4, as: SIMD16<Float>.self)
+                                s01.addProduct(d0, x); s11.addProduct(d1, x); s21.addProduct(d2, x)
+                                x = r.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
+                                s02.addProduct(d0, x); s12.addProduct(d1, x); s22.addProduct(d2, x)
+                                x = r.loadUnaligned(fromByteOffset: 12, as: SIMD16<Float>.self)
+                                s03.addProduct(d0, x); s13.addProduct(d1, x); s23.addProduct(d2, x)
+                                x = r.loadUnaligned(fromByteOffset: 16, as: SIMD16<Float>.self)
+                                s04.addProduct(d0, x); s14.addProduct(d1, x); s24.addProduct(d2, x)
+                            }
                         }
                         let target = lanesOut + ((3 * b * taps) + (c * k + ky) * k + kx0) * lanes
                         let count = min(gradientColumns, k - kx0)
