@@ -230,13 +230,13 @@ public final class BatchNorm2d: Layer {
             center.update(repeating: 0, count: count)
             runImages(tasks, n) { t, images in
                 BatchNormKernel.Images.sums(x, images: images, count: count, center: center, squares: false,
-                                          into: partials + t * count)
+                                            into: partials + t * count)
             }
             for c in 0..<channels { statistics.means[c] = Float(channelSum(c) / total) }
             BatchNormKernel.Images.expand(channels: channels, plane: plane, into: center) { statistics.means[$0] }
             runImages(tasks, n) { t, images in
                 BatchNormKernel.Images.sums(x, images: images, count: count, center: center, squares: true,
-                                          into: partials + t * count)
+                                            into: partials + t * count)
             }
             for c in 0..<channels {
                 statistics.set(c, mean: Double(statistics.means[c]), variance: channelSum(c) / total)
@@ -273,7 +273,7 @@ public final class BatchNorm2d: Layer {
         let mask = BatchNormKernel.Images.Mask(scale: scale, shift: shift)
         runImages(tasks, n) { t, images in
             BatchNormKernel.Images.gradientSums(x, dy, images: images, count: count, mean: mean, mask: mask,
-                                              sumDy: sumsDy + t * count, sumDyCentered: sumsCentered + t * count)
+                                                sumDy: sumsDy + t * count, sumDyCentered: sumsCentered + t * count)
         }
         for c in 0..<channels {
             let sum = { (partials: UnsafeMutablePointer<Float>) in
@@ -286,7 +286,7 @@ public final class BatchNorm2d: Layer {
         }
         runImages(tasks, n) { _, images in
             BatchNormKernel.Images.inputGradient(x, dy, dx, images: images, count: count, k: k, a: a, offset: offset,
-                                               mask: mask)
+                                                 mask: mask)
         }
     }
 }
