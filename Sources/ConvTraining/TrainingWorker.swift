@@ -81,9 +81,7 @@ final class TrainingWorker {
         normalization = pipeline.normalization
         loader = pipeline.training
         pool = ThreadPool(threads: setup.threads)
-        let dimensions = dataset.dimensions
-        model = preset.build(input: (dimensions.channels, dimensions.height, dimensions.width),
-                             classes: dataset.classCount, seed: configuration.seed, pool: pool)
+        model = preset.build(for: dataset, seed: configuration.seed, pool: pool)
         optimizer = Self.makeOptimizer(configuration, parameters: model.namedParameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
@@ -92,11 +90,7 @@ final class TrainingWorker {
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
 
         if let resume = setup.resume {
-            guard resume.imageShape == dimensions, resume.classNames.count == dataset.classCount else {
-                throw TrainingError(description: "the checkpoint was trained on \(resume.datasetName) "
-                    + "(\(resume.classNames.count) classes of \(resume.imageShape.channels)x\(resume.imageShape.height)x"
-                    + "\(resume.imageShape.width)), but \(dataset.name) has \(dataset.classCount) classes of \(dimensions)")
-            }
+            try resume.check(fits: dataset)
             try resume.restore(into: model, optimizer: optimizer)
             step = resume.step
             position = resume.position

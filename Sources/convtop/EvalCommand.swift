@@ -31,7 +31,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
         let dataset = try data.load(fallback: checkpoint.datasetName)
-        try TrainCommand.check(checkpoint, file: file, fits: dataset)
+        try checkpoint.check(fits: dataset)
         guard let preset = ModelPreset(rawValue: checkpoint.configuration.model) else {
             throw UsageError("\(file): unknown model \"\(checkpoint.configuration.model)\"")
         }
@@ -45,8 +45,7 @@ struct EvalCommand: ParsableCommand {
             throw UsageError("\(dataset.folder): no test images, and the run held out no validation split")
         }
         let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let d = dataset.dimensions
-        let model = preset.build(input: (d.channels, d.height, d.width), classes: dataset.classCount, seed: 0, pool: pool)
+        let model = preset.build(for: dataset, seed: 0, pool: pool)
         try checkpoint.restore(into: model)
 
         let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)

@@ -157,7 +157,7 @@ struct TrainCommand: ParsableCommand {
             _ = try Normalization(parsing: normalize, channels: dataset.dimensions.channels)
         }
         if let resumed {
-            try Self.check(resumed.checkpoint, file: resumed.file, fits: dataset)
+            try resumed.checkpoint.check(fits: dataset)
             // The saved position counts batches of the saved size; another size would replay other images.
             if configuration.batchSize != resumed.checkpoint.configuration.batchSize {
                 throw UsageError("--batch-size cannot change when resuming: \(resumed.file) trains batches of "
@@ -242,17 +242,6 @@ struct TrainCommand: ParsableCommand {
             return RunFolder(url: URL(fileURLWithPath: checkpoint).deletingLastPathComponent().standardizedFileURL)
         }
         return try RunFolder.create(directory: runDir, name: name)
-    }
-
-    static func check(_ checkpoint: TrainingCheckpoint, file: String, fits dataset: Dataset) throws {
-        let d = dataset.dimensions
-        let shape = checkpoint.imageShape
-        guard shape.channels == d.channels, shape.height == d.height, shape.width == d.width,
-              checkpoint.classNames.count == dataset.classCount else {
-            throw UsageError("\(file): trained on \(checkpoint.datasetName) (\(checkpoint.classNames.count) classes of "
-                + "\(shape.channels)x\(shape.height)x\(shape.width)), but \(dataset.folder) has \(dataset.classCount) "
-                + "classes of \(d)")
-        }
     }
 
     static func choices(_ names: [String]) -> String { "choose one of " + names.joined(separator: ", ") }

@@ -80,6 +80,20 @@ enum IDXWriter {
         #expect(result.errors.split(separator: "\n").count == 1)
     }
 
+    /// A checkpoint is checked against the data before its model is built: the message names the
+    /// checkpoint file, what it was trained on and what the data holds.
+    @Test func evaluatingOnOtherImagesNamesTheCheckpoint() throws {
+        let folder = try IDXWriter.stripesFolder(train: 32, test: 16)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("cifar.safetensors").path
+        try cifarCheckpoint(Recipe.tutorial.configuration(channels: 3, allowsHorizontalFlip: true)).write(to: file)
+        let result = try ConvtopProcess.run(["eval", file, "--data", folder.path], in: folder)
+        #expect(result.status == 2)
+        #expect(result.errors.hasPrefix("convtop: \(file): trained on cifar10 (10 classes of 3x32x32), but "),
+                "stderr: \(result.errors)")
+        #expect(result.errors.hasSuffix(" has 3 classes of 1x16x16\n"), "stderr: \(result.errors)")
+    }
+
     @Test func aDamagedDataFileIsNamedWithStatus2() throws {
         let folder = try IDXWriter.stripesFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

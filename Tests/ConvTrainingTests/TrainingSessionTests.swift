@@ -76,6 +76,16 @@ func temporaryFolder() -> URL {
     return url
 }
 
+/// An untrained LeNet checkpoint for CIFAR-10's 3x32x32 images and ten classes.
+func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoint {
+    let model = ModelPreset.lenet.build(input: (3, 32, 32), classes: 10, seed: 0, pool: ThreadPool(threads: 1))
+    return TrainingCheckpoint(
+        model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: configuration.learningRate),
+        configuration: configuration, datasetName: "cifar10", classNames: (0..<10).map { "class \($0)" },
+        normalization: Normalization(mean: [0.5, 0.5, 0.5], standardDeviation: [0.5, 0.5, 0.5]), step: 0,
+        position: BatchPosition(epoch: 0, batch: 0), learningRateScale: 1)
+}
+
 @Suite struct TrainingSessionTests {
     static func configuration(epochs: Int = 50, learningRate: Double = 0.01) -> TrainingConfiguration {
         TrainingConfiguration(model: "lenet", epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
@@ -252,5 +262,19 @@ func temporaryFolder() -> URL {
         session.wait()
         guard case .failed(let message)? = end else { return }
         #expect(message.contains("unknown model \"alexnet\""))
+    }
+
+    /// A checkpoint for colour images of ten classes cannot continue on the grey stripes.
+    @Test func aCheckpointForOtherImagesCannotResume() {
+        let configuration = Self.configuration()
+        let checkpoint = cifarCheckpoint(configuration)
+        let session = Self.session(configuration, resume: checkpoint)
+        var log = EventLog(channel: session.channel)
+        session.start()
+        let end = log.wait(for: "failure") { $0.journalType == "failed" }
+        session.wait()
+        guard case .failed(let message)? = end else { return }
+        #expect(message.contains("trained on cifar10 (10 classes of 3x32x32), but /generated/stripes has 3 classes of 1x16x16"),
+                "\(message)")
     }
 }
