@@ -88,8 +88,8 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
 
 @Suite struct TrainingSessionTests {
     static func configuration(epochs: Int = 50, learningRate: Double = 0.01) -> TrainingConfiguration {
-        TrainingConfiguration(model: "lenet", epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
-                              momentum: 0.9, augment: "none", normalize: "0.5,0.5", seed: 7, sampleCount: 10)
+        TrainingConfiguration(model: .lenet, epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
+                              momentum: 0.9, augment: .none, normalize: "0.5,0.5", seed: 7, sampleCount: 10)
     }
 
     static func session(_ configuration: TrainingConfiguration, folder: URL? = nil, threads: Int = 2,
@@ -202,7 +202,7 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
     @Test func resumingFromACheckpointReproducesTheWeightsBitForBit() throws {
         var configuration = Self.configuration(epochs: 2, learningRate: 0.05)
         configuration.schedule = .onecycle
-        configuration.augment = "standard"
+        configuration.augment = .standard
         configuration.weightDecay = 1e-3
         configuration.nesterov = true
         let straight = temporaryFolder(), first = temporaryFolder(), second = temporaryFolder()
@@ -254,14 +254,14 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
 
     @Test func aSetupThatCannotStartFailsWithAClearMessage() {
         var configuration = Self.configuration()
-        configuration.model = "alexnet"
+        configuration.batchSize = 0
         let session = Self.session(configuration)
         var log = EventLog(channel: session.channel)
         session.start()
         let end = log.wait(for: "failure") { $0.journalType == "failed" }
         session.wait()
         guard case .failed(let message)? = end else { return }
-        #expect(message.contains("unknown model \"alexnet\""))
+        #expect(message.contains("--batch-size must be at least 1, got 0"))
     }
 
     /// A checkpoint for colour images of ten classes cannot continue on the grey stripes.
