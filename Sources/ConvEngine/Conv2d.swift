@@ -291,9 +291,8 @@ public final class Conv2d: Layer {
         guard let input else { return }
         let taps = kernelSize * kernelSize
         inputGradient.resize(to: input.shape)
-        flippedWeight.resize(to: [inChannels, outChannels * taps])
-        SamePaddedConv.flip(weight.value.data, outChannels: outChannels, inChannels: inChannels, taps: taps,
-                            into: flippedWeight.data)
+        FlippedWeight.write(weight.value.data, outChannels: outChannels, inChannels: inChannels, taps: taps,
+                            into: flippedWeight)
         kernel.forward(outputGradient.data, images: n, weight: flippedWeight.data, bias: nil,
                        output: inputGradient.data)
     }

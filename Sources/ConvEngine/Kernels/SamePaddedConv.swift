@@ -98,18 +98,6 @@ final class SamePaddedConv: SamePaddedKernel {
                 }
             }
         }
-        if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
-    }
-
-    /// `weight` (OC, C, K, K) as the weight of the convolution that maps dLoss/doutput to
-    /// dLoss/dinput: (C, OC, K, K) with each kernel rotated by half a turn.
-    static func flip(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, taps: Int,
-                     into flipped: UnsafeMutablePointer<Float>) {
-        for o in 0..<outChannels {
-            for c in 0..<inChannels {
-                let source = weight + (o * inChannels + c) * taps, target = flipped + (c * outChannels + o) * taps
-                for t in 0..<taps { target[t] = source[taps - 1 - t] }
-            }
-        }
+        pool.run(tasks: tasks, body)
     }
 }

@@ -111,7 +111,7 @@ final class WinogradConv: SamePaddedKernel {
                 }
             }
         }
-        if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
+        pool.run(tasks: tasks, body)
     }
 
     /// weight (OC, C, 3, 3) -> U = G g G^T per element, packed (element, channel tile, C, 8).
@@ -138,7 +138,7 @@ final class WinogradConv: SamePaddedKernel {
                 func storeRow(_ r: Int, _ x0: Lanes, _ x1: Lanes, _ x2: Lanes) {
                     let row = target + 4 * r * elementStride
                     func store(_ v: Lanes, _ e: Int) {
-                        UnsafeMutableRawPointer(row + e * elementStride).storeBytes(of: v, as: Lanes.self)
+                        v.store(to: row + e * elementStride)
                     }
                     store(x0, 0)
                     store((x0 + x1 + x2) * 0.5, 1)
@@ -238,10 +238,10 @@ final class WinogradConv: SamePaddedKernel {
     private static func transformColumns(_ low0: SIMD16<Float>, _ low1: SIMD16<Float>, _ high0: SIMD16<Float>,
                                          _ high1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>, step: Int) {
         let (x0, x1) = deinterleave(low0, low1), (x2, x3) = deinterleave(high0, high1)
-        store(x0 - x2, target)
-        store(x1 + x2, target + step)
-        store(x2 - x1, target + 2 * step)
-        store(x1 - x3, target + 3 * step)
+        (x0 - x2).store(to: target)
+        (x1 + x2).store(to: target + step)
+        (x2 - x1).store(to: target + 2 * step)
+        (x1 - x3).store(to: target + 3 * step)
     }
 
     /// M[e] (8, itemColumns) = U[e] (8 channels of the tile, C) x V[e] (C, itemColumns), for each
@@ -291,14 +291,14 @@ final class WinogradConv: SamePaddedKernel {
             let channel = output + o * g.inputPlane
             for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes / Packing.rows) {
                 let base = m + (o - tile * tileRows) * stride + column + tx
-                let m00 = Self.load(base), m01 = Self.load(base + elementStride)
-                let m02 = Self.load(base + 2 * elementStride), m03 = Self.load(base + 3 * elementStride)
-                let m10 = Self.load(base + 4 * elementStride), m11 = Self.load(base + 5 * elementStride)
-                let m12 = Self.load(base + 6 * elementStride), m13 = Self.load(base + 7 * elementStride)
-                let m20 = Self.load(base + 8 * elementStride), m21 = Self.load(base + 9 * elementStride)
-                let m22 = Self.load(base + 10 * elementStride), m23 = Self.load(base + 11 * elementStride)
-                let m30 = Self.load(base + 12 * elementStride), m31 = Self.load(base + 13 * elementStride)
-                let m32 = Self.load(base + 14 * elementStride), m33 = Self.load(base + 15 * elementStride)
+                let m00 = SIMD16.load(base), m01 = SIMD16.load(base + elementStride)
+                let m02 = SIMD16.load(base + 2 * elementStride), m03 = SIMD16.load(base + 3 * elementStride)
+                let m10 = SIMD16.load(base + 4 * elementStride), m11 = SIMD16.load(base + 5 * elementStride)
+                let m12 = SIMD16.load(base + 6 * elementStride), m13 = SIMD16.load(base + 7 * elementStride)
+                let m20 = SIMD16.load(base + 8 * elementStride), m21 = SIMD16.load(base + 9 * elementStride)
+                let m22 = SIMD16.load(base + 10 * elementStride), m23 = SIMD16.load(base + 11 * elementStride)
+                let m30 = SIMD16.load(base + 12 * elementStride), m31 = SIMD16.load(base + 13 * elementStride)
+                let m32 = SIMD16.load(base + 14 * elementStride), m33 = SIMD16.load(base + 15 * elementStride)
                 // A^T M: per column j, m0j + m1j + m2j (upper) and m1j - m2j - m3j (lower); then
                 // the same on the rows of the result.
                 let u0 = m00 + m10 + m20, u1 = m01 + m11 + m21, u2 = m02 + m12 + m22, u3 = m03 + m13 + m23
@@ -358,7 +358,7 @@ final class WinogradConv: SamePaddedKernel {
                 }
             }
         }
-        if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
+        pool.run(tasks: tasks, body)
         // Task sums are added in task order, so results do not depend on scheduling.
         let total = gradientScratch.data + transformedSize + productsSize
         for t in 1..<tasks {
@@ -367,7 +367,7 @@ final class WinogradConv: SamePaddedKernel {
         // 16 output channels in the lanes: the sums are (element, C, OC) and serial here.
         for i in 0..<c {
             for o0 in Swift.stride(from: 0, to: oc, by: Self.lanes) {
-                func x(_ e: Int) -> SIMD16<Float> { Self.load(total + (e * c + i) * paddedChannels + o0) }
+                func x(_ e: Int) -> SIMD16<Float> { SIMD16.load(total + (e * c + i) * paddedChannels + o0) }
                 // G^T X, from X's rows x0 ... x3: x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3.
                 let h0 = (x(4) + x(8)) * 0.5, h1 = (x(5) + x(9)) * 0.5, h2 = (x(6) + x(10)) * 0.5
                 let h3 = (x(7) + x(11)) * 0.5
@@ -426,10 +426,10 @@ final class WinogradConv: SamePaddedKernel {
     @inline(__always)
     private static func expandColumns(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>,
                                       step: Int) {
-        store(x0, target)
-        store(x0 + x1, target + step)
-        store(x0 - x1, target + 2 * step)
-        store(-x1, target + 3 * step)
+        x0.store(to: target)
+        (x0 + x1).store(to: target + step)
+        (x0 - x1).store(to: target + 2 * step)
+        (-x1).store(to: target + 3 * step)
     }
 
     // Swift's `evenHalf`, `oddHalf` of SIMD32 went lane by lane through the stack; element-wise
@@ -456,26 +456,13 @@ final class WinogradConv: SamePaddedKernel {
     private static func copy(_ source: UnsafePointer<Float>?, to target: UnsafeMutablePointer<Float>, count: Int) {
         var x = 0
         while x + lanes <= count {
-            store(source.map { load($0 + x) } ?? SIMD16(), target + x)
+            (source.map { SIMD16.load($0 + x) } ?? SIMD16()).store(to: target + x)
             x += lanes
         }
         while x < count {
             target[x] = source?[x] ?? 0
             x += 1
         }
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { load(UnsafePointer(p)) }
-
-    @inline(__always)
-    private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 }
 
@@ -496,21 +483,11 @@ protocol TileRowPacking {
 }
 
 extension TileRowPacking {
-    @inline(__always)
-    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
     /// row[0..<min(count, lanes)] = v's first lanes: one vector store when the row takes them all.
     @inline(__always)
     static func store<V: SIMD>(_ v: V, to row: UnsafeMutablePointer<Float>, count: Int) where V.Scalar == Float {
         if count >= V.scalarCount {
-            UnsafeMutableRawPointer(row).storeBytes(of: v, as: V.self)
+            v.store(to: row)
         } else {
             for x in 0..<count { row[x] = v[x] }
         }
@@ -523,7 +500,7 @@ enum OneRow: TileRowPacking {
 
     @inline(__always)
     static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (load16(line), load16(line + 16))
+        (SIMD16.load(line), SIMD16.load(line + 16))
     }
 
     @inline(__always)
@@ -542,7 +519,7 @@ enum TwoRows: TileRowPacking {
 
     @inline(__always)
     static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (load16(line), load16(line + setStride))
+        (SIMD16.load(line), SIMD16.load(line + setStride))
     }
 
     @inline(__always)
@@ -559,8 +536,8 @@ enum FourRows: TileRowPacking {
 
     @inline(__always)
     static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (SIMD16(lowHalf: load8(line), highHalf: load8(line + setStride)),
-         SIMD16(lowHalf: load8(line + 2 * setStride), highHalf: load8(line + 3 * setStride)))
+        (SIMD16(lowHalf: SIMD8.load(line), highHalf: SIMD8.load(line + setStride)),
+         SIMD16(lowHalf: SIMD8.load(line + 2 * setStride), highHalf: SIMD8.load(line + 3 * setStride)))
     }
 
     @inline(__always)
