@@ -16,20 +16,14 @@
 ///   transposed and flipped (a full correlation).
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW), stride 1.
-final class DirectConv {
+final class DirectConv: ConvForward, ConvBackward {
     static let lanes = 16
     /// Output channels per forward register block.
     static let block = 6
     /// Output channels and kernel columns per weight-gradient register block.
     static let gradientChannels = 3, gradientColumns = 5
 
-    /// Narrow stride-1 layers whose im2col GEMM would be skinny, with kernels at least as wide as
-    /// the weight-gradient block: a 3-wide kernel leaves 2 of its 5 columns idle, and im2col's
-    /// backward was 3x faster on resnet6's 1->16 conv of 28x28 maps.
-    static func suits(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int) -> Bool {
-        stride == 1 && padding < kernel && kernel >= gradientColumns && outChannels <= 16 && inChannels <= 16
-    }
-
+    let geometry: ConvGeometry
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
@@ -45,11 +39,14 @@ final class DirectConv {
     /// weight-gradient lanes and the bias-gradient sums.
     private let scratch = Tensor(shape: [0])
 
-    init(inChannels: Int, outChannels: Int, kernel: Int, padding: Int, pool: ThreadPool) {
-        self.inChannels = inChannels
+    init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+        precondition(g.stride == 1 && g.padding < g.kernel,
+                     "DirectConv needs stride 1 and padding below the kernel, got \(g)")
+        geometry = g
+        inChannels = g.channels
         self.outChannels = outChannels
-        self.kernel = kernel
-        self.padding = padding
+        kernel = g.kernel
+        padding = g.padding
         self.pool = pool
     }
 
@@ -184,9 +181,9 @@ final class DirectConv {
     private func tasks(_ n: Int) -> Int { max(1, min(pool.threadCount, n)) }
 
     /// output (N, OC, OH, OW) = conv(input (N, C, H, W)) + bias, overwritten.
-    func forward(_ input: Tensor, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 output: UnsafeMutablePointer<Float>) {
-        let n = input.shape[0]
+    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        let g = geometry
         let staging = inputStaging(g)
         let tasks = tasks(n)
         let task = layout(g, backward: false, inputGradient: false)
@@ -194,7 +191,7 @@ final class DirectConv {
         let inLanes = forwardKeepsChannelsInLanes(g)
         Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel,
                   block: inLanes ? Self.lanes : Self.block, into: packed)
-        let (x, w) = (input.data, UnsafePointer(packed.data))
+        let (x, w) = (input, UnsafePointer(packed.data))
         let (inSize, outSize) = (inChannels * g.inputPlane, outChannels * g.outputPlane)
         let (oc, k) = (outChannels, kernel)
         pool.run(tasks: tasks) { t in
@@ -214,10 +211,10 @@ final class DirectConv {
 
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
     /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W).
-    func backward(_ input: Tensor, _ g: ConvGeometry, outputGradient: Tensor, weight: UnsafePointer<Float>,
-                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
-                  inputGradient: UnsafeMutablePointer<Float>?) {
-        let n = input.shape[0]
+    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
+        let g = geometry
         let staging = weightGradientStaging(g), padded = gradientStaging(g), inLanes = channelsInLanes
         let tasks = tasks(n)
         let task = layout(g, backward: true, inputGradient: inputGradient != nil)
@@ -228,7 +225,7 @@ final class DirectConv {
             Self.pack(flippedWeight.data, outChannels: inChannels, inChannels: outChannels, kernel: kernel,
                       into: packedFlipped)
         }
-        let (x, dy, wFlipped) = (input.data, outputGradient.data, UnsafePointer(packedFlipped.data))
+        let (x, dy, wFlipped) = (input, outputGradient, UnsafePointer(packedFlipped.data))
         let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let (c, oc, k, blocks, taps) = (inChannels, outChannels, kernel, gradientBlocks, taps)
         pool.run(tasks: tasks) { t in
@@ -237,7 +234,7 @@ final class DirectConv {
             let lanes = paddedGradient + task.paddedGradient, biasSums = lanes + task.lanes
             lanes.update(repeating: 0, count: task.lanes + task.biasSums)
             for image in ThreadPool.chunk(t, of: tasks, count: n) {
-                let dyImage = UnsafePointer(dy + image * outSize)
+                let dyImage = dy + image * outSize
                 let source = staging.stage(x + image * inSize, into: stagedInput)
                 if inLanes {
                     Self.transposeGradient(dyImage, staging, channels: oc, into: masked)

@@ -11,8 +11,6 @@
 /// columns (C*K*K, H*W) has its rows `rowStride` floats apart, so that several images can be
 /// unfolded side by side.
 final class SamePaddedTaps {
-    static func suits(_ g: ConvGeometry) -> Bool { g.stride == 1 && 2 * g.padding == g.kernel - 1 }
-
     static let lanes = 16
 
     let geometry: ConvGeometry
@@ -39,7 +37,7 @@ final class SamePaddedTaps {
     private static var allOutside: UInt16 { 1 }
 
     init(_ g: ConvGeometry) {
-        precondition(Self.suits(g), "SamePaddedTaps needs stride 1 and same padding, got \(g)")
+        precondition(g.isSamePadded, "SamePaddedTaps needs stride 1 and same padding, got \(g)")
         geometry = g
         let (h, w, k, p) = (g.height, g.width, g.kernel, g.padding)
         var offsets = [Int](), reads = [UInt32](), writes = [UInt32]()

@@ -6,8 +6,8 @@
 /// M[e] (OC, tiles) = U[e] (OC, C) x V[e] (C, tiles), with U the transformed weight and V the
 /// transformed patches (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks").
 ///
-/// The same kernel gives the input gradient (with the weight flipped, see `SamePaddedConv`) and,
-/// in `accumulateWeightGradient`, the weight gradient.
+/// The same kernel gives the input gradient (with the weight flipped, see `FlippedWeight`) and,
+/// in `accumulateWeightGradient`, the weight and bias gradients.
 ///
 /// The transforms put 16 tiles in a vector's lanes: from one tile row, or from two or four rows
 /// on maps 16 or 8 wide (`TileRowPacking`).
@@ -15,28 +15,7 @@
 /// Work is cut into items of whole tile rows (several images' worth on small maps): 64 tiles,
 /// or 32 from 256 channels, so that an item's transformed patches stay in L2. Each output
 /// element is written by one item, so results do not depend on the thread count.
-final class WinogradConv: SamePaddedKernel {
-    /// Layers with fewer channels than this keep the implicit GEMM: the transforms cost as much
-    /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
-    static let minimumChannels = 16
-
-    /// 3x3 "same" layers with 16 channels or more on both sides, on maps whose tile rows fill the
-    /// transforms' 16 lanes (32 wide or more, 16 wide, or 8 wide with 96 channels in and out
-    /// together), or with 256 channels together, or where that sum times the map's width comes
-    /// to 2048. Other maps leave lanes idle or pad many partial tiles, and few channels make short
-    /// GEMMs. Whole layers (forward, backward) against the implicit GEMM with im2col weight
-    /// gradients, batch 128, 2 threads, alternating in one process, time ratios: 16->16 on 32x32
-    /// 0.71, 0.61; 32->32 on 32x32 0.50, 0.75; 16->16 on 16x16 0.75, 0.65; 16->32 on 16x16 0.76,
-    /// 0.89; 32->64 on 16x16 0.63, 0.64; 64->64 on 16x16 0.64, 0.59; 32->64 on 8x8 0.96, 0.88;
-    /// 64->128 on 8x8 0.87, 0.74; 128->128 on 4x4 0.82, 0.91. Left out: 16->32 on 8x8 1.13,
-    /// 1.00; 16->32 on 14x14 1.20, 1.16; 32->64 on 7x7 1.06, 1.12; 64->64 on 4x4 1.20, 1.22.
-    static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        let channels = g.channels + outChannels
-        let fillsLanes = g.width >= 32 || g.width == 16 || (g.width == 8 && channels >= 96)
-        return g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.channels >= minimumChannels
-            && outChannels >= minimumChannels && (fillsLanes || channels >= 256 || channels * g.width >= 2048)
-    }
-
+final class WinogradConv: ConvForward, ConvWeightGradient {
     /// Elements of a transformed patch (4 x 4), one GEMM each.
     private static let elements = 16
     private static let lanes = 16
@@ -62,6 +41,8 @@ final class WinogradConv: SamePaddedKernel {
     private let gradientScratch = Tensor(shape: [0])
 
     init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+        precondition(g.kernel == 3 && g.isSamePadded,
+                     "WinogradConv needs 3x3 kernels, stride 1 and padding 1, got \(g)")
         geometry = g
         self.outChannels = outChannels
         self.pool = pool
@@ -311,16 +292,16 @@ final class WinogradConv: SamePaddedKernel {
         }
     }
 
-    /// weightGradient (OC, C, 3, 3) += dLoss/dweight for input (N, C, H, W) and outputGradient
-    /// (N, OC, H, W).
+    /// weightGradient (OC, C, 3, 3) += dLoss/dweight and biasGradient (OC) += dLoss/dbias for
+    /// input (N, C, H, W) and outputGradient (N, OC, H, W).
     ///
     /// With Y = A^T M A and M[e] = U[e] V[e] per tile, dLoss/dU[e] is the sum over tiles of
     /// dM[e] V[e]^T, where dM = A dy A^T is each output-gradient tile taken back through the
     /// output transform; dLoss/dweight = G^T dU G. The sums over tiles are 16 GEMMs per item, with
     /// 2.25x fewer multiplies than im2col's, and the patches are transformed as in `forward`.
     /// Each task keeps its sums, 16 x C x OC floats (16 MB for 512 x 512 channels).
-    func accumulateWeightGradient(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, images n: Int,
-                                  into weightGradient: UnsafeMutablePointer<Float>) {
+    func accumulateWeightGradient(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+                                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?) {
         let (c, oc, elements) = (geometry.channels, outChannels, Self.elements)
         let (rows, items, tasks) = workItems(images: n)
         let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
@@ -385,6 +366,17 @@ final class WinogradConv: SamePaddedKernel {
                 add(0, x(0) + h0, x(1) + h1, x(2) + h2, x(3) + h3)
                 add(1, (x(4) - x(8)) * 0.5, (x(5) - x(9)) * 0.5, (x(6) - x(10)) * 0.5, (x(7) - x(11)) * 0.5)
                 add(2, h0 + x(12), h1 + x(13), h2 + x(14), h3 + x(15))
+            }
+        }
+        if let biasGradient {
+            // Split by channels, each summed over the images in order, as on one thread.
+            let plane = geometry.inputPlane, outSize = oc * plane
+            pool.forEachChunk(count: oc, minimumChunk: max(1, 16384 / (n * plane))) { channels in
+                for image in 0..<n {
+                    Elementwise.accumulateRowSums(outputGradient + image * outSize + channels.lowerBound * plane,
+                                                  rows: channels.count, columns: plane,
+                                                  into: biasGradient + channels.lowerBound)
+                }
             }
         }
     }
