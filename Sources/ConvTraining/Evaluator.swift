@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 
 /// Measures a model on a set of images: loss, accuracy, confusion matrix, the predictions for a
@@ -46,7 +47,7 @@ public struct Evaluator {
         var batch = loader.makeBatch()
         let input = Tensor(shape: [0]), averaged = Tensor(shape: [0])
         let order = loader.order(epoch: 0)
-        let shape = images.dimensions
+        let shape = ImageShape(images.dimensions)
         for b in 0..<loader.batchesPerEpoch {
             loader.load(BatchPosition(epoch: 0, batch: b), order: order, into: &batch)
             input.resize(to: [batch.count] + model.inputShape)

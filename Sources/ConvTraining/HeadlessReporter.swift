@@ -1,3 +1,4 @@
+import ConvProtocol
 import Foundation
 
 /// Turns training events into plain text lines for a log, CI or `nohup`: a line every

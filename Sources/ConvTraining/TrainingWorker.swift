@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 
 /// The training loop. Lives on the session's worker thread and owns every piece of training
@@ -342,7 +343,7 @@ final class TrainingWorker {
         return RunSummary(
             runName: runFolder?.name ?? "in-memory", runDirectory: runFolder?.url.path ?? "",
             datasetName: dataset.name, modelName: configuration.model, parameterCount: model.parameterCount,
-            classNames: dataset.classNames, imageShape: d,
+            classNames: dataset.classNames, imageShape: ImageShape(d),
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,

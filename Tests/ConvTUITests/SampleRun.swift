@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// A small, deterministic run for widget and reducer tests: its events look like a real session's,
 /// with images drawn from simple shapes so that thumbnails have known pixels.

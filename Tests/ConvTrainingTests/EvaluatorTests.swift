@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 import Testing
 import ConvTraining

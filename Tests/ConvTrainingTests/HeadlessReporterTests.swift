@@ -1,4 +1,5 @@
 import Testing
+import ConvProtocol
 import ConvTraining
 
 @Suite struct HeadlessReporterTests {

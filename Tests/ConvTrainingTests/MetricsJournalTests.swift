@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ConvProtocol
 import ConvTraining
 
 @Suite struct MetricsJournalTests {
@@ -125,7 +126,7 @@ import ConvTraining
 
     @Test func aMissingFileIsAClearError() {
         let url = URL(fileURLWithPath: "/nonexistent/metrics.jsonl")
-        #expect(throws: MetricsRecordError.self) { try MetricsJournal.read(url) }
+        #expect(throws: MetricsJournalError.self) { try MetricsJournal.read(url) }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ConvProtocol
 import ConvTraining
 
 @Suite struct TrainingChannelTests {

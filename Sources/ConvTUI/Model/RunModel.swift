@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// What the dashboard knows about the run, built only from the session's events by `apply`.
 public struct RunModel: Sendable, Equatable {

@@ -51,11 +51,6 @@ public struct MetricsRecord: Sendable, Equatable {
     }()
 }
 
-/// Why a metrics line could not be read.
-public struct MetricsRecordError: Error, CustomStringConvertible {
-    public var description: String
-}
-
 extension TrainingEvent {
     /// The journal's `type` for this event.
     public var journalType: String {
@@ -167,7 +162,7 @@ private struct Line: Codable {
         case "warning": event = .warning(try MessageFields(from: decoder).message)
         case "failed": event = .failed(try MessageFields(from: decoder).message)
         case "finished": event = .finished(try FinishedFields(from: decoder).result(step: step))
-        default: throw MetricsRecordError(description: "unknown record type \"\(header.type)\"")
+        default: throw ProtocolError("unknown record type \"\(header.type)\"")
         }
     }
 }
@@ -207,7 +202,7 @@ private struct StartedFields: Codable {
 
     func summary(step: Int) throws -> RunSummary {
         guard imageShape.count == 3 else {
-            throw MetricsRecordError(description: "image_shape needs 3 numbers, found \(imageShape.count)")
+            throw ProtocolError("image_shape needs 3 numbers, found \(imageShape.count)")
         }
         return RunSummary(
             runName: runName, runDirectory: runDirectory, datasetName: dataset, modelName: model,

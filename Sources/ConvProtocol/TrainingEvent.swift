@@ -1,5 +1,3 @@
-import ConvData
-
 /// What a training session tells its viewer (the dashboard or the headless reporter).
 ///
 /// Events travel from the worker thread to the viewer through the session's channel; they are
@@ -70,10 +68,6 @@ public struct RunSummary: Sendable, Equatable {
         self.startStep = startStep
     }
 }
-
-/// Channels, height and width of one image: the data module's type, named here so that viewers
-/// need not import the data module to read an event.
-public typealias ImageShape = ImageDimensions
 
 /// One optimizer step. `step` counts from the start of the run (it survives a resume);
 /// `epoch` counts from 1.
