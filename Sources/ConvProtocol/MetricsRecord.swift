@@ -254,7 +254,7 @@ private struct EpochFields: Codable {
 }
 
 private struct EvaluationFields: Codable {
-    var split: String
+    var split: Split
     var epoch: Int
     var loss, accuracy: Float
     var perClassAccuracy: [Float]

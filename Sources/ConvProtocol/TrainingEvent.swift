@@ -189,8 +189,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
 /// The result of evaluating the model on one split.
 public struct Evaluation: Sendable, Equatable {
-    /// `"test"` or `"validation"`.
-    public var split: String
+    public var split: Split
     public var epoch: Int
     public var step: Int
     public var loss: Float
@@ -203,7 +202,7 @@ public struct Evaluation: Sendable, Equatable {
 
     public var perClassAccuracy: [Float] { confusion.perClassAccuracy }
 
-    public init(split: String, epoch: Int, step: Int, loss: Float, accuracy: Float, confusion: ConfusionMatrix,
+    public init(split: Split, epoch: Int, step: Int, loss: Float, accuracy: Float, confusion: ConfusionMatrix,
                 samples: [Prediction], misclassified: [Prediction]) {
         self.split = split
         self.epoch = epoch

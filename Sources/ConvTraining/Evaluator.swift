@@ -34,7 +34,7 @@ public struct Evaluator {
 
     /// Evaluates `model` on `images` normalised with `normalization`. The loss is plain
     /// cross-entropy (no label smoothing), averaged over the images.
-    public func evaluate(_ model: Model, on images: ImageSet, normalization: Normalization, split: String,
+    public func evaluate(_ model: Model, on images: ImageSet, normalization: Normalization, split: Split,
                          epoch: Int, step: Int) -> Evaluation {
         let classes = model.outputShape.reduce(1, *)
         var confusion = ConfusionMatrix(classes: classes)

@@ -291,7 +291,7 @@ final class TrainingWorker {
     // MARK: Evaluation and checkpoints
 
     private func evaluate() {
-        let splits = [("validation", dataset.validation), ("test", dataset.test)].filter { $0.1.count > 0 }
+        let splits = [(Split.validation, dataset.validation), (.test, dataset.test)].filter { $0.1.count > 0 }
         if splits.isEmpty { return emit(.warning("no test or validation images to evaluate on")) }
         for (name, images) in splits {
             let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: name,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvData
 import ConvEngine
+import ConvProtocol
 import ConvTraining
 import Foundation
 
@@ -35,12 +36,12 @@ struct EvalCommand: ParsableCommand {
         guard let preset = ModelPreset(rawValue: checkpoint.configuration.model) else {
             throw UsageError("\(file): unknown model \"\(checkpoint.configuration.model)\"")
         }
-        let split: String, images: ImageSet
+        let split: Split, images: ImageSet
         if dataset.test.count > 0 {
-            (split, images) = ("test", dataset.test)
+            (split, images) = (.test, dataset.test)
         } else if checkpoint.configuration.validationSplit > 0 {
             let held = try dataset.holdingOutValidation(checkpoint.configuration.validationSplit)
-            (split, images) = ("validation", held.validation)
+            (split, images) = (.validation, held.validation)
         } else {
             throw UsageError("\(dataset.folder): no test images, and the run held out no validation split")
         }

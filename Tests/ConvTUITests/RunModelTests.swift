@@ -26,8 +26,8 @@ import Testing
         var better = SampleRun.confusion()
         better.counts[6] = [10, 0, 0, 0, 0, 0, 90, 0, 0, 0]
         let m = model(SampleRun.events() + [.evaluation(SampleRun.evaluation(epoch: 3, step: 300, confusion: better))])
-        #expect(m.evaluationLoss["test"]?.points.map(\.x) == [100, 200, 300])
-        #expect(m.evaluationAccuracy["test"]?.points.map(\.x) == [1, 2, 3])
+        #expect(m.evaluationLoss[.test]?.points.map(\.x) == [100, 200, 300])
+        #expect(m.evaluationAccuracy[.test]?.points.map(\.x) == [1, 2, 3])
         #expect(m.trainAccuracy.points.map(\.x) == [1, 2])
         #expect(m.previousClassAccuracy?[6] == 0.7)
         #expect(m.evaluation?.perClassAccuracy[6] == 0.9)
@@ -35,11 +35,11 @@ import Testing
 
     @Test func validationDoesNotReplaceTheTestEvaluation() {
         var validation = SampleRun.evaluation(epoch: 2, step: 200)
-        validation.split = "validation"
+        validation.split = .validation
         validation.loss = 9
         let m = model(SampleRun.events() + [.evaluation(validation)])
-        #expect(m.evaluation?.split == "test")
-        #expect(m.evaluationLoss["validation"]?.points.map(\.y) == [9])
+        #expect(m.evaluation?.split == .test)
+        #expect(m.evaluationLoss[.validation]?.points.map(\.y) == [9])
     }
 
     @Test func pausesAndLearningRateChangesBecomeMarkers() {

@@ -67,7 +67,7 @@ enum SampleRun {
             prediction(index: 13, trueLabel: 6, predicted: 2, loss: 1.5),
             prediction(index: 14, trueLabel: 2, predicted: 3, loss: 1.0),
         ]
-        return Evaluation(split: "test", epoch: epoch, step: step, loss: loss,
+        return Evaluation(split: .test, epoch: epoch, step: step, loss: loss,
                           accuracy: Float(confusion.counts.indices.map { confusion.counts[$0][$0] }.reduce(0, +)) / 1000,
                           confusion: confusion, samples: samples, misclassified: misclassified)
     }

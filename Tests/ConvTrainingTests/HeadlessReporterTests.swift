@@ -44,7 +44,7 @@ import ConvTraining
     }
 
     @Test func evaluationShowsAccuracyAndEveryClassByName() {
-        let evaluation = Evaluation(split: "test", epoch: 1, step: 100, loss: 0.5, accuracy: 0.75,
+        let evaluation = Evaluation(split: .test, epoch: 1, step: 100, loss: 0.5, accuracy: 0.75,
                                     confusion: ConfusionMatrix(counts: [[3, 1, 0], [0, 2, 0], [0, 1, 1]]),
                                     samples: [], misclassified: [])
         var reporter = HeadlessReporter()

@@ -16,7 +16,7 @@ import ConvTraining
         threads: 2, optimizer: "sgd", learningRate: 0.01, testFlips: true, kernel: "avx512", startStep: 0)
 
     static let evaluation = Evaluation(
-        split: "test", epoch: 1, step: 10, loss: 0.5, accuracy: 0.75,
+        split: .test, epoch: 1, step: 10, loss: 0.5, accuracy: 0.75,
         confusion: ConfusionMatrix(counts: [[2, 1], [0, 1]]),
         samples: [Prediction(index: 3, trueLabel: 0, predictedLabel: 0,
                              top: [ClassProbability(label: 0, probability: 0.9)], loss: 0.1,

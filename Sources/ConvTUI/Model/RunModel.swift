@@ -35,12 +35,12 @@ public struct RunModel: Sendable, Equatable {
     public private(set) var trainLoss = Series(capacity: historyCapacity)
     public private(set) var smoothedLoss = Series(capacity: historyCapacity)
     private var smoothedValue: Double?
-    /// Evaluation loss by split ("test", "validation"), x = step. One point per evaluation.
-    public private(set) var evaluationLoss: [String: Series] = [:]
+    /// Evaluation loss by split, x = step. One point per evaluation.
+    public private(set) var evaluationLoss: [Split: Series] = [:]
     /// Training accuracy per epoch, x = epoch.
     public private(set) var trainAccuracy = Series(capacity: historyCapacity)
     /// Evaluation accuracy by split, x = epochs (fractional for evaluations asked mid-epoch).
-    public private(set) var evaluationAccuracy: [String: Series] = [:]
+    public private(set) var evaluationAccuracy: [Split: Series] = [:]
     public private(set) var markers: [Marker] = []
     /// The newest evaluation of the main split (the test set when there is one).
     public private(set) var evaluation: Evaluation?
@@ -99,7 +99,7 @@ public struct RunModel: Sendable, Equatable {
                 .append(ChartPoint(x: Double(e.step), y: Double(e.loss)))
             evaluationAccuracy[e.split, default: Series(capacity: Self.historyCapacity)]
                 .append(ChartPoint(x: epochs(atStep: e.step, epoch: e.epoch), y: Double(e.accuracy)))
-            if evaluation == nil || e.split == "test" || evaluation?.split == e.split {
+            if evaluation == nil || e.split == .test || evaluation?.split == e.split {
                 if evaluation?.split == e.split { previousClassAccuracy = evaluation?.perClassAccuracy }
                 evaluation = e
             }

@@ -1,3 +1,5 @@
+import ConvProtocol
+
 /// The whole screen for a state: status, the current screen's body, the notice or prompt line and
 /// the footer; or, below the minimum size, a centred request for a larger terminal.
 public struct DashboardView: Widget {
@@ -82,10 +84,16 @@ public struct DashboardView: Widget {
     }
 
     /// One dataset per evaluated split, the test set first.
-    private func evaluationDatasets(_ series: [String: Series]) -> [LineChart.Dataset] {
-        series.keys.sorted { ($0 == "test" ? 0 : 1, $0) < ($1 == "test" ? 0 : 1, $1) }.map { split in
-            LineChart.Dataset(name: split, points: series[split]!.points,
-                              style: theme[split == "test" ? .testSeries : .validationSeries])
+    private func evaluationDatasets(_ series: [Split: Series]) -> [LineChart.Dataset] {
+        Split.allCases.compactMap { split in
+            series[split].map { LineChart.Dataset(name: split.rawValue, points: $0.points, style: theme[Self.role(split)]) }
+        }
+    }
+
+    private static func role(_ split: Split) -> Role {
+        switch split {
+        case .test: .testSeries
+        case .validation: .validationSeries
         }
     }
 
