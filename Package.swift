@@ -32,6 +32,7 @@ let package = Package(
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib"]),
+        .testTarget(name: "ConvProtocolTests", dependencies: ["ConvProtocol"]),
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvProtocol", "ConvEngine", "ConvData"]),
         .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvProtocol", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),

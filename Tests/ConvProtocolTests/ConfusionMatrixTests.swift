@@ -1,6 +1,5 @@
-import Testing
 import ConvProtocol
-import ConvTraining
+import Testing
 
 @Suite struct ConfusionMatrixTests {
     @Test func perClassAccuracyCountsTheDiagonal() {
