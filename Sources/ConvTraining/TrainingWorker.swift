@@ -196,7 +196,7 @@ final class TrainingWorker {
         let elapsed = activeTime
         emit(.step(StepMetrics(
             epoch: batch.position.epoch + 1, step: step, stepInEpoch: batch.position.batch + 1,
-            stepsPerEpoch: loader.batchesPerEpoch, loss: smoothed.loss, accuracy: smoothed.accuracy,
+            stepsPerEpoch: loader.batchesPerEpoch, smoothedLoss: smoothed.loss, smoothedAccuracy: smoothed.accuracy,
             learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed)))
     }
 
