@@ -19,22 +19,24 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "ConvEngine", swiftSettings: nativeCPU),
         .target(name: "ConvData", dependencies: ["CZlib"], swiftSettings: nativeCPU),
-        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData"]),
-        .target(name: "ConvTUI", dependencies: ["ConvTraining", "CNCurses"]),
+        .target(name: "ConvProtocol"),
+        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData", "ConvProtocol"]),
+        .target(name: "ConvTUI", dependencies: ["ConvProtocol", "CNCurses"]),
         .executableTarget(
             name: "convtop",
             dependencies: [
-                "ConvEngine", "ConvData", "ConvTraining", "ConvTUI",
+                "ConvEngine", "ConvData", "ConvProtocol", "ConvTraining", "ConvTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib"]),
-        .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
-        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining", "TmuxHarness"]),
+        .testTarget(name: "ConvProtocolTests", dependencies: ["ConvProtocol"]),
+        .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvProtocol", "ConvEngine", "ConvData"]),
+        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvProtocol", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
         .testTarget(name: "convtopTests", dependencies: ["TmuxHarness"]),
-        .executableTarget(name: "soak", dependencies: ["TmuxHarness", "ConvEngine", "ConvTraining", "ConvTUI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/Soak"),
+        .executableTarget(name: "soak", dependencies: ["TmuxHarness", "ConvEngine", "ConvProtocol", "ConvTraining", "ConvTUI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/Soak"),
     ]
 )

@@ -17,12 +17,14 @@ declare -A module_sources module_flags
 module_sources[ConvEngine]="Sources/ConvEngine/Checkpoint/CheckpointError.swift Sources/ConvEngine/Checkpoint/AtomicFile.swift $(echo Sources/ConvEngine/Checkpoint/SafeTensors*.swift)"
 module_sources[ConvData]="$(echo Sources/ConvData/*.swift)"
 module_flags[ConvData]="-I Sources/CZlib"
+module_sources[ConvProtocol]="$(echo Sources/ConvProtocol/*.swift)"
 
 # Each target Fuzz/<target>.swift (built with Fuzz/ScratchFile.swift) and the module it imports.
-declare -A module_of=([safetensors]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData [tar]=ConvData)
+declare -A module_of=([safetensors]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData [tar]=ConvData
+                      [protocol]=ConvProtocol)
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip tar)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip tar protocol)
 
 instrumented=(-sanitize=fuzzer,address -O -parse-as-library)
 quiet() { grep -v "Cannot export local symbol" >&2 || true; }

@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 
 /// Measures a model on a set of images: loss, accuracy, confusion matrix, the predictions for a
@@ -33,7 +34,7 @@ public struct Evaluator {
 
     /// Evaluates `model` on `images` normalised with `normalization`. The loss is plain
     /// cross-entropy (no label smoothing), averaged over the images.
-    public func evaluate(_ model: Model, on images: ImageSet, normalization: Normalization, split: String,
+    public func evaluate(_ model: Model, on images: ImageSet, normalization: Normalization, split: Split,
                          epoch: Int, step: Int) -> Evaluation {
         let classes = model.outputShape.reduce(1, *)
         var confusion = ConfusionMatrix(classes: classes)
@@ -46,7 +47,7 @@ public struct Evaluator {
         var batch = loader.makeBatch()
         let input = Tensor(shape: [0]), averaged = Tensor(shape: [0])
         let order = loader.order(epoch: 0)
-        let shape = images.dimensions
+        let shape = ImageShape(images.dimensions)
         for b in 0..<loader.batchesPerEpoch {
             loader.load(BatchPosition(epoch: 0, batch: b), order: order, into: &batch)
             input.resize(to: [batch.count] + model.inputShape)

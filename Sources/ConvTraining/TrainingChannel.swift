@@ -1,3 +1,4 @@
+import ConvProtocol
 import Foundation
 
 /// The only link between a training worker and its viewer: commands in, events out.

@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 
 /// The training loop. Lives on the session's worker thread and owns every piece of training
@@ -182,7 +183,7 @@ final class TrainingWorker {
         let elapsed = activeTime
         emit(.step(StepMetrics(
             epoch: batch.position.epoch + 1, step: step, stepInEpoch: batch.position.batch + 1,
-            stepsPerEpoch: loader.batchesPerEpoch, loss: smoothed.loss, accuracy: smoothed.accuracy,
+            stepsPerEpoch: loader.batchesPerEpoch, smoothedLoss: smoothed.loss, smoothedAccuracy: smoothed.accuracy,
             learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed)))
     }
 
@@ -277,7 +278,7 @@ final class TrainingWorker {
     // MARK: Evaluation and checkpoints
 
     private func evaluate() {
-        let splits = [("validation", dataset.validation), ("test", dataset.test)].filter { $0.1.count > 0 }
+        let splits = [(Split.validation, dataset.validation), (.test, dataset.test)].filter { $0.1.count > 0 }
         if splits.isEmpty { return emit(.warning("no test or validation images to evaluate on")) }
         for (name, images) in splits {
             let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: name,
@@ -329,7 +330,7 @@ final class TrainingWorker {
         return RunSummary(
             runName: runFolder?.name ?? "in-memory", runDirectory: runFolder?.url.path ?? "",
             datasetName: dataset.name, modelName: configuration.model.rawValue, parameterCount: model.parameterCount,
-            classNames: dataset.classNames, imageShape: d,
+            classNames: dataset.classNames, imageShape: ImageShape(d),
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvData
 import ConvEngine
+import ConvProtocol
 import ConvTraining
 import Foundation
 
@@ -32,12 +33,12 @@ struct EvalCommand: ParsableCommand {
         let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
         let dataset = try data.load(fallback: checkpoint.datasetName)
         try checkpoint.check(fits: dataset)
-        let split: String, images: ImageSet
+        let split: Split, images: ImageSet
         if dataset.test.count > 0 {
-            (split, images) = ("test", dataset.test)
+            (split, images) = (.test, dataset.test)
         } else if checkpoint.configuration.validationSplit > 0 {
             let held = try dataset.holdingOutValidation(checkpoint.configuration.validationSplit)
-            (split, images) = ("validation", held.validation)
+            (split, images) = (.validation, held.validation)
         } else {
             throw UsageError("\(dataset.folder): no test images, and the run held out no validation split")
         }

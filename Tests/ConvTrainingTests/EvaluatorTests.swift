@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 import Testing
 import ConvTraining
@@ -19,7 +20,7 @@ import ConvTraining
         let normalization = Normalization(mean: [0.2], standardDeviation: [0.3])
         func evaluate(_ set: ImageSet, mirrors: Bool) -> Evaluation {
             Evaluator(batchSize: 16, averagesMirrorImages: mirrors)
-                .evaluate(model, on: set, normalization: normalization, split: "test", epoch: 1, step: 0)
+                .evaluate(model, on: set, normalization: normalization, split: .test, epoch: 1, step: 0)
         }
         let plain = evaluate(images, mirrors: false), plainFlipped = evaluate(flipped, mirrors: false)
         // The untrained net does not see a stripe and its mirror alike...

@@ -203,7 +203,7 @@ enum IDXWriter {
         #expect(!result.output.contains("test flips"), "\(result.output)")
         let records = try MetricsJournal.read(folder.appendingPathComponent("run/metrics.jsonl"))
         let accuracy = records.compactMap { record -> Float? in
-            if case .evaluation(let e) = record.event, e.split == "test" { e.accuracy } else { nil }
+            if case .evaluation(let e) = record.event, e.split == .test { e.accuracy } else { nil }
         }.last
         #expect((accuracy ?? 0) >= 0.90, "test accuracy \(accuracy ?? 0)\n\(result.output)")
     }

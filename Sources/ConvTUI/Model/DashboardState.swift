@@ -1,5 +1,5 @@
 import Foundation
-import ConvTraining
+import ConvProtocol
 
 /// A line of feedback under the charts: what a key did, a warning, or why input was refused.
 public struct Notice: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// How the dashboard talks to a training session: it pulls events, pushes commands, and is told
 /// about Ctrl-C / SIGTERM. All three closures are called on the dashboard's (main) thread.
