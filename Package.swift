@@ -17,8 +17,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .target(name: "ConvEngine", swiftSettings: nativeCPU),
-        .target(name: "ConvData", dependencies: ["CZlib"], swiftSettings: nativeCPU),
+        .target(name: "ConvData", dependencies: ["CZlib", "CPNG", "CJPEG"], swiftSettings: nativeCPU),
         .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData"]),
         .target(name: "ConvTUI", dependencies: ["ConvTraining", "CNCurses"]),
         .executableTarget(
@@ -30,7 +32,7 @@ let package = Package(
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
-        .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib"]),
+        .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib", "CPNG", "CJPEG"]),
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
         .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
