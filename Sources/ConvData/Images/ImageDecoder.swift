@@ -1,7 +1,7 @@
 /// Turns the bytes of an image file into upright 8-bit pixels, choosing the decoder by content.
 public enum ImageDecoder {
-    /// The largest image convtop decodes: 64 Mpixel (for example 8192 x 8192), checked from the
-    /// header before any pixel memory is allocated.
+    /// The largest image convtop decodes: 64 Mpixel of 2^20 (for example 8192 x 8192), checked
+    /// from the header before any pixel memory is allocated.
     public static let maximumPixelCount = 64 * 1024 * 1024
 
     /// The file's format, size and colour mode without decoding its pixels.

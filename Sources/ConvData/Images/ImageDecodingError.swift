@@ -23,7 +23,7 @@ public enum ImageDecodingError: Error, Equatable, Sendable, CustomStringConverti
         case .notAnImage:
             return "not a PNG or JPEG file (the content matches no image format)"
         case .tooLarge(let width, let height):
-            return "\(width)x\(height) is more than the \(ImageDecoder.maximumPixelCount / 1_000_000) Mpixel limit"
+            return "\(width)x\(height) is more than the \(ImageDecoder.maximumPixelCount >> 20) Mpixel limit"
         case .corrupt(let format, let reason):
             return "corrupt \(format.rawValue) (\(reason))"
         }
