@@ -147,7 +147,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
-        var dataset = try data.load(fallback: resumed?.checkpoint.datasetName)
+        var dataset = try data.load(fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
         let base = resumed?.checkpoint.configuration
             ?? (Recipe(rawValue: recipe) ?? .fast).configuration(channels: dataset.dimensions.channels,
                                                                 allowsHorizontalFlip: dataset.allowsHorizontalFlip)
