@@ -112,10 +112,12 @@ extension DataCommand {
 }
 
 extension DataCommand {
-    /// `convtop data bench PATH`: how fast the loader prepares training batches.
+    /// `convtop data bench PATH`: how fast the loader prepares training batches, and for an image
+    /// folder how fast its files are decoded and read back from the cache.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure how many training images per second the background loader prepares.")
+            abstract: "Measure how many training images per second the background loader prepares; "
+                + "for an image folder, also decode-and-resize images/s and cached images/s.")
 
         @Argument(help: "A dataset folder, or a dataset name; the default dataset when omitted.")
         var path: String?
@@ -126,9 +128,23 @@ extension DataCommand {
         @Option(help: "How long to measure, in seconds.")
         var seconds: Double = 3
 
+        @Option(help: "Image folders: decoding threads.")
+        var threads: Int = 2
+
+        @OptionGroup var images: ImageFolderArguments
+
         func run() throws {
             try DataCommand.reportingDataErrors {
-                let dataset = try Dataset.load(from: try DataCommand.folder(path))
+                let folder = try DataCommand.folder(path)
+                var options = images.options(threads: max(1, threads))
+                options.cacheFolder = nil
+                let dataset = try Dataset.load(from: folder, images: options)
+                if dataset.format == .imageFolder {
+                    let result = try ImageFolderBenchmark.measure(folder, options: options)
+                    print("decode  \(dataset.name): \(result.files) files to \(dataset.dimensions) on \(options.threads) threads: "
+                        + "first pass \(Int(result.decodedPerSecond.rounded())) images/s, "
+                        + "cached \(Int(result.cachedPerSecond.rounded())) images/s")
+                }
                 let rate = LoaderBenchmark.imagesPerSecond(dataset: dataset, batchSize: batchSize, seconds: seconds)
                 print("loader  \(dataset.name) \(dataset.dimensions), batch \(batchSize), standard augmentation: "
                     + "\(Int(rate.rounded())) images/s")
@@ -255,7 +271,7 @@ struct DatasetReport {
     private var imageFolderLines: [String] {
         guard let summary = dataset.imageFolder else { return [] }
         let splits = ["train", "validation", "test"].compactMap { role in
-            summary.splitFolders[role].map { "\(role) \($0.isEmpty ? "." : $0 + "/")" }
+            summary.splitFolders[role].map { "\(role) \($0.isEmpty ? "(the folder itself)" : $0 + "/")" }
         }
         func spread(_ values: [Int]) -> String {
             let sorted = values.sorted()
