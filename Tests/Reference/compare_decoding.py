@@ -12,7 +12,7 @@ are compared with Pillow's samples shifted right by 8 bits (Pillow's own convers
 
     /root/torchenv/bin/python Tests/Reference/compare_decoding.py .build/release/convtop FOLDER
 """
-import json, os, struct, subprocess, sys, tempfile
+import os, struct, subprocess, sys, tempfile
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -43,7 +43,16 @@ def read_cache(path):
     data = open(path, "rb").read()
     assert data[:8] == b"CONVTOPI", "not a convtop image cache"
     count, size, channels, metadata_length = struct.unpack_from("<IIIQ", data, 44)
-    survey = json.loads(data[72:72 + metadata_length])
+    survey, offset = [], 72
+    for _ in range(count):
+        width, height, mode = struct.unpack_from("<IIB", data, offset)
+        offset += 9
+        entry = {"width": width, "height": height, "failure": None}
+        if mode == 0:
+            (length,) = struct.unpack_from("<H", data, offset)
+            entry["failure"] = data[offset + 2:offset + 2 + length].decode()
+            offset += 2 + length
+        survey.append(entry)
     pixels = np.frombuffer(data, np.uint8, offset=72 + metadata_length).reshape(count, channels, size, size)
     return survey, pixels
 

@@ -2,7 +2,7 @@ import CZlib
 import Foundation
 
 /// What decoding one image file gave: its upright size and colour mode, or why it failed.
-struct ImageSurveyEntry: Codable, Sendable, Equatable {
+struct ImageSurveyEntry: Sendable, Equatable {
     var width = 0
     var height = 0
     var colourMode: ImageColourMode?
@@ -10,6 +10,39 @@ struct ImageSurveyEntry: Codable, Sendable, Equatable {
     var failure: String?
 
     var isUsable: Bool { failure == nil && colourMode != nil }
+
+    /// Width and height (4 bytes each, little-endian), the colour mode's position in
+    /// `ImageColourMode.allCases` plus one (0 for a failure), then for a failure its reason's
+    /// length (2 bytes) and UTF-8 bytes.
+    func encode(into bytes: inout [UInt8]) {
+        for value in [width, height] { bytes += (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        if let colourMode, failure == nil {
+            bytes.append(UInt8(ImageColourMode.allCases.firstIndex(of: colourMode)! + 1))
+        } else {
+            let reason = Array((failure ?? "").utf8.prefix(0xFFFF))
+            bytes += [0, UInt8(reason.count & 0xFF), UInt8(reason.count >> 8)] + reason
+        }
+    }
+
+    /// Reads one entry at `offset`, moving it past; nil when the bytes end early or are out of range.
+    static func decode(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) -> ImageSurveyEntry? {
+        guard offset + 9 <= bytes.count else { return nil }
+        func integer(_ at: Int, _ size: Int) -> Int { (0..<size).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+        var entry = ImageSurveyEntry(width: integer(offset, 4), height: integer(offset + 4, 4))
+        let mode = Int(bytes[offset + 8])
+        offset += 9
+        if mode == 0 {
+            guard offset + 2 <= bytes.count else { return nil }
+            let length = integer(offset, 2)
+            guard offset + 2 + length <= bytes.count else { return nil }
+            entry.failure = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 2)..<(offset + 2 + length)]), as: UTF8.self)
+            offset += 2 + length
+        } else {
+            guard mode <= ImageColourMode.allCases.count else { return nil }
+            entry.colourMode = ImageColourMode.allCases[mode - 1]
+        }
+        return entry
+    }
 }
 
 /// The decoded, resized images of one image folder, packed in one file so later runs read it
@@ -32,13 +65,13 @@ struct ImageSurveyEntry: Codable, Sendable, Equatable {
 ///         56     8  metadata length
 ///         64     4  CRC-32 of metadata and pixels
 ///         68     4  zero
-///         72        metadata (JSON: one ImageSurveyEntry per file, in listing order), then
+///         72        metadata (one encoded ImageSurveyEntry per file, in listing order), then
 ///                   pixels: file count x channels x size x size bytes, CHW per image, zero for
 ///                   skipped files
 struct ImageCache {
     static let magic = Array("CONVTOPI".utf8)
     /// Raised whenever decoding or resizing changes the pixels it produces.
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let headerSize = 72
 
     let file: URL
@@ -88,9 +121,12 @@ struct ImageCache {
                   bytes.count - Self.headerSize - metadataLength == fileCount * channels * imageSize * imageSize,
                   integer(at: 64, size: 4) == Self.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...]))
             else { return nil }
-            let metadata = Data(bytes[Self.headerSize..<(Self.headerSize + metadataLength)])
-            guard let survey = try? JSONDecoder().decode([ImageSurveyEntry].self, from: metadata),
-                  survey.count == fileCount else { return nil }
+            let metadata = UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize..<(Self.headerSize + metadataLength)])
+            var survey = [ImageSurveyEntry]()
+            survey.reserveCapacity(fileCount)
+            var offset = 0
+            while survey.count < fileCount, let entry = ImageSurveyEntry.decode(metadata, at: &offset) { survey.append(entry) }
+            guard survey.count == fileCount, offset == metadata.count else { return nil }
             return Contents(survey: survey, imageSize: imageSize, channels: channels, data: data,
                             pixelOffset: Self.headerSize + metadataLength)
         }
@@ -98,7 +134,8 @@ struct ImageCache {
 
     /// Replaces the cache file with these images.
     func write(survey: [ImageSurveyEntry], imageSize: Int, channels: Int, pixels: DisjointBytes) throws {
-        let metadata = Array(try JSONEncoder().encode(survey))
+        var metadata = [UInt8]()
+        for entry in survey { entry.encode(into: &metadata) }
         let pixelCount = fileCount * channels * imageSize * imageSize
         var payload = metadata
         payload += pixels[0..<pixelCount]

@@ -40,7 +40,7 @@ enum ImageFolderLayout {
         }
         return subfolders.contains { subfolder in
             var visited = Set<String>()
-            return !imageFiles(in: folder.appendingPathComponent(subfolder), relativeTo: "", visited: &visited,
+            return !imageFiles(in: folder.appendingPathComponent(subfolder).path, relativeTo: "", visited: &visited,
                                stopAtFirst: true).isEmpty
         }
     }
@@ -52,7 +52,8 @@ enum ImageFolderLayout {
     }
 
     static func isImageName(_ name: String) -> Bool {
-        ImageFileFormat.fileExtensions.contains((name as NSString).pathExtension.lowercased())
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+        return ImageFileFormat.fileExtensions.contains(name[name.index(after: dot)...].lowercased())
     }
 
     /// The splits of the image folder at `root`; the training split first.
@@ -94,8 +95,7 @@ enum ImageFolderLayout {
         for (label, name) in classNames.enumerated() {
             var visited = Set<String>()
             let prefix = folder.isEmpty ? name : folder + "/" + name
-            for path in imageFiles(in: url.appendingPathComponent(name), relativeTo: prefix, visited: &visited) {
-                guard let status = FileStatus(root.appendingPathComponent(path).path) else { continue }
+            for (path, status) in imageFiles(in: url.appendingPathComponent(name).path, relativeTo: prefix, visited: &visited) {
                 files.append(ImageFile(path: path, label: Int32(label), split: role, byteCount: status.size,
                                        modified: status.modified))
             }
@@ -103,20 +103,21 @@ enum ImageFolderLayout {
         return ImageFolderSplit(role: role, folder: folder, classNames: classNames, files: files)
     }
 
-    /// Paths (as `relativeTo/...`) of the image files under `folder`, sorted, recursively.
-    private static func imageFiles(in folder: URL, relativeTo prefix: String, visited: inout Set<String>,
-                                   stopAtFirst: Bool = false) -> [String] {
-        guard visited.insert(folder.resolvingSymlinksInPath().path).inserted,
-              let names = try? visibleEntries(folder) else { return [] }
-        var found = [String]()
-        for name in names {
-            let url = folder.appendingPathComponent(name)
+    /// Paths (as `relativeTo/...`) and status of the image files under `folder`, sorted, recursively.
+    /// Paths stay strings: building a URL per file costs more than the `stat` itself.
+    private static func imageFiles(in folder: String, relativeTo prefix: String, visited: inout Set<String>,
+                                   stopAtFirst: Bool = false) -> [(String, FileStatus)] {
+        guard visited.insert(URL(fileURLWithPath: folder).resolvingSymlinksInPath().path).inserted,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var found = [(String, FileStatus)]()
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let path = folder + "/" + name
             let relative = prefix.isEmpty ? name : prefix + "/" + name
-            guard let status = FileStatus(url.path) else { continue }
+            guard let status = FileStatus(path) else { continue }
             if status.isFolder {
-                found += imageFiles(in: url, relativeTo: relative, visited: &visited, stopAtFirst: stopAtFirst)
+                found += imageFiles(in: path, relativeTo: relative, visited: &visited, stopAtFirst: stopAtFirst)
             } else if isImageName(name) {
-                found.append(relative)
+                found.append((relative, status))
             }
             if stopAtFirst && !found.isEmpty { break }
         }

@@ -106,11 +106,15 @@ public struct ImageFolderLoader: Sendable {
     /// Every file's header (size and colour mode), to choose the default size and channels.
     private func readHeaders(_ root: URL, _ files: [ImageFile]) -> [ImageSurveyEntry] {
         let results = DisjointResults(repeating: ImageSurveyEntry(), count: files.count)
+        @Sendable func header(_ bytes: UnsafeRawBufferPointer) throws -> ImageSurveyEntry {
+            let header = try ImageDecoder.header(bytes)
+            return ImageSurveyEntry(width: header.width, height: header.height, colourMode: header.colourMode)
+        }
         ParallelFiles.forEach(files.count, threads: options.threads, progress: report(.surveying, files.count)) { index in
-            results[index] = Self.withContents(root, files[index]) { bytes in
-                let header = try ImageDecoder.header(bytes)
-                return ImageSurveyEntry(width: header.width, height: header.height, colourMode: header.colourMode)
-            }
+            // A header sits in the first bytes, except a JPEG's after a large EXIF or ICC segment.
+            let prefix = Self.withContents(root, files[index], limit: Self.headerPrefix, header)
+            results[index] = prefix.isUsable || files[index].byteCount <= Self.headerPrefix
+                ? prefix : Self.withContents(root, files[index], header)
         }
         return results.values
     }
@@ -137,12 +141,16 @@ public struct ImageFolderLoader: Sendable {
         return { done in progress(ImageFolderProgress(phase: phase, done: done, total: total)) }
     }
 
-    /// `body` over the file's bytes; a read or decode failure becomes the entry's failure.
-    private static func withContents(_ root: URL, _ file: ImageFile,
+    /// How much of a file the header pass reads first.
+    static let headerPrefix = 1 << 16
+
+    /// `body` over the file's bytes (the first `limit`); a read or decode failure becomes the
+    /// entry's failure.
+    private static func withContents(_ root: URL, _ file: ImageFile, limit: Int = .max,
                                      _ body: (UnsafeRawBufferPointer) throws -> ImageSurveyEntry) -> ImageSurveyEntry {
         let bytes: [UInt8]
         do {
-            bytes = try FileBytes.read(root.appendingPathComponent(file.path))
+            bytes = try FileBytes.read(path: root.path + "/" + file.path, name: file.path, limit: limit)
         } catch {
             return ImageSurveyEntry(failure: (error as? DataError).map(Self.reason) ?? "\(error)")
         }

@@ -18,29 +18,27 @@ enum PNGDecoder {
             let mode = colourMode(header)
             let width = Int(header.width), height = Int(header.height)
             try ImageDecoder.checkPixelCount(width: width, height: height, format: .png)
-            // G8 takes grey of at most 8 bits as is; every other type goes through RGBA8, the one
-            // format libspng converts all colour types and depths into.
-            let directGrey = mode == .grey
-            let format = directGrey ? SPNG_FMT_G8 : SPNG_FMT_RGBA8
+            // G8 takes grey of at most 8 bits as is, RGB8 any colour type; grey with alpha or 16 bits
+            // goes through RGBA8, the one format libspng converts every colour type and depth into.
+            let direct = mode == .grey || !mode.isGrey
+            let format = mode == .grey ? SPNG_FMT_G8 : mode.isGrey ? SPNG_FMT_RGBA8 : SPNG_FMT_RGB8
             var size = 0
             try check(spng_decoded_image_size(context, Int32(format.rawValue), &size))
             var decoded = [UInt8](repeating: 0, count: size)
             try decoded.withUnsafeMutableBytes { buffer in
                 try check(spng_decode_image(context, buffer.baseAddress, size, Int32(format.rawValue), 0))
             }
-            if directGrey {
-                return DecodedImage(width: width, height: height, channels: 1, pixels: decoded, colourMode: mode)
-            }
             let channels = mode.isGrey ? 1 : 3
-            var pixels = [UInt8](repeating: 0, count: width * height * channels)
+            if direct {
+                return DecodedImage(width: width, height: height, channels: channels, pixels: decoded, colourMode: mode)
+            }
+            var grey = [UInt8](repeating: 0, count: width * height)
             decoded.withUnsafeBufferPointer { rgba in
-                pixels.withUnsafeMutableBufferPointer { target in
-                    for index in 0..<(width * height) {
-                        for channel in 0..<channels { target[index * channels + channel] = rgba[4 * index + channel] }
-                    }
+                grey.withUnsafeMutableBufferPointer { target in
+                    for index in 0..<(width * height) { target[index] = rgba[4 * index] }
                 }
             }
-            return DecodedImage(width: width, height: height, channels: channels, pixels: pixels, colourMode: mode)
+            return DecodedImage(width: width, height: height, channels: 1, pixels: grey, colourMode: mode)
         }
     }
 
