@@ -105,7 +105,7 @@ enum ImageFolderLayout {
 
     /// Paths (as `relativeTo/...`) and status of the image files under `folder`, sorted, recursively.
     /// Paths stay strings: building a URL per file costs more than the `stat` itself.
-    private static func imageFiles(in folder: String, relativeTo prefix: String, visited: inout Set<String>,
+    static func imageFiles(in folder: String, relativeTo prefix: String, visited: inout Set<String>,
                                    stopAtFirst: Bool = false) -> [(String, FileStatus)] {
         guard visited.insert(URL(fileURLWithPath: folder).resolvingSymlinksInPath().path).inserted,
               let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }

@@ -89,6 +89,22 @@ public struct ImageFolderLoader: Sendable {
         return dataset
     }
 
+    /// The image files under `folder` (at any depth, hidden ones left out), sorted, as paths
+    /// starting with `folder`'s.
+    public static func imageFiles(under folder: URL) -> [String] {
+        var visited = Set<String>()
+        return ImageFolderLayout.imageFiles(in: folder.path, relativeTo: folder.path, visited: &visited).map(\.0)
+    }
+
+    /// One image file as an image folder stores it: decoded, upright, converted to `channels`,
+    /// its shorter side resized to `size` and centre-cropped; CHW bytes. Throws a `DataError` when
+    /// the file cannot be read and an `ImageDecodingError` when it cannot be decoded.
+    public static func square(file path: String, size: Int, channels: Int) throws -> [UInt8] {
+        let bytes = try FileBytes.read(path: path, name: path)
+        let image = try ImageDecoder.decode(bytes)
+        return ImageResampler.shorterSideCentreCrop(image.converted(toChannels: channels), size: size)
+    }
+
     /// The training images' median shorter side, at most `ImageFolderOptions.largestDefaultSize`.
     static func defaultSize(_ survey: [ImageSurveyEntry], files: [ImageFile]) -> Int {
         let sides = zip(files, survey).filter { $0.0.split == .train && $0.1.isUsable }
