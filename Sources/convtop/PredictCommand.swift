@@ -2,6 +2,7 @@ import ArgumentParser
 import ConvData
 import ConvEngine
 import ConvTraining
+import ConvTUI
 import Foundation
 
 /// `convtop predict CHECKPOINT IMAGE_OR_FOLDER...`: what a trained model sees in new images.
@@ -13,8 +14,10 @@ struct PredictCommand: ParsableCommand {
             Each image is prepared as the checkpoint's training images were: decoded, turned upright, \
             converted to its channels, resized (shorter side) and centre-cropped to its input size, and \
             normalised with its statistics; test flips are averaged when the run used them. A folder \
-            stands for every image file under it. A file that cannot be read or decoded is reported \
-            on standard error and the others are still labelled; the exit status is then 1.
+            stands for every image file under it. On a terminal each line follows the image as the \
+            model sees it, in half blocks (in ASCII with NO_COLOR). A file that cannot be read or \
+            decoded is reported on standard error and the others are still labelled; the exit status \
+            is then 1.
             """)
 
     @Argument(help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
@@ -72,11 +75,28 @@ struct PredictCommand: ParsableCommand {
             try checkpoint.restore(into: model)
             let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)
             let ranked = evaluator.classify(model, images: images, normalization: checkpoint.normalization)
-            for (name, classes) in zip(names, ranked) {
-                print(line(file: name, classes: Array(classes.prefix(top)), classNames: checkpoint.classNames))
+            let thumbnails = !json && isatty(STDOUT_FILENO) == 1
+            for (index, (name, classes)) in zip(names, ranked).enumerated() {
+                let text = line(file: name, classes: Array(classes.prefix(top)), classNames: checkpoint.classNames)
+                guard thumbnails else {
+                    print(text)
+                    continue
+                }
+                let drawing = Self.thumbnail(SampleImage(shape: shape, pixels: Array(images.image(at: index))))
+                for (row, picture) in drawing.enumerated() { print(picture + (row == 0 ? "  " + text : "")) }
             }
         }
         if failed { throw ExitCode.failure }
+    }
+
+    /// The image in half blocks, at most 32 columns by 16 rows (ASCII when NO_COLOR is set).
+    static func thumbnail(_ image: SampleImage) -> [String] {
+        let scale = min(1, 32 / Double(max(image.shape.width, image.shape.height)))
+        let size = Thumbnail.cellSize(of: image.shape, scale: scale)
+        var buffer = Buffer(area: Rect(x: 0, y: 0, width: size.width, height: size.height))
+        let colourless = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        Thumbnail(image: image, mode: colourless ? .ascii : .halfBlock).render(area: buffer.area, buffer: &buffer)
+        return colourless ? buffer.lines : buffer.ansiLines
     }
 
     /// The text or JSON line for one image.
