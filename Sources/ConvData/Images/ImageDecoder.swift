@@ -16,13 +16,8 @@ public enum ImageDecoder {
 
     /// `decode` for bytes in an array.
     public static func decode(_ bytes: [UInt8]) throws(ImageDecodingError) -> DecodedImage {
-        do {
-            return try bytes.withUnsafeBytes { try decode($0) }
-        } catch let error as ImageDecodingError {
-            throw error
-        } catch {
-            throw .corrupt(format: .png, reason: "\(error)")
-        }
+        // `withUnsafeBytes` rethrows untyped errors; a Result carries the typed one through it.
+        try bytes.withUnsafeBytes { buffer in Result { () throws(ImageDecodingError) in try decode(buffer) } }.get()
     }
 
     static func checkPixelCount(width: Int, height: Int, format: ImageFileFormat) throws {
