@@ -14,7 +14,7 @@ shift
 # The modules the targets import (@testable, to reach the internal readers), built instrumented.
 # ConvEngine is only its safetensors reader: the kernels are slow to build and read no files.
 declare -A module_sources module_flags
-module_sources[ConvEngine]="Sources/ConvEngine/CheckpointError.swift Sources/ConvEngine/AtomicFile.swift $(echo Sources/ConvEngine/SafeTensors*.swift)"
+module_sources[ConvEngine]="Sources/ConvEngine/Checkpoint/CheckpointError.swift Sources/ConvEngine/Checkpoint/AtomicFile.swift $(echo Sources/ConvEngine/Checkpoint/SafeTensors*.swift)"
 module_sources[ConvData]="$(echo Sources/ConvData/*.swift Sources/ConvData/Images/*.swift)"
 module_flags[ConvData]="-I Sources/CZlib -I Sources/CPNG -I Sources/CJPEG"
 
