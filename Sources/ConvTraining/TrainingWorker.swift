@@ -126,6 +126,10 @@ final class TrainingWorker {
 
     private func train() {
         emit(.started(summary))
+        if !dataset.skippedFiles.isEmpty {
+            emit(.warning("skipped \(dataset.skippedFiles.count) image files that could not be decoded: "
+                + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
+        }
         if position.epoch >= endEpoch {
             emit(.warning("nothing to train: the run is already at epoch \(position.epoch) of \(configuration.epochs); "
                 + "pass a larger --epochs to train longer"))
