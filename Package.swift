@@ -17,9 +17,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "ConvEngine", swiftSettings: nativeCPU),
         .target(name: "ConvData", dependencies: ["CZlib"], swiftSettings: nativeCPU),
-        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData"]),
+        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData", "CMPI"]),
         .target(name: "ConvTUI", dependencies: ["ConvTraining", "CNCurses"]),
         .executableTarget(
             name: "convtop",
