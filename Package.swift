@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
         .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
-        .testTarget(name: "convtopTests", dependencies: ["TmuxHarness"]),
+        .testTarget(name: "convtopTests", dependencies: ["TmuxHarness", "ConvEngine"]),
         .executableTarget(name: "soak", dependencies: ["TmuxHarness", "ConvEngine", "ConvTraining", "ConvTUI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/Soak"),
     ]
 )
