@@ -1,7 +1,7 @@
 # convtop: `make run` trains on the default dataset in the dashboard; `make test` runs every test.
 # Both first install the Debian packages the build and the tests need.
 
-DEBIAN_PACKAGES := libncurses-dev zlib1g-dev libspng-dev libturbojpeg0-dev tmux dataset-fashion-mnist
+DEBIAN_PACKAGES := libncurses-dev zlib1g-dev libspng-dev libturbojpeg0-dev libopenmpi-dev openmpi-bin tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_RELEASE := swift build -c release
 BIN := .build/release/convtop

@@ -19,10 +19,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "ConvEngine", swiftSettings: nativeCPU),
         .target(name: "ConvData", dependencies: ["CZlib", "CPNG", "CJPEG"], swiftSettings: nativeCPU),
         .target(name: "ConvProtocol"),
-        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData", "ConvProtocol"]),
+        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData", "ConvProtocol", "CMPI"]),
         .target(name: "ConvTUI", dependencies: ["ConvProtocol", "CNCurses"]),
         .executableTarget(
             name: "convtop",
@@ -38,7 +39,7 @@ let package = Package(
         .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvProtocol", "ConvEngine", "ConvData"]),
         .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvProtocol", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
-        .testTarget(name: "convtopTests", dependencies: ["TmuxHarness"]),
+        .testTarget(name: "convtopTests", dependencies: ["TmuxHarness", "ConvEngine"]),
         .executableTarget(name: "soak", dependencies: ["TmuxHarness", "ConvEngine", "ConvProtocol", "ConvTraining", "ConvTUI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/Soak"),
     ]
 )

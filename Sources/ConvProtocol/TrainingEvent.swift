@@ -41,12 +41,14 @@ public struct RunSummary: Sendable, Equatable {
     public var kernel: String
     /// The global step the run starts at (non-zero after `--resume`).
     public var startStep: Int
+    /// The processes training together (MPI ranks); 1 for a plain run.
+    public var worldSize: Int
 
     public init(runName: String, runDirectory: String, datasetName: String, modelName: String,
                 parameterCount: Int, classNames: [String], imageShape: ImageShape, trainCount: Int,
                 testCount: Int, validationCount: Int, epochs: Int, stepsPerEpoch: Int, batchSize: Int,
                 threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, kernel: String,
-                startStep: Int) {
+                startStep: Int, worldSize: Int = 1) {
         self.runName = runName
         self.runDirectory = runDirectory
         self.datasetName = datasetName
@@ -66,6 +68,7 @@ public struct RunSummary: Sendable, Equatable {
         self.testFlips = testFlips
         self.kernel = kernel
         self.startStep = startStep
+        self.worldSize = worldSize
     }
 }
 
@@ -85,9 +88,12 @@ public struct StepMetrics: Sendable, Equatable {
     public var imagesPerSecond: Double
     /// Seconds of training since the run (or the resumed run) started, pauses excluded.
     public var elapsed: Double
+    /// Seconds this step spent averaging gradients across the ranks; nil for a plain run.
+    public var communicationSeconds: Double?
 
     public init(epoch: Int, step: Int, stepInEpoch: Int, stepsPerEpoch: Int, smoothedLoss: Float,
-                smoothedAccuracy: Float, learningRate: Double, imagesPerSecond: Double, elapsed: Double) {
+                smoothedAccuracy: Float, learningRate: Double, imagesPerSecond: Double, elapsed: Double,
+                communicationSeconds: Double? = nil) {
         self.epoch = epoch
         self.step = step
         self.stepInEpoch = stepInEpoch
@@ -97,6 +103,7 @@ public struct StepMetrics: Sendable, Equatable {
         self.learningRate = learningRate
         self.imagesPerSecond = imagesPerSecond
         self.elapsed = elapsed
+        self.communicationSeconds = communicationSeconds
     }
 }
 

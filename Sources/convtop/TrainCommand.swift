@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvData
 import ConvEngine
+import ConvProtocol
 import ConvTraining
 import ConvTUI
 import Foundation
@@ -155,12 +156,18 @@ struct TrainCommand: ParsableCommand {
         }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
 
+        let communicator = try MPICommunicator.forLaunch()
+        defer { (communicator as? MPICommunicator)?.finalize() }
+        guard communicator.leads else {
+            return try trainFollowingRankZero(configuration: configuration, dataset: dataset, resumed: resumed,
+                                              communicator: communicator)
+        }
         let folder = try runFolder(resumingFrom: resumed?.file)
         let output = LineOutput()
         let session = TrainingSession(setup: TrainingSetup(
             configuration: configuration, dataset: dataset, runFolder: folder,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
-            untilEpoch: untilEpoch))
+            untilEpoch: untilEpoch, communicator: communicator))
         let channel = session.channel
         let signals = RunSignals(onHangUp: { [output] in
             output.redirect(to: folder.logFile)
@@ -170,6 +177,32 @@ struct TrainCommand: ParsableCommand {
         session.start()
         var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
         let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
+        session.wait()
+        guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// A rank other than 0 of an `mpirun` launch: no folder, no viewer and no output but its own
+    /// failure; rank 0 steers it through the step-boundary broadcasts.
+    private func trainFollowingRankZero(configuration: TrainingConfiguration, dataset: Dataset,
+                                        resumed: (checkpoint: TrainingCheckpoint, file: String)?,
+                                        communicator: any Communicator) throws {
+        let session = TrainingSession(setup: TrainingSetup(
+            configuration: configuration, dataset: dataset, runFolder: nil,
+            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
+            untilEpoch: untilEpoch, communicator: communicator))
+        session.start()
+        var last: TrainingEvent?
+        while !session.channel.isDrained {
+            for event in session.channel.events(waitingAtMost: 0.5) {
+                switch event {
+                case .finished: last = event
+                case .failed(let message):
+                    last = event
+                    FileHandle.standardError.write(Data("convtop rank \(communicator.rank): \(message)\n".utf8))
+                default: break
+                }
+            }
+        }
         session.wait()
         guard case .finished = last else { throw ExitCode.failure }
     }
