@@ -29,6 +29,43 @@ public enum ModelPreset: String, CaseIterable, Sendable {
         }
     }
 
+    /// The preset's network file.
+    public var text: String {
+        switch self {
+        case .lenet: Self.lenetText
+        case .convnet5: Self.convnet5Text
+        case .resnet9: Self.resnet9Text
+        case .resnet9small: Self.resnet9smallText
+        case .resnet6: Self.resnet6Text
+        }
+    }
+
+    /// The preset's network file, parsed.
+    public var network: NetworkFile {
+        do {
+            return try NetworkFile(text: text, file: rawValue, name: rawValue)
+        } catch {
+            preconditionFailure("the built-in network \(rawValue) does not parse: \(error)")
+        }
+    }
+
+    /// The network for images of `input` (channels, height, width) and `classes` classes; throws
+    /// when the images are too small for it.
+    public func resolve(input: (channels: Int, height: Int, width: Int), classes: Int) throws(NetworkError) -> ResolvedNetwork {
+        try network.resolve(inputShape: [input.channels, input.height, input.width], classes: classes)
+    }
+
+    /// Builds the network from its file, initialised like PyTorch's defaults from a generator
+    /// seeded with `seed`.
+    public func buildFromFile(input: (channels: Int, height: Int, width: Int), classes: Int, seed: UInt64,
+                              pool: ThreadPool) -> Model {
+        do {
+            return Model(network: try resolve(input: input, classes: classes), seed: seed, pool: pool)
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }
+
     /// Builds the network for images of the given shape, initialised like PyTorch's defaults from
     /// a generator seeded with `seed`.
     public func build(input: (channels: Int, height: Int, width: Int), classes: Int, seed: UInt64,

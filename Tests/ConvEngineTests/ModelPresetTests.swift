@@ -43,3 +43,18 @@ import ConvEngine
         #expect(a != build(6).namedParameters.flatMap(\.value.values))
     }
 }
+
+@Suite struct PresetFileTests {
+    @Test(arguments: ModelPreset.allCases, [(3, 32), (1, 28)])
+    func fileBuildsTheSameModelAsTheBuilder(preset: ModelPreset, input: (channels: Int, size: Int)) {
+        let shape = (input.channels, input.size, input.size)
+        let pool = ThreadPool(threads: 1)
+        let built = preset.build(input: shape, classes: 10, seed: 4, pool: pool)
+        let parsed = preset.buildFromFile(input: shape, classes: 10, seed: 4, pool: pool)
+        #expect(parsed.stateDict.map(\.name) == built.stateDict.map(\.name))
+        #expect(parsed.stateDict.map(\.value.shape) == built.stateDict.map(\.value.shape))
+        #expect(parsed.stateDict.map(\.value.values) == built.stateDict.map(\.value.values))
+        #expect(parsed.network.layers.map(\.name) == built.network.layers.map(\.name))
+        #expect(parsed.network.layers.map(\.layer.summary) == built.network.layers.map(\.layer.summary))
+    }
+}
