@@ -12,17 +12,20 @@ seconds=${1:?usage: Fuzz/run.sh SECONDS [TARGET...]}
 shift
 
 # The modules the targets import (@testable, to reach the internal readers), built instrumented.
-# ConvEngine is only its safetensors reader: the kernels are slow to build and read no files.
+# ConvEngine is only its safetensors reader and network file parser: the kernels are slow to build
+# and read no files.
 declare -A module_sources module_flags
-module_sources[ConvEngine]="Sources/ConvEngine/CheckpointError.swift Sources/ConvEngine/AtomicFile.swift $(echo Sources/ConvEngine/SafeTensors*.swift)"
+network_parser="Sources/ConvEngine/Network/NetworkError.swift Sources/ConvEngine/Network/NetworkFile.swift
+    Sources/ConvEngine/Network/NetworkParser.swift Sources/ConvEngine/Network/ResolvedNetwork.swift"
+module_sources[ConvEngine]="Sources/ConvEngine/CheckpointError.swift Sources/ConvEngine/AtomicFile.swift $(echo Sources/ConvEngine/SafeTensors*.swift) $network_parser"
 module_sources[ConvData]="$(echo Sources/ConvData/*.swift)"
 module_flags[ConvData]="-I Sources/CZlib"
 
 # Each target Fuzz/<target>.swift (built with Fuzz/ScratchFile.swift) and the module it imports.
-declare -A module_of=([safetensors]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData [tar]=ConvData)
+declare -A module_of=([safetensors]=ConvEngine [network]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData [tar]=ConvData)
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip tar)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors network idx cifar gzip tar)
 
 instrumented=(-sanitize=fuzzer,address -O -parse-as-library)
 quiet() { grep -v "Cannot export local symbol" >&2 || true; }
