@@ -13,6 +13,7 @@ struct Convtop: ParsableCommand {
             EvalCommand.self,
             BenchCommand.self,
             DataCommand.self,
+            ModelCommand.self,
         ],
         defaultSubcommand: TrainCommand.self
     )
@@ -28,6 +29,8 @@ struct Convtop: ParsableCommand {
         } catch let error as DataError {
             fail(error.description)
         } catch let error as CheckpointError {
+            fail(error.description)
+        } catch let error as NetworkError {
             fail(error.description)
         } catch {
             if exitCode(for: error) == .validationFailure { fail(message(for: error)) }

@@ -30,7 +30,7 @@ private struct NetworkBuilder {
             case .linear(let inFeatures, let outFeatures):
                 layer = Linear(inFeatures, outFeatures, generator: &generator, pool: pool)
             case .batchNorm(let channels):
-                let fused = index < resolved.endIndex && resolved[index].operation == .relu
+                let fused = ResolvedLayer.fusesReLU(resolved, at: index)
                 if fused { index += 1 }
                 layer = BatchNorm2d(channels, relu: fused, pool: pool)
             case .relu: layer = ReLU(pool: pool)
@@ -42,7 +42,8 @@ private struct NetworkBuilder {
             case .residual(let body, let shortcut):
                 let bodyLayers = Sequential(layers(body))
                 layer = Residual(body: bodyLayers, shortcut: shortcut.map { Sequential(layers($0)) }, pool: pool)
-            case .sequence(let steps): layer = Sequential(layers(steps))
+            case .repeat(let passes):
+                layer = Sequential(passes.enumerated().map { pass, body in (String(pass), Sequential(layers(body))) })
             }
             result.append((entry.name, layer))
         }

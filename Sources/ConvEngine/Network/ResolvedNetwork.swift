@@ -62,9 +62,8 @@ public struct ResolvedLayer: Equatable, Sendable {
         case flatten
         /// output = body(x) + shortcut(x), the identity for a nil shortcut.
         case residual(body: [ResolvedLayer], shortcut: [ResolvedLayer]?)
-        /// Layers applied in order: a repeat (whose layers are its passes, named 0, 1, ...) or one
-        /// pass of a repeat's body.
-        case sequence([ResolvedLayer])
+        /// A repeat: its body's layers once per pass, the passes named 0, 1, ...
+        case `repeat`(passes: [[ResolvedLayer]])
     }
 
     /// This layer's own learnable tensors, and those of the layers inside it, named relative to it.
@@ -77,7 +76,7 @@ public struct ResolvedLayer: Equatable, Sendable {
         case .residual(let body, let shortcut):
             body.flatMap { $0.prefixedShapes(\.parameterShapes) }
                 + (shortcut ?? []).flatMap { $0.prefixedShapes(\.parameterShapes) }.map { ("shortcut." + $0.name, $0.shape) }
-        case .sequence(let layers): layers.flatMap { $0.prefixedShapes(\.parameterShapes) }
+        case .repeat(let passes): Self.passShapes(passes, \.parameterShapes)
         case .relu, .maxPool, .avgPool, .globalAvgPool, .dropout, .flatten: []
         }
     }
@@ -89,8 +88,15 @@ public struct ResolvedLayer: Equatable, Sendable {
         case .residual(let body, let shortcut):
             body.flatMap { $0.prefixedShapes(\.bufferShapes) }
                 + (shortcut ?? []).flatMap { $0.prefixedShapes(\.bufferShapes) }.map { ("shortcut." + $0.name, $0.shape) }
-        case .sequence(let layers): layers.flatMap { $0.prefixedShapes(\.bufferShapes) }
+        case .repeat(let passes): Self.passShapes(passes, \.bufferShapes)
         default: []
+        }
+    }
+
+    private static func passShapes(_ passes: [[ResolvedLayer]], _ shapes: KeyPath<ResolvedLayer, [(name: String, shape: [Int])]>)
+        -> [(name: String, shape: [Int])] {
+        passes.enumerated().flatMap { pass, layers in
+            layers.flatMap { $0.prefixedShapes(shapes) }.map { ("\(pass)." + $0.name, $0.shape) }
         }
     }
 
@@ -107,7 +113,7 @@ public struct ResolvedLayer: Equatable, Sendable {
         case .conv(let c): outputShape.reduce(1, *) * c.inChannels * c.kernel * c.kernel
         case .linear(let inFeatures, let outFeatures): inFeatures * outFeatures
         case .residual(let body, let shortcut): (body + (shortcut ?? [])).reduce(0) { $0.saturatingAdd($1.multiplyAdds) }
-        case .sequence(let layers): layers.reduce(0) { $0.saturatingAdd($1.multiplyAdds) }
+        case .repeat(let passes): passes.joined().reduce(0) { $0.saturatingAdd($1.multiplyAdds) }
         default: 0
         }
     }
@@ -211,7 +217,7 @@ private struct ShapeResolver {
             }
             let result = ResolvedLayer(name: layer.name, location: here, operation: operation, inputShape: input,
                                        outputShape: output)
-            if case .sequence = operation {} else if case .residual = operation {} else {
+            if case .repeat = operation {} else if case .residual = operation {} else {
                 parameters += result.parameterCount
                 guard parameters <= ResolvedNetwork.parameterLimit else {
                     throw error(here, "the network has more than \(ResolvedNetwork.parameterLimit) parameters up to this layer")
@@ -284,22 +290,18 @@ private struct ShapeResolver {
             }
             return try made(.residual(body: resolvedBody, shortcut: resolvedShortcut), output)
         case .repeat(let count, let body):
-            var passes: [ResolvedLayer] = []
+            var passes: [[ResolvedLayer]] = []
             var shape = input
             for pass in 0..<count {
-                let resolved: [ResolvedLayer]
                 do {
-                    resolved = try resolve(body, input: shape)
+                    passes.append(try resolve(body, input: shape))
                 } catch {
                     throw pass == 0 ? error : NetworkError(file: error.file, line: error.line, column: error.column,
                                                            message: error.message + " (in pass \(pass + 1) of the repeat)")
                 }
-                let output = resolved.last!.outputShape
-                passes.append(ResolvedLayer(name: String(pass), location: here, operation: .sequence(resolved),
-                                            inputShape: shape, outputShape: output))
-                shape = output
+                shape = passes.last!.last!.outputShape
             }
-            return try made(.sequence(passes), shape)
+            return try made(.repeat(passes: passes), shape)
         }
     }
 }
