@@ -14,6 +14,7 @@ struct Convtop: ParsableCommand {
             BenchCommand.self,
             DataCommand.self,
             ModelCommand.self,
+            ExportCommand.self,
         ],
         defaultSubcommand: TrainCommand.self
     )
