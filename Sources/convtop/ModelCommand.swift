@@ -4,6 +4,10 @@ import Foundation
 
 extension ModelChoice: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
+
+    /// Help lists the presets; any other value is a network file's path.
+    public static var allValueStrings: [String] { ModelPreset.allValueStrings }
+    public static var allValueDescriptions: [String: String] { ModelPreset.allValueDescriptions }
 }
 
 /// `convtop model`: what a network costs before it trains.

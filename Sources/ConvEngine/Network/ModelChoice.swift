@@ -1,7 +1,8 @@
 import Foundation
 
-/// What `--model` names: a built-in preset, or a network file.
-public enum ModelChoice: Equatable, Sendable {
+/// What `--model` names: a built-in preset, or a network file. Encoded as the name or path it
+/// was given as, so a configuration naming a preset reads as it did when it held `ModelPreset`.
+public enum ModelChoice: Equatable, Sendable, Codable {
     case preset(ModelPreset)
     /// The path of a network file, as the user wrote it.
     case file(String)
@@ -19,6 +20,15 @@ public enum ModelChoice: Equatable, Sendable {
         }
     }
 
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(argument)
+    }
+
     /// Reads and parses the network; a file is named after its last path component without the
     /// extension (`nets/vgg.net` is `vgg`).
     public func load() throws(NetworkError) -> NetworkFile {
@@ -26,18 +36,18 @@ public enum ModelChoice: Equatable, Sendable {
         case .preset(let preset):
             return preset.network
         case .file(let path):
-            func failure(_ message: String) -> NetworkError { NetworkError(file: path, line: 1, column: 1, message: message) }
+            func failure(_ message: String) -> NetworkError { NetworkError(file: path, line: 0, column: 0, message: message) }
             let url = URL(fileURLWithPath: path)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
             guard let size else {
-                throw failure("no such network file (and no preset of that name: "
+                throw failure("no such network file, and no preset of that name ("
                     + ModelPreset.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             }
             guard size <= NetworkFile.byteLimit else {
                 throw failure("the file has \(size) bytes, more than the \(NetworkFile.byteLimit) a network file may have")
             }
-            guard let data = try? Data(contentsOf: url) else { throw failure("cannot be read") }
-            guard let text = String(data: data, encoding: .utf8) else { throw failure("is not UTF-8 text") }
+            guard let data = try? Data(contentsOf: url) else { throw failure("the file cannot be read") }
+            guard let text = String(data: data, encoding: .utf8) else { throw failure("the file is not UTF-8 text") }
             return try NetworkFile(text: text, file: path, name: url.deletingPathExtension().lastPathComponent)
         }
     }

@@ -5,7 +5,8 @@
 public struct NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file as the user named it (a preset's name for a built-in network).
     public let file: String
-    /// 1-based; the first character of the token at fault.
+    /// 1-based; the first character of the token at fault. Both 0 for a problem with the whole
+    /// file (missing, unreadable, too large).
     public let line: Int
     public let column: Int
     /// What is wrong, without the place.
@@ -18,7 +19,7 @@ public struct NetworkError: Error, Equatable, Sendable, CustomStringConvertible 
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    public var description: String { line == 0 ? "\(file): \(message)" : "\(file):\(line):\(column): \(message)" }
 }
 
 /// A place in a network file, 1-based.

@@ -13,7 +13,7 @@ extension NetworkFile {
     /// name without extension for a user's file).
     public init(text: String, file: String, name: String) throws(NetworkError) {
         guard text.utf8.count <= Self.byteLimit else {
-            throw NetworkError(file: file, line: 1, column: 1,
+            throw NetworkError(file: file, line: 0, column: 0,
                                message: "the file has \(text.utf8.count) bytes, more than the \(Self.byteLimit) a network file may have")
         }
         var parser = NetworkParser(file: file)
