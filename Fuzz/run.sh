@@ -17,7 +17,7 @@ shift
 declare -A module_sources module_flags
 network_parser="Sources/ConvEngine/Network/NetworkError.swift Sources/ConvEngine/Network/NetworkFile.swift
     Sources/ConvEngine/Network/NetworkParser.swift Sources/ConvEngine/Network/ResolvedNetwork.swift"
-module_sources[ConvEngine]="Sources/ConvEngine/CheckpointError.swift Sources/ConvEngine/AtomicFile.swift $(echo Sources/ConvEngine/SafeTensors*.swift) $network_parser"
+module_sources[ConvEngine]="Sources/ConvEngine/Checkpoint/CheckpointError.swift Sources/ConvEngine/Checkpoint/AtomicFile.swift $(echo Sources/ConvEngine/Checkpoint/SafeTensors*.swift) $network_parser"
 module_sources[ConvData]="$(echo Sources/ConvData/*.swift)"
 module_flags[ConvData]="-I Sources/CZlib"
 

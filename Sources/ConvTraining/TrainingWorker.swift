@@ -350,7 +350,7 @@ final class TrainingWorker {
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
-            testFlips: configuration.testFlips == true, kernel: GEMM.kernelName, startStep: step)
+            testFlips: configuration.testFlips == true, kernel: model.convolutionSummary, startStep: step)
     }
 
     private var optimizerDescription: String {

@@ -30,7 +30,8 @@ struct BenchCommand: ParsableCommand {
             background loader prepares from the default dataset. Every figure is the median of five timed rounds after a warm-up \
             round. Other load on the machine shows in the numbers: compare figures taken back to back \
             (make bench does). `--only layers` (not in the default) prints where a training step's \
-            time goes instead: microseconds per batch in each layer's forward and backward pass.
+            time goes instead: microseconds per batch in each layer's forward and backward pass, and the \
+            algorithm each convolution runs (`implicit-gemm`, `winograd`, ...).
             """
     )
 

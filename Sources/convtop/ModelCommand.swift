@@ -21,7 +21,7 @@ struct ModelCommand: ParsableCommand {
     /// `convtop model summary MODEL`.
     struct Summary: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A table of the network's layers: output shape, parameters, multiply-adds, convolution kernel.",
+            abstract: "A table of the network's layers: output shape, parameters, multiply-adds, convolution algorithm.",
             discussion: """
                 MODEL is a preset name or a network file. Memory figures are float32 at the batch \
                 size: the input, every stored layer output with its gradient, and the parameters. \

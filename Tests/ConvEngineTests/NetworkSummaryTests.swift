@@ -77,3 +77,20 @@ import ConvEngine
         #expect(model.architecture?.file.text == network.file.text)
     }
 }
+
+@Suite struct NetworkSummaryAlgorithmTests {
+    /// The summary names the algorithm the engine's own layers then run.
+    @Test(arguments: [ModelPreset.lenet, .resnet9, .resnet6])
+    func algorithmsAreThoseTheBuiltLayersRun(preset: ModelPreset) throws {
+        let network = try preset.resolve(input: (3, 32, 32), classes: 10)
+        let model = Model(network: network, seed: 0, pool: ThreadPool(threads: 1))
+        let summary = NetworkSummary(network)
+        var checked = 0
+        for (layer, row) in zip(network.layers, summary.rows.filter { $0.depth == 0 }) {
+            guard let conv = model.network.layers.first(where: { $0.name == layer.name })?.layer as? Conv2d else { continue }
+            #expect(row.algorithm == conv.algorithm(for: layer.inputShape).description, "\(layer.name)")
+            checked += 1
+        }
+        #expect(checked >= 2)
+    }
+}

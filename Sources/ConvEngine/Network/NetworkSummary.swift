@@ -12,7 +12,7 @@ public struct NetworkSummary: Sendable {
         /// Learnable values, those inside a block included.
         public let parameters: Int
         public let multiplyAdds: Int
-        /// A convolution's kernel (`winograd`); for a ReLU fused into the batch norm before it, `in <bn>`.
+        /// A convolution's algorithm (`winograd`); for a ReLU fused into the batch norm before it, `in <bn>`.
         public let algorithm: String
         /// Values it keeps per image that the backward pass reads: its output, unless it works in place.
         let storedValues: Int
@@ -36,7 +36,7 @@ public struct NetworkSummary: Sendable {
             let fusedInto = ResolvedLayer.fusesReLU(layers, at: index) ? layers[index - 1].name : nil
             var algorithm = fusedInto.map { "in \($0)" } ?? ""
             if case .conv(let c) = layer.operation {
-                algorithm = c.algorithm(height: layer.inputShape[1], width: layer.inputShape[2])
+                algorithm = c.algorithm(height: layer.inputShape[1], width: layer.inputShape[2]).description
             }
             let isLeaf = if case .repeat = layer.operation { false } else { true }
             rows.append(Row(depth: depth, name: layer.name, layer: layer.kindDescription, outputShape: layer.outputShape,
@@ -74,7 +74,7 @@ public struct NetworkSummary: Sendable {
     /// The table as lines of text; with `times`, two columns more and a total line.
     public func lines(batch: Int, times: [LayerTime]? = nil) -> [String] {
         let timeByName = Dictionary((times ?? []).map { ($0.name, ($0.forward, $0.backward)) }, uniquingKeysWith: { a, _ in a })
-        var header = ["Layer", "Output shape", "Param #", "Mult-adds", "Conv kernel"]
+        var header = ["Layer", "Output shape", "Param #", "Mult-adds", "Conv algorithm"]
         if times != nil { header += ["Forward us", "Backward us"] }
         var table = [header]
         for row in rows {

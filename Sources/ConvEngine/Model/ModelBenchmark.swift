@@ -43,18 +43,27 @@ public struct ModelBenchmark: Sendable {
     /// Microseconds per batch that each layer takes in the forward and backward passes of a
     /// training step, in the order the layers run (a residual block is one layer): medians over
     /// at least five steps and `seconds`, after a warm-up step. One record per layer, with its
-    /// share of the time spent in all layers.
+    /// share of the time spent in all layers and, for layers that convolve, the algorithm of each
+    /// convolution (`winograd`, or `conv1 winograd, conv2 winograd` for a residual block).
     public func layerTimes(pool: ThreadPool, seconds: Double) -> [BenchmarkRecord] {
         let (model, input, labels) = setUp(pool: pool)
         let times = Self.layerTimes(of: model, input: input, labels: labels, seconds: seconds)
         let all = times.reduce(0) { $0 + $1.forward + $1.backward }
-        return times.map { layer in
-            BenchmarkRecord([
+        let layers = model.network.runOrder
+        var shape = model.inputShape
+        return times.indices.map { i in
+            let algorithms = convolutions(in: [layers[i]], input: shape).map { conv in
+                let inner = conv.name.dropFirst(layers[i].name.count).drop { $0 == "." }
+                return (inner.isEmpty ? "" : "\(inner) ") + "\(conv.layer.algorithm(for: conv.inputShape))"
+            }
+            shape = layers[i].layer.outputShape(for: shape)
+            let layer = times[i]
+            return BenchmarkRecord([
                 ("preset", .string(preset.rawValue)), ("kind", .string("layer")), ("batch", .int(batch)),
                 ("threads", .int(pool.threadCount)), ("layer", .string(layer.name)),
                 ("forward_us", .number(layer.forward)), ("backward_us", .number(layer.backward)),
                 ("share_percent", .number(all > 0 ? 100 * (layer.forward + layer.backward) / all : 0)),
-            ])
+            ] + (algorithms.isEmpty ? [] : [("algorithm", .string(algorithms.joined(separator: ", ")))]))
         }
     }
 
