@@ -50,6 +50,8 @@ final class TrainingWorker {
     private var communicationFailure: CommunicationError?
     /// Every gradient then the shard's loss sum and correct count, summed over the ranks in one call.
     private var reductionBuffer: [Float] = []
+    /// What `--init-from` took, for the journal.
+    private var initialization: String?
 
     private var activeSeconds = 0.0
     private var activeSince: Double?
@@ -81,8 +83,14 @@ final class TrainingWorker {
         normalization = pipeline.normalization
         loader = pipeline.training
         pool = ThreadPool(threads: setup.threads)
-        model = configuration.model.build(for: dataset, seed: configuration.seed, pool: pool)
-        optimizer = Self.makeOptimizer(configuration, parameters: model.namedParameters)
+        // A resumed run rebuilds the network its checkpoint stores: the file may have changed since.
+        let network = try setup.resume.map { try $0.checkpoint.network() } ?? configuration.model.network(for: dataset)
+        model = Model(network: network, seed: configuration.seed, pool: pool)
+        let trainable = model.trainableParameters(freezing: configuration.freeze ?? [])
+        if let unmatched = trainable.unmatched.first {
+            throw TrainingError(description: "--freeze \(unmatched) names no layer with parameters in \(model.name)")
+        }
+        optimizer = Self.makeOptimizer(configuration, parameters: trainable.parameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
         evaluator = Evaluator(sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
@@ -99,6 +107,12 @@ final class TrainingWorker {
             step = 0
             position = BatchPosition(epoch: 0, batch: 0)
             learningRateScale = 1
+            if let source = setup.initialWeights {
+                let (taken, kept) = model.initialize(from: source.checkpoint.tensors)
+                initialization = "initialised from \(source.file): took \(taken.count) of \(taken.count + kept.count) tensors ("
+                    + taken.joined(separator: ", ") + "); newly initialised: "
+                    + (kept.isEmpty ? "none" : kept.joined(separator: ", "))
+            }
         }
         journal = try runFolder.map { try MetricsJournal(url: $0.metricsFile) }
         if communicator.size > 1 {
@@ -140,6 +154,9 @@ final class TrainingWorker {
             emit(.warning("skipped \(dataset.skippedFiles.count) image files that could not be decoded: "
                 + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
         }
+        // The journal has no record kind of its own for this yet; a warning line keeps it in the
+        // journal and on screen.
+        if let initialization { emit(.warning(initialization)) }
         if position.epoch >= endEpoch {
             emit(.warning("nothing to train: the run is already at epoch \(position.epoch) of \(configuration.epochs); "
                 + "pass a larger --epochs to train longer"))
@@ -422,7 +439,7 @@ final class TrainingWorker {
         let d = dataset.dimensions
         return RunSummary(
             runName: runFolder?.name ?? "in-memory", runDirectory: runFolder?.url.path ?? "",
-            datasetName: dataset.name, modelName: configuration.model.rawValue, parameterCount: model.parameterCount,
+            datasetName: dataset.name, modelName: model.name, parameterCount: model.parameterCount,
             classNames: dataset.classNames, imageShape: ImageShape(d),
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,

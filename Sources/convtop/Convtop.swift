@@ -25,6 +25,8 @@ struct Convtop: ParsableCommand {
             PredictCommand.self,
             BenchCommand.self,
             DataCommand.self,
+            ModelCommand.self,
+            ExportCommand.self,
         ],
         defaultSubcommand: TrainCommand.self
     )
@@ -40,6 +42,8 @@ struct Convtop: ParsableCommand {
         } catch let error as DataError {
             fail(error.description)
         } catch let error as CheckpointError {
+            fail(error.description)
+        } catch let error as NetworkError {
             fail(error.description)
         } catch {
             if exitCode(for: error) == .validationFailure { fail(message(for: error)) }

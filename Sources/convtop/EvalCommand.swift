@@ -46,14 +46,14 @@ struct EvalCommand: ParsableCommand {
             throw UsageError("\(dataset.folder): no test images, and the run held out no validation split")
         }
         let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let model = checkpoint.configuration.model.build(for: dataset, seed: 0, pool: pool)
+        let model = Model(network: try checkpoint.checkpoint.network(), seed: 0, pool: pool)
         try checkpoint.restore(into: model)
 
         let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)
         let evaluation = evaluator.evaluate(model, on: images, normalization: checkpoint.normalization, split: split,
                                             epoch: checkpoint.position.epochNumber, step: checkpoint.step)
         var lines = [
-            "checkpoint: \(file) (\(checkpoint.configuration.model.rawValue), step \(checkpoint.step))",
+            "checkpoint: \(file) (\(model.name), step \(checkpoint.step))",
             "data: \(dataset.folder), \(images.count) \(split) images",
         ]
         lines += HeadlessReporter.evaluationLines(evaluation, classNames: dataset.classNames)

@@ -71,8 +71,7 @@ struct PredictCommand: ParsableCommand {
             let images = ImageSet(dimensions: shape, pixels: pixels, labels: [Int32](repeating: 0, count: names.count),
                                   fileNames: names)
             let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-            let model = checkpoint.configuration.model.build(input: (shape.channels, shape.height, shape.width),
-                                                             classes: checkpoint.classNames.count, seed: 0, pool: pool)
+            let model = Model(network: try checkpoint.checkpoint.network(), seed: 0, pool: pool)
             try checkpoint.restore(into: model)
             let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)
             let ranked = evaluator.classify(model, images: images, normalization: checkpoint.normalization)

@@ -29,8 +29,18 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: ArgumentHelp("Model preset.", valueName: "preset"))
-    var model: ModelPreset?
+    @Option(help: ArgumentHelp("A model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) "
+        + "or a network file (see `convtop model show`).", valueName: "preset|file"))
+    var model: ModelChoice?
+
+    @Option(help: ArgumentHelp("Start from the tensors of another run's checkpoint (file or run folder) that match by "
+        + "name and shape; the rest (a head for another class count) is initialised afresh.", valueName: "path"))
+    var initFrom: String?
+
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Keep the parameters of these layers fixed, by name or path prefix (conv1, res1, stage.0).",
+                               valueName: "prefix"))
+    var freeze: [String] = []
 
     // Numeric options take their value unconditionally, so that `--lr -1` reaches validation and
     // its message instead of reading "-1" as an unknown option.
@@ -129,6 +139,9 @@ struct TrainCommand: ParsableCommand {
         if let valFraction, !(valFraction > 0 && valFraction < 1) {
             throw ValidationError("--val-fraction must be between 0 and 1, got \(valFraction)")
         }
+        if initFrom != nil && resume != nil {
+            throw ValidationError("give --init-from or --resume, not both: a resumed run has its own weights")
+        }
         // The values a recipe would fill in are checked with the same rules as the finished configuration.
         if let problem = apply(to: Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: true)).problem {
             throw ValidationError(problem)
@@ -136,6 +149,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let model { _ = try model.load() }
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         var dataset = try data.load(fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
         let base = resumed?.checkpoint.configuration
@@ -154,6 +168,11 @@ struct TrainCommand: ParsableCommand {
                     + "\(resumed.checkpoint.configuration.batchSize)")
             }
         }
+        if resumed == nil {
+            // Refused here, before a run folder exists, rather than by the worker.
+            _ = try configuration.model.network(for: dataset)
+        }
+        let initialWeights = try initFrom.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
 
         let communicator = try MPICommunicator.forLaunch()
@@ -167,7 +186,7 @@ struct TrainCommand: ParsableCommand {
         let session = TrainingSession(setup: TrainingSetup(
             configuration: configuration, dataset: dataset, runFolder: folder,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
-            untilEpoch: untilEpoch, communicator: communicator))
+            initialWeights: initialWeights, untilEpoch: untilEpoch, communicator: communicator))
         let channel = session.channel
         let signals = RunSignals(onHangUp: { [output] in
             output.redirect(to: folder.logFile)
@@ -226,6 +245,7 @@ struct TrainCommand: ParsableCommand {
     func apply(to base: TrainingConfiguration) -> TrainingConfiguration {
         var c = base
         if let model { c.model = model }
+        if !freeze.isEmpty { c.freeze = freeze }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
         if let lr { c.learningRate = lr }

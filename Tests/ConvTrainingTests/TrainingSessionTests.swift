@@ -89,7 +89,7 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
 
 @Suite struct TrainingSessionTests {
     static func configuration(epochs: Int = 50, learningRate: Double = 0.01) -> TrainingConfiguration {
-        TrainingConfiguration(model: .lenet, epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
+        TrainingConfiguration(model: .preset(.lenet), epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
                               momentum: 0.9, augment: .none, normalize: "0.5,0.5", seed: 7, sampleCount: 10)
     }
 
