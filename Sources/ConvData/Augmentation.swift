@@ -1,5 +1,5 @@
 /// The `--augment` choices.
-public enum AugmentationMode: String, CaseIterable, Sendable {
+public enum AugmentationMode: String, CaseIterable, Sendable, Codable {
     case none, flip, crop, standard
 }
 

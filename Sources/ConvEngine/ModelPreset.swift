@@ -2,7 +2,7 @@
 ///
 /// Every preset's parameter and buffer names and shapes equal those of its PyTorch twin in
 /// `Tests/Reference/make_reference.py`.
-public enum ModelPreset: String, CaseIterable, Sendable {
+public enum ModelPreset: String, CaseIterable, Sendable, Codable {
     /// The CNN of PyTorch's CIFAR-10 tutorial (`Net`), layer for layer.
     case lenet
     /// Five 3x3 conv + batch-norm + ReLU layers and one linear layer: the benchmark net of issue 6.

@@ -17,6 +17,8 @@ public struct TrainingCheckpoint: Sendable {
     public var learningRateScale: Double
     /// The engine checkpoint: tensors and metadata.
     public var checkpoint: Checkpoint
+    /// The file it was read from; nil for one captured from a model in memory.
+    public private(set) var file: String?
 
     public var datasetName: String { checkpoint.metadata.run.dataset }
 
@@ -36,6 +38,16 @@ public struct TrainingCheckpoint: Sendable {
 
     public var normalization: Normalization {
         Normalization(mean: checkpoint.metadata.run.mean, standardDeviation: checkpoint.metadata.run.std)
+    }
+
+    /// Throws, naming the file, unless the model takes `dataset`'s images and predicts its classes.
+    public func check(fits dataset: Dataset) throws {
+        let d = dataset.dimensions
+        let shape = imageShape
+        guard shape == d, classNames.count == dataset.classCount else {
+            throw CheckpointError(file: file ?? "checkpoint in memory", problem: "trained on \(datasetName) "
+                + "(\(classNames.count) classes of \(shape)), but \(dataset.folder) has \(dataset.classCount) classes of \(d)")
+        }
     }
 
     /// Captures the model and optimizer as they are now, with where the run stands.
@@ -100,16 +112,17 @@ public struct TrainingCheckpoint: Sendable {
         }
         return TrainingCheckpoint(configuration: configuration, classNames: classNames,
                                   position: BatchPosition(epoch: checkpoint.metadata.run.epoch, batch: batch),
-                                  learningRateScale: scale, checkpoint: checkpoint)
+                                  learningRateScale: scale, checkpoint: checkpoint, file: path)
     }
 
     private init(configuration: TrainingConfiguration, classNames: [String], position: BatchPosition,
-                 learningRateScale: Double, checkpoint: Checkpoint) {
+                 learningRateScale: Double, checkpoint: Checkpoint, file: String) {
         self.configuration = configuration
         self.classNames = classNames
         self.position = position
         self.learningRateScale = learningRateScale
         self.checkpoint = checkpoint
+        self.file = file
     }
 
     /// Reads the checkpoint at `path`, or, when `path` is a run folder, the newest of its

@@ -1,9 +1,12 @@
+import ConvData
+import ConvEngine
+
 /// Everything that decides how a run trains: model, optimisation, data pipeline and bookkeeping.
 ///
 /// A value, saved into every checkpoint so that `--resume` continues with the same settings.
 public struct TrainingConfiguration: Sendable, Equatable, Codable {
-    /// A `ModelPreset` name (`lenet`, `convnet5`, `resnet9`).
-    public var model: String
+    /// Encoded as its name (`lenet`, `resnet9`, ...), which is how checkpoints store it.
+    public var model: ModelPreset
     public var epochs: Int
     public var batchSize: Int
     public var optimizer: OptimizerKind
@@ -17,8 +20,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Linear warm-up length in epochs (fractions allowed).
     public var warmupEpochs: Double
     public var labelSmoothing: Double
-    /// An `AugmentationMode` name: `none`, `flip`, `crop` or `standard`.
-    public var augment: String
+    /// Encoded as its name (`none`, `flip`, `crop` or `standard`), which is how checkpoints store it.
+    public var augment: AugmentationMode
     /// Evaluate every image and its mirror image and average the two predictions (test-time
     /// augmentation). Optional so that checkpoints saved before it existed still load: nil is off.
     public var testFlips: Bool?
@@ -35,10 +38,10 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// set, so that a cell of the dashboard's confusion matrix browses exactly its images.
     public var misclassifiedLimit: Int
 
-    public init(model: String, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
+    public init(model: ModelPreset, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
                 momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
                 schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
-                augment: String = "none", testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
+                augment: AugmentationMode = .none, testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
                 validationSplit: Int = 0,
                 saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000) {
         self.model = model

@@ -67,24 +67,15 @@ final class TrainingWorker {
         self.channel = channel
         runFolder = setup.runFolder
         if let problem = configuration.problem { throw TrainingError(description: problem) }
-        guard let preset = ModelPreset(rawValue: configuration.model) else {
-            throw TrainingError(description: "unknown model \"\(configuration.model)\"; choose one of "
-                + ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        guard let augmentMode = AugmentationMode(rawValue: configuration.augment) else {
-            throw TrainingError(description: "unknown augmentation \"\(configuration.augment)\"")
-        }
         guard dataset.train.count > 0 else {
             throw TrainingError(description: "\(dataset.folder): no training images")
         }
         let pipeline = DataPipeline(dataset: dataset, batchSize: configuration.batchSize, seed: configuration.seed,
-                                    augmentation: augmentMode, normalization: try setup.chosenNormalization())
+                                    augmentation: configuration.augment, normalization: try setup.chosenNormalization())
         normalization = pipeline.normalization
         loader = pipeline.training
         pool = ThreadPool(threads: setup.threads)
-        let dimensions = dataset.dimensions
-        model = preset.build(input: (dimensions.channels, dimensions.height, dimensions.width),
-                             classes: dataset.classCount, seed: configuration.seed, pool: pool)
+        model = configuration.model.build(for: dataset, seed: configuration.seed, pool: pool)
         optimizer = Self.makeOptimizer(configuration, parameters: model.namedParameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
@@ -93,11 +84,7 @@ final class TrainingWorker {
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
 
         if let resume = setup.resume {
-            guard resume.imageShape == dimensions, resume.classNames.count == dataset.classCount else {
-                throw TrainingError(description: "the checkpoint was trained on \(resume.datasetName) "
-                    + "(\(resume.classNames.count) classes of \(resume.imageShape.channels)x\(resume.imageShape.height)x"
-                    + "\(resume.imageShape.width)), but \(dataset.name) has \(dataset.classCount) classes of \(dimensions)")
-            }
+            try resume.check(fits: dataset)
             try resume.restore(into: model, optimizer: optimizer)
             step = resume.step
             position = resume.position
@@ -342,7 +329,7 @@ final class TrainingWorker {
         let d = dataset.dimensions
         return RunSummary(
             runName: runFolder?.name ?? "in-memory", runDirectory: runFolder?.url.path ?? "",
-            datasetName: dataset.name, modelName: configuration.model, parameterCount: model.parameterCount,
+            datasetName: dataset.name, modelName: configuration.model.rawValue, parameterCount: model.parameterCount,
             classNames: dataset.classNames, imageShape: ImageShape(d),
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,

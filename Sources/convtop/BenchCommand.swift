@@ -3,8 +3,6 @@ import ConvData
 import ConvEngine
 import Foundation
 
-extension ModelPreset: ExpressibleByArgument {}
-
 /// `--input`: channels, height and width written as CxHxW.
 struct ImageShape: ExpressibleByArgument {
     let shape: ModelBenchmark.InputShape

@@ -1,3 +1,14 @@
+// convtop: the command line.
+//
+// It owns the commands (`train`, the default, `eval`, `bench`, and `data info|fetch|bench`) and
+// their options, parsed by swift-argument-parser into the modules' own types; the viewers that
+// join a training session's channel to the dashboard or to plain lines; signal handling; and the
+// rule that bad input ends in one line on standard error and exit status 2.
+//
+// It may import every module of the package (ConvProtocol, ConvEngine, ConvData, ConvTraining,
+// ConvTUI) and ArgumentParser: it is the one place where the training session and the dashboard
+// meet.
+
 import ArgumentParser
 import ConvData
 import ConvEngine

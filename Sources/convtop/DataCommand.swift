@@ -43,17 +43,14 @@ extension DataCommand {
         var path: String
 
         @Option(help: "CIFAR-100 labels: fine (100 classes) or coarse (20).")
-        var labels: String = LabelGranularity.fine.rawValue
+        var labels: LabelGranularity = .fine
 
         @Option(help: "How many images to draw as text.")
         var thumbnails: Int = 6
 
         func run() throws {
             try DataCommand.reportingDataErrors {
-                guard let granularity = LabelGranularity(rawValue: labels) else {
-                    throw DataError.invalidOption("--labels \(labels): expected fine or coarse")
-                }
-                let dataset = try Dataset.load(from: try DataCommand.folder(path), labels: granularity)
+                let dataset = try Dataset.load(from: try DataCommand.folder(path), labels: labels)
                 print(DatasetReport(dataset: dataset, thumbnails: max(0, thumbnails)).lines.joined(separator: "\n"))
             }
         }

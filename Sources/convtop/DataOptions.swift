@@ -12,13 +12,10 @@ struct DataOptions: ParsableArguments {
     var dataset: String?
 
     @Option(help: "CIFAR-100 labels: fine (100 classes) or coarse (20 superclasses).")
-    var labels: String = LabelGranularity.fine.rawValue
+    var labels: LabelGranularity = .fine
 
     func validate() throws {
         if data != nil && dataset != nil { throw ValidationError("give --data or --dataset, not both") }
-        if LabelGranularity(rawValue: labels) == nil {
-            throw ValidationError("--labels must be fine or coarse, got \"\(labels)\"")
-        }
     }
 
     /// Reads the chosen dataset; with neither option, the dataset named `fallback` (a
@@ -31,6 +28,6 @@ struct DataOptions: ParsableArguments {
         } else {
             folder = try locator.resolve(data: data, dataset: dataset)
         }
-        return try Dataset.load(from: folder, labels: LabelGranularity(rawValue: labels) ?? .fine)
+        return try Dataset.load(from: folder, labels: labels)
     }
 }

@@ -32,10 +32,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
         let dataset = try data.load(fallback: checkpoint.datasetName)
-        try TrainCommand.check(checkpoint, file: file, fits: dataset)
-        guard let preset = ModelPreset(rawValue: checkpoint.configuration.model) else {
-            throw UsageError("\(file): unknown model \"\(checkpoint.configuration.model)\"")
-        }
+        try checkpoint.check(fits: dataset)
         let split: Split, images: ImageSet
         if dataset.test.count > 0 {
             (split, images) = (.test, dataset.test)
@@ -46,15 +43,14 @@ struct EvalCommand: ParsableCommand {
             throw UsageError("\(dataset.folder): no test images, and the run held out no validation split")
         }
         let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let d = dataset.dimensions
-        let model = preset.build(input: (d.channels, d.height, d.width), classes: dataset.classCount, seed: 0, pool: pool)
+        let model = checkpoint.configuration.model.build(for: dataset, seed: 0, pool: pool)
         try checkpoint.restore(into: model)
 
         let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)
         let evaluation = evaluator.evaluate(model, on: images, normalization: checkpoint.normalization, split: split,
                                             epoch: checkpoint.position.epochNumber, step: checkpoint.step)
         var lines = [
-            "checkpoint: \(file) (\(checkpoint.configuration.model), step \(checkpoint.step))",
+            "checkpoint: \(file) (\(checkpoint.configuration.model.rawValue), step \(checkpoint.step))",
             "data: \(dataset.folder), \(images.count) \(split) images",
         ]
         lines += HeadlessReporter.evaluationLines(evaluation, classNames: dataset.classNames)

@@ -23,15 +23,13 @@ struct TrainCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Settings to start from: \(Recipe.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")).",
-                               valueName: "name"))
-    var recipe: String = Recipe.fast.rawValue
+    @Option(help: ArgumentHelp("Settings to start from.", valueName: "name"))
+    var recipe: Recipe = .fast
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: ArgumentHelp("Model preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               valueName: "preset"))
-    var model: String?
+    @Option(help: ArgumentHelp("Model preset.", valueName: "preset"))
+    var model: ModelPreset?
 
     // Numeric options take their value unconditionally, so that `--lr -1` reaches validation and
     // its message instead of reading "-1" as an unknown option.
@@ -53,13 +51,11 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Weight decay (L2 for sgd and adam, decoupled for adamw).")
     var weightDecay: Double?
 
-    @Option(help: ArgumentHelp("Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               valueName: "name"))
-    var optimizer: String?
+    @Option(help: ArgumentHelp("Optimizer.", valueName: "name"))
+    var optimizer: OptimizerKind?
 
-    @Option(help: ArgumentHelp("Learning-rate schedule: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               valueName: "name"))
-    var schedule: String?
+    @Option(help: ArgumentHelp("Learning-rate schedule.", valueName: "name"))
+    var schedule: ScheduleKind?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Linear warm-up, in epochs.", valueName: "epochs"))
     var warmup: Double?
@@ -67,9 +63,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Label smoothing of the training loss, in [0, 1).")
     var labelSmoothing: Double?
 
-    @Option(help: ArgumentHelp("Training augmentation: \(AugmentationMode.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               valueName: "mode"))
-    var augment: String?
+    @Option(help: ArgumentHelp("Training augmentation.", valueName: "mode"))
+    var augment: AugmentationMode?
 
     @Flag(inversion: .prefixedNo,
           help: "Also evaluate every image mirrored and average the predictions (default: on where the recipe flips).")
@@ -115,26 +110,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
     var noColor = false
 
-    @Option(help: ArgumentHelp("Dashboard thumbnails: auto (half blocks in colour) or ascii.", valueName: "mode"))
-    var thumbnails: String = "auto"
+    @Option(help: ArgumentHelp("Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
+                               valueName: "mode"))
+    var thumbnails: DashboardOptions.Thumbnails = .automatic
 
     func validate() throws {
-        if Recipe(rawValue: recipe) == nil { throw ValidationError(Self.choice("--recipe", recipe, Recipe.allCases.map(\.rawValue))) }
-        if let model, ModelPreset(rawValue: model) == nil {
-            throw ValidationError("unknown model \"\(model)\"; " + Self.choices(ModelPreset.allCases.map(\.rawValue)))
-        }
-        if let optimizer, OptimizerKind(rawValue: optimizer) == nil {
-            throw ValidationError(Self.choice("--optimizer", optimizer, OptimizerKind.allCases.map(\.rawValue)))
-        }
-        if let schedule, ScheduleKind(rawValue: schedule) == nil {
-            throw ValidationError(Self.choice("--schedule", schedule, ScheduleKind.allCases.map(\.rawValue)))
-        }
-        if let augment, AugmentationMode(rawValue: augment) == nil {
-            throw ValidationError(Self.choice("--augment", augment, AugmentationMode.allCases.map(\.rawValue)))
-        }
-        if !["auto", "ascii"].contains(thumbnails) {
-            throw ValidationError(Self.choice("--thumbnails", thumbnails, ["auto", "ascii"]))
-        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
         if let untilEpoch, untilEpoch < 1 { throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)") }
@@ -149,15 +129,14 @@ struct TrainCommand: ParsableCommand {
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         var dataset = try data.load(fallback: resumed?.checkpoint.datasetName)
         let base = resumed?.checkpoint.configuration
-            ?? (Recipe(rawValue: recipe) ?? .fast).configuration(channels: dataset.dimensions.channels,
-                                                                allowsHorizontalFlip: dataset.allowsHorizontalFlip)
+            ?? recipe.configuration(channels: dataset.dimensions.channels, allowsHorizontalFlip: dataset.allowsHorizontalFlip)
         let configuration = apply(to: base)
         if let problem = configuration.problem { throw UsageError(problem) }
         if let normalize = configuration.normalize {
             _ = try Normalization(parsing: normalize, channels: dataset.dimensions.channels)
         }
         if let resumed {
-            try Self.check(resumed.checkpoint, file: resumed.file, fits: dataset)
+            try resumed.checkpoint.check(fits: dataset)
             // The saved position counts batches of the saved size; another size would replay other images.
             if configuration.batchSize != resumed.checkpoint.configuration.batchSize {
                 throw UsageError("--batch-size cannot change when resuming: \(resumed.file) trains batches of "
@@ -192,7 +171,7 @@ struct TrainCommand: ParsableCommand {
         guard !headless, isatty(STDOUT_FILENO) == 1 else { return HeadlessViewer(reporter: reporter, write: output.write) }
         do {
             return try DashboardViewer(colorPreference: noColor ? .never : .automatic,
-                                       options: DashboardOptions(thumbnails: thumbnails == "ascii" ? .ascii : .automatic),
+                                       options: DashboardOptions(thumbnails: thumbnails),
                                        reporter: reporter, output: output, logFile: logFile, hungUp: hungUp)
         } catch {
             FileHandle.standardError.write(Data("convtop: \(error); running headless\n".utf8))
@@ -213,18 +192,18 @@ struct TrainCommand: ParsableCommand {
         }
         if let nesterov { c.nesterov = nesterov }
         if let weightDecay { c.weightDecay = weightDecay }
-        if let optimizer, let kind = OptimizerKind(rawValue: optimizer) {
-            c.optimizer = kind
+        if let optimizer {
+            c.optimizer = optimizer
             // Nesterov belongs to SGD; a recipe's Nesterov must not block another optimizer.
-            if kind != .sgd && nesterov == nil { c.nesterov = false }
+            if optimizer != .sgd && nesterov == nil { c.nesterov = false }
         }
-        if let schedule, let kind = ScheduleKind(rawValue: schedule) { c.schedule = kind }
+        if let schedule { c.schedule = schedule }
         if let warmup { c.warmupEpochs = warmup }
         if let labelSmoothing { c.labelSmoothing = labelSmoothing }
         if let augment {
             c.augment = augment
             // A recipe's test flips suit a model trained on flipped images, not one trained without.
-            if ![AugmentationMode.flip, .standard].contains(AugmentationMode(rawValue: augment)) && testFlips == nil {
+            if ![.flip, .standard].contains(augment) && testFlips == nil {
                 c.testFlips = false
             }
         }
@@ -242,22 +221,5 @@ struct TrainCommand: ParsableCommand {
             return RunFolder(url: URL(fileURLWithPath: checkpoint).deletingLastPathComponent().standardizedFileURL)
         }
         return try RunFolder.create(directory: runDir, name: name)
-    }
-
-    static func check(_ checkpoint: TrainingCheckpoint, file: String, fits dataset: Dataset) throws {
-        let d = dataset.dimensions
-        let shape = checkpoint.imageShape
-        guard shape.channels == d.channels, shape.height == d.height, shape.width == d.width,
-              checkpoint.classNames.count == dataset.classCount else {
-            throw UsageError("\(file): trained on \(checkpoint.datasetName) (\(checkpoint.classNames.count) classes of "
-                + "\(shape.channels)x\(shape.height)x\(shape.width)), but \(dataset.folder) has \(dataset.classCount) "
-                + "classes of \(d)")
-        }
-    }
-
-    static func choices(_ names: [String]) -> String { "choose one of " + names.joined(separator: ", ") }
-
-    static func choice(_ option: String, _ value: String, _ names: [String]) -> String {
-        "\(option) \"\(value)\" is not known; " + choices(names)
     }
 }

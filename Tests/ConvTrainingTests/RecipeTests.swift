@@ -1,3 +1,5 @@
+import ConvData
+import ConvEngine
 import Foundation
 import Testing
 import ConvTraining
@@ -7,13 +9,13 @@ import ConvTraining
     /// evaluates on mirror images of them, and does both on clothes and colour photographs.
     @Test func theFastRecipeFlipsOnlyImagesThatMayBeMirrored() {
         let fashion = Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: true)
-        #expect(fashion.model == "resnet6" && fashion.augment == "flip" && fashion.testFlips == true)
+        #expect(fashion.model == .resnet6 && fashion.augment == .flip && fashion.testFlips == true)
         let digits = Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: false)
-        #expect(digits.augment == "none" && digits.testFlips == false)
+        #expect(digits.augment == AugmentationMode.none && digits.testFlips == false)
         let photographs = Recipe.fast.configuration(channels: 3, allowsHorizontalFlip: true)
-        #expect(photographs.model == "resnet9" && photographs.augment == "standard" && photographs.testFlips == true)
+        #expect(photographs.model == .resnet9 && photographs.augment == .standard && photographs.testFlips == true)
         let tutorial = Recipe.tutorial.configuration(channels: 3, allowsHorizontalFlip: true)
-        #expect(tutorial.augment == "none" && tutorial.testFlips == false)
+        #expect(tutorial.augment == AugmentationMode.none && tutorial.testFlips == false)
     }
 
     /// Checkpoints saved before `testFlips` existed still load, with test flips off.
@@ -28,5 +30,31 @@ import ConvTraining
         var expected = current
         expected.testFlips = nil
         #expect(old == expected)
+    }
+
+    /// A checkpoint's `run.configuration` as convtop writes it (the fast recipe on Fashion-MNIST):
+    /// the preset and the augmentation are stored by name, and checkpoints on disk must keep loading.
+    static let savedConfiguration = """
+        {"augment":"flip","batchSize":128,"epochs":4,"labelSmoothing":0,"learningRate":0.1,\
+        "misclassifiedLimit":10000,"model":"resnet6","momentum":0.9,"nesterov":true,"optimizer":"sgd",\
+        "sampleCount":32,"saveEvery":0,"schedule":"onecycle","seed":0,"testFlips":true,"validationSplit":0,\
+        "warmupEpochs":0,"weightDecay":0.0005}
+        """
+
+    @Test func aSavedConfigurationDecodesToTheSameSettings() throws {
+        let saved = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(Self.savedConfiguration.utf8))
+        #expect(saved == Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: true))
+        #expect(saved.model == .resnet6 && saved.augment == .flip)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let fields = try #require(JSONSerialization.jsonObject(with: encoder.encode(saved)) as? [String: Any])
+        #expect(fields["model"] as? String == "resnet6" && fields["augment"] as? String == "flip")
+    }
+
+    @Test func aConfigurationNamingAnUnknownModelDoesNotDecode() {
+        let alexnet = Self.savedConfiguration.replacingOccurrences(of: "\"resnet6\"", with: "\"alexnet\"")
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(TrainingConfiguration.self, from: Data(alexnet.utf8))
+        }
     }
 }

@@ -67,8 +67,8 @@ enum IDXWriter {
         (["train", "--lr", "-1"], "--lr must be a positive number, got -1.0"),
         (["train", "--momentum", "-0.5"], "--momentum must be in [0, 1), got -0.5"),
         (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
-        (["train", "--model", "alexnet"], "unknown model \"alexnet\""),
-        (["train", "--optimizer", "rmsprop"], "--optimizer \"rmsprop\" is not known"),
+        (["train", "--model", "alexnet"], "The value 'alexnet' is invalid for '--model <preset>'"),
+        (["train", "--optimizer", "rmsprop"], "The value 'rmsprop' is invalid for '--optimizer <name>'"),
         (["train", "--data", "/nonexistent/cifar"], "/nonexistent/cifar"),
         (["eval", "/nonexistent/checkpoint.safetensors"], "/nonexistent/checkpoint.safetensors: no such file"),
     ])
@@ -78,6 +78,39 @@ enum IDXWriter {
         #expect(result.errors.hasPrefix("convtop: "))
         #expect(result.errors.contains(message), "stderr: \(result.errors)")
         #expect(result.errors.split(separator: "\n").count == 1)
+    }
+
+    /// Help lists every choice of an option from its type, and the parser names them when refusing one.
+    @Test func choicesComeFromTheirTypes() throws {
+        let help = try ConvtopProcess.run(["train", "--help"], in: FileManager.default.temporaryDirectory)
+        #expect(help.status == 0)
+        // Help wraps at the terminal's width; compare the words.
+        let text = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for preset in ModelPreset.allCases {
+            #expect(text.contains("\(preset.rawValue) - \(preset.description)"), "\(preset) missing from:\n\(help.output)")
+        }
+        #expect(text.contains("values: sgd, adam, adamw"), "\(help.output)")
+        #expect(text.contains("values: constant, step, cosine, onecycle"), "\(help.output)")
+        #expect(text.contains("values: none, flip, crop, standard"), "\(help.output)")
+        #expect(text.contains("values: auto, ascii; default: auto"), "\(help.output)")
+
+        let refused = try ConvtopProcess.run(["train", "--schedule", "linear"], in: FileManager.default.temporaryDirectory)
+        #expect(refused.status == 2)
+        #expect(refused.errors.contains("'constant', 'step', 'cosine' or 'onecycle'"), "stderr: \(refused.errors)")
+    }
+
+    /// A checkpoint is checked against the data before its model is built: the message names the
+    /// checkpoint file, what it was trained on and what the data holds.
+    @Test func evaluatingOnOtherImagesNamesTheCheckpoint() throws {
+        let folder = try IDXWriter.stripesFolder(train: 32, test: 16)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("cifar.safetensors").path
+        try cifarCheckpoint(Recipe.tutorial.configuration(channels: 3, allowsHorizontalFlip: true)).write(to: file)
+        let result = try ConvtopProcess.run(["eval", file, "--data", folder.path], in: folder)
+        #expect(result.status == 2)
+        #expect(result.errors.hasPrefix("convtop: \(file): trained on cifar10 (10 classes of 3x32x32), but "),
+                "stderr: \(result.errors)")
+        #expect(result.errors.hasSuffix(" has 3 classes of 1x16x16\n"), "stderr: \(result.errors)")
     }
 
     @Test func aDamagedDataFileIsNamedWithStatus2() throws {

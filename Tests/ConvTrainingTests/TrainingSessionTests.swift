@@ -77,10 +77,20 @@ func temporaryFolder() -> URL {
     return url
 }
 
+/// An untrained LeNet checkpoint for CIFAR-10's 3x32x32 images and ten classes.
+func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoint {
+    let model = ModelPreset.lenet.build(input: (3, 32, 32), classes: 10, seed: 0, pool: ThreadPool(threads: 1))
+    return TrainingCheckpoint(
+        model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: configuration.learningRate),
+        configuration: configuration, datasetName: "cifar10", classNames: (0..<10).map { "class \($0)" },
+        normalization: Normalization(mean: [0.5, 0.5, 0.5], standardDeviation: [0.5, 0.5, 0.5]), step: 0,
+        position: BatchPosition(epoch: 0, batch: 0), learningRateScale: 1)
+}
+
 @Suite struct TrainingSessionTests {
     static func configuration(epochs: Int = 50, learningRate: Double = 0.01) -> TrainingConfiguration {
-        TrainingConfiguration(model: "lenet", epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
-                              momentum: 0.9, augment: "none", normalize: "0.5,0.5", seed: 7, sampleCount: 10)
+        TrainingConfiguration(model: .lenet, epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
+                              momentum: 0.9, augment: .none, normalize: "0.5,0.5", seed: 7, sampleCount: 10)
     }
 
     static func session(_ configuration: TrainingConfiguration, folder: URL? = nil, threads: Int = 2,
@@ -193,7 +203,7 @@ func temporaryFolder() -> URL {
     @Test func resumingFromACheckpointReproducesTheWeightsBitForBit() throws {
         var configuration = Self.configuration(epochs: 2, learningRate: 0.05)
         configuration.schedule = .onecycle
-        configuration.augment = "standard"
+        configuration.augment = .standard
         configuration.weightDecay = 1e-3
         configuration.nesterov = true
         let straight = temporaryFolder(), first = temporaryFolder(), second = temporaryFolder()
@@ -245,13 +255,27 @@ func temporaryFolder() -> URL {
 
     @Test func aSetupThatCannotStartFailsWithAClearMessage() {
         var configuration = Self.configuration()
-        configuration.model = "alexnet"
+        configuration.batchSize = 0
         let session = Self.session(configuration)
         var log = EventLog(channel: session.channel)
         session.start()
         let end = log.wait(for: "failure") { $0.journalType == "failed" }
         session.wait()
         guard case .failed(let message)? = end else { return }
-        #expect(message.contains("unknown model \"alexnet\""))
+        #expect(message.contains("--batch-size must be at least 1, got 0"))
+    }
+
+    /// A checkpoint for colour images of ten classes cannot continue on the grey stripes.
+    @Test func aCheckpointForOtherImagesCannotResume() {
+        let configuration = Self.configuration()
+        let checkpoint = cifarCheckpoint(configuration)
+        let session = Self.session(configuration, resume: checkpoint)
+        var log = EventLog(channel: session.channel)
+        session.start()
+        let end = log.wait(for: "failure") { $0.journalType == "failed" }
+        session.wait()
+        guard case .failed(let message)? = end else { return }
+        #expect(message.contains("trained on cifar10 (10 classes of 3x32x32), but /generated/stripes has 3 classes of 1x16x16"),
+                "\(message)")
     }
 }
