@@ -152,6 +152,7 @@ struct TrainCommand: ParsableCommand {
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
             untilEpoch: untilEpoch))
         let channel = session.channel
+        let server = serve(folder, channel)
         let signals = RunSignals(onHangUp: { [output] in
             output.redirect(to: folder.logFile)
             channel.send(.save(path: nil))
@@ -161,7 +162,21 @@ struct TrainCommand: ParsableCommand {
         var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
         let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
         session.wait()
+        server?.close()
         guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// The run's socket, through which dashboards in other terminals attach (`convtop attach`). A
+    /// run whose socket cannot be opened still trains, unattachable.
+    private func serve(_ folder: RunFolder, _ channel: TrainingChannel) -> RunServer? {
+        do {
+            let server = try RunServer(folder: folder, onCommand: { channel.send($0) })
+            channel.observe { server.publish($0) }
+            return server
+        } catch {
+            FileHandle.standardError.write(Data("convtop: \(error); the run cannot be attached\n".utf8))
+            return nil
+        }
     }
 
     /// The viewer for this run: the dashboard when standard output is a terminal and --headless was
