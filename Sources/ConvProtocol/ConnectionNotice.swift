@@ -1,8 +1,10 @@
-/// A line a run's server sends a viewer just before it closes the connection, saying why: the
+/// A line of a run's server that is not an event: `live` after the history a viewer receives on
+/// connecting (what follows happens now), and, just before it closes the connection, why: the
 /// viewer sent a line that is not a command (`error`), or it read too slowly and its queue of
 /// events filled (`dropped`). `{"v":1,"type":"error","message":"..."}`
 public struct ConnectionNotice: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable {
+        case live
         case error
         case dropped
     }

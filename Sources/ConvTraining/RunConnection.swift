@@ -14,6 +14,7 @@ public final class RunConnection: @unchecked Sendable {
     private var pending: [TrainingEvent] = []
     private var ended = false
     private var closeReason: String?
+    private var live = false
     private let readerDone = DispatchSemaphore(value: 0)
 
     /// Connects to the run serving `socketPath` and starts reading its events.
@@ -71,6 +72,18 @@ public final class RunConnection: @unchecked Sendable {
         return ended ? closeReason ?? "the run closed the connection" : nil
     }
 
+    /// Waits up to `timeout` seconds until the run's history has arrived (it is then among the
+    /// events to collect); returns whether it did.
+    public func waitUntilLive(timeout: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: max(0, timeout))
+        condition.lock()
+        defer { condition.unlock() }
+        while !live && !ended {
+            if !condition.wait(until: deadline) { break }
+        }
+        return live
+    }
+
     private func take() -> [TrainingEvent] {
         let taken = pending
         pending.removeAll(keepingCapacity: true)
@@ -96,6 +109,13 @@ public final class RunConnection: @unchecked Sendable {
             for line in lines where !line.isEmpty {
                 if let record = try? MetricsRecord(jsonLine: line) {
                     events.append(record.event)
+                } else if let notice = try? ConnectionNotice(jsonLine: line), notice.kind == .live {
+                    condition.lock()
+                    live = true
+                    pending.append(contentsOf: events)
+                    events.removeAll()
+                    condition.broadcast()
+                    condition.unlock()
                 } else if let notice = try? ConnectionNotice(jsonLine: line) {
                     reason = "\(notice.kind.rawValue): \(notice.message)"
                 } else {

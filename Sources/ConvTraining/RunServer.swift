@@ -232,7 +232,8 @@ private final class Viewer: @unchecked Sendable {
     /// The writer thread: the history, then queued events as they come, until the run ends, the
     /// viewer goes, or a notice closes the connection.
     func writeEvents(history: [MetricsRecord]) {
-        var open = history.allSatisfy { write($0) }
+        let live = ConnectionNotice(.live, "\(history.count) events of history sent; live events follow")
+        var open = history.allSatisfy { write($0) } && UnixSocket.writeAll(descriptor, Array((live.jsonLine() + "\n").utf8))
         while open {
             condition.lock()
             while queue.isEmpty && notice == nil && !ending && !aborted { condition.wait() }

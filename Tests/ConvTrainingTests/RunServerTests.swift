@@ -16,8 +16,9 @@ struct RawClient {
         UnixSocket.writeAll(descriptor, Array(text.utf8))
     }
 
-    /// Lines until `count` were read or the connection closed.
-    func lines(_ count: Int) -> [String] {
+    /// Lines until `count` were read or the connection closed; the `live` notice that ends the
+    /// history is left out unless asked for.
+    func lines(_ count: Int, keepingLive: Bool = false) -> [String] {
         var framer = LineFramer(maximumLineBytes: LineFormat.maximumLineBytes)
         var lines: [String] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -26,6 +27,7 @@ struct RawClient {
             guard n > 0 else { break }
             lines += ((try? buffer.withUnsafeBytes { try framer.append(UnsafeRawBufferPointer(rebasing: $0[..<n])) }) ?? [])
                 .map(String.init)
+                .filter { keepingLive || (try? ConnectionNotice(jsonLine: Substring($0)))?.kind != .live }
         }
         return lines
     }
@@ -120,7 +122,9 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
         run.server.publish(step(21), at: 102.15)
         let client = try RawClient(run.socket)
         defer { client.close() }
-        let records = try client.lines(8).map { try MetricsRecord(jsonLine: Substring($0)) }
+        let lines = client.lines(9, keepingLive: true)
+        #expect(try ConnectionNotice(jsonLine: Substring(lines.last ?? "")).kind == .live)
+        let records = try lines.dropLast().map { try MetricsRecord(jsonLine: Substring($0)) }
         #expect(records.compactMap(\.event.step) == [1, 6, 11, 16, 20, 20, 20, 21])
         guard case .evaluation(let old) = records[5].event, case .evaluation(let last) = records[6].event else {
             Issue.record("no evaluations in \(records.map(\.event.journalType))")
