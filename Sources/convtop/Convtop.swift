@@ -24,6 +24,12 @@ struct Convtop: ParsableCommand {
             EvalCommand.self,
             BenchCommand.self,
             DataCommand.self,
+            AttachCommand.self,
+            RunsCommand.self,
+            PauseCommand.self,
+            ResumeCommand.self,
+            StopCommand.self,
+            LearningRateCommand.self,
         ],
         defaultSubcommand: TrainCommand.self
     )

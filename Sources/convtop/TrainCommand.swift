@@ -104,6 +104,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Headless: print a progress line every N steps (default: ten per epoch).", valueName: "N"))
     var logEvery: Int?
 
+    @Flag(help: ArgumentHelp("Start the run in the background (its own session, output in the run folder's "
+        + "output.log), print its name and folder, and return; watch it with `convtop attach`."))
+    var detach = false
+
     @Flag(help: "Print plain progress lines instead of the dashboard (automatic when output is not a terminal).")
     var headless = false
 
@@ -127,6 +131,10 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
+        if detach {
+            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
+            return
+        }
         var dataset = try data.load(fallback: resumed?.checkpoint.datasetName)
         let base = resumed?.checkpoint.configuration
             ?? recipe.configuration(channels: dataset.dimensions.channels, allowsHorizontalFlip: dataset.allowsHorizontalFlip)
@@ -230,8 +238,45 @@ struct TrainCommand: ParsableCommand {
         return c
     }
 
-    /// A resumed run keeps writing into the folder of the checkpoint it came from, unless told otherwise.
+    /// The variable through which `--detach` hands the run folder it made to the process it starts.
+    static let detachedFolderVariable = "CONVTOP_RUN_FOLDER"
+
+    /// Starts this command again without `--detach`, in its own session (no terminal can hang it
+    /// up), reading nothing and writing to the run's `output.log`, and prints where the run is.
+    private func startInBackground(folder: RunFolder) throws {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        let arguments = [executable] + CommandLine.arguments.dropFirst().filter { $0 != "--detach" }
+        let environment = ProcessInfo.processInfo.environment.merging([Self.detachedFolderVariable: folder.url.path]) { $1 }
+            .map { "\($0)=\($1)" }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // POSIX_SPAWN_SETSID (glibc 2.26), which Glibc's Swift module does not import.
+        posix_spawnattr_setflags(&attributes, 0x80)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, folder.logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO)
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard status == 0 else {
+            throw UsageError("\(executable): cannot start the run in the background: \(String(cString: strerror(status)))")
+        }
+        print("\(folder.name) started in \(folder.url.path) (pid \(pid)); watch it with: convtop attach \(folder.name)")
+    }
+
+    /// A resumed run keeps writing into the folder of the checkpoint it came from, unless told
+    /// otherwise; a run started by `--detach` writes into the folder that made for it.
     private func runFolder(resumingFrom checkpoint: String?) throws -> RunFolder {
+        if !detach, let path = ProcessInfo.processInfo.environment[Self.detachedFolderVariable] {
+            return RunFolder(url: URL(fileURLWithPath: path))
+        }
         if let checkpoint, runDir == nil, name == nil {
             return RunFolder(url: URL(fileURLWithPath: checkpoint).deletingLastPathComponent().standardizedFileURL)
         }
