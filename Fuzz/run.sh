@@ -14,17 +14,17 @@ shift
 # The modules the targets import (@testable, to reach the internal readers), built instrumented.
 # ConvEngine is only its safetensors reader: the kernels are slow to build and read no files.
 declare -A module_sources module_flags
-module_sources[ConvEngine]="Sources/ConvEngine/CheckpointError.swift Sources/ConvEngine/AtomicFile.swift $(echo Sources/ConvEngine/SafeTensors*.swift)"
-module_sources[ConvData]="$(echo Sources/ConvData/*.swift)"
-module_flags[ConvData]="-I Sources/CZlib"
+module_sources[ConvEngine]="Sources/ConvEngine/Checkpoint/CheckpointError.swift Sources/ConvEngine/Checkpoint/AtomicFile.swift $(echo Sources/ConvEngine/Checkpoint/SafeTensors*.swift)"
+module_sources[ConvData]="$(echo Sources/ConvData/*.swift Sources/ConvData/Images/*.swift)"
+module_flags[ConvData]="-I Sources/CZlib -I Sources/CPNG -I Sources/CJPEG"
 module_sources[ConvProtocol]="$(echo Sources/ConvProtocol/*.swift)"
 
 # Each target Fuzz/<target>.swift (built with Fuzz/ScratchFile.swift) and the module it imports.
 declare -A module_of=([safetensors]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData [tar]=ConvData
-                      [protocol]=ConvProtocol)
+                      [images]=ConvData [protocol]=ConvProtocol)
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip tar protocol)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip tar images protocol)
 
 instrumented=(-sanitize=fuzzer,address -O -parse-as-library)
 quiet() { grep -v "Cannot export local symbol" >&2 || true; }
@@ -45,7 +45,7 @@ for target in "${targets[@]}"; do
     binary=.build-fuzz/$target
     if stale "$binary" "Fuzz/$target.swift" Fuzz/ScratchFile.swift "$library"; then
         swiftc "${instrumented[@]}" -I .build-fuzz/modules -L .build-fuzz/modules -l"$module" \
-            -I Sources/CZlib -lz "Fuzz/$target.swift" Fuzz/ScratchFile.swift -o "$binary" 2> >(quiet)
+            -I Sources/CZlib -I Sources/CPNG -I Sources/CJPEG -lz -lspng -lturbojpeg "Fuzz/$target.swift" Fuzz/ScratchFile.swift -o "$binary" 2> >(quiet)
     fi
     mkdir -p ".build-fuzz/corpus/$target"
     log=.build-fuzz/$target.log

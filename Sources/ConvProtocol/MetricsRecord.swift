@@ -235,8 +235,8 @@ private struct StepFields: Codable {
         epoch = m.epoch
         stepInEpoch = m.stepInEpoch
         stepsPerEpoch = m.stepsPerEpoch
-        loss = m.loss
-        accuracy = m.accuracy
+        loss = m.smoothedLoss
+        accuracy = m.smoothedAccuracy
         lr = m.learningRate
         imagesPerSecond = m.imagesPerSecond
         elapsed = m.elapsed
@@ -251,8 +251,8 @@ private struct StepFields: Codable {
         try LineCoding.finiteNonNegative(imagesPerSecond, "images_per_second")
         try LineCoding.finiteNonNegative(elapsed, "elapsed")
         return StepMetrics(epoch: epoch, step: step, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
-                           loss: loss, accuracy: accuracy, learningRate: lr, imagesPerSecond: imagesPerSecond,
-                           elapsed: elapsed)
+                           smoothedLoss: loss, smoothedAccuracy: accuracy, learningRate: lr,
+                           imagesPerSecond: imagesPerSecond, elapsed: elapsed)
     }
 }
 

@@ -76,21 +76,24 @@ public struct StepMetrics: Sendable, Equatable {
     public var step: Int
     public var stepInEpoch: Int
     public var stepsPerEpoch: Int
-    public var loss: Float
-    public var accuracy: Float
+    /// Training loss averaged over roughly the last 500 images (the session smooths it, so that it
+    /// reads the same at any batch size); the journal calls it `loss`.
+    public var smoothedLoss: Float
+    /// Training accuracy averaged the same way; the journal calls it `accuracy`.
+    public var smoothedAccuracy: Float
     public var learningRate: Double
     public var imagesPerSecond: Double
     /// Seconds of training since the run (or the resumed run) started, pauses excluded.
     public var elapsed: Double
 
-    public init(epoch: Int, step: Int, stepInEpoch: Int, stepsPerEpoch: Int, loss: Float, accuracy: Float,
-                learningRate: Double, imagesPerSecond: Double, elapsed: Double) {
+    public init(epoch: Int, step: Int, stepInEpoch: Int, stepsPerEpoch: Int, smoothedLoss: Float,
+                smoothedAccuracy: Float, learningRate: Double, imagesPerSecond: Double, elapsed: Double) {
         self.epoch = epoch
         self.step = step
         self.stepInEpoch = stepInEpoch
         self.stepsPerEpoch = stepsPerEpoch
-        self.loss = loss
-        self.accuracy = accuracy
+        self.smoothedLoss = smoothedLoss
+        self.smoothedAccuracy = smoothedAccuracy
         self.learningRate = learningRate
         self.imagesPerSecond = imagesPerSecond
         self.elapsed = elapsed

@@ -73,8 +73,8 @@ public struct HeadlessReporter: Sendable {
         let remaining = max(0, totalSteps - m.step)
         let eta = done > 0 ? Self.duration(m.elapsed / Double(done) * Double(remaining)) : "?"
         return [
-            epochColumn(m.epoch), stepColumn(m.step), "loss \(Self.fixed(m.loss, 4))",
-            "acc \(Self.percent(m.accuracy))", "lr \(Self.rate(m.learningRate))",
+            epochColumn(m.epoch), stepColumn(m.step), "loss \(Self.fixed(m.smoothedLoss, 4))",
+            "acc \(Self.percent(m.smoothedAccuracy))", "lr \(Self.rate(m.learningRate))",
             "\(Self.pad(String(Int(m.imagesPerSecond.rounded())), 6)) img/s", "ETA \(eta)",
         ].joined(separator: "  ")
     }

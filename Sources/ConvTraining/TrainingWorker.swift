@@ -126,6 +126,10 @@ final class TrainingWorker {
 
     private func train() {
         emit(.started(summary))
+        if !dataset.skippedFiles.isEmpty {
+            emit(.warning("skipped \(dataset.skippedFiles.count) image files that could not be decoded: "
+                + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
+        }
         if position.epoch >= endEpoch {
             emit(.warning("nothing to train: the run is already at epoch \(position.epoch) of \(configuration.epochs); "
                 + "pass a larger --epochs to train longer"))
@@ -183,7 +187,7 @@ final class TrainingWorker {
         let elapsed = activeTime
         emit(.step(StepMetrics(
             epoch: batch.position.epoch + 1, step: step, stepInEpoch: batch.position.batch + 1,
-            stepsPerEpoch: loader.batchesPerEpoch, loss: smoothed.loss, accuracy: smoothed.accuracy,
+            stepsPerEpoch: loader.batchesPerEpoch, smoothedLoss: smoothed.loss, smoothedAccuracy: smoothed.accuracy,
             learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed)))
     }
 
@@ -334,7 +338,7 @@ final class TrainingWorker {
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
-            testFlips: configuration.testFlips == true, kernel: GEMM.kernelName, startStep: step)
+            testFlips: configuration.testFlips == true, kernel: model.convolutionSummary, startStep: step)
     }
 
     private var optimizerDescription: String {

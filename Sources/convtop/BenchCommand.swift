@@ -4,7 +4,7 @@ import ConvEngine
 import Foundation
 
 /// `--input`: channels, height and width written as CxHxW.
-struct ImageShape: ExpressibleByArgument {
+struct InputShapeArgument: ExpressibleByArgument {
     let shape: ModelBenchmark.InputShape
 
     init(_ shape: ModelBenchmark.InputShape) { self.shape = shape }
@@ -30,7 +30,8 @@ struct BenchCommand: ParsableCommand {
             background loader prepares from the default dataset. Every figure is the median of five timed rounds after a warm-up \
             round. Other load on the machine shows in the numbers: compare figures taken back to back \
             (make bench does). `--only layers` (not in the default) prints where a training step's \
-            time goes instead: microseconds per batch in each layer's forward and backward pass.
+            time goes instead: microseconds per batch in each layer's forward and backward pass, and the \
+            algorithm each convolution runs (`implicit-gemm`, `winograd`, ...).
             """
     )
 
@@ -50,7 +51,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Image shape for the models and layers figures, as CxHxW "
                                             + "(1x28x28 for Fashion-MNIST).", valueName: "shape"))
-    var input: ImageShape = ImageShape(ModelBenchmark.cifarInput)
+    var input: InputShapeArgument = InputShapeArgument(ModelBenchmark.cifarInput)
 
     @Option(name: .long, help: "Seconds spent on each figure.")
     var seconds: Double = 1

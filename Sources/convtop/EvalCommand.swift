@@ -11,8 +11,9 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint: loss, accuracy, per-class accuracy and the confusion matrix.",
         discussion: """
-            Evaluates on the dataset's test images; a dataset without them (such as the CIFAR-10 \
-            training batches alone) is evaluated on the validation split the run held out. The data \
+            Evaluates on the dataset's test images; a dataset without them is evaluated on its own \
+            validation folder (an image folder's val/), else on the validation split the run held out \
+            (such as from the CIFAR-10 training batches alone). The data \
             defaults to the dataset the checkpoint was trained on.
             """
     )
@@ -31,11 +32,13 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
-        let dataset = try data.load(fallback: checkpoint.datasetName)
+        let dataset = try data.load(fallback: checkpoint.datasetName, imageShape: checkpoint.imageShape)
         try checkpoint.check(fits: dataset)
         let split: Split, images: ImageSet
         if dataset.test.count > 0 {
             (split, images) = (.test, dataset.test)
+        } else if dataset.validation.count > 0 {
+            (split, images) = (.validation, dataset.validation)
         } else if checkpoint.configuration.validationSplit > 0 {
             let held = try dataset.holdingOutValidation(checkpoint.configuration.validationSplit)
             (split, images) = (.validation, held.validation)

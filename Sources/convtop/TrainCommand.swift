@@ -80,8 +80,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Engine threads (default: every core).")
     var threads: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out the last N training images as a validation set.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out N training images as a validation set: the last N, "
+        + "or for an image folder a fixed draw with each class's share.", valueName: "N"))
     var valSplit: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out this fraction of the training images (as --val-split; "
+        + "the count is saved with the run).", valueName: "F"))
+    var valFraction: Double?
 
     @Option(help: ArgumentHelp("Write the run into this folder instead of runs/<name>.", valueName: "path"))
     var runDir: String?
@@ -123,6 +128,10 @@ struct TrainCommand: ParsableCommand {
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
         if let untilEpoch, untilEpoch < 1 { throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)") }
         if runDir != nil && name != nil { throw ValidationError("give --run-dir or --name, not both") }
+        if valSplit != nil && valFraction != nil { throw ValidationError("give --val-split or --val-fraction, not both") }
+        if let valFraction, !(valFraction > 0 && valFraction < 1) {
+            throw ValidationError("--val-fraction must be between 0 and 1, got \(valFraction)")
+        }
         // The values a recipe would fill in are checked with the same rules as the finished configuration.
         if let problem = apply(to: Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: true)).problem {
             throw ValidationError(problem)
@@ -135,10 +144,11 @@ struct TrainCommand: ParsableCommand {
             try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
             return
         }
-        var dataset = try data.load(fallback: resumed?.checkpoint.datasetName)
+        var dataset = try data.load(fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
         let base = resumed?.checkpoint.configuration
             ?? recipe.configuration(channels: dataset.dimensions.channels, allowsHorizontalFlip: dataset.allowsHorizontalFlip)
-        let configuration = apply(to: base)
+        var configuration = apply(to: base)
+        if let valFraction { configuration.validationSplit = Int((valFraction * Double(dataset.train.count)).rounded()) }
         if let problem = configuration.problem { throw UsageError(problem) }
         if let normalize = configuration.normalize {
             _ = try Normalization(parsing: normalize, channels: dataset.dimensions.channels)

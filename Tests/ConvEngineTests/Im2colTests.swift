@@ -14,7 +14,7 @@ import ConvEngine
                 var generator = RandomGenerator(seed: 11)
                 let conv = Conv2d(channels, 4, kernelSize: kernel, padding: padding, bias: false,
                                   generator: &generator, pool: ThreadPool(threads: threads))
-                conv.allowsSpecialisedKernels = false
+                conv.forcedAlgorithm = .im2col
                 let n = 3, count = n * channels * height * width
                 let x = Tensor(shape: [n, channels, height, width],
                                values: (0..<count).map { Float(($0 * 37) % 23) / 8 - 1 })
@@ -57,7 +57,7 @@ import ConvEngine
                 let (n, channels, outChannels) = (3, 2, 3)
                 let conv = Conv2d(channels, outChannels, kernelSize: kernel, padding: padding, bias: false,
                                   generator: &generator, pool: ThreadPool(threads: threads))
-                conv.allowsSpecialisedKernels = false
+                conv.forcedAlgorithm = .im2col
                 let x = Tensor(shape: [n, channels, height, width],
                                values: (0..<(n * channels * height * width)).map { _ in generator.uniform(-1, 1) })
                 _ = conv.forward(x, training: true)

@@ -24,6 +24,20 @@ import ConvEngine
         #expect(abs(shares.reduce(0, +) - 100) < 0.01)
     }
 
+    /// Layers that convolve name their algorithm; a residual block names each of its convolutions.
+    @Test func layerRecordsNameTheAlgorithms() {
+        let records = ModelBenchmark(preset: .resnet6, batch: 2, input: (1, 28, 28))
+            .layerTimes(pool: ThreadPool(threads: 1), seconds: 0.01)
+        let algorithms = Dictionary(uniqueKeysWithValues: records.compactMap { record -> (String, String)? in
+            guard case .string(let layer) = record.fields.first(where: { $0.key == "layer" })?.value,
+                  case .string(let algorithm) = record.fields.first(where: { $0.key == "algorithm" })?.value
+            else { return nil }
+            return (layer, algorithm)
+        })
+        #expect(algorithms == ["conv1": "implicit-gemm", "conv2": "implicit-gemm", "conv3": "implicit-gemm",
+                               "res1": "conv1 small-plane, conv2 small-plane"])
+    }
+
     /// `convtop bench --input 1x28x28`: the preset is built for that shape (its first convolution
     /// takes one channel, its classifier the 28x28 geometry) and both figures come out.
     @Test func measuresOnTheGivenImageShape() {

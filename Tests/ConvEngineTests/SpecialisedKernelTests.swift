@@ -2,7 +2,7 @@ import Testing
 import ConvEngine
 
 /// The kernels `Conv2d` picks instead of im2col + GEMM for tiny maps (`SmallPlaneConv`) and for
-/// "same"-padded stride-1 layers (`SamePaddedConv`), against im2col + GEMM on the same layer.
+/// "same"-padded stride-1 layers (`ImplicitGEMMConv`), against im2col + GEMM on the same layer.
 @Suite struct SpecialisedKernelTests {
     /// (channels, out channels, height, width, kernel, stride, padding, batch).
     typealias Shape = (Int, Int, Int, Int, Int, Int, Int, Int)
@@ -15,7 +15,7 @@ import ConvEngine
         (6, 8, 3, 3, 3, 2, 1, 3), (18, 20, 5, 5, 5, 1, 2, 2), (40, 33, 3, 3, 3, 1, 0, 1),
     ]
 
-    /// `SamePaddedConv` and `WinogradConv`: convnet5's conv2 (Winograd both ways) and first layer
+    /// `ImplicitGEMMConv` and `WinogradConv`: convnet5's conv2 (Winograd both ways) and first layer
     /// (whole 32-position slivers), Fashion-MNIST's 7x7 and 14x14 maps (a partial last sliver), a
     /// 4x4 map (a sliver wider than the plane), a non-square map, a 5x5 kernel too wide for
     /// `DirectConv`, channel counts that are not multiples of 8, and a batch of one. The next

@@ -71,7 +71,7 @@ import Testing
             Issue.record("not a step")
             return
         }
-        #expect(metrics.loss == 0.25 && metrics.accuracy == 0.5 && metrics.step == 5)
+        #expect(metrics.smoothedLoss == 0.25 && metrics.smoothedAccuracy == 0.5 && metrics.step == 5)
     }
 
     @Test func theMalformedTablesBaseLinesAreValid() throws {

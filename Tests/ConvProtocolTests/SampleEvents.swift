@@ -36,8 +36,9 @@ enum SampleEvents {
 
     static let events: [TrainingEvent] = [
         .started(summary),
-        .step(StepMetrics(epoch: 3, step: 705, stepInEpoch: 1, stepsPerEpoch: 352, loss: 1.2345678,
-                          accuracy: 0.5234375, learningRate: 0.061803, imagesPerSecond: 1523.75, elapsed: 0.083)),
+        .step(StepMetrics(epoch: 3, step: 705, stepInEpoch: 1, stepsPerEpoch: 352, smoothedLoss: 1.2345678,
+                          smoothedAccuracy: 0.5234375, learningRate: 0.061803, imagesPerSecond: 1523.75,
+                          elapsed: 0.083)),
         .epochCompleted(EpochSummary(epoch: 3, step: 1056, loss: 0.98765, accuracy: 0.66015625, seconds: 41.5)),
         .evaluation(evaluation),
         .paused(step: 1056, reason: "non-finite loss"),

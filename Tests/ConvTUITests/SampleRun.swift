@@ -29,7 +29,7 @@ enum SampleRun {
 
     static func step(_ step: Int, loss: Float, stepsPerEpoch: Int = 100, lr: Double = 0.01) -> StepMetrics {
         StepMetrics(epoch: (step - 1) / stepsPerEpoch + 1, step: step, stepInEpoch: (step - 1) % stepsPerEpoch + 1,
-                    stepsPerEpoch: stepsPerEpoch, loss: loss, accuracy: 1 - loss / 3, learningRate: lr,
+                    stepsPerEpoch: stepsPerEpoch, smoothedLoss: loss, smoothedAccuracy: 1 - loss / 3, learningRate: lr,
                     imagesPerSecond: 6400, elapsed: Double(step) * 0.01)
     }
 

@@ -11,8 +11,8 @@ import ConvTraining
         learningRate: 0.01, kernel: "avx512", startStep: 0)
 
     static func step(_ n: Int, elapsed: Double) -> TrainingEvent {
-        .step(StepMetrics(epoch: n / 100 + 1, step: n, stepInEpoch: n % 100, stepsPerEpoch: 100, loss: 0.61234,
-                          accuracy: 0.773, learningRate: 0.01, imagesPerSecond: 5123.4, elapsed: elapsed))
+        .step(StepMetrics(epoch: n / 100 + 1, step: n, stepInEpoch: n % 100, stepsPerEpoch: 100, smoothedLoss: 0.61234,
+                          smoothedAccuracy: 0.773, learningRate: 0.01, imagesPerSecond: 5123.4, elapsed: elapsed))
     }
 
     @Test func startLinesDescribeModelDataAndRunFolder() {

@@ -24,8 +24,8 @@ import ConvTraining
         misclassified: [])
 
     static func step(_ n: Int, ofEpoch total: Int = 100) -> TrainingEvent {
-        .step(StepMetrics(epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: total, loss: 0.25, accuracy: 0.5,
-                          learningRate: 0.01, imagesPerSecond: 1234.5, elapsed: 2))
+        .step(StepMetrics(epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: total, smoothedLoss: 0.25,
+                          smoothedAccuracy: 0.5, learningRate: 0.01, imagesPerSecond: 1234.5, elapsed: 2))
     }
 
     @Test func everyEventKindRoundTripsWithoutImages() throws {

@@ -13,8 +13,8 @@ extension BatchNormKernel {
 
             @inline(__always)
             func apply(_ dy: Vector, _ x: Vector, at j: Int) -> Vector {
-                var preActivation = load(shift + j)
-                preActivation.addProduct(x, load(scale + j))
+                var preActivation = Vector.load(shift + j)
+                preActivation.addProduct(x, Vector.load(scale + j))
                 return dy.replacing(with: 0, where: preActivation .<= 0)
             }
 
@@ -32,10 +32,10 @@ extension BatchNormKernel {
             for n in images {
                 let p = x + n * count
                 for j in stride(from: 0, to: vectorEnd, by: 16) {
-                    let d = load(p + j) - load(center + j)
-                    var s = load(sums + j)
+                    let d = Vector.load(p + j) - Vector.load(center + j)
+                    var s = Vector.load(sums + j)
                     if squares { s.addProduct(d, d) } else { s += d }
-                    store(s, sums + j)
+                    s.store(to: sums + j)
                 }
                 for j in vectorEnd..<count {
                     let d = p[j] - center[j]
@@ -51,10 +51,10 @@ extension BatchNormKernel {
             for n in images {
                 let p = x + n * count, q = y + n * count
                 for j in stride(from: 0, to: vectorEnd, by: 16) {
-                    var v = load(shift + j)
-                    v.addProduct(load(p + j), load(scale + j))
+                    var v = Vector.load(shift + j)
+                    v.addProduct(Vector.load(p + j), Vector.load(scale + j))
                     if relu { v.replace(with: 0, where: v .<= 0) }
-                    store(v, q + j)
+                    v.store(to: q + j)
                 }
                 for j in vectorEnd..<count {
                     let v = shift[j].addingProduct(p[j], scale[j])
@@ -74,12 +74,12 @@ extension BatchNormKernel {
             for n in images {
                 let p = x + n * count, g = dy + n * count
                 for j in stride(from: 0, to: vectorEnd, by: 16) {
-                    let xv = load(p + j)
-                    let gv = mask.apply(load(g + j), xv, at: j)
-                    store(load(sumDy + j) + gv, sumDy + j)
-                    var b = load(sumDyCentered + j)
-                    b.addProduct(gv, xv - load(mean + j))
-                    store(b, sumDyCentered + j)
+                    let xv = Vector.load(p + j)
+                    let gv = mask.apply(Vector.load(g + j), xv, at: j)
+                    (Vector.load(sumDy + j) + gv).store(to: sumDy + j)
+                    var b = Vector.load(sumDyCentered + j)
+                    b.addProduct(gv, xv - Vector.load(mean + j))
+                    b.store(to: sumDyCentered + j)
                 }
                 for j in vectorEnd..<count {
                     let gj = mask.apply(g[j], p[j], at: j)
@@ -98,11 +98,11 @@ extension BatchNormKernel {
             for n in images {
                 let p = x + n * count, g = dy + n * count, q = dx + n * count
                 for j in stride(from: 0, to: vectorEnd, by: 16) {
-                    let xv = load(p + j)
-                    var v = load(offset + j)
-                    v.addProduct(mask.apply(load(g + j), xv, at: j), load(k + j))
-                    v.addProduct(xv, load(a + j))
-                    store(v, q + j)
+                    let xv = Vector.load(p + j)
+                    var v = Vector.load(offset + j)
+                    v.addProduct(mask.apply(Vector.load(g + j), xv, at: j), Vector.load(k + j))
+                    v.addProduct(xv, Vector.load(a + j))
+                    v.store(to: q + j)
                 }
                 for j in vectorEnd..<count { q[j] = mask.apply(g[j], p[j], at: j) * k[j] + p[j] * a[j] + offset[j] }
             }

@@ -28,16 +28,6 @@ enum BatchNormKernel {
         }
     }
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> Vector {
-        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
-    }
-
-    @inline(__always)
-    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
-    }
-
     /// The mean and the biased variance of the channel's elements (two passes).
     static func statistics(_ x: UnsafePointer<Float>, batch: Int, channelStride: Int, plane: Int)
         -> (mean: Double, variance: Double) {
@@ -46,7 +36,7 @@ enum BatchNormKernel {
         for n in 0..<batch {
             let p = x + n * channelStride
             var s = Vector()
-            for i in stride(from: 0, to: vectorEnd, by: 16) { s += load(p + i) }
+            for i in stride(from: 0, to: vectorEnd, by: 16) { s += Vector.load(p + i) }
             var tail: Float = 0
             for i in vectorEnd..<plane { tail += p[i] }
             sum += Double(s.sum() + tail)
@@ -57,7 +47,7 @@ enum BatchNormKernel {
             let p = x + n * channelStride
             var s = Vector()
             for i in stride(from: 0, to: vectorEnd, by: 16) {
-                let d = load(p + i) - m
+                let d = Vector.load(p + i) - m
                 s.addProduct(d, d)
             }
             var tail: Float = 0
@@ -79,9 +69,9 @@ enum BatchNormKernel {
             let p = x + n * channelStride, q = y + n * channelStride
             for i in stride(from: 0, to: vectorEnd, by: 16) {
                 var v = shiftVector
-                v.addProduct(load(p + i), scaleVector)
+                v.addProduct(Vector.load(p + i), scaleVector)
                 if relu { v.replace(with: 0, where: v .<= 0) }
-                store(v, q + i)
+                v.store(to: q + i)
             }
             for i in vectorEnd..<plane {
                 let v = shift.addingProduct(p[i], scale)
@@ -99,8 +89,8 @@ enum BatchNormKernel {
             let p = x + n * channelStride, g = dy + n * channelStride
             var a = Vector(), b = Vector()
             for i in stride(from: 0, to: vectorEnd, by: 16) {
-                let xv = load(p + i)
-                let gv = mask.apply(load(g + i), xv)
+                let xv = Vector.load(p + i)
+                let gv = mask.apply(Vector.load(g + i), xv)
                 a += gv
                 b.addProduct(gv, xv - mean)
             }
@@ -126,11 +116,11 @@ enum BatchNormKernel {
         for n in 0..<batch {
             let p = x + n * channelStride, g = dy + n * channelStride, q = dx + n * channelStride
             for i in stride(from: 0, to: vectorEnd, by: 16) {
-                let xv = load(p + i)
+                let xv = Vector.load(p + i)
                 var v = offset
-                v.addProduct(mask.apply(load(g + i), xv), kVector)
+                v.addProduct(mask.apply(Vector.load(g + i), xv), kVector)
                 v.addProduct(xv, aVector)
-                store(v, q + i)
+                v.store(to: q + i)
             }
             for i in vectorEnd..<plane { q[i] = mask.apply(g[i], p[i]) * k + (p[i] - mean) * a + b }
         }

@@ -13,4 +13,6 @@ struct ConvGeometry: Equatable {
     var outputPlane: Int { outHeight * outWidth }
     /// Rows of the im2col matrix: one per (channel, kernel row, kernel column).
     var columnRows: Int { channels * kernel * kernel }
+    /// Stride 1 with "same" padding (2 * padding = kernel - 1): output planes are input-sized.
+    var isSamePadded: Bool { stride == 1 && 2 * padding == kernel - 1 }
 }

@@ -16,20 +16,14 @@
 ///   transposed and flipped (a full correlation).
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW), stride 1.
-final class DirectConv {
+final class DirectConv: ConvForward, ConvBackward {
     static let lanes = 16
     /// Output channels per forward register block.
     static let block = 6
     /// Output channels and kernel columns per weight-gradient register block.
     static let gradientChannels = 3, gradientColumns = 5
 
-    /// Narrow stride-1 layers whose im2col GEMM would be skinny, with kernels at least as wide as
-    /// the weight-gradient block: a 3-wide kernel leaves 2 of its 5 columns idle, and im2col's
-    /// backward was 3x faster on resnet6's 1->16 conv of 28x28 maps.
-    static func suits(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int) -> Bool {
-        stride == 1 && padding < kernel && kernel >= gradientColumns && outChannels <= 16 && inChannels <= 16
-    }
-
+    let geometry: ConvGeometry
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
@@ -38,17 +32,21 @@ final class DirectConv {
 
     /// Forward weights per block of 6 output channels: (C, K, K, 6), zero past the last channel.
     private let packed = Tensor(shape: [0])
-    /// The same for the input gradient: the weight transposed to (C, OC, K, K) and flipped.
+    /// The same for the input gradient, from `flippedWeight`.
     private let packedFlipped = Tensor(shape: [0])
+    private let flippedWeight = Tensor(shape: [0])
     /// Per task: staged input, staged output gradient (masked positions and padded planes),
     /// weight-gradient lanes and the bias-gradient sums.
     private let scratch = Tensor(shape: [0])
 
-    init(inChannels: Int, outChannels: Int, kernel: Int, padding: Int, pool: ThreadPool) {
-        self.inChannels = inChannels
+    init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+        precondition(g.stride == 1 && g.padding < g.kernel,
+                     "DirectConv needs stride 1 and padding below the kernel, got \(g)")
+        geometry = g
+        inChannels = g.channels
         self.outChannels = outChannels
-        self.kernel = kernel
-        self.padding = padding
+        kernel = g.kernel
+        padding = g.padding
         self.pool = pool
     }
 
@@ -183,20 +181,20 @@ final class DirectConv {
     private func tasks(_ n: Int) -> Int { max(1, min(pool.threadCount, n)) }
 
     /// output (N, OC, OH, OW) = conv(input (N, C, H, W)) + bias, overwritten.
-    func forward(_ input: Tensor, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 output: UnsafeMutablePointer<Float>) {
-        let n = input.shape[0]
+    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        let g = geometry
         let staging = inputStaging(g)
         let tasks = tasks(n)
         let task = layout(g, backward: false, inputGradient: false)
         let buffers = taskBuffers(tasks, task)
         let inLanes = forwardKeepsChannelsInLanes(g)
-        Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel, flipped: false,
+        Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel,
                   block: inLanes ? Self.lanes : Self.block, into: packed)
-        let (x, w) = (input.data, UnsafePointer(packed.data))
+        let (x, w) = (input, UnsafePointer(packed.data))
         let (inSize, outSize) = (inChannels * g.inputPlane, outChannels * g.outputPlane)
         let (oc, k) = (outChannels, kernel)
-        run(tasks) { t in
+        pool.run(tasks: tasks) { t in
             for image in ThreadPool.chunk(t, of: tasks, count: n) {
                 let base = buffers + t * task.total
                 let source = staging.stage(x + image * inSize, into: base)
@@ -213,28 +211,30 @@ final class DirectConv {
 
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
     /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W).
-    func backward(_ input: Tensor, _ g: ConvGeometry, outputGradient: Tensor, weight: UnsafePointer<Float>,
-                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
-                  inputGradient: UnsafeMutablePointer<Float>?) {
-        let n = input.shape[0]
+    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
+        let g = geometry
         let staging = weightGradientStaging(g), padded = gradientStaging(g), inLanes = channelsInLanes
         let tasks = tasks(n)
         let task = layout(g, backward: true, inputGradient: inputGradient != nil)
         let buffers = taskBuffers(tasks, task)
         if inputGradient != nil {
-            Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel, flipped: true,
+            FlippedWeight.write(weight, outChannels: outChannels, inChannels: inChannels, taps: kernel * kernel,
+                                into: flippedWeight)
+            Self.pack(flippedWeight.data, outChannels: inChannels, inChannels: outChannels, kernel: kernel,
                       into: packedFlipped)
         }
-        let (x, dy, wFlipped) = (input.data, outputGradient.data, UnsafePointer(packedFlipped.data))
+        let (x, dy, wFlipped) = (input, outputGradient, UnsafePointer(packedFlipped.data))
         let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let (c, oc, k, blocks, taps) = (inChannels, outChannels, kernel, gradientBlocks, taps)
-        run(tasks) { t in
+        pool.run(tasks: tasks) { t in
             let base = buffers + t * task.total
             let stagedInput = base, masked = base + task.input, paddedGradient = masked + task.maskedGradient
             let lanes = paddedGradient + task.paddedGradient, biasSums = lanes + task.lanes
             lanes.update(repeating: 0, count: task.lanes + task.biasSums)
             for image in ThreadPool.chunk(t, of: tasks, count: n) {
-                let dyImage = UnsafePointer(dy + image * outSize)
+                let dyImage = dy + image * outSize
                 let source = staging.stage(x + image * inSize, into: stagedInput)
                 if inLanes {
                     Self.transposeGradient(dyImage, staging, channels: oc, into: masked)
@@ -261,8 +261,7 @@ final class DirectConv {
                     if inLanes {
                         weightGradient[o * taps + tap] += lanes[tap * Self.lanes + o]
                     } else {
-                        let v = UnsafeRawPointer(lanes + (o * taps + tap) * Self.lanes)
-                            .loadUnaligned(as: SIMD16<Float>.self)
+                        let v = SIMD16.load(lanes + (o * taps + tap) * Self.lanes)
                         weightGradient[o * taps + tap] += Elementwise.horizontalSum(v)
                     }
                 }
@@ -271,32 +270,17 @@ final class DirectConv {
         }
     }
 
-    private func run(_ tasks: Int, _ body: (Int) -> Void) {
-        if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
-    }
-
-    /// weight (OC, C, K, K) -> per block of `block` output channels (C, K, K, block); `flipped`
-    /// packs the input-gradient weight instead: output channel c, input channel o, taps reversed.
+    /// weight (OC, C, K, K) -> per block of `block` output channels (C, K, K, block).
     static func pack(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, kernel k: Int,
-                     flipped: Bool, block: Int = block, into packed: Tensor) {
-        let (outs, ins) = flipped ? (inChannels, outChannels) : (outChannels, inChannels)
-        let blocks = (outs + block - 1) / block, taps = ins * k * k
+                     block: Int = block, into packed: Tensor) {
+        let blocks = (outChannels + block - 1) / block, taps = inChannels * k * k
         packed.resize(to: [blocks * taps * block])
         let p = packed.data
         for b in 0..<blocks {
             for tap in 0..<taps {
                 for j in 0..<block {
                     let o = b * block + j
-                    var value: Float = 0
-                    if o < outs {
-                        if flipped {
-                            let i = tap / (k * k), ky = tap / k % k, kx = tap % k
-                            value = weight[((i * inChannels + o) * k + (k - 1 - ky)) * k + (k - 1 - kx)]
-                        } else {
-                            value = weight[o * taps + tap]
-                        }
-                    }
-                    p[(b * taps + tap) * block + j] = value
+                    p[(b * taps + tap) * block + j] = o < outChannels ? weight[o * taps + tap] : 0
                 }
             }
         }
@@ -364,8 +348,8 @@ final class DirectConv {
     private static func store(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ o0: UnsafeMutablePointer<Float>,
                               _ o1: UnsafeMutablePointer<Float>, _ width: Int) {
         if width == lanes {
-            UnsafeMutableRawPointer(o0).storeBytes(of: v0, as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(o1).storeBytes(of: v1, as: SIMD16<Float>.self)
+            v0.store(to: o0)
+            v1.store(to: o1)
         } else {
             for l in 0..<width { o0[l] = v0[l] }
             for l in 0..<width { o1[l] = v1[l] }
@@ -386,8 +370,7 @@ final class DirectConv {
                     let column = s.start(v)
                     let first = v * lanes - column, end = min(lanes, s.outWidth - column)
                     if first == 0 && end == lanes {
-                        let vector = UnsafeRawPointer(row + column).loadUnaligned(as: SIMD16<Float>.self)
-                        UnsafeMutableRawPointer(to).storeBytes(of: vector, as: SIMD16<Float>.self)
+                        SIMD16.load(row + column).store(to: to)
                     } else {
                         for l in 0..<lanes { to[l] = l >= first && l < end ? row[column + l] : 0 }
                     }
@@ -416,9 +399,9 @@ final class DirectConv {
                         for y in 0..<s.outHeight {
                             for v in 0..<s.vectors {
                                 let r = row + 4 * (y * s.rowStride + s.start(v) + kx0)
-                                let d0 = UnsafeRawPointer(g0 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
-                                let d1 = UnsafeRawPointer(g1 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
-                                let d2 = UnsafeRawPointer(g2 + p * lanes).loadUnaligned(as: SIMD16<Float>.self)
+                                let d0 = SIMD16.load(g0 + p * lanes)
+                                let d1 = SIMD16.load(g1 + p * lanes)
+                                let d2 = SIMD16.load(g2 + p * lanes)
                                 p += 1
                                 var x = r.loadUnaligned(as: SIMD16<Float>.self)
                                 s00.addProduct(d0, x); s10.addProduct(d1, x); s20.addProduct(d2, x)

@@ -84,9 +84,8 @@ enum Elementwise {
     static func add(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 16 <= count {
-            let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD16<Float>.self)
-                + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            let sum = SIMD16.load(target + i) + SIMD16.load(source + i)
+            sum.store(to: target + i)
             i += 16
         }
         while i < count {

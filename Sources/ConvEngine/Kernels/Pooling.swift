@@ -54,8 +54,8 @@ enum Pooling {
                                  output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
         let width = g.width, lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         let first = 2 * y * width + 2 * x
-        let a = UnsafeRawPointer(input + first).loadUnaligned(as: SIMD16<Float>.self)
-        let b = UnsafeRawPointer(input + first + width).loadUnaligned(as: SIMD16<Float>.self)
+        let a = SIMD16.load(input + first)
+        let b = SIMD16.load(input + first + width)
         var best = a.evenHalf, index = lanes &+ Int32(first)
         var mask = a.oddHalf .> best
         best.replace(with: a.oddHalf, where: mask)
@@ -66,8 +66,8 @@ enum Pooling {
         mask = b.oddHalf .> best
         best.replace(with: b.oddHalf, where: mask)
         index.replace(with: lanes &+ Int32(first + width + 1), where: mask)
-        UnsafeMutableRawPointer(output).storeBytes(of: best, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(argmax).storeBytes(of: index, as: SIMD8<Int32>.self)
+        best.store(to: output)
+        index.store(to: argmax)
     }
 
     /// `maxForward` for 2x2 windows with stride 2 on rows of fewer than 8 outputs (Fashion-MNIST's

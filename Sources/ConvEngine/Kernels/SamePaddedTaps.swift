@@ -11,8 +11,6 @@
 /// columns (C*K*K, H*W) has its rows `rowStride` floats apart, so that several images can be
 /// unfolded side by side.
 final class SamePaddedTaps {
-    static func suits(_ g: ConvGeometry) -> Bool { g.stride == 1 && 2 * g.padding == g.kernel - 1 }
-
     static let lanes = 16
 
     let geometry: ConvGeometry
@@ -39,7 +37,7 @@ final class SamePaddedTaps {
     private static var allOutside: UInt16 { 1 }
 
     init(_ g: ConvGeometry) {
-        precondition(Self.suits(g), "SamePaddedTaps needs stride 1 and same padding, got \(g)")
+        precondition(g.isSamePadded, "SamePaddedTaps needs stride 1 and same padding, got \(g)")
         geometry = g
         let (h, w, k, p) = (g.height, g.width, g.kernel, g.padding)
         var offsets = [Int](), reads = [UInt32](), writes = [UInt32]()
@@ -98,7 +96,7 @@ final class SamePaddedTaps {
                     for q0 in starts {
                         let first = source + q0
                         if width == Self.lanes && first >= 0 && first + Self.lanes <= size {
-                            Self.store(Self.masked(Self.load(image + first), Self.loadMask(mask + q0)), at: row + q0)
+                            Self.masked(SIMD16.load(image + first), SIMD16.load(mask + q0)).store(to: row + q0)
                         } else {
                             for q in q0..<(q0 + width) { row[q] = mask[q] != 0 ? image[source + q] : 0 }
                         }
@@ -127,12 +125,12 @@ final class SamePaddedTaps {
                         for h in 0..<halves {
                             let at = start + h * Self.lanes, out = row + h * Self.lanes, index = indices[h]
                             if index == Self.allOutside {
-                                Self.store(SIMD16<Float>(), at: out)
+                                SIMD16<Float>().store(to: out)
                             } else if index == Self.allInside {
-                                Self.store(Self.load(image + at), at: out)
+                                SIMD16.load(image + at).store(to: out)
                             } else if at >= 0 && at + Self.lanes <= size {
-                                let mask = Self.loadMask(patterns.baseAddress! + Int(index) * Self.lanes)
-                                Self.store(Self.masked(Self.load(image + at), mask), at: out)
+                                let mask = SIMD16.load(patterns.baseAddress! + Int(index) * Self.lanes)
+                                Self.masked(SIMD16.load(image + at), mask).store(to: out)
                             } else {
                                 let mask = patterns.baseAddress! + Int(index) * Self.lanes
                                 for l in 0..<Self.lanes { out[l] = mask[l] != 0 ? image[at + l] : 0 }
@@ -161,35 +159,20 @@ final class SamePaddedTaps {
                         let at = (c * taps + t) * rowStride + q0 - offsets[t]
                         let mask = masks.baseAddress! + t * plane + q0
                         if width == Self.lanes && at >= 0 && at + Self.lanes <= end {
-                            sum += Self.masked(Self.load(columns + at), Self.loadMask(mask))
+                            sum += Self.masked(SIMD16.load(columns + at), SIMD16.load(mask))
                         } else {
                             for l in 0..<width where mask[l] != 0 { sum[l] += columns[at + l] }
                         }
                     }
                     let out = image + c * plane + q0
                     if width == Self.lanes {
-                        Self.store(sum, at: out)
+                        sum.store(to: out)
                     } else {
                         for l in 0..<width { out[l] = sum[l] }
                     }
                 }
             }
         }
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    private static func loadMask(_ p: UnsafePointer<UInt32>) -> SIMD16<UInt32> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt32>.self)
-    }
-
-    @inline(__always)
-    private static func store(_ v: SIMD16<Float>, at p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 
     /// `v` with the lanes outside `mask` set to +0, by bits: a NaN read next to the image stays out.

@@ -11,13 +11,7 @@
 /// - forward: y (N, OC*OP) = x (N, C*IP) x unrolled (C*IP, OC*OP)
 /// - input gradient: dx (N, C*IP) = dy (N, OC*OP) x unrolled^T
 /// - weight gradient: dunrolled (C*IP, OC*OP) = x^T x dy, then each kernel tap sums its pairs.
-final class SmallPlaneConv {
-    /// The unrolled product does H*W / K^2 times im2col's multiply-adds (zero taps included), so it
-    /// only pays up to maps as small as the kernel: on 4x4 maps with 128 channels it was slower.
-    static func suits(_ g: ConvGeometry) -> Bool {
-        g.inputPlane <= g.kernel * g.kernel
-    }
-
+final class SmallPlaneConv: ConvForward, ConvBackward {
     /// One (input pixel, output pixel) pair that a kernel tap connects.
     private struct Pair {
         var input: Int32, output: Int32, tap: Int32
@@ -33,8 +27,8 @@ final class SmallPlaneConv {
     /// The gradient of `unrolled`, folded into the weight gradient after each backward.
     private let unrolledGradient = Tensor(shape: [0])
 
-    init(inChannels: Int, outChannels: Int, geometry g: ConvGeometry, pool: ThreadPool) {
-        self.inChannels = inChannels
+    init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+        inChannels = g.channels
         self.outChannels = outChannels
         geometry = g
         self.pool = pool
@@ -54,19 +48,15 @@ final class SmallPlaneConv {
         self.pairs = pairs
     }
 
-    /// Whether this unrolling was built for images of `g`'s size.
-    func fits(_ g: ConvGeometry) -> Bool { g == geometry }
-
     private var rows: Int { inChannels * geometry.inputPlane }
     private var columns: Int { outChannels * geometry.outputPlane }
     private var taps: Int { geometry.kernel * geometry.kernel }
 
     /// output (N, OC, OH, OW) = conv(input (N, C, H, W)) + bias, overwritten.
-    func forward(_ input: Tensor, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 output: UnsafeMutablePointer<Float>) {
-        let n = input.shape[0]
+    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         unroll(weight)
-        GEMM.sgemm(transA: false, transB: false, m: n, n: columns, k: rows, alpha: 1, a: input.data, lda: rows,
+        GEMM.sgemm(transA: false, transB: false, m: n, n: columns, k: rows, alpha: 1, a: input, lda: rows,
                    b: unrolled.data, ldb: columns, beta: 0, c: output, ldc: columns, pool: pool)
         if let bias {
             Elementwise.addRowBias(output, rows: n * outChannels, columns: geometry.outputPlane, bias: bias,
@@ -75,11 +65,11 @@ final class SmallPlaneConv {
     }
 
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
-    /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W).
-    func backward(_ input: Tensor, outputGradient dy: UnsafePointer<Float>,
-                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
-                  inputGradient: UnsafeMutablePointer<Float>?) {
-        let n = input.shape[0]
+    /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W), through the weight
+    /// as the latest `forward` unrolled it.
+    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient dy: UnsafePointer<Float>,
+                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
         if let dx = inputGradient {
             // dx (N, C*IP) = dy (N, OC*OP) x unrolled^T (OC*OP, C*IP)
             GEMM.sgemm(transA: false, transB: true, m: n, n: rows, k: columns, alpha: 1, a: dy, lda: columns,
@@ -87,7 +77,7 @@ final class SmallPlaneConv {
         }
         unrolledGradient.resize(to: [rows, columns])
         // dunrolled (C*IP, OC*OP) = x^T (C*IP, N) x dy (N, OC*OP)
-        GEMM.sgemm(transA: true, transB: false, m: rows, n: columns, k: n, alpha: 1, a: input.data, lda: rows,
+        GEMM.sgemm(transA: true, transB: false, m: rows, n: columns, k: n, alpha: 1, a: input, lda: rows,
                    b: dy, ldb: columns, beta: 0, c: unrolledGradient.data, ldc: columns, pool: pool)
         fold(into: weightGradient)
         if let biasGradient {

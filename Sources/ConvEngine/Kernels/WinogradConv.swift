@@ -6,8 +6,8 @@
 /// M[e] (OC, tiles) = U[e] (OC, C) x V[e] (C, tiles), with U the transformed weight and V the
 /// transformed patches (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks").
 ///
-/// The same kernel gives the input gradient (with the weight flipped, see `SamePaddedConv`) and,
-/// in `accumulateWeightGradient`, the weight gradient.
+/// The same kernel gives the input gradient (with the weight flipped, see `FlippedWeight`) and,
+/// in `accumulateWeightGradient`, the weight and bias gradients.
 ///
 /// The transforms put 16 tiles in a vector's lanes: from one tile row, or from two or four rows
 /// on maps 16 or 8 wide (`TileRowPacking`).
@@ -15,28 +15,7 @@
 /// Work is cut into items of whole tile rows (several images' worth on small maps): 64 tiles,
 /// or 32 from 256 channels, so that an item's transformed patches stay in L2. Each output
 /// element is written by one item, so results do not depend on the thread count.
-final class WinogradConv: SamePaddedKernel {
-    /// Layers with fewer channels than this keep the implicit GEMM: the transforms cost as much
-    /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
-    static let minimumChannels = 16
-
-    /// 3x3 "same" layers with 16 channels or more on both sides, on maps whose tile rows fill the
-    /// transforms' 16 lanes (32 wide or more, 16 wide, or 8 wide with 96 channels in and out
-    /// together), or with 256 channels together, or where that sum times the map's width comes
-    /// to 2048. Other maps leave lanes idle or pad many partial tiles, and few channels make short
-    /// GEMMs. Whole layers (forward, backward) against the implicit GEMM with im2col weight
-    /// gradients, batch 128, 2 threads, alternating in one process, time ratios: 16->16 on 32x32
-    /// 0.71, 0.61; 32->32 on 32x32 0.50, 0.75; 16->16 on 16x16 0.75, 0.65; 16->32 on 16x16 0.76,
-    /// 0.89; 32->64 on 16x16 0.63, 0.64; 64->64 on 16x16 0.64, 0.59; 32->64 on 8x8 0.96, 0.88;
-    /// 64->128 on 8x8 0.87, 0.74; 128->128 on 4x4 0.82, 0.91. Left out: 16->32 on 8x8 1.13,
-    /// 1.00; 16->32 on 14x14 1.20, 1.16; 32->64 on 7x7 1.06, 1.12; 64->64 on 4x4 1.20, 1.22.
-    static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        let channels = g.channels + outChannels
-        let fillsLanes = g.width >= 32 || g.width == 16 || (g.width == 8 && channels >= 96)
-        return g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.channels >= minimumChannels
-            && outChannels >= minimumChannels && (fillsLanes || channels >= 256 || channels * g.width >= 2048)
-    }
-
+final class WinogradConv: ConvForward, ConvWeightGradient {
     /// Elements of a transformed patch (4 x 4), one GEMM each.
     private static let elements = 16
     private static let lanes = 16
@@ -62,6 +41,8 @@ final class WinogradConv: SamePaddedKernel {
     private let gradientScratch = Tensor(shape: [0])
 
     init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+        precondition(g.kernel == 3 && g.isSamePadded,
+                     "WinogradConv needs 3x3 kernels, stride 1 and padding 1, got \(g)")
         geometry = g
         self.outChannels = outChannels
         self.pool = pool
@@ -111,7 +92,7 @@ final class WinogradConv: SamePaddedKernel {
                 }
             }
         }
-        if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
+        pool.run(tasks: tasks, body)
     }
 
     /// weight (OC, C, 3, 3) -> U = G g G^T per element, packed (element, channel tile, C, 8).
@@ -138,7 +119,7 @@ final class WinogradConv: SamePaddedKernel {
                 func storeRow(_ r: Int, _ x0: Lanes, _ x1: Lanes, _ x2: Lanes) {
                     let row = target + 4 * r * elementStride
                     func store(_ v: Lanes, _ e: Int) {
-                        UnsafeMutableRawPointer(row + e * elementStride).storeBytes(of: v, as: Lanes.self)
+                        v.store(to: row + e * elementStride)
                     }
                     store(x0, 0)
                     store((x0 + x1 + x2) * 0.5, 1)
@@ -238,10 +219,10 @@ final class WinogradConv: SamePaddedKernel {
     private static func transformColumns(_ low0: SIMD16<Float>, _ low1: SIMD16<Float>, _ high0: SIMD16<Float>,
                                          _ high1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>, step: Int) {
         let (x0, x1) = deinterleave(low0, low1), (x2, x3) = deinterleave(high0, high1)
-        store(x0 - x2, target)
-        store(x1 + x2, target + step)
-        store(x2 - x1, target + 2 * step)
-        store(x1 - x3, target + 3 * step)
+        (x0 - x2).store(to: target)
+        (x1 + x2).store(to: target + step)
+        (x2 - x1).store(to: target + 2 * step)
+        (x1 - x3).store(to: target + 3 * step)
     }
 
     /// M[e] (8, itemColumns) = U[e] (8 channels of the tile, C) x V[e] (C, itemColumns), for each
@@ -291,14 +272,14 @@ final class WinogradConv: SamePaddedKernel {
             let channel = output + o * g.inputPlane
             for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes / Packing.rows) {
                 let base = m + (o - tile * tileRows) * stride + column + tx
-                let m00 = Self.load(base), m01 = Self.load(base + elementStride)
-                let m02 = Self.load(base + 2 * elementStride), m03 = Self.load(base + 3 * elementStride)
-                let m10 = Self.load(base + 4 * elementStride), m11 = Self.load(base + 5 * elementStride)
-                let m12 = Self.load(base + 6 * elementStride), m13 = Self.load(base + 7 * elementStride)
-                let m20 = Self.load(base + 8 * elementStride), m21 = Self.load(base + 9 * elementStride)
-                let m22 = Self.load(base + 10 * elementStride), m23 = Self.load(base + 11 * elementStride)
-                let m30 = Self.load(base + 12 * elementStride), m31 = Self.load(base + 13 * elementStride)
-                let m32 = Self.load(base + 14 * elementStride), m33 = Self.load(base + 15 * elementStride)
+                let m00 = SIMD16.load(base), m01 = SIMD16.load(base + elementStride)
+                let m02 = SIMD16.load(base + 2 * elementStride), m03 = SIMD16.load(base + 3 * elementStride)
+                let m10 = SIMD16.load(base + 4 * elementStride), m11 = SIMD16.load(base + 5 * elementStride)
+                let m12 = SIMD16.load(base + 6 * elementStride), m13 = SIMD16.load(base + 7 * elementStride)
+                let m20 = SIMD16.load(base + 8 * elementStride), m21 = SIMD16.load(base + 9 * elementStride)
+                let m22 = SIMD16.load(base + 10 * elementStride), m23 = SIMD16.load(base + 11 * elementStride)
+                let m30 = SIMD16.load(base + 12 * elementStride), m31 = SIMD16.load(base + 13 * elementStride)
+                let m32 = SIMD16.load(base + 14 * elementStride), m33 = SIMD16.load(base + 15 * elementStride)
                 // A^T M: per column j, m0j + m1j + m2j (upper) and m1j - m2j - m3j (lower); then
                 // the same on the rows of the result.
                 let u0 = m00 + m10 + m20, u1 = m01 + m11 + m21, u2 = m02 + m12 + m22, u3 = m03 + m13 + m23
@@ -311,16 +292,16 @@ final class WinogradConv: SamePaddedKernel {
         }
     }
 
-    /// weightGradient (OC, C, 3, 3) += dLoss/dweight for input (N, C, H, W) and outputGradient
-    /// (N, OC, H, W).
+    /// weightGradient (OC, C, 3, 3) += dLoss/dweight and biasGradient (OC) += dLoss/dbias for
+    /// input (N, C, H, W) and outputGradient (N, OC, H, W).
     ///
     /// With Y = A^T M A and M[e] = U[e] V[e] per tile, dLoss/dU[e] is the sum over tiles of
     /// dM[e] V[e]^T, where dM = A dy A^T is each output-gradient tile taken back through the
     /// output transform; dLoss/dweight = G^T dU G. The sums over tiles are 16 GEMMs per item, with
     /// 2.25x fewer multiplies than im2col's, and the patches are transformed as in `forward`.
     /// Each task keeps its sums, 16 x C x OC floats (16 MB for 512 x 512 channels).
-    func accumulateWeightGradient(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, images n: Int,
-                                  into weightGradient: UnsafeMutablePointer<Float>) {
+    func accumulateWeightGradient(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+                                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?) {
         let (c, oc, elements) = (geometry.channels, outChannels, Self.elements)
         let (rows, items, tasks) = workItems(images: n)
         let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
@@ -358,7 +339,7 @@ final class WinogradConv: SamePaddedKernel {
                 }
             }
         }
-        if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
+        pool.run(tasks: tasks, body)
         // Task sums are added in task order, so results do not depend on scheduling.
         let total = gradientScratch.data + transformedSize + productsSize
         for t in 1..<tasks {
@@ -367,7 +348,7 @@ final class WinogradConv: SamePaddedKernel {
         // 16 output channels in the lanes: the sums are (element, C, OC) and serial here.
         for i in 0..<c {
             for o0 in Swift.stride(from: 0, to: oc, by: Self.lanes) {
-                func x(_ e: Int) -> SIMD16<Float> { Self.load(total + (e * c + i) * paddedChannels + o0) }
+                func x(_ e: Int) -> SIMD16<Float> { SIMD16.load(total + (e * c + i) * paddedChannels + o0) }
                 // G^T X, from X's rows x0 ... x3: x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3.
                 let h0 = (x(4) + x(8)) * 0.5, h1 = (x(5) + x(9)) * 0.5, h2 = (x(6) + x(10)) * 0.5
                 let h3 = (x(7) + x(11)) * 0.5
@@ -385,6 +366,17 @@ final class WinogradConv: SamePaddedKernel {
                 add(0, x(0) + h0, x(1) + h1, x(2) + h2, x(3) + h3)
                 add(1, (x(4) - x(8)) * 0.5, (x(5) - x(9)) * 0.5, (x(6) - x(10)) * 0.5, (x(7) - x(11)) * 0.5)
                 add(2, h0 + x(12), h1 + x(13), h2 + x(14), h3 + x(15))
+            }
+        }
+        if let biasGradient {
+            // Split by channels, each summed over the images in order, as on one thread.
+            let plane = geometry.inputPlane, outSize = oc * plane
+            pool.forEachChunk(count: oc, minimumChunk: max(1, 16384 / (n * plane))) { channels in
+                for image in 0..<n {
+                    Elementwise.accumulateRowSums(outputGradient + image * outSize + channels.lowerBound * plane,
+                                                  rows: channels.count, columns: plane,
+                                                  into: biasGradient + channels.lowerBound)
+                }
             }
         }
     }
@@ -426,10 +418,10 @@ final class WinogradConv: SamePaddedKernel {
     @inline(__always)
     private static func expandColumns(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>,
                                       step: Int) {
-        store(x0, target)
-        store(x0 + x1, target + step)
-        store(x0 - x1, target + 2 * step)
-        store(-x1, target + 3 * step)
+        x0.store(to: target)
+        (x0 + x1).store(to: target + step)
+        (x0 - x1).store(to: target + 2 * step)
+        (-x1).store(to: target + 3 * step)
     }
 
     // Swift's `evenHalf`, `oddHalf` of SIMD32 went lane by lane through the stack; element-wise
@@ -456,26 +448,13 @@ final class WinogradConv: SamePaddedKernel {
     private static func copy(_ source: UnsafePointer<Float>?, to target: UnsafeMutablePointer<Float>, count: Int) {
         var x = 0
         while x + lanes <= count {
-            store(source.map { load($0 + x) } ?? SIMD16(), target + x)
+            (source.map { SIMD16.load($0 + x) } ?? SIMD16()).store(to: target + x)
             x += lanes
         }
         while x < count {
             target[x] = source?[x] ?? 0
             x += 1
         }
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { load(UnsafePointer(p)) }
-
-    @inline(__always)
-    private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 }
 
@@ -496,21 +475,11 @@ protocol TileRowPacking {
 }
 
 extension TileRowPacking {
-    @inline(__always)
-    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
     /// row[0..<min(count, lanes)] = v's first lanes: one vector store when the row takes them all.
     @inline(__always)
     static func store<V: SIMD>(_ v: V, to row: UnsafeMutablePointer<Float>, count: Int) where V.Scalar == Float {
         if count >= V.scalarCount {
-            UnsafeMutableRawPointer(row).storeBytes(of: v, as: V.self)
+            v.store(to: row)
         } else {
             for x in 0..<count { row[x] = v[x] }
         }
@@ -523,7 +492,7 @@ enum OneRow: TileRowPacking {
 
     @inline(__always)
     static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (load16(line), load16(line + 16))
+        (SIMD16.load(line), SIMD16.load(line + 16))
     }
 
     @inline(__always)
@@ -542,7 +511,7 @@ enum TwoRows: TileRowPacking {
 
     @inline(__always)
     static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (load16(line), load16(line + setStride))
+        (SIMD16.load(line), SIMD16.load(line + setStride))
     }
 
     @inline(__always)
@@ -559,8 +528,8 @@ enum FourRows: TileRowPacking {
 
     @inline(__always)
     static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (SIMD16(lowHalf: load8(line), highHalf: load8(line + setStride)),
-         SIMD16(lowHalf: load8(line + 2 * setStride), highHalf: load8(line + 3 * setStride)))
+        (SIMD16(lowHalf: SIMD8.load(line), highHalf: SIMD8.load(line + setStride)),
+         SIMD16(lowHalf: SIMD8.load(line + 2 * setStride), highHalf: SIMD8.load(line + 3 * setStride)))
     }
 
     @inline(__always)

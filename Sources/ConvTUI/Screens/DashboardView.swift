@@ -45,9 +45,8 @@ public struct DashboardView: Widget {
         let bottom = max(run.classNames.count + 1, area.height / 2)
         let rows = area.split(.vertical, [.fill(1), .length(bottom)])
         let charts = rows[0].split(.horizontal, [.percentage(60), .fill(1)], spacing: 2)
-        var loss = [LineChart.Dataset(name: "train", points: run.trainLoss.points, style: theme[.trainLoss]),
-                    LineChart.Dataset(name: "smoothed", points: run.smoothedLoss.points, style: theme[.smoothedLoss])]
-        loss += evaluationDatasets(run.evaluationLoss)
+        let loss = [LineChart.Dataset(name: "train (smoothed)", points: run.trainLoss.points, style: theme[.trainLoss])]
+            + evaluationDatasets(run.evaluationLoss)
         let markers = run.markers.map { m in
             m.kind == .learningRate
                 ? LineChart.Marker(x: Double(m.step), symbol: "▲", name: "lr", style: theme[.learningRateMarker])

@@ -75,3 +75,45 @@ public final class Model {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Model {
+    /// Each convolution's name (its `state_dict` prefix, such as `res1.conv1`) and the algorithm
+    /// it runs on this model's input shape, in the order of the `state_dict`.
+    public var convolutionAlgorithms: [(name: String, algorithm: ConvAlgorithm)] {
+        convolutions(in: network.layers, input: inputShape).map { ($0.name, $0.layer.algorithm(for: $0.inputShape)) }
+    }
+
+    /// How many convolutions run each algorithm, most first, such as "winograd x7, implicit-gemm x1".
+    public var convolutionSummary: String {
+        let algorithms = convolutionAlgorithms.map(\.algorithm)
+        let counts = ConvAlgorithm.allCases.map { algorithm in (algorithm, algorithms.count { $0 == algorithm }) }
+        return counts.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.map { "\($0.0) x\($0.1)" }.joined(separator: ", ")
+    }
+}
+
+/// Every convolution among `layers` (and inside their sequences and residual blocks), with its
+/// `state_dict` prefix under `prefix` and the shape of its input samples, when the first layer's
+/// samples have shape `input`.
+func convolutions(in layers: [(name: String, layer: any Layer)], input: [Int], prefix: String = "")
+    -> [(name: String, layer: Conv2d, inputShape: [Int])] {
+    var shape = input
+    var found: [(name: String, layer: Conv2d, inputShape: [Int])] = []
+    for (name, layer) in layers {
+        let path = prefix + name
+        switch layer {
+        case let conv as Conv2d:
+            found.append((path, conv, shape))
+        case let sequence as Sequential:
+            found += convolutions(in: sequence.layers, input: shape, prefix: path + ".")
+        case let block as Residual:
+            found += convolutions(in: block.body.layers, input: shape, prefix: path + ".")
+            if let shortcut = block.shortcut {
+                found += convolutions(in: shortcut.layers, input: shape, prefix: path + ".shortcut.")
+            }
+        default:
+            break
+        }
+        shape = layer.outputShape(for: shape)
+    }
+    return found
+}

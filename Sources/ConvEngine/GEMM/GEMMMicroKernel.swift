@@ -36,8 +36,7 @@ enum MicroKernel {
         var c70 = SIMD16<Float>(), c71 = SIMD16<Float>()
         var ap = a, bp = b
         for _ in 0..<depth {
-            let b0 = UnsafeRawPointer(bp).loadUnaligned(as: SIMD16<Float>.self)
-            let b1 = UnsafeRawPointer(bp + 16).loadUnaligned(as: SIMD16<Float>.self)
+            let b0 = SIMD16.load(bp), b1 = SIMD16.load(bp + 16)
             var av = SIMD16<Float>(repeating: ap[0])
             c00.addProduct(av, b0); c01.addProduct(av, b1)
             av = SIMD16<Float>(repeating: ap[1 * aRowStride])
@@ -88,11 +87,9 @@ enum MicroKernel {
     @inline(__always)
     private static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to c: UnsafeMutablePointer<Float>,
                               update: Update) {
-        let lowAddress = UnsafeMutableRawPointer(c), highAddress = UnsafeMutableRawPointer(c + 16)
         var low = low * update.alpha, high = high * update.alpha
         if update.beta != 0 {
-            let oldLow = UnsafeRawPointer(lowAddress).loadUnaligned(as: SIMD16<Float>.self)
-            let oldHigh = UnsafeRawPointer(highAddress).loadUnaligned(as: SIMD16<Float>.self)
+            let oldLow = SIMD16.load(c), oldHigh = SIMD16.load(c + 16)
             if update.beta == 1 {
                 low += oldLow
                 high += oldHigh
@@ -101,7 +98,7 @@ enum MicroKernel {
                 high.addProduct(oldHigh, SIMD16(repeating: update.beta))
             }
         }
-        lowAddress.storeBytes(of: low, as: SIMD16<Float>.self)
-        highAddress.storeBytes(of: high, as: SIMD16<Float>.self)
+        low.store(to: c)
+        high.store(to: c + 16)
     }
 }

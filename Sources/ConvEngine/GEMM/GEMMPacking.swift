@@ -68,7 +68,7 @@ struct MatrixOperand {
                 var current = firstBytes.baseAddress!.assumingMemoryBound(to: SIMD16<Float>.self)
                 var next = secondBytes.baseAddress!.assumingMemoryBound(to: SIMD16<Float>.self)
                 for r in 0..<16 {
-                    current[r] = UnsafeRawPointer(source + r * ld).loadUnaligned(as: SIMD16<Float>.self)
+                    current[r] = SIMD16.load(source + r * ld)
                 }
                 for _ in 0..<4 {
                     for i in 0..<8 {
@@ -79,7 +79,7 @@ struct MatrixOperand {
                     swap(&current, &next)
                 }
                 for r in 0..<16 {
-                    UnsafeMutableRawPointer(target + r * ldTo).storeBytes(of: current[r], as: SIMD16<Float>.self)
+                    current[r].store(to: target + r * ldTo)
                 }
             }
         }

@@ -1,13 +1,3 @@
-/// A whole-batch kernel for the forward pass of one "same"-padded stride-1 layer on one image
-/// size (and, with the weight flipped, for its input gradient).
-protocol SamePaddedKernel: AnyObject {
-    var geometry: ConvGeometry { get }
-    /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
-    /// (OC, C*K*K) row-major.
-    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>)
-}
-
 /// Stride-1 "same"-padded convolution as an implicit GEMM: the columns matrix is never built.
 ///
 /// im2col + GEMM wrote each image's columns matrix (288 x 1024 floats for 32 channels on 32x32
@@ -18,23 +8,11 @@ protocol SamePaddedKernel: AnyObject {
 ///
 /// The same kernel gives a layer's input gradient: for stride 1 and same padding, dLoss/dinput is
 /// the convolution of dLoss/doutput with the weight's channels swapped and its taps reversed
-/// (`flip`). Each unfolded sliver serves one tile per 8 output channels, so with few of them the
-/// unfold is not paid back: the input gradient of narrower layers stays a GEMM and col2im.
+/// (`FlippedWeight`); `ConvAlgorithm.implicitInputGradientPays` says where that beats col2im.
 ///
 /// Each output element is written by one thread in a fixed order, so results do not depend on
 /// the thread count.
-final class SamePaddedConv: SamePaddedKernel {
-    static func suits(_ g: ConvGeometry) -> Bool { SamePaddedTaps.suits(g) }
-
-    /// Whether the input gradient of a layer with input `g` is computed here too: only with 64
-    /// input channels or more and planes of two slivers or more. Measured at batch 128 against
-    /// GEMM + col2im, whole backward pass: 1.10x the time with 32 channels on 32x32 maps, 1.13x
-    /// with 32 on 7x7, 1.27x with 128 on 4x4 (half of each sliver idle), 0.96x with 64 on 16x16,
-    /// 0.98x with 64 on 8x8.
-    static func suitsInputGradient(_ g: ConvGeometry) -> Bool {
-        suits(g) && g.channels >= 64 && g.inputPlane >= 2 * MicroKernel.columns
-    }
-
+final class ImplicitGEMMConv: ConvForward {
     let taps: SamePaddedTaps
     let outChannels: Int
     private let pool: ThreadPool
@@ -98,18 +76,6 @@ final class SamePaddedConv: SamePaddedKernel {
                 }
             }
         }
-        if tasks == 1 { body(0) } else { pool.run(tasks: tasks, body) }
-    }
-
-    /// `weight` (OC, C, K, K) as the weight of the convolution that maps dLoss/doutput to
-    /// dLoss/dinput: (C, OC, K, K) with each kernel rotated by half a turn.
-    static func flip(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, taps: Int,
-                     into flipped: UnsafeMutablePointer<Float>) {
-        for o in 0..<outChannels {
-            for c in 0..<inChannels {
-                let source = weight + (o * inChannels + c) * taps, target = flipped + (c * outChannels + o) * taps
-                for t in 0..<taps { target[t] = source[taps - 1 - t] }
-            }
-        }
+        pool.run(tasks: tasks, body)
     }
 }

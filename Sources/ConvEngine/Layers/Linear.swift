@@ -93,8 +93,7 @@ public final class Linear: Layer {
             let row = matrix + o * columns
             var sum = SIMD16<Float>()
             for v in 0..<vectors {
-                sum.addProduct(UnsafeRawPointer(row + 16 * v).loadUnaligned(as: SIMD16<Float>.self),
-                               UnsafeRawPointer(x + 16 * v).loadUnaligned(as: SIMD16<Float>.self))
+                sum.addProduct(SIMD16.load(row + 16 * v), SIMD16.load(x + 16 * v))
             }
             var total = Elementwise.horizontalSum(sum)
             for i in (16 * vectors)..<columns { total += row[i] * x[i] }

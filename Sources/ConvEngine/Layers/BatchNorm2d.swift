@@ -207,11 +207,7 @@ public final class BatchNorm2d: Layer {
 
     /// `body(task, images)` for each task's contiguous run of the `n` images.
     private func runImages(_ tasks: Int, _ n: Int, _ body: (Int, Range<Int>) -> Void) {
-        if tasks == 1 {
-            body(0, 0..<n)
-        } else {
-            pool.run(tasks: tasks) { t in body(t, ThreadPool.chunk(t, of: tasks, count: n)) }
-        }
+        pool.run(tasks: tasks) { t in body(t, ThreadPool.chunk(t, of: tasks, count: n)) }
     }
 
     /// The forward pass split over images: per-position partial sums, per-channel statistics

@@ -39,11 +39,6 @@ enum DotKernel {
     }
 
     @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
     private static func merge(_ sum: Float, into c: UnsafeMutablePointer<Float>, update: MicroKernel.Update) {
         c.pointee = update.beta == 0 ? update.alpha * sum : update.alpha * sum + update.beta * c.pointee
     }
@@ -57,14 +52,14 @@ enum DotKernel {
         let b0 = b, b1 = b + ldb, b2 = b + 2 * ldb, b3 = b + 3 * ldb
         var p = 0
         while p + 16 <= k {
-            let x0 = load(a0 + p), x1 = load(a1 + p), x2 = load(a2 + p)
-            var y = load(b0 + p)
+            let x0 = SIMD16.load(a0 + p), x1 = SIMD16.load(a1 + p), x2 = SIMD16.load(a2 + p)
+            var y = SIMD16.load(b0 + p)
             s00.addProduct(x0, y); s10.addProduct(x1, y); s20.addProduct(x2, y)
-            y = load(b1 + p)
+            y = SIMD16.load(b1 + p)
             s01.addProduct(x0, y); s11.addProduct(x1, y); s21.addProduct(x2, y)
-            y = load(b2 + p)
+            y = SIMD16.load(b2 + p)
             s02.addProduct(x0, y); s12.addProduct(x1, y); s22.addProduct(x2, y)
-            y = load(b3 + p)
+            y = SIMD16.load(b3 + p)
             s03.addProduct(x0, y); s13.addProduct(x1, y); s23.addProduct(x2, y)
             p += 16
         }
@@ -98,7 +93,7 @@ enum DotKernel {
         var sum = SIMD16<Float>()
         var p = 0
         while p + 16 <= k {
-            sum.addProduct(load(a + p), load(b + p))
+            sum.addProduct(SIMD16.load(a + p), SIMD16.load(b + p))
             p += 16
         }
         finish(sum, a, b, from: p, k: k, c: c, update: update)

@@ -9,10 +9,6 @@ extension ThreadPool {
     /// at least `minimumChunk` items; below that one thread is cheaper than waking the others.
     func forEachChunk(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
         let tasks = max(1, min(threadCount, count / max(1, minimumChunk)))
-        if tasks == 1 {
-            body(0..<count)
-        } else {
-            run(tasks: tasks) { t in body(ThreadPool.chunk(t, of: tasks, count: count)) }
-        }
+        run(tasks: tasks) { t in body(ThreadPool.chunk(t, of: tasks, count: count)) }
     }
 }

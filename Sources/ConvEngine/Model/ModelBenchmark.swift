@@ -43,7 +43,8 @@ public struct ModelBenchmark: Sendable {
     /// Microseconds per batch that each layer takes in the forward and backward passes of a
     /// training step, in the order the layers run (a residual block is one layer): medians over
     /// at least five steps and `seconds`, after a warm-up step. One record per layer, with its
-    /// share of the time spent in all layers.
+    /// share of the time spent in all layers and, for layers that convolve, the algorithm of each
+    /// convolution (`winograd`, or `conv1 winograd, conv2 winograd` for a residual block).
     public func layerTimes(pool: ThreadPool, seconds: Double) -> [BenchmarkRecord] {
         let (model, input, labels) = setUp(pool: pool)
         let loss = SoftmaxCrossEntropy()
@@ -75,13 +76,19 @@ public struct ModelBenchmark: Sendable {
         let median = { (times: [Double]) in times.sorted()[times.count / 2] }
         let totals = layers.indices.map { median(forward[$0]) + median(backward[$0]) }
         let all = totals.reduce(0, +)
+        var shape = model.inputShape
         return layers.indices.map { i in
-            BenchmarkRecord([
+            let algorithms = convolutions(in: [layers[i]], input: shape).map { conv in
+                let inner = conv.name.dropFirst(layers[i].name.count).drop { $0 == "." }
+                return (inner.isEmpty ? "" : "\(inner) ") + "\(conv.layer.algorithm(for: conv.inputShape))"
+            }
+            shape = layers[i].layer.outputShape(for: shape)
+            return BenchmarkRecord([
                 ("preset", .string(preset.rawValue)), ("kind", .string("layer")), ("batch", .int(batch)),
                 ("threads", .int(pool.threadCount)), ("layer", .string(layers[i].name)),
                 ("forward_us", .number(median(forward[i]))), ("backward_us", .number(median(backward[i]))),
                 ("share_percent", .number(all > 0 ? 100 * totals[i] / all : 0)),
-            ])
+            ] + (algorithms.isEmpty ? [] : [("algorithm", .string(algorithms.joined(separator: ", ")))]))
         }
     }
 

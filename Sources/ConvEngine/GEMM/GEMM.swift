@@ -11,8 +11,11 @@
 /// reproducible for a given thread count. `A * B^T` with few rows and a long k (weight gradients
 /// of thin convolutions) goes to `DotKernel` instead, which needs no transposed copy of B.
 public enum GEMM {
-    /// The kernel in use, as shown by `convtop bench` and the dashboard.
-    public static let kernelName = "swift-simd16 avx512 \(MicroKernel.rows)x\(MicroKernel.columns)"
+    /// The kernel in use, as `convtop bench` shows it: the micro-kernel's tile and the vector
+    /// extension its `SIMD16<Float>` arithmetic runs on. The engine is built with `-target-cpu
+    /// native`, for the CPU that builds it, so this names the widest extension the CPU running it
+    /// reports, which is the build's when the two are the same machine.
+    public static let kernelName = "swift-simd16 \(MicroKernel.rows)x\(MicroKernel.columns) \(VectorExtension.host)"
 
     /// Depth of a packed block: a 32-float B sliver of this depth (32 KiB) stays in L1.
     static let blockDepth = 256

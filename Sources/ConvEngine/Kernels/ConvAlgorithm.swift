@@ -1,0 +1,188 @@
+/// How `Conv2d` computes a convolution, and the one place that decides it: which algorithm suits
+/// a layer on an input size, which one runs, and which kernels then compute its forward pass,
+/// weight gradient and input gradient (`ConvKernels`).
+///
+/// A layer runs the first algorithm, in the order of the cases, that suits it; every layer suits
+/// `im2col`. Each `suits` rule says where that algorithm pays, with the measurements behind it.
+public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// `DirectConv`: SIMD loops over the images in place, for narrow stride-1 layers with wide
+    /// kernels (LeNet's), whose im2col GEMM would be skinny.
+    case direct
+    /// `SmallPlaneConv`: one GEMM per batch with the weight unrolled over every pair of pixels,
+    /// for maps no larger than the kernel.
+    case smallPlane = "small-plane"
+    /// `WinogradConv`, F(2x2, 3x3), for all three passes of 3x3 "same" layers with enough channels.
+    case winograd
+    /// `ImplicitGEMMConv` for the forward pass of stride-1 "same"-padded layers (and, from 64
+    /// channels on, their input gradient); the weight gradient is im2col + GEMM.
+    case implicitGEMM = "implicit-gemm"
+    /// `Im2colConv`: each image unfolded into a columns matrix and multiplied by the weight.
+    case im2col = "im2col-gemm"
+
+    public var description: String { rawValue }
+
+    /// The algorithm a layer whose images have geometry `g` runs when none is forced: the first
+    /// that suits it.
+    static func chosen(for g: ConvGeometry, outChannels: Int) -> ConvAlgorithm {
+        allCases.first { $0.suits(g, outChannels: outChannels) } ?? .im2col
+    }
+
+    /// Whether the algorithm suits a layer with `outChannels` outputs on images of geometry `g`.
+    func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        switch self {
+        case .direct:
+            // Narrow layers whose im2col GEMM would be skinny, with kernels at least as wide as
+            // the weight-gradient block: a 3-wide kernel leaves 2 of its 5 columns idle, and
+            // im2col's backward was 3x faster on resnet6's 1->16 conv of 28x28 maps.
+            g.stride == 1 && g.padding < g.kernel && g.kernel >= DirectConv.gradientColumns && outChannels <= 16
+                && g.channels <= 16
+        case .smallPlane:
+            // The unrolled product does H*W / K^2 times im2col's multiply-adds (zero taps
+            // included), so it only pays up to maps as small as the kernel: on 4x4 maps with 128
+            // channels it was slower.
+            g.inputPlane <= g.kernel * g.kernel
+        case .winograd:
+            Self.winogradSuits(g, outChannels: outChannels)
+        case .implicitGEMM:
+            g.isSamePadded
+        case .im2col:
+            true
+        }
+    }
+
+    /// Layers with fewer channels than this keep the implicit GEMM: the transforms cost as much
+    /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
+    static let winogradMinimumChannels = 16
+
+    /// 3x3 "same" layers with 16 channels or more on both sides, on maps whose tile rows fill the
+    /// transforms' 16 lanes (32 wide or more, 16 wide, or 8 wide with 96 channels in and out
+    /// together), or with 256 channels together, or where that sum times the map's width comes
+    /// to 2048. Other maps leave lanes idle or pad many partial tiles, and few channels make short
+    /// GEMMs. Whole layers (forward, backward) against the implicit GEMM with im2col weight
+    /// gradients, batch 128, 2 threads, alternating in one process, time ratios: 16->16 on 32x32
+    /// 0.71, 0.61; 32->32 on 32x32 0.50, 0.75; 16->16 on 16x16 0.75, 0.65; 16->32 on 16x16 0.76,
+    /// 0.89; 32->64 on 16x16 0.63, 0.64; 64->64 on 16x16 0.64, 0.59; 32->64 on 8x8 0.96, 0.88;
+    /// 64->128 on 8x8 0.87, 0.74; 128->128 on 4x4 0.82, 0.91. Left out: 16->32 on 8x8 1.13,
+    /// 1.00; 16->32 on 14x14 1.20, 1.16; 32->64 on 7x7 1.06, 1.12; 64->64 on 4x4 1.20, 1.22.
+    ///
+    /// The rule is symmetric in the channel counts, so the input gradient (the transposed layer)
+    /// suits Winograd whenever the forward pass does.
+    private static func winogradSuits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        let channels = g.channels + outChannels
+        let fillsLanes = g.width >= 32 || g.width == 16 || (g.width == 8 && channels >= 96)
+        return g.kernel == 3 && g.isSamePadded && g.channels >= winogradMinimumChannels
+            && outChannels >= winogradMinimumChannels && (fillsLanes || channels >= 256 || channels * g.width >= 2048)
+    }
+
+    /// Whether the input gradient of an implicit-GEMM layer on images `g` is an implicit GEMM too:
+    /// only with 64 input channels or more and planes of two slivers or more. Each unfolded sliver
+    /// serves one tile per 8 output channels, so with few of them the unfold is not paid back.
+    /// Measured at batch 128 against GEMM + col2im, whole backward pass: 1.10x the time with 32
+    /// channels on 32x32 maps, 1.13x with 32 on 7x7, 1.27x with 128 on 4x4 (half of each sliver
+    /// idle), 0.96x with 64 on 16x16, 0.98x with 64 on 8x8.
+    static func implicitInputGradientPays(_ g: ConvGeometry) -> Bool {
+        g.isSamePadded && g.channels >= 64 && g.inputPlane >= 2 * MicroKernel.columns
+    }
+}
+
+/// The forward pass of a convolution kernel built for one layer on one input size.
+protocol ConvForward: AnyObject {
+    /// output (N, OC, OH, OW) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
+    /// (OC, C, K, K).
+    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>)
+}
+
+/// The weight and bias gradients of a convolution kernel built for one layer on one input size.
+protocol ConvWeightGradient: AnyObject {
+    /// Adds dLoss/dweight (OC, C, K, K) and dLoss/dbias (OC) into `weightGradient` and
+    /// `biasGradient`, from the input (N, C, H, W) and dLoss/doutput (N, OC, OH, OW).
+    func accumulateWeightGradient(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+                                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?)
+}
+
+/// A kernel that computes the input gradient in the same sweep as the weight gradient, sharing
+/// what both read (unfolded columns, staged images, the unrolled weight).
+protocol ConvBackward: AnyObject {
+    /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
+    /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W); `weight` is (OC, C, K, K).
+    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?)
+}
+
+/// The kernels that run one layer on one input size, as its algorithm assigns them to the passes.
+final class ConvKernels {
+    /// How the backward pass is computed.
+    enum Backward {
+        /// One kernel computes every gradient in one sweep.
+        case together(any ConvBackward)
+        /// One kernel computes the weight and bias gradients; the input gradient is another
+        /// kernel's forward pass over dLoss/doutput with the flipped weight (the transposed layer,
+        /// stride 1, same padding).
+        case apart(weightGradient: any ConvWeightGradient, inputGradient: any ConvForward)
+    }
+
+    let algorithm: ConvAlgorithm
+    let geometry: ConvGeometry
+    let outChannels: Int
+    let forward: any ConvForward
+    let backward: Backward
+    /// The weight of `Backward.apart`'s input gradient.
+    private let flippedWeight = Tensor(shape: [0])
+
+    /// The kernels of `algorithm` for a layer with `outChannels` outputs on images `g`; the
+    /// algorithm must suit the layer.
+    init(_ algorithm: ConvAlgorithm, geometry g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+        precondition(algorithm.suits(g, outChannels: outChannels),
+                     "\(algorithm) does not suit a \(g.channels)->\(outChannels) k\(g.kernel) s\(g.stride) "
+                         + "p\(g.padding) convolution on \(g.height)x\(g.width) images")
+        self.algorithm = algorithm
+        geometry = g
+        self.outChannels = outChannels
+        var transposed = g
+        transposed.channels = outChannels
+        switch algorithm {
+        case .direct:
+            let kernel = DirectConv(g, outChannels: outChannels, pool: pool)
+            (forward, backward) = (kernel, .together(kernel))
+        case .smallPlane:
+            let kernel = SmallPlaneConv(g, outChannels: outChannels, pool: pool)
+            (forward, backward) = (kernel, .together(kernel))
+        case .winograd:
+            let kernel = WinogradConv(g, outChannels: outChannels, pool: pool)
+            forward = kernel
+            backward = .apart(weightGradient: kernel,
+                              inputGradient: WinogradConv(transposed, outChannels: g.channels, pool: pool))
+        case .implicitGEMM:
+            forward = ImplicitGEMMConv(g, outChannels: outChannels, pool: pool)
+            let columns = Im2colConv(g, outChannels: outChannels, pool: pool)
+            backward = ConvAlgorithm.implicitInputGradientPays(g)
+                ? .apart(weightGradient: columns,
+                         inputGradient: ImplicitGEMMConv(transposed, outChannels: g.channels, pool: pool))
+                : .together(columns)
+        case .im2col:
+            let kernel = Im2colConv(g, outChannels: outChannels, pool: pool)
+            (forward, backward) = (kernel, .together(kernel))
+        }
+    }
+
+    /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
+    /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W).
+    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
+        switch backward {
+        case .together(let kernel):
+            kernel.backward(input, images: n, outputGradient: outputGradient, weight: weight,
+                            weightGradient: weightGradient, biasGradient: biasGradient, inputGradient: inputGradient)
+        case .apart(let weightKernel, let inputKernel):
+            weightKernel.accumulateWeightGradient(input, images: n, outputGradient: outputGradient,
+                                                  weightGradient: weightGradient, biasGradient: biasGradient)
+            guard let inputGradient else { return }
+            FlippedWeight.write(weight, outChannels: outChannels, inChannels: geometry.channels,
+                                taps: geometry.kernel * geometry.kernel, into: flippedWeight)
+            inputKernel.forward(outputGradient, images: n, weight: flippedWeight.data, bias: nil, output: inputGradient)
+        }
+    }
+}

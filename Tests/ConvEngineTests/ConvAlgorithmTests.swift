@@ -1,0 +1,87 @@
+import Testing
+import ConvEngine
+
+/// Which algorithm `Conv2d` runs: chosen per layer and input size, or forced.
+@Suite struct ConvAlgorithmTests {
+    private static let pool = ThreadPool(threads: 1)
+
+    private func algorithms(_ preset: ModelPreset, input: (Int, Int, Int) = (3, 32, 32)) -> [String] {
+        preset.build(input: input, classes: 10, seed: 0, pool: Self.pool).convolutionAlgorithms
+            .map { "\($0.name) \($0.algorithm)" }
+    }
+
+    /// LeNet's 5x5 convolutions have few channels: the direct kernels.
+    @Test func lenetRunsDirect() {
+        #expect(algorithms(.lenet) == ["conv1 direct", "conv2 direct"])
+    }
+
+    /// A 3-channel first layer is too thin for Winograd; the 3x3 layers after it, on 32x32, 16x16
+    /// and 8x8 maps (64 -> 128 channels fill its lanes there), run Winograd.
+    @Test func convnet5RunsWinogradAfterAnImplicitGEMM() {
+        #expect(algorithms(.convnet5) == ["conv1 implicit-gemm", "conv2 winograd", "conv3 winograd", "conv4 winograd",
+                                          "conv5 winograd"])
+    }
+
+    /// ResNet-9's convolutions, residual blocks included (128 + 128 channels on 4x4 maps suit
+    /// Winograd), named as in its `state_dict`.
+    @Test func resnet9RunsWinogradAfterAnImplicitGEMM() {
+        #expect(algorithms(.resnet9) == [
+            "conv1 implicit-gemm", "conv2 winograd", "res1.conv1 winograd", "res1.conv2 winograd", "conv3 winograd",
+            "conv4 winograd", "res2.conv1 winograd", "res2.conv2 winograd",
+        ])
+        let model = ModelPreset.resnet9.build(input: (3, 32, 32), classes: 10, seed: 0, pool: Self.pool)
+        #expect(model.convolutionSummary == "winograd x7, implicit-gemm x1")
+    }
+
+    /// ResNet-6 on Fashion-MNIST: 14x14 and 7x7 maps are too narrow for Winograd's lanes, and
+    /// the residual block's 3x3 maps are no larger than the kernel.
+    @Test func resnet6OnSmallImagesRunsImplicitGEMMAndSmallPlanes() {
+        #expect(algorithms(.resnet6, input: (1, 28, 28)) == [
+            "conv1 implicit-gemm", "conv2 implicit-gemm", "conv3 implicit-gemm", "res1.conv1 small-plane",
+            "res1.conv2 small-plane",
+        ])
+    }
+
+    /// Strided layers, and wide layers with wide kernels and no padding, suit only im2col.
+    @Test func otherLayersRunIm2col() {
+        var generator = RandomGenerator(seed: 1)
+        let strided = Conv2d(16, 32, kernelSize: 3, stride: 2, padding: 1, generator: &generator, pool: Self.pool)
+        let wide = Conv2d(32, 64, kernelSize: 5, generator: &generator, pool: Self.pool)
+        #expect(strided.suitableAlgorithms(for: [16, 16, 16]) == [.im2col])
+        #expect(wide.suitableAlgorithms(for: [32, 12, 12]) == [.im2col])
+        #expect(strided.algorithm(for: [16, 16, 16]) == .im2col)
+    }
+
+    /// The same layer on other image sizes: small planes, lanes Winograd fills, lanes it does not.
+    @Test func theChoiceFollowsTheImageSize() {
+        var generator = RandomGenerator(seed: 1)
+        let conv = Conv2d(64, 64, kernelSize: 3, padding: 1, generator: &generator, pool: Self.pool)
+        #expect(conv.suitableAlgorithms(for: [64, 3, 3]) == [.smallPlane, .implicitGEMM, .im2col])
+        #expect(conv.suitableAlgorithms(for: [64, 8, 8]) == [.winograd, .implicitGEMM, .im2col])
+        #expect(conv.suitableAlgorithms(for: [64, 7, 7]) == [.implicitGEMM, .im2col])
+        #expect(conv.algorithm(for: [64, 16, 16]) == .winograd)
+    }
+
+    /// A forced algorithm is what the layer reports and runs, on every size it suits.
+    @Test func aForcedAlgorithmReplacesTheChoice() {
+        var generator = RandomGenerator(seed: 1)
+        let conv = Conv2d(32, 32, kernelSize: 3, padding: 1, generator: &generator, pool: Self.pool)
+        #expect(conv.algorithm(for: [32, 32, 32]) == .winograd)
+        conv.forcedAlgorithm = .implicitGEMM
+        #expect(conv.algorithm(for: [32, 32, 32]) == .implicitGEMM)
+        #expect(conv.algorithm(for: [32, 7, 7]) == .implicitGEMM)
+        conv.forcedAlgorithm = nil
+        #expect(conv.algorithm(for: [32, 32, 32]) == .winograd)
+    }
+
+    /// Forcing an algorithm that does not suit the layer stops the process instead of running
+    /// another one silently.
+    @Test func aForcedAlgorithmThatDoesNotSuitIsAPreconditionFailure() async {
+        await #expect(processExitsWith: .failure) {
+            var generator = RandomGenerator(seed: 1)
+            let conv = Conv2d(3, 6, kernelSize: 5, generator: &generator, pool: ThreadPool(threads: 1))
+            conv.forcedAlgorithm = .winograd
+            _ = conv.forward(Tensor(shape: [1, 3, 12, 12]), training: false)
+        }
+    }
+}
