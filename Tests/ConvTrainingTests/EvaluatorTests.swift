@@ -47,7 +47,7 @@ import ConvTraining
             #expect(zip(classes, classes.dropFirst()).allSatisfy { $0.probability >= $1.probability })
         }
         // The confusion matrix counts each image under its true label and evaluate's top class.
-        let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: "test", epoch: 1, step: 0)
+        let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: .test, epoch: 1, step: 0)
         var counts = [[Int]](repeating: [0, 0, 0], count: 3)
         for (label, classes) in zip(images.labels, ranked) { counts[Int(label)][classes[0].label] += 1 }
         #expect(counts == evaluation.confusion.counts)

@@ -75,7 +75,7 @@ final class ServedRun: Sendable {
 
 func step(_ n: Int, of perEpoch: Int = 100) -> TrainingEvent {
     .step(StepMetrics(epoch: 1 + (n - 1) / perEpoch, step: n, stepInEpoch: (n - 1) % perEpoch + 1, stepsPerEpoch: perEpoch,
-                      loss: 2 / Float(n), accuracy: 0.5, learningRate: 0.1, imagesPerSecond: 900, elapsed: Double(n)))
+                      smoothedLoss: 2 / Float(n), smoothedAccuracy: 0.5, learningRate: 0.1, imagesPerSecond: 900, elapsed: Double(n)))
 }
 
 func evaluation(step: Int, accuracy: Float) -> Evaluation {
