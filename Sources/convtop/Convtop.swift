@@ -27,6 +27,12 @@ struct Convtop: ParsableCommand {
             DataCommand.self,
             ModelCommand.self,
             ExportCommand.self,
+            AttachCommand.self,
+            RunsCommand.self,
+            PauseCommand.self,
+            ResumeCommand.self,
+            StopCommand.self,
+            LearningRateCommand.self,
         ],
         defaultSubcommand: TrainCommand.self
     )

@@ -120,6 +120,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Headless: print a progress line every N steps (default: ten per epoch).", valueName: "N"))
     var logEvery: Int?
 
+    @Flag(help: ArgumentHelp("Start the run in the background (its own session, output in the run folder's "
+        + "output.log), print its name and folder, and return; watch it with `convtop attach`."))
+    var detach = false
+
     @Flag(help: "Print plain progress lines instead of the dashboard (automatic when output is not a terminal).")
     var headless = false
 
@@ -151,6 +155,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         if let model { _ = try model.load() }
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
+        if detach {
+            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
+            return
+        }
         var dataset = try data.load(fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
         let base = resumed?.checkpoint.configuration
             ?? recipe.configuration(channels: dataset.dimensions.channels, allowsHorizontalFlip: dataset.allowsHorizontalFlip)
@@ -188,6 +196,7 @@ struct TrainCommand: ParsableCommand {
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
             initialWeights: initialWeights, untilEpoch: untilEpoch, communicator: communicator))
         let channel = session.channel
+        let server = serve(folder, channel)
         let signals = RunSignals(onHangUp: { [output] in
             output.redirect(to: folder.logFile)
             channel.send(.save(path: nil))
@@ -197,6 +206,7 @@ struct TrainCommand: ParsableCommand {
         var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
         let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
         session.wait()
+        server?.close()
         guard case .finished = last else { throw ExitCode.failure }
     }
 
@@ -224,6 +234,19 @@ struct TrainCommand: ParsableCommand {
         }
         session.wait()
         guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// The run's socket, through which dashboards in other terminals attach (`convtop attach`). A
+    /// run whose socket cannot be opened still trains, unattachable.
+    private func serve(_ folder: RunFolder, _ channel: TrainingChannel) -> RunServer? {
+        do {
+            let server = try RunServer(folder: folder, onCommand: { channel.send($0) })
+            channel.observe { server.publish($0) }
+            return server
+        } catch {
+            FileHandle.standardError.write(Data("convtop: \(error); the run cannot be attached\n".utf8))
+            return nil
+        }
     }
 
     /// The viewer for this run: the dashboard when standard output is a terminal and --headless was
@@ -278,8 +301,50 @@ struct TrainCommand: ParsableCommand {
         return c
     }
 
-    /// A resumed run keeps writing into the folder of the checkpoint it came from, unless told otherwise.
+    /// The variable through which `--detach` hands the run folder it made to the process it starts.
+    static let detachedFolderVariable = "CONVTOP_RUN_FOLDER"
+
+    /// Starts this command again without `--detach`, in its own session (no terminal can hang it
+    /// up), reading nothing and writing to the run's `output.log`, and prints where the run is.
+    private func startInBackground(folder: RunFolder) throws {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        let arguments = [executable] + CommandLine.arguments.dropFirst().filter { $0 != "--detach" }
+        let environment = ProcessInfo.processInfo.environment.merging([Self.detachedFolderVariable: folder.url.path]) { $1 }
+            .map { "\($0)=\($1)" }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // POSIX_SPAWN_SETSID (glibc 2.26), which Glibc's Swift module does not import.
+        posix_spawnattr_setflags(&attributes, 0x80)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, folder.logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO)
+        // Whatever else this process holds open (a pipe its caller reads to the end, say) must not
+        // live on in the run, or the caller would wait for the whole run.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let descriptor = Int32(name), descriptor > STDERR_FILENO { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        }
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard status == 0 else {
+            throw UsageError("\(executable): cannot start the run in the background: \(String(cString: strerror(status)))")
+        }
+        print("\(folder.name) started in \(folder.url.path) (pid \(pid)); watch it with: convtop attach \(folder.name)")
+    }
+
+    /// A resumed run keeps writing into the folder of the checkpoint it came from, unless told
+    /// otherwise; a run started by `--detach` writes into the folder that made for it.
     private func runFolder(resumingFrom checkpoint: String?) throws -> RunFolder {
+        if !detach, let path = ProcessInfo.processInfo.environment[Self.detachedFolderVariable] {
+            return RunFolder(url: URL(fileURLWithPath: path))
+        }
         if let checkpoint, runDir == nil, name == nil {
             return RunFolder(url: URL(fileURLWithPath: checkpoint).deletingLastPathComponent().standardizedFileURL)
         }

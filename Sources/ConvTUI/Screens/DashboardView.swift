@@ -118,6 +118,9 @@ public struct DashboardView: Widget {
             let hint = state.notice?.isError == true ? "  " + state.notice!.text : "  (enter sets, esc cancels)"
             buffer.setString(x: x, y: row.y, hint, style: theme[state.notice?.isError == true ? .error : .dim],
                              maxWidth: row.right - x)
+        case .confirmQuit where state.attached:
+            buffer.setString(x: row.x, y: row.y, "Stop the run (y, saves a checkpoint) or detach and leave it running (d)? [y/d/N]",
+                             style: theme[.error], maxWidth: row.width)
         case .confirmQuit:
             buffer.setString(x: row.x, y: row.y, "Stop training and quit? A checkpoint is saved first. [y/N]",
                              style: theme[.error], maxWidth: row.width)
