@@ -1,8 +1,8 @@
 import ArgumentParser
 import ConvData
 import ConvEngine
-import ConvTraining
 import ConvTUI
+import ConvTraining
 
 // The settings' enums parse their own options: the parser refuses an unknown value and names
 // the choices, and help lists them, all from the type.
