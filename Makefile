@@ -7,7 +7,7 @@ SWIFT_RELEASE := swift build -c release
 BIN := .build/release/convtop
 ARGS ?=
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test lint bench clean
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -21,10 +21,14 @@ deps:
 build: deps
 	$(SWIFT_RELEASE)
 
+# The tree stays as `swift format` writes it (configuration in .swift-format).
+lint:
+	swift format lint --strict --recursive --parallel Sources Tests Fuzz Package.swift
+
 run: build
 	$(BIN) $(ARGS)
 
-test: deps
+test: deps lint
 	$(SWIFT_RELEASE)
 	swift test -c release
 	Fuzz/run.sh 5 safetensors network cifar gzip idx tar images protocol
