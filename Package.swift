@@ -17,7 +17,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "ConvEngine", swiftSettings: nativeCPU),
+        // The AVX512-BF16 kernels carry their own target attributes, so the C target itself is
+        // built for any x86-64 and its cpuid check runs everywhere.
+        .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "ConvEngine", dependencies: ["CBF16Kernels"], swiftSettings: nativeCPU),
         .target(name: "ConvData", dependencies: ["CZlib"], swiftSettings: nativeCPU),
         .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData"]),
         .target(name: "ConvTUI", dependencies: ["ConvTraining", "CNCurses"]),

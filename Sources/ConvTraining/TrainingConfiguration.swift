@@ -37,13 +37,16 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// The most misclassified images an evaluation reports; by default all of a 10,000-image test
     /// set, so that a cell of the dashboard's confusion matrix browses exactly its images.
     public var misclassifiedLimit: Int
+    /// The operands' format in the convolution and linear products. Optional so that checkpoints
+    /// saved before it existed still load: nil is fp32.
+    public var precision: Precision?
 
     public init(model: ModelPreset, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
                 momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
                 schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
                 augment: AugmentationMode = .none, testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
                 validationSplit: Int = 0,
-                saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000) {
+                saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000, precision: Precision? = nil) {
         self.model = model
         self.epochs = epochs
         self.batchSize = batchSize
@@ -63,6 +66,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         self.saveEvery = saveEvery
         self.sampleCount = sampleCount
         self.misclassifiedLimit = misclassifiedLimit
+        self.precision = precision
     }
 
     /// The first problem with these settings, as one line naming the option, or nil.

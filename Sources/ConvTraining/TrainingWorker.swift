@@ -75,6 +75,7 @@ final class TrainingWorker {
         loader = pipeline.training
         pool = ThreadPool(threads: setup.threads)
         model = configuration.model.build(for: dataset, seed: configuration.seed, pool: pool)
+        model.precision = (configuration.precision ?? .fp32).available
         optimizer = Self.makeOptimizer(configuration, parameters: model.namedParameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)

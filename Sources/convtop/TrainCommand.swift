@@ -80,6 +80,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Engine threads (default: every core).")
     var threads: Int?
 
+    @Option(help: ArgumentHelp("Number format of the convolution and linear products (default: fp32).",
+                               valueName: "format"))
+    var precision: Precision?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Hold out the last N training images as a validation set.", valueName: "N"))
     var valSplit: Int?
 
@@ -132,6 +136,9 @@ struct TrainCommand: ParsableCommand {
             ?? recipe.configuration(channels: dataset.dimensions.channels, allowsHorizontalFlip: dataset.allowsHorizontalFlip)
         let configuration = apply(to: base)
         if let problem = configuration.problem { throw UsageError(problem) }
+        if let reason = configuration.precision?.unavailableReason {
+            FileHandle.standardError.write(Data("convtop: \(reason)\n".utf8))
+        }
         if let normalize = configuration.normalize {
             _ = try Normalization(parsing: normalize, channels: dataset.dimensions.channels)
         }
@@ -212,6 +219,7 @@ struct TrainCommand: ParsableCommand {
         if let seed { c.seed = seed }
         if let valSplit { c.validationSplit = valSplit }
         if let saveEvery { c.saveEvery = saveEvery }
+        if let precision { c.precision = precision }
         return c
     }
 
