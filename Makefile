@@ -1,7 +1,7 @@
 # convtop: `make run` trains on the default dataset in the dashboard; `make test` runs every test.
 # Both first install the Debian packages the build and the tests need.
 
-DEBIAN_PACKAGES := libncurses-dev zlib1g-dev tmux dataset-fashion-mnist
+DEBIAN_PACKAGES := libncurses-dev zlib1g-dev libspng-dev libturbojpeg0-dev libopenmpi-dev openmpi-bin tmux dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT_RELEASE := swift build -c release
 BIN := .build/release/convtop
@@ -27,7 +27,7 @@ run: build
 test: deps
 	$(SWIFT_RELEASE)
 	swift test -c release
-	Fuzz/run.sh 5 safetensors cifar gzip idx tar
+	Fuzz/run.sh 5 safetensors network cifar gzip idx tar images protocol
 
 # `make bench` runs `convtop bench` and, when $(PYTHON) has torch, its PyTorch twin with the same
 # ARGS, BENCH_ROUNDS times in alternating order, and prints each figure's medians side by side with

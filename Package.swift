@@ -17,27 +17,32 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         // The AVX512-BF16 kernels carry their own target attributes, so the C target itself is
         // built for any x86-64 and its cpuid check runs everywhere.
         .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "ConvEngine", dependencies: ["CBF16Kernels"], swiftSettings: nativeCPU),
-        .target(name: "ConvData", dependencies: ["CZlib"], swiftSettings: nativeCPU),
-        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData"]),
-        .target(name: "ConvTUI", dependencies: ["ConvTraining", "CNCurses"]),
+        .target(name: "ConvData", dependencies: ["CZlib", "CPNG", "CJPEG"], swiftSettings: nativeCPU),
+        .target(name: "ConvProtocol"),
+        .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData", "ConvProtocol", "CMPI"]),
+        .target(name: "ConvTUI", dependencies: ["ConvProtocol", "CNCurses"]),
         .executableTarget(
             name: "convtop",
             dependencies: [
-                "ConvEngine", "ConvData", "ConvTraining", "ConvTUI",
+                "ConvEngine", "ConvData", "ConvProtocol", "ConvTraining", "ConvTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
-        .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib"]),
-        .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvEngine", "ConvData"]),
-        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvTraining", "TmuxHarness"]),
+        .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib", "CPNG", "CJPEG"]),
+        .testTarget(name: "ConvProtocolTests", dependencies: ["ConvProtocol"]),
+        .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvProtocol", "ConvEngine", "ConvData"]),
+        .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvProtocol", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
-        .testTarget(name: "convtopTests", dependencies: ["TmuxHarness"]),
-        .executableTarget(name: "soak", dependencies: ["TmuxHarness", "ConvEngine", "ConvTraining", "ConvTUI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/Soak"),
+        .testTarget(name: "convtopTests", dependencies: ["TmuxHarness", "ConvEngine"]),
+        .executableTarget(name: "soak", dependencies: ["TmuxHarness", "ConvEngine", "ConvProtocol", "ConvTraining", "ConvTUI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/Soak"),
     ]
 )

@@ -12,17 +12,22 @@ seconds=${1:?usage: Fuzz/run.sh SECONDS [TARGET...]}
 shift
 
 # The modules the targets import (@testable, to reach the internal readers), built instrumented.
-# ConvEngine is only its safetensors reader: the kernels are slow to build and read no files.
+# ConvEngine is only its safetensors reader and network file parser: the kernels are slow to build
+# and read no files.
 declare -A module_sources module_flags
-module_sources[ConvEngine]="Sources/ConvEngine/Checkpoint/CheckpointError.swift Sources/ConvEngine/Checkpoint/AtomicFile.swift $(echo Sources/ConvEngine/Checkpoint/SafeTensors*.swift)"
-module_sources[ConvData]="$(echo Sources/ConvData/*.swift)"
-module_flags[ConvData]="-I Sources/CZlib"
+network_parser="Sources/ConvEngine/Network/NetworkError.swift Sources/ConvEngine/Network/NetworkFile.swift
+    Sources/ConvEngine/Network/NetworkParser.swift Sources/ConvEngine/Network/ResolvedNetwork.swift"
+module_sources[ConvEngine]="Sources/ConvEngine/Checkpoint/CheckpointError.swift Sources/ConvEngine/Checkpoint/AtomicFile.swift $(echo Sources/ConvEngine/Checkpoint/SafeTensors*.swift) $network_parser"
+module_sources[ConvData]="$(echo Sources/ConvData/*.swift Sources/ConvData/Images/*.swift)"
+module_flags[ConvData]="-I Sources/CZlib -I Sources/CPNG -I Sources/CJPEG"
+module_sources[ConvProtocol]="$(echo Sources/ConvProtocol/*.swift)"
 
 # Each target Fuzz/<target>.swift (built with Fuzz/ScratchFile.swift) and the module it imports.
-declare -A module_of=([safetensors]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData [tar]=ConvData)
+declare -A module_of=([safetensors]=ConvEngine [network]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData
+                      [tar]=ConvData [images]=ConvData [protocol]=ConvProtocol)
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors idx cifar gzip tar)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors network idx cifar gzip tar images protocol)
 
 instrumented=(-sanitize=fuzzer,address -O -parse-as-library)
 quiet() { grep -v "Cannot export local symbol" >&2 || true; }
@@ -43,7 +48,7 @@ for target in "${targets[@]}"; do
     binary=.build-fuzz/$target
     if stale "$binary" "Fuzz/$target.swift" Fuzz/ScratchFile.swift "$library"; then
         swiftc "${instrumented[@]}" -I .build-fuzz/modules -L .build-fuzz/modules -l"$module" \
-            -I Sources/CZlib -lz "Fuzz/$target.swift" Fuzz/ScratchFile.swift -o "$binary" 2> >(quiet)
+            -I Sources/CZlib -I Sources/CPNG -I Sources/CJPEG -lz -lspng -lturbojpeg "Fuzz/$target.swift" Fuzz/ScratchFile.swift -o "$binary" 2> >(quiet)
     fi
     mkdir -p ".build-fuzz/corpus/$target"
     log=.build-fuzz/$target.log

@@ -15,9 +15,14 @@ public struct Dataset: Sendable {
     public var validation: ImageSet
     /// False for digits and characters, whose mirror image is a different symbol.
     public var allowsHorizontalFlip: Bool
+    /// Image files of an image folder that could not be decoded, with the reason; they are left out.
+    public var skippedFiles: [SkippedImageFile]
+    /// Layout, sizes and colour modes of an image folder's files; nil for other formats.
+    public var imageFolder: ImageFolderSummary?
 
     public init(name: String, folder: String, format: DatasetFormat, classNames: [String],
-                train: ImageSet, test: ImageSet, validation: ImageSet? = nil, allowsHorizontalFlip: Bool) {
+                train: ImageSet, test: ImageSet, validation: ImageSet? = nil, allowsHorizontalFlip: Bool,
+                skippedFiles: [SkippedImageFile] = []) {
         self.name = name
         self.folder = folder
         self.format = format
@@ -26,6 +31,7 @@ public struct Dataset: Sendable {
         self.test = test
         self.validation = validation ?? .empty(train.dimensions)
         self.allowsHorizontalFlip = allowsHorizontalFlip
+        self.skippedFiles = skippedFiles
     }
 
     /// Channels, height and width of every image.
@@ -35,8 +41,10 @@ public struct Dataset: Sendable {
     /// Reads the dataset in `folder`, detecting its format from the files it contains.
     ///
     /// A folder holding nothing but one dataset folder (as an extracted archive does) is
-    /// looked into. Every problem is thrown as a `DataError`; nothing is ever half loaded.
-    public static func load(from folder: URL, labels: LabelGranularity = .fine) throws -> Dataset {
+    /// looked into. A folder of class folders of PNG and JPEG files (see `ImageFolderLoader`) is
+    /// decoded as `images` says. Every problem is thrown as a `DataError`; nothing is ever half loaded.
+    public static func load(from folder: URL, labels: LabelGranularity = .fine,
+                            images: ImageFolderOptions = ImageFolderOptions()) throws -> Dataset {
         let contents = try listing(folder)
         let names = Set(contents)
         if names.contains(where: { $0.hasPrefix("data_batch_") && $0.hasSuffix(".bin") }) {
@@ -45,17 +53,30 @@ public struct Dataset: Sendable {
         if names.contains("train.bin") { return try CIFARBinary.loadCIFAR100(folder, labels: labels) }
         if IDXDataset.trainImagesFile(in: folder) != nil { return try IDXDataset.load(folder) }
         let subfolders = contents.filter { isFolder(folder.appendingPathComponent($0)) }
-        if contents.count == 1, let only = subfolders.first {
-            return try load(from: folder.appendingPathComponent(only), labels: labels)
+        if contents.count == 1, let only = subfolders.first,
+           !ImageFolderLayout.holdsImages(folder.appendingPathComponent(only)) {
+            return try load(from: folder.appendingPathComponent(only), labels: labels, images: images)
+        }
+        if ImageFolderLayout.isImageFolder(folder, subfolders: subfolders) {
+            return try ImageFolderLoader(options: images).load(folder)
         }
         throw DataError.unrecognisedFolder(folder.path, contents: contents)
     }
 
-    /// Moves the last `count` training images into `validation` (the same images on every run).
+    /// Moves `count` training images into `validation`, the same images on every run: the last
+    /// `count` for CIFAR and IDX files (whose order is fixed), a class-stratified draw for an
+    /// image folder (whose files are sorted by class).
     public func holdingOutValidation(_ count: Int) throws -> Dataset {
         guard count > 0 else { return self }
+        guard validation.count == 0 else {
+            throw DataError.invalidOption("--val-split \(count): \(folder) has its own validation split")
+        }
         var split = self
-        (split.train, split.validation) = try train.holdingOut(last: count)
+        if format == .imageFolder {
+            (split.train, split.validation) = try train.holdingOutStratified(count, classCount: classCount)
+        } else {
+            (split.train, split.validation) = try train.holdingOut(last: count)
+        }
         return split
     }
 

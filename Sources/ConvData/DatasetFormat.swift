@@ -6,6 +6,8 @@ public enum DatasetFormat: String, Sendable {
     case cifar100Binary = "CIFAR-100 binary"
     /// `train-images-idx3-ubyte[.gz]` and friends (MNIST, Fashion-MNIST, KMNIST).
     case idx = "IDX"
+    /// `<class>/**/<image>.png|jpg|jpeg`, optionally under `train/`, `val/` and `test/` (torchvision's ImageFolder).
+    case imageFolder = "image folder"
 }
 
 /// Which of CIFAR-100's two label sets to use.

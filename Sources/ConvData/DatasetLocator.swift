@@ -41,6 +41,14 @@ public struct DatasetLocator: Sendable {
         return URL(fileURLWithPath: homeDirectory + "/.cache/convtop").appendingPathComponent(name.rawValue)
     }
 
+    /// Where decoded image folders are cached: `$CONVTOP_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/convtop/images`, else `~/.cache/convtop/images`.
+    public var imageCacheFolder: URL {
+        if let custom = environment["CONVTOP_CACHE_DIR"], !custom.isEmpty { return URL(fileURLWithPath: custom) }
+        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? homeDirectory + "/.cache"
+        return URL(fileURLWithPath: cache).appendingPathComponent("convtop/images")
+    }
+
     /// The first search path holding the dataset, or `.datasetNotFound` listing every place looked at.
     public func locate(_ name: DatasetName) throws -> URL {
         let candidates = searchPaths(for: name)

@@ -8,13 +8,19 @@ public struct ImageSet: Sendable {
     public let pixels: [UInt8]
     /// One label per image, in `0..<classCount` of the owning dataset.
     public let labels: [Int32]
+    /// Each image's file, relative to the dataset folder, for datasets of image files; empty for
+    /// datasets whose images come packed in one file (CIFAR, IDX).
+    public let fileNames: [String]
 
-    /// Wraps pixels and labels; `pixels.count` must be `labels.count * dimensions.valueCount`.
-    public init(dimensions: ImageDimensions, pixels: [UInt8], labels: [Int32]) {
+    /// Wraps pixels and labels; `pixels.count` must be `labels.count * dimensions.valueCount`, and
+    /// `fileNames` empty or one per image.
+    public init(dimensions: ImageDimensions, pixels: [UInt8], labels: [Int32], fileNames: [String] = []) {
         precondition(pixels.count == labels.count * dimensions.valueCount, "pixels do not match labels")
+        precondition(fileNames.isEmpty || fileNames.count == labels.count, "file names do not match labels")
         self.dimensions = dimensions
         self.pixels = pixels
         self.labels = labels
+        self.fileNames = fileNames
     }
 
     /// An empty set of images of the given dimensions.
@@ -31,12 +37,27 @@ public struct ImageSet: Sendable {
         return pixels[(index * size)..<((index + 1) * size)]
     }
 
+    /// The file name of image `index`, when the dataset has file names.
+    public func fileName(at index: Int) -> String? {
+        fileNames.indices.contains(index) ? fileNames[index] : nil
+    }
+
     /// The images at `range`, in order.
     public func subset(_ range: Range<Int>) -> ImageSet {
         let size = dimensions.valueCount
         return ImageSet(dimensions: dimensions,
                         pixels: Array(pixels[(range.lowerBound * size)..<(range.upperBound * size)]),
-                        labels: Array(labels[range]))
+                        labels: Array(labels[range]), fileNames: fileNames.isEmpty ? [] : Array(fileNames[range]))
+    }
+
+    /// The images at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> ImageSet {
+        let size = dimensions.valueCount
+        var selected = [UInt8]()
+        selected.reserveCapacity(indices.count * size)
+        for index in indices { selected += pixels[(index * size)..<((index + 1) * size)] }
+        return ImageSet(dimensions: dimensions, pixels: selected, labels: indices.map { labels[$0] },
+                        fileNames: fileNames.isEmpty ? [] : indices.map { fileNames[$0] })
     }
 
     /// Splits off the last `count` images as a validation set; the rest stays for training.
@@ -48,6 +69,33 @@ public struct ImageSet: Sendable {
                 "--val-split \(count): must be between 0 and \(self.count - 1) (the training set has \(self.count) images)")
         }
         return (subset(0..<(self.count - count)), subset((self.count - count)..<self.count))
+    }
+
+    /// Splits off `count` images as a validation set, each class giving its share (largest
+    /// remainders first), drawn by a fixed-seed shuffle within the class: the same images on every
+    /// run, in the original order on both sides.
+    public func holdingOutStratified(_ count: Int, classCount: Int) throws -> (train: ImageSet, validation: ImageSet) {
+        guard count >= 0, count < self.count else {
+            throw DataError.invalidOption(
+                "--val-split \(count): must be between 0 and \(self.count - 1) (the training set has \(self.count) images)")
+        }
+        var members = [[Int]](repeating: [], count: classCount)
+        for (index, label) in labels.enumerated() { members[Int(label)].append(index) }
+        let exact = members.map { Double($0.count) * Double(count) / Double(self.count) }
+        var shares = exact.map { Int($0) }
+        let byRemainder = exact.indices.sorted { (exact[$0] - Double(shares[$0]), $1) > (exact[$1] - Double(shares[$1]), $0) }
+        for label in byRemainder.prefix(count - shares.reduce(0, +)) { shares[label] += 1 }
+        var random = SplitMix64(seed: 0x5EED_0F_1A_B0)
+        var heldOut = Set<Int>()
+        for (label, indices) in members.enumerated() {
+            var shuffled = indices
+            for position in stride(from: shuffled.count - 1, to: 0, by: -1) {
+                shuffled.swapAt(position, Int(random.next() % UInt64(position + 1)))
+            }
+            heldOut.formUnion(shuffled.prefix(shares[label]))
+        }
+        let all = Array(0..<self.count)
+        return (subset(all.filter { !heldOut.contains($0) }), subset(all.filter(heldOut.contains)))
     }
 
     /// How many images each class has.

@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 
 /// Measures a model on a set of images: loss, accuracy, confusion matrix, the predictions for a
@@ -33,7 +34,7 @@ public struct Evaluator {
 
     /// Evaluates `model` on `images` normalised with `normalization`. The loss is plain
     /// cross-entropy (no label smoothing), averaged over the images.
-    public func evaluate(_ model: Model, on images: ImageSet, normalization: Normalization, split: String,
+    public func evaluate(_ model: Model, on images: ImageSet, normalization: Normalization, split: Split,
                          epoch: Int, step: Int) -> Evaluation {
         let classes = model.outputShape.reduce(1, *)
         var confusion = ConfusionMatrix(classes: classes)
@@ -41,26 +42,8 @@ public struct Evaluator {
         var mistakes: [Prediction] = []
         var samples: [Prediction] = []
         let sampleSet = Set(sampleIndices(count: images.count))
-        let loader = BatchLoader(images: images, batchSize: batchSize, shuffle: false, seed: 0,
-                                 augmentation: .none, normalization: normalization)
-        var batch = loader.makeBatch()
-        let input = Tensor(shape: [0]), averaged = Tensor(shape: [0])
-        let order = loader.order(epoch: 0)
-        let shape = images.dimensions
-        for b in 0..<loader.batchesPerEpoch {
-            loader.load(BatchPosition(epoch: 0, batch: b), order: order, into: &batch)
-            input.resize(to: [batch.count] + model.inputShape)
-            batch.images.withUnsafeBufferPointer { input.data.update(from: $0.baseAddress!, count: input.count) }
-            var logits = model.forward(input, training: false)
-            if averagesMirrorImages {
-                // The model reuses its output tensor: keep the first logits before the second pass.
-                averaged.resize(to: logits.shape)
-                averaged.data.update(from: logits.data, count: logits.count)
-                Self.mirror(input)
-                let mirrored = model.forward(input, training: false)
-                for i in 0..<averaged.count { averaged.data[i] = (averaged.data[i] + mirrored.data[i]) / 2 }
-                logits = averaged
-            }
+        let shape = ImageShape(images.dimensions)
+        forEachBatch(model, on: images, normalization: normalization) { batch, logits in
             for row in 0..<batch.count {
                 let index = Int(batch.sourceIndices[row])
                 let label = Int(batch.labels[row])
@@ -86,6 +69,46 @@ public struct Evaluator {
                           misclassified: worst)
     }
 
+    /// Every class with its probability, most probable first, for each of `images` in order.
+    public func classify(_ model: Model, images: ImageSet, normalization: Normalization) -> [[ClassProbability]] {
+        let classes = model.outputShape.reduce(1, *)
+        var ranked = [[ClassProbability]](repeating: [], count: images.count)
+        forEachBatch(model, on: images, normalization: normalization) { batch, logits in
+            for row in 0..<batch.count {
+                ranked[Int(batch.sourceIndices[row])] =
+                    Self.score(logits.data + row * classes, classes: classes, label: 0, keeping: classes).top
+            }
+        }
+        return ranked
+    }
+
+    /// Runs `model` over `images` in order, in batches, and hands each batch with its logits (N, classes)
+    /// to `body`; the logits are the average over the image and its mirror when `averagesMirrorImages`.
+    private func forEachBatch(_ model: Model, on images: ImageSet, normalization: Normalization,
+                              _ body: (Batch, Tensor) -> Void) {
+        let loader = BatchLoader(images: images, batchSize: batchSize, shuffle: false, seed: 0,
+                                 augmentation: .none, normalization: normalization)
+        var batch = loader.makeBatch()
+        let input = Tensor(shape: [0]), averaged = Tensor(shape: [0])
+        let order = loader.order(epoch: 0)
+        for b in 0..<loader.batchesPerEpoch {
+            loader.load(BatchPosition(epoch: 0, batch: b), order: order, into: &batch)
+            input.resize(to: [batch.count] + model.inputShape)
+            batch.images.withUnsafeBufferPointer { input.data.update(from: $0.baseAddress!, count: input.count) }
+            var logits = model.forward(input, training: false)
+            if averagesMirrorImages {
+                // The model reuses its output tensor: keep the first logits before the second pass.
+                averaged.resize(to: logits.shape)
+                averaged.data.update(from: logits.data, count: logits.count)
+                Self.mirror(input)
+                let mirrored = model.forward(input, training: false)
+                for i in 0..<averaged.count { averaged.data[i] = (averaged.data[i] + mirrored.data[i]) / 2 }
+                logits = averaged
+            }
+            body(batch, logits)
+        }
+    }
+
     private func withImage(_ prediction: Prediction, from images: ImageSet) -> Prediction {
         var copy = prediction
         copy.image.pixels = Array(images.image(at: prediction.index))
@@ -105,8 +128,8 @@ public struct Evaluator {
         }
     }
 
-    /// Softmax probabilities sorted most probable first, and the cross-entropy of `label`.
-    static func score(_ logits: UnsafeMutablePointer<Float>, classes: Int, label: Int)
+    /// The `keeping` most probable classes by softmax, most probable first, and the cross-entropy of `label`.
+    static func score(_ logits: UnsafeMutablePointer<Float>, classes: Int, label: Int, keeping: Int = 3)
         -> (top: [ClassProbability], loss: Float) {
         var maxValue = logits[0]
         for j in 1..<classes where logits[j] > maxValue { maxValue = logits[j] }
@@ -120,6 +143,6 @@ public struct Evaluator {
                 || ($0.element.probability == $1.element.probability && $0.offset < $1.offset)
         }.map(\.element)
         let loss = logSum - logits[label]
-        return (Array(top.prefix(3)), loss.isFinite ? loss : .infinity)
+        return (Array(top.prefix(keeping)), loss.isFinite ? loss : .infinity)
     }
 }

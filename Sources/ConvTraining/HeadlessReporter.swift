@@ -1,3 +1,4 @@
+import ConvProtocol
 import Foundation
 
 /// Turns training events into plain text lines for a log, CI or `nohup`: a line every
@@ -72,10 +73,10 @@ public struct HeadlessReporter: Sendable {
         let remaining = max(0, totalSteps - m.step)
         let eta = done > 0 ? Self.duration(m.elapsed / Double(done) * Double(remaining)) : "?"
         return [
-            epochColumn(m.epoch), stepColumn(m.step), "loss \(Self.fixed(m.loss, 4))",
-            "acc \(Self.percent(m.accuracy))", "lr \(Self.rate(m.learningRate))",
+            epochColumn(m.epoch), stepColumn(m.step), "loss \(Self.fixed(m.smoothedLoss, 4))",
+            "acc \(Self.percent(m.smoothedAccuracy))", "lr \(Self.rate(m.learningRate))",
             "\(Self.pad(String(Int(m.imagesPerSecond.rounded())), 6)) img/s", "ETA \(eta)",
-        ].joined(separator: "  ")
+        ].joined(separator: "  ") + (m.communicationSeconds.map { "  allreduce \(Self.fixed(Float($0 * 1000), 1)) ms" } ?? "")
     }
 
     private func epochLine(_ e: EpochSummary) -> String {
@@ -104,7 +105,8 @@ public struct HeadlessReporter: Sendable {
             "training \(s.modelName) (\(s.parameterCount) parameters) on \(s.datasetName): \(data) images of "
                 + "\(shape), \(s.classNames.count) classes",
             "\(s.epochs) epochs x \(s.stepsPerEpoch) steps of \(s.batchSize), \(s.optimizer) lr \(rate(s.learningRate)), "
-                + (s.testFlips ? "test flips, " : "") + "\(s.threads) thread\(s.threads == 1 ? "" : "s"), kernel \(s.kernel)"
+                + (s.testFlips ? "test flips, " : "") + "\(s.threads) thread\(s.threads == 1 ? "" : "s")"
+                + (s.worldSize > 1 ? " x \(s.worldSize) ranks" : "") + ", kernel \(s.kernel)"
                 + (s.startStep > 0 ? ", resuming at step \(s.startStep)" : ""),
             "run folder: \(s.runDirectory)",
         ]

@@ -1,3 +1,5 @@
+import ConvProtocol
+
 /// The viewer for logs, CI and `nohup`: prints a `HeadlessReporter`'s lines as events arrive.
 public struct HeadlessViewer: TrainingViewer {
     public var reporter: HeadlessReporter

@@ -1,3 +1,4 @@
+import ConvProtocol
 import Foundation
 
 /// Appends a run's events to its `metrics.jsonl`, one `MetricsRecord` per line.
@@ -21,7 +22,7 @@ public final class MetricsJournal {
         let manager = FileManager.default
         if !manager.fileExists(atPath: url.path) {
             guard manager.createFile(atPath: url.path, contents: nil) else {
-                throw MetricsRecordError(description: "\(url.path): cannot create the metrics file")
+                throw MetricsJournalError(description: "\(url.path): cannot create the metrics file")
             }
         }
         do {
@@ -33,7 +34,7 @@ public final class MetricsJournal {
                 if last != Data("\n".utf8) { try handle.write(contentsOf: Data("\n".utf8)) }
             }
         } catch {
-            throw MetricsRecordError(description: "\(url.path): cannot open the metrics file: \(error)")
+            throw MetricsJournalError(description: "\(url.path): cannot open the metrics file: \(error)")
         }
     }
 
@@ -65,11 +66,16 @@ public final class MetricsJournal {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw MetricsRecordError(description: "\(url.path): cannot read the metrics file")
+            throw MetricsJournalError(description: "\(url.path): cannot read the metrics file")
         }
         let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: true).compactMap {
             try? MetricsRecord(jsonLine: $0)
         }
     }
+}
+
+/// Why a metrics file could not be created or read.
+public struct MetricsJournalError: Error, CustomStringConvertible {
+    public var description: String
 }

@@ -25,7 +25,7 @@ public enum Recipe: String, Sendable, CaseIterable {
         switch self {
         case .tutorial:
             return TrainingConfiguration(
-                model: .lenet, epochs: 2, batchSize: 4, optimizer: .sgd, learningRate: 0.001, momentum: 0.9,
+                model: .preset(.lenet), epochs: 2, batchSize: 4, optimizer: .sgd, learningRate: 0.001, momentum: 0.9,
                 schedule: .constant, augment: .none, normalize: "0.5,0.5")
         case .fast:
             // Grey 28x28 datasets are learnt in fewer epochs than colour 32x32 ones, by a net that pools
@@ -34,7 +34,7 @@ public enum Recipe: String, Sendable, CaseIterable {
             // Averaging each test image with its mirror image added 0.11 and 0.33 points (seeds 0, 1).
             let colour = channels > 1
             return TrainingConfiguration(
-                model: colour ? .resnet9 : .resnet6, epochs: colour ? 10 : 4, batchSize: 128, optimizer: .sgd,
+                model: .preset(colour ? .resnet9 : .resnet6), epochs: colour ? 10 : 4, batchSize: 128, optimizer: .sgd,
                 learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: .onecycle,
                 labelSmoothing: colour ? 0.1 : 0,
                 augment: colour ? .standard : allowsHorizontalFlip ? .flip : .none, testFlips: allowsHorizontalFlip)

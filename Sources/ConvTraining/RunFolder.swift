@@ -14,6 +14,10 @@ public struct RunFolder: Sendable, Equatable {
     public var checkpointFile: URL { url.appendingPathComponent("checkpoint.safetensors") }
     /// Where a run that lost its terminal (SIGHUP) keeps writing its progress lines.
     public var logFile: URL { url.appendingPathComponent("output.log") }
+    /// The socket viewers attach to while the run is going (see `RunServer`).
+    public var socketFile: URL { url.appendingPathComponent("control.sock") }
+    /// The id of the process running the run, while it runs.
+    public var pidFile: URL { url.appendingPathComponent("convtop.pid") }
 
     /// The run's name: the folder's last component.
     public var name: String { url.lastPathComponent }

@@ -1,3 +1,4 @@
+import ConvProtocol
 import Foundation
 
 /// The only link between a training worker and its viewer: commands in, events out.
@@ -14,6 +15,7 @@ public final class TrainingChannel: @unchecked Sendable {
     private var pendingCommands: [TrainingCommand] = []
     private var ended = false
     private var coalesced = 0
+    private var observers: [@Sendable (TrainingEvent) -> Void] = []
 
     public init() {}
 
@@ -23,6 +25,19 @@ public final class TrainingChannel: @unchecked Sendable {
     /// collected yet, so a slow viewer costs the worker nothing. `finished` and `failed` end the
     /// stream: a viewer that has collected them will never receive another event.
     public func send(_ event: TrainingEvent) {
+        let observers = queue(event)
+        for observer in observers { observer(event) }
+    }
+
+    /// Calls `observer` on the worker thread with every event sent from now on, after it is
+    /// queued for the viewer; it must return quickly (the run's server only appends to queues).
+    public func observe(_ observer: @escaping @Sendable (TrainingEvent) -> Void) {
+        condition.lock()
+        defer { condition.unlock() }
+        observers.append(observer)
+    }
+
+    private func queue(_ event: TrainingEvent) -> [@Sendable (TrainingEvent) -> Void] {
         condition.lock()
         defer { condition.unlock() }
         if case .step = event, case .step? = pendingEvents.last {
@@ -36,6 +51,7 @@ public final class TrainingChannel: @unchecked Sendable {
         default: break
         }
         condition.broadcast()
+        return observers
     }
 
     /// The oldest command the viewer sent, or `nil` at once when there is none.

@@ -31,9 +31,9 @@ public struct TrainingCheckpoint: Sendable {
     }
 
     /// Channels, height and width of the images the model takes.
-    public var imageShape: ImageShape {
+    public var imageShape: ImageDimensions {
         let shape = checkpoint.metadata.inputShape
-        return ImageShape(channels: shape[0], height: shape[1], width: shape[2])
+        return ImageDimensions(channels: shape[0], height: shape[1], width: shape[2])
     }
 
     public var normalization: Normalization {

@@ -5,8 +5,9 @@ import ConvEngine
 ///
 /// A value, saved into every checkpoint so that `--resume` continues with the same settings.
 public struct TrainingConfiguration: Sendable, Equatable, Codable {
-    /// Encoded as its name (`lenet`, `resnet9`, ...), which is how checkpoints store it.
-    public var model: ModelPreset
+    /// A preset or a network file, encoded as its name (`lenet`, `resnet9`, ...) or path. A run
+    /// resumed from a checkpoint uses the network text the checkpoint stores, not the file.
+    public var model: ModelChoice
     public var epochs: Int
     public var batchSize: Int
     public var optimizer: OptimizerKind
@@ -37,16 +38,20 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// The most misclassified images an evaluation reports; by default all of a 10,000-image test
     /// set, so that a cell of the dashboard's confusion matrix browses exactly its images.
     public var misclassifiedLimit: Int
+    /// `--freeze`: path prefixes of layers the optimizer leaves fixed; nil (as in checkpoints from
+    /// before it existed) freezes nothing.
+    public var freeze: [String]?
     /// The operands' format in the convolution and linear products. Optional so that checkpoints
     /// saved before it existed still load: nil is fp32.
     public var precision: Precision?
 
-    public init(model: ModelPreset, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
+    public init(model: ModelChoice, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
                 momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
                 schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
                 augment: AugmentationMode = .none, testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
                 validationSplit: Int = 0,
-                saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000, precision: Precision? = nil) {
+                saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000, freeze: [String]? = nil,
+                precision: Precision? = nil) {
         self.model = model
         self.epochs = epochs
         self.batchSize = batchSize
@@ -66,6 +71,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         self.saveEvery = saveEvery
         self.sampleCount = sampleCount
         self.misclassifiedLimit = misclassifiedLimit
+        self.freeze = freeze
         self.precision = precision
     }
 

@@ -11,18 +11,25 @@ public struct TrainingSetup: Sendable {
     public var threads: Int
     /// The checkpoint to continue from.
     public var resume: TrainingCheckpoint?
+    /// `--init-from`: the run whose matching tensors (name and shape) a new run starts from.
+    public var initialWeights: (checkpoint: TrainingCheckpoint, file: String)?
     /// End (saving a checkpoint) after this epoch, counted from 1, even when the schedule spans
     /// more epochs: a long run can be trained in parts with `--resume`.
     public var untilEpoch: Int?
+    /// The ranks training together; rank 0 alone writes `runFolder`, the others pass nil.
+    public var communicator: any Communicator
 
     public init(configuration: TrainingConfiguration, dataset: Dataset, runFolder: RunFolder?, threads: Int,
-                resume: TrainingCheckpoint? = nil, untilEpoch: Int? = nil) {
+                resume: TrainingCheckpoint? = nil, initialWeights: (checkpoint: TrainingCheckpoint, file: String)? = nil,
+                untilEpoch: Int? = nil, communicator: any Communicator = SingleProcess()) {
         self.configuration = configuration
         self.dataset = dataset
         self.runFolder = runFolder
         self.threads = threads
         self.resume = resume
+        self.initialWeights = initialWeights
         self.untilEpoch = untilEpoch
+        self.communicator = communicator
     }
 
     /// The normalisation the run must use: the checkpoint's when resuming, else `--normalize`;

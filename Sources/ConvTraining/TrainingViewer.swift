@@ -1,3 +1,5 @@
+import ConvProtocol
+
 /// Whatever shows a run to a person: the dashboard on a terminal, or plain lines.
 ///
 /// A viewer reads events from the session's channel and may send it commands. It runs on the

@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 
 /// The training loop. Lives on the session's worker thread and owns every piece of training
@@ -20,6 +21,7 @@ final class TrainingWorker {
     private let configuration: TrainingConfiguration
     private let dataset: Dataset
     private let channel: TrainingChannel
+    private let communicator: any Communicator
     private let runFolder: RunFolder?
     private let journal: MetricsJournal?
     private let pool: ThreadPool
@@ -44,6 +46,12 @@ final class TrainingWorker {
     private var lastEvaluation: Evaluation?
     private var lastCheckpoint: String?
     private var lastSavedStep: Int?
+    /// A collective that failed ends the run without touching the checkpoints.
+    private var communicationFailure: CommunicationError?
+    /// Every gradient then the shard's loss sum and correct count, summed over the ranks in one call.
+    private var reductionBuffer: [Float] = []
+    /// What `--init-from` took, for the journal.
+    private var initialization: String?
 
     private var activeSeconds = 0.0
     private var activeSince: Double?
@@ -64,6 +72,7 @@ final class TrainingWorker {
         configuration = setup.configuration
         dataset = setup.dataset
         self.channel = channel
+        communicator = setup.communicator
         runFolder = setup.runFolder
         if let problem = configuration.problem { throw TrainingError(description: problem) }
         guard dataset.train.count > 0 else {
@@ -74,9 +83,15 @@ final class TrainingWorker {
         normalization = pipeline.normalization
         loader = pipeline.training
         pool = ThreadPool(threads: setup.threads)
-        model = configuration.model.build(for: dataset, seed: configuration.seed, pool: pool)
+        // A resumed run rebuilds the network its checkpoint stores: the file may have changed since.
+        let network = try setup.resume.map { try $0.checkpoint.network() } ?? configuration.model.network(for: dataset)
+        model = Model(network: network, seed: configuration.seed, pool: pool)
         model.precision = (configuration.precision ?? .fp32).available
-        optimizer = Self.makeOptimizer(configuration, parameters: model.namedParameters)
+        let trainable = model.trainableParameters(freezing: configuration.freeze ?? [])
+        if let unmatched = trainable.unmatched.first {
+            throw TrainingError(description: "--freeze \(unmatched) names no layer with parameters in \(model.name)")
+        }
+        optimizer = Self.makeOptimizer(configuration, parameters: trainable.parameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
         evaluator = Evaluator(sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
@@ -93,8 +108,18 @@ final class TrainingWorker {
             step = 0
             position = BatchPosition(epoch: 0, batch: 0)
             learningRateScale = 1
+            if let source = setup.initialWeights {
+                let (taken, kept) = model.initialize(from: source.checkpoint.tensors)
+                initialization = "initialised from \(source.file): took \(taken.count) of \(taken.count + kept.count) tensors ("
+                    + taken.joined(separator: ", ") + "); newly initialised: "
+                    + (kept.isEmpty ? "none" : kept.joined(separator: ", "))
+            }
         }
         journal = try runFolder.map { try MetricsJournal(url: $0.metricsFile) }
+        if communicator.size > 1 {
+            try broadcastParameters()
+            reductionBuffer = [Float](repeating: 0, count: model.parameterCount + 2)
+        }
     }
 
     static func makeOptimizer(_ c: TrainingConfiguration, parameters: [Parameter]) -> any Optimizer {
@@ -126,6 +151,13 @@ final class TrainingWorker {
 
     private func train() {
         emit(.started(summary))
+        if !dataset.skippedFiles.isEmpty {
+            emit(.warning("skipped \(dataset.skippedFiles.count) image files that could not be decoded: "
+                + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
+        }
+        // The journal has no record kind of its own for this yet; a warning line keeps it in the
+        // journal and on screen.
+        if let initialization { emit(.warning(initialization)) }
         if position.epoch >= endEpoch {
             emit(.warning("nothing to train: the run is already at epoch \(position.epoch) of \(configuration.epochs); "
                 + "pass a larger --epochs to train longer"))
@@ -136,9 +168,10 @@ final class TrainingWorker {
         defer { prefetcher.stop() }
         while position.epoch < endEpoch {
             applyCommands()
-            if stopRequested { break }
+            if stopRequested || communicationFailure != nil { break }
             guard let batch = prefetcher.next() else { break }
             trainStep(on: batch)
+            if communicationFailure != nil { break }
             let finishedEpoch = batch.position.batch == loader.batchesPerEpoch - 1
             prefetcher.recycle(batch)
             if finishedEpoch {
@@ -146,26 +179,50 @@ final class TrainingWorker {
                 stepStart = now
             }
         }
+        if let communicationFailure {
+            stopClock()
+            let kept = lastCheckpoint.map { "the last checkpoint (\($0)) is intact" } ?? "no checkpoint was saved"
+            return emit(.failed("step \(step): \(communicationFailure); \(kept)"))
+        }
         finish()
     }
 
     private func trainStep(on batch: Batch) {
         let count = batch.count
-        input.resize(to: [count] + model.inputShape)
-        batch.images.withUnsafeBufferPointer { input.data.update(from: $0.baseAddress!, count: input.count) }
+        // This rank's rows of the global batch; one process takes them all.
+        let rows = count * communicator.rank / communicator.size..<count * (communicator.rank + 1) / communicator.size
+        let imageSize = model.inputShape.reduce(1, *)
+        input.resize(to: [rows.count] + model.inputShape)
+        batch.images.withUnsafeBufferPointer {
+            input.data.update(from: $0.baseAddress! + rows.lowerBound * imageSize, count: input.count)
+        }
         labels.removeAll(keepingCapacity: true)
-        for label in batch.labels { labels.append(Int(label)) }
+        for label in batch.labels[rows] { labels.append(Int(label)) }
         let learningRate = currentLearningRate
         position = next(after: batch.position)
         step += 1
 
         model.zeroGradients()
-        let logits = model.forward(input, training: true)
-        let result = loss.forward(logits: logits, labels: labels)
+        var result: (loss: Float, correct: Int) = (0, 0)
+        if !rows.isEmpty {
+            let logits = model.forward(input, training: true)
+            result = loss.forward(logits: logits, labels: labels)
+            model.backward(loss.gradient)
+        }
+        var communicationSeconds: Double?
+        if communicator.size > 1 {
+            let start = now
+            do {
+                result = try averageGradients(shardLoss: result, shardCount: rows.count, batchCount: count)
+            } catch {
+                communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+                return
+            }
+            communicationSeconds = now - start
+        }
         guard result.loss.isFinite else {
             return pauseForNonFinite("the loss is \(result.loss)", reason: "non-finite loss", learningRate: learningRate)
         }
-        model.backward(loss.gradient)
         guard model.namedParameters.allSatisfy({ Self.isFinite($0.gradient) }) else {
             return pauseForNonFinite("a gradient is not finite", reason: "non-finite gradient",
                                      learningRate: learningRate)
@@ -183,8 +240,48 @@ final class TrainingWorker {
         let elapsed = activeTime
         emit(.step(StepMetrics(
             epoch: batch.position.epoch + 1, step: step, stepInEpoch: batch.position.batch + 1,
-            stepsPerEpoch: loader.batchesPerEpoch, loss: smoothed.loss, accuracy: smoothed.accuracy,
-            learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed)))
+            stepsPerEpoch: loader.batchesPerEpoch, smoothedLoss: smoothed.loss, smoothedAccuracy: smoothed.accuracy,
+            learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed,
+            communicationSeconds: communicationSeconds)))
+    }
+
+    // MARK: Data parallelism
+
+    /// Makes every rank's parameters rank 0's, so that the ranks start (or resume) from one model.
+    private func broadcastParameters() throws {
+        for parameter in model.namedParameters {
+            try communicator.broadcast(UnsafeMutableBufferPointer(start: parameter.value.data, count: parameter.value.count))
+        }
+    }
+
+    /// Replaces every rank's gradients with those of the whole global batch, and returns the
+    /// batch's mean loss and correct count. Each rank's gradient is a mean over its shard, so it is
+    /// weighted by its share of the batch before the sum: shards differ by a row when the ranks do
+    /// not divide the batch.
+    private func averageGradients(shardLoss: (loss: Float, correct: Int), shardCount: Int, batchCount: Int) throws
+        -> (loss: Float, correct: Int)
+    {
+        let parameters = model.namedParameters
+        let weight = Float(shardCount) / Float(batchCount)
+        let total = reductionBuffer.count
+        try reductionBuffer.withUnsafeMutableBufferPointer { buffer in
+            var offset = 0
+            for parameter in parameters {
+                let gradient = parameter.gradient
+                for i in 0..<gradient.count { buffer[offset + i] = gradient.data[i] * weight }
+                offset += gradient.count
+            }
+            buffer[total - 2] = shardLoss.loss * Float(shardCount)
+            buffer[total - 1] = Float(shardLoss.correct)
+            try communicator.sum(buffer)
+            offset = 0
+            for parameter in parameters {
+                let gradient = parameter.gradient
+                gradient.data.update(from: buffer.baseAddress! + offset, count: gradient.count)
+                offset += gradient.count
+            }
+        }
+        return (reductionBuffer[total - 2] / Float(batchCount), Int(reductionBuffer[total - 1]))
     }
 
     private func endOfEpoch() {
@@ -211,18 +308,29 @@ final class TrainingWorker {
 
     /// Applies every queued command; while paused, sleeps until one arrives.
     private func applyCommands() {
-        while !stopRequested {
-            let command: TrainingCommand
-            if paused {
-                command = channel.waitForCommand()
-            } else if let queued = channel.nextCommand() {
-                command = queued
-            } else {
-                return
-            }
+        while !stopRequested, let command = nextCommand() {
             apply(command)
             stepStart = now
         }
+    }
+
+    /// The next command to apply at this step boundary, or nil to train on. Rank 0 takes it from
+    /// its viewer and broadcasts it, so that every rank applies it at the same step.
+    private func nextCommand() -> TrainingCommand? {
+        var command: TrainingCommand?
+        if communicator.leads {
+            command = paused ? channel.waitForCommand() : channel.nextCommand()
+        }
+        guard communicator.size > 1 else { return command }
+        // The protocol's own line is the wire format here too; an empty broadcast means no command.
+        var bytes = command.map { Array($0.jsonLine().utf8) } ?? []
+        do {
+            try communicator.broadcast(&bytes)
+        } catch {
+            communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+            return nil
+        }
+        return bytes.isEmpty ? nil : try? TrainingCommand(jsonLine: Substring(decoding: bytes, as: UTF8.self))
     }
 
     private func apply(_ command: TrainingCommand) {
@@ -277,8 +385,10 @@ final class TrainingWorker {
 
     // MARK: Evaluation and checkpoints
 
+    /// Rank 0 evaluates alone; the other ranks wait for it at the next step boundary.
     private func evaluate() {
-        let splits = [("validation", dataset.validation), ("test", dataset.test)].filter { $0.1.count > 0 }
+        guard communicator.leads else { return }
+        let splits = [(Split.validation, dataset.validation), (.test, dataset.test)].filter { $0.1.count > 0 }
         if splits.isEmpty { return emit(.warning("no test or validation images to evaluate on")) }
         for (name, images) in splits {
             let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: name,
@@ -289,6 +399,7 @@ final class TrainingWorker {
     }
 
     private func save(to path: String?) {
+        guard communicator.leads else { return }
         guard let target = path ?? runFolder?.checkpointFile.path else {
             return emit(.warning("checkpoint not saved: this run has no folder, so give a path"))
         }
@@ -329,12 +440,13 @@ final class TrainingWorker {
         let d = dataset.dimensions
         return RunSummary(
             runName: runFolder?.name ?? "in-memory", runDirectory: runFolder?.url.path ?? "",
-            datasetName: dataset.name, modelName: configuration.model.rawValue, parameterCount: model.parameterCount,
-            classNames: dataset.classNames, imageShape: d,
+            datasetName: dataset.name, modelName: model.name, parameterCount: model.parameterCount,
+            classNames: dataset.classNames, imageShape: ImageShape(d),
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
-            testFlips: configuration.testFlips == true, kernel: model.convolutionSummary, startStep: step)
+            testFlips: configuration.testFlips == true, kernel: model.convolutionSummary, startStep: step,
+            worldSize: communicator.size)
     }
 
     private var optimizerDescription: String {

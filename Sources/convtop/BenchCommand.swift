@@ -4,7 +4,7 @@ import ConvEngine
 import Foundation
 
 /// `--input`: channels, height and width written as CxHxW.
-struct ImageShape: ExpressibleByArgument {
+struct InputShapeArgument: ExpressibleByArgument {
     let shape: ModelBenchmark.InputShape
 
     init(_ shape: ModelBenchmark.InputShape) { self.shape = shape }
@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Image shape for the models and layers figures, as CxHxW "
                                             + "(1x28x28 for Fashion-MNIST).", valueName: "shape"))
-    var input: ImageShape = ImageShape(ModelBenchmark.cifarInput)
+    var input: InputShapeArgument = InputShapeArgument(ModelBenchmark.cifarInput)
 
     @Option(name: .long, help: "Seconds spent on each figure.")
     var seconds: Double = 1

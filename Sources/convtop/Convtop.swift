@@ -1,6 +1,6 @@
 // convtop: the command line.
 //
-// It owns the commands (`train`, the default, `eval`, `bench`, and `data info|fetch|bench`) and
+// It owns the commands (`train`, the default, `eval`, `predict`, `bench`, and `data info|fetch|bench`) and
 // their options, parsed by swift-argument-parser into the modules' own types; the viewers that
 // join a training session's channel to the dashboard or to plain lines; signal handling; and the
 // rule that bad input ends in one line on standard error and exit status 2.
@@ -22,8 +22,17 @@ struct Convtop: ParsableCommand {
         subcommands: [
             TrainCommand.self,
             EvalCommand.self,
+            PredictCommand.self,
             BenchCommand.self,
             DataCommand.self,
+            ModelCommand.self,
+            ExportCommand.self,
+            AttachCommand.self,
+            RunsCommand.self,
+            PauseCommand.self,
+            ResumeCommand.self,
+            StopCommand.self,
+            LearningRateCommand.self,
         ],
         defaultSubcommand: TrainCommand.self
     )
@@ -39,6 +48,8 @@ struct Convtop: ParsableCommand {
         } catch let error as DataError {
             fail(error.description)
         } catch let error as CheckpointError {
+            fail(error.description)
+        } catch let error as NetworkError {
             fail(error.description)
         } catch {
             if exitCode(for: error) == .validationFailure { fail(message(for: error)) }

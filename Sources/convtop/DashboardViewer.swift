@@ -1,3 +1,4 @@
+import ConvProtocol
 import ConvTraining
 import ConvTUI
 import Foundation

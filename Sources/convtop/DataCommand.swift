@@ -48,9 +48,12 @@ extension DataCommand {
         @Option(help: "How many images to draw as text.")
         var thumbnails: Int = 6
 
+        @OptionGroup var images: ImageFolderArguments
+
         func run() throws {
             try DataCommand.reportingDataErrors {
-                let dataset = try Dataset.load(from: try DataCommand.folder(path), labels: labels)
+                let dataset = try Dataset.load(from: try DataCommand.folder(path), labels: labels,
+                                               images: images.options())
                 print(DatasetReport(dataset: dataset, thumbnails: max(0, thumbnails)).lines.joined(separator: "\n"))
             }
         }
@@ -106,10 +109,12 @@ extension DataCommand {
 }
 
 extension DataCommand {
-    /// `convtop data bench PATH`: how fast the loader prepares training batches.
+    /// `convtop data bench PATH`: how fast the loader prepares training batches, and for an image
+    /// folder how fast its files are decoded and read back from the cache.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure how many training images per second the background loader prepares.")
+            abstract: "Measure how many training images per second the background loader prepares; "
+                + "for an image folder, also decode-and-resize images/s and cached images/s.")
 
         @Argument(help: "A dataset folder, or a dataset name; the default dataset when omitted.")
         var path: String?
@@ -120,9 +125,23 @@ extension DataCommand {
         @Option(help: "How long to measure, in seconds.")
         var seconds: Double = 3
 
+        @Option(help: "Image folders: decoding threads.")
+        var threads: Int = 2
+
+        @OptionGroup var images: ImageFolderArguments
+
         func run() throws {
             try DataCommand.reportingDataErrors {
-                let dataset = try Dataset.load(from: try DataCommand.folder(path))
+                let folder = try DataCommand.folder(path)
+                var options = images.options(threads: max(1, threads))
+                options.cacheFolder = nil
+                let dataset = try Dataset.load(from: folder, images: options)
+                if dataset.format == .imageFolder {
+                    let result = try ImageFolderBenchmark.measure(folder, options: options)
+                    print("decode  \(dataset.name): \(result.files) files to \(dataset.dimensions) on \(options.threads) threads: "
+                        + "first pass \(Int(result.decodedPerSecond.rounded())) images/s, "
+                        + "cached \(Int(result.cachedPerSecond.rounded())) images/s")
+                }
                 let rate = LoaderBenchmark.imagesPerSecond(dataset: dataset, batchSize: batchSize, seconds: seconds)
                 print("loader  \(dataset.name) \(dataset.dimensions), batch \(batchSize), standard augmentation: "
                     + "\(Int(rate.rounded())) images/s")
@@ -169,6 +188,37 @@ final class ProgressBar: @unchecked Sendable {
     }
 }
 
+/// "decoding images 1200/5000" on standard error while an image folder is decoded: redrawn in
+/// place at most ten times a second on a terminal, otherwise one line per phase when it ends.
+///
+/// `@unchecked Sendable` is safe because `lastDraw` and `started`, its only state, are guarded by `lock`.
+final class DecodeProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastDraw = 0.0
+    private var started = [ImageFolderProgress.Phase: Double]()
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+
+    func update(_ progress: ImageFolderProgress) {
+        let now = Date().timeIntervalSince1970
+        let finished = progress.done == progress.total
+        let (due, start) = lock.withLock {
+            let start = started[progress.phase] ?? now
+            started[progress.phase] = start
+            let due = finished || (isTerminal && now - lastDraw >= 0.1)
+            if due { lastDraw = now }
+            return (due, start)
+        }
+        guard due else { return }
+        var line = "\(progress.phase.rawValue) \(progress.done)/\(progress.total)"
+        if finished { line += String(format: " in %.1f s", now - start) }
+        if isTerminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)\(finished ? "\n" : "")".utf8))
+        } else if finished {
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+        }
+    }
+}
+
 /// The text `convtop data info` prints for a dataset.
 struct DatasetReport {
     var dataset: Dataset
@@ -181,11 +231,19 @@ struct DatasetReport {
         let nameWidth = max(5, dataset.classNames.map(\.count).max() ?? 0)
         let indexWidth = String(dataset.classCount - 1).count
         func numbers(_ values: [Float]) -> String { values.map { String(format: "%.4f", $0) }.joined(separator: " ") }
+        let validation = dataset.validation.classCounts(classCount: dataset.classCount)
+        let hasValidation = dataset.validation.count > 0
         var lines = [
             "folder   \(dataset.folder)",
             "dataset  \(dataset.name) (\(dataset.format.rawValue))",
             "images   \(dataset.dimensions) (channels x height x width)",
+        ]
+        lines += imageFolderLines
+        lines += [
             "train    \(dataset.train.count)",
+        ]
+        if hasValidation { lines.append("val      \(dataset.validation.count)") }
+        lines += [
             "test     \(dataset.test.count)" + (dataset.test.count == 0 ? " (no test files)" : ""),
             "mean     \(numbers(statistics.mean)) (per channel, pixels / 255, training images)",
             "std      \(numbers(statistics.standardDeviation))",
@@ -194,10 +252,38 @@ struct DatasetReport {
         for (label, name) in dataset.classNames.enumerated() {
             let index = String(label).leftPadded(to: indexWidth)
             lines.append("  \(index) \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))"
-                + "  train \(String(train[label]).leftPadded(to: 6))  test \(String(test[label]).leftPadded(to: 6))")
+                + "  train \(String(train[label]).leftPadded(to: 6))"
+                + (hasValidation ? "  val \(String(validation[label]).leftPadded(to: 6))" : "")
+                + "  test \(String(test[label]).leftPadded(to: 6))")
+        }
+        if !dataset.skippedFiles.isEmpty {
+            lines.append("skipped  \(dataset.skippedFiles.count) files that could not be decoded")
+            lines += dataset.skippedFiles.map { "  \($0)" }
         }
         lines += thumbnailLines
         return lines
+    }
+
+    /// Splits, source sizes and colour modes of an image folder.
+    private var imageFolderLines: [String] {
+        guard let summary = dataset.imageFolder else { return [] }
+        let splits = ["train", "validation", "test"].compactMap { role in
+            summary.splitFolders[role].map { "\(role) \($0.isEmpty ? "(the folder itself)" : $0 + "/")" }
+        }
+        func spread(_ values: [Int]) -> String {
+            let sorted = values.sorted()
+            guard let first = sorted.first, let last = sorted.last else { return "-" }
+            return "min \(first)  median \(sorted[sorted.count / 2])  max \(last)"
+        }
+        let modes = summary.colourModes.sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }
+            .map { "\($0.key.rawValue) \($0.value)" }
+        return [
+            "layout   " + splits.joined(separator: ", ") + " (class folders, resized: shorter side, centre crop)",
+            "width    " + spread(summary.widths) + " (files before resizing)",
+            "height   " + spread(summary.heights),
+            "colours  " + modes.joined(separator: ", ") + " (alpha dropped)",
+            "decoded  " + (summary.fromCache ? "read from the decode cache" : "from the files"),
+        ]
     }
 
     /// The first training image of each of the first classes, side by side, three to a row.

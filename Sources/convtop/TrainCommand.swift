@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvData
 import ConvEngine
+import ConvProtocol
 import ConvTraining
 import ConvTUI
 import Foundation
@@ -28,8 +29,18 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: ArgumentHelp("Model preset.", valueName: "preset"))
-    var model: ModelPreset?
+    @Option(help: ArgumentHelp("A model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) "
+        + "or a network file (see `convtop model show`).", valueName: "preset|file"))
+    var model: ModelChoice?
+
+    @Option(help: ArgumentHelp("Start from the tensors of another run's checkpoint (file or run folder) that match by "
+        + "name and shape; the rest (a head for another class count) is initialised afresh.", valueName: "path"))
+    var initFrom: String?
+
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Keep the parameters of these layers fixed, by name or path prefix (conv1, res1, stage.0).",
+                               valueName: "prefix"))
+    var freeze: [String] = []
 
     // Numeric options take their value unconditionally, so that `--lr -1` reaches validation and
     // its message instead of reading "-1" as an unknown option.
@@ -84,8 +95,13 @@ struct TrainCommand: ParsableCommand {
                                valueName: "format"))
     var precision: Precision?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out the last N training images as a validation set.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out N training images as a validation set: the last N, "
+        + "or for an image folder a fixed draw with each class's share.", valueName: "N"))
     var valSplit: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out this fraction of the training images (as --val-split; "
+        + "the count is saved with the run).", valueName: "F"))
+    var valFraction: Double?
 
     @Option(help: ArgumentHelp("Write the run into this folder instead of runs/<name>.", valueName: "path"))
     var runDir: String?
@@ -108,6 +124,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Headless: print a progress line every N steps (default: ten per epoch).", valueName: "N"))
     var logEvery: Int?
 
+    @Flag(help: ArgumentHelp("Start the run in the background (its own session, output in the run folder's "
+        + "output.log), print its name and folder, and return; watch it with `convtop attach`."))
+    var detach = false
+
     @Flag(help: "Print plain progress lines instead of the dashboard (automatic when output is not a terminal).")
     var headless = false
 
@@ -123,6 +143,13 @@ struct TrainCommand: ParsableCommand {
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
         if let untilEpoch, untilEpoch < 1 { throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)") }
         if runDir != nil && name != nil { throw ValidationError("give --run-dir or --name, not both") }
+        if valSplit != nil && valFraction != nil { throw ValidationError("give --val-split or --val-fraction, not both") }
+        if let valFraction, !(valFraction > 0 && valFraction < 1) {
+            throw ValidationError("--val-fraction must be between 0 and 1, got \(valFraction)")
+        }
+        if initFrom != nil && resume != nil {
+            throw ValidationError("give --init-from or --resume, not both: a resumed run has its own weights")
+        }
         // The values a recipe would fill in are checked with the same rules as the finished configuration.
         if let problem = apply(to: Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: true)).problem {
             throw ValidationError(problem)
@@ -130,11 +157,17 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let model { _ = try model.load() }
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
-        var dataset = try data.load(fallback: resumed?.checkpoint.datasetName)
+        if detach {
+            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
+            return
+        }
+        var dataset = try data.load(fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
         let base = resumed?.checkpoint.configuration
             ?? recipe.configuration(channels: dataset.dimensions.channels, allowsHorizontalFlip: dataset.allowsHorizontalFlip)
-        let configuration = apply(to: base)
+        var configuration = apply(to: base)
+        if let valFraction { configuration.validationSplit = Int((valFraction * Double(dataset.train.count)).rounded()) }
         if let problem = configuration.problem { throw UsageError(problem) }
         if let reason = configuration.precision?.unavailableReason {
             FileHandle.standardError.write(Data("convtop: \(reason)\n".utf8))
@@ -150,15 +183,27 @@ struct TrainCommand: ParsableCommand {
                     + "\(resumed.checkpoint.configuration.batchSize)")
             }
         }
+        if resumed == nil {
+            // Refused here, before a run folder exists, rather than by the worker.
+            _ = try configuration.model.network(for: dataset)
+        }
+        let initialWeights = try initFrom.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
 
+        let communicator = try MPICommunicator.forLaunch()
+        defer { (communicator as? MPICommunicator)?.finalize() }
+        guard communicator.leads else {
+            return try trainFollowingRankZero(configuration: configuration, dataset: dataset, resumed: resumed,
+                                              communicator: communicator)
+        }
         let folder = try runFolder(resumingFrom: resumed?.file)
         let output = LineOutput()
         let session = TrainingSession(setup: TrainingSetup(
             configuration: configuration, dataset: dataset, runFolder: folder,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
-            untilEpoch: untilEpoch))
+            initialWeights: initialWeights, untilEpoch: untilEpoch, communicator: communicator))
         let channel = session.channel
+        let server = serve(folder, channel)
         let signals = RunSignals(onHangUp: { [output] in
             output.redirect(to: folder.logFile)
             channel.send(.save(path: nil))
@@ -168,7 +213,47 @@ struct TrainCommand: ParsableCommand {
         var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
         let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
         session.wait()
+        server?.close()
         guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// A rank other than 0 of an `mpirun` launch: no folder, no viewer and no output but its own
+    /// failure; rank 0 steers it through the step-boundary broadcasts.
+    private func trainFollowingRankZero(configuration: TrainingConfiguration, dataset: Dataset,
+                                        resumed: (checkpoint: TrainingCheckpoint, file: String)?,
+                                        communicator: any Communicator) throws {
+        let session = TrainingSession(setup: TrainingSetup(
+            configuration: configuration, dataset: dataset, runFolder: nil,
+            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
+            untilEpoch: untilEpoch, communicator: communicator))
+        session.start()
+        var last: TrainingEvent?
+        while !session.channel.isDrained {
+            for event in session.channel.events(waitingAtMost: 0.5) {
+                switch event {
+                case .finished: last = event
+                case .failed(let message):
+                    last = event
+                    FileHandle.standardError.write(Data("convtop rank \(communicator.rank): \(message)\n".utf8))
+                default: break
+                }
+            }
+        }
+        session.wait()
+        guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// The run's socket, through which dashboards in other terminals attach (`convtop attach`). A
+    /// run whose socket cannot be opened still trains, unattachable.
+    private func serve(_ folder: RunFolder, _ channel: TrainingChannel) -> RunServer? {
+        do {
+            let server = try RunServer(folder: folder, onCommand: { channel.send($0) })
+            channel.observe { server.publish($0) }
+            return server
+        } catch {
+            FileHandle.standardError.write(Data("convtop: \(error); the run cannot be attached\n".utf8))
+            return nil
+        }
     }
 
     /// The viewer for this run: the dashboard when standard output is a terminal and --headless was
@@ -190,6 +275,7 @@ struct TrainCommand: ParsableCommand {
     func apply(to base: TrainingConfiguration) -> TrainingConfiguration {
         var c = base
         if let model { c.model = model }
+        if !freeze.isEmpty { c.freeze = freeze }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
         if let lr { c.learningRate = lr }
@@ -223,8 +309,50 @@ struct TrainCommand: ParsableCommand {
         return c
     }
 
-    /// A resumed run keeps writing into the folder of the checkpoint it came from, unless told otherwise.
+    /// The variable through which `--detach` hands the run folder it made to the process it starts.
+    static let detachedFolderVariable = "CONVTOP_RUN_FOLDER"
+
+    /// Starts this command again without `--detach`, in its own session (no terminal can hang it
+    /// up), reading nothing and writing to the run's `output.log`, and prints where the run is.
+    private func startInBackground(folder: RunFolder) throws {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        let arguments = [executable] + CommandLine.arguments.dropFirst().filter { $0 != "--detach" }
+        let environment = ProcessInfo.processInfo.environment.merging([Self.detachedFolderVariable: folder.url.path]) { $1 }
+            .map { "\($0)=\($1)" }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // POSIX_SPAWN_SETSID (glibc 2.26), which Glibc's Swift module does not import.
+        posix_spawnattr_setflags(&attributes, 0x80)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, folder.logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO)
+        // Whatever else this process holds open (a pipe its caller reads to the end, say) must not
+        // live on in the run, or the caller would wait for the whole run.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let descriptor = Int32(name), descriptor > STDERR_FILENO { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        }
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard status == 0 else {
+            throw UsageError("\(executable): cannot start the run in the background: \(String(cString: strerror(status)))")
+        }
+        print("\(folder.name) started in \(folder.url.path) (pid \(pid)); watch it with: convtop attach \(folder.name)")
+    }
+
+    /// A resumed run keeps writing into the folder of the checkpoint it came from, unless told
+    /// otherwise; a run started by `--detach` writes into the folder that made for it.
     private func runFolder(resumingFrom checkpoint: String?) throws -> RunFolder {
+        if !detach, let path = ProcessInfo.processInfo.environment[Self.detachedFolderVariable] {
+            return RunFolder(url: URL(fileURLWithPath: path))
+        }
         if let checkpoint, runDir == nil, name == nil {
             return RunFolder(url: URL(fileURLWithPath: checkpoint).deletingLastPathComponent().standardizedFileURL)
         }

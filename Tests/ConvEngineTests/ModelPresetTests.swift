@@ -34,6 +34,14 @@ import ConvEngine
         #expect(ModelPreset(rawValue: preset.rawValue) == preset)
     }
 
+    @Test(arguments: ModelPreset.allCases)
+    func fileParsesAndReadsBackItsOwnText(preset: ModelPreset) throws {
+        let file = preset.network
+        #expect(file.name == preset.rawValue)
+        #expect(file.text == preset.text)
+        #expect(file.text.hasPrefix("# "))
+    }
+
     @Test func sameSeedSameWeightsOtherSeedOtherWeights() {
         let build = { (seed: UInt64) in
             ModelPreset.resnet9.build(input: (1, 28, 28), classes: 10, seed: seed, pool: ThreadPool(threads: 1))
@@ -43,3 +51,4 @@ import ConvEngine
         #expect(a != build(6).namedParameters.flatMap(\.value.values))
     }
 }
+

@@ -43,3 +43,12 @@ import Testing
         #expect(terminal.lines == ["abXd", "efgh"])
     }
 }
+
+@Suite struct BufferANSITests {
+    @Test func linesCarryEachStyleChangeOnceAndEndReset() {
+        var buffer = Buffer(area: Rect(x: 0, y: 0, width: 3, height: 1))
+        buffer.setString(x: 0, y: 0, "ab", style: Style(foreground: .rgb(1, 2, 3), background: .indexed(200)))
+        buffer.setString(x: 2, y: 0, "c", style: Style(modifiers: .bold))
+        #expect(buffer.ansiLines == ["\u{1B}[0;38;2;1;2;3;48;5;200mab\u{1B}[0;1mc\u{1B}[0m"])
+    }
+}

@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 import ConvTUI
 import Testing
 
@@ -186,7 +186,43 @@ import Testing
     @Test func keysThatMeanNothingAreIgnored() {
         let start = SampleRun.state().state
         #expect(start.action(for: .character("Z")) == nil)
-        #expect(start.action(for: .tab) == nil)
-        #expect(press([.character("Z"), .tab]).0 == start)
+        #expect(start.action(for: .backspace) == nil)
+        #expect(press([.character("Z"), .backspace]).0 == start)
+    }
+}
+
+@Suite struct AttachedDashboardStateTests {
+    private func runningState(attached: Bool) -> DashboardState {
+        var state = DashboardState()
+        state.attached = attached
+        state.apply(.started(SampleRun.summary()))
+        state.apply(.step(SampleRun.step(1, loss: 2)))
+        return state
+    }
+
+    @Test func qAsksToStopOrDetachAndDDetachesWithoutACommand() {
+        var state = runningState(attached: true)
+        #expect(state.reduce(state.action(for: .character("q"))!) == [])
+        #expect(state.input == .confirmQuit)
+        let action = state.action(for: .character("d"))
+        #expect(action == .detach)
+        #expect(state.reduce(action!) == [])
+        #expect(state.detached && state.shouldExit)
+    }
+
+    @Test func yInTheQuestionStopsTheRun() {
+        var state = runningState(attached: true)
+        _ = state.reduce(.quit)
+        #expect(state.reduce(state.action(for: .character("y"))!) == [.stop])
+        #expect(!state.detached && state.stopping)
+    }
+
+    @Test func dDetachesAtOnceButNotTheDashboardThatRunsTheTraining() {
+        var attached = runningState(attached: true)
+        #expect(attached.reduce(attached.action(for: .character("d"))!) == [])
+        #expect(attached.detached)
+        var local = runningState(attached: false)
+        #expect(local.reduce(local.action(for: .character("d"))!) == [])
+        #expect(!local.detached && !local.shouldExit && local.notice?.isError == true)
     }
 }

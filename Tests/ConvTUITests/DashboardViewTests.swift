@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 import ConvTUI
 import Testing
 
@@ -18,7 +18,7 @@ import Testing
         #expect(lines.count == 24)
         #expect(lines[0].hasPrefix(" RUNNING "))
         #expect(lines[1].hasPrefix("epoch 2/2  step 200/200 "))
-        #expect(lines[2].hasPrefix("Loss  ━ train  ━ smoothed  ━ test  ▲ lr"))
+        #expect(lines[2].hasPrefix("Loss  ━ train (smoothed)  ━ test  ▲ lr"))
         #expect(lines[2].contains("Accuracy  ━ train  ━ test"))
         let ticks = lines[10].split(separator: " ")
         let epochAt = try #require(ticks.firstIndex(of: "epoch"))

@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// A small, deterministic run for widget and reducer tests: its events look like a real session's,
 /// with images drawn from simple shapes so that thumbnails have known pixels.
@@ -29,7 +29,7 @@ enum SampleRun {
 
     static func step(_ step: Int, loss: Float, stepsPerEpoch: Int = 100, lr: Double = 0.01) -> StepMetrics {
         StepMetrics(epoch: (step - 1) / stepsPerEpoch + 1, step: step, stepInEpoch: (step - 1) % stepsPerEpoch + 1,
-                    stepsPerEpoch: stepsPerEpoch, loss: loss, accuracy: 1 - loss / 3, learningRate: lr,
+                    stepsPerEpoch: stepsPerEpoch, smoothedLoss: loss, smoothedAccuracy: 1 - loss / 3, learningRate: lr,
                     imagesPerSecond: 6400, elapsed: Double(step) * 0.01)
     }
 
@@ -67,7 +67,7 @@ enum SampleRun {
             prediction(index: 13, trueLabel: 6, predicted: 2, loss: 1.5),
             prediction(index: 14, trueLabel: 2, predicted: 3, loss: 1.0),
         ]
-        return Evaluation(split: "test", epoch: epoch, step: step, loss: loss,
+        return Evaluation(split: .test, epoch: epoch, step: step, loss: loss,
                           accuracy: Float(confusion.counts.indices.map { confusion.counts[$0][$0] }.reduce(0, +)) / 1000,
                           confusion: confusion, samples: samples, misclassified: misclassified)
     }

@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 import ConvTUI
 
 /// A stand-in session: replays events, records commands, answers them as a session would (paused,

@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 import ConvTUI
 import Testing
 

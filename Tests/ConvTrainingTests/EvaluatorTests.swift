@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 import Testing
 import ConvTraining
@@ -19,7 +20,7 @@ import ConvTraining
         let normalization = Normalization(mean: [0.2], standardDeviation: [0.3])
         func evaluate(_ set: ImageSet, mirrors: Bool) -> Evaluation {
             Evaluator(batchSize: 16, averagesMirrorImages: mirrors)
-                .evaluate(model, on: set, normalization: normalization, split: "test", epoch: 1, step: 0)
+                .evaluate(model, on: set, normalization: normalization, split: .test, epoch: 1, step: 0)
         }
         let plain = evaluate(images, mirrors: false), plainFlipped = evaluate(flipped, mirrors: false)
         // The untrained net does not see a stripe and its mirror alike...
@@ -31,5 +32,24 @@ import ConvTraining
         // Cross-entropy is convex in the logits: the averaged view loses no more than the mean of the two.
         #expect(both.loss <= (plain.loss + plainFlipped.loss) / 2 + 1e-6)
         #expect(both.loss != plain.loss)
+    }
+
+    @Test func classifyRanksEveryClassAndAgreesWithEvaluate() {
+        let images = StripesDataset.images(count: 40, seed: 6)
+        let model = ModelPreset.lenet.build(input: (1, 16, 16), classes: 3, seed: 2, pool: ThreadPool(threads: 1))
+        let normalization = Normalization(mean: [0.2], standardDeviation: [0.3])
+        let evaluator = Evaluator(batchSize: 16)
+        let ranked = evaluator.classify(model, images: images, normalization: normalization)
+        #expect(ranked.count == 40)
+        for classes in ranked {
+            #expect(Set(classes.map(\.label)) == [0, 1, 2])
+            #expect(abs(classes.map(\.probability).reduce(0, +) - 1) < 1e-5)
+            #expect(zip(classes, classes.dropFirst()).allSatisfy { $0.probability >= $1.probability })
+        }
+        // The confusion matrix counts each image under its true label and evaluate's top class.
+        let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: .test, epoch: 1, step: 0)
+        var counts = [[Int]](repeating: [0, 0, 0], count: 3)
+        for (label, classes) in zip(images.labels, ranked) { counts[Int(label)][classes[0].label] += 1 }
+        #expect(counts == evaluation.confusion.counts)
     }
 }

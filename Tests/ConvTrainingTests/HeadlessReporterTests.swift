@@ -1,4 +1,5 @@
 import Testing
+import ConvProtocol
 import ConvTraining
 
 @Suite struct HeadlessReporterTests {
@@ -10,8 +11,8 @@ import ConvTraining
         learningRate: 0.01, kernel: "avx512", startStep: 0)
 
     static func step(_ n: Int, elapsed: Double) -> TrainingEvent {
-        .step(StepMetrics(epoch: n / 100 + 1, step: n, stepInEpoch: n % 100, stepsPerEpoch: 100, loss: 0.61234,
-                          accuracy: 0.773, learningRate: 0.01, imagesPerSecond: 5123.4, elapsed: elapsed))
+        .step(StepMetrics(epoch: n / 100 + 1, step: n, stepInEpoch: n % 100, stepsPerEpoch: 100, smoothedLoss: 0.61234,
+                          smoothedAccuracy: 0.773, learningRate: 0.01, imagesPerSecond: 5123.4, elapsed: elapsed))
     }
 
     @Test func startLinesDescribeModelDataAndRunFolder() {
@@ -43,7 +44,7 @@ import ConvTraining
     }
 
     @Test func evaluationShowsAccuracyAndEveryClassByName() {
-        let evaluation = Evaluation(split: "test", epoch: 1, step: 100, loss: 0.5, accuracy: 0.75,
+        let evaluation = Evaluation(split: .test, epoch: 1, step: 100, loss: 0.5, accuracy: 0.75,
                                     confusion: ConfusionMatrix(counts: [[3, 1, 0], [0, 2, 0], [0, 1, 1]]),
                                     samples: [], misclassified: [])
         var reporter = HeadlessReporter()

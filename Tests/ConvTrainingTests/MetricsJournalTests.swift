@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ConvProtocol
 import ConvTraining
 
 @Suite struct MetricsJournalTests {
@@ -15,7 +16,7 @@ import ConvTraining
         threads: 2, optimizer: "sgd", learningRate: 0.01, testFlips: true, kernel: "avx512", startStep: 0)
 
     static let evaluation = Evaluation(
-        split: "test", epoch: 1, step: 10, loss: 0.5, accuracy: 0.75,
+        split: .test, epoch: 1, step: 10, loss: 0.5, accuracy: 0.75,
         confusion: ConfusionMatrix(counts: [[2, 1], [0, 1]]),
         samples: [Prediction(index: 3, trueLabel: 0, predictedLabel: 0,
                              top: [ClassProbability(label: 0, probability: 0.9)], loss: 0.1,
@@ -23,8 +24,8 @@ import ConvTraining
         misclassified: [])
 
     static func step(_ n: Int, ofEpoch total: Int = 100) -> TrainingEvent {
-        .step(StepMetrics(epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: total, loss: 0.25, accuracy: 0.5,
-                          learningRate: 0.01, imagesPerSecond: 1234.5, elapsed: 2))
+        .step(StepMetrics(epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: total, smoothedLoss: 0.25,
+                          smoothedAccuracy: 0.5, learningRate: 0.01, imagesPerSecond: 1234.5, elapsed: 2))
     }
 
     @Test func everyEventKindRoundTripsWithoutImages() throws {
@@ -125,7 +126,7 @@ import ConvTraining
 
     @Test func aMissingFileIsAClearError() {
         let url = URL(fileURLWithPath: "/nonexistent/metrics.jsonl")
-        #expect(throws: MetricsRecordError.self) { try MetricsJournal.read(url) }
+        #expect(throws: MetricsJournalError.self) { try MetricsJournal.read(url) }
     }
 }
 

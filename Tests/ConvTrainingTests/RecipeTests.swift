@@ -9,11 +9,11 @@ import ConvTraining
     /// evaluates on mirror images of them, and does both on clothes and colour photographs.
     @Test func theFastRecipeFlipsOnlyImagesThatMayBeMirrored() {
         let fashion = Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: true)
-        #expect(fashion.model == .resnet6 && fashion.augment == .flip && fashion.testFlips == true)
+        #expect(fashion.model == .preset(.resnet6) && fashion.augment == .flip && fashion.testFlips == true)
         let digits = Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: false)
         #expect(digits.augment == AugmentationMode.none && digits.testFlips == false)
         let photographs = Recipe.fast.configuration(channels: 3, allowsHorizontalFlip: true)
-        #expect(photographs.model == .resnet9 && photographs.augment == .standard && photographs.testFlips == true)
+        #expect(photographs.model == .preset(.resnet9) && photographs.augment == .standard && photographs.testFlips == true)
         let tutorial = Recipe.tutorial.configuration(channels: 3, allowsHorizontalFlip: true)
         #expect(tutorial.augment == AugmentationMode.none && tutorial.testFlips == false)
     }
@@ -44,17 +44,18 @@ import ConvTraining
     @Test func aSavedConfigurationDecodesToTheSameSettings() throws {
         let saved = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(Self.savedConfiguration.utf8))
         #expect(saved == Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: true))
-        #expect(saved.model == .resnet6 && saved.augment == .flip)
+        #expect(saved.model == .preset(.resnet6) && saved.augment == .flip)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let fields = try #require(JSONSerialization.jsonObject(with: encoder.encode(saved)) as? [String: Any])
         #expect(fields["model"] as? String == "resnet6" && fields["augment"] as? String == "flip")
     }
 
-    @Test func aConfigurationNamingAnUnknownModelDoesNotDecode() {
+    /// A name that is no preset is a network file's path: it decodes, and loading it says what is missing.
+    @Test func aConfigurationNamingAnUnknownModelFailsToLoadIt() throws {
         let alexnet = Self.savedConfiguration.replacingOccurrences(of: "\"resnet6\"", with: "\"alexnet\"")
-        #expect(throws: DecodingError.self) {
-            try JSONDecoder().decode(TrainingConfiguration.self, from: Data(alexnet.utf8))
-        }
+        let configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(alexnet.utf8))
+        #expect(configuration.model == .file("alexnet"))
+        #expect(throws: NetworkError.self) { try configuration.model.load() }
     }
 }

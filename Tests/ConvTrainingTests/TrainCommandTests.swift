@@ -67,7 +67,9 @@ enum IDXWriter {
         (["train", "--lr", "-1"], "--lr must be a positive number, got -1.0"),
         (["train", "--momentum", "-0.5"], "--momentum must be in [0, 1), got -0.5"),
         (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
-        (["train", "--model", "alexnet"], "The value 'alexnet' is invalid for '--model <preset>'"),
+        (["train", "--model", "alexnet"],
+         "alexnet: no such network file, and no preset of that name (lenet, convnet5, resnet9, resnet9small, resnet6)"),
+        (["model", "summary", "lenet", "--input", "3x8x8"], "lenet:5:8: conv with kernel 5 does not fit its 2x2 input"),
         (["train", "--optimizer", "rmsprop"], "The value 'rmsprop' is invalid for '--optimizer <name>'"),
         (["train", "--data", "/nonexistent/cifar"], "/nonexistent/cifar"),
         (["eval", "/nonexistent/checkpoint.safetensors"], "/nonexistent/checkpoint.safetensors: no such file"),
@@ -203,7 +205,7 @@ enum IDXWriter {
         #expect(!result.output.contains("test flips"), "\(result.output)")
         let records = try MetricsJournal.read(folder.appendingPathComponent("run/metrics.jsonl"))
         let accuracy = records.compactMap { record -> Float? in
-            if case .evaluation(let e) = record.event, e.split == "test" { e.accuracy } else { nil }
+            if case .evaluation(let e) = record.event, e.split == .test { e.accuracy } else { nil }
         }.last
         #expect((accuracy ?? 0) >= 0.90, "test accuracy \(accuracy ?? 0)\n\(result.output)")
     }

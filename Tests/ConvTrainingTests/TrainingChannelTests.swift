@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import ConvProtocol
 import ConvTraining
 
 @Suite struct TrainingChannelTests {
     static func step(_ n: Int) -> TrainingEvent {
-        .step(StepMetrics(epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: 1000, loss: 1, accuracy: 0.5,
-                          learningRate: 0.1, imagesPerSecond: 100, elapsed: 1))
+        .step(StepMetrics(epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: 1000, smoothedLoss: 1,
+                          smoothedAccuracy: 0.5, learningRate: 0.1, imagesPerSecond: 100, elapsed: 1))
     }
 
     static func stepNumber(_ event: TrainingEvent) -> Int? {

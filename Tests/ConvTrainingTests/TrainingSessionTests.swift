@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import Foundation
 import Testing
 import ConvTraining
@@ -88,7 +89,7 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
 
 @Suite struct TrainingSessionTests {
     static func configuration(epochs: Int = 50, learningRate: Double = 0.01) -> TrainingConfiguration {
-        TrainingConfiguration(model: .lenet, epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
+        TrainingConfiguration(model: .preset(.lenet), epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
                               momentum: 0.9, augment: .none, normalize: "0.5,0.5", seed: 7, sampleCount: 10)
     }
 
@@ -182,7 +183,7 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
         let evaluations = log.events.compactMap { if case .evaluation(let e) = $0 { e } else { nil } }
         #expect(evaluations.map(\.epoch) == [1, 2])
         for evaluation in evaluations {
-            #expect(evaluation.split == "test")
+            #expect(evaluation.split == .test)
             #expect(evaluation.confusion.counts.flatMap { $0 }.reduce(0, +) == 60)
             #expect(evaluation.samples.map(\.index) == Evaluator(sampleCount: 10).sampleIndices(count: 60))
             #expect(evaluation.samples.allSatisfy { $0.image.pixels.count == 256 && $0.top.count == 3 })

@@ -1,3 +1,4 @@
+import ConvProtocol
 import ConvTraining
 
 /// A change the driver made to the run and saw on the screen: a pause, a resume or a new learning rate.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConvProtocol
 import ConvTraining
 import Foundation
 import TmuxHarness

@@ -31,7 +31,8 @@ public struct Checkpoint: Sendable {
             tensors[Self.optimizerPrefix + entry.name] = SafeTensorsTensor(float32: entry.value.values, shape: entry.value.shape)
         }
         self.tensors = tensors
-        metadata = CheckpointMetadata(model: model.name, inputShape: model.inputShape, classes: model.outputShape.reduce(1, *),
+        metadata = CheckpointMetadata(model: model.name, network: model.architecture?.file.text, inputShape: model.inputShape,
+                                      classes: model.outputShape.reduce(1, *),
                                       optimizer: optimizer.name, hyperparameters: Self.hyperparameters(of: optimizer), run: run)
         file = "unsaved checkpoint"
     }

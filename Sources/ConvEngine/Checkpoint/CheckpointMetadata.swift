@@ -3,8 +3,11 @@
 /// The model identity and the optimizer settings come from the model and optimizer being saved;
 /// `run` comes from the training loop.
 public struct CheckpointMetadata: Equatable, Sendable {
-    /// The model preset name (`lenet`).
+    /// The model preset name (`lenet`) or the network file's name.
     public var model: String
+    /// The network file the model was built from, so the checkpoint alone can rebuild it; nil in
+    /// checkpoints written before networks were files (their `model` is a preset's name).
+    public var network: String?
     /// One input image: channels, height, width.
     public var inputShape: [Int]
     public var classes: Int
@@ -15,9 +18,10 @@ public struct CheckpointMetadata: Equatable, Sendable {
     public var hyperparameters: [String: Double]
     public var run: RunState
 
-    public init(model: String, inputShape: [Int], classes: Int, optimizer: String,
+    public init(model: String, network: String? = nil, inputShape: [Int], classes: Int, optimizer: String,
                 hyperparameters: [String: Double], run: RunState) {
         self.model = model
+        self.network = network
         self.inputShape = inputShape
         self.classes = classes
         self.optimizer = optimizer
@@ -51,6 +55,7 @@ public struct CheckpointMetadata: Equatable, Sendable {
             "normalization_mean": run.mean.map { "\($0)" }.joined(separator: ","),
             "normalization_std": run.std.map { "\($0)" }.joined(separator: ","),
         ]
+        if let network { strings["network"] = network }
         for (name, value) in hyperparameters { strings["optimizer.\(name)"] = "\(value)" }
         for (name, value) in run.extra { strings["run.\(name)"] = value }
         return strings
@@ -86,6 +91,7 @@ public struct CheckpointMetadata: Equatable, Sendable {
             throw failure("checkpoint format version \(version); this convtop reads version \(Self.formatVersion)")
         }
         model = try text("model")
+        network = strings["network"]
         inputShape = try list("input_shape", separator: "x") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
         guard inputShape.count == 3 else { throw failure("__metadata__ \"input_shape\" is not CxHxW: \"\(strings["input_shape"]!)\"") }
         classes = try integer("classes")

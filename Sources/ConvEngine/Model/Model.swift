@@ -12,10 +12,15 @@ public final class Model {
     public let namedParameters: [Parameter]
     /// Every non-learned state tensor (batch-norm statistics), in `state_dict` order.
     public let namedBuffers: [NamedTensor]
+    /// The network file the layers were built from, with every shape; nil for a model assembled
+    /// from layers in code.
+    public let architecture: ResolvedNetwork?
 
-    public init(name: String, inputShape: [Int], layers: [(name: String, layer: any Layer)]) {
+    public init(name: String, inputShape: [Int], layers: [(name: String, layer: any Layer)],
+                architecture: ResolvedNetwork? = nil) {
         self.name = name
         self.inputShape = inputShape
+        self.architecture = architecture
         network = Sequential(layers)
         namedParameters = network.parameters
         namedBuffers = network.buffers

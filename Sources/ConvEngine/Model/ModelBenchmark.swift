@@ -50,6 +50,31 @@ public struct ModelBenchmark: Sendable {
     /// convolution (`winograd`, or `conv1 winograd, conv2 winograd` for a residual block).
     public func layerTimes(pool: ThreadPool, seconds: Double) -> [BenchmarkRecord] {
         let (model, input, labels) = setUp(pool: pool)
+        let times = Self.layerTimes(of: model, input: input, labels: labels, seconds: seconds)
+        let all = times.reduce(0) { $0 + $1.forward + $1.backward }
+        let layers = model.network.runOrder
+        var shape = model.inputShape
+        return times.indices.map { i in
+            let algorithms = convolutions(in: [layers[i]], input: shape).map { conv in
+                let inner = conv.name.dropFirst(layers[i].name.count).drop { $0 == "." }
+                return (inner.isEmpty ? "" : "\(inner) ") + "\(conv.layer.algorithm(for: conv.inputShape))"
+            }
+            shape = layers[i].layer.outputShape(for: shape)
+            let layer = times[i]
+            return BenchmarkRecord([
+                ("preset", .string(preset.rawValue)), ("kind", .string("layer")), ("batch", .int(batch)),
+                ("threads", .int(pool.threadCount)), ("layer", .string(layer.name)),
+                ("forward_us", .number(layer.forward)), ("backward_us", .number(layer.backward)),
+                ("share_percent", .number(all > 0 ? 100 * (layer.forward + layer.backward) / all : 0)),
+            ] + (algorithms.isEmpty ? [] : [("algorithm", .string(algorithms.joined(separator: ", ")))]))
+        }
+    }
+
+    /// Microseconds per batch that each of `model`'s layers takes in the forward and backward
+    /// passes of a training step on `input`, in the order the layers run (a block is one layer):
+    /// medians over at least five steps and `seconds`, after a warm-up step.
+    public static func layerTimes(of model: Model, input: Tensor, labels: [Int],
+                                  seconds: Double) -> [(name: String, forward: Double, backward: Double)] {
         let loss = SoftmaxCrossEntropy()
         let layers = model.network.runOrder
         var forward = [[Double]](repeating: [], count: layers.count), backward = forward
@@ -77,22 +102,19 @@ public struct ModelBenchmark: Sendable {
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while step < 6 || elapsed < seconds
         let median = { (times: [Double]) in times.sorted()[times.count / 2] }
-        let totals = layers.indices.map { median(forward[$0]) + median(backward[$0]) }
-        let all = totals.reduce(0, +)
-        var shape = model.inputShape
-        return layers.indices.map { i in
-            let algorithms = convolutions(in: [layers[i]], input: shape).map { conv in
-                let inner = conv.name.dropFirst(layers[i].name.count).drop { $0 == "." }
-                return (inner.isEmpty ? "" : "\(inner) ") + "\(conv.layer.algorithm(for: conv.inputShape))"
-            }
-            shape = layers[i].layer.outputShape(for: shape)
-            return BenchmarkRecord([
-                ("preset", .string(preset.rawValue)), ("kind", .string("layer")), ("batch", .int(batch)),
-                ("threads", .int(pool.threadCount)), ("layer", .string(layers[i].name)),
-                ("forward_us", .number(median(forward[i]))), ("backward_us", .number(median(backward[i]))),
-                ("share_percent", .number(all > 0 ? 100 * totals[i] / all : 0)),
-            ] + (algorithms.isEmpty ? [] : [("algorithm", .string(algorithms.joined(separator: ", ")))]))
+        return layers.indices.map { (layers[$0].name, median(forward[$0]), median(backward[$0])) }
+    }
+
+    /// A batch of reproducible pseudo-random pixels for images of `shape`, and labels cycling
+    /// through `classes`.
+    public static func syntheticBatch(_ batch: Int, shape: InputShape, classes: Int) -> (Tensor, [Int]) {
+        let input = Tensor(shape: [batch, shape.channels, shape.height, shape.width])
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        for i in 0..<input.count {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            input.data[i] = Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
         }
+        return (input, (0..<batch).map { $0 % classes })
     }
 
     /// The preset for `input`-shaped images and 10 classes, a batch of reproducible pseudo-random
@@ -100,13 +122,8 @@ public struct ModelBenchmark: Sendable {
     private func setUp(pool: ThreadPool) -> (Model, Tensor, [Int]) {
         let model = preset.build(input: self.input, classes: 10, seed: 0, pool: pool)
         model.precision = precision.available
-        let input = Tensor(shape: [batch, self.input.channels, self.input.height, self.input.width])
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        for i in 0..<input.count {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            input.data[i] = Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
-        }
-        return (model, input, (0..<batch).map { $0 % 10 })
+        let (input, labels) = Self.syntheticBatch(batch, shape: self.input, classes: 10)
+        return (model, input, labels)
     }
 
     private func record(_ kind: String, _ imagesPerSecond: Double, threads: Int) -> BenchmarkRecord {

@@ -4,9 +4,8 @@ public enum Key: Sendable, Equatable, Hashable {
     case enter
     case escape
     case backspace
-    case tab
     case up, down, left, right
-    case pageUp, pageDown, home, end
+    case pageUp, pageDown
     /// The terminal changed size.
     case resize
 }

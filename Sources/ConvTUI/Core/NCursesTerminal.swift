@@ -152,8 +152,6 @@ public final class NCursesTerminal: Terminal {
             case KEY_RIGHT: return .right
             case KEY_PPAGE: return .pageUp
             case KEY_NPAGE: return .pageDown
-            case KEY_HOME: return .home
-            case KEY_END: return .end
             case KEY_ENTER: return .enter
             case KEY_BACKSPACE: return .backspace
             default: return nil
@@ -163,7 +161,6 @@ public final class NCursesTerminal: Terminal {
         case 10, 13: return .enter
         case 27: return .escape
         case 8, 127: return .backspace
-        case 9: return .tab
         default:
             guard let scalar = Unicode.Scalar(UInt32(value)) else { return nil }
             return .character(Character(scalar))

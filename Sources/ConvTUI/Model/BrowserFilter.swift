@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// Which misclassified images the browser lists.
 public enum BrowserFilter: Sendable, Equatable {

@@ -9,6 +9,8 @@ public enum DashboardAction: Sendable, Equatable {
     /// Ask to quit (the dashboard asks for confirmation while the run is going).
     case quit
     case confirmQuit
+    /// Leave a dashboard attached over the run's socket; the run goes on.
+    case detach
     /// Ctrl-C or SIGTERM: stop the run (it saves a checkpoint) and leave without asking.
     case interrupt
     /// Esc: close a prompt or go back to the main screen.

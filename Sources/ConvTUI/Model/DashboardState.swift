@@ -1,5 +1,5 @@
 import Foundation
-import ConvTraining
+import ConvProtocol
 
 /// A line of feedback under the charts: what a key did, a warning, or why input was refused.
 public struct Notice: Sendable, Equatable {
@@ -47,6 +47,10 @@ public struct DashboardState: Sendable, Equatable {
     public private(set) var stopping = false
     /// The dashboard should close.
     public private(set) var shouldExit = false
+    /// The dashboard watches a run in another process (`convtop attach`): it can leave the run going.
+    public var attached = false
+    /// The person detached; the run goes on without this dashboard.
+    public private(set) var detached = false
 
     /// Images a page key moves by in the browser.
     public static let pageSize = 10
@@ -127,7 +131,9 @@ public struct DashboardState: Sendable, Equatable {
             }
         case .confirmQuit:
             switch key {
-            case .character("y"), .character("Y"), .character("q"), .enter: return .confirmQuit
+            case .character("y"), .character("Y"), .enter: return .confirmQuit
+            case .character("q"): return attached ? .detach : .confirmQuit
+            case .character("d") where attached: return .detach
             default: return .back
             }
         case .normal:
@@ -195,6 +201,14 @@ public struct DashboardState: Sendable, Equatable {
         case .confirmQuit:
             input = .normal
             return stop()
+        case .detach:
+            guard attached else {
+                notice = Notice("this dashboard runs the training: start it with --detach to leave it running", isError: true)
+                return []
+            }
+            input = .normal
+            detached = true
+            shouldExit = true
         case .interrupt:
             guard runIsLive else { shouldExit = true; return [] }
             return stop()

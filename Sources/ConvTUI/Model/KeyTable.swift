@@ -38,6 +38,7 @@ public enum KeyTable {
         KeyBinding([.character("c")], "c", .openConfusion, "confusion matrix", footer: "confusion"),
         KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
         KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
+        KeyBinding([.character("d")], "d", .detach, "detach; the run goes on"),
         KeyBinding([.escape], "esc", .back, "back to the main screen", footer: "back"),
         KeyBinding([.up, .character("k"), .left], "↑ k", .move(rows: -1, columns: 0), "previous image",
                    screen: .misclassified, footer: "prev"),

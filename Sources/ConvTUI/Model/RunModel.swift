@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// What the dashboard knows about the run, built only from the session's events by `apply`.
 public struct RunModel: Sendable, Equatable {
@@ -23,8 +23,6 @@ public struct RunModel: Sendable, Equatable {
     public static let historyCapacity = 1024
     /// Most markers kept; older ones are dropped.
     public static let markerCapacity = 256
-    /// Weight of the newest step in the smoothed loss.
-    public static let smoothing = 0.05
 
     public private(set) var summary: RunSummary?
     public private(set) var state: State = .starting
@@ -32,22 +30,20 @@ public struct RunModel: Sendable, Equatable {
     public private(set) var failure: String?
     public private(set) var latestStep: StepMetrics?
     public private(set) var learningRate: Double?
+    /// The session's smoothed training loss (`StepMetrics.smoothedLoss`), x = step.
     public private(set) var trainLoss = Series(capacity: historyCapacity)
-    public private(set) var smoothedLoss = Series(capacity: historyCapacity)
-    private var smoothedValue: Double?
-    /// Evaluation loss by split ("test", "validation"), x = step. One point per evaluation.
-    public private(set) var evaluationLoss: [String: Series] = [:]
+    /// Evaluation loss by split, x = step. One point per evaluation.
+    public private(set) var evaluationLoss: [Split: Series] = [:]
     /// Training accuracy per epoch, x = epoch.
     public private(set) var trainAccuracy = Series(capacity: historyCapacity)
     /// Evaluation accuracy by split, x = epochs (fractional for evaluations asked mid-epoch).
-    public private(set) var evaluationAccuracy: [String: Series] = [:]
+    public private(set) var evaluationAccuracy: [Split: Series] = [:]
     public private(set) var markers: [Marker] = []
     /// The newest evaluation of the main split (the test set when there is one).
     public private(set) var evaluation: Evaluation?
     /// Per-class accuracy of the evaluation before `evaluation`, for the change column.
     public private(set) var previousClassAccuracy: [Float]?
     public private(set) var lastCheckpoint: String?
-    public private(set) var lastWarning: String?
     public private(set) var result: FinalResult?
 
     public init() {}
@@ -85,13 +81,7 @@ public struct RunModel: Sendable, Equatable {
             latestStep = m
             learningRate = m.learningRate
             if state == .starting { state = .running }
-            let loss = Double(m.loss)
-            trainLoss.append(ChartPoint(x: Double(m.step), y: loss))
-            if loss.isFinite {
-                let s = smoothedValue.map { $0 + Self.smoothing * (loss - $0) } ?? loss
-                smoothedValue = s
-                smoothedLoss.append(ChartPoint(x: Double(m.step), y: s))
-            }
+            trainLoss.append(ChartPoint(x: Double(m.step), y: Double(m.smoothedLoss)))
         case .epochCompleted(let e):
             trainAccuracy.append(ChartPoint(x: Double(e.epoch), y: Double(e.accuracy)))
         case .evaluation(let e):
@@ -99,7 +89,7 @@ public struct RunModel: Sendable, Equatable {
                 .append(ChartPoint(x: Double(e.step), y: Double(e.loss)))
             evaluationAccuracy[e.split, default: Series(capacity: Self.historyCapacity)]
                 .append(ChartPoint(x: epochs(atStep: e.step, epoch: e.epoch), y: Double(e.accuracy)))
-            if evaluation == nil || e.split == "test" || evaluation?.split == e.split {
+            if evaluation == nil || e.split == .test || evaluation?.split == e.split {
                 if evaluation?.split == e.split { previousClassAccuracy = evaluation?.perClassAccuracy }
                 evaluation = e
             }
@@ -115,8 +105,9 @@ public struct RunModel: Sendable, Equatable {
             addMarker(Marker(step: step, kind: .learningRate))
         case .checkpointSaved(let path, _):
             lastCheckpoint = path
-        case .warning(let text):
-            lastWarning = text
+        case .warning:
+            // The dashboard shows a warning as its notice; the run's history keeps nothing of it.
+            break
         case .finished(let r):
             result = r
             state = .finished

@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// How the dashboard talks to a training session: it pulls events, pushes commands, and is told
 /// about Ctrl-C / SIGTERM. All three closures are called on the dashboard's (main) thread.
@@ -43,8 +43,9 @@ public enum Dashboard {
     /// `options.framesPerSecond` frames a second, and only when something changed.
     @discardableResult
     public static func run<T: Terminal>(terminal: inout T, options: DashboardOptions = .init(),
-                                        link: SessionLink) -> DashboardState {
+                                        link: SessionLink, attached: Bool = false) -> DashboardState {
         var state = DashboardState()
+        state.attached = attached
         let clock = ContinuousClock()
         let frameInterval = Duration.seconds(1 / max(1, options.framesPerSecond))
         var lastFrame = clock.now - frameInterval

@@ -1,3 +1,5 @@
+import ConvProtocol
+
 /// The whole screen for a state: status, the current screen's body, the notice or prompt line and
 /// the footer; or, below the minimum size, a centred request for a larger terminal.
 public struct DashboardView: Widget {
@@ -43,9 +45,8 @@ public struct DashboardView: Widget {
         let bottom = max(run.classNames.count + 1, area.height / 2)
         let rows = area.split(.vertical, [.fill(1), .length(bottom)])
         let charts = rows[0].split(.horizontal, [.percentage(60), .fill(1)], spacing: 2)
-        var loss = [LineChart.Dataset(name: "train", points: run.trainLoss.points, style: theme[.trainLoss]),
-                    LineChart.Dataset(name: "smoothed", points: run.smoothedLoss.points, style: theme[.smoothedLoss])]
-        loss += evaluationDatasets(run.evaluationLoss)
+        let loss = [LineChart.Dataset(name: "train (smoothed)", points: run.trainLoss.points, style: theme[.trainLoss])]
+            + evaluationDatasets(run.evaluationLoss)
         let markers = run.markers.map { m in
             m.kind == .learningRate
                 ? LineChart.Marker(x: Double(m.step), symbol: "▲", name: "lr", style: theme[.learningRateMarker])
@@ -82,10 +83,16 @@ public struct DashboardView: Widget {
     }
 
     /// One dataset per evaluated split, the test set first.
-    private func evaluationDatasets(_ series: [String: Series]) -> [LineChart.Dataset] {
-        series.keys.sorted { ($0 == "test" ? 0 : 1, $0) < ($1 == "test" ? 0 : 1, $1) }.map { split in
-            LineChart.Dataset(name: split, points: series[split]!.points,
-                              style: theme[split == "test" ? .testSeries : .validationSeries])
+    private func evaluationDatasets(_ series: [Split: Series]) -> [LineChart.Dataset] {
+        Split.allCases.compactMap { split in
+            series[split].map { LineChart.Dataset(name: split.rawValue, points: $0.points, style: theme[Self.role(split)]) }
+        }
+    }
+
+    private static func role(_ split: Split) -> Role {
+        switch split {
+        case .test: .testSeries
+        case .validation: .validationSeries
         }
     }
 
@@ -111,6 +118,9 @@ public struct DashboardView: Widget {
             let hint = state.notice?.isError == true ? "  " + state.notice!.text : "  (enter sets, esc cancels)"
             buffer.setString(x: x, y: row.y, hint, style: theme[state.notice?.isError == true ? .error : .dim],
                              maxWidth: row.right - x)
+        case .confirmQuit where state.attached:
+            buffer.setString(x: row.x, y: row.y, "Stop the run (y, saves a checkpoint) or detach and leave it running (d)? [y/d/N]",
+                             style: theme[.error], maxWidth: row.width)
         case .confirmQuit:
             buffer.setString(x: row.x, y: row.y, "Stop training and quit? A checkpoint is saved first. [y/N]",
                              style: theme[.error], maxWidth: row.width)

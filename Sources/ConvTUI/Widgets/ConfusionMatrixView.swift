@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// The confusion matrix as a heat map: rows are true classes, columns predicted classes; each cell
 /// shows its count on a background whose strength is the cell's share of its row.

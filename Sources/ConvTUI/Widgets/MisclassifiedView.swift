@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// One misclassified image, enlarged when there is room, with its true and predicted class, its
 /// loss, the three most probable classes as bars, and its place in the (filtered) list.

@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// The fixed sample of test images as thumbnails, each with its predicted class, marked right
 /// (✓) or wrong (✗) in colour; larger areas show more of them, and larger ones.

@@ -2,7 +2,7 @@
 public enum Role: Sendable, Hashable, CaseIterable {
     case text, label, title, dim, key
     case running, paused, finished, failed, starting
-    case trainLoss, smoothedLoss, testSeries, validationSeries, trainAccuracy
+    case trainLoss, testSeries, validationSeries, trainAccuracy
     case learningRateMarker, pauseMarker, axis
     case right, wrong, bar, barTrack, increase, decrease
     case selection, message, error, progress
@@ -29,8 +29,7 @@ public struct Theme: Sendable {
         .finished: Style(foreground: .black, background: .brightBlue, modifiers: .bold),
         .failed: Style(foreground: .brightWhite, background: .red, modifiers: .bold),
         .starting: Style(foreground: .black, background: .white, modifiers: .bold),
-        .trainLoss: Style(foreground: .indexed(67)),
-        .smoothedLoss: Style(foreground: .brightCyan, modifiers: .bold),
+        .trainLoss: Style(foreground: .brightCyan, modifiers: .bold),
         .testSeries: Style(foreground: .brightYellow, modifiers: .bold),
         .validationSeries: Style(foreground: .brightMagenta, modifiers: .bold),
         .trainAccuracy: Style(foreground: .brightCyan),
@@ -58,8 +57,7 @@ public struct Theme: Sendable {
         .finished: Style(modifiers: [.reverse]),
         .failed: Style(modifiers: [.reverse, .bold, .underline]),
         .starting: Style(modifiers: .reverse),
-        .trainLoss: Style(modifiers: .dim),
-        .smoothedLoss: Style(modifiers: .bold),
+        .trainLoss: Style(modifiers: .bold),
         .testSeries: Style(modifiers: .bold),
         .validationSeries: Style(modifiers: .underline),
         .learningRateMarker: Style(modifiers: .bold),

@@ -1,4 +1,4 @@
-import ConvTraining
+import ConvProtocol
 
 /// How thumbnails are drawn.
 public enum ThumbnailMode: Sendable, Equatable {

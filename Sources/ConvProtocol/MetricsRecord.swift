@@ -1,59 +1,43 @@
 import Foundation
 
-/// One line of `metrics.jsonl`: a training event with the wall-clock time it was written.
+/// One line of `metrics.jsonl`, and of what a session sends a viewer attached from elsewhere: a
+/// training event with the wall-clock time it was written.
 ///
-/// The line is a flat JSON object with a `type` field (`started`, `step`, `epoch`, `evaluation`,
-/// `paused`, `resumed`, `lr_changed`, `checkpoint_saved`, `warning`, `finished`, `failed`) and the
-/// global `step` it happened at, so that a run's history, including every intervention, can be
-/// read back and charted. Evaluations keep their split, loss, accuracy (a fraction), per-class
-/// accuracy and confusion counts; their images stay out of the file.
+/// The line is a flat JSON object with the format's version `v` (`LineFormat`), a `type` field
+/// (`started`, `step`, `epoch`, `evaluation`, `paused`, `resumed`, `lr_changed`, `checkpoint_saved`,
+/// `warning`, `finished`, `failed`) and the global `step` it happened at, so that a run's history,
+/// including every intervention, can be read back and charted. Evaluations keep their split, loss,
+/// accuracy (a fraction), per-class accuracy and confusion counts, and, when the record includes
+/// them, their sample and misclassified predictions with the images' pixels in base64. The journal
+/// leaves images out; a remote dashboard needs them.
 public struct MetricsRecord: Sendable, Equatable {
     /// Seconds since 1970 when the event was recorded.
     public var time: Double
     /// The global step the event happened at.
     public var step: Int
-    /// The event; evaluations carry no sample or misclassified images.
+    /// The event; without `includingImages`, evaluations carry no sample or misclassified images.
     public var event: TrainingEvent
 
-    public init(time: Double, step: Int, event: TrainingEvent) {
+    public init(time: Double, step: Int, event: TrainingEvent, includingImages: Bool = false) {
         self.time = time
         self.step = step
-        self.event = event.withoutImages
+        self.event = includingImages ? event : event.withoutImages
     }
 
     /// The record's JSON line, without the newline.
     public func jsonLine() -> String {
-        let data = (try? Self.encoder.encode(Line(self))) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        LineCoding.line(Line(self))
     }
 
-    /// Parses one line written by `jsonLine()`.
+    /// Parses one line written by `jsonLine()`, keeping the images it has. Throws a `ProtocolError`
+    /// for a line over `LineFormat.maximumLineBytes`, one that is not a JSON object, has another
+    /// version or an unknown type, misses a field or has one of the wrong type, or holds values no
+    /// session sends: negative counts or steps, non-finite times, rates or durations, accuracies
+    /// outside [0, 1], a confusion matrix that is not square, labels outside it, or pixels that do
+    /// not fill their image's shape. Losses may be infinite or NaN, as a diverging run's are.
     public init(jsonLine: Substring) throws {
-        let line = try Self.decoder.decode(Line.self, from: Data(jsonLine.utf8))
-        self = try line.record()
+        self = try LineCoding.decode(Line.self, from: jsonLine).record
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }()
-}
-
-/// Why a metrics line could not be read.
-public struct MetricsRecordError: Error, CustomStringConvertible {
-    public var description: String
 }
 
 extension TrainingEvent {
@@ -111,16 +95,35 @@ extension Evaluation {
     }
 }
 
-/// The JSON shape of a record: a header (`type`, `time`, `step`) and the fields of one event,
+/// The JSON shape of a record: a header (`v`, `type`, `time`, `step`) and the fields of one event,
 /// encoded side by side in the same object.
 private struct Line: Codable {
     var header: Header
     var event: TrainingEvent
 
     struct Header: Codable {
+        var v = LineFormat.version
         var type: String
         var time: Double
         var step: Int
+
+        init(type: String, time: Double, step: Int) {
+            self.type = type
+            self.time = time
+            self.step = step
+        }
+
+        /// `v` is read, and checked, before the rest of the line.
+        enum CodingKeys: CodingKey { case v, type, time, step }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            type = try container.decode(String.self, forKey: .type)
+            time = try container.decode(Double.self, forKey: .time)
+            step = try container.decode(Int.self, forKey: .step)
+            try LineCoding.finite(time, "time")
+            try LineCoding.nonNegative(step, "step")
+        }
     }
 
     init(_ record: MetricsRecord) {
@@ -128,8 +131,8 @@ private struct Line: Codable {
         event = record.event
     }
 
-    func record() throws -> MetricsRecord {
-        MetricsRecord(time: header.time, step: header.step, event: event)
+    var record: MetricsRecord {
+        MetricsRecord(time: header.time, step: header.step, event: event, includingImages: true)
     }
 
     func encode(to encoder: Encoder) throws {
@@ -162,12 +165,14 @@ private struct Line: Codable {
         case "resumed": event = .resumed(step: step)
         case "lr_changed":
             let fields = try LearningRateFields(from: decoder)
+            try LineCoding.finite(fields.oldLr, "old_lr")
+            try LineCoding.finite(fields.lr, "lr")
             event = .learningRateChanged(old: fields.oldLr, new: fields.lr, step: step)
         case "checkpoint_saved": event = .checkpointSaved(path: try PathFields(from: decoder).path, step: step)
         case "warning": event = .warning(try MessageFields(from: decoder).message)
         case "failed": event = .failed(try MessageFields(from: decoder).message)
         case "finished": event = .finished(try FinishedFields(from: decoder).result(step: step))
-        default: throw MetricsRecordError(description: "unknown record type \"\(header.type)\"")
+        default: throw ProtocolError("unknown record type \"\(header.type)\"")
         }
     }
 }
@@ -206,13 +211,15 @@ private struct StartedFields: Codable {
     }
 
     func summary(step: Int) throws -> RunSummary {
-        guard imageShape.count == 3 else {
-            throw MetricsRecordError(description: "image_shape needs 3 numbers, found \(imageShape.count)")
-        }
+        let counts = [("parameter_count", parameterCount), ("train_count", trainCount), ("test_count", testCount),
+                      ("validation_count", validationCount), ("epochs", epochs), ("steps_per_epoch", stepsPerEpoch),
+                      ("batch_size", batchSize), ("threads", threads)]
+        for (field, value) in counts { try LineCoding.nonNegative(value, field) }
+        try LineCoding.finite(lr, "lr")
         return RunSummary(
             runName: runName, runDirectory: runDirectory, datasetName: dataset, modelName: model,
             parameterCount: parameterCount, classNames: classNames,
-            imageShape: ImageShape(channels: imageShape[0], height: imageShape[1], width: imageShape[2]),
+            imageShape: try LineCoding.shape(imageShape, "image_shape"),
             trainCount: trainCount, testCount: testCount, validationCount: validationCount, epochs: epochs,
             stepsPerEpoch: stepsPerEpoch, batchSize: batchSize, threads: threads, optimizer: optimizer,
             learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step)
@@ -228,16 +235,24 @@ private struct StepFields: Codable {
         epoch = m.epoch
         stepInEpoch = m.stepInEpoch
         stepsPerEpoch = m.stepsPerEpoch
-        loss = m.loss
-        accuracy = m.accuracy
+        loss = m.smoothedLoss
+        accuracy = m.smoothedAccuracy
         lr = m.learningRate
         imagesPerSecond = m.imagesPerSecond
         elapsed = m.elapsed
     }
 
-    func metrics(step: Int) -> StepMetrics {
-        StepMetrics(epoch: epoch, step: step, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch, loss: loss,
-                    accuracy: accuracy, learningRate: lr, imagesPerSecond: imagesPerSecond, elapsed: elapsed)
+    func metrics(step: Int) throws -> StepMetrics {
+        try LineCoding.nonNegative(epoch, "epoch")
+        try LineCoding.nonNegative(stepInEpoch, "step_in_epoch")
+        try LineCoding.nonNegative(stepsPerEpoch, "steps_per_epoch")
+        try LineCoding.fraction(accuracy, "accuracy")
+        try LineCoding.finite(lr, "lr")
+        try LineCoding.finiteNonNegative(imagesPerSecond, "images_per_second")
+        try LineCoding.finiteNonNegative(elapsed, "elapsed")
+        return StepMetrics(epoch: epoch, step: step, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
+                           smoothedLoss: loss, smoothedAccuracy: accuracy, learningRate: lr,
+                           imagesPerSecond: imagesPerSecond, elapsed: elapsed)
     }
 }
 
@@ -253,17 +268,23 @@ private struct EpochFields: Codable {
         seconds = s.seconds
     }
 
-    func summary(step: Int) -> EpochSummary {
-        EpochSummary(epoch: epoch, step: step, loss: loss, accuracy: accuracy, seconds: seconds)
+    func summary(step: Int) throws -> EpochSummary {
+        try LineCoding.nonNegative(epoch, "epoch")
+        try LineCoding.fraction(accuracy, "accuracy")
+        try LineCoding.finiteNonNegative(seconds, "seconds")
+        return EpochSummary(epoch: epoch, step: step, loss: loss, accuracy: accuracy, seconds: seconds)
     }
 }
 
 private struct EvaluationFields: Codable {
-    var split: String
+    var split: Split
     var epoch: Int
     var loss, accuracy: Float
+    /// Written for readers of the file; a reader recomputes it from `confusion`.
     var perClassAccuracy: [Float]
     var confusion: [[Int]]
+    /// Present only when the record includes images.
+    var samples, misclassified: [PredictionFields]?
 
     init(_ e: Evaluation) {
         split = e.split
@@ -272,11 +293,75 @@ private struct EvaluationFields: Codable {
         accuracy = e.accuracy
         perClassAccuracy = e.perClassAccuracy
         confusion = e.confusion.counts
+        samples = e.samples.isEmpty ? nil : e.samples.map(PredictionFields.init)
+        misclassified = e.misclassified.isEmpty ? nil : e.misclassified.map(PredictionFields.init)
     }
 
-    func evaluation(step: Int) -> Evaluation {
-        Evaluation(split: split, epoch: epoch, step: step, loss: loss, accuracy: accuracy,
-                   confusion: ConfusionMatrix(counts: confusion), samples: [], misclassified: [])
+    func evaluation(step: Int) throws -> Evaluation {
+        try LineCoding.nonNegative(epoch, "epoch")
+        try LineCoding.fraction(accuracy, "accuracy")
+        let classes = confusion.count
+        var total = 0
+        for row in confusion {
+            guard row.count == classes else {
+                throw ProtocolError("confusion has a row of \(row.count) counts in a matrix of \(classes) classes")
+            }
+            for count in row {
+                try LineCoding.nonNegative(count, "a confusion count")
+                let (sum, overflow) = total.addingReportingOverflow(count)
+                guard !overflow else { throw ProtocolError("confusion counts more images than an Int holds") }
+                total = sum
+            }
+        }
+        return Evaluation(split: split, epoch: epoch, step: step, loss: loss, accuracy: accuracy,
+                          confusion: ConfusionMatrix(counts: confusion),
+                          samples: try (samples ?? []).map { try $0.prediction(classes: classes, "samples") },
+                          misclassified: try (misclassified ?? []).map { try $0.prediction(classes: classes, "misclassified") })
+    }
+}
+
+/// One evaluated image: the model's answer and the image, its CHW pixels in base64.
+private struct PredictionFields: Codable {
+    var index, trueLabel, predictedLabel: Int
+    var top: [ProbabilityFields]
+    var loss: Float
+    var shape: [Int]
+    var pixels: String
+
+    struct ProbabilityFields: Codable {
+        var label: Int
+        var probability: Float
+    }
+
+    init(_ p: Prediction) {
+        index = p.index
+        trueLabel = p.trueLabel
+        predictedLabel = p.predictedLabel
+        top = p.top.map { ProbabilityFields(label: $0.label, probability: $0.probability) }
+        loss = p.loss
+        shape = [p.image.shape.channels, p.image.shape.height, p.image.shape.width]
+        pixels = Data(p.image.pixels).base64EncodedString()
+    }
+
+    /// The prediction, checked against an evaluation of `classes` classes; `list` names where it is.
+    func prediction(classes: Int, _ list: String) throws -> Prediction {
+        try LineCoding.nonNegative(index, "\(list): index")
+        for (field, label) in [("true_label", trueLabel), ("predicted_label", predictedLabel)] + top.map({ ("top", $0.label) }) {
+            guard label >= 0 && label < classes else {
+                throw ProtocolError("\(list): \(field) \(label) is not one of the \(classes) classes")
+            }
+        }
+        for probability in top.map(\.probability) where !probability.isNaN {
+            try LineCoding.fraction(probability, "\(list): probability")
+        }
+        let imageShape = try LineCoding.shape(shape, "\(list): shape")
+        guard let bytes = Data(base64Encoded: pixels) else { throw ProtocolError("\(list): pixels are not base64") }
+        guard bytes.count == imageShape.valueCount else {
+            throw ProtocolError("\(list): \(bytes.count) pixels for an image of \(imageShape)")
+        }
+        return Prediction(index: index, trueLabel: trueLabel, predictedLabel: predictedLabel,
+                          top: top.map { ClassProbability(label: $0.label, probability: $0.probability) }, loss: loss,
+                          image: SampleImage(shape: imageShape, pixels: [UInt8](bytes)))
     }
 }
 
@@ -322,9 +407,14 @@ private struct FinishedFields: Codable {
         lastEvaluation = r.lastEvaluation.map { LastEvaluation(step: $0.step, fields: EvaluationFields($0)) }
     }
 
-    func result(step: Int) -> FinalResult {
-        FinalResult(step: step, epoch: epoch, seconds: seconds,
-                    lastEvaluation: lastEvaluation.map { $0.fields.evaluation(step: $0.step) },
-                    checkpointPath: checkpoint)
+    func result(step: Int) throws -> FinalResult {
+        try LineCoding.nonNegative(epoch, "epoch")
+        try LineCoding.finiteNonNegative(seconds, "seconds")
+        let evaluation = try lastEvaluation.map { last in
+            try LineCoding.nonNegative(last.step, "last_evaluation.step")
+            return try last.fields.evaluation(step: last.step)
+        }
+        return FinalResult(step: step, epoch: epoch, seconds: seconds, lastEvaluation: evaluation,
+                           checkpointPath: checkpoint)
     }
 }

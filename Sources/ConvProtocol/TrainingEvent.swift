@@ -1,5 +1,3 @@
-import ConvData
-
 /// What a training session tells its viewer (the dashboard or the headless reporter).
 ///
 /// Events travel from the worker thread to the viewer through the session's channel; they are
@@ -43,12 +41,14 @@ public struct RunSummary: Sendable, Equatable {
     public var kernel: String
     /// The global step the run starts at (non-zero after `--resume`).
     public var startStep: Int
+    /// The processes training together (MPI ranks); 1 for a plain run.
+    public var worldSize: Int
 
     public init(runName: String, runDirectory: String, datasetName: String, modelName: String,
                 parameterCount: Int, classNames: [String], imageShape: ImageShape, trainCount: Int,
                 testCount: Int, validationCount: Int, epochs: Int, stepsPerEpoch: Int, batchSize: Int,
                 threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, kernel: String,
-                startStep: Int) {
+                startStep: Int, worldSize: Int = 1) {
         self.runName = runName
         self.runDirectory = runDirectory
         self.datasetName = datasetName
@@ -68,12 +68,9 @@ public struct RunSummary: Sendable, Equatable {
         self.testFlips = testFlips
         self.kernel = kernel
         self.startStep = startStep
+        self.worldSize = worldSize
     }
 }
-
-/// Channels, height and width of one image: the data module's type, named here so that viewers
-/// need not import the data module to read an event.
-public typealias ImageShape = ImageDimensions
 
 /// One optimizer step. `step` counts from the start of the run (it survives a resume);
 /// `epoch` counts from 1.
@@ -82,24 +79,31 @@ public struct StepMetrics: Sendable, Equatable {
     public var step: Int
     public var stepInEpoch: Int
     public var stepsPerEpoch: Int
-    public var loss: Float
-    public var accuracy: Float
+    /// Training loss averaged over roughly the last 500 images (the session smooths it, so that it
+    /// reads the same at any batch size); the journal calls it `loss`.
+    public var smoothedLoss: Float
+    /// Training accuracy averaged the same way; the journal calls it `accuracy`.
+    public var smoothedAccuracy: Float
     public var learningRate: Double
     public var imagesPerSecond: Double
     /// Seconds of training since the run (or the resumed run) started, pauses excluded.
     public var elapsed: Double
+    /// Seconds this step spent averaging gradients across the ranks; nil for a plain run.
+    public var communicationSeconds: Double?
 
-    public init(epoch: Int, step: Int, stepInEpoch: Int, stepsPerEpoch: Int, loss: Float, accuracy: Float,
-                learningRate: Double, imagesPerSecond: Double, elapsed: Double) {
+    public init(epoch: Int, step: Int, stepInEpoch: Int, stepsPerEpoch: Int, smoothedLoss: Float,
+                smoothedAccuracy: Float, learningRate: Double, imagesPerSecond: Double, elapsed: Double,
+                communicationSeconds: Double? = nil) {
         self.epoch = epoch
         self.step = step
         self.stepInEpoch = stepInEpoch
         self.stepsPerEpoch = stepsPerEpoch
-        self.loss = loss
-        self.accuracy = accuracy
+        self.smoothedLoss = smoothedLoss
+        self.smoothedAccuracy = smoothedAccuracy
         self.learningRate = learningRate
         self.imagesPerSecond = imagesPerSecond
         self.elapsed = elapsed
+        self.communicationSeconds = communicationSeconds
     }
 }
 
@@ -195,8 +199,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
 /// The result of evaluating the model on one split.
 public struct Evaluation: Sendable, Equatable {
-    /// `"test"` or `"validation"`.
-    public var split: String
+    public var split: Split
     public var epoch: Int
     public var step: Int
     public var loss: Float
@@ -209,7 +212,7 @@ public struct Evaluation: Sendable, Equatable {
 
     public var perClassAccuracy: [Float] { confusion.perClassAccuracy }
 
-    public init(split: String, epoch: Int, step: Int, loss: Float, accuracy: Float, confusion: ConfusionMatrix,
+    public init(split: Split, epoch: Int, step: Int, loss: Float, accuracy: Float, confusion: ConfusionMatrix,
                 samples: [Prediction], misclassified: [Prediction]) {
         self.split = split
         self.epoch = epoch

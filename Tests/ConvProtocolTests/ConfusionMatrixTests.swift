@@ -1,5 +1,5 @@
+import ConvProtocol
 import Testing
-import ConvTraining
 
 @Suite struct ConfusionMatrixTests {
     @Test func perClassAccuracyCountsTheDiagonal() {

@@ -1,0 +1,65 @@
+import Foundation
+
+/// How an image folder is turned into fixed-size images: `--image-size`, `--channels`, the decode
+/// cache and the decoding threads.
+public struct ImageFolderOptions: Sendable {
+    /// The side of the square every image is stored at; nil for the training images' median
+    /// shorter side, at most `largestDefaultSize`.
+    public var imageSize: Int?
+    /// 1 (grey) or 3 (RGB); nil for 1 when every image file is grey, 3 otherwise.
+    public var channels: Int?
+    /// Where decoded folders are cached (see `ImageCache`); nil to decode every time.
+    public var cacheFolder: URL?
+    /// Decoding threads.
+    public var threads: Int
+    /// Called from the decoding threads as files are done.
+    public var progress: (@Sendable (ImageFolderProgress) -> Void)?
+
+    /// The default image size never exceeds this, whatever the images' size.
+    public static let largestDefaultSize = 64
+
+    public init(imageSize: Int? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                progress: (@Sendable (ImageFolderProgress) -> Void)? = nil) {
+        self.imageSize = imageSize
+        self.channels = channels
+        self.cacheFolder = cacheFolder
+        self.threads = max(1, threads)
+        self.progress = progress
+    }
+}
+
+/// How far decoding an image folder has come.
+public struct ImageFolderProgress: Sendable, Equatable {
+    public enum Phase: String, Sendable {
+        /// Reading headers to choose the default image size and channels.
+        case surveying = "reading image headers"
+        case decoding = "decoding images"
+    }
+
+    public var phase: Phase
+    public var done: Int
+    public var total: Int
+}
+
+/// An image file left out of the dataset, and why.
+public struct SkippedImageFile: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// Relative to the dataset folder.
+    public var path: String
+    public var reason: String
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// What `convtop data info` reports about an image folder beyond the images themselves.
+public struct ImageFolderSummary: Sendable, Equatable {
+    /// The split folders found, relative to the dataset folder ("" for the folder itself).
+    public var splitFolders: [String: String]
+    /// Upright sizes of the decoded files, before resizing.
+    public var widths: [Int]
+    public var heights: [Int]
+    /// How many decoded files store each colour mode.
+    public var colourModes: [ImageColourMode: Int]
+    /// True when the pixels came from the decode cache.
+    public var fromCache: Bool
+}

@@ -1,0 +1,78 @@
+/// What a viewer asks of a training session. Commands take effect at the next step boundary.
+public enum TrainingCommand: Sendable, Equatable {
+    case pause
+    case resume
+    /// Sets the learning rate to this value.
+    case setLearningRate(Double)
+    /// Multiplies the learning rate by this factor.
+    case scaleLearningRate(Double)
+    /// Saves a checkpoint to this path, or to the run's folder when `nil`.
+    case save(path: String?)
+    case evaluate
+    /// Finishes the current step, saves a checkpoint and ends the run.
+    case stop
+}
+
+extension TrainingCommand {
+    /// The line's `type` for this command.
+    public var lineType: String {
+        switch self {
+        case .pause: "pause"
+        case .resume: "resume"
+        case .setLearningRate: "set_lr"
+        case .scaleLearningRate: "scale_lr"
+        case .save: "save"
+        case .evaluate: "evaluate"
+        case .stop: "stop"
+        }
+    }
+
+    /// The command as one line of JSON, without the newline: the format's version `v`, the `type`
+    /// and the command's value (`lr`, `factor` or `path`), such as `{"v":1,"type":"scale_lr","factor":2}`.
+    public func jsonLine() -> String {
+        var fields = CommandFields(type: lineType)
+        switch self {
+        case .setLearningRate(let rate): fields.lr = rate
+        case .scaleLearningRate(let factor): fields.factor = factor
+        case .save(let path): fields.path = path
+        case .pause, .resume, .evaluate, .stop: break
+        }
+        return LineCoding.line(fields)
+    }
+
+    /// Parses one line written by `jsonLine()`. Throws a `ProtocolError` for a line over
+    /// `LineFormat.maximumLineBytes`, one that is not a JSON object, has another version or an
+    /// unknown type, or lacks its value; a learning rate or factor must be a positive finite number.
+    public init(jsonLine: Substring) throws {
+        let fields = try LineCoding.decode(CommandFields.self, from: jsonLine)
+        func positive(_ value: Double?, _ field: String) throws -> Double {
+            guard let value else { throw ProtocolError("missing field \"\(field)\"") }
+            guard value.isFinite && value > 0 else { throw ProtocolError("\(field) is \(value), not a positive number") }
+            return value
+        }
+        switch fields.type {
+        case "pause": self = .pause
+        case "resume": self = .resume
+        case "set_lr": self = .setLearningRate(try positive(fields.lr, "lr"))
+        case "scale_lr": self = .scaleLearningRate(try positive(fields.factor, "factor"))
+        case "save": self = .save(path: fields.path)
+        case "evaluate": self = .evaluate
+        case "stop": self = .stop
+        default: throw ProtocolError("unknown command type \"\(fields.type)\"")
+        }
+    }
+}
+
+/// The JSON shape of a command: every command's fields, each present only for its command.
+private struct CommandFields: Codable {
+    /// Absent means 1, as for events (`LineCoding.decode` checks it).
+    var v: Int? = LineFormat.version
+    var type: String
+    var lr: Double?
+    var factor: Double?
+    var path: String?
+
+    init(type: String) {
+        self.type = type
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import ConvProtocol
+import ConvTraining
+import ConvTUI
+import Foundation
+
+/// `convtop attach`: the dashboard of a run going on in another process, through its socket.
+struct AttachCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attach",
+        abstract: "Open the dashboard on a running run (default: the newest running run).",
+        discussion: "Every key works as in a local run. d detaches (the run goes on); q asks whether to stop "
+            + "the run or detach; Ctrl-C detaches.")
+
+    @Argument(help: ArgumentHelp("The run: its name under --runs-dir, or its folder.", valueName: "run"))
+    var runName: String?
+
+    @OptionGroup var runs: RunsOptions
+
+    @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
+    var noColor = false
+
+    @Option(help: ArgumentHelp("Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
+                               valueName: "mode"))
+    var thumbnails: DashboardOptions.Thumbnails = .automatic
+
+    func run() throws {
+        let (folder, connection) = try runs.connect(runName)
+        // Ctrl-C, SIGTERM and a lost terminal only end this viewer: the run is another process.
+        let signals = RunSignals(onHangUp: {})
+        var terminal = try NCursesTerminal(colorPreference: noColor ? .never : .automatic)
+        TerminalRescue.install()
+        let state = Dashboard.run(
+            terminal: &terminal, options: DashboardOptions(thumbnails: thumbnails),
+            link: SessionLink(nextEvents: connection.events, send: { connection.send($0) },
+                              detached: { signals.interrupted || signals.hungUp }),
+            attached: true)
+        terminal.close()
+        if state.run.result != nil || state.run.failure != nil {
+            print("\(folder.name): \(state.run.failure.map { "failed: \($0)" } ?? "finished")")
+        } else if let reason = connection.closedBecause {
+            print("\(folder.name): the connection closed: \(reason)")
+        } else {
+            print("detached from \(folder.name); it goes on (convtop attach \(folder.name))")
+        }
+    }
+}

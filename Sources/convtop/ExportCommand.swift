@@ -1,0 +1,62 @@
+import ArgumentParser
+import ConvEngine
+import ConvTraining
+import Foundation
+
+/// `convtop export CHECKPOINT`: the trained model for other tools.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a checkpoint's model as ONNX, or as a PyTorch module with its weights.",
+        discussion: """
+            Both take images scaled to [0, 1], shaped (N, C, H, W), and normalise them as training \
+            did. onnx: one file (opset \(ModelExport.onnxOpset)) whose output is `logits`, with the \
+            class names in its metadata. pytorch: a folder with model.py (class Net) and \
+            model.safetensors, for Net().load_state_dict(load_file("model.safetensors")).
+            """
+    )
+
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case onnx, pytorch
+    }
+
+    @Argument(help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
+    var checkpoint: String
+
+    @Option(help: "onnx or pytorch.")
+    var format: Format
+
+    @Option(help: ArgumentHelp("The .onnx file, or the folder for model.py and model.safetensors.", valueName: "path"))
+    var output: String
+
+    func run() throws {
+        let (saved, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
+        let engineCheckpoint = saved.checkpoint
+        let export = try ModelExport(network: try engineCheckpoint.network(), tensors: engineCheckpoint.tensors,
+                                     mean: saved.normalization.mean, std: saved.normalization.standardDeviation,
+                                     classNames: saved.classNames, source: file)
+        switch format {
+        case .onnx:
+            try write(Data(export.onnx()), to: URL(fileURLWithPath: output))
+            print("wrote \(output): \(export.network.name), ONNX opset \(ModelExport.onnxOpset)")
+        case .pytorch:
+            let folder = URL(fileURLWithPath: output)
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw UsageError("\(output): cannot create the folder: \(error.localizedDescription)")
+            }
+            try write(Data(export.pytorchModule().utf8), to: folder.appendingPathComponent("model.py"))
+            try export.weights.write(toFile: folder.appendingPathComponent("model.safetensors").path)
+            print("wrote \(output)/model.py and model.safetensors: \(export.network.name), \(export.tensors.count) tensors")
+        }
+    }
+
+    private func write(_ data: Data, to url: URL) throws {
+        do {
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw UsageError("\(url.path): cannot write: \(error.localizedDescription)")
+        }
+    }
+}
