@@ -9,10 +9,10 @@ let package = Package(
     name: "convtop",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "convtop", targets: ["convtop"]),
+        .executable(name: "convtop", targets: ["convtop"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
@@ -39,10 +39,16 @@ let package = Package(
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib", "CPNG", "CJPEG"]),
         .testTarget(name: "ConvProtocolTests", dependencies: ["ConvProtocol"]),
-        .testTarget(name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvProtocol", "ConvEngine", "ConvData"]),
+        .testTarget(
+            name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvProtocol", "ConvEngine", "ConvData"]),
         .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvProtocol", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
         .testTarget(name: "convtopTests", dependencies: ["TmuxHarness", "ConvEngine"]),
-        .executableTarget(name: "soak", dependencies: ["TmuxHarness", "ConvEngine", "ConvProtocol", "ConvTraining", "ConvTUI", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/Soak"),
+        .executableTarget(
+            name: "soak",
+            dependencies: [
+                "TmuxHarness", "ConvEngine", "ConvProtocol", "ConvTraining", "ConvTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Tests/Soak"),
     ]
 )

@@ -3,6 +3,7 @@
 // one (labels); the rest is the file. Any bytes must give contents or a DataError, and never an
 // allocation beyond what the file can hold.
 import Foundation
+
 @testable import ConvData
 
 private let raw = ScratchFile(suffix: ".idx"), compressed = ScratchFile(suffix: ".idx.gz")
@@ -14,7 +15,8 @@ public func fuzzIDX(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let file = gzip ? compressed : raw
     file.write(data + 1, count: size - 1)
     if let contents = try? IDXFile.read(file.url, dimensionCount: dimensions),
-       contents.dimensions.reduce(1, *) != contents.bytes.count {
+        contents.dimensions.reduce(1, *) != contents.bytes.count
+    {
         fatalError("IDX contents disagree with their dimensions")
     }
     return 0

@@ -13,7 +13,8 @@ public func fuzzProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     if let command = try? TrainingCommand(jsonLine: line),
-       (try? TrainingCommand(jsonLine: Substring(command.jsonLine()))) != command {
+        (try? TrainingCommand(jsonLine: Substring(command.jsonLine()))) != command
+    {
         fatalError("a parsed command changed on a write/read round trip: \(command.jsonLine())")
     }
     return 0

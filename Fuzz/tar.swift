@@ -2,6 +2,7 @@
 // .tar (even) or .tar.gz (odd); the rest is the archive. It is extracted into sandbox/out; any
 // bytes must give a DataError or files inside out, never anything written elsewhere in sandbox.
 import Foundation
+
 @testable import ConvData
 
 private let plain = ScratchFile(suffix: ".tar"), compressed = ScratchFile(suffix: ".tar.gz")

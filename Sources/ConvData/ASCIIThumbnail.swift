@@ -17,11 +17,12 @@ public enum ASCIIThumbnail {
                 + 0.114 * Double(image[offset + 2 * plane])
         }
         return stride(from: 0, to: dimensions.height, by: 2).map { y in
-            String((0..<dimensions.width).map { x in
-                let below = y + 1 < dimensions.height ? luminance(y + 1, x) : luminance(y, x)
-                let level = (luminance(y, x) + below) / 2 / 256 * Double(ramp.count)
-                return ramp[min(ramp.count - 1, Int(level))]
-            })
+            String(
+                (0..<dimensions.width).map { x in
+                    let below = y + 1 < dimensions.height ? luminance(y + 1, x) : luminance(y, x)
+                    let level = (luminance(y, x) + below) / 2 / 256 * Double(ramp.count)
+                    return ramp[min(ramp.count - 1, Int(level))]
+                })
         }
     }
 }

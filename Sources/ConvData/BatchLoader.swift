@@ -12,8 +12,10 @@ public struct BatchLoader: Sendable {
     /// 256 floats per channel: the normalised value of each byte.
     private let tables: [Float]
 
-    public init(images: ImageSet, batchSize: Int, shuffle: Bool, seed: UInt64,
-                augmentation: Augmentation, normalization: Normalization) {
+    public init(
+        images: ImageSet, batchSize: Int, shuffle: Bool, seed: UInt64,
+        augmentation: Augmentation, normalization: Normalization
+    ) {
         precondition(batchSize > 0, "batch size must be positive")
         precondition(normalization.mean.count == images.dimensions.channels, "one normalisation per channel")
         self.images = images
@@ -69,10 +71,12 @@ public struct BatchLoader: Sendable {
             let source = Int(order[first + slot])
             batch.labels.append(images.labels[source])
             batch.sourceIndices.append(Int32(source))
-            let draw = augmentation.isIdentity
+            let draw =
+                augmentation.isIdentity
                 ? SampleDraw.identity
-                : SampleDraw(augmentation, dimensions: images.dimensions, seed: seed, epoch: position.epoch,
-                             position: first + slot)
+                : SampleDraw(
+                    augmentation, dimensions: images.dimensions, seed: seed, epoch: position.epoch,
+                    position: first + slot)
             batch.images.withUnsafeMutableBufferPointer { output in
                 write(image: source, draw: draw, to: output.baseAddress! + slot * size)
             }
@@ -100,7 +104,8 @@ public struct BatchLoader: Sendable {
                         // Output columns whose source column (x + shift, or width - 1 - x + shift
                         // when flipped) lies inside the image; the rest are padding.
                         let shift = draw.shiftX
-                        let (first, end) = draw.flip
+                        let (first, end) =
+                            draw.flip
                             ? (max(0, shift), min(width, width + shift))
                             : (max(0, -shift), min(width, width - shift))
                         // A shift as wide as the image leaves nothing inside.

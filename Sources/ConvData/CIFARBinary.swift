@@ -35,8 +35,9 @@ enum CIFARBinary {
                         let start = record * recordSize
                         let label = Int(source[start + labelOffset])
                         guard label < classCount else {
-                            throw DataError.labelOutOfRange(file: file.lastPathComponent, index: record,
-                                                            label: label, classCount: classCount)
+                            throw DataError.labelOutOfRange(
+                                file: file.lastPathComponent, index: record,
+                                label: label, classCount: classCount)
                         }
                         labels[image] = Int32(label)
                         (target.baseAddress! + image * imageSize)
@@ -57,27 +58,33 @@ enum CIFARBinary {
         let batches = (1...trainBatchCount).map { folder.appendingPathComponent("data_batch_\($0).bin") }
         let train = try read(batches, labelBytes: 1, labelOffset: 0, classCount: 10)
         let testFile = folder.appendingPathComponent("test_batch.bin")
-        let test = FileManager.default.fileExists(atPath: testFile.path)
+        let test =
+            FileManager.default.fileExists(atPath: testFile.path)
             ? try read([testFile], labelBytes: 1, labelOffset: 0, classCount: 10)
             : .empty(dimensions)
-        return Dataset(name: DatasetName.cifar10.rawValue, folder: folder.path, format: .cifar10Binary,
-                       classNames: names, train: train, test: test, allowsHorizontalFlip: true)
+        return Dataset(
+            name: DatasetName.cifar10.rawValue, folder: folder.path, format: .cifar10Binary,
+            classNames: names, train: train, test: test, allowsHorizontalFlip: true)
     }
 
     /// CIFAR-100: `train.bin` required, `test.bin` optional; fine or coarse labels.
     static func loadCIFAR100(_ folder: URL, labels granularity: LabelGranularity) throws -> Dataset {
-        let (namesFile, classCount, offset) = granularity == .fine
+        let (namesFile, classCount, offset) =
+            granularity == .fine
             ? ("fine_label_names.txt", 100, 1) : ("coarse_label_names.txt", 20, 0)
         let names = try ClassNames.read(folder.appendingPathComponent(namesFile)) ?? ClassNames.numbered(classCount)
         try checkClassNames(names, file: namesFile, expected: classCount)
-        let train = try read([folder.appendingPathComponent("train.bin")],
-                             labelBytes: 2, labelOffset: offset, classCount: classCount)
+        let train = try read(
+            [folder.appendingPathComponent("train.bin")],
+            labelBytes: 2, labelOffset: offset, classCount: classCount)
         let testFile = folder.appendingPathComponent("test.bin")
-        let test = FileManager.default.fileExists(atPath: testFile.path)
+        let test =
+            FileManager.default.fileExists(atPath: testFile.path)
             ? try read([testFile], labelBytes: 2, labelOffset: offset, classCount: classCount)
             : .empty(dimensions)
-        return Dataset(name: DatasetName.cifar100.rawValue, folder: folder.path, format: .cifar100Binary,
-                       classNames: names, train: train, test: test, allowsHorizontalFlip: true)
+        return Dataset(
+            name: DatasetName.cifar100.rawValue, folder: folder.path, format: .cifar100Binary,
+            classNames: names, train: train, test: test, allowsHorizontalFlip: true)
     }
 
     private static func checkClassNames(_ names: [String], file: String, expected: Int) throws {

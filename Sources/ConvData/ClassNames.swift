@@ -2,10 +2,14 @@ import Foundation
 
 /// Class names of the well-known datasets, in label order, for folders that do not list them.
 enum ClassNames {
-    static let cifar10 = ["airplane", "automobile", "bird", "cat", "deer",
-                          "dog", "frog", "horse", "ship", "truck"]
-    static let fashionMNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    static let cifar10 = [
+        "airplane", "automobile", "bird", "cat", "deer",
+        "dog", "frog", "horse", "ship", "truck",
+    ]
+    static let fashionMNIST = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ]
     static let digits = (0..<10).map(String.init)
     /// The optional file in an IDX folder listing its class names, one per line.
     static let fileName = "classes.txt"

@@ -39,7 +39,8 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notWholeRecords(let file, let bytes, let recordSize):
             return "\(file): \(bytes) bytes is not a multiple of \(recordSize)-byte records"
         case .badMagic(let file, let found):
-            return "\(file): not an unsigned-byte IDX file (magic number 0x\(String(found, radix: 16, uppercase: false).leftPadded(to: 8)))"
+            return
+                "\(file): not an unsigned-byte IDX file (magic number 0x\(String(found, radix: 16, uppercase: false).leftPadded(to: 8)))"
         case .badDimensionCount(let file, let expected, let found):
             return "\(file): IDX file has \(found) dimensions, expected \(expected)"
         case .malformed(let file, let detail):
@@ -58,7 +59,8 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             return "dataset '\(name)' not found (looked in \(searched.joined(separator: ", "))); "
                 + "get it with: convtop data fetch \(name)"
         case .unknownDatasetName(let name):
-            return "\(name): unknown dataset name (known: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")))"
+            return
+                "\(name): unknown dataset name (known: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .invalidOption(let detail):
             return detail
         case .alreadyExists(let path):

@@ -11,8 +11,10 @@ public struct DataPipeline: Sendable {
     public let normalization: Normalization
 
     /// Builds a pipeline over an already loaded dataset.
-    public init(dataset: Dataset, batchSize: Int, seed: UInt64, augmentation: AugmentationMode = .standard,
-                normalization: Normalization? = nil) {
+    public init(
+        dataset: Dataset, batchSize: Int, seed: UInt64, augmentation: AugmentationMode = .standard,
+        normalization: Normalization? = nil
+    ) {
         self.dataset = dataset
         self.batchSize = batchSize
         self.seed = seed
@@ -30,10 +32,12 @@ public struct DataPipeline: Sendable {
     ///   - augment: `--augment none|flip|crop|standard`.
     ///   - normalize: `--normalize MEAN,STD` (or per-channel means then deviations); nil for the
     ///     dataset's statistics.
-    public static func load(data: String?, datasetName: String?, labels: String = LabelGranularity.fine.rawValue,
-                            validationCount: Int = 0, augment: String = AugmentationMode.standard.rawValue,
-                            normalize: String? = nil, batchSize: Int, seed: UInt64,
-                            locator: DatasetLocator = DatasetLocator()) throws -> DataPipeline {
+    public static func load(
+        data: String?, datasetName: String?, labels: String = LabelGranularity.fine.rawValue,
+        validationCount: Int = 0, augment: String = AugmentationMode.standard.rawValue,
+        normalize: String? = nil, batchSize: Int, seed: UInt64,
+        locator: DatasetLocator = DatasetLocator()
+    ) throws -> DataPipeline {
         guard let granularity = LabelGranularity(rawValue: labels) else {
             throw DataError.invalidOption("--labels \(labels): expected fine or coarse")
         }
@@ -44,19 +48,22 @@ public struct DataPipeline: Sendable {
         let folder = try locator.resolve(data: data, dataset: datasetName)
         let dataset = try Dataset.load(from: folder, labels: granularity).holdingOutValidation(validationCount)
         let normalization = try normalize.map { try Normalization(parsing: $0, channels: dataset.dimensions.channels) }
-        return DataPipeline(dataset: dataset, batchSize: batchSize, seed: seed, augmentation: mode,
-                            normalization: normalization)
+        return DataPipeline(
+            dataset: dataset, batchSize: batchSize, seed: seed, augmentation: mode,
+            normalization: normalization)
     }
 
     /// Shuffled, augmented batches of the training images.
     public var training: BatchLoader {
-        BatchLoader(images: dataset.train, batchSize: batchSize, shuffle: true, seed: seed,
-                    augmentation: augmentation, normalization: normalization)
+        BatchLoader(
+            images: dataset.train, batchSize: batchSize, shuffle: true, seed: seed,
+            augmentation: augmentation, normalization: normalization)
     }
 
     /// Batches of `images` (`dataset.validation` or `dataset.test`) in order, without augmentation.
     public func evaluation(_ images: ImageSet) -> BatchLoader {
-        BatchLoader(images: images, batchSize: batchSize, shuffle: false, seed: seed,
-                    augmentation: .none, normalization: normalization)
+        BatchLoader(
+            images: images, batchSize: batchSize, shuffle: false, seed: seed,
+            augmentation: .none, normalization: normalization)
     }
 }

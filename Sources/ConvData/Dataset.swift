@@ -20,9 +20,11 @@ public struct Dataset: Sendable {
     /// Layout, sizes and colour modes of an image folder's files; nil for other formats.
     public var imageFolder: ImageFolderSummary?
 
-    public init(name: String, folder: String, format: DatasetFormat, classNames: [String],
-                train: ImageSet, test: ImageSet, validation: ImageSet? = nil, allowsHorizontalFlip: Bool,
-                skippedFiles: [SkippedImageFile] = []) {
+    public init(
+        name: String, folder: String, format: DatasetFormat, classNames: [String],
+        train: ImageSet, test: ImageSet, validation: ImageSet? = nil, allowsHorizontalFlip: Bool,
+        skippedFiles: [SkippedImageFile] = []
+    ) {
         self.name = name
         self.folder = folder
         self.format = format
@@ -43,8 +45,10 @@ public struct Dataset: Sendable {
     /// A folder holding nothing but one dataset folder (as an extracted archive does) is
     /// looked into. A folder of class folders of PNG and JPEG files (see `ImageFolderLoader`) is
     /// decoded as `images` says. Every problem is thrown as a `DataError`; nothing is ever half loaded.
-    public static func load(from folder: URL, labels: LabelGranularity = .fine,
-                            images: ImageFolderOptions = ImageFolderOptions()) throws -> Dataset {
+    public static func load(
+        from folder: URL, labels: LabelGranularity = .fine,
+        images: ImageFolderOptions = ImageFolderOptions()
+    ) throws -> Dataset {
         let contents = try listing(folder)
         let names = Set(contents)
         if names.contains(where: { $0.hasPrefix("data_batch_") && $0.hasSuffix(".bin") }) {
@@ -54,7 +58,8 @@ public struct Dataset: Sendable {
         if IDXDataset.trainImagesFile(in: folder) != nil { return try IDXDataset.load(folder) }
         let subfolders = contents.filter { isFolder(folder.appendingPathComponent($0)) }
         if contents.count == 1, let only = subfolders.first,
-           !ImageFolderLayout.holdsImages(folder.appendingPathComponent(only)) {
+            !ImageFolderLayout.holdsImages(folder.appendingPathComponent(only))
+        {
             return try load(from: folder.appendingPathComponent(only), labels: labels, images: images)
         }
         if ImageFolderLayout.isImageFolder(folder, subfolders: subfolders) {

@@ -25,14 +25,17 @@ public struct DatasetFetcher: Sendable {
         let parent = destination.deletingLastPathComponent()
         let stagingPrefix = ".\(destination.lastPathComponent).partial-"
         // A fetch killed by a signal never ran its cleanup; its staging folder goes now.
-        for stale in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? [] where stale.hasPrefix(stagingPrefix) {
+        for stale in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? [] where stale.hasPrefix(stagingPrefix)
+        {
             try? manager.removeItem(at: parent.appendingPathComponent(stale))
         }
         let staging = parent.appendingPathComponent(stagingPrefix + UUID().uuidString)
         let downloads = staging.appendingPathComponent("download")
         let content = staging.appendingPathComponent("content")
         do {
-            for folder in [downloads, content] { try manager.createDirectory(at: folder, withIntermediateDirectories: true) }
+            for folder in [downloads, content] {
+                try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+            }
         } catch {
             throw DataError.unreadable(parent.path, reason: "cannot create a folder there")
         }
@@ -74,9 +77,11 @@ public struct DatasetFetcher: Sendable {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: content.path)) ?? []
         var isDirectory: ObjCBool = false
         if entries.count == 1,
-           FileManager.default.fileExists(atPath: content.appendingPathComponent(entries[0]).path,
-                                          isDirectory: &isDirectory),
-           isDirectory.boolValue {
+            FileManager.default.fileExists(
+                atPath: content.appendingPathComponent(entries[0]).path,
+                isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
             return content.appendingPathComponent(entries[0])
         }
         return content

@@ -10,11 +10,13 @@ public struct DatasetLocator: Sendable {
     /// The small Fashion-MNIST subset shipped in `Assets/`, if it can be found.
     public var shippedSubset: URL?
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                homeDirectory: String = FileManager.default.homeDirectoryForCurrentUser.path,
-                currentDirectory: String = FileManager.default.currentDirectoryPath,
-                systemDatasets: String = "/usr/share/datasets",
-                shippedSubset: URL? = ShippedSubset.folder) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        homeDirectory: String = FileManager.default.homeDirectoryForCurrentUser.path,
+        currentDirectory: String = FileManager.default.currentDirectoryPath,
+        systemDatasets: String = "/usr/share/datasets",
+        shippedSubset: URL? = ShippedSubset.folder
+    ) {
         self.environment = environment
         self.homeDirectory = homeDirectory
         self.currentDirectory = currentDirectory
@@ -61,8 +63,9 @@ public struct DatasetLocator: Sendable {
         let system = URL(fileURLWithPath: systemDatasets).appendingPathComponent(DatasetName.fashionMNIST.rawValue)
         if isFolder(system) { return system }
         if let shippedSubset, isFolder(shippedSubset) { return shippedSubset }
-        throw DataError.datasetNotFound(name: DatasetName.fashionMNIST.rawValue,
-                                        searched: [system.path] + (shippedSubset.map { [$0.path] } ?? []))
+        throw DataError.datasetNotFound(
+            name: DatasetName.fashionMNIST.rawValue,
+            searched: [system.path] + (shippedSubset.map { [$0.path] } ?? []))
     }
 
     /// The folder for `--data PATH` or `--dataset NAME` (at most one of them), or the default.
@@ -71,7 +74,8 @@ public struct DatasetLocator: Sendable {
         case (.some, .some):
             throw DataError.invalidOption("--data and --dataset cannot be used together")
         case (.some(let path), nil):
-            return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: currentDirectory + "/")).standardizedFileURL
+            return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: currentDirectory + "/"))
+                .standardizedFileURL
         case (nil, .some(let name)):
             return try locate(DatasetName(parsing: name))
         case (nil, nil):

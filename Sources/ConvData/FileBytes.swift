@@ -43,7 +43,9 @@ enum FileBytes {
         guard descriptor >= 0 else { throw DataError.unreadable(name, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw DataError.unreadable(name, reason: String(cString: strerror(errno))) }
+        guard fstat(descriptor, &info) == 0 else {
+            throw DataError.unreadable(name, reason: String(cString: strerror(errno)))
+        }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw DataError.unreadable(name, reason: "is a folder") }
         let size = min(Int(info.st_size), limit)
         var bytes = [UInt8](repeating: 0, count: size)

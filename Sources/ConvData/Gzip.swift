@@ -38,7 +38,9 @@ final class GzipStream: ByteSource {
     }
 
     /// The most bytes the compressed input could inflate to.
-    var maximumInflatedSize: Int { compressed.count.multipliedReportingOverflow(by: Self.maximumExpansion).partialValue }
+    var maximumInflatedSize: Int {
+        compressed.count.multipliedReportingOverflow(by: Self.maximumExpansion).partialValue
+    }
 
     /// Fills `buffer` completely or throws `.truncated` / `.corruptGzip`.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws {

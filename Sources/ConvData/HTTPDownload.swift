@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -10,7 +11,8 @@ enum HTTPDownload {
 
     static func download(_ url: URL, to file: URL, progress: Progress?) throws {
         guard FileManager.default.createFile(atPath: file.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: file.path) else {
+            let handle = FileHandle(forWritingAtPath: file.path)
+        else {
             throw DataError.unreadable(file.path, reason: "cannot create the file")
         }
         let transfer = Transfer(handle: handle, progress: progress)
@@ -41,8 +43,10 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         self.progress = progress
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
             failure = "HTTP \(http.statusCode)"
             completionHandler(.cancel)

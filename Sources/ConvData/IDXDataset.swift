@@ -21,16 +21,19 @@ enum IDXDataset {
                     + "\(train.dimensions.height)x\(train.dimensions.width)")
         }
         let largestLabel = Int(max(train.labels.max() ?? 0, test.labels.max() ?? 0))
-        return Dataset(name: family?.name.rawValue ?? folder.lastPathComponent, folder: folder.path, format: .idx,
-                       classNames: classNames ?? ClassNames.numbered(largestLabel + 1),
-                       train: train, test: test, allowsHorizontalFlip: family?.name.allowsHorizontalFlip ?? false)
+        return Dataset(
+            name: family?.name.rawValue ?? folder.lastPathComponent, folder: folder.path, format: .idx,
+            classNames: classNames ?? ClassNames.numbered(largestLabel + 1),
+            train: train, test: test, allowsHorizontalFlip: family?.name.allowsHorizontalFlip ?? false)
     }
 
     /// A known family recognised from its class names when the folder lists them (as a fetched
     /// dataset does), otherwise from the folder's name (`fashion-mnist`, `kmnist`, `mnist`, ...).
     private static func family(of folder: URL, classNames: [String]?) -> (name: DatasetName, classNames: [String])? {
-        let known: [(DatasetName, [String])] = [(.fashionMNIST, ClassNames.fashionMNIST), (.kmnist, ClassNames.kmnist),
-                                                (.mnist, ClassNames.digits)]
+        let known: [(DatasetName, [String])] = [
+            (.fashionMNIST, ClassNames.fashionMNIST), (.kmnist, ClassNames.kmnist),
+            (.mnist, ClassNames.digits),
+        ]
         if let classNames {
             return known.first { $0.1 == classNames }.map { (name: $0.0, classNames: $0.1) }
         }
@@ -67,15 +70,19 @@ enum IDXDataset {
             throw DataError.malformed(file: imagesFile.lastPathComponent, detail: "images are \(height)x\(width)")
         }
         guard labels.dimensions[0] == count else {
-            throw DataError.countMismatch(images: imagesFile.lastPathComponent, imageCount: count,
-                                          labels: labelsFile.lastPathComponent, labelCount: labels.dimensions[0])
+            throw DataError.countMismatch(
+                images: imagesFile.lastPathComponent, imageCount: count,
+                labels: labelsFile.lastPathComponent, labelCount: labels.dimensions[0])
         }
         if let classCount = classNames?.count,
-           let index = labels.bytes.firstIndex(where: { Int($0) >= classCount }) {
-            throw DataError.labelOutOfRange(file: labelsFile.lastPathComponent, index: index,
-                                            label: Int(labels.bytes[index]), classCount: classCount)
+            let index = labels.bytes.firstIndex(where: { Int($0) >= classCount })
+        {
+            throw DataError.labelOutOfRange(
+                file: labelsFile.lastPathComponent, index: index,
+                label: Int(labels.bytes[index]), classCount: classCount)
         }
-        return ImageSet(dimensions: ImageDimensions(channels: 1, height: height, width: width),
-                        pixels: images.bytes, labels: labels.bytes.map(Int32.init))
+        return ImageSet(
+            dimensions: ImageDimensions(channels: 1, height: height, width: width),
+            pixels: images.bytes, labels: labels.bytes.map(Int32.init))
     }
 }

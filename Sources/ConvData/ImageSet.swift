@@ -45,9 +45,10 @@ public struct ImageSet: Sendable {
     /// The images at `range`, in order.
     public func subset(_ range: Range<Int>) -> ImageSet {
         let size = dimensions.valueCount
-        return ImageSet(dimensions: dimensions,
-                        pixels: Array(pixels[(range.lowerBound * size)..<(range.upperBound * size)]),
-                        labels: Array(labels[range]), fileNames: fileNames.isEmpty ? [] : Array(fileNames[range]))
+        return ImageSet(
+            dimensions: dimensions,
+            pixels: Array(pixels[(range.lowerBound * size)..<(range.upperBound * size)]),
+            labels: Array(labels[range]), fileNames: fileNames.isEmpty ? [] : Array(fileNames[range]))
     }
 
     /// The images at `indices`, in that order.
@@ -56,8 +57,9 @@ public struct ImageSet: Sendable {
         var selected = [UInt8]()
         selected.reserveCapacity(indices.count * size)
         for index in indices { selected += pixels[(index * size)..<((index + 1) * size)] }
-        return ImageSet(dimensions: dimensions, pixels: selected, labels: indices.map { labels[$0] },
-                        fileNames: fileNames.isEmpty ? [] : indices.map { fileNames[$0] })
+        return ImageSet(
+            dimensions: dimensions, pixels: selected, labels: indices.map { labels[$0] },
+            fileNames: fileNames.isEmpty ? [] : indices.map { fileNames[$0] })
     }
 
     /// Splits off the last `count` images as a validation set; the rest stays for training.
@@ -66,7 +68,8 @@ public struct ImageSet: Sendable {
     public func holdingOut(last count: Int) throws -> (train: ImageSet, validation: ImageSet) {
         guard count >= 0, count < self.count else {
             throw DataError.invalidOption(
-                "--val-split \(count): must be between 0 and \(self.count - 1) (the training set has \(self.count) images)")
+                "--val-split \(count): must be between 0 and \(self.count - 1) (the training set has \(self.count) images)"
+            )
         }
         return (subset(0..<(self.count - count)), subset((self.count - count)..<self.count))
     }
@@ -77,13 +80,16 @@ public struct ImageSet: Sendable {
     public func holdingOutStratified(_ count: Int, classCount: Int) throws -> (train: ImageSet, validation: ImageSet) {
         guard count >= 0, count < self.count else {
             throw DataError.invalidOption(
-                "--val-split \(count): must be between 0 and \(self.count - 1) (the training set has \(self.count) images)")
+                "--val-split \(count): must be between 0 and \(self.count - 1) (the training set has \(self.count) images)"
+            )
         }
         var members = [[Int]](repeating: [], count: classCount)
         for (index, label) in labels.enumerated() { members[Int(label)].append(index) }
         let exact = members.map { Double($0.count) * Double(count) / Double(self.count) }
         var shares = exact.map { Int($0) }
-        let byRemainder = exact.indices.sorted { (exact[$0] - Double(shares[$0]), $1) > (exact[$1] - Double(shares[$1]), $0) }
+        let byRemainder = exact.indices.sorted {
+            (exact[$0] - Double(shares[$0]), $1) > (exact[$1] - Double(shares[$1]), $0)
+        }
         for label in byRemainder.prefix(count - shares.reduce(0, +)) { shares[label] += 1 }
         var random = SplitMix64(seed: 0x5EED_0F_1A_B0)
         var heldOut = Set<Int>()

@@ -24,8 +24,9 @@ public struct Normalization: Sendable, Equatable {
         let numbers = values.compactMap { $0 }
         switch numbers.count {
         case 2:
-            self.init(mean: Array(repeating: numbers[0], count: channels),
-                      standardDeviation: Array(repeating: numbers[1], count: channels))
+            self.init(
+                mean: Array(repeating: numbers[0], count: channels),
+                standardDeviation: Array(repeating: numbers[1], count: channels))
         case 2 * channels:
             self.init(mean: Array(numbers[..<channels]), standardDeviation: Array(numbers[channels...]))
         default:

@@ -10,8 +10,10 @@ public final class PrefetchingBatchLoader: Sendable {
 
     /// Starts prefetching at `start`, stopping before epoch `endEpoch` (never, if nil).
     /// `depth` is how many ready batches may wait.
-    public init(_ loader: BatchLoader, from start: BatchPosition = BatchPosition(epoch: 0, batch: 0),
-                endEpoch: Int? = nil, depth: Int = 3) {
+    public init(
+        _ loader: BatchLoader, from start: BatchPosition = BatchPosition(epoch: 0, batch: 0),
+        endEpoch: Int? = nil, depth: Int = 3
+    ) {
         precondition(depth > 0, "prefetch depth must be positive")
         let queue = PrefetchQueue(depth: depth)
         self.queue = queue
@@ -62,10 +64,12 @@ private final class PrefetchQueue: @unchecked Sendable {
         while endEpoch.map({ position.epoch < $0 }) ?? true, loader.batchesPerEpoch > 0 {
             while ready.count >= depth && !stopping { condition.wait() }
             if stopping { break }
-            var batch = spare.popLast() ?? {
-                allocated += 1
-                return loader.makeBatch()
-            }()
+            var batch =
+                spare.popLast()
+                ?? {
+                    allocated += 1
+                    return loader.makeBatch()
+                }()
             condition.unlock()
 
             loader.load(position, order: order, into: &batch)

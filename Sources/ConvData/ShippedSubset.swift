@@ -11,7 +11,9 @@ public enum ShippedSubset {
 
     /// The subset's folder, or nil when no `Assets/` folder is reachable.
     public static var folder: URL? {
-        candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("train-images-idx3-ubyte.gz").path) }
+        candidates.first {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("train-images-idx3-ubyte.gz").path)
+        }
     }
 
     static var candidates: [URL] {
@@ -25,8 +27,9 @@ public enum ShippedSubset {
             directory = directory.deletingLastPathComponent()
         }
         // Sources/ConvData/ShippedSubset.swift -> the package root.
-        roots.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent())
+        roots.append(
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent())
         return roots.map { $0.appendingPathComponent("Assets").appendingPathComponent(folderName) }
     }
 }

@@ -41,10 +41,13 @@ public enum TarArchive {
         }
     }
 
-    private static func writeFile(_ target: URL, size: Int, from source: any ByteSource, chunk: inout [UInt8],
-                                  archive: String, entry: String) throws {
+    private static func writeFile(
+        _ target: URL, size: Int, from source: any ByteSource, chunk: inout [UInt8],
+        archive: String, entry: String
+    ) throws {
         guard FileManager.default.createFile(atPath: target.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: target.path) else {
+            let handle = FileHandle(forWritingAtPath: target.path)
+        else {
             throw DataError.unreadable(target.path, reason: "cannot create the file")
         }
         defer { try? handle.close() }
@@ -54,16 +57,21 @@ public enum TarArchive {
         while remaining > 0 {
             let count = min(remaining, chunk.count)
             do {
-                try chunk.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<count])) }
+                try chunk.withUnsafeMutableBytes {
+                    try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<count]))
+                }
             } catch DataError.truncated {
-                throw DataError.corruptArchive(archive: archive, reason: "entry '\(entry)' of \(size) bytes is cut short")
+                throw DataError.corruptArchive(
+                    archive: archive, reason: "entry '\(entry)' of \(size) bytes is cut short")
             }
             handle.write(Data(chunk[..<count]))
             remaining -= count
         }
         while toSkip > 0 {
             let count = min(toSkip, chunk.count)
-            try chunk.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<count])) }
+            try chunk.withUnsafeMutableBytes {
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<count]))
+            }
             toSkip -= count
         }
     }
@@ -116,8 +124,9 @@ public enum TarArchive {
             let magic = text(257, 5)
             path = magic == "ustar" && !prefix.isEmpty ? prefix + "/" + name : name
             guard header[124] & 0x80 == 0 else {
-                throw DataError.unsafeArchiveEntry(archive: archive, entry: path,
-                                                   reason: "size beyond the ustar format's 11 octal digits")
+                throw DataError.unsafeArchiveEntry(
+                    archive: archive, entry: path,
+                    reason: "size beyond the ustar format's 11 octal digits")
             }
             size = try Self.octal(field(124, 12), archive: archive, entry: path, what: "size")
             switch header[156] {
@@ -127,8 +136,9 @@ public enum TarArchive {
                 throw DataError.unsafeArchiveEntry(archive: archive, entry: path, reason: "links are not extracted")
             default:
                 let flag = String(UnicodeScalar(header[156]))
-                throw DataError.unsafeArchiveEntry(archive: archive, entry: path,
-                                                   reason: "unsupported entry type '\(flag)'")
+                throw DataError.unsafeArchiveEntry(
+                    archive: archive, entry: path,
+                    reason: "unsupported entry type '\(flag)'")
             }
         }
 
@@ -137,7 +147,8 @@ public enum TarArchive {
             let digits = bytes.filter { $0 != 0 && $0 != UInt8(ascii: " ") }
             if digits.isEmpty && what == "size" { return 0 }
             guard !digits.isEmpty, digits.count <= 11,
-                  let value = Int(String(decoding: digits, as: UTF8.self), radix: 8) else {
+                let value = Int(String(decoding: digits, as: UTF8.self), radix: 8)
+            else {
                 throw DataError.corruptArchive(archive: archive, reason: "bad \(what) field at entry '\(entry)'")
             }
             return value

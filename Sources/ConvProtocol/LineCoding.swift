@@ -43,7 +43,8 @@ enum LineCoding {
     static func decode<Value: Decodable>(_ type: Value.Type, from line: Substring) throws -> Value {
         let length = line.utf8.count
         guard length <= LineFormat.maximumLineBytes else {
-            throw ProtocolError("the line is \(length) bytes, more than the \(LineFormat.maximumLineBytes) a line may have")
+            throw ProtocolError(
+                "the line is \(length) bytes, more than the \(LineFormat.maximumLineBytes) a line may have")
         }
         let data = Data(line.utf8)
         do {

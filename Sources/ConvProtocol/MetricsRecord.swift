@@ -66,7 +66,7 @@ extension TrainingEvent {
         case .epochCompleted(let summary): summary.step
         case .evaluation(let evaluation): evaluation.step
         case .paused(let step, _), .resumed(let step), .learningRateChanged(_, _, let step),
-             .checkpointSaved(_, let step):
+            .checkpointSaved(_, let step):
             step
         case .finished(let result): result.step
         case .warning, .failed: nil
@@ -211,9 +211,11 @@ private struct StartedFields: Codable {
     }
 
     func summary(step: Int) throws -> RunSummary {
-        let counts = [("parameter_count", parameterCount), ("train_count", trainCount), ("test_count", testCount),
-                      ("validation_count", validationCount), ("epochs", epochs), ("steps_per_epoch", stepsPerEpoch),
-                      ("batch_size", batchSize), ("threads", threads)]
+        let counts = [
+            ("parameter_count", parameterCount), ("train_count", trainCount), ("test_count", testCount),
+            ("validation_count", validationCount), ("epochs", epochs), ("steps_per_epoch", stepsPerEpoch),
+            ("batch_size", batchSize), ("threads", threads),
+        ]
         for (field, value) in counts { try LineCoding.nonNegative(value, field) }
         try LineCoding.finite(lr, "lr")
         return RunSummary(
@@ -250,9 +252,10 @@ private struct StepFields: Codable {
         try LineCoding.finite(lr, "lr")
         try LineCoding.finiteNonNegative(imagesPerSecond, "images_per_second")
         try LineCoding.finiteNonNegative(elapsed, "elapsed")
-        return StepMetrics(epoch: epoch, step: step, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
-                           smoothedLoss: loss, smoothedAccuracy: accuracy, learningRate: lr,
-                           imagesPerSecond: imagesPerSecond, elapsed: elapsed)
+        return StepMetrics(
+            epoch: epoch, step: step, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
+            smoothedLoss: loss, smoothedAccuracy: accuracy, learningRate: lr,
+            imagesPerSecond: imagesPerSecond, elapsed: elapsed)
     }
 }
 
@@ -313,10 +316,11 @@ private struct EvaluationFields: Codable {
                 total = sum
             }
         }
-        return Evaluation(split: split, epoch: epoch, step: step, loss: loss, accuracy: accuracy,
-                          confusion: ConfusionMatrix(counts: confusion),
-                          samples: try (samples ?? []).map { try $0.prediction(classes: classes, "samples") },
-                          misclassified: try (misclassified ?? []).map { try $0.prediction(classes: classes, "misclassified") })
+        return Evaluation(
+            split: split, epoch: epoch, step: step, loss: loss, accuracy: accuracy,
+            confusion: ConfusionMatrix(counts: confusion),
+            samples: try (samples ?? []).map { try $0.prediction(classes: classes, "samples") },
+            misclassified: try (misclassified ?? []).map { try $0.prediction(classes: classes, "misclassified") })
     }
 }
 
@@ -346,7 +350,9 @@ private struct PredictionFields: Codable {
     /// The prediction, checked against an evaluation of `classes` classes; `list` names where it is.
     func prediction(classes: Int, _ list: String) throws -> Prediction {
         try LineCoding.nonNegative(index, "\(list): index")
-        for (field, label) in [("true_label", trueLabel), ("predicted_label", predictedLabel)] + top.map({ ("top", $0.label) }) {
+        for (field, label) in [("true_label", trueLabel), ("predicted_label", predictedLabel)]
+            + top.map({ ("top", $0.label) })
+        {
             guard label >= 0 && label < classes else {
                 throw ProtocolError("\(list): \(field) \(label) is not one of the \(classes) classes")
             }
@@ -359,9 +365,10 @@ private struct PredictionFields: Codable {
         guard bytes.count == imageShape.valueCount else {
             throw ProtocolError("\(list): \(bytes.count) pixels for an image of \(imageShape)")
         }
-        return Prediction(index: index, trueLabel: trueLabel, predictedLabel: predictedLabel,
-                          top: top.map { ClassProbability(label: $0.label, probability: $0.probability) }, loss: loss,
-                          image: SampleImage(shape: imageShape, pixels: [UInt8](bytes)))
+        return Prediction(
+            index: index, trueLabel: trueLabel, predictedLabel: predictedLabel,
+            top: top.map { ClassProbability(label: $0.label, probability: $0.probability) }, loss: loss,
+            image: SampleImage(shape: imageShape, pixels: [UInt8](bytes)))
     }
 }
 
@@ -414,7 +421,8 @@ private struct FinishedFields: Codable {
             try LineCoding.nonNegative(last.step, "last_evaluation.step")
             return try last.fields.evaluation(step: last.step)
         }
-        return FinalResult(step: step, epoch: epoch, seconds: seconds, lastEvaluation: evaluation,
-                           checkpointPath: checkpoint)
+        return FinalResult(
+            step: step, epoch: epoch, seconds: seconds, lastEvaluation: evaluation,
+            checkpointPath: checkpoint)
     }
 }

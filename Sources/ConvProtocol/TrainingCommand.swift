@@ -47,7 +47,9 @@ extension TrainingCommand {
         let fields = try LineCoding.decode(CommandFields.self, from: jsonLine)
         func positive(_ value: Double?, _ field: String) throws -> Double {
             guard let value else { throw ProtocolError("missing field \"\(field)\"") }
-            guard value.isFinite && value > 0 else { throw ProtocolError("\(field) is \(value), not a positive number") }
+            guard value.isFinite && value > 0 else {
+                throw ProtocolError("\(field) is \(value), not a positive number")
+            }
             return value
         }
         switch fields.type {

@@ -44,11 +44,13 @@ public struct RunSummary: Sendable, Equatable {
     /// The processes training together (MPI ranks); 1 for a plain run.
     public var worldSize: Int
 
-    public init(runName: String, runDirectory: String, datasetName: String, modelName: String,
-                parameterCount: Int, classNames: [String], imageShape: ImageShape, trainCount: Int,
-                testCount: Int, validationCount: Int, epochs: Int, stepsPerEpoch: Int, batchSize: Int,
-                threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, kernel: String,
-                startStep: Int, worldSize: Int = 1) {
+    public init(
+        runName: String, runDirectory: String, datasetName: String, modelName: String,
+        parameterCount: Int, classNames: [String], imageShape: ImageShape, trainCount: Int,
+        testCount: Int, validationCount: Int, epochs: Int, stepsPerEpoch: Int, batchSize: Int,
+        threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, kernel: String,
+        startStep: Int, worldSize: Int = 1
+    ) {
         self.runName = runName
         self.runDirectory = runDirectory
         self.datasetName = datasetName
@@ -91,9 +93,11 @@ public struct StepMetrics: Sendable, Equatable {
     /// Seconds this step spent averaging gradients across the ranks; nil for a plain run.
     public var communicationSeconds: Double?
 
-    public init(epoch: Int, step: Int, stepInEpoch: Int, stepsPerEpoch: Int, smoothedLoss: Float,
-                smoothedAccuracy: Float, learningRate: Double, imagesPerSecond: Double, elapsed: Double,
-                communicationSeconds: Double? = nil) {
+    public init(
+        epoch: Int, step: Int, stepInEpoch: Int, stepsPerEpoch: Int, smoothedLoss: Float,
+        smoothedAccuracy: Float, learningRate: Double, imagesPerSecond: Double, elapsed: Double,
+        communicationSeconds: Double? = nil
+    ) {
         self.epoch = epoch
         self.step = step
         self.stepInEpoch = stepInEpoch
@@ -159,8 +163,10 @@ public struct Prediction: Sendable, Equatable {
 
     public var isCorrect: Bool { trueLabel == predictedLabel }
 
-    public init(index: Int, trueLabel: Int, predictedLabel: Int, top: [ClassProbability], loss: Float,
-                image: SampleImage) {
+    public init(
+        index: Int, trueLabel: Int, predictedLabel: Int, top: [ClassProbability], loss: Float,
+        image: SampleImage
+    ) {
         self.index = index
         self.trueLabel = trueLabel
         self.predictedLabel = predictedLabel
@@ -212,8 +218,10 @@ public struct Evaluation: Sendable, Equatable {
 
     public var perClassAccuracy: [Float] { confusion.perClassAccuracy }
 
-    public init(split: Split, epoch: Int, step: Int, loss: Float, accuracy: Float, confusion: ConfusionMatrix,
-                samples: [Prediction], misclassified: [Prediction]) {
+    public init(
+        split: Split, epoch: Int, step: Int, loss: Float, accuracy: Float, confusion: ConfusionMatrix,
+        samples: [Prediction], misclassified: [Prediction]
+    ) {
         self.split = split
         self.epoch = epoch
         self.step = step

@@ -18,8 +18,10 @@ public struct Evaluator {
     /// test-time augmentation for a model trained with flips, at twice the cost.
     public var averagesMirrorImages: Bool
 
-    public init(sampleCount: Int = 32, misclassifiedLimit: Int = 500, batchSize: Int = 250,
-                averagesMirrorImages: Bool = false) {
+    public init(
+        sampleCount: Int = 32, misclassifiedLimit: Int = 500, batchSize: Int = 250,
+        averagesMirrorImages: Bool = false
+    ) {
         self.sampleCount = sampleCount
         self.misclassifiedLimit = misclassifiedLimit
         self.batchSize = batchSize
@@ -34,8 +36,10 @@ public struct Evaluator {
 
     /// Evaluates `model` on `images` normalised with `normalization`. The loss is plain
     /// cross-entropy (no label smoothing), averaged over the images.
-    public func evaluate(_ model: Model, on images: ImageSet, normalization: Normalization, split: Split,
-                         epoch: Int, step: Int) -> Evaluation {
+    public func evaluate(
+        _ model: Model, on images: ImageSet, normalization: Normalization, split: Split,
+        epoch: Int, step: Int
+    ) -> Evaluation {
         let classes = model.outputShape.reduce(1, *)
         var confusion = ConfusionMatrix(classes: classes)
         var totalLoss = 0.0
@@ -52,9 +56,10 @@ public struct Evaluator {
                 confusion.record(trueLabel: label, predicted: scored.top[0].label)
                 let isSample = sampleSet.contains(index)
                 guard isSample || scored.top[0].label != label else { continue }
-                let prediction = Prediction(index: index, trueLabel: label, predictedLabel: scored.top[0].label,
-                                            top: Array(scored.top.prefix(3)), loss: scored.loss,
-                                            image: SampleImage(shape: shape, pixels: []))
+                let prediction = Prediction(
+                    index: index, trueLabel: label, predictedLabel: scored.top[0].label,
+                    top: Array(scored.top.prefix(3)), loss: scored.loss,
+                    image: SampleImage(shape: shape, pixels: []))
                 if isSample { samples.append(prediction) }
                 if !prediction.isCorrect { mistakes.append(prediction) }
             }
@@ -62,11 +67,12 @@ public struct Evaluator {
         mistakes.sort { $0.loss > $1.loss || ($0.loss == $1.loss && $0.index < $1.index) }
         let worst = mistakes.prefix(misclassifiedLimit).map { withImage($0, from: images) }
         let correct = confusion.counts.indices.reduce(0) { $0 + confusion.counts[$1][$1] }
-        return Evaluation(split: split, epoch: epoch, step: step,
-                          loss: images.count == 0 ? 0 : Float(totalLoss / Double(images.count)),
-                          accuracy: images.count == 0 ? 0 : Float(correct) / Float(images.count),
-                          confusion: confusion, samples: samples.map { withImage($0, from: images) },
-                          misclassified: worst)
+        return Evaluation(
+            split: split, epoch: epoch, step: step,
+            loss: images.count == 0 ? 0 : Float(totalLoss / Double(images.count)),
+            accuracy: images.count == 0 ? 0 : Float(correct) / Float(images.count),
+            confusion: confusion, samples: samples.map { withImage($0, from: images) },
+            misclassified: worst)
     }
 
     /// Every class with its probability, most probable first, for each of `images` in order.
@@ -84,10 +90,13 @@ public struct Evaluator {
 
     /// Runs `model` over `images` in order, in batches, and hands each batch with its logits (N, classes)
     /// to `body`; the logits are the average over the image and its mirror when `averagesMirrorImages`.
-    private func forEachBatch(_ model: Model, on images: ImageSet, normalization: Normalization,
-                              _ body: (Batch, Tensor) -> Void) {
-        let loader = BatchLoader(images: images, batchSize: batchSize, shuffle: false, seed: 0,
-                                 augmentation: .none, normalization: normalization)
+    private func forEachBatch(
+        _ model: Model, on images: ImageSet, normalization: Normalization,
+        _ body: (Batch, Tensor) -> Void
+    ) {
+        let loader = BatchLoader(
+            images: images, batchSize: batchSize, shuffle: false, seed: 0,
+            augmentation: .none, normalization: normalization)
         var batch = loader.makeBatch()
         let input = Tensor(shape: [0]), averaged = Tensor(shape: [0])
         let order = loader.order(epoch: 0)
@@ -130,7 +139,8 @@ public struct Evaluator {
 
     /// The `keeping` most probable classes by softmax, most probable first, and the cross-entropy of `label`.
     static func score(_ logits: UnsafeMutablePointer<Float>, classes: Int, label: Int, keeping: Int = 3)
-        -> (top: [ClassProbability], loss: Float) {
+        -> (top: [ClassProbability], loss: Float)
+    {
         var maxValue = logits[0]
         for j in 1..<classes where logits[j] > maxValue { maxValue = logits[j] }
         var sum: Float = 0

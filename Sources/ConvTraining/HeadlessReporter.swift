@@ -76,7 +76,8 @@ public struct HeadlessReporter: Sendable {
             epochColumn(m.epoch), stepColumn(m.step), "loss \(Self.fixed(m.smoothedLoss, 4))",
             "acc \(Self.percent(m.smoothedAccuracy))", "lr \(Self.rate(m.learningRate))",
             "\(Self.pad(String(Int(m.imagesPerSecond.rounded())), 6)) img/s", "ETA \(eta)",
-        ].joined(separator: "  ") + (m.communicationSeconds.map { "  allreduce \(Self.fixed(Float($0 * 1000), 1)) ms" } ?? "")
+        ].joined(separator: "  ")
+            + (m.communicationSeconds.map { "  allreduce \(Self.fixed(Float($0 * 1000), 1)) ms" } ?? "")
     }
 
     private func epochLine(_ e: EpochSummary) -> String {
@@ -87,7 +88,8 @@ public struct HeadlessReporter: Sendable {
     }
 
     private func finishedLines(_ r: FinalResult) -> [String] {
-        var line = "finished: \(r.step) steps, \(r.epoch) epoch\(r.epoch == 1 ? "" : "s") in \(Self.duration(r.seconds))"
+        var line =
+            "finished: \(r.step) steps, \(r.epoch) epoch\(r.epoch == 1 ? "" : "s") in \(Self.duration(r.seconds))"
         if let e = r.lastEvaluation {
             line += "; \(e.split) accuracy \(Self.percent(e.accuracy)), loss \(Self.fixed(e.loss, 4))"
         }
@@ -116,8 +118,10 @@ public struct HeadlessReporter: Sendable {
     public static func evaluationLines(_ e: Evaluation, classNames: [String]) -> [String] {
         let correct = e.confusion.counts.indices.reduce(0) { $0 + e.confusion.counts[$1][$1] }
         let total = e.confusion.counts.reduce(0) { $0 + $1.reduce(0, +) }
-        var lines = ["\(e.split) after epoch \(e.epoch): loss \(fixed(e.loss, 4))  accuracy "
-            + "\(percent(e.accuracy)) (\(correct)/\(total))"]
+        var lines = [
+            "\(e.split) after epoch \(e.epoch): loss \(fixed(e.loss, 4))  accuracy "
+                + "\(percent(e.accuracy)) (\(correct)/\(total))"
+        ]
         let names = e.confusion.counts.indices.map { $0 < classNames.count ? classNames[$0] : String($0) }
         let width = names.map(\.count).max() ?? 0
         let cells = zip(names, e.perClassAccuracy).map { name, accuracy in
@@ -135,8 +139,10 @@ public struct HeadlessReporter: Sendable {
         let names = confusion.counts.indices.map { $0 < classNames.count ? classNames[$0] : String($0) }
         let nameWidth = max(names.map(\.count).max() ?? 0, "true \\ predicted".count)
         let cellWidth = max(5, (confusion.counts.flatMap { $0 }.max().map { String($0).count } ?? 1) + 1)
-        var lines = ["true \\ predicted".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-            + confusion.counts.indices.map { pad(String($0), cellWidth) }.joined()]
+        var lines = [
+            "true \\ predicted".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                + confusion.counts.indices.map { pad(String($0), cellWidth) }.joined()
+        ]
         for (t, row) in confusion.counts.enumerated() {
             let label = "\(t) \(names[t])".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
             lines.append(label + row.map { pad(String($0), cellWidth) }.joined())

@@ -24,7 +24,8 @@ public final class MPICommunicator: Communicator {
         var provided: Int32 = 0
         try Self.check(MPI_Init_thread(nil, nil, cmpi_thread_serialized(), &provided), "MPI_Init_thread")
         guard provided >= cmpi_thread_serialized() else {
-            throw CommunicationError(description: "MPI provides thread level \(provided); convtop needs MPI_THREAD_SERIALIZED")
+            throw CommunicationError(
+                description: "MPI provides thread level \(provided); convtop needs MPI_THREAD_SERIALIZED")
         }
         // A rank that dies turns a collective into an error code here rather than an abort of the job.
         try Self.check(MPI_Comm_set_errhandler(cmpi_comm_world(), cmpi_errors_return()), "MPI_Comm_set_errhandler")
@@ -41,13 +42,16 @@ public final class MPICommunicator: Communicator {
     }
 
     public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
-        try Self.check(MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(),
-                                     cmpi_sum(), cmpi_comm_world()), "MPI_Allreduce of \(buffer.count) floats")
+        try Self.check(
+            MPI_Allreduce(
+                cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(),
+                cmpi_sum(), cmpi_comm_world()), "MPI_Allreduce of \(buffer.count) floats")
     }
 
     public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
-        try Self.check(MPI_Bcast(buffer.baseAddress, Int32(buffer.count), cmpi_float(), 0, cmpi_comm_world()),
-                       "MPI_Bcast of \(buffer.count) floats")
+        try Self.check(
+            MPI_Bcast(buffer.baseAddress, Int32(buffer.count), cmpi_float(), 0, cmpi_comm_world()),
+            "MPI_Bcast of \(buffer.count) floats")
     }
 
     public func broadcast(_ bytes: inout [UInt8]) throws {
@@ -56,7 +60,8 @@ public final class MPICommunicator: Communicator {
         if rank != 0 { bytes = [UInt8](repeating: 0, count: Int(length)) }
         guard length > 0 else { return }
         try bytes.withUnsafeMutableBytes { raw in
-            try Self.check(MPI_Bcast(raw.baseAddress, length, cmpi_byte(), 0, cmpi_comm_world()), "MPI_Bcast of \(length) bytes")
+            try Self.check(
+                MPI_Bcast(raw.baseAddress, length, cmpi_byte(), 0, cmpi_comm_world()), "MPI_Bcast of \(length) bytes")
         }
     }
 

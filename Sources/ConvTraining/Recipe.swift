@@ -13,8 +13,9 @@ public enum Recipe: String, Sendable, CaseIterable {
     /// One-line description for the help text.
     public var summary: String {
         switch self {
-        case .fast: "resnet9 for 10 epochs (resnet6 for 4 on grey images), SGD nesterov 0.9, one-cycle, "
-            + "label smoothing 0.1 (none on grey), augmentation, test flips (the default)"
+        case .fast:
+            "resnet9 for 10 epochs (resnet6 for 4 on grey images), SGD nesterov 0.9, one-cycle, "
+                + "label smoothing 0.1 (none on grey), augmentation, test flips (the default)"
         case .tutorial: "PyTorch's CIFAR-10 tutorial: lenet, SGD 0.001 momentum 0.9, batch 4, 2 epochs"
         }
     }

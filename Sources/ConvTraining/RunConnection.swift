@@ -1,5 +1,6 @@
 import ConvProtocol
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -25,8 +25,10 @@ public struct RunFolder: Sendable, Equatable {
     /// Creates the folder for a new run: `directory` when given, otherwise `<root>/<name>`, with
     /// `name` defaulting to the start time (`20261129-041502`). An existing named folder under
     /// `root` gets a numbered sibling (`name-2`) so that runs never mix their files.
-    public static func create(directory: String?, name: String?, root: String = "runs",
-                              now: Date = Date()) throws -> RunFolder {
+    public static func create(
+        directory: String?, name: String?, root: String = "runs",
+        now: Date = Date()
+    ) throws -> RunFolder {
         let manager = FileManager.default
         let url: URL
         if let directory {
@@ -44,7 +46,8 @@ public struct RunFolder: Sendable, Equatable {
         do {
             try manager.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw RunFolderError(description: "\(url.path): cannot create the run folder (\(error.localizedDescription))")
+            throw RunFolderError(
+                description: "\(url.path): cannot create the run folder (\(error.localizedDescription))")
         }
         return RunFolder(url: url.standardizedFileURL)
     }
@@ -52,11 +55,15 @@ public struct RunFolder: Sendable, Equatable {
     /// The `.safetensors` files in the folder, newest first, for `--resume RUN_FOLDER`.
     public func checkpointCandidates() -> [URL] {
         let manager = FileManager.default
-        let files = (try? manager.contentsOfDirectory(at: url, includingPropertiesForKeys: [.contentModificationDateKey]))
+        let files =
+            (try? manager.contentsOfDirectory(at: url, includingPropertiesForKeys: [.contentModificationDateKey]))
             ?? []
         let dated = files.filter { $0.pathExtension == "safetensors" }.map { file in
-            (file, (try? file.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate
-                ?? .distantPast)
+            (
+                file,
+                (try? file.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate
+                    ?? .distantPast
+            )
         }
         return dated.sorted { $0.1 > $1.1 }.map(\.0)
     }

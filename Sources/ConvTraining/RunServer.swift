@@ -1,5 +1,6 @@
 import ConvProtocol
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,8 +47,10 @@ public final class RunServer: @unchecked Sendable {
 
     /// Makes `folder` its owner's alone (mode 0700), writes the process id to its `convtop.pid`
     /// and listens on its `control.sock` (mode 0600).
-    public init(folder: RunFolder, limits: Limits = Limits(),
-                onCommand: @escaping @Sendable (TrainingCommand) -> Void) throws {
+    public init(
+        folder: RunFolder, limits: Limits = Limits(),
+        onCommand: @escaping @Sendable (TrainingCommand) -> Void
+    ) throws {
         socketPath = folder.socketFile.path
         pidPath = folder.pidFile.path
         self.limits = limits
@@ -124,8 +127,10 @@ public final class RunServer: @unchecked Sendable {
     // MARK: Connections
 
     private func acceptConnections() {
-        var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        var descriptors = [
+            pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+        ]
         while true {
             guard poll(&descriptors, 2, -1) >= 0 || errno == EINTR else { return }
             if descriptors[1].revents != 0 { return }
@@ -134,8 +139,12 @@ public final class RunServer: @unchecked Sendable {
             guard connection >= 0 else { continue }
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             guard UnixSocket.peerUID(connection) == getuid() else {
-                _ = UnixSocket.writeAll(connection, Array((ConnectionNotice(
-                    .error, "refused: the run belongs to another user").jsonLine() + "\n").utf8))
+                _ = UnixSocket.writeAll(
+                    connection,
+                    Array(
+                        (ConnectionNotice(
+                            .error, "refused: the run belongs to another user"
+                        ).jsonLine() + "\n").utf8))
                 Glibc.close(connection)
                 continue
             }
@@ -233,7 +242,8 @@ private final class Viewer: @unchecked Sendable {
     /// viewer goes, or a notice closes the connection.
     func writeEvents(history: [MetricsRecord]) {
         let live = ConnectionNotice(.live, "\(history.count) events of history sent; live events follow")
-        var open = history.allSatisfy { write($0) } && UnixSocket.writeAll(descriptor, Array((live.jsonLine() + "\n").utf8))
+        var open =
+            history.allSatisfy { write($0) } && UnixSocket.writeAll(descriptor, Array((live.jsonLine() + "\n").utf8))
         while open {
             condition.lock()
             while queue.isEmpty && notice == nil && !ending && !aborted { condition.wait() }
@@ -264,7 +274,9 @@ private final class Viewer: @unchecked Sendable {
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return }
             do {
-                let lines = try buffer.withUnsafeBytes { try framer.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                let lines = try buffer.withUnsafeBytes {
+                    try framer.append(UnsafeRawBufferPointer(rebasing: $0[..<count]))
+                }
                 for line in lines where !line.isEmpty {
                     onCommand(try TrainingCommand(jsonLine: line))
                 }

@@ -1,5 +1,6 @@
 import ConvProtocol
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,8 +31,9 @@ public struct RunStatus: Sendable, Equatable {
     /// The status of the run in `folder`, or `nil` when it has no journal.
     public static func read(_ folder: RunFolder) -> RunStatus? {
         guard let records = try? MetricsJournal.read(folder.metricsFile), let first = records.first else { return nil }
-        var status = RunStatus(name: folder.name, folder: folder.url.path, state: .dead, pid: nil, epoch: 0, epochs: 0,
-                               bestAccuracy: nil, lastAccuracy: nil, elapsed: 0, startTime: first.time)
+        var status = RunStatus(
+            name: folder.name, folder: folder.url.path, state: .dead, pid: nil, epoch: 0, epochs: 0,
+            bestAccuracy: nil, lastAccuracy: nil, elapsed: 0, startTime: first.time)
         var ended: State?
         var paused = false
         for record in records {
@@ -78,9 +80,10 @@ extension RunFolder {
     /// the socket answers. A socket file left by a killed run is not trusted.
     public func servingProcess() -> Int32? {
         guard let text = try? String(contentsOf: pidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
-              kill(pid, 0) == 0 || errno == EPERM,
-              let socket = try? UnixSocket.connect(to: socketFile.path) else { return nil }
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
+            kill(pid, 0) == 0 || errno == EPERM,
+            let socket = try? UnixSocket.connect(to: socketFile.path)
+        else { return nil }
         close(socket)
         return pid
     }

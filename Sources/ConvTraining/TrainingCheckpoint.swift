@@ -45,15 +45,20 @@ public struct TrainingCheckpoint: Sendable {
         let d = dataset.dimensions
         let shape = imageShape
         guard shape == d, classNames.count == dataset.classCount else {
-            throw CheckpointError(file: file ?? "checkpoint in memory", problem: "trained on \(datasetName) "
-                + "(\(classNames.count) classes of \(shape)), but \(dataset.folder) has \(dataset.classCount) classes of \(d)")
+            throw CheckpointError(
+                file: file ?? "checkpoint in memory",
+                problem: "trained on \(datasetName) "
+                    + "(\(classNames.count) classes of \(shape)), but \(dataset.folder) has \(dataset.classCount) classes of \(d)"
+            )
         }
     }
 
     /// Captures the model and optimizer as they are now, with where the run stands.
-    public init(model: Model, optimizer: any Optimizer, configuration: TrainingConfiguration, datasetName: String,
-                classNames: [String], normalization: Normalization, step: Int, position: BatchPosition,
-                learningRateScale: Double) {
+    public init(
+        model: Model, optimizer: any Optimizer, configuration: TrainingConfiguration, datasetName: String,
+        classNames: [String], normalization: Normalization, step: Int, position: BatchPosition,
+        learningRateScale: Double
+    ) {
         self.configuration = configuration
         self.classNames = classNames
         self.position = position
@@ -64,11 +69,14 @@ public struct TrainingCheckpoint: Sendable {
             (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         }
         // The data order is a function of the seed and the position, so the generator is the seed's.
-        let run = RunState(dataset: datasetName, epoch: position.epoch, step: step,
-                           random: RandomGenerator(seed: configuration.seed), mean: normalization.mean,
-                           std: normalization.standardDeviation,
-                           extra: ["configuration": json(configuration), "class_names": json(classNames),
-                                   "batch": String(position.batch), "lr_scale": String(learningRateScale)])
+        let run = RunState(
+            dataset: datasetName, epoch: position.epoch, step: step,
+            random: RandomGenerator(seed: configuration.seed), mean: normalization.mean,
+            std: normalization.standardDeviation,
+            extra: [
+                "configuration": json(configuration), "class_names": json(classNames),
+                "batch": String(position.batch), "lr_scale": String(learningRateScale),
+            ])
         checkpoint = Checkpoint(model: model, optimizer: optimizer, run: run)
     }
 
@@ -96,13 +104,16 @@ public struct TrainingCheckpoint: Sendable {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(file: path, problem: problem) }
         let decoder = JSONDecoder()
         guard let configurationText = extra["configuration"],
-              let configuration = try? decoder.decode(TrainingConfiguration.self, from: Data(configurationText.utf8)) else {
+            let configuration = try? decoder.decode(TrainingConfiguration.self, from: Data(configurationText.utf8))
+        else {
             throw fail("__metadata__ \"run.configuration\" is missing or not valid: not a training checkpoint")
         }
         guard let namesText = extra["class_names"],
-              let classNames = try? decoder.decode([String].self, from: Data(namesText.utf8)),
-              classNames.count == checkpoint.metadata.classes else {
-            throw fail("__metadata__ \"run.class_names\" is missing or does not list \(checkpoint.metadata.classes) classes")
+            let classNames = try? decoder.decode([String].self, from: Data(namesText.utf8)),
+            classNames.count == checkpoint.metadata.classes
+        else {
+            throw fail(
+                "__metadata__ \"run.class_names\" is missing or does not list \(checkpoint.metadata.classes) classes")
         }
         guard let batch = extra["batch"].flatMap({ Int($0) }), batch >= 0 else {
             throw fail("__metadata__ \"run.batch\" is not a count")
@@ -110,13 +121,16 @@ public struct TrainingCheckpoint: Sendable {
         guard let scale = extra["lr_scale"].flatMap({ Double($0) }), scale > 0, scale.isFinite else {
             throw fail("__metadata__ \"run.lr_scale\" is not a positive number")
         }
-        return TrainingCheckpoint(configuration: configuration, classNames: classNames,
-                                  position: BatchPosition(epoch: checkpoint.metadata.run.epoch, batch: batch),
-                                  learningRateScale: scale, checkpoint: checkpoint, file: path)
+        return TrainingCheckpoint(
+            configuration: configuration, classNames: classNames,
+            position: BatchPosition(epoch: checkpoint.metadata.run.epoch, batch: batch),
+            learningRateScale: scale, checkpoint: checkpoint, file: path)
     }
 
-    private init(configuration: TrainingConfiguration, classNames: [String], position: BatchPosition,
-                 learningRateScale: Double, checkpoint: Checkpoint, file: String) {
+    private init(
+        configuration: TrainingConfiguration, classNames: [String], position: BatchPosition,
+        learningRateScale: Double, checkpoint: Checkpoint, file: String
+    ) {
         self.configuration = configuration
         self.classNames = classNames
         self.position = position

@@ -45,13 +45,15 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// saved before it existed still load: nil is fp32.
     public var precision: Precision?
 
-    public init(model: ModelChoice, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
-                momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
-                schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
-                augment: AugmentationMode = .none, testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
-                validationSplit: Int = 0,
-                saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000, freeze: [String]? = nil,
-                precision: Precision? = nil) {
+    public init(
+        model: ModelChoice, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
+        momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
+        schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
+        augment: AugmentationMode = .none, testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
+        validationSplit: Int = 0,
+        saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000, freeze: [String]? = nil,
+        precision: Precision? = nil
+    ) {
         self.model = model
         self.epochs = epochs
         self.batchSize = batchSize

@@ -19,9 +19,11 @@ public struct TrainingSetup: Sendable {
     /// The ranks training together; rank 0 alone writes `runFolder`, the others pass nil.
     public var communicator: any Communicator
 
-    public init(configuration: TrainingConfiguration, dataset: Dataset, runFolder: RunFolder?, threads: Int,
-                resume: TrainingCheckpoint? = nil, initialWeights: (checkpoint: TrainingCheckpoint, file: String)? = nil,
-                untilEpoch: Int? = nil, communicator: any Communicator = SingleProcess()) {
+    public init(
+        configuration: TrainingConfiguration, dataset: Dataset, runFolder: RunFolder?, threads: Int,
+        resume: TrainingCheckpoint? = nil, initialWeights: (checkpoint: TrainingCheckpoint, file: String)? = nil,
+        untilEpoch: Int? = nil, communicator: any Communicator = SingleProcess()
+    ) {
         self.configuration = configuration
         self.dataset = dataset
         self.runFolder = runFolder

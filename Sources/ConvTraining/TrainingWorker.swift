@@ -78,8 +78,9 @@ final class TrainingWorker {
         guard dataset.train.count > 0 else {
             throw TrainingError(description: "\(dataset.folder): no training images")
         }
-        let pipeline = DataPipeline(dataset: dataset, batchSize: configuration.batchSize, seed: configuration.seed,
-                                    augmentation: configuration.augment, normalization: try setup.chosenNormalization())
+        let pipeline = DataPipeline(
+            dataset: dataset, batchSize: configuration.batchSize, seed: configuration.seed,
+            augmentation: configuration.augment, normalization: try setup.chosenNormalization())
         normalization = pipeline.normalization
         loader = pipeline.training
         pool = ThreadPool(threads: setup.threads)
@@ -94,8 +95,9 @@ final class TrainingWorker {
         optimizer = Self.makeOptimizer(configuration, parameters: trainable.parameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
-        evaluator = Evaluator(sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
-                              averagesMirrorImages: configuration.testFlips == true)
+        evaluator = Evaluator(
+            sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
+            averagesMirrorImages: configuration.testFlips == true)
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
 
         if let resume = setup.resume {
@@ -110,7 +112,8 @@ final class TrainingWorker {
             learningRateScale = 1
             if let source = setup.initialWeights {
                 let (taken, kept) = model.initialize(from: source.checkpoint.tensors)
-                initialization = "initialised from \(source.file): took \(taken.count) of \(taken.count + kept.count) tensors ("
+                initialization =
+                    "initialised from \(source.file): took \(taken.count) of \(taken.count + kept.count) tensors ("
                     + taken.joined(separator: ", ") + "); newly initialised: "
                     + (kept.isEmpty ? "none" : kept.joined(separator: ", "))
             }
@@ -125,26 +128,30 @@ final class TrainingWorker {
     static func makeOptimizer(_ c: TrainingConfiguration, parameters: [Parameter]) -> any Optimizer {
         switch c.optimizer {
         case .sgd:
-            SGD(parameters: parameters, learningRate: c.learningRate, momentum: Float(c.momentum),
+            SGD(
+                parameters: parameters, learningRate: c.learningRate, momentum: Float(c.momentum),
                 weightDecay: Float(c.weightDecay), nesterov: c.nesterov)
         case .adam:
             Adam(parameters: parameters, learningRate: c.learningRate, weightDecay: c.weightDecay)
         case .adamw:
-            Adam(parameters: parameters, learningRate: c.learningRate, weightDecay: c.weightDecay,
-                 decoupledWeightDecay: true)
+            Adam(
+                parameters: parameters, learningRate: c.learningRate, weightDecay: c.weightDecay,
+                decoupledWeightDecay: true)
         }
     }
 
     static func makeSchedule(_ c: TrainingConfiguration, stepsPerEpoch: Int) -> LearningRateSchedule {
         let total = c.epochs * stepsPerEpoch
-        let shape: LearningRateSchedule.Shape = switch c.schedule {
-        case .constant: .constant
-        case .step: .stepDecay(every: max(1, total / 3), gamma: 0.1)
-        case .cosine: .cosine(minimum: 0)
-        case .onecycle: .oneCycle(warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
-        }
-        return LearningRateSchedule(base: c.learningRate, shape: shape, totalSteps: total,
-                                    warmupSteps: Int((c.warmupEpochs * Double(stepsPerEpoch)).rounded()))
+        let shape: LearningRateSchedule.Shape =
+            switch c.schedule {
+            case .constant: .constant
+            case .step: .stepDecay(every: max(1, total / 3), gamma: 0.1)
+            case .cosine: .cosine(minimum: 0)
+            case .onecycle: .oneCycle(warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
+            }
+        return LearningRateSchedule(
+            base: c.learningRate, shape: shape, totalSteps: total,
+            warmupSteps: Int((c.warmupEpochs * Double(stepsPerEpoch)).rounded()))
     }
 
     // MARK: The loop
@@ -152,15 +159,19 @@ final class TrainingWorker {
     private func train() {
         emit(.started(summary))
         if !dataset.skippedFiles.isEmpty {
-            emit(.warning("skipped \(dataset.skippedFiles.count) image files that could not be decoded: "
-                + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
+            emit(
+                .warning(
+                    "skipped \(dataset.skippedFiles.count) image files that could not be decoded: "
+                        + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
         }
         // The journal has no record kind of its own for this yet; a warning line keeps it in the
         // journal and on screen.
         if let initialization { emit(.warning(initialization)) }
         if position.epoch >= endEpoch {
-            emit(.warning("nothing to train: the run is already at epoch \(position.epoch) of \(configuration.epochs); "
-                + "pass a larger --epochs to train longer"))
+            emit(
+                .warning(
+                    "nothing to train: the run is already at epoch \(position.epoch) of \(configuration.epochs); "
+                        + "pass a larger --epochs to train longer"))
         }
         startClock()
         epochStart = now
@@ -221,11 +232,13 @@ final class TrainingWorker {
             communicationSeconds = now - start
         }
         guard result.loss.isFinite else {
-            return pauseForNonFinite("the loss is \(result.loss)", reason: "non-finite loss", learningRate: learningRate)
+            return pauseForNonFinite(
+                "the loss is \(result.loss)", reason: "non-finite loss", learningRate: learningRate)
         }
         guard model.namedParameters.allSatisfy({ Self.isFinite($0.gradient) }) else {
-            return pauseForNonFinite("a gradient is not finite", reason: "non-finite gradient",
-                                     learningRate: learningRate)
+            return pauseForNonFinite(
+                "a gradient is not finite", reason: "non-finite gradient",
+                learningRate: learningRate)
         }
         optimizer.learningRate = learningRate
         optimizer.step()
@@ -238,11 +251,14 @@ final class TrainingWorker {
         throughput.add(images: count, seconds: end - stepStart)
         stepStart = end
         let elapsed = activeTime
-        emit(.step(StepMetrics(
-            epoch: batch.position.epoch + 1, step: step, stepInEpoch: batch.position.batch + 1,
-            stepsPerEpoch: loader.batchesPerEpoch, smoothedLoss: smoothed.loss, smoothedAccuracy: smoothed.accuracy,
-            learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed,
-            communicationSeconds: communicationSeconds)))
+        emit(
+            .step(
+                StepMetrics(
+                    epoch: batch.position.epoch + 1, step: step, stepInEpoch: batch.position.batch + 1,
+                    stepsPerEpoch: loader.batchesPerEpoch, smoothedLoss: smoothed.loss,
+                    smoothedAccuracy: smoothed.accuracy,
+                    learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed,
+                    communicationSeconds: communicationSeconds)))
     }
 
     // MARK: Data parallelism
@@ -250,7 +266,8 @@ final class TrainingWorker {
     /// Makes every rank's parameters rank 0's, so that the ranks start (or resume) from one model.
     private func broadcastParameters() throws {
         for parameter in model.namedParameters {
-            try communicator.broadcast(UnsafeMutableBufferPointer(start: parameter.value.data, count: parameter.value.count))
+            try communicator.broadcast(
+                UnsafeMutableBufferPointer(start: parameter.value.data, count: parameter.value.count))
         }
     }
 
@@ -287,8 +304,11 @@ final class TrainingWorker {
     private func endOfEpoch() {
         let epoch = position.epoch
         let images = max(1, epochImages)
-        emit(.epochCompleted(EpochSummary(epoch: epoch, step: step, loss: Float(epochLoss / Double(images)),
-                                          accuracy: Float(epochCorrect) / Float(images), seconds: now - epochStart)))
+        emit(
+            .epochCompleted(
+                EpochSummary(
+                    epoch: epoch, step: step, loss: Float(epochLoss / Double(images)),
+                    accuracy: Float(epochCorrect) / Float(images), seconds: now - epochStart)))
         evaluate()
         if configuration.saveEvery > 0 && epoch % configuration.saveEvery == 0 { save(to: nil) }
         epochLoss = 0
@@ -300,8 +320,11 @@ final class TrainingWorker {
     private func finish() {
         stopClock()
         if runFolder != nil && lastSavedStep != step { save(to: nil) }
-        emit(.finished(FinalResult(step: step, epoch: currentEpoch, seconds: activeSeconds,
-                                   lastEvaluation: lastEvaluation, checkpointPath: lastCheckpoint)))
+        emit(
+            .finished(
+                FinalResult(
+                    step: step, epoch: currentEpoch, seconds: activeSeconds,
+                    lastEvaluation: lastEvaluation, checkpointPath: lastCheckpoint)))
     }
 
     // MARK: Commands
@@ -370,11 +393,13 @@ final class TrainingWorker {
 
     private func pauseForNonFinite(_ what: String, reason: String, learningRate: Double) {
         let lower = String(format: "%.3g", learningRate / 10)
-        var message = "step \(step): \(what), so the update was skipped and training is paused. "
+        var message =
+            "step \(step): \(what), so the update was skipped and training is paused. "
             + "The learning rate (\(String(format: "%.3g", learningRate))) is probably too high: lower it "
             + "(for example to \(lower)) and resume."
         if !model.namedParameters.allSatisfy({ Self.isFinite($0.value) }) {
-            message += " The weights are no longer finite and will not be saved; resume from "
+            message +=
+                " The weights are no longer finite and will not be saved; resume from "
                 + (lastCheckpoint.map { "the last checkpoint (\($0))" } ?? "the start") + " with a lower learning rate."
         }
         emit(.warning(message))
@@ -391,8 +416,9 @@ final class TrainingWorker {
         let splits = [(Split.validation, dataset.validation), (.test, dataset.test)].filter { $0.1.count > 0 }
         if splits.isEmpty { return emit(.warning("no test or validation images to evaluate on")) }
         for (name, images) in splits {
-            let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: name,
-                                                epoch: currentEpoch, step: step)
+            let evaluation = evaluator.evaluate(
+                model, on: images, normalization: normalization, split: name,
+                epoch: currentEpoch, step: step)
             lastEvaluation = evaluation
             emit(.evaluation(evaluation))
         }
@@ -432,7 +458,8 @@ final class TrainingWorker {
     private var currentEpoch: Int { position.epochNumber }
 
     private func next(after p: BatchPosition) -> BatchPosition {
-        p.batch + 1 < loader.batchesPerEpoch ? BatchPosition(epoch: p.epoch, batch: p.batch + 1)
+        p.batch + 1 < loader.batchesPerEpoch
+            ? BatchPosition(epoch: p.epoch, batch: p.batch + 1)
             : BatchPosition(epoch: p.epoch + 1, batch: 0)
     }
 
@@ -452,7 +479,8 @@ final class TrainingWorker {
     private var optimizerDescription: String {
         var text = optimizer.name
         if configuration.optimizer == .sgd && configuration.momentum > 0 {
-            text += configuration.nesterov ? " nesterov \(configuration.momentum)" : " momentum \(configuration.momentum)"
+            text +=
+                configuration.nesterov ? " nesterov \(configuration.momentum)" : " momentum \(configuration.momentum)"
         }
         if configuration.weightDecay > 0 { text += ", wd \(configuration.weightDecay)" }
         return text + ", \(configuration.schedule.rawValue)"

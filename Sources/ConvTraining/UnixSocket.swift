@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -117,7 +118,8 @@ enum UnixSocket {
         let bytes = Array(path.utf8)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard bytes.count < capacity else {
-            throw RunSocketError(path, "the socket's path is \(bytes.count) bytes, more than the \(capacity - 1) a socket path may have")
+            throw RunSocketError(
+                path, "the socket's path is \(bytes.count) bytes, more than the \(capacity - 1) a socket path may have")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
         return address

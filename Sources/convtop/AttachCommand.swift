@@ -1,7 +1,7 @@
 import ArgumentParser
 import ConvProtocol
-import ConvTraining
 import ConvTUI
+import ConvTraining
 import Foundation
 
 /// `convtop attach`: the dashboard of a run going on in another process, through its socket.
@@ -20,8 +20,10 @@ struct AttachCommand: ParsableCommand {
     @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
     var noColor = false
 
-    @Option(help: ArgumentHelp("Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
-                               valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
+            valueName: "mode"))
     var thumbnails: DashboardOptions.Thumbnails = .automatic
 
     func run() throws {
@@ -32,8 +34,9 @@ struct AttachCommand: ParsableCommand {
         TerminalRescue.install()
         let state = Dashboard.run(
             terminal: &terminal, options: DashboardOptions(thumbnails: thumbnails),
-            link: SessionLink(nextEvents: connection.events, send: { connection.send($0) },
-                              detached: { signals.interrupted || signals.hungUp }),
+            link: SessionLink(
+                nextEvents: connection.events, send: { connection.send($0) },
+                detached: { signals.interrupted || signals.hungUp }),
             attached: true)
         terminal.close()
         if state.run.result != nil || state.run.failure != nil {

@@ -49,15 +49,19 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Thread counts to measure (default: 1 and all cores).")
     var threads: [Int] = []
 
-    @Option(name: .long, help: ArgumentHelp("Image shape for the models and layers figures, as CxHxW "
-                                            + "(1x28x28 for Fashion-MNIST).", valueName: "shape"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Image shape for the models and layers figures, as CxHxW "
+                + "(1x28x28 for Fashion-MNIST).", valueName: "shape"))
     var input: InputShapeArgument = InputShapeArgument(ModelBenchmark.cifarInput)
 
     @Option(name: .long, help: "Seconds spent on each figure.")
     var seconds: Double = 1
 
-    @Option(name: .long, parsing: .upToNextOption,
-            help: "Only these groups of figures: gemm, models, loader (the default), layers.")
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "Only these groups of figures: gemm, models, loader (the default), layers.")
     var only: [Part] = [.gemm, .models, .loader]
 
     @Option(name: .long, help: "Number format of the GEMM, convolution and linear products.")
@@ -114,10 +118,11 @@ struct BenchCommand: ParsableCommand {
         do {
             let dataset = try Dataset.load(from: try DataCommand.folder(nil))
             let rate = LoaderBenchmark.imagesPerSecond(dataset: dataset, batchSize: batchSize, seconds: seconds)
-            emit(BenchmarkRecord([
-                ("kind", .string("loader")), ("dataset", .string(dataset.name)), ("batch", .int(batchSize)),
-                ("images_per_second", .number(rate)),
-            ]))
+            emit(
+                BenchmarkRecord([
+                    ("kind", .string("loader")), ("dataset", .string(dataset.name)), ("batch", .int(batchSize)),
+                    ("images_per_second", .number(rate)),
+                ]))
         } catch {
             FileHandle.standardError.write(Data("convtop bench: loader figure skipped: \(error)\n".utf8))
         }

@@ -1,6 +1,6 @@
 import ConvProtocol
-import ConvTraining
 import ConvTUI
+import ConvTraining
 import Foundation
 
 /// The ncurses dashboard as a run's viewer. Curses lives on the calling (main) thread, the session
@@ -19,8 +19,10 @@ struct DashboardViewer: TrainingViewer {
     private let hungUp: () -> Bool
 
     /// Takes over the terminal; throws when it cannot be driven or the log cannot be opened.
-    init(colorPreference: ColorPreference, options: DashboardOptions, reporter: HeadlessReporter,
-         output: LineOutput, logFile: URL, hungUp: @escaping () -> Bool) throws {
+    init(
+        colorPreference: ColorPreference, options: DashboardOptions, reporter: HeadlessReporter,
+        output: LineOutput, logFile: URL, hungUp: @escaping () -> Bool
+    ) throws {
         let descriptor = open(logFile.path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
         guard descriptor >= 0 else {
             throw UsageError("\(logFile.path): cannot open the run's log: \(String(cString: strerror(errno)))")
@@ -41,15 +43,17 @@ struct DashboardViewer: TrainingViewer {
         let log = self.log
         var screen = terminal
         let state = withoutActuallyEscaping(interrupted) { interrupted in
-            Dashboard.run(terminal: &screen, options: options, link: SessionLink(
-                nextEvents: {
-                    let events = channel.events()
-                    for event in events {
-                        for line in lines.lines(for: event) { try? log.write(contentsOf: Data((line + "\n").utf8)) }
-                    }
-                    return events
-                },
-                send: channel.send, interrupted: interrupted, detached: hungUp))
+            Dashboard.run(
+                terminal: &screen, options: options,
+                link: SessionLink(
+                    nextEvents: {
+                        let events = channel.events()
+                        for event in events {
+                            for line in lines.lines(for: event) { try? log.write(contentsOf: Data((line + "\n").utf8)) }
+                        }
+                        return events
+                    },
+                    send: channel.send, interrupted: interrupted, detached: hungUp))
         }
         reporter = lines
         if hungUp() { return continueHeadless(channel, interrupted: interrupted) }

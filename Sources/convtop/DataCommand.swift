@@ -26,7 +26,8 @@ struct DataCommand: ParsableCommand {
         guard let path else { return try DatasetLocator().defaultDataset() }
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-           let name = DatasetName(rawValue: path) {
+            let name = DatasetName(rawValue: path)
+        {
             return try DatasetLocator().locate(name)
         }
         return try DatasetLocator().resolve(data: path, dataset: nil)
@@ -52,8 +53,9 @@ extension DataCommand {
 
         func run() throws {
             try DataCommand.reportingDataErrors {
-                let dataset = try Dataset.load(from: try DataCommand.folder(path), labels: labels,
-                                               images: images.options())
+                let dataset = try Dataset.load(
+                    from: try DataCommand.folder(path), labels: labels,
+                    images: images.options())
                 print(DatasetReport(dataset: dataset, thumbnails: max(0, thumbnails)).lines.joined(separator: "\n"))
             }
         }
@@ -77,7 +79,8 @@ extension DataCommand {
         @Option(help: "The folder to create (default: $CONVTOP_DATA/NAME or ~/.cache/convtop/NAME).")
         var to: String?
 
-        @Option(help: "Download from a mirror: the archive's URL (CIFAR) or the folder holding the files (MNIST family).")
+        @Option(
+            help: "Download from a mirror: the archive's URL (CIFAR) or the folder holding the files (MNIST family).")
         var url: String?
 
         /// Lets tests serve archives of their own making.
@@ -95,14 +98,16 @@ extension DataCommand {
                     source = source.fetching(from: mirror)
                 }
                 if !expectedMD5.isEmpty { source = try source.expecting(md5: expectedMD5) }
-                let destination = to.map { URL(fileURLWithPath: $0).standardizedFileURL }
+                let destination =
+                    to.map { URL(fileURLWithPath: $0).standardizedFileURL }
                     ?? DatasetLocator().fetchDestination(for: dataset)
                 let bar = ProgressBar()
                 defer { bar.finish() }
                 let fetched = try DatasetFetcher(progress: bar.update).fetch(source, to: destination)
                 bar.finish()
-                print("\(fetched.name): \(fetched.train.count) training and \(fetched.test.count) test images "
-                    + "in \(fetched.folder)")
+                print(
+                    "\(fetched.name): \(fetched.train.count) training and \(fetched.test.count) test images "
+                        + "in \(fetched.folder)")
             }
         }
     }
@@ -138,13 +143,15 @@ extension DataCommand {
                 let dataset = try Dataset.load(from: folder, images: options)
                 if dataset.format == .imageFolder {
                     let result = try ImageFolderBenchmark.measure(folder, options: options)
-                    print("decode  \(dataset.name): \(result.files) files to \(dataset.dimensions) on \(options.threads) threads: "
-                        + "first pass \(Int(result.decodedPerSecond.rounded())) images/s, "
-                        + "cached \(Int(result.cachedPerSecond.rounded())) images/s")
+                    print(
+                        "decode  \(dataset.name): \(result.files) files to \(dataset.dimensions) on \(options.threads) threads: "
+                            + "first pass \(Int(result.decodedPerSecond.rounded())) images/s, "
+                            + "cached \(Int(result.cachedPerSecond.rounded())) images/s")
                 }
                 let rate = LoaderBenchmark.imagesPerSecond(dataset: dataset, batchSize: batchSize, seconds: seconds)
-                print("loader  \(dataset.name) \(dataset.dimensions), batch \(batchSize), standard augmentation: "
-                    + "\(Int(rate.rounded())) images/s")
+                print(
+                    "loader  \(dataset.name) \(dataset.dimensions), batch \(batchSize), standard augmentation: "
+                        + "\(Int(rate.rounded())) images/s")
             }
         }
     }
@@ -170,7 +177,8 @@ final class ProgressBar: @unchecked Sendable {
         if let total, total > 0 {
             let fraction = min(1, Double(received) / Double(total))
             let filled = Int(fraction * 30)
-            line = "\(file) [\(String(repeating: "#", count: filled))\(String(repeating: "-", count: 30 - filled))] "
+            line =
+                "\(file) [\(String(repeating: "#", count: filled))\(String(repeating: "-", count: 30 - filled))] "
                 + "\(Int(fraction * 100))%  \(megabytes) / \(String(format: "%.1f", Double(total) / 1e6)) MB"
         } else {
             line = "\(file) \(megabytes) MB"
@@ -240,7 +248,7 @@ struct DatasetReport {
         ]
         lines += imageFolderLines
         lines += [
-            "train    \(dataset.train.count)",
+            "train    \(dataset.train.count)"
         ]
         if hasValidation { lines.append("val      \(dataset.validation.count)") }
         lines += [
@@ -251,10 +259,11 @@ struct DatasetReport {
         ]
         for (label, name) in dataset.classNames.enumerated() {
             let index = String(label).leftPadded(to: indexWidth)
-            lines.append("  \(index) \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))"
-                + "  train \(String(train[label]).leftPadded(to: 6))"
-                + (hasValidation ? "  val \(String(validation[label]).leftPadded(to: 6))" : "")
-                + "  test \(String(test[label]).leftPadded(to: 6))")
+            lines.append(
+                "  \(index) \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))"
+                    + "  train \(String(train[label]).leftPadded(to: 6))"
+                    + (hasValidation ? "  val \(String(validation[label]).leftPadded(to: 6))" : "")
+                    + "  test \(String(test[label]).leftPadded(to: 6))")
         }
         if !dataset.skippedFiles.isEmpty {
             lines.append("skipped  \(dataset.skippedFiles.count) files that could not be decoded")
@@ -297,10 +306,11 @@ struct DatasetReport {
             let group = Array(picks.dropFirst(row).prefix(3))
             let drawings = group.map { ASCIIThumbnail.lines(images.image(at: $0), dimensions: dataset.dimensions) }
             lines.append("")
-            lines.append(group.map { index in
-                let caption = "#\(index) \(dataset.classNames[Int(images.labels[index])])"
-                return String(caption.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0)
-            }.joined(separator: "  "))
+            lines.append(
+                group.map { index in
+                    let caption = "#\(index) \(dataset.classNames[Int(images.labels[index])])"
+                    return String(caption.prefix(width)).padding(toLength: width, withPad: " ", startingAt: 0)
+                }.joined(separator: "  "))
             for line in 0..<(drawings.first?.count ?? 0) {
                 lines.append(drawings.map { $0[line] }.joined(separator: "  "))
             }

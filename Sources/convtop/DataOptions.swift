@@ -5,12 +5,16 @@ import Foundation
 /// `--data PATH`, `--dataset NAME`, `--labels` and the image-folder options: which images a
 /// command trains or evaluates on.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A dataset folder: CIFAR-10/100 binary, MNIST-family IDX files, or PNG/JPEG images "
-        + "in class folders (<class>/<image>, optionally under train/, val/ and test/).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "A dataset folder: CIFAR-10/100 binary, MNIST-family IDX files, or PNG/JPEG images "
+                + "in class folders (<class>/<image>, optionally under train/, val/ and test/).", valueName: "path"))
     var data: String?
 
-    @Option(help: ArgumentHelp("A dataset by name, looked for in $CONVTOP_DATA, ~/.cache/convtop, /usr/share/datasets "
-        + "and ./data: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "A dataset by name, looked for in $CONVTOP_DATA, ~/.cache/convtop, /usr/share/datasets "
+                + "and ./data: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
     var dataset: String?
 
     @Option(help: "CIFAR-100 labels: fine (100 classes) or coarse (20 superclasses).")
@@ -33,39 +37,52 @@ struct DataOptions: ParsableArguments {
         } else {
             folder = try locator.resolve(data: data, dataset: dataset)
         }
-        return try Dataset.load(from: folder, labels: labels,
-                                images: images.options(locator: locator, imageShape: imageShape))
+        return try Dataset.load(
+            from: folder, labels: labels,
+            images: images.options(locator: locator, imageShape: imageShape))
     }
 }
 
 /// `--image-size`, `--channels` and `--no-cache`: how an image folder is decoded.
 struct ImageFolderArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Image folders: the side every image is resized (shorter side) and centre-cropped to; "
-        + "default: the training images' median shorter side, at most \(ImageFolderOptions.largestDefaultSize).",
-        valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Image folders: the side every image is resized (shorter side) and centre-cropped to; "
+                + "default: the training images' median shorter side, at most \(ImageFolderOptions.largestDefaultSize).",
+            valueName: "N"))
     var imageSize: Int?
 
-    @Option(help: ArgumentHelp("Image folders: 1 (grey) or 3 (RGB); default 1 when every image is grey. "
-        + "Alpha is dropped (as PIL's convert(\"RGB\")).", valueName: "1|3"))
+    @Option(
+        help: ArgumentHelp(
+            "Image folders: 1 (grey) or 3 (RGB); default 1 when every image is grey. "
+                + "Alpha is dropped (as PIL's convert(\"RGB\")).", valueName: "1|3"))
     var channels: Int?
 
-    @Flag(help: ArgumentHelp("Image folders: decode every file instead of reading the decode cache in "
-        + "$CONVTOP_CACHE_DIR, $XDG_CACHE_HOME/convtop/images or ~/.cache/convtop/images (nor write it)."))
+    @Flag(
+        help: ArgumentHelp(
+            "Image folders: decode every file instead of reading the decode cache in "
+                + "$CONVTOP_CACHE_DIR, $XDG_CACHE_HOME/convtop/images or ~/.cache/convtop/images (nor write it)."))
     var noCache = false
 
     func validate() throws {
         if let imageSize, !(1...ImageFolderLoader.largestImageSize).contains(imageSize) {
-            throw ValidationError("--image-size must be between 1 and \(ImageFolderLoader.largestImageSize), got \(imageSize)")
+            throw ValidationError(
+                "--image-size must be between 1 and \(ImageFolderLoader.largestImageSize), got \(imageSize)")
         }
-        if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
+        if let channels, channels != 1 && channels != 3 {
+            throw ValidationError("--channels must be 1 or 3, got \(channels)")
+        }
     }
 
     /// The loader's options, with a progress line on standard error while files are decoded.
-    func options(locator: DatasetLocator = DatasetLocator(), imageShape: ImageDimensions? = nil,
-                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> ImageFolderOptions {
+    func options(
+        locator: DatasetLocator = DatasetLocator(), imageShape: ImageDimensions? = nil,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> ImageFolderOptions {
         let progress = DecodeProgressLine()
-        return ImageFolderOptions(imageSize: imageSize ?? imageShape?.height, channels: channels ?? imageShape?.channels,
-                                  cacheFolder: noCache ? nil : locator.imageCacheFolder, threads: threads,
-                                  progress: progress.update)
+        return ImageFolderOptions(
+            imageSize: imageSize ?? imageShape?.height, channels: channels ?? imageShape?.channels,
+            cacheFolder: noCache ? nil : locator.imageCacheFolder, threads: threads,
+            progress: progress.update)
     }
 }

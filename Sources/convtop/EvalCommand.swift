@@ -18,7 +18,8 @@ struct EvalCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
+    @Argument(
+        help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
     var checkpoint: String
 
     @OptionGroup var data: DataOptions
@@ -50,8 +51,9 @@ struct EvalCommand: ParsableCommand {
         try checkpoint.restore(into: model)
 
         let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)
-        let evaluation = evaluator.evaluate(model, on: images, normalization: checkpoint.normalization, split: split,
-                                            epoch: checkpoint.position.epochNumber, step: checkpoint.step)
+        let evaluation = evaluator.evaluate(
+            model, on: images, normalization: checkpoint.normalization, split: split,
+            epoch: checkpoint.position.epochNumber, step: checkpoint.step)
         var lines = [
             "checkpoint: \(file) (\(model.name), step \(checkpoint.step))",
             "data: \(dataset.folder), \(images.count) \(split) images",

@@ -20,7 +20,8 @@ struct ExportCommand: ParsableCommand {
         case onnx, pytorch
     }
 
-    @Argument(help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
+    @Argument(
+        help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
     var checkpoint: String
 
     @Option(help: "onnx or pytorch.")
@@ -32,9 +33,10 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let (saved, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
         let engineCheckpoint = saved.checkpoint
-        let export = try ModelExport(network: try engineCheckpoint.network(), tensors: engineCheckpoint.tensors,
-                                     mean: saved.normalization.mean, std: saved.normalization.standardDeviation,
-                                     classNames: saved.classNames, source: file)
+        let export = try ModelExport(
+            network: try engineCheckpoint.network(), tensors: engineCheckpoint.tensors,
+            mean: saved.normalization.mean, std: saved.normalization.standardDeviation,
+            classNames: saved.classNames, source: file)
         switch format {
         case .onnx:
             try write(Data(export.onnx()), to: URL(fileURLWithPath: output))
@@ -48,7 +50,9 @@ struct ExportCommand: ParsableCommand {
             }
             try write(Data(export.pytorchModule().utf8), to: folder.appendingPathComponent("model.py"))
             try export.weights.write(toFile: folder.appendingPathComponent("model.safetensors").path)
-            print("wrote \(output)/model.py and model.safetensors: \(export.network.name), \(export.tensors.count) tensors")
+            print(
+                "wrote \(output)/model.py and model.safetensors: \(export.network.name), \(export.tensors.count) tensors"
+            )
         }
     }
 

@@ -21,7 +21,8 @@ struct ModelCommand: ParsableCommand {
     /// `convtop model summary MODEL`.
     struct Summary: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A table of the network's layers: output shape, parameters, multiply-adds, convolution algorithm.",
+            abstract:
+                "A table of the network's layers: output shape, parameters, multiply-adds, convolution algorithm.",
             discussion: """
                 MODEL is a preset name or a network file. Memory figures are float32 at the batch \
                 size: the input, every stored layer output with its gradient, and the parameters. \
@@ -30,8 +31,10 @@ struct ModelCommand: ParsableCommand {
                 """
         )
 
-        @Argument(help: ArgumentHelp("A preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a network file.",
-                                     valueName: "model"))
+        @Argument(
+            help: ArgumentHelp(
+                "A preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a network file.",
+                valueName: "model"))
         var model: ModelChoice
 
         @Option(help: ArgumentHelp("Image shape as CxHxW.", valueName: "shape"))
@@ -61,7 +64,8 @@ struct ModelCommand: ParsableCommand {
 
         func run() throws {
             let shape = input.shape
-            let network = try model.load().resolve(inputShape: [shape.channels, shape.height, shape.width], classes: classes)
+            let network = try model.load().resolve(
+                inputShape: [shape.channels, shape.height, shape.width], classes: classes)
             let summary = NetworkSummary(network)
             var times: [NetworkSummary.LayerTime]?
             if time {

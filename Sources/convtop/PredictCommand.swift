@@ -2,8 +2,8 @@ import ArgumentParser
 import ConvData
 import ConvEngine
 import ConvProtocol
-import ConvTraining
 import ConvTUI
+import ConvTraining
 import Foundation
 
 /// `convtop predict CHECKPOINT IMAGE_OR_FOLDER...`: what a trained model sees in new images.
@@ -21,7 +21,8 @@ struct PredictCommand: ParsableCommand {
             is then 1.
             """)
 
-    @Argument(help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
+    @Argument(
+        help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
     var checkpoint: String
 
     @Argument(help: ArgumentHelp("Image files, or folders of them.", valueName: "image-or-folder"))
@@ -46,7 +47,8 @@ struct PredictCommand: ParsableCommand {
         let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
         let shape = checkpoint.imageShape
         guard shape.height == shape.width else {
-            throw UsageError("\(file): the model takes \(shape.width)x\(shape.height) images; predict prepares square ones")
+            throw UsageError(
+                "\(file): the model takes \(shape.width)x\(shape.height) images; predict prepares square ones")
         }
         var files = [String]()
         for input in inputs {
@@ -68,8 +70,9 @@ struct PredictCommand: ParsableCommand {
             }
         }
         if !names.isEmpty {
-            let images = ImageSet(dimensions: shape, pixels: pixels, labels: [Int32](repeating: 0, count: names.count),
-                                  fileNames: names)
+            let images = ImageSet(
+                dimensions: shape, pixels: pixels, labels: [Int32](repeating: 0, count: names.count),
+                fileNames: names)
             let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let model = Model(network: try checkpoint.checkpoint.network(), seed: 0, pool: pool)
             try checkpoint.restore(into: model)
@@ -82,7 +85,8 @@ struct PredictCommand: ParsableCommand {
                     print(text)
                     continue
                 }
-                let drawing = Self.thumbnail(SampleImage(shape: ImageShape(shape), pixels: Array(images.image(at: index))))
+                let drawing = Self.thumbnail(
+                    SampleImage(shape: ImageShape(shape), pixels: Array(images.image(at: index))))
                 for (row, picture) in drawing.enumerated() { print(picture + (row == 0 ? "  " + text : "")) }
             }
         }
@@ -102,11 +106,14 @@ struct PredictCommand: ParsableCommand {
     /// The text or JSON line for one image.
     func line(file: String, classes: [ClassProbability], classNames: [String]) -> String {
         if json {
-            let top = classes.map { "{\"class\":\(Self.quoted(classNames[$0.label])),\"label\":\($0.label),"
-                + "\"probability\":\(String(format: "%.6f", $0.probability))}" }
+            let top = classes.map {
+                "{\"class\":\(Self.quoted(classNames[$0.label])),\"label\":\($0.label),"
+                    + "\"probability\":\(String(format: "%.6f", $0.probability))}"
+            }
             return "{\"file\":\(Self.quoted(file)),\"top\":[\(top.joined(separator: ","))]}"
         }
-        return "\(file): " + classes.map { "\(classNames[$0.label]) \(String(format: "%.1f%%", 100 * $0.probability))" }
+        return "\(file): "
+            + classes.map { "\(classNames[$0.label]) \(String(format: "%.1f%%", 100 * $0.probability))" }
             .joined(separator: ", ")
     }
 

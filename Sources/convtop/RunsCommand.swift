@@ -24,14 +24,19 @@ struct RunsCommand: ParsableCommand {
         print(Self.row(["NAME", "STATE", "EPOCH", "BEST", "LAST", "ELAPSED"]))
         for s in statuses {
             let state = s.pid.map { "\(s.state.rawValue) (pid \($0))" } ?? s.state.rawValue
-            print(Self.row([s.name, state, "\(s.epoch)/\(s.epochs)", Self.percent(s.bestAccuracy),
-                            Self.percent(s.lastAccuracy), Self.duration(s.elapsed)]))
+            print(
+                Self.row([
+                    s.name, state, "\(s.epoch)/\(s.epochs)", Self.percent(s.bestAccuracy),
+                    Self.percent(s.lastAccuracy), Self.duration(s.elapsed),
+                ]))
         }
     }
 
     private static func row(_ cells: [String]) -> String {
-        zip(cells, [24, 22, 8, 8, 8, 0]).map { $0.padding(toLength: max($1, $0.count + 1), withPad: " ", startingAt: 0) }
-            .joined().trimmingCharacters(in: .whitespaces)
+        zip(cells, [24, 22, 8, 8, 8, 0]).map {
+            $0.padding(toLength: max($1, $0.count + 1), withPad: " ", startingAt: 0)
+        }
+        .joined().trimmingCharacters(in: .whitespaces)
     }
 
     private static func percent(_ value: Float?) -> String {
@@ -44,8 +49,10 @@ struct RunsCommand: ParsableCommand {
     }
 
     static func jsonLine(_ s: RunStatus) -> String {
-        var object: [String: Any] = ["name": s.name, "folder": s.folder, "state": s.state.rawValue, "epoch": s.epoch,
-                                     "epochs": s.epochs, "elapsed": s.elapsed]
+        var object: [String: Any] = [
+            "name": s.name, "folder": s.folder, "state": s.state.rawValue, "epoch": s.epoch,
+            "epochs": s.epochs, "elapsed": s.elapsed,
+        ]
         object["pid"] = s.pid.map { Int($0) }
         object["best_accuracy"] = s.bestAccuracy.map { Double($0) }
         object["last_accuracy"] = s.lastAccuracy.map { Double($0) }

@@ -18,9 +18,11 @@ struct RunsOptions: ParsableArguments {
         }
         let candidates = [URL(fileURLWithPath: runsDir).appendingPathComponent(name), URL(fileURLWithPath: name)]
         var isDirectory: ObjCBool = false
-        guard let url = candidates.first(where: {
-            FileManager.default.fileExists(atPath: $0.path, isDirectory: &isDirectory) && isDirectory.boolValue
-        }) else {
+        guard
+            let url = candidates.first(where: {
+                FileManager.default.fileExists(atPath: $0.path, isDirectory: &isDirectory) && isDirectory.boolValue
+            })
+        else {
             throw UsageError("\(name): no such run under \(runsDir) (convtop runs lists them)")
         }
         return RunFolder(url: url.standardizedFileURL)
@@ -34,7 +36,8 @@ struct RunsOptions: ParsableArguments {
         }
         let connection = try RunConnection(socketPath: folder.socketFile.path)
         guard connection.waitUntilLive(timeout: 10) else {
-            throw UsageError("\(folder.socketFile.path): the run did not answer: \(connection.closedBecause ?? "timed out")")
+            throw UsageError(
+                "\(folder.socketFile.path): the run did not answer: \(connection.closedBecause ?? "timed out")")
         }
         return (folder, connection)
     }

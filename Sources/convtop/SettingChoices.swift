@@ -1,8 +1,8 @@
 import ArgumentParser
 import ConvData
 import ConvEngine
-import ConvTraining
 import ConvTUI
+import ConvTraining
 
 // The settings' enums parse their own options: the parser refuses an unknown value and names
 // the choices, and help lists them, all from the type.
@@ -32,9 +32,11 @@ extension LabelGranularity: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {
     /// Help says what each precision computes in.
     public static var allValueDescriptions: [String: String] {
-        [Precision.fp32.rawValue: "fp32 throughout",
-         Precision.bf16.rawValue: "bf16 operands in the im2col convolution and linear products, fp32 accumulation, "
-             + "weights and statistics (needs AVX512-BF16)"]
+        [
+            Precision.fp32.rawValue: "fp32 throughout",
+            Precision.bf16.rawValue: "bf16 operands in the im2col convolution and linear products, fp32 accumulation, "
+                + "weights and statistics (needs AVX512-BF16)",
+        ]
     }
 }
 

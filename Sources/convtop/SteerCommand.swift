@@ -12,7 +12,9 @@ struct RunCommandSender {
     func send(_ command: TrainingCommand, to name: String, acknowledgedBy matches: (TrainingEvent) -> Bool) throws {
         let (folder, connection) = try runs.connect(name)
         let history = connection.events()
-        let ended = history.contains { if case .finished = $0 { true } else if case .failed = $0 { true } else { false } }
+        let ended = history.contains {
+            if case .finished = $0 { true } else if case .failed = $0 { true } else { false }
+        }
         if !ended, let already = Self.alreadyDone(command, history: history) {
             print("\(folder.name): \(already)")
             return
@@ -26,13 +28,15 @@ struct RunCommandSender {
             }
             if connection.isClosed { break }
         }
-        throw Unacknowledged("\(folder.name): no acknowledgement of \(command.lineType) within \(timeout) s"
-            + (connection.closedBecause.map { " (\($0))" } ?? ""))
+        throw Unacknowledged(
+            "\(folder.name): no acknowledgement of \(command.lineType) within \(timeout) s"
+                + (connection.closedBecause.map { " (\($0))" } ?? ""))
     }
 
     /// Pausing a paused run (or resuming a running one) has nothing to acknowledge: it is done.
     private static func alreadyDone(_ command: TrainingCommand, history: [TrainingEvent]) -> String? {
-        let paused = history.last { if case .paused = $0 { true } else if case .resumed = $0 { true } else { false } }
+        let paused =
+            history.last { if case .paused = $0 { true } else if case .resumed = $0 { true } else { false } }
             .map { $0.journalType == "paused" } ?? false
         switch command {
         case .pause where paused: return "already paused"
@@ -107,7 +111,9 @@ struct LearningRateCommand: ParsableCommand {
     var value: Double
 
     func validate() throws {
-        guard value.isFinite && value > 0 else { throw ValidationError("the learning rate must be a positive number, got \(value)") }
+        guard value.isFinite && value > 0 else {
+            throw ValidationError("the learning rate must be a positive number, got \(value)")
+        }
     }
 
     func run() throws {

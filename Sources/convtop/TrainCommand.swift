@@ -2,8 +2,8 @@ import ArgumentParser
 import ConvData
 import ConvEngine
 import ConvProtocol
-import ConvTraining
 import ConvTUI
+import ConvTraining
 import Foundation
 
 /// `convtop train` (the default command): train a model and watch it, or log it when headless.
@@ -29,17 +29,24 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: ArgumentHelp("A model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) "
-        + "or a network file (see `convtop model show`).", valueName: "preset|file"))
+    @Option(
+        help: ArgumentHelp(
+            "A model preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) "
+                + "or a network file (see `convtop model show`).", valueName: "preset|file"))
     var model: ModelChoice?
 
-    @Option(help: ArgumentHelp("Start from the tensors of another run's checkpoint (file or run folder) that match by "
-        + "name and shape; the rest (a head for another class count) is initialised afresh.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Start from the tensors of another run's checkpoint (file or run folder) that match by "
+                + "name and shape; the rest (a head for another class count) is initialised afresh.", valueName: "path")
+    )
     var initFrom: String?
 
-    @Option(parsing: .upToNextOption,
-            help: ArgumentHelp("Keep the parameters of these layers fixed, by name or path prefix (conv1, res1, stage.0).",
-                               valueName: "prefix"))
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Keep the parameters of these layers fixed, by name or path prefix (conv1, res1, stage.0).",
+            valueName: "prefix"))
     var freeze: [String] = []
 
     // Numeric options take their value unconditionally, so that `--lr -1` reaches validation and
@@ -77,12 +84,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Training augmentation.", valueName: "mode"))
     var augment: AugmentationMode?
 
-    @Flag(inversion: .prefixedNo,
-          help: "Also evaluate every image mirrored and average the predictions (default: on where the recipe flips).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also evaluate every image mirrored and average the predictions (default: on where the recipe flips).")
     var testFlips: Bool?
 
-    @Option(help: ArgumentHelp("Normalisation MEAN,STD for every channel (or all means then all deviations); "
-        + "default: the training images' own.", valueName: "mean,std"))
+    @Option(
+        help: ArgumentHelp(
+            "Normalisation MEAN,STD for every channel (or all means then all deviations); "
+                + "default: the training images' own.", valueName: "mean,std"))
     var normalize: String?
 
     @Option(help: "Seed for initialisation, shuffling and augmentation.")
@@ -91,16 +101,24 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Engine threads (default: every core).")
     var threads: Int?
 
-    @Option(help: ArgumentHelp("Number format of the convolution and linear products (default: fp32).",
-                               valueName: "format"))
+    @Option(
+        help: ArgumentHelp(
+            "Number format of the convolution and linear products (default: fp32).",
+            valueName: "format"))
     var precision: Precision?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out N training images as a validation set: the last N, "
-        + "or for an image folder a fixed draw with each class's share.", valueName: "N"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Hold out N training images as a validation set: the last N, "
+                + "or for an image folder a fixed draw with each class's share.", valueName: "N"))
     var valSplit: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out this fraction of the training images (as --val-split; "
-        + "the count is saved with the run).", valueName: "F"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Hold out this fraction of the training images (as --val-split; "
+                + "the count is saved with the run).", valueName: "F"))
     var valFraction: Double?
 
     @Option(help: ArgumentHelp("Write the run into this folder instead of runs/<name>.", valueName: "path"))
@@ -109,23 +127,33 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The run's name, its folder under runs/ (default: the start time).")
     var name: String?
 
-    @Option(help: ArgumentHelp("Continue from a checkpoint file, or from the newest good checkpoint in a run folder.",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Continue from a checkpoint file, or from the newest good checkpoint in a run folder.",
+            valueName: "path"))
     var resume: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Save a checkpoint every N epochs (it is always saved at the end and on stop).",
-                               valueName: "N"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Save a checkpoint every N epochs (it is always saved at the end and on stop).",
+            valueName: "N"))
     var saveEvery: Int?
 
-    @Option(help: ArgumentHelp("Stop (and save) after this epoch though the schedule runs to --epochs; "
-        + "continue later with --resume.", valueName: "epoch"))
+    @Option(
+        help: ArgumentHelp(
+            "Stop (and save) after this epoch though the schedule runs to --epochs; "
+                + "continue later with --resume.", valueName: "epoch"))
     var untilEpoch: Int?
 
-    @Option(help: ArgumentHelp("Headless: print a progress line every N steps (default: ten per epoch).", valueName: "N"))
+    @Option(
+        help: ArgumentHelp("Headless: print a progress line every N steps (default: ten per epoch).", valueName: "N"))
     var logEvery: Int?
 
-    @Flag(help: ArgumentHelp("Start the run in the background (its own session, output in the run folder's "
-        + "output.log), print its name and folder, and return; watch it with `convtop attach`."))
+    @Flag(
+        help: ArgumentHelp(
+            "Start the run in the background (its own session, output in the run folder's "
+                + "output.log), print its name and folder, and return; watch it with `convtop attach`."))
     var detach = false
 
     @Flag(help: "Print plain progress lines instead of the dashboard (automatic when output is not a terminal).")
@@ -134,16 +162,22 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
     var noColor = false
 
-    @Option(help: ArgumentHelp("Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
-                               valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
+            valueName: "mode"))
     var thumbnails: DashboardOptions.Thumbnails = .automatic
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
-        if let untilEpoch, untilEpoch < 1 { throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)") }
+        if let untilEpoch, untilEpoch < 1 {
+            throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)")
+        }
         if runDir != nil && name != nil { throw ValidationError("give --run-dir or --name, not both") }
-        if valSplit != nil && valFraction != nil { throw ValidationError("give --val-split or --val-fraction, not both") }
+        if valSplit != nil && valFraction != nil {
+            throw ValidationError("give --val-split or --val-fraction, not both")
+        }
         if let valFraction, !(valFraction > 0 && valFraction < 1) {
             throw ValidationError("--val-fraction must be between 0 and 1, got \(valFraction)")
         }
@@ -163,11 +197,16 @@ struct TrainCommand: ParsableCommand {
             try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
             return
         }
-        var dataset = try data.load(fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
-        let base = resumed?.checkpoint.configuration
-            ?? recipe.configuration(channels: dataset.dimensions.channels, allowsHorizontalFlip: dataset.allowsHorizontalFlip)
+        var dataset = try data.load(
+            fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
+        let base =
+            resumed?.checkpoint.configuration
+            ?? recipe.configuration(
+                channels: dataset.dimensions.channels, allowsHorizontalFlip: dataset.allowsHorizontalFlip)
         var configuration = apply(to: base)
-        if let valFraction { configuration.validationSplit = Int((valFraction * Double(dataset.train.count)).rounded()) }
+        if let valFraction {
+            configuration.validationSplit = Int((valFraction * Double(dataset.train.count)).rounded())
+        }
         if let problem = configuration.problem { throw UsageError(problem) }
         if let reason = configuration.precision?.unavailableReason {
             FileHandle.standardError.write(Data("convtop: \(reason)\n".utf8))
@@ -179,8 +218,9 @@ struct TrainCommand: ParsableCommand {
             try resumed.checkpoint.check(fits: dataset)
             // The saved position counts batches of the saved size; another size would replay other images.
             if configuration.batchSize != resumed.checkpoint.configuration.batchSize {
-                throw UsageError("--batch-size cannot change when resuming: \(resumed.file) trains batches of "
-                    + "\(resumed.checkpoint.configuration.batchSize)")
+                throw UsageError(
+                    "--batch-size cannot change when resuming: \(resumed.file) trains batches of "
+                        + "\(resumed.checkpoint.configuration.batchSize)")
             }
         }
         if resumed == nil {
@@ -193,15 +233,17 @@ struct TrainCommand: ParsableCommand {
         let communicator = try MPICommunicator.forLaunch()
         defer { (communicator as? MPICommunicator)?.finalize() }
         guard communicator.leads else {
-            return try trainFollowingRankZero(configuration: configuration, dataset: dataset, resumed: resumed,
-                                              communicator: communicator)
+            return try trainFollowingRankZero(
+                configuration: configuration, dataset: dataset, resumed: resumed,
+                communicator: communicator)
         }
         let folder = try runFolder(resumingFrom: resumed?.file)
         let output = LineOutput()
-        let session = TrainingSession(setup: TrainingSetup(
-            configuration: configuration, dataset: dataset, runFolder: folder,
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
-            initialWeights: initialWeights, untilEpoch: untilEpoch, communicator: communicator))
+        let session = TrainingSession(
+            setup: TrainingSetup(
+                configuration: configuration, dataset: dataset, runFolder: folder,
+                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
+                initialWeights: initialWeights, untilEpoch: untilEpoch, communicator: communicator))
         let channel = session.channel
         let server = serve(folder, channel)
         let signals = RunSignals(onHangUp: { [output] in
@@ -219,13 +261,16 @@ struct TrainCommand: ParsableCommand {
 
     /// A rank other than 0 of an `mpirun` launch: no folder, no viewer and no output but its own
     /// failure; rank 0 steers it through the step-boundary broadcasts.
-    private func trainFollowingRankZero(configuration: TrainingConfiguration, dataset: Dataset,
-                                        resumed: (checkpoint: TrainingCheckpoint, file: String)?,
-                                        communicator: any Communicator) throws {
-        let session = TrainingSession(setup: TrainingSetup(
-            configuration: configuration, dataset: dataset, runFolder: nil,
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
-            untilEpoch: untilEpoch, communicator: communicator))
+    private func trainFollowingRankZero(
+        configuration: TrainingConfiguration, dataset: Dataset,
+        resumed: (checkpoint: TrainingCheckpoint, file: String)?,
+        communicator: any Communicator
+    ) throws {
+        let session = TrainingSession(
+            setup: TrainingSetup(
+                configuration: configuration, dataset: dataset, runFolder: nil,
+                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
+                untilEpoch: untilEpoch, communicator: communicator))
         session.start()
         var last: TrainingEvent?
         while !session.channel.isDrained {
@@ -260,11 +305,14 @@ struct TrainCommand: ParsableCommand {
     /// not given, plain lines otherwise (or when the terminal cannot be driven).
     func makeViewer(output: LineOutput, logFile: URL, hungUp: @escaping () -> Bool) -> any TrainingViewer {
         let reporter = HeadlessReporter(stepsPerLine: logEvery)
-        guard !headless, isatty(STDOUT_FILENO) == 1 else { return HeadlessViewer(reporter: reporter, write: output.write) }
+        guard !headless, isatty(STDOUT_FILENO) == 1 else {
+            return HeadlessViewer(reporter: reporter, write: output.write)
+        }
         do {
-            return try DashboardViewer(colorPreference: noColor ? .never : .automatic,
-                                       options: DashboardOptions(thumbnails: thumbnails),
-                                       reporter: reporter, output: output, logFile: logFile, hungUp: hungUp)
+            return try DashboardViewer(
+                colorPreference: noColor ? .never : .automatic,
+                options: DashboardOptions(thumbnails: thumbnails),
+                reporter: reporter, output: output, logFile: logFile, hungUp: hungUp)
         } catch {
             FileHandle.standardError.write(Data("convtop: \(error); running headless\n".utf8))
             return HeadlessViewer(reporter: reporter, write: output.write)
@@ -315,11 +363,14 @@ struct TrainCommand: ParsableCommand {
     /// Starts this command again without `--detach`, in its own session (no terminal can hang it
     /// up), reading nothing and writing to the run's `output.log`, and prints where the run is.
     private func startInBackground(folder: RunFolder) throws {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let arguments = [executable] + CommandLine.arguments.dropFirst().filter { $0 != "--detach" }
-        let environment = ProcessInfo.processInfo.environment.merging([Self.detachedFolderVariable: folder.url.path]) { $1 }
-            .map { "\($0)=\($1)" }
+        let environment = ProcessInfo.processInfo.environment.merging([Self.detachedFolderVariable: folder.url.path]) {
+            $1
+        }
+        .map { "\($0)=\($1)" }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -329,7 +380,8 @@ struct TrainCommand: ParsableCommand {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, folder.logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(
+            &actions, STDOUT_FILENO, folder.logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO)
         // Whatever else this process holds open (a pipe its caller reads to the end, say) must not
         // live on in the run, or the caller would wait for the whole run.
@@ -342,7 +394,8 @@ struct TrainCommand: ParsableCommand {
         defer { for pointer in argv + envp { free(pointer) } }
         let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard status == 0 else {
-            throw UsageError("\(executable): cannot start the run in the background: \(String(cString: strerror(status)))")
+            throw UsageError(
+                "\(executable): cannot start the run in the background: \(String(cString: strerror(status)))")
         }
         print("\(folder.name) started in \(folder.url.path) (pid \(pid)); watch it with: convtop attach \(folder.name)")
     }

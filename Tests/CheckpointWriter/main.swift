@@ -10,11 +10,14 @@ import Foundation
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let floats = Int(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: checkpoint-writer PATH FLOATS [--repeat] [--file-size-limit BYTES]\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: checkpoint-writer PATH FLOATS [--repeat] [--file-size-limit BYTES]\n".utf8))
     exit(2)
 }
 let path = arguments[1]
-if let flag = arguments.firstIndex(of: "--file-size-limit"), flag + 1 < arguments.count, let limit = UInt(arguments[flag + 1]) {
+if let flag = arguments.firstIndex(of: "--file-size-limit"), flag + 1 < arguments.count,
+    let limit = UInt(arguments[flag + 1])
+{
     // Past the limit write(2) fails with EFBIG instead of the process dying of SIGXFSZ.
     signal(SIGXFSZ, SIG_IGN)
     var bound = rlimit(rlim_cur: rlim_t(limit), rlim_max: rlim_t(limit))
@@ -23,7 +26,9 @@ if let flag = arguments.firstIndex(of: "--file-size-limit"), flag + 1 < argument
 let repeating = arguments.contains("--repeat")
 var version = 1
 repeat {
-    let file = SafeTensors(tensors: ["weight": SafeTensorsTensor(float32: Array(repeating: Float(version), count: floats), shape: [floats])])
+    let file = SafeTensors(tensors: [
+        "weight": SafeTensorsTensor(float32: Array(repeating: Float(version), count: floats), shape: [floats])
+    ])
     do {
         try file.write(toFile: path)
     } catch {

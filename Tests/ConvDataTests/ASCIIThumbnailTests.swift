@@ -4,10 +4,12 @@ import Testing
 @Suite struct ASCIIThumbnailTests {
     @Test func greyImagesUseTheRampTwoRowsPerLine() {
         // 4 rows x 3 columns: rows 0-1 average to 0 / 128 / 255, rows 2-3 to white / black / mid.
-        let pixels: [UInt8] = [0, 100, 255,
-                               0, 156, 255,
-                               255, 0, 128,
-                               255, 0, 128]
+        let pixels: [UInt8] = [
+            0, 100, 255,
+            0, 156, 255,
+            255, 0, 128,
+            255, 0, 128,
+        ]
         let lines = ASCIIThumbnail.lines(pixels[...], dimensions: ImageDimensions(channels: 1, height: 4, width: 3))
         // Level = brightness / 256 * 10: 128 is level 5, "+".
         #expect(lines == [" +@", "@ +"])

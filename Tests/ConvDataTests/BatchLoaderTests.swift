@@ -11,10 +11,13 @@ import Testing
     /// Leaves the 0...1 scale: each float is exactly `Float(byte) / 255`.
     static let unit = Normalization(mean: [0, 0], standardDeviation: [1, 1])
 
-    static func loader(shuffle: Bool = true, seed: UInt64 = 7, augmentation: Augmentation = .none,
-                       normalization: Normalization = unit, batchSize: Int = 4) -> BatchLoader {
-        BatchLoader(images: images, batchSize: batchSize, shuffle: shuffle, seed: seed,
-                    augmentation: augmentation, normalization: normalization)
+    static func loader(
+        shuffle: Bool = true, seed: UInt64 = 7, augmentation: Augmentation = .none,
+        normalization: Normalization = unit, batchSize: Int = 4
+    ) -> BatchLoader {
+        BatchLoader(
+            images: images, batchSize: batchSize, shuffle: shuffle, seed: seed,
+            augmentation: augmentation, normalization: normalization)
     }
 
     static func load(_ loader: BatchLoader, _ epoch: Int, _ batch: Int) -> Batch {
@@ -132,8 +135,9 @@ import Testing
     @Test(arguments: [(1, false), (2, true), (6, true)])
     func cropAndFlipMatchAShiftedMirroredImage(padding: Int, flip: Bool) {
         let normalization = Normalization(mean: [0.1, 0.1], standardDeviation: [1, 1])
-        let loader = Self.loader(augmentation: Augmentation(cropPadding: padding, horizontalFlip: flip),
-                                 normalization: normalization, batchSize: 10)
+        let loader = Self.loader(
+            augmentation: Augmentation(cropPadding: padding, horizontalFlip: flip),
+            normalization: normalization, batchSize: 10)
         let fill = -Float(0.1)
         var sawShift = false
         var sawMirror = false
@@ -148,7 +152,8 @@ import Testing
                     (0..<24).allSatisfy { offset in
                         let (channel, y, x) = (offset / 12, offset % 12 / 4, offset % 4)
                         let (sy, sx) = (y + shift.0, (mirrored ? 3 - x : x) + shift.1)
-                        let expected = (0..<3).contains(sy) && (0..<4).contains(sx)
+                        let expected =
+                            (0..<3).contains(sy) && (0..<4).contains(sx)
                             ? original[channel * 12 + sy * 4 + sx] : fill
                         return abs(output[offset] - expected) < 1e-6
                     }
@@ -164,10 +169,11 @@ import Testing
     }
 
     @Test func standardAugmentationFollowsTheDataset() {
-        let digits = Dataset(name: "mnist", folder: "", format: .idx, classNames: (0..<10).map(String.init),
-                             train: .empty(ImageDimensions(channels: 1, height: 28, width: 28)),
-                             test: .empty(ImageDimensions(channels: 1, height: 28, width: 28)),
-                             allowsHorizontalFlip: false)
+        let digits = Dataset(
+            name: "mnist", folder: "", format: .idx, classNames: (0..<10).map(String.init),
+            train: .empty(ImageDimensions(channels: 1, height: 28, width: 28)),
+            test: .empty(ImageDimensions(channels: 1, height: 28, width: 28)),
+            allowsHorizontalFlip: false)
         #expect(Augmentation(.standard, for: digits) == Augmentation(cropPadding: 3, horizontalFlip: false))
         var photos = digits
         photos.train = .empty(ImageDimensions(channels: 3, height: 32, width: 32))

@@ -11,8 +11,9 @@ import Testing
     /// A Fashion-MNIST folder of three 2x2 training images and one test image, raw IDX.
     static func writeSmallIDX(_ temp: TemporaryFolder, compressed: Bool = false) throws -> URL {
         let folder = try temp.folder("fashion-mnist")
-        try DatasetFiles.writeIDX(to: folder, trainLabels: [0, 1, 2], testLabels: [3], height: 2, width: 2,
-                                  compressed: compressed)
+        try DatasetFiles.writeIDX(
+            to: folder, trainLabels: [0, 1, 2], testLabels: [3], height: 2, width: 2,
+            compressed: compressed)
         return folder
     }
 
@@ -68,48 +69,60 @@ import Testing
         let temp = try TemporaryFolder()
         try DatasetFiles.writeCIFAR100(to: temp.url, train: [(1, 50), (20, 99)], test: [(2, 3)])
         #expect(try Dataset.load(from: temp.url, labels: .fine).train.count == 2)
-        #expect(Self.loadError(temp.url, labels: .coarse)
-            == .labelOutOfRange(file: "train.bin", index: 1, label: 20, classCount: 20))
+        #expect(
+            Self.loadError(temp.url, labels: .coarse)
+                == .labelOutOfRange(file: "train.bin", index: 1, label: 20, classCount: 20))
     }
 
     @Test func idxLabelBeyondTheClasses() throws {
         let temp = try TemporaryFolder()
         let folder = try Self.writeSmallIDX(temp)
-        try Self.replace(folder.appendingPathComponent("train-labels-idx1-ubyte"),
-                         with: DatasetFiles.idx(dimensions: [3], data: [0, 12, 1]))
-        #expect(Self.loadError(folder)
-            == .labelOutOfRange(file: "train-labels-idx1-ubyte", index: 1, label: 12, classCount: 10))
+        try Self.replace(
+            folder.appendingPathComponent("train-labels-idx1-ubyte"),
+            with: DatasetFiles.idx(dimensions: [3], data: [0, 12, 1]))
+        #expect(
+            Self.loadError(folder)
+                == .labelOutOfRange(file: "train-labels-idx1-ubyte", index: 1, label: 12, classCount: 10))
     }
 
     @Test func wrongIDXMagic() throws {
         let temp = try TemporaryFolder()
         let folder = try Self.writeSmallIDX(temp)
-        try Self.replace(folder.appendingPathComponent("train-images-idx3-ubyte"),
-                         with: DatasetFiles.idx(dimensions: [3, 2, 2], data: Array(repeating: 0, count: 12),
-                                                magic: [0, 0, 0x0D, 3]))
+        try Self.replace(
+            folder.appendingPathComponent("train-images-idx3-ubyte"),
+            with: DatasetFiles.idx(
+                dimensions: [3, 2, 2], data: Array(repeating: 0, count: 12),
+                magic: [0, 0, 0x0D, 3]))
         let error = Self.loadError(folder)
         #expect(error == .badMagic(file: "train-images-idx3-ubyte", found: 0x0D03))
-        #expect(error?.description == "train-images-idx3-ubyte: not an unsigned-byte IDX file (magic number 0x00000d03)")
+        #expect(
+            error?.description == "train-images-idx3-ubyte: not an unsigned-byte IDX file (magic number 0x00000d03)")
     }
 
     @Test func wrongIDXDimensionCount() throws {
         let temp = try TemporaryFolder()
         let folder = try Self.writeSmallIDX(temp, compressed: true)
-        try Self.replace(folder.appendingPathComponent("train-images-idx3-ubyte"),
-                         with: DatasetFiles.idx(dimensions: [3, 4], data: Array(repeating: 0, count: 12)),
-                         compressed: true)
-        #expect(Self.loadError(folder)
-            == .badDimensionCount(file: "train-images-idx3-ubyte.gz", expected: 3, found: 2))
+        try Self.replace(
+            folder.appendingPathComponent("train-images-idx3-ubyte"),
+            with: DatasetFiles.idx(dimensions: [3, 4], data: Array(repeating: 0, count: 12)),
+            compressed: true)
+        #expect(
+            Self.loadError(folder)
+                == .badDimensionCount(file: "train-images-idx3-ubyte.gz", expected: 3, found: 2))
     }
 
     @Test func differingImageAndLabelCounts() throws {
         let temp = try TemporaryFolder()
         let folder = try Self.writeSmallIDX(temp)
-        try Self.replace(folder.appendingPathComponent("train-labels-idx1-ubyte"),
-                         with: DatasetFiles.idx(dimensions: [2], data: [0, 1]))
+        try Self.replace(
+            folder.appendingPathComponent("train-labels-idx1-ubyte"),
+            with: DatasetFiles.idx(dimensions: [2], data: [0, 1]))
         let error = Self.loadError(folder)
-        #expect(error == .countMismatch(images: "train-images-idx3-ubyte", imageCount: 3,
-                                        labels: "train-labels-idx1-ubyte", labelCount: 2))
+        #expect(
+            error
+                == .countMismatch(
+                    images: "train-images-idx3-ubyte", imageCount: 3,
+                    labels: "train-labels-idx1-ubyte", labelCount: 2))
         #expect(error?.description == "train-labels-idx1-ubyte: 2 labels but train-images-idx3-ubyte holds 3 images")
     }
 
@@ -117,9 +130,10 @@ import Testing
     func idxDataShorterThanItsHeader(compressed: Bool) throws {
         let temp = try TemporaryFolder()
         let folder = try Self.writeSmallIDX(temp, compressed: compressed)
-        try Self.replace(folder.appendingPathComponent("train-images-idx3-ubyte"),
-                         with: DatasetFiles.idx(dimensions: [3, 2, 2], data: Array(repeating: 0, count: 10)),
-                         compressed: compressed)
+        try Self.replace(
+            folder.appendingPathComponent("train-images-idx3-ubyte"),
+            with: DatasetFiles.idx(dimensions: [3, 2, 2], data: Array(repeating: 0, count: 10)),
+            compressed: compressed)
         let name = "train-images-idx3-ubyte" + (compressed ? ".gz" : "")
         #expect(Self.loadError(folder) == .truncated(file: name, expectedBytes: 12, actualBytes: 10))
     }
@@ -128,8 +142,9 @@ import Testing
     func idxDataLongerThanItsHeader(compressed: Bool) throws {
         let temp = try TemporaryFolder()
         let folder = try Self.writeSmallIDX(temp, compressed: compressed)
-        try Self.replace(folder.appendingPathComponent("train-labels-idx1-ubyte"),
-                         with: DatasetFiles.idx(dimensions: [3], data: [0, 1, 2, 3, 4]), compressed: compressed)
+        try Self.replace(
+            folder.appendingPathComponent("train-labels-idx1-ubyte"),
+            with: DatasetFiles.idx(dimensions: [3], data: [0, 1, 2, 3, 4]), compressed: compressed)
         let name = "train-labels-idx1-ubyte" + (compressed ? ".gz" : "")
         #expect(Self.loadError(folder) == .trailingBytes(file: name, count: 2))
     }
@@ -139,9 +154,10 @@ import Testing
         let temp = try TemporaryFolder()
         let folder = try Self.writeSmallIDX(temp, compressed: compressed)
         // 4 billion images of 65535x65535 pixels: far more than any file here could hold.
-        try Self.replace(folder.appendingPathComponent("train-images-idx3-ubyte"),
-                         with: DatasetFiles.idx(dimensions: [0xFFFF_FFFF, 0xFFFF, 0xFFFF], data: [1, 2, 3]),
-                         compressed: compressed)
+        try Self.replace(
+            folder.appendingPathComponent("train-images-idx3-ubyte"),
+            with: DatasetFiles.idx(dimensions: [0xFFFF_FFFF, 0xFFFF, 0xFFFF], data: [1, 2, 3]),
+            compressed: compressed)
         let error = Self.loadError(folder)
         #expect(error?.description.contains("need more bytes than the file can hold") == true)
     }
@@ -175,8 +191,9 @@ import Testing
         let url = folder.appendingPathComponent("t10k-images-idx3-ubyte.gz")
         let bytes = [UInt8](try Data(contentsOf: url))
         try Data(bytes.prefix(bytes.count / 2)).write(to: url)
-        #expect(Self.loadError(folder)
-            == .corruptGzip(file: "t10k-images-idx3-ubyte.gz", reason: "compressed data ends early"))
+        #expect(
+            Self.loadError(folder)
+                == .corruptGzip(file: "t10k-images-idx3-ubyte.gz", reason: "compressed data ends early"))
     }
 
     @Test func emptyMissingAndUnrecognisedFolders() throws {

@@ -1,6 +1,6 @@
 import ConvData
-import Synchronization
 import Foundation
+import Synchronization
 import Testing
 
 /// The whole fetch path against a local server: download, checksum, extraction, rename.
@@ -12,7 +12,8 @@ import Testing
         var tar = TarFile()
         tar.add("cifar-10-batches-bin/", type: .directory)
         for name in try FileManager.default.contentsOfDirectory(atPath: temp.path).sorted() {
-            tar.add("cifar-10-batches-bin/" + name, [UInt8](try Data(contentsOf: temp.url.appendingPathComponent(name))))
+            tar.add(
+                "cifar-10-batches-bin/" + name, [UInt8](try Data(contentsOf: temp.url.appendingPathComponent(name))))
         }
         extra(&tar)
         return DatasetFiles.gzip(tar.finished)
@@ -36,7 +37,8 @@ import Testing
         _ = try temp.folder(".cifar10.partial-killed/download")
         let reports = ProgressLog()
         let fetched = try DatasetFetcher(progress: reports.record)
-            .fetch(Self.source(server, path: "/cifar-10-binary.tar.gz", md5: MD5.hexDigest(of: archive)), to: destination)
+            .fetch(
+                Self.source(server, path: "/cifar-10-binary.tar.gz", md5: MD5.hexDigest(of: archive)), to: destination)
         #expect(fetched.train.count == 10)
         #expect(fetched.test.count == 2)
         #expect(fetched.folder == destination.path)
@@ -52,8 +54,9 @@ import Testing
         let temp = try TemporaryFolder()
         let destination = temp.url.appendingPathComponent("cifar10")
         let error = #expect(throws: DataError.self) {
-            try DatasetFetcher().fetch(Self.source(server, path: "/a.tar.gz", md5: MD5.hexDigest(of: archive)),
-                                       to: destination)
+            try DatasetFetcher().fetch(
+                Self.source(server, path: "/a.tar.gz", md5: MD5.hexDigest(of: archive)),
+                to: destination)
         }
         guard case .download(let url, _) = error else {
             Issue.record("expected a download error, got \(String(describing: error))")
@@ -70,8 +73,11 @@ import Testing
         let temp = try TemporaryFolder()
         let destination = temp.url.appendingPathComponent("cifar10")
         let published = "0123456789abcdef0123456789abcdef"
-        #expect(throws: DataError.checksumMismatch(file: "a.tar.gz", expected: published,
-                                                   actual: MD5.hexDigest(of: archive))) {
+        #expect(
+            throws: DataError.checksumMismatch(
+                file: "a.tar.gz", expected: published,
+                actual: MD5.hexDigest(of: archive))
+        ) {
             try DatasetFetcher().fetch(Self.source(server, path: "/a.tar.gz", md5: published), to: destination)
         }
         #expect(!FileManager.default.fileExists(atPath: destination.path))
@@ -83,10 +89,14 @@ import Testing
         let server = try LocalHTTPServer(routes: ["/a.tar.gz": .init(body: archive)])
         let temp = try TemporaryFolder()
         let destination = temp.url.appendingPathComponent("cifar10")
-        #expect(throws: DataError.unsafeArchiveEntry(archive: "a.tar.gz", entry: "cifar-10-batches-bin/../../escaped.bin",
-                                                     reason: "'..' leads outside the folder")) {
-            try DatasetFetcher().fetch(Self.source(server, path: "/a.tar.gz", md5: MD5.hexDigest(of: archive)),
-                                       to: destination)
+        #expect(
+            throws: DataError.unsafeArchiveEntry(
+                archive: "a.tar.gz", entry: "cifar-10-batches-bin/../../escaped.bin",
+                reason: "'..' leads outside the folder")
+        ) {
+            try DatasetFetcher().fetch(
+                Self.source(server, path: "/a.tar.gz", md5: MD5.hexDigest(of: archive)),
+                to: destination)
         }
         #expect(!FileManager.default.fileExists(atPath: destination.path))
         #expect(try Self.leftovers(temp.url).isEmpty)
@@ -96,8 +106,9 @@ import Testing
         let server = try LocalHTTPServer(routes: [:])
         let temp = try TemporaryFolder()
         #expect(throws: DataError.download(url: server.url("/none.tar.gz").absoluteString, reason: "HTTP 404")) {
-            try DatasetFetcher().fetch(Self.source(server, path: "/none.tar.gz", md5: "x"),
-                                       to: temp.url.appendingPathComponent("cifar10"))
+            try DatasetFetcher().fetch(
+                Self.source(server, path: "/none.tar.gz", md5: "x"),
+                to: temp.url.appendingPathComponent("cifar10"))
         }
         #expect(try Self.leftovers(temp.url).isEmpty)
     }

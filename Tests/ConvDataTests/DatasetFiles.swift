@@ -33,8 +33,10 @@ enum DatasetFiles {
     }
 
     /// A CIFAR-100 folder: records of (coarse, fine) labels and pixels.
-    static func writeCIFAR100(to folder: URL, train: [(coarse: UInt8, fine: UInt8)],
-                              test: [(coarse: UInt8, fine: UInt8)]) throws {
+    static func writeCIFAR100(
+        to folder: URL, train: [(coarse: UInt8, fine: UInt8)],
+        test: [(coarse: UInt8, fine: UInt8)]
+    ) throws {
         func records(_ labels: [(coarse: UInt8, fine: UInt8)], first: Int) -> Data {
             var bytes = [UInt8]()
             for (i, label) in labels.enumerated() {
@@ -61,16 +63,20 @@ enum DatasetFiles {
     }
 
     /// An MNIST-family folder of `height x width` images, gzip-compressed or raw.
-    static func writeIDX(to folder: URL, trainLabels: [UInt8], testLabels: [UInt8], height: Int = 28,
-                         width: Int = 28, compressed: Bool = true) throws {
+    static func writeIDX(
+        to folder: URL, trainLabels: [UInt8], testLabels: [UInt8], height: Int = 28,
+        width: Int = 28, compressed: Bool = true
+    ) throws {
         for (prefix, labels, first) in [("train", trainLabels, 0), ("t10k", testLabels, 1000)] {
             let pixels = (0..<labels.count).flatMap { image in
                 (0..<(height * width)).map { pixel(image: first + image, offset: $0) }
             }
-            try write(idx(dimensions: [labels.count, height, width], data: pixels),
-                      to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"), compressed: compressed)
-            try write(idx(dimensions: [labels.count], data: labels),
-                      to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"), compressed: compressed)
+            try write(
+                idx(dimensions: [labels.count, height, width], data: pixels),
+                to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"), compressed: compressed)
+            try write(
+                idx(dimensions: [labels.count], data: labels),
+                to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"), compressed: compressed)
         }
     }
 
@@ -90,8 +96,10 @@ enum DatasetFiles {
         stream.initialize(to: z_stream())
         defer { deflateEnd(stream); stream.deallocate() }
         // 15 + 16: the largest window, with a gzip header and trailer.
-        precondition(deflateInit2_(stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
-                                   Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        precondition(
+            deflateInit2_(
+                stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+                Int32(MemoryLayout<z_stream>.size)) == Z_OK)
         var output = [UInt8](repeating: 0, count: Int(deflateBound(stream, UInt(bytes.count))) + 32)
         var input = bytes
         let written: Int = input.withUnsafeMutableBufferPointer { input in

@@ -5,20 +5,22 @@ import Testing
 @Suite struct DatasetLocatorTests {
     /// A locator whose four search roots are folders inside `temp`.
     static func locator(_ temp: TemporaryFolder, shippedSubset: URL? = nil) throws -> DatasetLocator {
-        DatasetLocator(environment: ["CONVTOP_DATA": try temp.folder("custom").path],
-                       homeDirectory: try temp.folder("home").path,
-                       currentDirectory: try temp.folder("work").path,
-                       systemDatasets: try temp.folder("system").path,
-                       shippedSubset: shippedSubset)
+        DatasetLocator(
+            environment: ["CONVTOP_DATA": try temp.folder("custom").path],
+            homeDirectory: try temp.folder("home").path,
+            currentDirectory: try temp.folder("work").path,
+            systemDatasets: try temp.folder("system").path,
+            shippedSubset: shippedSubset)
     }
 
     @Test func searchesTheFourPlacesInOrder() throws {
         let temp = try TemporaryFolder()
         let locator = try Self.locator(temp)
-        #expect(locator.searchPaths(for: .cifar10).map(\.path) == [
-            temp.path + "/custom/cifar10", temp.path + "/home/.cache/convtop/cifar10",
-            temp.path + "/system/cifar10", temp.path + "/work/data/cifar10",
-        ])
+        #expect(
+            locator.searchPaths(for: .cifar10).map(\.path) == [
+                temp.path + "/custom/cifar10", temp.path + "/home/.cache/convtop/cifar10",
+                temp.path + "/system/cifar10", temp.path + "/work/data/cifar10",
+            ])
         _ = try temp.folder("work/data/cifar10")
         #expect(try locator.locate(.cifar10).path == temp.path + "/work/data/cifar10")
         _ = try temp.folder("system/cifar10")
@@ -51,7 +53,9 @@ import Testing
         #expect(try locator.resolve(data: "some/folder", dataset: nil).path == temp.path + "/work/some/folder")
         #expect(try locator.resolve(data: "/abs/folder", dataset: nil).path == "/abs/folder")
         #expect(throws: DataError.self) { try locator.resolve(data: "x", dataset: "mnist") }
-        #expect(throws: DataError.unknownDatasetName("imagenet")) { try locator.resolve(data: nil, dataset: "imagenet") }
+        #expect(throws: DataError.unknownDatasetName("imagenet")) {
+            try locator.resolve(data: nil, dataset: "imagenet")
+        }
     }
 
     @Test func defaultIsTheSystemFashionMNISTThenTheShippedSubset() throws {

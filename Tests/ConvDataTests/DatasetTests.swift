@@ -58,8 +58,9 @@ import Testing
     func readsIDXFilesGzippedOrRaw(compressed: Bool) throws {
         let temp = try TemporaryFolder()
         let folder = try temp.folder("fashion-mnist")
-        try DatasetFiles.writeIDX(to: folder, trainLabels: [3, 1, 4, 1, 5], testLabels: [9, 2],
-                                  height: 28, width: 28, compressed: compressed)
+        try DatasetFiles.writeIDX(
+            to: folder, trainLabels: [3, 1, 4, 1, 5], testLabels: [9, 2],
+            height: 28, width: 28, compressed: compressed)
         let dataset = try Dataset.load(from: folder)
         #expect(dataset.format == .idx)
         #expect(dataset.name == "fashion-mnist")

@@ -1,6 +1,7 @@
-@testable import ConvData
 import Foundation
 import Testing
+
+@testable import ConvData
 
 @Suite struct ImageCacheTests {
     static func load(_ folder: URL, cache: URL, imageSize: Int? = nil) throws -> Dataset {
@@ -23,10 +24,13 @@ import Testing
         #expect(second.train.pixels == first.train.pixels)
         #expect(second.train.fileNames == first.train.fileNames)
         #expect(second.skippedFiles == first.skippedFiles)
-        #expect(second.imageFolder == ImageFolderSummary(splitFolders: first.imageFolder!.splitFolders,
-                                                          widths: first.imageFolder!.widths,
-                                                          heights: first.imageFolder!.heights,
-                                                          colourModes: first.imageFolder!.colourModes, fromCache: true))
+        #expect(
+            second.imageFolder
+                == ImageFolderSummary(
+                    splitFolders: first.imageFolder!.splitFolders,
+                    widths: first.imageFolder!.widths,
+                    heights: first.imageFolder!.heights,
+                    colourModes: first.imageFolder!.colourModes, fromCache: true))
         // Nothing was written into the data folder.
         #expect(!FileManager.default.subpaths(atPath: data.path)!.contains { $0.hasSuffix(".images") })
     }
@@ -64,10 +68,14 @@ import Testing
 
     @Test func theCacheFolderFollowsTheEnvironment() {
         let home = "/home/someone"
-        #expect(DatasetLocator(environment: [:], homeDirectory: home).imageCacheFolder.path == "/home/someone/.cache/convtop/images")
-        #expect(DatasetLocator(environment: ["XDG_CACHE_HOME": "/xdg"], homeDirectory: home).imageCacheFolder.path
-            == "/xdg/convtop/images")
-        #expect(DatasetLocator(environment: ["XDG_CACHE_HOME": "/xdg", "CONVTOP_CACHE_DIR": "/mine"], homeDirectory: home)
-            .imageCacheFolder.path == "/mine")
+        #expect(
+            DatasetLocator(environment: [:], homeDirectory: home).imageCacheFolder.path
+                == "/home/someone/.cache/convtop/images")
+        #expect(
+            DatasetLocator(environment: ["XDG_CACHE_HOME": "/xdg"], homeDirectory: home).imageCacheFolder.path
+                == "/xdg/convtop/images")
+        #expect(
+            DatasetLocator(environment: ["XDG_CACHE_HOME": "/xdg", "CONVTOP_CACHE_DIR": "/mine"], homeDirectory: home)
+                .imageCacheFolder.path == "/mine")
     }
 }

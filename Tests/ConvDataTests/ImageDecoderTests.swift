@@ -1,6 +1,7 @@
-@testable import ConvData
 import Foundation
 import Testing
+
+@testable import ConvData
 
 @Suite struct ImageDecoderTests {
     /// A 4x3 grey ramp: value 20 * index.
@@ -24,7 +25,8 @@ import Testing
         let values: [UInt16] = (0..<12).map { UInt16($0) * 5000 + 77 }
         // libspng's encoder takes 16-bit samples in host (little-endian) order.
         let samples = values.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
-        let image = try ImageDecoder.decode(ImageFiles.png(width: 4, height: 3, colour: .grey, bitDepth: 16, samples: samples))
+        let image = try ImageDecoder.decode(
+            ImageFiles.png(width: 4, height: 3, colour: .grey, bitDepth: 16, samples: samples))
         #expect(image.colourMode == .grey16 && image.channels == 1)
         #expect(image.pixels == values.map { UInt8($0 >> 8) })
     }
@@ -32,7 +34,8 @@ import Testing
     @Test func palettePNGExpandsToRGB() throws {
         let palette: [[UInt8]] = [[255, 0, 0], [0, 128, 0], [10, 20, 30]]
         let indices: [UInt8] = [0, 1, 2, 2, 1, 0]
-        let image = try ImageDecoder.decode(ImageFiles.png(width: 3, height: 2, colour: .palette(palette), samples: indices))
+        let image = try ImageDecoder.decode(
+            ImageFiles.png(width: 3, height: 2, colour: .palette(palette), samples: indices))
         #expect(image.colourMode == .palette && image.channels == 3)
         #expect(image.pixels == indices.flatMap { palette[Int($0)] })
     }
@@ -82,7 +85,8 @@ import Testing
     @Test func adobeCMYKJPEGBecomesRGB() throws {
         // Adobe files store inverted inks: stored (s_c, s_m, s_y, s_k) shows as s_c * s_k / 255 ...
         let stored: [UInt8] = [200, 100, 50, 255]
-        let bytes = ImageFiles.jpeg(width: 8, height: 8, samples: Array((0..<64).map { _ in stored }.joined()), channels: 4)
+        let bytes = ImageFiles.jpeg(
+            width: 8, height: 8, samples: Array((0..<64).map { _ in stored }.joined()), channels: 4)
         #expect(JPEGMarkers(bytes.withUnsafeBytes { UnsafeRawBufferPointer($0) }).isAdobe)
         let image = try ImageDecoder.decode(bytes)
         #expect(image.colourMode == .cmyk && image.channels == 3)
@@ -97,7 +101,8 @@ import Testing
     /// A 4x2 JPEG with a black left half and a white right half, as stored.
     static func halves(orientation: Int?) -> [UInt8] {
         let samples = (0..<8).map { UInt8($0 % 4 < 2 ? 0 : 255) }
-        return ImageFiles.jpeg(width: 4, height: 2, samples: samples, channels: 1, quality: 100, exifOrientation: orientation)
+        return ImageFiles.jpeg(
+            width: 4, height: 2, samples: samples, channels: 1, quality: 100, exifOrientation: orientation)
     }
 
     @Test func exifOrientationSixTurnsTheImageClockwise() throws {
@@ -146,7 +151,9 @@ import Testing
         let jpeg = ImageFiles.jpeg(width: 8, height: 8, samples: Self.quadrants, channels: 3)
         #expect(throws: ImageDecodingError.empty) { try ImageDecoder.decode([UInt8]()) }
         #expect(throws: ImageDecodingError.notAnImage) { try ImageDecoder.decode(Array("just some notes\n".utf8)) }
-        #expect(throws: ImageDecodingError.unsupportedFormat("GIF")) { try ImageDecoder.decode(Array("GIF89a....".utf8)) }
+        #expect(throws: ImageDecodingError.unsupportedFormat("GIF")) {
+            try ImageDecoder.decode(Array("GIF89a....".utf8))
+        }
         #expect(throws: ImageDecodingError.unsupportedFormat("WebP")) {
             try ImageDecoder.decode(Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8))
         }

@@ -27,9 +27,10 @@ enum ImageFiles {
         let context = spng_ctx_new(Int32(SPNG_CTX_ENCODER.rawValue))!
         defer { spng_ctx_free(context) }
         spng_set_option(context, SPNG_ENCODE_TO_BUFFER, 1)
-        var header = spng_ihdr(width: UInt32(width), height: UInt32(height), bit_depth: UInt8(bitDepth),
-                               color_type: UInt8(colour.spngType.rawValue), compression_method: 0,
-                               filter_method: 0, interlace_method: 0)
+        var header = spng_ihdr(
+            width: UInt32(width), height: UInt32(height), bit_depth: UInt8(bitDepth),
+            color_type: UInt8(colour.spngType.rawValue), compression_method: 0,
+            filter_method: 0, interlace_method: 0)
         precondition(spng_set_ihdr(context, &header) == 0)
         if case .palette(let entries) = colour {
             var palette = spng_plte()
@@ -46,7 +47,8 @@ enum ImageFiles {
         }
         var samples = samples
         let status = samples.withUnsafeMutableBytes {
-            spng_encode_image(context, $0.baseAddress, $0.count, Int32(SPNG_FMT_PNG.rawValue), Int32(SPNG_ENCODE_FINALIZE.rawValue))
+            spng_encode_image(
+                context, $0.baseAddress, $0.count, Int32(SPNG_FMT_PNG.rawValue), Int32(SPNG_ENCODE_FINALIZE.rawValue))
         }
         precondition(status == 0, String(cString: spng_strerror(status)))
         var length = 0, error: Int32 = 0
@@ -57,20 +59,24 @@ enum ImageFiles {
 
     /// A JPEG of interleaved pixels: 1 sample (grey), 3 (RGB) or 4 (CMYK, which libjpeg marks
     /// with an Adobe segment and stores as given).
-    static func jpeg(width: Int, height: Int, samples: [UInt8], channels: Int, quality: Int = 95,
-                     progressive: Bool = false, exifOrientation: Int? = nil) -> [UInt8] {
+    static func jpeg(
+        width: Int, height: Int, samples: [UInt8], channels: Int, quality: Int = 95,
+        progressive: Bool = false, exifOrientation: Int? = nil
+    ) -> [UInt8] {
         let handle = tjInitCompress()!
         defer { tjDestroy(handle) }
-        let (format, subsampling): (TJPF, TJSAMP) = switch channels {
-        case 1: (TJPF_GRAY, TJSAMP_GRAY)
-        case 4: (TJPF_CMYK, TJSAMP_444)
-        default: (TJPF_RGB, TJSAMP_444)
-        }
+        let (format, subsampling): (TJPF, TJSAMP) =
+            switch channels {
+            case 1: (TJPF_GRAY, TJSAMP_GRAY)
+            case 4: (TJPF_CMYK, TJSAMP_444)
+            default: (TJPF_RGB, TJSAMP_444)
+            }
         var buffer: UnsafeMutablePointer<UInt8>?
         var length: UInt = 0
         let status = samples.withUnsafeBufferPointer {
-            tjCompress2(handle, $0.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue), &buffer, &length,
-                        Int32(subsampling.rawValue), Int32(quality), progressive ? TJFLAG_PROGRESSIVE : 0)
+            tjCompress2(
+                handle, $0.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue), &buffer, &length,
+                Int32(subsampling.rawValue), Int32(quality), progressive ? TJFLAG_PROGRESSIVE : 0)
         }
         precondition(status == 0, String(cString: tjGetErrorStr2(handle)))
         defer { tjFree(buffer) }
@@ -84,7 +90,9 @@ enum ImageFiles {
         func u16(_ value: Int) -> [UInt8] {
             bigEndian ? [UInt8(value >> 8), UInt8(value & 0xFF)] : [UInt8(value & 0xFF), UInt8(value >> 8)]
         }
-        func u32(_ value: Int) -> [UInt8] { bigEndian ? u16(value >> 16) + u16(value & 0xFFFF) : u16(value & 0xFFFF) + u16(value >> 16) }
+        func u32(_ value: Int) -> [UInt8] {
+            bigEndian ? u16(value >> 16) + u16(value & 0xFFFF) : u16(value & 0xFFFF) + u16(value >> 16)
+        }
         var tiff = Array((bigEndian ? "MM" : "II").utf8) + u16(42) + u32(8)
         tiff += u16(1) + u16(0x0112) + u16(3) + u32(1) + u16(orientation) + u16(0) + u32(0)
         let payload = Array("Exif\0\0".utf8) + tiff

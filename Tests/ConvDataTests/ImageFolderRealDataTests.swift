@@ -12,14 +12,16 @@ struct ImageFolderRealDataTests {
         let dataset = try Dataset.load(from: Self.root.appendingPathComponent("awkward"))
         #expect(dataset.classNames == ["broken", "exif-rotated", "jpeg-variants", "odd-sizes", "png-variants"])
         #expect(dataset.train.classCounts(classCount: 5) == [2, 3, 30, 25, 35])
-        #expect(dataset.skippedFiles.map(\.path) == [
-            "broken/animated.gif", "broken/bad-crc.png", "broken/notes.jpg", "broken/photo.webp",
-            "broken/truncated.jpg", "broken/truncated.png", "broken/zero-bytes.png",
-        ])
+        #expect(
+            dataset.skippedFiles.map(\.path) == [
+                "broken/animated.gif", "broken/bad-crc.png", "broken/notes.jpg", "broken/photo.webp",
+                "broken/truncated.jpg", "broken/truncated.png", "broken/zero-bytes.png",
+            ])
         #expect(dataset.skippedFiles.first?.reason == "GIF images are not supported (only PNG and JPEG)")
         #expect(dataset.train.fileNames.contains("broken/nested/deeper/fine.png"))
         let summary = try #require(dataset.imageFolder)
-        #expect(summary.colourModes[.cmyk] == 5 && summary.colourModes[.grey16] == 5 && summary.colourModes[.palette] == 5)
+        #expect(
+            summary.colourModes[.cmyk] == 5 && summary.colourModes[.grey16] == 5 && summary.colourModes[.palette] == 5)
         #expect(summary.widths.max() == 1024 && summary.heights.min() == 5)
         #expect(dataset.dimensions == ImageDimensions(channels: 3, height: 32, width: 32))
     }

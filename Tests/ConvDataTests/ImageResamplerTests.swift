@@ -1,5 +1,6 @@
-@testable import ConvData
 import Testing
+
+@testable import ConvData
 
 @Suite struct ImageResamplerTests {
     static func grey(width: Int, height: Int, _ value: (Int, Int) -> UInt8) -> DecodedImage {
@@ -24,7 +25,8 @@ import Testing
     @Test func flatImagesStayFlatAtAnyScale() {
         for (width, height, size) in [(7, 5, 32), (300, 40, 16), (24, 200, 8), (3, 3, 9)] {
             let flat = Self.grey(width: width, height: height) { _, _ in 173 }
-            #expect(ImageResampler.shorterSideCentreCrop(flat, size: size) == [UInt8](repeating: 173, count: size * size))
+            #expect(
+                ImageResampler.shorterSideCentreCrop(flat, size: size) == [UInt8](repeating: 173, count: size * size))
         }
     }
 

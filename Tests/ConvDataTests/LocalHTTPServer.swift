@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +27,9 @@ final class LocalHTTPServer: Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 8) == 0 else {
             close(fd)
@@ -74,7 +77,8 @@ final class LocalHTTPServer: Sendable {
             send(connection, Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
             return
         }
-        let head = "HTTP/1.1 200 OK\r\nContent-Length: \(response.body.count)\r\n"
+        let head =
+            "HTTP/1.1 200 OK\r\nContent-Length: \(response.body.count)\r\n"
             + "Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
         send(connection, Array(head.utf8) + response.body.prefix(response.cutAfter ?? response.body.count))
     }
@@ -82,7 +86,9 @@ final class LocalHTTPServer: Sendable {
     private static func send(_ connection: Int32, _ bytes: [UInt8]) {
         var sent = 0
         while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = bytes[sent...].withUnsafeBytes {
+                Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { return }
             sent += count
         }

@@ -30,7 +30,9 @@ import Testing
     }
 
     /// The Debian package's files, whose MD5 `md5sum` reports (see Makefile: make test installs it).
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")))
     func agreesWithMd5sumOnARealFile() throws {
         let url = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")
         let process = Process()

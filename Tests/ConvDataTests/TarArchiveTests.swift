@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 @Suite struct TarArchiveTests {
-    static func extract(_ archive: [UInt8], gzip: Bool = false) throws -> (TemporaryFolder, Result<[String], DataError>) {
+    static func extract(_ archive: [UInt8], gzip: Bool = false) throws -> (TemporaryFolder, Result<[String], DataError>)
+    {
         let temp = try TemporaryFolder()
         let file = temp.url.appendingPathComponent(gzip ? "archive.tar.gz" : "archive.tar")
         try Data(gzip ? DatasetFiles.gzip(archive) : archive).write(to: file)
@@ -42,8 +43,9 @@ import Testing
     @Test func refusesAbsolutePaths() throws {
         var tar = TarFile()
         tar.add("/tmp/convtop-evil.bin", [1])
-        #expect(try Self.refusal(tar.finished)
-            == .unsafeArchiveEntry(archive: "archive.tar", entry: "/tmp/convtop-evil.bin", reason: "absolute path"))
+        #expect(
+            try Self.refusal(tar.finished)
+                == .unsafeArchiveEntry(archive: "archive.tar", entry: "/tmp/convtop-evil.bin", reason: "absolute path"))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/convtop-evil.bin"))
     }
 
@@ -63,8 +65,10 @@ import Testing
     func refusesLinks(type: TarFile.EntryType) throws {
         var tar = TarFile()
         tar.add("data_batch_1.bin", type: type, linkTarget: "/etc/passwd")
-        #expect(try Self.refusal(tar.finished)
-            == .unsafeArchiveEntry(archive: "archive.tar", entry: "data_batch_1.bin", reason: "links are not extracted"))
+        #expect(
+            try Self.refusal(tar.finished)
+                == .unsafeArchiveEntry(
+                    archive: "archive.tar", entry: "data_batch_1.bin", reason: "links are not extracted"))
     }
 
     @Test func refusesBase256Sizes() throws {
@@ -81,8 +85,9 @@ import Testing
         var tar = TarFile()
         // 8 GiB - 1 bytes promised, 3 present.
         tar.add("big.bin", [1, 2, 3], sizeField: Array("77777777777".utf8))
-        #expect(try Self.refusal(tar.bytes)
-            == .corruptArchive(archive: "archive.tar", reason: "entry 'big.bin' of 8589934591 bytes is cut short"))
+        #expect(
+            try Self.refusal(tar.bytes)
+                == .corruptArchive(archive: "archive.tar", reason: "entry 'big.bin' of 8589934591 bytes is cut short"))
     }
 
     @Test func rejectsABadHeaderChecksum() throws {
@@ -90,14 +95,16 @@ import Testing
         tar.add("a.bin", [1, 2, 3])
         var bytes = tar.finished
         bytes[0] = UInt8(ascii: "b")
-        #expect(try Self.refusal(bytes)
-            == .corruptArchive(archive: "archive.tar", reason: "header checksum mismatch at entry 'b.bin'"))
+        #expect(
+            try Self.refusal(bytes)
+                == .corruptArchive(archive: "archive.tar", reason: "header checksum mismatch at entry 'b.bin'"))
     }
 
     @Test func requiresTheEndMarker() throws {
         var tar = TarFile()
         tar.add("a.bin", [1, 2, 3])
-        #expect(try Self.refusal(tar.bytes)
-            == .corruptArchive(archive: "archive.tar", reason: "ends without the end-of-archive marker"))
+        #expect(
+            try Self.refusal(tar.bytes)
+                == .corruptArchive(archive: "archive.tar", reason: "ends without the end-of-archive marker"))
     }
 }

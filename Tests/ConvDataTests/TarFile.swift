@@ -1,14 +1,19 @@
 /// Builds ustar archives for tests, including the hostile entries a reader must refuse.
 struct TarFile {
     enum EntryType: UInt8 {
-        case file = 0x30, hardLink = 0x31, symbolicLink = 0x32, directory = 0x35
+        case file = 0x30
+        case hardLink = 0x31
+        case symbolicLink = 0x32
+        case directory = 0x35
     }
 
     private(set) var bytes: [UInt8] = []
 
     /// Appends an entry; `sizeField` overrides the header's size (to describe data that is not there).
-    mutating func add(_ name: String, _ contents: [UInt8] = [], type: EntryType = .file, prefix: String = "",
-                      linkTarget: String = "", sizeField: [UInt8]? = nil) {
+    mutating func add(
+        _ name: String, _ contents: [UInt8] = [], type: EntryType = .file, prefix: String = "",
+        linkTarget: String = "", sizeField: [UInt8]? = nil
+    ) {
         var header = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, at offset: Int) {
             for (i, byte) in text.utf8.enumerated() { header[offset + i] = byte }

@@ -1,6 +1,6 @@
+import ConvEngine
 import Foundation
 import Testing
-import ConvEngine
 
 @Suite struct AtomicFileTests {
     /// `Tests/CheckpointWriter`, built next to the test bundle's resources.

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// bf16 keeps 8 significant bits, so rounding an operand to nearest changes it by at most a
 /// relative `unitRoundoff` = 2^-8; the product of two rounded operands is exact in fp32 (16
@@ -32,8 +32,10 @@ struct BF16GEMMTests {
         // halfway between 1 + 2^-7 and 1 + 2^-6 and goes to the even 1 + 2^-6; just above and
         // below a halfway point round to the nearer neighbour. The count (45) leaves a tail past
         // the 32-wide vector loop.
-        var values: [Float] = [1 + 0x1p-8, 1 + 3 * 0x1p-8, 1 + 0x1p-8 + 0x1p-20, 1 + 0x1p-8 - 0x1p-20, -3.14159, 65504,
-                               0, -0.0, 1e-30, 123456.789]
+        var values: [Float] = [
+            1 + 0x1p-8, 1 + 3 * 0x1p-8, 1 + 0x1p-8 + 0x1p-20, 1 + 0x1p-8 - 0x1p-20, -3.14159, 65504,
+            0, -0.0, 1e-30, 123456.789,
+        ]
         values += GEMMTests.values(35, seed: 9).map { $0 * 1000 }
         let converted = BF16GEMM.rounded(values)
         #expect(converted[0] == 1)
@@ -77,7 +79,8 @@ struct BF16GEMMTests {
                 }
                 let initial = Double(problem.c0[index]) * Double(kase.beta)
                 let expected = Double(kase.alpha) * exact + initial
-                let bound = BF16Bound.productError(k: k, magnitude: abs(Double(kase.alpha)) * magnitude)
+                let bound =
+                    BF16Bound.productError(k: k, magnitude: abs(Double(kase.alpha)) * magnitude)
                     + 2 * BF16Bound.fp32Roundoff * (abs(expected) + abs(initial))
                 let error = abs(Double(c[index]) - expected)
                 #expect(error <= bound, "C[\(i)][\(j)] = \(c[index]), exact \(expected), bound \(bound)")
@@ -112,8 +115,9 @@ extension GEMMTests.Problem {
 
     func runBF16(pool: ThreadPool?) -> [Float] {
         var c = c0
-        BF16GEMM.gemm(transA: kase.transA, transB: kase.transB, m: kase.m, n: kase.n, k: kase.k, alpha: kase.alpha,
-                      a: a, lda: lda, b: b, ldb: ldb, beta: kase.beta, c: &c, ldc: ldc, pool: pool)
+        BF16GEMM.gemm(
+            transA: kase.transA, transB: kase.transB, m: kase.m, n: kase.n, k: kase.k, alpha: kase.alpha,
+            a: a, lda: lda, b: b, ldb: ldb, beta: kase.beta, c: &c, ldc: ldc, pool: pool)
         return c
     }
 }

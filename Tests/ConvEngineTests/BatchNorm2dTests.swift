@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct BatchNorm2dTests {
     private func layer(threads: Int) -> BatchNorm2d {
@@ -79,9 +79,12 @@ import ConvEngine
     /// The passes split by channels (9x9 planes) and by images (3x3 planes, and 7x5 ones whose
     /// images of 6 channels end in a scalar tail) against the definition computed in Double:
     /// outputs, running statistics, input and parameter gradients.
-    @Test(arguments: [[4, 3, 9, 9], [5, 6, 3, 3], [7, 6, 7, 5]],
-          [(training: true, relu: false, threads: 1), (training: true, relu: true, threads: 2),
-           (training: false, relu: true, threads: 2), (training: false, relu: false, threads: 1)])
+    @Test(
+        arguments: [[4, 3, 9, 9], [5, 6, 3, 3], [7, 6, 7, 5]],
+        [
+            (training: true, relu: false, threads: 1), (training: true, relu: true, threads: 2),
+            (training: false, relu: true, threads: 2), (training: false, relu: false, threads: 1),
+        ])
     func matchesTheDefinition(shape: [Int], mode: (training: Bool, relu: Bool, threads: Int)) {
         let (n, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
         let bn = BatchNorm2d(channels, relu: mode.relu, pool: ThreadPool(threads: mode.threads))
@@ -120,9 +123,12 @@ import ConvEngine
             }
             #expect(abs(Double(bn.bias.gradient[c]) - sumG) < 1e-3)
             #expect(abs(Double(bn.weight.gradient[c]) - sumGNormalised) < 1e-3)
-            let expectedRunningMean = mode.training ? 0.9 * Double(runningMean[c]) + 0.1 * batchMean
+            let expectedRunningMean =
+                mode.training
+                ? 0.9 * Double(runningMean[c]) + 0.1 * batchMean
                 : Double(runningMean[c])
-            let expectedRunningVariance = mode.training
+            let expectedRunningVariance =
+                mode.training
                 ? 0.9 * Double(runningVariance[c]) + 0.1 * batchVariance * m / (m - 1) : Double(runningVariance[c])
             #expect(abs(Double(bn.runningMean[c]) - expectedRunningMean) < 1e-5)
             #expect(abs(Double(bn.runningVariance[c]) - expectedRunningVariance) < 1e-5)
@@ -130,7 +136,8 @@ import ConvEngine
     }
 
     @Test func bufferNamesFollowPyTorch() {
-        #expect(BatchNorm2d(4, pool: ThreadPool(threads: 1)).buffers.map(\.name)
-            == ["running_mean", "running_var", "num_batches_tracked"])
+        #expect(
+            BatchNorm2d(4, pool: ThreadPool(threads: 1)).buffers.map(\.name)
+                == ["running_mean", "running_var", "num_batches_tracked"])
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct BenchmarkRecordTests {
     @Test func printsOneJSONObjectWithKeysInOrder() {
@@ -7,7 +7,8 @@ import ConvEngine
             ("preset", .string("lenet")), ("kind", .string("train")), ("batch", .int(32)),
             ("transA", .bool(false)), ("images_per_second", .number(5012.345)),
         ])
-        #expect(record.json == #"{"preset":"lenet","kind":"train","batch":32,"transA":false,"images_per_second":5012.3}"#)
+        #expect(
+            record.json == #"{"preset":"lenet","kind":"train","batch":32,"transA":false,"images_per_second":5012.3}"#)
     }
 
     @Test func escapesQuotesAndBackslashes() {

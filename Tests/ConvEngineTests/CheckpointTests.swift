@@ -1,6 +1,6 @@
+import ConvEngine
 import Foundation
 import Testing
-import ConvEngine
 
 @Suite struct CheckpointTests {
     static let pool = ThreadPool(threads: 2)
@@ -31,22 +31,27 @@ import ConvEngine
         }
     }
 
-    static let run = RunState(dataset: "cifar10", epoch: 3, step: 1234, random: RandomGenerator(seed: 42),
-                              mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616],
-                              extra: ["configuration": #"{"batch":32}"#, "format": "not the file's format"])
-    static let grayRun = RunState(dataset: "fashion-mnist", epoch: 1, step: 469, random: RandomGenerator(seed: 43),
-                                  mean: [0.286], std: [0.353])
+    static let run = RunState(
+        dataset: "cifar10", epoch: 3, step: 1234, random: RandomGenerator(seed: 42),
+        mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616],
+        extra: ["configuration": #"{"batch":32}"#, "format": "not the file's format"])
+    static let grayRun = RunState(
+        dataset: "fashion-mnist", epoch: 1, step: 469, random: RandomGenerator(seed: 43),
+        mean: [0.286], std: [0.353])
 
     static func stateValues(_ model: Model, _ optimizer: any Optimizer) -> [String: [Float]] {
-        Dictionary(uniqueKeysWithValues: (model.stateDict + optimizer.namedState.map { NamedTensor(name: "opt." + $0.name, value: $0.value) })
-            .map { ($0.name, $0.value.values) })
+        Dictionary(
+            uniqueKeysWithValues: (model.stateDict
+                + optimizer.namedState.map { NamedTensor(name: "opt." + $0.name, value: $0.value) })
+                .map { ($0.name, $0.value.values) })
     }
 
     @Test func restoresModelOptimizerAndRun() throws {
         try inTemporaryFolder { folder in
             let path = folder + "/checkpoint.safetensors"
             let model = Self.lenet()
-            let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: true)
+            let optimizer = SGD(
+                parameters: model.namedParameters, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: true)
             Self.train(model, optimizer, steps: 0..<2)
             try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: path)
 
@@ -58,7 +63,10 @@ import ConvEngine
             try loaded.restore(into: fresh, optimizer: freshOptimizer)
             #expect(Self.stateValues(fresh, freshOptimizer) == Self.stateValues(model, optimizer))
             let rebuilt = try #require(freshOptimizer as? SGD)
-            #expect((rebuilt.learningRate, rebuilt.momentum, rebuilt.weightDecay, rebuilt.nesterov) == (0.01, 0.9, 5e-4, true))
+            #expect(
+                (rebuilt.learningRate, rebuilt.momentum, rebuilt.weightDecay, rebuilt.nesterov) == (
+                    0.01, 0.9, 5e-4, true
+                ))
             let (x, _) = Self.batch(for: model, seed: 99)
             #expect(fresh.forward(x, training: false).values == model.forward(x, training: false).values)
         }
@@ -69,7 +77,9 @@ import ConvEngine
         try inTemporaryFolder { folder in
             let path = folder + "/checkpoint.safetensors"
             func adam(_ model: Model) -> Adam {
-                Adam(parameters: model.namedParameters, learningRate: 2e-3, weightDecay: 0.05, decoupledWeightDecay: optimizerName == "adamw")
+                Adam(
+                    parameters: model.namedParameters, learningRate: 2e-3, weightDecay: 0.05,
+                    decoupledWeightDecay: optimizerName == "adamw")
             }
             let straight = Self.convnet5(), straightOptimizer = adam(straight)
             Self.train(straight, straightOptimizer, steps: 0..<4)
@@ -106,26 +116,45 @@ import ConvEngine
         try inTemporaryFolder { folder in
             let path = folder + "/checkpoint.safetensors"
             let model = Self.convnet5()
-            try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1), run: Self.grayRun).write(toFile: path)
+            try Checkpoint(
+                model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1), run: Self.grayRun
+            ).write(toFile: path)
             let checkpoint = try Checkpoint(contentsOfFile: path)
-            for (other, name) in [(Self.lenet(), "lenet (3x32x32"), (Self.lenet(input: (1, 28, 28)), "lenet (1x28x28")] {
-                #expect(throws: CheckpointError(file: path, problem: "checkpoint is for model convnet5 (1x28x28, 10 classes), not \(name), 10 classes)")) {
-                    try checkpoint.restore(into: other, optimizer: SGD(parameters: other.namedParameters, learningRate: 0.1))
+            for (other, name) in [(Self.lenet(), "lenet (3x32x32"), (Self.lenet(input: (1, 28, 28)), "lenet (1x28x28")]
+            {
+                #expect(
+                    throws: CheckpointError(
+                        file: path,
+                        problem: "checkpoint is for model convnet5 (1x28x28, 10 classes), not \(name), 10 classes)")
+                ) {
+                    try checkpoint.restore(
+                        into: other, optimizer: SGD(parameters: other.namedParameters, learningRate: 0.1))
                 }
             }
             let wider = ModelPreset.convnet5.build(input: (1, 28, 28), classes: 12, seed: 1, pool: Self.pool)
-            #expect(throws: CheckpointError(file: path, problem: "checkpoint is for model convnet5 (1x28x28, 10 classes), not convnet5 (1x28x28, 12 classes)")) {
-                try checkpoint.restore(into: wider, optimizer: SGD(parameters: wider.namedParameters, learningRate: 0.1))
+            #expect(
+                throws: CheckpointError(
+                    file: path,
+                    problem:
+                        "checkpoint is for model convnet5 (1x28x28, 10 classes), not convnet5 (1x28x28, 12 classes)")
+            ) {
+                try checkpoint.restore(
+                    into: wider, optimizer: SGD(parameters: wider.namedParameters, learningRate: 0.1))
             }
             let target = Self.convnet5(seed: 3)
             #expect(throws: CheckpointError(file: path, problem: "checkpoint holds sgd optimizer state, not adam")) {
                 try checkpoint.restore(into: target, optimizer: Adam(parameters: target.namedParameters))
             }
-            #expect(throws: CheckpointError(file: path, problem: "tensor optimizer.conv1.weight.momentum_buffer is missing")) {
-                try checkpoint.restore(into: target, optimizer: SGD(parameters: target.namedParameters, learningRate: 0.1, momentum: 0.9))
+            #expect(
+                throws: CheckpointError(file: path, problem: "tensor optimizer.conv1.weight.momentum_buffer is missing")
+            ) {
+                try checkpoint.restore(
+                    into: target, optimizer: SGD(parameters: target.namedParameters, learningRate: 0.1, momentum: 0.9))
             }
-            #expect(Self.stateValues(target, SGD(parameters: [], learningRate: 0)) == Self.stateValues(Self.convnet5(seed: 3), SGD(parameters: [], learningRate: 0)),
-                    "a refused restore changed the model")
+            #expect(
+                Self.stateValues(target, SGD(parameters: [], learningRate: 0))
+                    == Self.stateValues(Self.convnet5(seed: 3), SGD(parameters: [], learningRate: 0)),
+                "a refused restore changed the model")
         }
     }
 
@@ -133,10 +162,20 @@ import ConvEngine
         try inTemporaryFolder { folder in
             let path = folder + "/checkpoint.safetensors"
             let model = Self.lenet()
-            try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1, momentum: 0.9), run: Self.run)
-                .write(toFile: path)
-            #expect(throws: CheckpointError(file: path, problem: "tensor optimizer.conv1.bias.momentum_buffer belongs to neither model lenet nor its sgd optimizer")) {
-                try Checkpoint(contentsOfFile: path).restore(into: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1))
+            try Checkpoint(
+                model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1, momentum: 0.9),
+                run: Self.run
+            )
+            .write(toFile: path)
+            #expect(
+                throws: CheckpointError(
+                    file: path,
+                    problem:
+                        "tensor optimizer.conv1.bias.momentum_buffer belongs to neither model lenet nor its sgd optimizer"
+                )
+            ) {
+                try Checkpoint(contentsOfFile: path).restore(
+                    into: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1))
             }
         }
     }
@@ -145,13 +184,18 @@ import ConvEngine
         try inTemporaryFolder { folder in
             let path = folder + "/checkpoint.safetensors"
             let model = Self.lenet()
-            try Checkpoint(model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1), run: Self.run).write(toFile: path)
+            try Checkpoint(
+                model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: 0.1), run: Self.run
+            ).write(toFile: path)
             let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
 
             var flipped = good
             flipped[good.count - 5] ^= 0x40
             try Data(flipped).write(to: URL(fileURLWithPath: path))
-            #expect(throws: CheckpointError(file: path, problem: "checksum mismatch: the file was damaged or changed after it was saved")) {
+            #expect(
+                throws: CheckpointError(
+                    file: path, problem: "checksum mismatch: the file was damaged or changed after it was saved")
+            ) {
                 try Checkpoint(contentsOfFile: path)
             }
 
@@ -161,19 +205,29 @@ import ConvEngine
             var newer = try SafeTensors(bytes: good, file: path)
             newer.metadata["format_version"] = "2"
             try newer.write(toFile: path)
-            #expect(throws: CheckpointError(file: path, problem: "checkpoint format version 2; this convtop reads version 1")) {
+            #expect(
+                throws: CheckpointError(
+                    file: path, problem: "checkpoint format version 2; this convtop reads version 1")
+            ) {
                 try Checkpoint(contentsOfFile: path)
             }
 
             var wrongChannels = try SafeTensors(bytes: good, file: path)
             wrongChannels.metadata["normalization_mean"] = "0.5"
             try wrongChannels.write(toFile: path)
-            #expect(throws: CheckpointError(file: path, problem: "__metadata__ normalisation has 1 means and 3 deviations for 3 channels")) {
+            #expect(
+                throws: CheckpointError(
+                    file: path, problem: "__metadata__ normalisation has 1 means and 3 deviations for 3 channels")
+            ) {
                 try Checkpoint(contentsOfFile: path)
             }
 
             try SafeTensors(tensors: ["conv1.weight": SafeTensorsTensor(float32: [1], shape: [1])]).write(toFile: path)
-            #expect(throws: CheckpointError(file: path, problem: "not a convtop checkpoint (no \"format\": \"convtop-checkpoint\" in __metadata__)")) {
+            #expect(
+                throws: CheckpointError(
+                    file: path,
+                    problem: "not a convtop checkpoint (no \"format\": \"convtop-checkpoint\" in __metadata__)")
+            ) {
                 try Checkpoint(contentsOfFile: path)
             }
         }
@@ -187,11 +241,18 @@ import ConvEngine
             try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: path)
             let old = FileManager.default.contents(atPath: path)
             let grayRun = Self.grayRun
-            #expect(throws: CheckpointError(file: path, problem: "not saved: __metadata__ normalisation has 1 means and 1 deviations for 3 channels")) {
+            #expect(
+                throws: CheckpointError(
+                    file: path,
+                    problem: "not saved: __metadata__ normalisation has 1 means and 1 deviations for 3 channels")
+            ) {
                 try Checkpoint(model: model, optimizer: optimizer, run: grayRun).write(toFile: path)
             }
             model.namedParameters[2].value[7] = .infinity
-            #expect(throws: CheckpointError(file: path, problem: "not saved: conv2.weight holds inf; the previous file is unchanged")) {
+            #expect(
+                throws: CheckpointError(
+                    file: path, problem: "not saved: conv2.weight holds inf; the previous file is unchanged")
+            ) {
                 try Checkpoint(model: model, optimizer: optimizer, run: Self.run).write(toFile: path)
             }
             #expect(FileManager.default.contents(atPath: path) == old)
@@ -217,12 +278,15 @@ import ConvEngine
         let logits = model.forward(x, training: false)
         let path = "\(folder)/\(preset.rawValue).safetensors"
         try Checkpoint(model: model, optimizer: optimizer, run: gray ? Self.grayRun : Self.run).write(toFile: path)
-        try SafeTensors(tensors: ["input": SafeTensorsTensor(float32: x.values, shape: x.shape),
-                                  "logits": SafeTensorsTensor(float32: logits.values, shape: logits.shape)])
-            .write(toFile: "\(folder)/\(preset.rawValue)-logits.safetensors")
+        try SafeTensors(tensors: [
+            "input": SafeTensorsTensor(float32: x.values, shape: x.shape),
+            "logits": SafeTensorsTensor(float32: logits.values, shape: logits.shape),
+        ])
+        .write(toFile: "\(folder)/\(preset.rawValue)-logits.safetensors")
 
         let reloaded = build(seed: 8)
-        try Checkpoint(contentsOfFile: path).restore(into: reloaded, optimizer: SGD(parameters: reloaded.namedParameters, learningRate: 0.05, momentum: 0.9))
+        try Checkpoint(contentsOfFile: path).restore(
+            into: reloaded, optimizer: SGD(parameters: reloaded.namedParameters, learningRate: 0.05, momentum: 0.9))
         #expect(reloaded.forward(x, training: false).values == logits.values)
     }
 }

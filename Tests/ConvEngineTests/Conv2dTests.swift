@@ -1,13 +1,14 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct Conv2dTests {
     @Test(arguments: [(1, 0, true), (1, 1, true), (2, 1, false), (2, 0, true)])
     func gradientsMatchFiniteDifferences(stride: Int, padding: Int, bias: Bool) {
         var generator = RandomGenerator(seed: 3)
         for threads in [1, 2] {
-            let conv = Conv2d(2, 3, kernelSize: 3, stride: stride, padding: padding, bias: bias,
-                              generator: &generator, pool: ThreadPool(threads: threads))
+            let conv = Conv2d(
+                2, 3, kernelSize: 3, stride: stride, padding: padding, bias: bias,
+                generator: &generator, pool: ThreadPool(threads: threads))
             let outcome = GradientCheck().check(conv, inputShape: [3, 2, 6, 5])
             #expect(outcome.worst < 2e-3, "\(threads) threads: \(outcome)")
         }
@@ -18,9 +19,11 @@ import ConvEngine
     func outputMatchesDirectConvolution(stride: Int, padding: Int, batch: Int) {
         var generator = RandomGenerator(seed: 5)
         let (c, oc, h, w, k) = (2, 4, 7, 6, 3)
-        let conv = Conv2d(c, oc, kernelSize: k, stride: stride, padding: padding, generator: &generator,
-                          pool: ThreadPool(threads: 2))
-        let x = Tensor(shape: [batch, c, h, w], values: (0..<(batch * c * h * w)).map { _ in generator.uniform(-1, 1) })
+        let conv = Conv2d(
+            c, oc, kernelSize: k, stride: stride, padding: padding, generator: &generator,
+            pool: ThreadPool(threads: 2))
+        let x = Tensor(
+            shape: [batch, c, h, w], values: (0..<(batch * c * h * w)).map { _ in generator.uniform(-1, 1) })
         let y = conv.forward(x, training: true)
         let (oh, ow) = ((h + 2 * padding - k) / stride + 1, (w + 2 * padding - k) / stride + 1)
         #expect(y.shape == [batch, oc, oh, ow])
@@ -35,7 +38,9 @@ import ConvEngine
                                 for kx in 0..<k {
                                     let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
                                     guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                                    sum += conv.weight.value[((o * c + ci) * k + ky) * k + kx] * x[((n * c + ci) * h + iy) * w + ix]
+                                    sum +=
+                                        conv.weight.value[((o * c + ci) * k + ky) * k + kx]
+                                        * x[((n * c + ci) * h + iy) * w + ix]
                                 }
                             }
                         }

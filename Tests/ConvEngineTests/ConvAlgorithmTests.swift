@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// Which algorithm `Conv2d` runs: chosen per layer and input size, or forced.
 @Suite struct ConvAlgorithmTests {
@@ -18,17 +18,21 @@ import ConvEngine
     /// A 3-channel first layer is too thin for Winograd; the 3x3 layers after it, on 32x32, 16x16
     /// and 8x8 maps (64 -> 128 channels fill its lanes there), run Winograd.
     @Test func convnet5RunsWinogradAfterAnImplicitGEMM() {
-        #expect(algorithms(.convnet5) == ["conv1 implicit-gemm", "conv2 winograd", "conv3 winograd", "conv4 winograd",
-                                          "conv5 winograd"])
+        #expect(
+            algorithms(.convnet5) == [
+                "conv1 implicit-gemm", "conv2 winograd", "conv3 winograd", "conv4 winograd",
+                "conv5 winograd",
+            ])
     }
 
     /// ResNet-9's convolutions, residual blocks included (128 + 128 channels on 4x4 maps suit
     /// Winograd), named as in its `state_dict`.
     @Test func resnet9RunsWinogradAfterAnImplicitGEMM() {
-        #expect(algorithms(.resnet9) == [
-            "conv1 implicit-gemm", "conv2 winograd", "res1.conv1 winograd", "res1.conv2 winograd", "conv3 winograd",
-            "conv4 winograd", "res2.conv1 winograd", "res2.conv2 winograd",
-        ])
+        #expect(
+            algorithms(.resnet9) == [
+                "conv1 implicit-gemm", "conv2 winograd", "res1.conv1 winograd", "res1.conv2 winograd", "conv3 winograd",
+                "conv4 winograd", "res2.conv1 winograd", "res2.conv2 winograd",
+            ])
         let model = ModelPreset.resnet9.build(input: (3, 32, 32), classes: 10, seed: 0, pool: Self.pool)
         #expect(model.convolutionSummary == "winograd x7, implicit-gemm x1")
     }
@@ -36,10 +40,11 @@ import ConvEngine
     /// ResNet-6 on Fashion-MNIST: 14x14 and 7x7 maps are too narrow for Winograd's lanes, and
     /// the residual block's 3x3 maps are no larger than the kernel.
     @Test func resnet6OnSmallImagesRunsImplicitGEMMAndSmallPlanes() {
-        #expect(algorithms(.resnet6, input: (1, 28, 28)) == [
-            "conv1 implicit-gemm", "conv2 implicit-gemm", "conv3 implicit-gemm", "res1.conv1 small-plane",
-            "res1.conv2 small-plane",
-        ])
+        #expect(
+            algorithms(.resnet6, input: (1, 28, 28)) == [
+                "conv1 implicit-gemm", "conv2 implicit-gemm", "conv3 implicit-gemm", "res1.conv1 small-plane",
+                "res1.conv2 small-plane",
+            ])
     }
 
     /// Strided layers, and wide layers with wide kernels and no padding, suit only im2col.

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// The direct kernels of narrow stride-1 convolutions against im2col + GEMM on the same layer.
 @Suite struct DirectConvTests {
@@ -16,8 +16,9 @@ import ConvEngine
         (3, 12, 9, 13, 7, 2, 2), (2, 9, 20, 7, 7, 1, 3), (4, 10, 6, 5, 5, 2, 2),
     ])
     func matchesIm2colGEMM(c: Int, oc: Int, h: Int, w: Int, k: Int, padding: Int, batch: Int) {
-        expectSpecialisedKernelMatchesIm2col(c: c, oc: oc, h: h, w: w, kernel: k, stride: 1, padding: padding,
-                                             batch: batch)
+        expectSpecialisedKernelMatchesIm2col(
+            c: c, oc: oc, h: h, w: w, kernel: k, stride: 1, padding: padding,
+            batch: batch)
     }
 
     @Test func firstLayerSkipsInputGradient() {

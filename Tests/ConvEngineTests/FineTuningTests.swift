@@ -1,18 +1,23 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct FineTuningTests {
     static func model(classes: Int, seed: UInt64) throws -> Model {
-        Model(network: try ModelPreset.resnet9small.resolve(input: (3, 16, 16), classes: classes), seed: seed,
-              pool: ThreadPool(threads: 1))
+        Model(
+            network: try ModelPreset.resnet9small.resolve(input: (3, 16, 16), classes: classes), seed: seed,
+            pool: ThreadPool(threads: 1))
     }
 
     static func tensors(of model: Model) -> [String: SafeTensorsTensor] {
-        Dictionary(uniqueKeysWithValues: model.stateDict.map { entry in
-            (entry.name, entry.name.hasSuffix("num_batches_tracked")
-                ? SafeTensorsTensor(int64: [Int64(entry.value.values[0]) + 7], shape: [])
-                : SafeTensorsTensor(float32: entry.value.values, shape: entry.value.shape))
-        })
+        Dictionary(
+            uniqueKeysWithValues: model.stateDict.map { entry in
+                (
+                    entry.name,
+                    entry.name.hasSuffix("num_batches_tracked")
+                        ? SafeTensorsTensor(int64: [Int64(entry.value.values[0]) + 7], shape: [])
+                        : SafeTensorsTensor(float32: entry.value.values, shape: entry.value.shape)
+                )
+            })
     }
 
     @Test func takesEveryMatchingTensorAndKeepsTheHeadOfAnotherClassCount() throws {

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct GEMMTests {
     /// One product to check: shape, transposes, scalars and padded leading dimensions.
@@ -42,8 +42,9 @@ import ConvEngine
 
         func run(pool: ThreadPool?) -> [Float] {
             var c = c0
-            GEMM.sgemm(transA: kase.transA, transB: kase.transB, m: kase.m, n: kase.n, k: kase.k, alpha: kase.alpha,
-                       a: a, lda: lda, b: b, ldb: ldb, beta: kase.beta, c: &c, ldc: ldc, pool: pool)
+            GEMM.sgemm(
+                transA: kase.transA, transB: kase.transB, m: kase.m, n: kase.n, k: kase.k, alpha: kase.alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: kase.beta, c: &c, ldc: ldc, pool: pool)
             return c
         }
 
@@ -97,8 +98,10 @@ import ConvEngine
     func scalesByAlphaAndBeta(alpha: Float, beta: Float) {
         // The last shape is computed as its transpose (`multiplyTransposed`).
         for (m, n, k, transB) in [(7, 45, 19, false), (64, 300, 700, false), (24, 203, 130, true)] {
-            let problem = Problem(Case(m: m, n: n, k: k, transA: m > 10 && !transB, transB: transB, alpha: alpha,
-                                       beta: beta, pad: 1))
+            let problem = Problem(
+                Case(
+                    m: m, n: n, k: k, transA: m > 10 && !transB, transB: transB, alpha: alpha,
+                    beta: beta, pad: 1))
             let worst = problem.worstError(problem.run(pool: nil))
             #expect(worst < 1e-5, "\(m)x\(n)x\(k): largest relative difference \(worst)")
         }

@@ -38,9 +38,11 @@ struct GradientCheck {
         let input = Tensor(shape: inputShape, values: Self.spacedValues(inputShape.reduce(1, *), seed: seed))
         let outputShape = [inputShape[0]] + layer.outputShape(for: Array(inputShape.dropFirst()))
         var generator = RandomGenerator(seed: seed + 1)
-        let projection = Tensor(shape: outputShape, values: (0..<outputShape.reduce(1, *)).map { _ in
-            generator.uniform(-1, 1)
-        })
+        let projection = Tensor(
+            shape: outputShape,
+            values: (0..<outputShape.reduce(1, *)).map { _ in
+                generator.uniform(-1, 1)
+            })
         let loss = { () -> Double in
             let output = layer.forward(input, training: training)
             var sum = 0.0

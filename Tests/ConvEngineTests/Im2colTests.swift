@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// The im2col kernels, through `Conv2d` held to im2col + GEMM: stride-1 unfolding (vector copies
 /// that spill into later output lines) and the whole-plane "same"-padded unfold and fold
@@ -12,12 +12,14 @@ import ConvEngine
             guard height + 2 * padding >= kernel, width + 2 * padding >= kernel else { continue }
             for threads in [1, 2] {
                 var generator = RandomGenerator(seed: 11)
-                let conv = Conv2d(channels, 4, kernelSize: kernel, padding: padding, bias: false,
-                                  generator: &generator, pool: ThreadPool(threads: threads))
+                let conv = Conv2d(
+                    channels, 4, kernelSize: kernel, padding: padding, bias: false,
+                    generator: &generator, pool: ThreadPool(threads: threads))
                 conv.forcedAlgorithm = .im2col
                 let n = 3, count = n * channels * height * width
-                let x = Tensor(shape: [n, channels, height, width],
-                               values: (0..<count).map { Float(($0 * 37) % 23) / 8 - 1 })
+                let x = Tensor(
+                    shape: [n, channels, height, width],
+                    values: (0..<count).map { Float(($0 * 37) % 23) / 8 - 1 })
                 let y = conv.forward(x, training: false)
                 let oh = height + 2 * padding - kernel + 1, ow = width + 2 * padding - kernel + 1
                 var worst: Float = 0
@@ -55,14 +57,17 @@ import ConvEngine
             for threads in [1, 2] {
                 var generator = RandomGenerator(seed: 13)
                 let (n, channels, outChannels) = (3, 2, 3)
-                let conv = Conv2d(channels, outChannels, kernelSize: kernel, padding: padding, bias: false,
-                                  generator: &generator, pool: ThreadPool(threads: threads))
+                let conv = Conv2d(
+                    channels, outChannels, kernelSize: kernel, padding: padding, bias: false,
+                    generator: &generator, pool: ThreadPool(threads: threads))
                 conv.forcedAlgorithm = .im2col
-                let x = Tensor(shape: [n, channels, height, width],
-                               values: (0..<(n * channels * height * width)).map { _ in generator.uniform(-1, 1) })
+                let x = Tensor(
+                    shape: [n, channels, height, width],
+                    values: (0..<(n * channels * height * width)).map { _ in generator.uniform(-1, 1) })
                 _ = conv.forward(x, training: true)
-                let dy = Tensor(shape: [n, outChannels, height, width],
-                                values: (0..<(n * outChannels * height * width)).map { _ in generator.uniform(-1, 1) })
+                let dy = Tensor(
+                    shape: [n, outChannels, height, width],
+                    values: (0..<(n * outChannels * height * width)).map { _ in generator.uniform(-1, 1) })
                 let dx = conv.backward(dy)
                 var worst: Float = 0
                 for image in 0..<n {

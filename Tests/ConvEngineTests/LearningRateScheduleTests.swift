@@ -1,6 +1,6 @@
+import ConvEngine
 import Foundation
 import Testing
-import ConvEngine
 
 @Suite struct LearningRateScheduleTests {
     @Test func constantAndStepDecay() {
@@ -20,9 +20,11 @@ import ConvEngine
 
     @Test func oneCycleMatchesPyTorchOneCycleLR() {
         // torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.4, total_steps=20) get_last_lr() per step.
-        let expected = [0.016, 0.05266874, 0.14866874, 0.26733126, 0.36333126, 0.4, 0.3949856, 0.38019385, 0.35636647,
-                        0.32469826, 0.2867772, 0.24450481, 0.2000008, 0.15549679, 0.1132244, 0.07530334, 0.04363513,
-                        0.01980775, 0.005016, 1.6e-06]
+        let expected = [
+            0.016, 0.05266874, 0.14866874, 0.26733126, 0.36333126, 0.4, 0.3949856, 0.38019385, 0.35636647,
+            0.32469826, 0.2867772, 0.24450481, 0.2000008, 0.15549679, 0.1132244, 0.07530334, 0.04363513,
+            0.01980775, 0.005016, 1.6e-06,
+        ]
         let schedule = LearningRateSchedule.oneCycle(base: 0.4, totalSteps: 20)
         let actual = (0..<20).map { schedule.learningRate(at: $0) }
         #expect(zip(actual, expected).allSatisfy { abs($0 - $1) < 1e-7 }, "\(actual)")

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct LinearTests {
     @Test func gradientsMatchFiniteDifferences() {
@@ -20,7 +20,8 @@ import ConvEngine
         var generator = RandomGenerator(seed: 7)
         let values = (0..<(large * inputs)).map { _ in generator.uniform(-1, 1) }
         let gradients = (0..<(large * outputs)).map { i in i < small * outputs ? generator.uniform(-1, 1) : 0 }
-        let y = rows.forward(Tensor(shape: [small, inputs], values: Array(values.prefix(small * inputs))), training: true)
+        let y = rows.forward(
+            Tensor(shape: [small, inputs], values: Array(values.prefix(small * inputs))), training: true)
         let expected = gemm.forward(Tensor(shape: [large, inputs], values: values), training: true)
         #expect(largestDifference(y.values, Array(expected.values.prefix(small * outputs))) < 1e-5)
         for layer in [rows, gemm] { layer.weight.gradient.fill(0.5) }

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct ModelBenchmarkTests {
     /// `convtop bench --only layers`: one record per layer in the order the layers run (LeNet's
@@ -9,8 +9,11 @@ import ConvEngine
         let names = records.compactMap { record -> String? in
             if case .string(let name) = record.fields.first(where: { $0.key == "layer" })?.value { name } else { nil }
         }
-        #expect(names == ["conv1", "pool1", "relu1", "conv2", "pool2", "relu2", "flatten", "fc1", "relu3", "fc2",
-                          "relu4", "fc3"])
+        #expect(
+            names == [
+                "conv1", "pool1", "relu1", "conv2", "pool2", "relu2", "flatten", "fc1", "relu3", "fc2",
+                "relu4", "fc3",
+            ])
         let numbers = { (key: String) in
             records.compactMap { record -> Double? in
                 if case .number(let value) = record.fields.first(where: { $0.key == key })?.value { value } else { nil }
@@ -28,14 +31,18 @@ import ConvEngine
     @Test func layerRecordsNameTheAlgorithms() {
         let records = ModelBenchmark(preset: .resnet6, batch: 2, input: (1, 28, 28))
             .layerTimes(pool: ThreadPool(threads: 1), seconds: 0.01)
-        let algorithms = Dictionary(uniqueKeysWithValues: records.compactMap { record -> (String, String)? in
-            guard case .string(let layer) = record.fields.first(where: { $0.key == "layer" })?.value,
-                  case .string(let algorithm) = record.fields.first(where: { $0.key == "algorithm" })?.value
-            else { return nil }
-            return (layer, algorithm)
-        })
-        #expect(algorithms == ["conv1": "implicit-gemm", "conv2": "implicit-gemm", "conv3": "implicit-gemm",
-                               "res1": "conv1 small-plane, conv2 small-plane"])
+        let algorithms = Dictionary(
+            uniqueKeysWithValues: records.compactMap { record -> (String, String)? in
+                guard case .string(let layer) = record.fields.first(where: { $0.key == "layer" })?.value,
+                    case .string(let algorithm) = record.fields.first(where: { $0.key == "algorithm" })?.value
+                else { return nil }
+                return (layer, algorithm)
+            })
+        #expect(
+            algorithms == [
+                "conv1": "implicit-gemm", "conv2": "implicit-gemm", "conv3": "implicit-gemm",
+                "res1": "conv1 small-plane, conv2 small-plane",
+            ])
     }
 
     /// `convtop bench --input 1x28x28`: the preset is built for that shape (its first convolution

@@ -1,12 +1,14 @@
+import ConvEngine
 import Foundation
 import Testing
-import ConvEngine
 
 @Suite struct ModelPresetTests {
     /// Names and shapes written by make_reference.py from the PyTorch twins' state_dict().
     static func pyTorchShapes(_ key: String) throws -> [String: [Int]] {
-        let url = try #require(Bundle.module.url(forResource: "preset_state_dicts", withExtension: "json",
-                                                 subdirectory: "Fixtures"))
+        let url = try #require(
+            Bundle.module.url(
+                forResource: "preset_state_dicts", withExtension: "json",
+                subdirectory: "Fixtures"))
         let all = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: [[Any]]])
         let entries = try #require(all[key], "no PyTorch state_dict for \(key)")
         return Dictionary(uniqueKeysWithValues: entries.map { ($0[0] as! String, $0[1] as! [Int]) })
@@ -14,8 +16,9 @@ import ConvEngine
 
     @Test(arguments: ModelPreset.allCases, [(3, 32), (1, 28)])
     func stateDictMatchesPyTorchTwin(preset: ModelPreset, input: (channels: Int, size: Int)) throws {
-        let model = preset.build(input: (input.channels, input.size, input.size), classes: 10, seed: 1,
-                                 pool: ThreadPool(threads: 1))
+        let model = preset.build(
+            input: (input.channels, input.size, input.size), classes: 10, seed: 1,
+            pool: ThreadPool(threads: 1))
         let key = "\(preset.rawValue) \(input.channels)x\(input.size)x\(input.size)"
         let expectedShapes = try Self.pyTorchShapes(key)
         let shapes = Dictionary(uniqueKeysWithValues: model.stateDict.map { ($0.name, $0.value.shape) })
@@ -51,4 +54,3 @@ import ConvEngine
         #expect(a != build(6).namedParameters.flatMap(\.value.values))
     }
 }
-

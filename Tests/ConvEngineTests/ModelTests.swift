@@ -1,15 +1,16 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct ModelTests {
     @Test func lenetHasTutorialStateDict() {
         let model = ModelPreset.lenet.build(input: (3, 32, 32), classes: 10, seed: 1, pool: ThreadPool(threads: 1))
         let shapes = model.namedParameters.map { "\($0.name) \($0.value.shape)" }
-        #expect(shapes == [
-            "conv1.weight [6, 3, 5, 5]", "conv1.bias [6]", "conv2.weight [16, 6, 5, 5]", "conv2.bias [16]",
-            "fc1.weight [120, 400]", "fc1.bias [120]", "fc2.weight [84, 120]", "fc2.bias [84]",
-            "fc3.weight [10, 84]", "fc3.bias [10]",
-        ])
+        #expect(
+            shapes == [
+                "conv1.weight [6, 3, 5, 5]", "conv1.bias [6]", "conv2.weight [16, 6, 5, 5]", "conv2.bias [16]",
+                "fc1.weight [120, 400]", "fc1.bias [120]", "fc2.weight [84, 120]", "fc2.bias [84]",
+                "fc3.weight [10, 84]", "fc3.bias [10]",
+            ])
         #expect(model.parameterCount == 62006)
         #expect(model.summary.contains("total 62006 parameters"))
     }

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct NetworkSummaryTests {
     /// LeNet on 3x32x32 by hand: conv1 3*6*25 + 6, conv2 6*16*25 + 16, fc1 16*5*5*120 + 120,
@@ -11,7 +11,10 @@ import ConvEngine
         #expect(summary.rows.map(\.parameters) == [456, 0, 0, 2416, 0, 0, 0, 48120, 0, 10164, 0, 850])
         #expect(network.parameterCount == 456 + 2416 + 48120 + 10164 + 850)
         #expect(network.multiplyAdds == 6 * 28 * 28 * 3 * 25 + 16 * 10 * 10 * 6 * 25 + 400 * 120 + 120 * 84 + 84 * 10)
-        #expect(summary.rows.map(\.outputShape)[0...5] == [[6, 28, 28], [6, 28, 28], [6, 14, 14], [16, 10, 10], [16, 10, 10], [16, 5, 5]])
+        #expect(
+            summary.rows.map(\.outputShape)[0...5] == [
+                [6, 28, 28], [6, 28, 28], [6, 14, 14], [16, 10, 10], [16, 10, 10], [16, 5, 5],
+            ])
         let outputs = 2 * (6 * 28 * 28) + 6 * 14 * 14 + 2 * (16 * 10 * 10) + 16 * 5 * 5 + 400 + 2 * 120 + 2 * 84 + 10
         let memory = summary.memory(batch: 8)
         #expect(memory.input == 4 * 8 * 3 * 32 * 32)
@@ -19,23 +22,31 @@ import ConvEngine
         #expect(memory.parameters == 4 * 62006)
         let lines = summary.lines(batch: 8)
         #expect(lines.contains("Total parameters: 62,006"))
-        #expect(lines.contains { $0.hasPrefix("conv1: conv 3->6 5x5") && $0.hasSuffix("6x28x28      456    352,800  direct") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("conv1: conv 3->6 5x5") && $0.hasSuffix("6x28x28      456    352,800  direct")
+            })
     }
 
     @Test func blocksSumTheirLayersAndFusedReLUsSayWhereTheyRun() throws {
-        let network = try NetworkFile(text: """
-            stage: repeat 2 {
-                res: residual {
-                    conv: conv 4 kernel=3 padding=same bias=false
-                    bn: batchnorm
-                    relu
+        let network = try NetworkFile(
+            text: """
+                stage: repeat 2 {
+                    res: residual {
+                        conv: conv 4 kernel=3 padding=same bias=false
+                        bn: batchnorm
+                        relu
+                    }
                 }
-            }
-            globalavgpool
-            fc: linear classes
-            """, file: "t.net", name: "t").resolve(inputShape: [4, 6, 6], classes: 3)
+                globalavgpool
+                fc: linear classes
+                """, file: "t.net", name: "t"
+        ).resolve(inputShape: [4, 6, 6], classes: 3)
         let summary = NetworkSummary(network)
-        #expect(summary.rows.map(\.name) == ["stage", "0", "res", "conv", "bn", "2", "1", "res", "conv", "bn", "2", "1", "fc"])
+        #expect(
+            summary.rows.map(\.name) == [
+                "stage", "0", "res", "conv", "bn", "2", "1", "res", "conv", "bn", "2", "1", "fc",
+            ])
         #expect(summary.rows.map(\.depth) == [0, 1, 2, 3, 3, 3, 1, 2, 3, 3, 3, 0, 0])
         let block = 4 * 4 * 9 + 8
         #expect(summary.rows[0].parameters == 2 * block)
@@ -48,25 +59,27 @@ import ConvEngine
     /// The engine's model has exactly the tensors the resolved network lists, so summaries,
     /// exports and checkpoints agree on names.
     @Test func builtModelHasTheResolvedNetworksTensors() throws {
-        let network = try NetworkFile(text: """
-            stem: conv 8 kernel=3 padding=same bias=false
-            bn: batchnorm
-            relu
-            stage: repeat 2 {
-                block: residual {
-                    conv: conv 16 kernel=3 padding=same bias=false
-                    bn: batchnorm
-                    shortcut {
-                        conv 16 kernel=1
-                    }
-                }
+        let network = try NetworkFile(
+            text: """
+                stem: conv 8 kernel=3 padding=same bias=false
+                bn: batchnorm
                 relu
-            }
-            pool: avgpool 2
-            drop: dropout 0.25
-            flatten
-            fc: linear classes
-            """, file: "t.net", name: "t").resolve(inputShape: [3, 8, 8], classes: 5)
+                stage: repeat 2 {
+                    block: residual {
+                        conv: conv 16 kernel=3 padding=same bias=false
+                        bn: batchnorm
+                        shortcut {
+                            conv 16 kernel=1
+                        }
+                    }
+                    relu
+                }
+                pool: avgpool 2
+                drop: dropout 0.25
+                flatten
+                fc: linear classes
+                """, file: "t.net", name: "t"
+        ).resolve(inputShape: [3, 8, 8], classes: 5)
         let model = Model(network: network, seed: 1, pool: ThreadPool(threads: 1))
         #expect(model.namedParameters.map(\.name) == network.parameterShapes.map(\.name))
         #expect(model.namedParameters.map(\.value.shape) == network.parameterShapes.map(\.shape))
@@ -87,7 +100,9 @@ import ConvEngine
         let summary = NetworkSummary(network)
         var checked = 0
         for (layer, row) in zip(network.layers, summary.rows.filter { $0.depth == 0 }) {
-            guard let conv = model.network.layers.first(where: { $0.name == layer.name })?.layer as? Conv2d else { continue }
+            guard let conv = model.network.layers.first(where: { $0.name == layer.name })?.layer as? Conv2d else {
+                continue
+            }
             #expect(row.algorithm == conv.algorithm(for: layer.inputShape).description, "\(layer.name)")
             checked += 1
         }

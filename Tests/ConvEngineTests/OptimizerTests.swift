@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// Properties every optimizer shares; PyTorch equality of the update rules is in ReferenceFixtureTests.
 @Suite struct OptimizerTests {
@@ -58,7 +58,8 @@ import ConvEngine
         let resumed = Self.model(threads: 2)
         try resumed.load(Dictionary(uniqueKeysWithValues: first.stateDict.map { ($0.name, $0.value) }))
         let resumedOptimizer = make(resumed)
-        try resumedOptimizer.loadState(Dictionary(uniqueKeysWithValues: firstOptimizer.namedState.map { ($0.name, $0.value) }))
+        try resumedOptimizer.loadState(
+            Dictionary(uniqueKeysWithValues: firstOptimizer.namedState.map { ($0.name, $0.value) }))
         Self.train(resumed, resumedOptimizer, steps: 2..<4)
         #expect(Self.weights(resumed) == Self.weights(straight))
     }

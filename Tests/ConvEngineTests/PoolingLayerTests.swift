@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct PoolingLayerTests {
     @Test(arguments: [(2, 2), (3, 2), (2, 1)])

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// The max-pooling kernel, through `MaxPool2d`: the vectorised 2x2 path against the definition.
 @Suite struct PoolingTests {
@@ -10,8 +10,10 @@ import ConvEngine
     }
 
     /// Rows of 8 outputs or more, then narrower ones (a vector per row but the last rows).
-    @Test(arguments: [(28, 28), (16, 16), (9, 17), (5, 40), (32, 33), (3, 18), (14, 14), (7, 7), (10, 10),
-                      (15, 13), (4, 6)])
+    @Test(arguments: [
+        (28, 28), (16, 16), (9, 17), (5, 40), (32, 33), (3, 18), (14, 14), (7, 7), (10, 10),
+        (15, 13), (4, 6),
+    ])
     func maxPool2x2MatchesTheDefinition(height: Int, width: Int) {
         let layer = MaxPool2d(kernelSize: 2, pool: ThreadPool(threads: 2))
         let x = Self.input([2, 3, height, width])

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct PrecisionTests {
     static func randomTensor(_ shape: [Int], _ generator: inout RandomGenerator) -> Tensor {
@@ -10,13 +10,15 @@ import ConvEngine
     /// forward, im2col weight gradient) and a linear layer.
     static func model(seed: UInt64, pool: ThreadPool) -> Model {
         var generator = RandomGenerator(seed: seed)
-        return Model(name: "precision-test", inputShape: [3, 9, 9], layers: [
-            ("conv1", Conv2d(3, 8, kernelSize: 3, stride: 2, padding: 1, generator: &generator, pool: pool)),
-            ("relu1", ReLU(pool: pool)),
-            ("conv2", Conv2d(8, 8, kernelSize: 3, padding: 1, generator: &generator, pool: pool)),
-            ("flatten", Flatten()),
-            ("fc", Linear(8 * 5 * 5, 10, generator: &generator, pool: pool)),
-        ])
+        return Model(
+            name: "precision-test", inputShape: [3, 9, 9],
+            layers: [
+                ("conv1", Conv2d(3, 8, kernelSize: 3, stride: 2, padding: 1, generator: &generator, pool: pool)),
+                ("relu1", ReLU(pool: pool)),
+                ("conv2", Conv2d(8, 8, kernelSize: 3, padding: 1, generator: &generator, pool: pool)),
+                ("flatten", Flatten()),
+                ("fc", Linear(8 * 5 * 5, 10, generator: &generator, pool: pool)),
+            ])
     }
 
     /// Logits and every gradient after one forward and backward pass over `input`.
@@ -62,7 +64,8 @@ import ConvEngine
         let k = 5 * 3 * 3
         var worst = 0.0
         for i in exact.indices {
-            let bound = BF16Bound.productError(k: k, magnitude: Double(magnitude[i]))
+            let bound =
+                BF16Bound.productError(k: k, magnitude: Double(magnitude[i]))
                 + BF16Bound.fp32Roundoff * Double(k) * Double(magnitude[i])
             worst = max(worst, abs(Double(rounded[i]) - Double(exact[i])) / bound)
         }

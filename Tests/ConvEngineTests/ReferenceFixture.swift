@@ -1,5 +1,5 @@
-import Foundation
 import ConvEngine
+import Foundation
 
 /// A safetensors file written by Tests/Reference/make_reference.py, read with a minimal parser
 /// (F32 and I64 tensors only; I64 ones are also offered as Float tensors) so the engine tests need nothing beyond the engine.
@@ -13,7 +13,8 @@ struct ReferenceFixture {
     private(set) var metadata: [String: String] = [:]
 
     init(named name: String) throws {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures")
+        else {
             throw FormatError(description: "fixture \(name).safetensors is not in the test bundle")
         }
         let bytes = [UInt8](try Data(contentsOf: url))
@@ -21,7 +22,7 @@ struct ReferenceFixture {
         guard bytes.count >= 8 else { throw FormatError(description: "\(file): shorter than its header length") }
         let headerLength = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
         guard 8 + headerLength <= bytes.count,
-              let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)])) as? [String: Any]
+            let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)])) as? [String: Any]
         else { throw FormatError(description: "\(file): unreadable header") }
         let base = 8 + headerLength
         for (key, value) in header {
@@ -30,8 +31,8 @@ struct ReferenceFixture {
                 continue
             }
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2,
-                  base + offsets[1] <= bytes.count
+                let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2,
+                base + offsets[1] <= bytes.count
             else { throw FormatError(description: "\(file): bad entry \(key)") }
             let raw = Array(bytes[(base + offsets[0])..<(base + offsets[1])])
             switch dtype {
@@ -66,9 +67,10 @@ struct ReferenceFixture {
 
     /// The tensors whose names start with `prefix`, with the prefix removed.
     func tensors(prefixed prefix: String) -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: tensors.compactMap { name, tensor in
-            name.hasPrefix(prefix) ? (String(name.dropFirst(prefix.count)), tensor) : nil
-        })
+        Dictionary(
+            uniqueKeysWithValues: tensors.compactMap { name, tensor in
+                name.hasPrefix(prefix) ? (String(name.dropFirst(prefix.count)), tensor) : nil
+            })
     }
 }
 
@@ -87,6 +89,7 @@ func mismatch(_ name: String, actual: Tensor, expected: Tensor, atol: Float = 1e
     }
     guard failed else { return nil }
     let head = { (t: Tensor) in t.values.prefix(4).map { String(format: "%.6g", $0) }.joined(separator: " ") }
-    return "\(name): largest difference \(worst) at [\(worstIndex)] (\(actual[worstIndex]) vs \(expected[worstIndex])); "
+    return
+        "\(name): largest difference \(worst) at [\(worstIndex)] (\(actual[worstIndex]) vs \(expected[worstIndex])); "
         + "first values \(head(actual)) vs \(head(expected))"
 }

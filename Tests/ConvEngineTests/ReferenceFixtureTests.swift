@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// Compares the engine with PyTorch on the fixtures of Tests/Reference/make_reference.py: logits,
 /// loss, every gradient, batch-norm buffers, and parameters, buffers, optimizer state and
@@ -21,11 +21,17 @@ import ConvEngine
     static func bnnet(pool: ThreadPool) -> Model {
         var generator = RandomGenerator(seed: 1)
         func convBNReLU(_ i: Int, _ cin: Int, _ cout: Int) -> [(name: String, layer: any Layer)] {
-            [("conv\(i)", Conv2d(cin, cout, kernelSize: 3, padding: 1, bias: false, generator: &generator, pool: pool)),
-             ("bn\(i)", BatchNorm2d(cout, pool: pool)), ("relu\(i)", ReLU(pool: pool))]
+            [
+                (
+                    "conv\(i)",
+                    Conv2d(cin, cout, kernelSize: 3, padding: 1, bias: false, generator: &generator, pool: pool)
+                ),
+                ("bn\(i)", BatchNorm2d(cout, pool: pool)), ("relu\(i)", ReLU(pool: pool)),
+            ]
         }
         let residual = Residual(body: Sequential(convBNReLU(1, 4, 4) + convBNReLU(2, 4, 4)), pool: pool)
-        let layers = convBNReLU(1, 3, 4) + [("pool1", MaxPool2d(kernelSize: 2, pool: pool)), ("res1", residual)]
+        let layers =
+            convBNReLU(1, 3, 4) + [("pool1", MaxPool2d(kernelSize: 2, pool: pool)), ("res1", residual)]
             + convBNReLU(2, 4, 6)
             + [("gap", GlobalAvgPool()), ("fc", Linear(6, 5, generator: &generator, pool: pool))]
         return Model(name: "bnnet", inputShape: [3, 8, 8], layers: layers)
@@ -48,24 +54,32 @@ import ConvEngine
         failures += [mismatch("loss", actual: Tensor(shape: [], values: [value]), expected: try fixture.tensor("loss"))]
             .compactMap { $0 }
         for parameter in model.namedParameters {
-            failures += [mismatch("grad \(parameter.name)", actual: parameter.gradient,
-                                  expected: try fixture.tensor("grad." + parameter.name))].compactMap { $0 }
+            failures += [
+                mismatch(
+                    "grad \(parameter.name)", actual: parameter.gradient,
+                    expected: try fixture.tensor("grad." + parameter.name))
+            ].compactMap { $0 }
         }
         for buffer in model.namedBuffers {
-            failures += [mismatch("buffer \(buffer.name) after forward", actual: buffer.value,
-                                  expected: try fixture.tensor("forward_buffer." + buffer.name))].compactMap { $0 }
+            failures += [
+                mismatch(
+                    "buffer \(buffer.name) after forward", actual: buffer.value,
+                    expected: try fixture.tensor("forward_buffer." + buffer.name))
+            ].compactMap { $0 }
         }
 
         let sgd = { (model: Model) -> any Optimizer in
-            SGD(parameters: model.namedParameters, learningRate: try fixture.number("sgd_lr"),
+            SGD(
+                parameters: model.namedParameters, learningRate: try fixture.number("sgd_lr"),
                 momentum: Float(try fixture.number("sgd_momentum")),
                 weightDecay: Float(try fixture.number("sgd_weight_decay")),
                 nesterov: fixture.metadata["sgd_nesterov"] == "true")
         }
         let adam = { (model: Model) -> any Optimizer in
-            Adam(parameters: model.namedParameters, learningRate: try fixture.number("adam_lr"),
-                 weightDecay: try fixture.number("adam_weight_decay"),
-                 decoupledWeightDecay: fixture.metadata["adam_decoupled"] == "true")
+            Adam(
+                parameters: model.namedParameters, learningRate: try fixture.number("adam_lr"),
+                weightDecay: try fixture.number("adam_weight_decay"),
+                decoupledWeightDecay: fixture.metadata["adam_decoupled"] == "true")
         }
         for (prefix, makeOptimizer) in [("sgd", sgd), ("adam", adam)] {
             try model.load(initial)
@@ -77,26 +91,41 @@ import ConvEngine
                 model.backward(loss.gradient)
                 optimizer.step()
             }
-            failures += [mismatch("\(prefix) losses", actual: Tensor(shape: [3], values: losses),
-                                  expected: try fixture.tensor("\(prefix).losses"))].compactMap { $0 }
+            failures += [
+                mismatch(
+                    "\(prefix) losses", actual: Tensor(shape: [3], values: losses),
+                    expected: try fixture.tensor("\(prefix).losses"))
+            ].compactMap { $0 }
             for parameter in model.namedParameters {
-                failures += [mismatch("\(prefix) \(parameter.name)", actual: parameter.value,
-                                      expected: try fixture.tensor("\(prefix).param.\(parameter.name)"))].compactMap { $0 }
+                failures += [
+                    mismatch(
+                        "\(prefix) \(parameter.name)", actual: parameter.value,
+                        expected: try fixture.tensor("\(prefix).param.\(parameter.name)"))
+                ].compactMap { $0 }
             }
             for buffer in model.namedBuffers {
-                failures += [mismatch("\(prefix) \(buffer.name)", actual: buffer.value,
-                                      expected: try fixture.tensor("\(prefix).buffer.\(buffer.name)"))].compactMap { $0 }
+                failures += [
+                    mismatch(
+                        "\(prefix) \(buffer.name)", actual: buffer.value,
+                        expected: try fixture.tensor("\(prefix).buffer.\(buffer.name)"))
+                ].compactMap { $0 }
             }
             let state = fixture.tensors(prefixed: "\(prefix).state.")
             if !state.isEmpty {
                 #expect(Set(state.keys) == Set(optimizer.namedState.map(\.name)))
                 for entry in optimizer.namedState {
-                    failures += [mismatch("\(prefix) state \(entry.name)", actual: entry.value,
-                                          expected: try fixture.tensor("\(prefix).state.\(entry.name)"))].compactMap { $0 }
+                    failures += [
+                        mismatch(
+                            "\(prefix) state \(entry.name)", actual: entry.value,
+                            expected: try fixture.tensor("\(prefix).state.\(entry.name)"))
+                    ].compactMap { $0 }
                 }
             }
-            failures += [mismatch("\(prefix) eval logits", actual: model.forward(input, training: false),
-                                  expected: try fixture.tensor("\(prefix).eval_logits"))].compactMap { $0 }
+            failures += [
+                mismatch(
+                    "\(prefix) eval logits", actual: model.forward(input, training: false),
+                    expected: try fixture.tensor("\(prefix).eval_logits"))
+            ].compactMap { $0 }
         }
         for failure in failures { Issue.record("differs from PyTorch: \(failure)") }
     }

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct SequentialTests {
     /// A ReLU followed by a max pool runs pool-first inside Sequential; the result must be that of

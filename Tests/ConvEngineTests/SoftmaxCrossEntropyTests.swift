@@ -1,6 +1,6 @@
+import ConvEngine
 import Foundation
 import Testing
-import ConvEngine
 
 @Suite struct SoftmaxCrossEntropyTests {
     @Test(arguments: [Float(0), 0.1])

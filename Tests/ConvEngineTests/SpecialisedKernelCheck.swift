@@ -1,14 +1,16 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// Runs one batch forward and backward through a `Conv2d` left to choose its algorithm, through
 /// identical ones forced to each other algorithm that suits the layer, and through one forced to
 /// im2col + GEMM, with 1 and 2 threads, and expects the outputs, the input gradients and the
 /// accumulated weight and bias gradients to agree with im2col's; then the same again on images of
 /// each of `laterSizes` (height, width), where the layer left to choose changes its kernels.
-func expectSpecialisedKernelMatchesIm2col(c: Int, oc: Int, h: Int, w: Int, kernel k: Int, stride: Int, padding: Int,
-                                          batch: Int, laterSizes: [(Int, Int)] = [],
-                                          sourceLocation: SourceLocation = #_sourceLocation) {
+func expectSpecialisedKernelMatchesIm2col(
+    c: Int, oc: Int, h: Int, w: Int, kernel k: Int, stride: Int, padding: Int,
+    batch: Int, laterSizes: [(Int, Int)] = [],
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     for threads in [1, 2] {
         let pool = ThreadPool(threads: threads)
         func layer(forcing algorithm: ConvAlgorithm?) -> Conv2d {
@@ -21,16 +23,19 @@ func expectSpecialisedKernelMatchesIm2col(c: Int, oc: Int, h: Int, w: Int, kerne
         var generator = RandomGenerator(seed: 8)
         for (h, w) in [(h, w)] + laterSizes {
             let others = chosen.suitableAlgorithms(for: [c, h, w]).dropFirst().filter { $0 != .im2col }
-            let layers = [("chosen \(chosen.algorithm(for: [c, h, w]))", chosen)]
+            let layers =
+                [("chosen \(chosen.algorithm(for: [c, h, w]))", chosen)]
                 + others.map { ("forced \($0)", layer(forcing: $0)) }
-            let x = Tensor(shape: [batch, c, h, w],
-                           values: (0..<(batch * c * h * w)).map { _ in generator.uniform(-1, 1) })
+            let x = Tensor(
+                shape: [batch, c, h, w],
+                values: (0..<(batch * c * h * w)).map { _ in generator.uniform(-1, 1) })
             let expected = reference.forward(x, training: true).values
             for (name, layer) in layers {
                 let y = layer.forward(x, training: true).values
                 #expect(y.count == expected.count, sourceLocation: sourceLocation)
-                #expect(largestDifference(y, expected) < 1e-5, "\(name), \(threads) threads, \(h)x\(w): forward",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    largestDifference(y, expected) < 1e-5, "\(name), \(threads) threads, \(h)x\(w): forward",
+                    sourceLocation: sourceLocation)
             }
 
             let outShape = [batch] + reference.outputShape(for: [c, h, w])
@@ -43,12 +48,15 @@ func expectSpecialisedKernelMatchesIm2col(c: Int, oc: Int, h: Int, w: Int, kerne
             let expectedDx = reference.backward(dy).values
             for (name, layer) in layers {
                 let dx = layer.backward(dy).values
-                #expect(largestDifference(dx, expectedDx) < 1e-5, "\(name), \(threads) threads, \(h)x\(w): input gradient",
-                        sourceLocation: sourceLocation)
-                #expect(largestDifference(layer.weight.gradient.values, reference.weight.gradient.values) < 1e-5,
-                        "\(name), \(threads) threads, \(h)x\(w): weight gradient", sourceLocation: sourceLocation)
-                #expect(largestDifference(layer.bias!.gradient.values, reference.bias!.gradient.values) < 1e-5,
-                        "\(name), \(threads) threads, \(h)x\(w): bias gradient", sourceLocation: sourceLocation)
+                #expect(
+                    largestDifference(dx, expectedDx) < 1e-5, "\(name), \(threads) threads, \(h)x\(w): input gradient",
+                    sourceLocation: sourceLocation)
+                #expect(
+                    largestDifference(layer.weight.gradient.values, reference.weight.gradient.values) < 1e-5,
+                    "\(name), \(threads) threads, \(h)x\(w): weight gradient", sourceLocation: sourceLocation)
+                #expect(
+                    largestDifference(layer.bias!.gradient.values, reference.bias!.gradient.values) < 1e-5,
+                    "\(name), \(threads) threads, \(h)x\(w): bias gradient", sourceLocation: sourceLocation)
             }
         }
     }

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 /// The kernels `Conv2d` picks instead of im2col + GEMM for tiny maps (`SmallPlaneConv`) and for
 /// "same"-padded stride-1 layers (`ImplicitGEMMConv`), against im2col + GEMM on the same layer.
@@ -37,14 +37,16 @@ import ConvEngine
 
     @Test(arguments: smallPlanes + samePadded)
     func matchesIm2colGEMM(c: Int, oc: Int, h: Int, w: Int, k: Int, stride: Int, padding: Int, batch: Int) {
-        expectSpecialisedKernelMatchesIm2col(c: c, oc: oc, h: h, w: w, kernel: k, stride: stride, padding: padding,
-                                             batch: batch)
+        expectSpecialisedKernelMatchesIm2col(
+            c: c, oc: oc, h: h, w: w, kernel: k, stride: stride, padding: padding,
+            batch: batch)
     }
 
     /// A layer run on one image size and then others moves between the unrolled kernel and the
     /// implicit GEMM, rebuilding each for the new size, and still agrees with im2col.
     @Test func changingTheImageSizeSwitchesKernels() {
-        expectSpecialisedKernelMatchesIm2col(c: 64, oc: 40, h: 3, w: 3, kernel: 3, stride: 1, padding: 1, batch: 2,
-                                             laterSizes: [(6, 6), (16, 16), (7, 7), (3, 3), (16, 16)])
+        expectSpecialisedKernelMatchesIm2col(
+            c: 64, oc: 40, h: 3, w: 3, kernel: 3, stride: 1, padding: 1, batch: 2,
+            laterSizes: [(6, 6), (16, 16), (7, 7), (3, 3), (16, 16)])
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import ConvEngine
+import Testing
 
 @Suite struct TensorTests {
     @Test func resizeKeepsMemoryWhenItFits() {

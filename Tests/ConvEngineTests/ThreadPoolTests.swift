@@ -1,7 +1,7 @@
+import ConvEngine
 import Foundation
 import Synchronization
 import Testing
-import ConvEngine
 
 @Suite(.serialized) struct ThreadPoolTests {
     /// Counts how often each task index ran; each task writes only its own slot.

@@ -15,11 +15,13 @@ import Testing
 
     @Test func everyEventRoundTripsWithItsImages() throws {
         for (i, event) in SampleEvents.events.enumerated() {
-            let record = MetricsRecord(time: 1_764_700_000.125 + Double(i), step: event.step ?? 1056, event: event,
-                                       includingImages: true)
+            let record = MetricsRecord(
+                time: 1_764_700_000.125 + Double(i), step: event.step ?? 1056, event: event,
+                includingImages: true)
             #expect(try MetricsRecord(jsonLine: line(record)) == record, "\(event.journalType)")
         }
-        let evaluation = MetricsRecord(time: 1, step: 250, event: .evaluation(SampleEvents.evaluation), includingImages: true)
+        let evaluation = MetricsRecord(
+            time: 1, step: 250, event: .evaluation(SampleEvents.evaluation), includingImages: true)
         guard case .evaluation(let decoded) = try MetricsRecord(jsonLine: line(evaluation)).event else {
             Issue.record("not an evaluation")
             return
@@ -59,13 +61,21 @@ import Testing
 
     /// A journal written before lines had a version: its lines read as version 1.
     @Test func aLineWithoutVersionIsAnOlderJournalLine() throws {
-        let old = #"{"type":"evaluation","time":1700000000.5,"step":100,"split":"test","epoch":1,"loss":0.5,"#
+        let old =
+            #"{"type":"evaluation","time":1700000000.5,"step":100,"split":"test","epoch":1,"loss":0.5,"#
             + #""accuracy":0.75,"per_class_accuracy":[0.6666667,1],"confusion":[[2,1],[0,1]]}"#
         let record = try MetricsRecord(jsonLine: Substring(old))
-        #expect(record == MetricsRecord(time: 1_700_000_000.5, step: 100, event: .evaluation(Evaluation(
-            split: .test, epoch: 1, step: 100, loss: 0.5, accuracy: 0.75, confusion: ConfusionMatrix(counts: [[2, 1], [0, 1]]),
-            samples: [], misclassified: []))))
-        let step = #"{"type":"step","time":1,"step":5,"epoch":1,"step_in_epoch":5,"steps_per_epoch":10,"loss":0.25,"#
+        #expect(
+            record
+                == MetricsRecord(
+                    time: 1_700_000_000.5, step: 100,
+                    event: .evaluation(
+                        Evaluation(
+                            split: .test, epoch: 1, step: 100, loss: 0.5, accuracy: 0.75,
+                            confusion: ConfusionMatrix(counts: [[2, 1], [0, 1]]),
+                            samples: [], misclassified: []))))
+        let step =
+            #"{"type":"step","time":1,"step":5,"epoch":1,"step_in_epoch":5,"steps_per_epoch":10,"loss":0.25,"#
             + #""accuracy":0.5,"lr":0.01,"images_per_second":1234.5,"elapsed":2}"#
         guard case .step(let metrics) = try MetricsRecord(jsonLine: Substring(step)).event else {
             Issue.record("not a step")
@@ -83,8 +93,9 @@ import Testing
     @Test(arguments: MalformedLine.events)
     func aMalformedLineIsAnError(_ malformed: MalformedLine) {
         let error = #expect(throws: ProtocolError.self) { try MetricsRecord(jsonLine: Substring(malformed.line)) }
-        #expect(error?.description.contains(malformed.problem) == true,
-                "\(malformed.name): \(error?.description ?? "no error")")
+        #expect(
+            error?.description.contains(malformed.problem) == true,
+            "\(malformed.name): \(error?.description ?? "no error")")
     }
 }
 
@@ -102,14 +113,17 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
         self.problem = problem
     }
 
-    static let step = #"{"v":1,"type":"step","time":1000,"step":5,"epoch":1,"step_in_epoch":5,"steps_per_epoch":10,"#
+    static let step =
+        #"{"v":1,"type":"step","time":1000,"step":5,"epoch":1,"step_in_epoch":5,"steps_per_epoch":10,"#
         + #""loss":0.5,"accuracy":0.5,"lr":0.1,"images_per_second":100,"elapsed":2}"#
-    static let started = #"{"v":1,"type":"started","time":1000,"step":0,"run_name":"r","run_directory":"/tmp/r","#
+    static let started =
+        #"{"v":1,"type":"started","time":1000,"step":0,"run_name":"r","run_directory":"/tmp/r","#
         + #""dataset":"fashion-mnist","model":"lenet","parameter_count":44426,"class_names":["a","b"],"#
         + #""image_shape":[1,28,28],"train_count":60000,"test_count":10000,"validation_count":0,"epochs":2,"#
         + #""steps_per_epoch":1875,"batch_size":32,"threads":2,"optimizer":"sgd","lr":0.01,"kernel":"avx512"}"#
     /// Two classes and one sample image of 1x2x2 whose pixels are 1, 2, 3, 4.
-    static let evaluation = #"{"v":1,"type":"evaluation","time":1000,"step":10,"split":"test","epoch":1,"#
+    static let evaluation =
+        #"{"v":1,"type":"evaluation","time":1000,"step":10,"split":"test","epoch":1,"#
         + #""loss":0.5,"accuracy":0.75,"per_class_accuracy":[0.6666667,1],"confusion":[[2,1],[0,1]],"#
         + #""samples":[{"index":3,"true_label":0,"predicted_label":0,"top":[{"label":0,"probability":0.9}],"#
         + #""loss":0.1,"shape":[1,2,2],"pixels":"AQIDBA=="}]}"#
@@ -133,39 +147,52 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
         MalformedLine("an unknown type", edit(step, #""type":"step""#, #""type":"explode""#), "unknown record type"),
         MalformedLine("an unknown version", edit(step, #""v":1"#, #""v":2"#), "version 2 is not known"),
         MalformedLine("a version that is a string", edit(step, #""v":1"#, #""v":"1""#), #"field "v""#),
-        MalformedLine("a line over the limit",
-                      #"{"v":1,"type":"warning","time":1,"step":0,"message":""#
-                          + String(repeating: "a", count: LineFormat.maximumLineBytes) + #""}"#,
-                      "bytes, more than"),
+        MalformedLine(
+            "a line over the limit",
+            #"{"v":1,"type":"warning","time":1,"step":0,"message":""#
+                + String(repeating: "a", count: LineFormat.maximumLineBytes) + #""}"#,
+            "bytes, more than"),
         MalformedLine("a NaN learning rate", edit(step, #""lr":0.1"#, #""lr":"nan""#), "lr is nan"),
         MalformedLine("an infinite time", edit(step, #""time":1000"#, #""time":"inf""#), "time is inf"),
         MalformedLine("a NaN accuracy", edit(step, #""accuracy":0.5"#, #""accuracy":"nan""#), "accuracy is nan"),
         MalformedLine("an accuracy above 1", edit(step, #""accuracy":0.5"#, #""accuracy":1.5"#), "accuracy is 1.5"),
         MalformedLine("a negative step", edit(step, #""step":5"#, #""step":-5"#), "step is negative"),
         MalformedLine("a negative elapsed time", edit(step, #""elapsed":2"#, #""elapsed":-2"#), "elapsed is negative"),
-        MalformedLine("a negative image count", edit(started, #""train_count":60000"#, #""train_count":-1"#),
-                      "train_count is negative"),
-        MalformedLine("an image shape of two numbers", edit(started, "[1,28,28]", "[1,28]"),
-                      "image_shape needs 3 numbers"),
+        MalformedLine(
+            "a negative image count", edit(started, #""train_count":60000"#, #""train_count":-1"#),
+            "train_count is negative"),
+        MalformedLine(
+            "an image shape of two numbers", edit(started, "[1,28,28]", "[1,28]"),
+            "image_shape needs 3 numbers"),
         MalformedLine("an image shape of zero rows", edit(started, "[1,28,28]", "[1,0,28]"), "image_shape has 0"),
-        MalformedLine("an image shape no line can fill", edit(started, "[1,28,28]", "[1048576,1048576,1048576]"),
-                      "more values than a line can hold"),
+        MalformedLine(
+            "an image shape no line can fill", edit(started, "[1,28,28]", "[1048576,1048576,1048576]"),
+            "more values than a line can hold"),
         MalformedLine("an unknown split", edit(evaluation, #""split":"test""#, #""split":"train""#), #"field "split""#),
-        MalformedLine("a negative confusion count", edit(evaluation, "[[2,1],[0,1]]", "[[2,1],[-1,1]]"),
-                      "a confusion count is negative"),
-        MalformedLine("a confusion matrix that is not square", edit(evaluation, "[[2,1],[0,1]]", "[[2,1],[0]]"),
-                      "a row of 1 counts"),
-        MalformedLine("confusion counts beyond Int", edit(evaluation, "[[2,1],[0,1]]", "[[9223372036854775807,1],[0,1]]"),
-                      "more images than an Int holds"),
-        MalformedLine("fewer pixels than the shape", edit(evaluation, "AQIDBA==", "AQID"), "3 pixels for an image of 1x2x2"),
+        MalformedLine(
+            "a negative confusion count", edit(evaluation, "[[2,1],[0,1]]", "[[2,1],[-1,1]]"),
+            "a confusion count is negative"),
+        MalformedLine(
+            "a confusion matrix that is not square", edit(evaluation, "[[2,1],[0,1]]", "[[2,1],[0]]"),
+            "a row of 1 counts"),
+        MalformedLine(
+            "confusion counts beyond Int", edit(evaluation, "[[2,1],[0,1]]", "[[9223372036854775807,1],[0,1]]"),
+            "more images than an Int holds"),
+        MalformedLine(
+            "fewer pixels than the shape", edit(evaluation, "AQIDBA==", "AQID"), "3 pixels for an image of 1x2x2"),
         MalformedLine("pixels that are not base64", edit(evaluation, "AQIDBA==", "!!!!"), "pixels are not base64"),
-        MalformedLine("a label outside the matrix", edit(evaluation, #""true_label":0"#, #""true_label":5"#),
-                      "true_label 5 is not one of the 2 classes"),
-        MalformedLine("a negative predicted label", edit(evaluation, #""predicted_label":0"#, #""predicted_label":-1"#),
-                      "predicted_label -1 is not one of the 2 classes"),
-        MalformedLine("a probability above 1", edit(evaluation, #""probability":0.9"#, #""probability":2"#),
-                      "probability is 2.0"),
+        MalformedLine(
+            "a label outside the matrix", edit(evaluation, #""true_label":0"#, #""true_label":5"#),
+            "true_label 5 is not one of the 2 classes"),
+        MalformedLine(
+            "a negative predicted label", edit(evaluation, #""predicted_label":0"#, #""predicted_label":-1"#),
+            "predicted_label -1 is not one of the 2 classes"),
+        MalformedLine(
+            "a probability above 1", edit(evaluation, #""probability":0.9"#, #""probability":2"#),
+            "probability is 2.0"),
         MalformedLine("a negative image index", edit(evaluation, #""index":3"#, #""index":-3"#), "index is negative"),
-        MalformedLine("an image without pixels", edit(evaluation, #","pixels":"AQIDBA==""#, ""), #"missing field "samples[0].pixels""#),
+        MalformedLine(
+            "an image without pixels", edit(evaluation, #","pixels":"AQIDBA==""#, ""),
+            #"missing field "samples[0].pixels""#),
     ]
 }

@@ -11,21 +11,28 @@ enum SampleEvents {
     }
 
     static func prediction(index: Int, trueLabel: Int, predicted: Int, loss: Float) -> Prediction {
-        Prediction(index: index, trueLabel: trueLabel, predictedLabel: predicted,
-                   top: [ClassProbability(label: predicted, probability: 0.7125),
-                         ClassProbability(label: (predicted + 1) % 3, probability: 0.2),
-                         ClassProbability(label: (predicted + 2) % 3, probability: 0.0875)],
-                   loss: loss, image: image(index))
+        Prediction(
+            index: index, trueLabel: trueLabel, predictedLabel: predicted,
+            top: [
+                ClassProbability(label: predicted, probability: 0.7125),
+                ClassProbability(label: (predicted + 1) % 3, probability: 0.2),
+                ClassProbability(label: (predicted + 2) % 3, probability: 0.0875),
+            ],
+            loss: loss, image: image(index))
     }
 
     /// Three classes, eight images, five of them right.
     static let evaluation = Evaluation(
         split: .validation, epoch: 2, step: 250, loss: 0.4321, accuracy: 0.625,
         confusion: ConfusionMatrix(counts: [[3, 1, 0], [1, 2, 1], [0, 0, 0]]),
-        samples: [prediction(index: 0, trueLabel: 0, predicted: 0, loss: 0.34),
-                  prediction(index: 5, trueLabel: 1, predicted: 2, loss: 1.9)],
-        misclassified: [prediction(index: 5, trueLabel: 1, predicted: 2, loss: 1.9),
-                        prediction(index: 7, trueLabel: 0, predicted: 1, loss: .infinity)])
+        samples: [
+            prediction(index: 0, trueLabel: 0, predicted: 0, loss: 0.34),
+            prediction(index: 5, trueLabel: 1, predicted: 2, loss: 1.9),
+        ],
+        misclassified: [
+            prediction(index: 5, trueLabel: 1, predicted: 2, loss: 1.9),
+            prediction(index: 7, trueLabel: 0, predicted: 1, loss: .infinity),
+        ])
 
     static let summary = RunSummary(
         runName: "cifar-0412", runDirectory: "/tmp/runs/cifar-0412", datasetName: "cifar-10", modelName: "resnet9",
@@ -36,9 +43,11 @@ enum SampleEvents {
 
     static let events: [TrainingEvent] = [
         .started(summary),
-        .step(StepMetrics(epoch: 3, step: 705, stepInEpoch: 1, stepsPerEpoch: 352, smoothedLoss: 1.2345678,
-                          smoothedAccuracy: 0.5234375, learningRate: 0.061803, imagesPerSecond: 1523.75,
-                          elapsed: 0.083)),
+        .step(
+            StepMetrics(
+                epoch: 3, step: 705, stepInEpoch: 1, stepsPerEpoch: 352, smoothedLoss: 1.2345678,
+                smoothedAccuracy: 0.5234375, learningRate: 0.061803, imagesPerSecond: 1523.75,
+                elapsed: 0.083)),
         .epochCompleted(EpochSummary(epoch: 3, step: 1056, loss: 0.98765, accuracy: 0.66015625, seconds: 41.5)),
         .evaluation(evaluation),
         .paused(step: 1056, reason: "non-finite loss"),
@@ -47,8 +56,10 @@ enum SampleEvents {
         .learningRateChanged(old: 0.061803, new: 0.0309015, step: 1056),
         .checkpointSaved(path: "/tmp/runs/cifar-0412/checkpoint.safetensors", step: 1056),
         .warning("learning rate -1.0 ignored: it must be a positive number \"quoted\"\nand a second line"),
-        .finished(FinalResult(step: 4224, epoch: 12, seconds: 512.25, lastEvaluation: evaluation,
-                              checkpointPath: "/tmp/runs/cifar-0412/checkpoint.safetensors")),
+        .finished(
+            FinalResult(
+                step: 4224, epoch: 12, seconds: 512.25, lastEvaluation: evaluation,
+                checkpointPath: "/tmp/runs/cifar-0412/checkpoint.safetensors")),
         .finished(FinalResult(step: 0, epoch: 0, seconds: 0, lastEvaluation: nil, checkpointPath: nil)),
         .failed("/data/cifar: no training images"),
     ]

@@ -33,13 +33,15 @@ import Testing
         MalformedLine("a negative factor", #"{"v":1,"type":"scale_lr","factor":-2}"#, "factor is -2.0"),
         MalformedLine("a zero factor", #"{"v":1,"type":"scale_lr","factor":0}"#, "factor is 0.0"),
         MalformedLine("a path that is a number", #"{"v":1,"type":"save","path":5}"#, #"field "path""#),
-        MalformedLine("a line over the limit",
-                      #"{"v":1,"type":"save","path":""# + String(repeating: "a", count: LineFormat.maximumLineBytes) + #""}"#,
-                      "bytes, more than"),
+        MalformedLine(
+            "a line over the limit",
+            #"{"v":1,"type":"save","path":""# + String(repeating: "a", count: LineFormat.maximumLineBytes) + #""}"#,
+            "bytes, more than"),
     ])
     func aMalformedCommandIsAnError(_ malformed: MalformedLine) {
         let error = #expect(throws: ProtocolError.self) { try TrainingCommand(jsonLine: Substring(malformed.line)) }
-        #expect(error?.description.contains(malformed.problem) == true,
-                "\(malformed.name): \(error?.description ?? "no error")")
+        #expect(
+            error?.description.contains(malformed.problem) == true,
+            "\(malformed.name): \(error?.description ?? "no error")")
     }
 }

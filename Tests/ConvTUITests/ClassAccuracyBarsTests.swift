@@ -6,11 +6,12 @@ import Testing
         var buffer = Buffer(area: Rect(x: 0, y: 0, width: 30, height: 3))
         ClassAccuracyBars(names: ["cat", "dog"], accuracy: [0.5, 1], previous: [0.25, 1], theme: .color)
             .render(area: buffer.area, buffer: &buffer)
-        #expect(buffer.lines == [
-            "cat ██████░░░░░░  50.0% +25.0 ",
-            "dog ████████████ 100.0%  +0.0 ",
-            "                              ",
-        ])
+        #expect(
+            buffer.lines == [
+                "cat ██████░░░░░░  50.0% +25.0 ",
+                "dog ████████████ 100.0%  +0.0 ",
+                "                              ",
+            ])
         #expect(buffer[24, 0].style == Theme.color[.increase])
         #expect(buffer[24, 1].style == Theme.color[.dim])
     }

@@ -14,15 +14,16 @@ import Testing
     @Test func countsHeadersAndTheSelectedCell() {
         let buffer = render(cursor: MatrixPosition(row: 1, column: 0))
         let pad = { (s: String) in s + String(repeating: " ", count: 60 - s.count) }
-        #expect(buffer.lines == [
-            pad("true ↓  predicted →"),
-            pad("      cat   dog   owl"),
-            pad("cat     5     1     0 "),
-            pad("dog     2     3     0 "),
-            pad("owl     0     0     4 "),
-            pad(""),
-            pad("true dog, predicted cat: 2 images (enter to browse)"),
-        ])
+        #expect(
+            buffer.lines == [
+                pad("true ↓  predicted →"),
+                pad("      cat   dog   owl"),
+                pad("cat     5     1     0 "),
+                pad("dog     2     3     0 "),
+                pad("owl     0     0     4 "),
+                pad(""),
+                pad("true dog, predicted cat: 2 images (enter to browse)"),
+            ])
         #expect(buffer[4, 3].style.modifiers.contains(.reverse))
         #expect(!buffer[4, 2].style.modifiers.contains(.reverse))
     }

@@ -6,7 +6,8 @@ import Testing
 @Suite struct DashboardStateTests {
     /// Presses keys in order and returns the state and every command sent.
     private func press(_ keys: [Key], from start: DashboardState = SampleRun.state().state)
-        -> (DashboardState, [TrainingCommand]) {
+        -> (DashboardState, [TrainingCommand])
+    {
         var state = start
         var commands: [TrainingCommand] = []
         for key in keys {
@@ -102,8 +103,11 @@ import Testing
         #expect(commands == [.stop])
         #expect(stopping.stopping && !stopping.shouldExit)
         #expect(press([.character("q")], from: stopping).1.isEmpty)
-        stopping.apply(.finished(FinalResult(step: 200, epoch: 2, seconds: 2, lastEvaluation: nil,
-                                             checkpointPath: "runs/demo/final.ckpt")))
+        stopping.apply(
+            .finished(
+                FinalResult(
+                    step: 200, epoch: 2, seconds: 2, lastEvaluation: nil,
+                    checkpointPath: "runs/demo/final.ckpt")))
         #expect(stopping.shouldExit)
     }
 

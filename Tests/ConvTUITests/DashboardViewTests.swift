@@ -3,9 +3,11 @@ import ConvTUI
 import Testing
 
 @Suite struct DashboardViewTests {
-    private func draw(_ state: DashboardState, width: Int, height: Int,
-                      capabilities: TerminalCapabilities = .init(colorDepth: .palette256),
-                      options: DashboardOptions = .init()) -> MemoryTerminal {
+    private func draw(
+        _ state: DashboardState, width: Int, height: Int,
+        capabilities: TerminalCapabilities = .init(colorDepth: .palette256),
+        options: DashboardOptions = .init()
+    ) -> MemoryTerminal {
         var terminal = MemoryTerminal(width: width, height: height, capabilities: capabilities)
         Dashboard.draw(state, options: options, on: &terminal)
         return terminal
@@ -37,11 +39,14 @@ import Testing
     @Test func largerTerminalsGetLargerChartsAndThumbnails() {
         let small = draw(state, width: 80, height: 24).lines
         let large = draw(state, width: 160, height: 50).lines
-        let plotRows = { (lines: [String]) in lines.filter { $0.dropFirst(5).hasPrefix("┤") || $0.dropFirst(5).hasPrefix("│") }.count }
+        let plotRows = { (lines: [String]) in
+            lines.filter { $0.dropFirst(5).hasPrefix("┤") || $0.dropFirst(5).hasPrefix("│") }.count
+        }
         #expect(plotRows(large) > 2 * plotRows(small))
         // All six samples fit in two rows up to 20x10 cells: their labels sit 11 rows under the title.
         let title = large.firstIndex { $0.hasPrefix("Per-class accuracy") }!
-        #expect(large[title + 11].contains("✓ T-shirt/top        ✓ Trouser            ✓ Pullover"), "\(large[title + 11])")
+        #expect(
+            large[title + 11].contains("✓ T-shirt/top        ✓ Trouser            ✓ Pullover"), "\(large[title + 11])")
         #expect(large[49].hasPrefix("space p pause"))
     }
 
@@ -97,11 +102,13 @@ import Testing
         _ = s.reduce(.type("0")); _ = s.reduce(.type("."))
         #expect(draw(s, width: 80, height: 24).lines[22].hasPrefix("New learning rate: 0.█  (enter sets, esc cancels)"))
         _ = s.reduce(.type("x")); _ = s.reduce(.submit)
-        #expect(draw(s, width: 80, height: 24).lines[22]
-            .hasPrefix("New learning rate: 0.x█  not a learning rate: \"0.x\""))
+        #expect(
+            draw(s, width: 80, height: 24).lines[22]
+                .hasPrefix("New learning rate: 0.x█  not a learning rate: \"0.x\""))
         _ = s.reduce(.back); _ = s.reduce(.quit)
-        #expect(draw(s, width: 80, height: 24).lines[22]
-            .hasPrefix("Stop training and quit? A checkpoint is saved first. [y/N]"))
+        #expect(
+            draw(s, width: 80, height: 24).lines[22]
+                .hasPrefix("Stop training and quit? A checkpoint is saved first. [y/N]"))
     }
 
     @Test func misclassifiedBrowserShowsTheImageAndItsLabels() {

@@ -16,15 +16,16 @@ import Testing
     @Test func risingLineWithAxesTicksAndLegend() {
         let chart = LineChart(title: "Loss", datasets: [line([(0, 0), (100, 1)])], xUnit: "step", theme: .monochrome)
         // y spans 0...1 plus 5% on each side; tick labels are the values at the middle of their rows.
-        #expect(render(chart).lines == [
-            "Loss  ━ loss            ",
-            " 0.913┤             ⢀⣀⠤⠒",
-            "      │        ⢀⣀⠤⠒⠊⠁   ",
-            "      │   ⢀⡠⠤⠒⠉⠁        ",
-            "0.0875┤⠤⠒⠉⠁             ",
-            "      └┬───────┬───────┬",
-            "  step 0       50    100",
-        ])
+        #expect(
+            render(chart).lines == [
+                "Loss  ━ loss            ",
+                " 0.913┤             ⢀⣀⠤⠒",
+                "      │        ⢀⣀⠤⠒⠊⠁   ",
+                "      │   ⢀⡠⠤⠒⠉⠁        ",
+                "0.0875┤⠤⠒⠉⠁             ",
+                "      └┬───────┬───────┬",
+                "  step 0       50    100",
+            ])
     }
 
     @Test func autoscaleFollowsTheData() {
@@ -37,23 +38,27 @@ import Testing
     @Test func logScaleDrawsExponentialDecayAsAStraightLine() {
         let decay = line([(0, 100), (10, 1), (20, 0.01)], name: "a")
         let chart = LineChart(title: "Loss", datasets: [decay], logScale: true, xUnit: "step", theme: .monochrome)
-        #expect(render(chart).lines == [
-            "Loss (log)  ━ a         ",
-            "  44.7┤⠒⠤⣀⡀             ",
-            "      │   ⠈⠑⠢⠤⣀         ",
-            "      │        ⠉⠑⠢⠤⣀⡀   ",
-            "0.0224┤             ⠈⠑⠒⠤",
-            "      └┬───────┬───────┬",
-            "  step 0       10     20",
-        ])
+        #expect(
+            render(chart).lines == [
+                "Loss (log)  ━ a         ",
+                "  44.7┤⠒⠤⣀⡀             ",
+                "      │   ⠈⠑⠢⠤⣀         ",
+                "      │        ⠉⠑⠢⠤⣀⡀   ",
+                "0.0224┤             ⠈⠑⠒⠤",
+                "      └┬───────┬───────┬",
+                "  step 0       10     20",
+            ])
     }
 
     @Test func markersSitOnTheXAxis() {
-        let chart = LineChart(title: "Loss", datasets: [line([(0, 0), (100, 1)])],
-                              markers: [LineChart.Marker(x: 50, symbol: "▲", name: "lr", style: Style(modifiers: .bold)),
-                                        LineChart.Marker(x: 500, symbol: "‖", name: "pause", style: .plain),
-                                        LineChart.Marker(x: 60, symbol: "▲", name: "lr", style: Style(modifiers: .bold))],
-                              xUnit: "step", theme: .monochrome)
+        let chart = LineChart(
+            title: "Loss", datasets: [line([(0, 0), (100, 1)])],
+            markers: [
+                LineChart.Marker(x: 50, symbol: "▲", name: "lr", style: Style(modifiers: .bold)),
+                LineChart.Marker(x: 500, symbol: "‖", name: "pause", style: .plain),
+                LineChart.Marker(x: 60, symbol: "▲", name: "lr", style: Style(modifiers: .bold)),
+            ],
+            xUnit: "step", theme: .monochrome)
         let buffer = render(chart, width: 34)
         #expect(buffer.lines[0] == "Loss  ━ loss  ▲ lr  ‖ pause       ")
         // Plot columns 7-33; 50 and 60 of 0-100 land at columns 20 and 23 (the marker hides the
@@ -64,10 +69,12 @@ import Testing
 
     @Test func seriesKeepTheirStyles() {
         let red = Style(foreground: .red), blue = Style(foreground: .blue)
-        let chart = LineChart(title: "Loss", datasets: [
-            LineChart.Dataset(name: "a", points: [ChartPoint(x: 0, y: 0), ChartPoint(x: 1, y: 0)], style: red),
-            LineChart.Dataset(name: "b", points: [ChartPoint(x: 0, y: 1), ChartPoint(x: 1, y: 1)], style: blue),
-        ], xUnit: "epoch", theme: .color)
+        let chart = LineChart(
+            title: "Loss",
+            datasets: [
+                LineChart.Dataset(name: "a", points: [ChartPoint(x: 0, y: 0), ChartPoint(x: 1, y: 0)], style: red),
+                LineChart.Dataset(name: "b", points: [ChartPoint(x: 0, y: 1), ChartPoint(x: 1, y: 1)], style: blue),
+            ], xUnit: "epoch", theme: .color)
         let buffer = render(chart)
         #expect(buffer[10, 1].style == blue)
         #expect(buffer[10, 4].style == red)
@@ -84,8 +91,9 @@ import Testing
     /// The x tick labels of a chart of accuracy against epochs at these x values, as rendered.
     private func tickLabels(_ xs: [Double], width: Int = 40, wholeNumbers: Bool = false) -> [String] {
         let points = xs.enumerated().map { ChartPoint(x: $0.element, y: 0.5 + Double($0.offset) / 100) }
-        let chart = LineChart(title: "Accuracy", datasets: [LineChart.Dataset(name: "test", points: points, style: .plain)],
-                              xUnit: "epoch", xWholeNumbers: wholeNumbers, theme: .monochrome)
+        let chart = LineChart(
+            title: "Accuracy", datasets: [LineChart.Dataset(name: "test", points: points, style: .plain)],
+            xUnit: "epoch", xWholeNumbers: wholeNumbers, theme: .monochrome)
         var buffer = Buffer(area: Rect(x: 0, y: 0, width: width, height: 8))
         chart.render(area: buffer.area, buffer: &buffer)
         let row = buffer.lines[7]
@@ -126,8 +134,12 @@ import Testing
     @Test func ticksSitUnderTheirValues() {
         // 0...10 over 34 plot columns (68 dots): 0, 2, ... 10 at columns 0, 6, 13, 20, 27, 33 of the
         // plot; "10" ends at the plot's edge. Steps of 1 would crowd the labels.
-        let chart = LineChart(title: "A", datasets: [LineChart.Dataset(
-            name: "a", points: [ChartPoint(x: 0, y: 0), ChartPoint(x: 10, y: 1)], style: .plain)],
+        let chart = LineChart(
+            title: "A",
+            datasets: [
+                LineChart.Dataset(
+                    name: "a", points: [ChartPoint(x: 0, y: 0), ChartPoint(x: 10, y: 1)], style: .plain)
+            ],
             xUnit: "epoch", theme: .monochrome)
         var buffer = Buffer(area: Rect(x: 0, y: 0, width: 40, height: 8))
         chart.render(area: buffer.area, buffer: &buffer)
@@ -157,8 +169,9 @@ import Testing
 
 @Suite struct LineChartHistoryTests {
     private func render(_ points: [ChartPoint]) -> Buffer {
-        let chart = LineChart(title: "Loss", datasets: [LineChart.Dataset(name: "train", points: points, style: .plain)],
-                              xUnit: "step", xWholeNumbers: true, theme: .monochrome)
+        let chart = LineChart(
+            title: "Loss", datasets: [LineChart.Dataset(name: "train", points: points, style: .plain)],
+            xUnit: "step", xWholeNumbers: true, theme: .monochrome)
         var buffer = Buffer(area: Rect(x: 0, y: 0, width: 40, height: 10))
         chart.render(area: buffer.area, buffer: &buffer)
         return buffer

@@ -21,13 +21,17 @@ import TmuxHarness
     }
 
     private func startLive(environment: [String: String] = [:], width: Int = 100, height: Int = 30) throws
-        -> TmuxSession {
+        -> TmuxSession
+    {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).path
-        return try TmuxSession([binary, "--testing-library", "swift-testing", "--filter", "liveDashboard"],
-                               width: width, height: height,
-                               environment: environment.merging([Self.liveVariable: "1", "TERM": "tmux-256color",
-                                                                 "LANG": "C.UTF-8"]) { a, _ in a },
-                               directory: FileManager.default.currentDirectoryPath)
+        return try TmuxSession(
+            [binary, "--testing-library", "swift-testing", "--filter", "liveDashboard"],
+            width: width, height: height,
+            environment: environment.merging([
+                Self.liveVariable: "1", "TERM": "tmux-256color",
+                "LANG": "C.UTF-8",
+            ]) { a, _ in a },
+            directory: FileManager.default.currentDirectoryPath)
     }
 
     @Test(.enabled(if: TmuxSession.isAvailable && !isLive, "needs tmux"))

@@ -3,8 +3,9 @@ import Testing
 
 @Suite struct PredictionGridTests {
     private func grid(samples: Int) -> PredictionGrid {
-        PredictionGrid(samples: SampleRun.evaluation(epoch: 1, step: 100, sampleCount: samples).samples,
-                       classNames: SampleRun.classNames, mode: .ascii, theme: .color)
+        PredictionGrid(
+            samples: SampleRun.evaluation(epoch: 1, step: 100, sampleCount: samples).samples,
+            classNames: SampleRun.classNames, mode: .ascii, theme: .color)
     }
 
     private func shown(_ grid: PredictionGrid, _ width: Int, _ height: Int) -> (width: Int, count: Int) {
@@ -18,7 +19,9 @@ import Testing
         // Six 28x28 images at half size: 14x7 cells each, one blank column between slots.
         let thumb = String(repeating: " ", count: 7) + String(repeating: "@", count: 7) + " "
         #expect(buffer.lines[0] == String(repeating: thumb, count: 6))
-        #expect(buffer.lines[7] == "✓ T-shirt/top  ✓ Trouser      ✓ Pullover     ✓ Dress        ✗ Shirt        ✓ Sandal       ")
+        #expect(
+            buffer.lines[7]
+                == "✓ T-shirt/top  ✓ Trouser      ✓ Pullover     ✓ Dress        ✗ Shirt        ✓ Sandal       ")
         #expect(buffer[0, 7].style == Theme.color[.right])
         #expect(buffer[60, 7].style == Theme.color[.wrong])
         #expect(buffer.lines[8].allSatisfy { $0 == " " })

@@ -46,7 +46,8 @@ import Testing
 
     @Test func pausesAndLearningRateChangesBecomeMarkers() {
         let m = model(SampleRun.events() + [.paused(step: 200, reason: "loss is NaN"), .resumed(step: 200)])
-        #expect(m.markers == [RunModel.Marker(step: 120, kind: .learningRate), RunModel.Marker(step: 200, kind: .pause)])
+        #expect(
+            m.markers == [RunModel.Marker(step: 120, kind: .learningRate), RunModel.Marker(step: 200, kind: .pause)])
         #expect(m.state == .running && m.pauseReason == nil)
     }
 
@@ -65,7 +66,8 @@ import Testing
     }
 
     @Test func endStates() {
-        let result = FinalResult(step: 200, epoch: 2, seconds: 2, lastEvaluation: nil, checkpointPath: "runs/demo/final.ckpt")
+        let result = FinalResult(
+            step: 200, epoch: 2, seconds: 2, lastEvaluation: nil, checkpointPath: "runs/demo/final.ckpt")
         let finished = model(SampleRun.events() + [.finished(result)])
         #expect(finished.state == .finished && finished.lastCheckpoint == "runs/demo/final.ckpt")
         let failed = model([.started(SampleRun.summary()), .failed("out of memory")])

@@ -1,16 +1,21 @@
 import ConvProtocol
+import ConvTUI
+import Foundation
 
 /// A small, deterministic run for widget and reducer tests: its events look like a real session's,
 /// with images drawn from simple shapes so that thumbnails have known pixels.
 enum SampleRun {
-    static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    static let classNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ]
 
     static func summary(epochs: Int = 2, stepsPerEpoch: Int = 100, shape: ImageShape = grey) -> RunSummary {
-        RunSummary(runName: "demo", runDirectory: "runs/demo", datasetName: "fashion-mnist", modelName: "lenet",
-                   parameterCount: 61706, classNames: classNames, imageShape: shape, trainCount: 60000,
-                   testCount: 10000, validationCount: 0, epochs: epochs, stepsPerEpoch: stepsPerEpoch,
-                   batchSize: 64, threads: 2, optimizer: "sgd", learningRate: 0.01, kernel: "avx512", startStep: 0)
+        RunSummary(
+            runName: "demo", runDirectory: "runs/demo", datasetName: "fashion-mnist", modelName: "lenet",
+            parameterCount: 61706, classNames: classNames, imageShape: shape, trainCount: 60000,
+            testCount: 10000, validationCount: 0, epochs: epochs, stepsPerEpoch: stepsPerEpoch,
+            batchSize: 64, threads: 2, optimizer: "sgd", learningRate: 0.01, kernel: "avx512", startStep: 0)
     }
 
     static let grey = ImageShape(channels: 1, height: 28, width: 28)
@@ -28,18 +33,24 @@ enum SampleRun {
     }
 
     static func step(_ step: Int, loss: Float, stepsPerEpoch: Int = 100, lr: Double = 0.01) -> StepMetrics {
-        StepMetrics(epoch: (step - 1) / stepsPerEpoch + 1, step: step, stepInEpoch: (step - 1) % stepsPerEpoch + 1,
-                    stepsPerEpoch: stepsPerEpoch, smoothedLoss: loss, smoothedAccuracy: 1 - loss / 3, learningRate: lr,
-                    imagesPerSecond: 6400, elapsed: Double(step) * 0.01)
+        StepMetrics(
+            epoch: (step - 1) / stepsPerEpoch + 1, step: step, stepInEpoch: (step - 1) % stepsPerEpoch + 1,
+            stepsPerEpoch: stepsPerEpoch, smoothedLoss: loss, smoothedAccuracy: 1 - loss / 3, learningRate: lr,
+            imagesPerSecond: 6400, elapsed: Double(step) * 0.01)
     }
 
-    static func prediction(index: Int, trueLabel: Int, predicted: Int, loss: Float,
-                           image: SampleImage = halves()) -> Prediction {
-        let top = [ClassProbability(label: predicted, probability: 0.6),
-                   ClassProbability(label: trueLabel == predicted ? (predicted + 1) % 10 : trueLabel, probability: 0.3),
-                   ClassProbability(label: (predicted + 2) % 10, probability: 0.1)]
-        return Prediction(index: index, trueLabel: trueLabel, predictedLabel: predicted, top: top, loss: loss,
-                          image: image)
+    static func prediction(
+        index: Int, trueLabel: Int, predicted: Int, loss: Float,
+        image: SampleImage = halves()
+    ) -> Prediction {
+        let top = [
+            ClassProbability(label: predicted, probability: 0.6),
+            ClassProbability(label: trueLabel == predicted ? (predicted + 1) % 10 : trueLabel, probability: 0.3),
+            ClassProbability(label: (predicted + 2) % 10, probability: 0.1),
+        ]
+        return Prediction(
+            index: index, trueLabel: trueLabel, predictedLabel: predicted, top: top, loss: loss,
+            image: image)
     }
 
     /// A matrix where class t has 90 right and 10 predicted as (t + 1) % 10; class 6 has 70 right,
@@ -55,8 +66,10 @@ enum SampleRun {
         return m
     }
 
-    static func evaluation(epoch: Int, step: Int, loss: Float = 0.4, confusion: ConfusionMatrix = confusion(),
-                           sampleCount: Int = 6) -> Evaluation {
+    static func evaluation(
+        epoch: Int, step: Int, loss: Float = 0.4, confusion: ConfusionMatrix = confusion(),
+        sampleCount: Int = 6
+    ) -> Evaluation {
         let samples = (0..<sampleCount).map {
             prediction(index: $0, trueLabel: $0 % 10, predicted: $0 == 4 ? 6 : $0 % 10, loss: 0.2)
         }
@@ -67,9 +80,10 @@ enum SampleRun {
             prediction(index: 13, trueLabel: 6, predicted: 2, loss: 1.5),
             prediction(index: 14, trueLabel: 2, predicted: 3, loss: 1.0),
         ]
-        return Evaluation(split: .test, epoch: epoch, step: step, loss: loss,
-                          accuracy: Float(confusion.counts.indices.map { confusion.counts[$0][$0] }.reduce(0, +)) / 1000,
-                          confusion: confusion, samples: samples, misclassified: misclassified)
+        return Evaluation(
+            split: .test, epoch: epoch, step: step, loss: loss,
+            accuracy: Float(confusion.counts.indices.map { confusion.counts[$0][$0] }.reduce(0, +)) / 1000,
+            confusion: confusion, samples: samples, misclassified: misclassified)
     }
 
     /// Start, 200 steps of a decaying loss with a learning-rate change at 120, an evaluation per epoch
@@ -81,9 +95,13 @@ enum SampleRun {
             events.append(.step(step(s, loss: loss, lr: s > 120 ? 0.005 : 0.01)))
             if s == 120 { events.append(.learningRateChanged(old: 0.01, new: 0.005, step: 120)) }
             if s % 100 == 0 {
-                events.append(.epochCompleted(EpochSummary(epoch: s / 100, step: s, loss: loss, accuracy: 0.7,
-                                                           seconds: 1)))
-                events.append(.evaluation(evaluation(epoch: s / 100, step: s, loss: loss + 0.1, sampleCount: sampleCount)))
+                events.append(
+                    .epochCompleted(
+                        EpochSummary(
+                            epoch: s / 100, step: s, loss: loss, accuracy: 0.7,
+                            seconds: 1)))
+                events.append(
+                    .evaluation(evaluation(epoch: s / 100, step: s, loss: loss + 0.1, sampleCount: sampleCount)))
             }
         }
         return events
@@ -93,9 +111,6 @@ enum SampleRun {
         DashboardStateBox(events: events)
     }
 }
-
-import ConvTUI
-import Foundation
 
 /// A dashboard state built from events, for tests.
 struct DashboardStateBox {

@@ -17,10 +17,11 @@ import Testing
 
     @Test func identityProgressAndSpeed() {
         let buffer = render(run(upTo: 50))
-        #expect(buffer.lines == [
-            " RUNNING   demo  fashion-mnist  lenet · 61,706 params · 2 threads · batch 64 · …",
-            "epoch 1/2  step 50/200 ███▌░░░░░░░░░░ 25.0%  lr 0.01  6,400 img/s  0:01 ETA 0:02",
-        ])
+        #expect(
+            buffer.lines == [
+                " RUNNING   demo  fashion-mnist  lenet · 61,706 params · 2 threads · batch 64 · …",
+                "epoch 1/2  step 50/200 ███▌░░░░░░░░░░ 25.0%  lr 0.01  6,400 img/s  0:01 ETA 0:02",
+            ])
         #expect(buffer[1, 0].style == Theme.color[.running])
     }
 
@@ -32,7 +33,8 @@ import Testing
     }
 
     @Test func finishedFailedAndStopping() {
-        let result = FinalResult(step: 200, epoch: 2, seconds: 2, lastEvaluation: nil, checkpointPath: "runs/demo/final.ckpt")
+        let result = FinalResult(
+            step: 200, epoch: 2, seconds: 2, lastEvaluation: nil, checkpointPath: "runs/demo/final.ckpt")
         #expect(render(run(upTo: 200, extra: [.finished(result)])).lines[0].hasPrefix(" FINISHED "))
         #expect(render(run(upTo: 10, extra: [.failed("disk full")])).lines[0].hasPrefix(" FAILED "))
         #expect(render(run(upTo: 10), stopping: true).lines[0].hasPrefix(" STOPPING "))

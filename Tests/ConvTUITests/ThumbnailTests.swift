@@ -10,8 +10,9 @@ import Testing
     }
 
     @Test func halfBlockTakesTopPixelAsForegroundAndBottomAsBackground() {
-        let image = SampleImage(shape: ImageShape(channels: 1, height: 4, width: 2),
-                                pixels: [0, 0, 100, 100, 200, 200, 255, 255])
+        let image = SampleImage(
+            shape: ImageShape(channels: 1, height: 4, width: 2),
+            pixels: [0, 0, 100, 100, 200, 200, 255, 255])
         let buffer = render(image, .halfBlock, width: 2, height: 2)
         #expect(buffer.lines == ["▀▀", "▀▀"])
         #expect(buffer[0, 0].style == Style(foreground: .gray(0), background: .gray(100)))
@@ -20,16 +21,18 @@ import Testing
 
     @Test func colourImagesReadChannelPlanes() {
         // CHW: a red plane of 255, a green plane of 0, a blue plane of 128.
-        let image = SampleImage(shape: ImageShape(channels: 3, height: 2, width: 2),
-                                pixels: [255, 255, 255, 255, 0, 0, 0, 0, 128, 128, 128, 128])
+        let image = SampleImage(
+            shape: ImageShape(channels: 3, height: 2, width: 2),
+            pixels: [255, 255, 255, 255, 0, 0, 0, 0, 128, 128, 128, 128])
         let buffer = render(image, .halfBlock, width: 2, height: 1)
         #expect(buffer[0, 0].style == Style(foreground: .rgb(255, 0, 128), background: .rgb(255, 0, 128)))
     }
 
     @Test func shrinkingAveragesPixels() {
         // 4x2 grey: the left 2x2 block averages to 50, the right one to 200.
-        let image = SampleImage(shape: ImageShape(channels: 1, height: 2, width: 4),
-                                pixels: [0, 100, 200, 200, 100, 0, 200, 200])
+        let image = SampleImage(
+            shape: ImageShape(channels: 1, height: 2, width: 4),
+            pixels: [0, 100, 200, 200, 100, 0, 200, 200])
         let buffer = render(image, .halfBlock, width: 2, height: 1)
         #expect(buffer[0, 0].style.foreground == .gray(50))
         #expect(buffer[1, 0].style.background == .gray(200))

@@ -15,8 +15,9 @@ struct TmuxSessionTests {
     }
 
     @Test func theWindowHasTheGivenSizeAndResizes() throws {
-        let session = try TmuxSession(["/bin/sh", "-c", "while :; do stty size; sleep 0.05; done"],
-                                      width: 100, height: 30)
+        let session = try TmuxSession(
+            ["/bin/sh", "-c", "while :; do stty size; sleep 0.05; done"],
+            width: 100, height: 30)
         try session.wait(for: "30 100")
         try session.resize(width: 120, height: 40)
         try session.wait(for: "40 120")

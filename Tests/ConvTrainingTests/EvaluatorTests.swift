@@ -1,9 +1,9 @@
 import ConvData
 import ConvEngine
 import ConvProtocol
+import ConvTraining
 import Foundation
 import Testing
-import ConvTraining
 
 /// Test-time flips: each image and its mirror image, with the two sets of logits averaged.
 @Suite struct EvaluatorTests {
@@ -47,7 +47,8 @@ import ConvTraining
             #expect(zip(classes, classes.dropFirst()).allSatisfy { $0.probability >= $1.probability })
         }
         // The confusion matrix counts each image under its true label and evaluate's top class.
-        let evaluation = evaluator.evaluate(model, on: images, normalization: normalization, split: .test, epoch: 1, step: 0)
+        let evaluation = evaluator.evaluate(
+            model, on: images, normalization: normalization, split: .test, epoch: 1, step: 0)
         var counts = [[Int]](repeating: [0, 0, 0], count: 3)
         for (label, classes) in zip(images.labels, ranked) { counts[Int(label)][classes[0].label] += 1 }
         #expect(counts == evaluation.confusion.counts)

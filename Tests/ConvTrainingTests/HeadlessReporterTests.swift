@@ -1,6 +1,6 @@
-import Testing
 import ConvProtocol
 import ConvTraining
+import Testing
 
 @Suite struct HeadlessReporterTests {
     static let summary = RunSummary(
@@ -11,18 +11,21 @@ import ConvTraining
         learningRate: 0.01, kernel: "avx512", startStep: 0)
 
     static func step(_ n: Int, elapsed: Double) -> TrainingEvent {
-        .step(StepMetrics(epoch: n / 100 + 1, step: n, stepInEpoch: n % 100, stepsPerEpoch: 100, smoothedLoss: 0.61234,
-                          smoothedAccuracy: 0.773, learningRate: 0.01, imagesPerSecond: 5123.4, elapsed: elapsed))
+        .step(
+            StepMetrics(
+                epoch: n / 100 + 1, step: n, stepInEpoch: n % 100, stepsPerEpoch: 100, smoothedLoss: 0.61234,
+                smoothedAccuracy: 0.773, learningRate: 0.01, imagesPerSecond: 5123.4, elapsed: elapsed))
     }
 
     @Test func startLinesDescribeModelDataAndRunFolder() {
         var reporter = HeadlessReporter()
         let lines = reporter.lines(for: .started(Self.summary))
-        #expect(lines == [
-            "training lenet (44426 parameters) on fashion-mnist: 600 train, 100 test images of 1x28x28, 3 classes",
-            "2 epochs x 100 steps of 6, sgd lr 0.01, 2 threads, kernel avx512",
-            "run folder: runs/r",
-        ])
+        #expect(
+            lines == [
+                "training lenet (44426 parameters) on fashion-mnist: 600 train, 100 test images of 1x28x28, 3 classes",
+                "2 epochs x 100 steps of 6, sgd lr 0.01, 2 threads, kernel avx512",
+                "run folder: runs/r",
+            ])
     }
 
     @Test func stepLinesComeEveryNStepsEvenWhenStepsWereCoalesced() {
@@ -44,33 +47,42 @@ import ConvTraining
     }
 
     @Test func evaluationShowsAccuracyAndEveryClassByName() {
-        let evaluation = Evaluation(split: .test, epoch: 1, step: 100, loss: 0.5, accuracy: 0.75,
-                                    confusion: ConfusionMatrix(counts: [[3, 1, 0], [0, 2, 0], [0, 1, 1]]),
-                                    samples: [], misclassified: [])
+        let evaluation = Evaluation(
+            split: .test, epoch: 1, step: 100, loss: 0.5, accuracy: 0.75,
+            confusion: ConfusionMatrix(counts: [[3, 1, 0], [0, 2, 0], [0, 1, 1]]),
+            samples: [], misclassified: [])
         var reporter = HeadlessReporter()
         _ = reporter.lines(for: .started(Self.summary))
-        #expect(reporter.lines(for: .evaluation(evaluation)) == [
-            "test after epoch 1: loss 0.5000  accuracy  75.00% (6/8)",
-            "  T-shirt/top  75.00%   Trouser     100.00%   Pullover     50.00%",
-        ])
+        #expect(
+            reporter.lines(for: .evaluation(evaluation)) == [
+                "test after epoch 1: loss 0.5000  accuracy  75.00% (6/8)",
+                "  T-shirt/top  75.00%   Trouser     100.00%   Pullover     50.00%",
+            ])
     }
 
     @Test func interventionsAndTheResultAreReported() {
         var reporter = HeadlessReporter()
-        #expect(reporter.lines(for: .learningRateChanged(old: 0.01, new: 0.005, step: 7))
-            == ["learning rate 0.01 -> 0.005 at step 7"])
-        #expect(reporter.lines(for: .paused(step: 7, reason: "non-finite loss")) == ["paused at step 7: non-finite loss"])
+        #expect(
+            reporter.lines(for: .learningRateChanged(old: 0.01, new: 0.005, step: 7))
+                == ["learning rate 0.01 -> 0.005 at step 7"])
+        #expect(
+            reporter.lines(for: .paused(step: 7, reason: "non-finite loss")) == ["paused at step 7: non-finite loss"])
         let result = FinalResult(step: 200, epoch: 2, seconds: 312, lastEvaluation: nil, checkpointPath: "runs/r/c")
-        #expect(reporter.lines(for: .finished(result)) == ["finished: 200 steps, 2 epochs in 5m12s", "checkpoint: runs/r/c"])
+        #expect(
+            reporter.lines(for: .finished(result)) == [
+                "finished: 200 steps, 2 epochs in 5m12s", "checkpoint: runs/r/c",
+            ])
     }
 
     @Test func confusionMatrixHasARowPerTrueClass() {
-        let lines = HeadlessReporter.confusionLines(ConfusionMatrix(counts: [[12, 1], [0, 7]]), classNames: ["cat", "dog"])
-        #expect(lines == [
-            "true \\ predicted    0    1",
-            "0 cat              12    1",
-            "1 dog               0    7",
-        ])
+        let lines = HeadlessReporter.confusionLines(
+            ConfusionMatrix(counts: [[12, 1], [0, 7]]), classNames: ["cat", "dog"])
+        #expect(
+            lines == [
+                "true \\ predicted    0    1",
+                "0 cat              12    1",
+                "1 dog               0    7",
+            ])
     }
 
     @Test func durationsReadNaturally() {

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import ConvProtocol
 import ConvTraining
+import Foundation
+import Testing
 
 @Suite struct MetricsJournalTests {
     static func temporaryFile() -> URL {
@@ -18,14 +18,19 @@ import ConvTraining
     static let evaluation = Evaluation(
         split: .test, epoch: 1, step: 10, loss: 0.5, accuracy: 0.75,
         confusion: ConfusionMatrix(counts: [[2, 1], [0, 1]]),
-        samples: [Prediction(index: 3, trueLabel: 0, predictedLabel: 0,
-                             top: [ClassProbability(label: 0, probability: 0.9)], loss: 0.1,
-                             image: SampleImage(shape: ImageShape(channels: 1, height: 1, width: 2), pixels: [1, 2]))],
+        samples: [
+            Prediction(
+                index: 3, trueLabel: 0, predictedLabel: 0,
+                top: [ClassProbability(label: 0, probability: 0.9)], loss: 0.1,
+                image: SampleImage(shape: ImageShape(channels: 1, height: 1, width: 2), pixels: [1, 2]))
+        ],
         misclassified: [])
 
     static func step(_ n: Int, ofEpoch total: Int = 100) -> TrainingEvent {
-        .step(StepMetrics(epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: total, smoothedLoss: 0.25,
-                          smoothedAccuracy: 0.5, learningRate: 0.01, imagesPerSecond: 1234.5, elapsed: 2))
+        .step(
+            StepMetrics(
+                epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: total, smoothedLoss: 0.25,
+                smoothedAccuracy: 0.5, learningRate: 0.01, imagesPerSecond: 1234.5, elapsed: 2))
     }
 
     @Test func everyEventKindRoundTripsWithoutImages() throws {
@@ -42,8 +47,10 @@ import ConvTraining
             .learningRateChanged(old: 0.01, new: 0.005, step: 10),
             .checkpointSaved(path: "/tmp/r/checkpoint.safetensors", step: 10),
             .warning("careful \"quoted\"\nnewline"),
-            .finished(FinalResult(step: 10, epoch: 1, seconds: 20, lastEvaluation: Self.evaluation,
-                                  checkpointPath: "/tmp/r/checkpoint.safetensors")),
+            .finished(
+                FinalResult(
+                    step: 10, epoch: 1, seconds: 20, lastEvaluation: Self.evaluation,
+                    checkpointPath: "/tmp/r/checkpoint.safetensors")),
             .failed("disk full"),
         ]
         let journal = try MetricsJournal(url: url, stepInterval: 0)
@@ -53,17 +60,20 @@ import ConvTraining
         let records = try MetricsJournal.read(url)
         var expected = events
         expected[3] = .evaluation(Self.evaluation.withoutImagesForTest)
-        expected[10] = .finished(FinalResult(step: 10, epoch: 1, seconds: 20,
-                                             lastEvaluation: Self.evaluation.withoutImagesForTest,
-                                             checkpointPath: "/tmp/r/checkpoint.safetensors"))
+        expected[10] = .finished(
+            FinalResult(
+                step: 10, epoch: 1, seconds: 20,
+                lastEvaluation: Self.evaluation.withoutImagesForTest,
+                checkpointPath: "/tmp/r/checkpoint.safetensors"))
         #expect(records.map(\.event) == expected)
         #expect(records.map(\.time) == (0..<events.count).map { Double(1000 + $0) })
         // Warnings and failures carry the step of the event before them.
         #expect(records.map(\.step) == [0] + Array(repeating: 10, count: events.count - 1))
-        #expect(records.map(\.event.journalType) == [
-            "started", "step", "epoch", "evaluation", "paused", "paused", "resumed", "lr_changed",
-            "checkpoint_saved", "warning", "finished", "failed",
-        ])
+        #expect(
+            records.map(\.event.journalType) == [
+                "started", "step", "epoch", "evaluation", "paused", "paused", "resumed", "lr_changed",
+                "checkpoint_saved", "warning", "finished", "failed",
+            ])
     }
 
     /// Journals written before test flips existed have no `test_flips` in their started record.
@@ -132,7 +142,8 @@ import ConvTraining
 
 extension Evaluation {
     var withoutImagesForTest: Evaluation {
-        Evaluation(split: split, epoch: epoch, step: step, loss: loss, accuracy: accuracy, confusion: confusion,
-                   samples: [], misclassified: [])
+        Evaluation(
+            split: split, epoch: epoch, step: step, loss: loss, accuracy: accuracy, confusion: confusion,
+            samples: [], misclassified: [])
     }
 }

@@ -1,8 +1,8 @@
 import ConvData
 import ConvEngine
+import ConvTraining
 import Foundation
 import Testing
-import ConvTraining
 
 @Suite struct NetworkFileTrainingTests {
     static let text = """
@@ -16,16 +16,21 @@ import ConvTraining
         """
 
     static func configuration(_ model: ModelChoice, freeze: [String]? = nil) -> TrainingConfiguration {
-        TrainingConfiguration(model: model, epochs: 1, batchSize: 8, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
-                              normalize: "0.5,0.5", seed: 3, sampleCount: 4, freeze: freeze)
+        TrainingConfiguration(
+            model: model, epochs: 1, batchSize: 8, optimizer: .sgd, learningRate: 0.05, momentum: 0.9,
+            normalize: "0.5,0.5", seed: 3, sampleCount: 4, freeze: freeze)
     }
 
-    static func train(_ configuration: TrainingConfiguration, folder: URL,
-                      initialWeights: (checkpoint: TrainingCheckpoint, file: String)? = nil) -> [TrainingEvent] {
+    static func train(
+        _ configuration: TrainingConfiguration, folder: URL,
+        initialWeights: (checkpoint: TrainingCheckpoint, file: String)? = nil
+    ) -> [TrainingEvent] {
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let session = TrainingSession(setup: TrainingSetup(configuration: configuration, dataset: StripesDataset.dataset(),
-                                                           runFolder: RunFolder(url: folder), threads: 1,
-                                                           initialWeights: initialWeights))
+        let session = TrainingSession(
+            setup: TrainingSetup(
+                configuration: configuration, dataset: StripesDataset.dataset(),
+                runFolder: RunFolder(url: folder), threads: 1,
+                initialWeights: initialWeights))
         var log = EventLog(channel: session.channel)
         session.start()
         _ = log.waitForEnd()
@@ -60,11 +65,14 @@ import ConvTraining
         try Self.text.write(to: file, atomically: true, encoding: .utf8)
         _ = Self.train(Self.configuration(ModelChoice(file.path)), folder: folder.appendingPathComponent("source"))
         let source = try TrainingCheckpoint.load(fileOrRunFolder: folder.appendingPathComponent("source").path)
-        let events = Self.train(Self.configuration(ModelChoice(file.path), freeze: ["conv1"]),
-                                folder: folder.appendingPathComponent("tuned"), initialWeights: source)
+        let events = Self.train(
+            Self.configuration(ModelChoice(file.path), freeze: ["conv1"]),
+            folder: folder.appendingPathComponent("tuned"), initialWeights: source)
         let note = events.compactMap { if case .warning(let text) = $0 { text } else { nil } }.first
-        #expect(note == "initialised from \(source.file): took 4 of 4 tensors (conv1.weight, conv1.bias, fc.weight, fc.bias); "
-            + "newly initialised: none")
+        #expect(
+            note
+                == "initialised from \(source.file): took 4 of 4 tensors (conv1.weight, conv1.bias, fc.weight, fc.bias); "
+                + "newly initialised: none")
         let (tuned, _) = try TrainingCheckpoint.load(fileOrRunFolder: folder.appendingPathComponent("tuned").path)
         #expect(Self.tensor("conv1.weight", in: tuned) == Self.tensor("conv1.weight", in: source.checkpoint))
         #expect(Self.tensor("fc.weight", in: tuned) != Self.tensor("fc.weight", in: source.checkpoint))
@@ -72,9 +80,11 @@ import ConvTraining
     }
 
     @Test func aFreezePrefixThatNamesNoLayerFailsTheRun() throws {
-        let session = TrainingSession(setup: TrainingSetup(
-            configuration: Self.configuration(.preset(.lenet), freeze: ["conv9"]), dataset: StripesDataset.dataset(),
-            runFolder: nil, threads: 1))
+        let session = TrainingSession(
+            setup: TrainingSetup(
+                configuration: Self.configuration(.preset(.lenet), freeze: ["conv9"]),
+                dataset: StripesDataset.dataset(),
+                runFolder: nil, threads: 1))
         var log = EventLog(channel: session.channel)
         session.start()
         let end = log.wait(for: "the failure") { if case .failed = $0 { true } else { false } }

@@ -1,8 +1,8 @@
 import ConvData
 import ConvEngine
+import ConvTraining
 import Foundation
 import Testing
-import ConvTraining
 
 @Suite struct RecipeTests {
     /// Digits and characters change meaning when mirrored: the fast recipe neither trains nor
@@ -13,7 +13,8 @@ import ConvTraining
         let digits = Recipe.fast.configuration(channels: 1, allowsHorizontalFlip: false)
         #expect(digits.augment == AugmentationMode.none && digits.testFlips == false)
         let photographs = Recipe.fast.configuration(channels: 3, allowsHorizontalFlip: true)
-        #expect(photographs.model == .preset(.resnet9) && photographs.augment == .standard && photographs.testFlips == true)
+        #expect(
+            photographs.model == .preset(.resnet9) && photographs.augment == .standard && photographs.testFlips == true)
         let tutorial = Recipe.tutorial.configuration(channels: 3, allowsHorizontalFlip: true)
         #expect(tutorial.augment == AugmentationMode.none && tutorial.testFlips == false)
     }
@@ -24,8 +25,9 @@ import ConvTraining
         var fields = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(current)) as? [String: Any])
         #expect(fields["testFlips"] as? Bool == true)
         fields["testFlips"] = nil
-        let old = try JSONDecoder().decode(TrainingConfiguration.self,
-                                           from: JSONSerialization.data(withJSONObject: fields))
+        let old = try JSONDecoder().decode(
+            TrainingConfiguration.self,
+            from: JSONSerialization.data(withJSONObject: fields))
         #expect(old.testFlips == nil)
         var expected = current
         expected.testFlips = nil

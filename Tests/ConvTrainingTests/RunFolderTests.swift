@@ -1,6 +1,6 @@
+import ConvTraining
 import Foundation
 import Testing
-import ConvTraining
 
 @Suite struct RunFolderTests {
     @Test func aNamedRunThatExistsGetsANumberedSibling() throws {
@@ -18,8 +18,9 @@ import ConvTraining
     @Test func anUnnamedRunIsNamedAfterItsStartTimeInUTC() throws {
         let root = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: root) }
-        let folder = try RunFolder.create(directory: nil, name: nil, root: root.path,
-                                          now: Date(timeIntervalSince1970: 1_795_926_414))
+        let folder = try RunFolder.create(
+            directory: nil, name: nil, root: root.path,
+            now: Date(timeIntervalSince1970: 1_795_926_414))
         #expect(folder.name == "20261129-042654")
     }
 

@@ -1,6 +1,7 @@
 import ConvProtocol
 import Foundation
 import Testing
+
 @testable import ConvTraining
 
 /// A raw client of a run's socket, reading its lines on the test's thread.
@@ -25,7 +26,8 @@ struct RawClient {
         while lines.count < count {
             let n = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard n > 0 else { break }
-            lines += ((try? buffer.withUnsafeBytes { try framer.append(UnsafeRawBufferPointer(rebasing: $0[..<n])) }) ?? [])
+            lines +=
+                ((try? buffer.withUnsafeBytes { try framer.append(UnsafeRawBufferPointer(rebasing: $0[..<n])) }) ?? [])
                 .map(String.init)
                 .filter { keepingLive || (try? ConnectionNotice(jsonLine: Substring($0)))?.kind != .live }
         }
@@ -74,16 +76,21 @@ final class ServedRun: Sendable {
 }
 
 func step(_ n: Int, of perEpoch: Int = 100) -> TrainingEvent {
-    .step(StepMetrics(epoch: 1 + (n - 1) / perEpoch, step: n, stepInEpoch: (n - 1) % perEpoch + 1, stepsPerEpoch: perEpoch,
-                      smoothedLoss: 2 / Float(n), smoothedAccuracy: 0.5, learningRate: 0.1, imagesPerSecond: 900, elapsed: Double(n)))
+    .step(
+        StepMetrics(
+            epoch: 1 + (n - 1) / perEpoch, step: n, stepInEpoch: (n - 1) % perEpoch + 1, stepsPerEpoch: perEpoch,
+            smoothedLoss: 2 / Float(n), smoothedAccuracy: 0.5, learningRate: 0.1, imagesPerSecond: 900,
+            elapsed: Double(n)))
 }
 
 func evaluation(step: Int, accuracy: Float) -> Evaluation {
     let image = SampleImage(shape: ImageShape(channels: 1, height: 2, width: 2), pixels: [1, 2, 3, UInt8(step % 256)])
-    let prediction = Prediction(index: 0, trueLabel: 0, predictedLabel: 1,
-                                top: [ClassProbability(label: 1, probability: 0.75)], loss: 1.5, image: image)
-    return Evaluation(split: .test, epoch: 1, step: step, loss: 0.5, accuracy: accuracy,
-                      confusion: ConfusionMatrix(counts: [[1, 1], [0, 2]]), samples: [prediction], misclassified: [prediction])
+    let prediction = Prediction(
+        index: 0, trueLabel: 0, predictedLabel: 1,
+        top: [ClassProbability(label: 1, probability: 0.75)], loss: 1.5, image: image)
+    return Evaluation(
+        split: .test, epoch: 1, step: step, loss: 0.5, accuracy: accuracy,
+        confusion: ConfusionMatrix(counts: [[1, 1], [0, 2]]), samples: [prediction], misclassified: [prediction])
 }
 
 @Suite struct RunServerTests {
@@ -105,8 +112,10 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
         let first = try RawClient(run.socket), second = try RawClient(run.socket)
         defer { first.close(); second.close() }
         #expect(run.waitForViewers(2))
-        let events: [TrainingEvent] = [.paused(step: 3, reason: nil), .resumed(step: 3),
-                                       .learningRateChanged(old: 0.1, new: 0.05, step: 4)]
+        let events: [TrainingEvent] = [
+            .paused(step: 3, reason: nil), .resumed(step: 3),
+            .learningRateChanged(old: 0.1, new: 0.05, step: 4),
+        ]
         for event in events { run.server.publish(event, at: 1000) }
         let expected = events.map { MetricsRecord(time: 1000, step: $0.step!, event: $0).jsonLine() }
         #expect(first.lines(3) == expected)
@@ -144,7 +153,11 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
         var received: [TrainingCommand] = []
         let deadline = Date(timeIntervalSinceNow: 10)
         while received.count < 2 && Date() < deadline {
-            if let command = run.channel.nextCommand() { received.append(command) } else { Thread.sleep(forTimeInterval: 0.01) }
+            if let command = run.channel.nextCommand() {
+                received.append(command)
+            } else {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
         }
         #expect(received == [.pause, .setLearningRate(0.02)])
     }
@@ -204,7 +217,8 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
 
     @Test func aConnectionFromAnotherUserIsRefused() throws {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
-              FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { return }
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+        else { return }
         let run = try ServedRun()
         // Another user cannot even reach the socket through the folder.
         #expect(runAsNobody(connectingTo: run.socket).hasPrefix("PermissionError"))
@@ -233,7 +247,9 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", script, socket]
+        process.arguments = [
+            "--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", script, socket,
+        ]
         let output = Pipe()
         process.standardOutput = output
         guard (try? process.run()) != nil else { return "" }
@@ -256,8 +272,10 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
 
 @Suite struct RunServerSessionTests {
     /// Collects a connection's events until one matches.
-    func wait(_ connection: RunConnection, into events: inout [TrainingEvent], for description: String,
-              _ predicate: (TrainingEvent) -> Bool) -> Bool {
+    func wait(
+        _ connection: RunConnection, into events: inout [TrainingEvent], for description: String,
+        _ predicate: (TrainingEvent) -> Bool
+    ) -> Bool {
         let deadline = Date(timeIntervalSinceNow: 60)
         while Date() < deadline {
             for event in connection.events(waitingAtMost: 0.2) {

@@ -1,8 +1,8 @@
 import ConvData
 import ConvEngine
+import ConvTraining
 import Foundation
 import Testing
-import ConvTraining
 
 /// Runs the built `convtop` executable, which sits next to the test bundle.
 struct ConvtopProcess {
@@ -67,9 +67,14 @@ enum IDXWriter {
         (["train", "--lr", "-1"], "--lr must be a positive number, got -1.0"),
         (["train", "--momentum", "-0.5"], "--momentum must be in [0, 1), got -0.5"),
         (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
-        (["train", "--model", "alexnet"],
-         "alexnet: no such network file, and no preset of that name (lenet, convnet5, resnet9, resnet9small, resnet6)"),
-        (["model", "summary", "lenet", "--input", "3x8x8"], "lenet:5:8: conv with kernel 5 does not fit its 2x2 input"),
+        (
+            ["train", "--model", "alexnet"],
+            "alexnet: no such network file, and no preset of that name (lenet, convnet5, resnet9, resnet9small, resnet6)"
+        ),
+        (
+            ["model", "summary", "lenet", "--input", "3x8x8"],
+            "lenet:5:8: conv with kernel 5 does not fit its 2x2 input"
+        ),
         (["train", "--optimizer", "rmsprop"], "The value 'rmsprop' is invalid for '--optimizer <name>'"),
         (["train", "--data", "/nonexistent/cifar"], "/nonexistent/cifar"),
         (["eval", "/nonexistent/checkpoint.safetensors"], "/nonexistent/checkpoint.safetensors: no such file"),
@@ -89,14 +94,16 @@ enum IDXWriter {
         // Help wraps at the terminal's width; compare the words.
         let text = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for preset in ModelPreset.allCases {
-            #expect(text.contains("\(preset.rawValue) - \(preset.description)"), "\(preset) missing from:\n\(help.output)")
+            #expect(
+                text.contains("\(preset.rawValue) - \(preset.description)"), "\(preset) missing from:\n\(help.output)")
         }
         #expect(text.contains("values: sgd, adam, adamw"), "\(help.output)")
         #expect(text.contains("values: constant, step, cosine, onecycle"), "\(help.output)")
         #expect(text.contains("values: none, flip, crop, standard"), "\(help.output)")
         #expect(text.contains("values: auto, ascii; default: auto"), "\(help.output)")
 
-        let refused = try ConvtopProcess.run(["train", "--schedule", "linear"], in: FileManager.default.temporaryDirectory)
+        let refused = try ConvtopProcess.run(
+            ["train", "--schedule", "linear"], in: FileManager.default.temporaryDirectory)
         #expect(refused.status == 2)
         #expect(refused.errors.contains("'constant', 'step', 'cosine' or 'onecycle'"), "stderr: \(refused.errors)")
     }
@@ -110,8 +117,9 @@ enum IDXWriter {
         try cifarCheckpoint(Recipe.tutorial.configuration(channels: 3, allowsHorizontalFlip: true)).write(to: file)
         let result = try ConvtopProcess.run(["eval", file, "--data", folder.path], in: folder)
         #expect(result.status == 2)
-        #expect(result.errors.hasPrefix("convtop: \(file): trained on cifar10 (10 classes of 3x32x32), but "),
-                "stderr: \(result.errors)")
+        #expect(
+            result.errors.hasPrefix("convtop: \(file): trained on cifar10 (10 classes of 3x32x32), but "),
+            "stderr: \(result.errors)")
         #expect(result.errors.hasSuffix(" has 3 classes of 1x16x16\n"), "stderr: \(result.errors)")
     }
 
@@ -130,10 +138,15 @@ enum IDXWriter {
         let folder = try IDXWriter.stripesFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let run = folder.appendingPathComponent("run")
-        let common = ["--data", folder.path, "--model", "lenet", "--batch-size", "16", "--lr", "0.01",
-                      "--optimizer", "adam", "--augment", "none", "--threads", "1", "--seed", "3"]
-        let first = try ConvtopProcess.run(["train", "--headless", "--epochs", "2", "--until-epoch", "1",
-                                            "--run-dir", run.path] + common, in: folder)
+        let common = [
+            "--data", folder.path, "--model", "lenet", "--batch-size", "16", "--lr", "0.01",
+            "--optimizer", "adam", "--augment", "none", "--threads", "1", "--seed", "3",
+        ]
+        let first = try ConvtopProcess.run(
+            [
+                "train", "--headless", "--epochs", "2", "--until-epoch", "1",
+                "--run-dir", run.path,
+            ] + common, in: folder)
         #expect(first.status == 0, "stderr: \(first.errors)")
         let checkpoint = run.appendingPathComponent("checkpoint.safetensors").path
         #expect(first.output.contains("checkpoint: \(checkpoint)"))
@@ -144,8 +157,9 @@ enum IDXWriter {
         #expect(evaluation.output.contains("confusion matrix:"))
         #expect(evaluation.output.contains("60 test images"))
 
-        let second = try ConvtopProcess.run(["train", "--headless", "--resume", run.path, "--data", folder.path],
-                                            in: folder)
+        let second = try ConvtopProcess.run(
+            ["train", "--headless", "--resume", run.path, "--data", folder.path],
+            in: folder)
         #expect(second.status == 0, "stderr: \(second.errors)")
         #expect(second.output.contains("resuming from \(checkpoint) at step 15"))
         #expect(second.output.contains("finished: 30 steps, 2 epochs"))
@@ -156,15 +170,20 @@ enum IDXWriter {
 
     /// Test flips are off for data whose mirror image may mean something else (the stripes are an
     /// unknown IDX dataset, treated like digits) unless asked for, and an explicit choice wins.
-    @Test(arguments: [([String](), false), (["--test-flips"], true), (["--augment", "none", "--test-flips"], true),
-                      (["--augment", "flip", "--no-test-flips"], false)])
+    @Test(arguments: [
+        ([String](), false), (["--test-flips"], true), (["--augment", "none", "--test-flips"], true),
+        (["--augment", "flip", "--no-test-flips"], false),
+    ])
     func testFlipsFollowTheDataAndTheOptions(options: [String], flips: Bool) throws {
         let folder = try IDXWriter.stripesFolder(train: 32, test: 16)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try ConvtopProcess.run(["train", "--headless", "--data", folder.path, "--model", "lenet",
-                                             "--epochs", "1", "--batch-size", "16", "--threads", "1",
-                                             "--run-dir", folder.appendingPathComponent("run").path] + options,
-                                            in: folder)
+        let result = try ConvtopProcess.run(
+            [
+                "train", "--headless", "--data", folder.path, "--model", "lenet",
+                "--epochs", "1", "--batch-size", "16", "--threads", "1",
+                "--run-dir", folder.appendingPathComponent("run").path,
+            ] + options,
+            in: folder)
         #expect(result.status == 0, "stderr: \(result.errors)")
         #expect(result.output.contains(", test flips") == flips, "\(result.output)")
     }
@@ -173,11 +192,16 @@ enum IDXWriter {
         let folder = try IDXWriter.stripesFolder(train: 3000)
         defer { try? FileManager.default.removeItem(at: folder) }
         let run = folder.appendingPathComponent("run")
-        let process = try ConvtopProcess(["train", "--headless", "--data", folder.path, "--model", "lenet",
-                                          "--epochs", "1000", "--batch-size", "4", "--run-dir", run.path], in: folder)
+        let process = try ConvtopProcess(
+            [
+                "train", "--headless", "--data", folder.path, "--model", "lenet",
+                "--epochs", "1000", "--batch-size", "4", "--run-dir", run.path,
+            ], in: folder)
         let metrics = run.appendingPathComponent("metrics.jsonl")
         let deadline = Date(timeIntervalSinceNow: 60)
-        while Date() < deadline && !((try? MetricsJournal.read(metrics))?.contains { $0.event.journalType == "step" } ?? false) {
+        while Date() < deadline
+            && !((try? MetricsJournal.read(metrics))?.contains { $0.event.journalType == "step" } ?? false)
+        {
             Thread.sleep(forTimeInterval: 0.05)
         }
         process.process.terminate()
@@ -197,9 +221,12 @@ enum IDXWriter {
     func theDefaultPresetReaches90PercentOnFashionMNIST() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try ConvtopProcess.run(["train", "--headless", "--data", Self.fashionMNIST, "--epochs", "2",
-                                             "--augment", "none",
-                                             "--run-dir", folder.appendingPathComponent("run").path], in: folder)
+        let result = try ConvtopProcess.run(
+            [
+                "train", "--headless", "--data", Self.fashionMNIST, "--epochs", "2",
+                "--augment", "none",
+                "--run-dir", folder.appendingPathComponent("run").path,
+            ], in: folder)
         #expect(result.status == 0, "stderr: \(result.errors)")
         // The recipe's test flips go with its training flips.
         #expect(!result.output.contains("test flips"), "\(result.output)")

@@ -1,12 +1,14 @@
-import Foundation
-import Testing
 import ConvProtocol
 import ConvTraining
+import Foundation
+import Testing
 
 @Suite struct TrainingChannelTests {
     static func step(_ n: Int) -> TrainingEvent {
-        .step(StepMetrics(epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: 1000, smoothedLoss: 1,
-                          smoothedAccuracy: 0.5, learningRate: 0.1, imagesPerSecond: 100, elapsed: 1))
+        .step(
+            StepMetrics(
+                epoch: 1, step: n, stepInEpoch: n, stepsPerEpoch: 1000, smoothedLoss: 1,
+                smoothedAccuracy: 0.5, learningRate: 0.1, imagesPerSecond: 100, elapsed: 1))
     }
 
     static func stepNumber(_ event: TrainingEvent) -> Int? {
@@ -40,8 +42,11 @@ import ConvTraining
                 channel.send(Self.step(n))
                 if n % 1000 == 0 { channel.send(.checkpointSaved(path: "p\(n)", step: n)) }
             }
-            channel.send(.finished(FinalResult(step: steps, epoch: 1, seconds: 0, lastEvaluation: nil,
-                                               checkpointPath: nil)))
+            channel.send(
+                .finished(
+                    FinalResult(
+                        step: steps, epoch: 1, seconds: 0, lastEvaluation: nil,
+                        checkpointPath: nil)))
         }
         worker.start()
         var saves: [Int] = []

@@ -1,9 +1,9 @@
 import ConvData
 import ConvEngine
 import ConvProtocol
+import ConvTraining
 import Foundation
 import Testing
-import ConvTraining
 
 /// A small learnable dataset: class k is a bright horizontal band at rows 4k..4k+3 plus noise.
 enum StripesDataset {
@@ -28,8 +28,9 @@ enum StripesDataset {
     }
 
     static func dataset(train: Int = 240, test: Int = 60) -> Dataset {
-        Dataset(name: "stripes", folder: "/generated/stripes", format: .idx, classNames: ["top", "middle", "lower"],
-                train: images(count: train, seed: 1), test: images(count: test, seed: 2), allowsHorizontalFlip: true)
+        Dataset(
+            name: "stripes", folder: "/generated/stripes", format: .idx, classNames: ["top", "middle", "lower"],
+            train: images(count: train, seed: 1), test: images(count: test, seed: 2), allowsHorizontalFlip: true)
     }
 }
 
@@ -40,8 +41,10 @@ struct EventLog {
 
     /// Collects events until `predicate` holds for one; returns it.
     @discardableResult
-    mutating func wait(for description: String, timeout: Double = 60,
-                       _ predicate: (TrainingEvent) -> Bool) -> TrainingEvent? {
+    mutating func wait(
+        for description: String, timeout: Double = 60,
+        _ predicate: (TrainingEvent) -> Bool
+    ) -> TrainingEvent? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while Date() < deadline {
             for event in channel.events(waitingAtMost: 0.2) {
@@ -89,15 +92,20 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
 
 @Suite struct TrainingSessionTests {
     static func configuration(epochs: Int = 50, learningRate: Double = 0.01) -> TrainingConfiguration {
-        TrainingConfiguration(model: .preset(.lenet), epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
-                              momentum: 0.9, augment: .none, normalize: "0.5,0.5", seed: 7, sampleCount: 10)
+        TrainingConfiguration(
+            model: .preset(.lenet), epochs: epochs, batchSize: 8, optimizer: .sgd, learningRate: learningRate,
+            momentum: 0.9, augment: .none, normalize: "0.5,0.5", seed: 7, sampleCount: 10)
     }
 
-    static func session(_ configuration: TrainingConfiguration, folder: URL? = nil, threads: Int = 2,
-                        resume: TrainingCheckpoint? = nil, untilEpoch: Int? = nil) -> TrainingSession {
-        TrainingSession(setup: TrainingSetup(configuration: configuration, dataset: StripesDataset.dataset(),
-                                             runFolder: folder.map(RunFolder.init), threads: threads, resume: resume,
-                                             untilEpoch: untilEpoch))
+    static func session(
+        _ configuration: TrainingConfiguration, folder: URL? = nil, threads: Int = 2,
+        resume: TrainingCheckpoint? = nil, untilEpoch: Int? = nil
+    ) -> TrainingSession {
+        TrainingSession(
+            setup: TrainingSetup(
+                configuration: configuration, dataset: StripesDataset.dataset(),
+                runFolder: folder.map(RunFolder.init), threads: threads, resume: resume,
+                untilEpoch: untilEpoch))
     }
 
     @Test func pauseReallyStopsStepsAndResumeContinues() throws {
@@ -249,7 +257,8 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
         if FileManager.default.fileExists(atPath: path) {
             #expect(try TrainingCheckpoint.read(from: path).isFinite)
         } else {
-            #expect(log.events.contains { if case .warning(let text) = $0 { text.contains("not saved") } else { false } })
+            #expect(
+                log.events.contains { if case .warning(let text) = $0 { text.contains("not saved") } else { false } })
         }
     }
 
@@ -275,7 +284,9 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
         let end = log.wait(for: "failure") { $0.journalType == "failed" }
         session.wait()
         guard case .failed(let message)? = end else { return }
-        #expect(message.contains("trained on cifar10 (10 classes of 3x32x32), but /generated/stripes has 3 classes of 1x16x16"),
-                "\(message)")
+        #expect(
+            message.contains(
+                "trained on cifar10 (10 classes of 3x32x32), but /generated/stripes has 3 classes of 1x16x16"),
+            "\(message)")
     }
 }

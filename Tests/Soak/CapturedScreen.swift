@@ -24,12 +24,13 @@ struct CapturedScreen {
         /// How the footer starts: the first key label the dashboard's own key table puts there, so
         /// that a relabelled key changes the driver's expectation with it.
         var footerStart: String {
-            let screen: Screen = switch self {
-            case .main: .main
-            case .help: .help
-            case .misclassified: .misclassified
-            case .confusion: .confusion
-            }
+            let screen: Screen =
+                switch self {
+                case .main: .main
+                case .help: .help
+                case .misclassified: .misclassified
+                case .confusion: .confusion
+                }
             return KeyTable.footer(for: screen).first?.footerLabel ?? ""
         }
     }

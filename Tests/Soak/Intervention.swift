@@ -65,7 +65,8 @@ enum Intervention: Equatable, Codable, CustomStringConvertible {
             if case .paused(let step, let reason?) = record.event { return "pause (\(reason)) at step \(step)" }
             return nil
         }
-        return Reconciliation(logged: logged.count, journalled: journalled.count, missing: missing,
-                              unexpected: unexpected)
+        return Reconciliation(
+            logged: logged.count, journalled: journalled.count, missing: missing,
+            unexpected: unexpected)
     }
 }

@@ -17,7 +17,8 @@ enum ResidentMemory {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
             guard let pid = Int32(entry),
-                  let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+                let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { continue }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             if let first = arguments.first, first.hasSuffix(executable), arguments.contains(argument) { return pid }
         }

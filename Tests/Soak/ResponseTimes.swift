@@ -50,9 +50,10 @@ struct ResponseTimes {
     var summaries: [Summary] {
         Dictionary(grouping: samples, by: \.action).map { action, group in
             let sorted = group.map(\.seconds).sorted()
-            return Summary(action: action, path: group[0].path, count: sorted.count,
-                           medianSeconds: Self.quantile(sorted, 0.5), p95Seconds: Self.quantile(sorted, 0.95),
-                           maxSeconds: sorted.last ?? 0)
+            return Summary(
+                action: action, path: group[0].path, count: sorted.count,
+                medianSeconds: Self.quantile(sorted, 0.5), p95Seconds: Self.quantile(sorted, 0.95),
+                maxSeconds: sorted.last ?? 0)
         }.sorted { ($0.path.rawValue, -$0.maxSeconds) < ($1.path.rawValue, -$1.maxSeconds) }
     }
 

@@ -53,8 +53,11 @@ struct SoakCommand: ParsableCommand {
         let runFolder = RunFolder(url: URL(fileURLWithPath: output).appendingPathComponent(stamp).standardizedFileURL)
         try FileManager.default.createDirectory(at: runFolder.url, withIntermediateDirectories: true)
         let executable = URL(fileURLWithPath: convtop).standardizedFileURL.path
-        let command = [executable, "train", "--run-dir", runFolder.url.path, "--model", model,
-                       "--epochs", String(epochs), "--schedule", "constant", "--lr", "0.01"] + trainArguments
+        let command =
+            [
+                executable, "train", "--run-dir", runFolder.url.path, "--model", model,
+                "--epochs", String(epochs), "--schedule", "constant", "--lr", "0.01",
+            ] + trainArguments
         print("soak: \(command.joined(separator: " "))")
         print("soak: \(String(format: "%g", minutes)) min of keys, seed \(seed), run folder \(runFolder.url.path)")
 
@@ -69,8 +72,9 @@ struct SoakCommand: ParsableCommand {
         let driver = try start(session, runFolder: runFolder, seed: seed)
         var memory: [[Double]] = []
         if let driver {
-            let process = ResidentMemory.process(executable: URL(fileURLWithPath: executable).lastPathComponent,
-                                                 argument: runFolder.url.path)
+            let process = ResidentMemory.process(
+                executable: URL(fileURLWithPath: executable).lastPathComponent,
+                argument: runFolder.url.path)
             if let pid = process, let kib = ResidentMemory.kibibytes(of: pid) {
                 memory.append([driver.now, Double(kib)])
                 var nextSample = driver.now + 5
@@ -95,7 +99,9 @@ struct SoakCommand: ParsableCommand {
             }
         }
         report.exitCode = try? session.waitForExit(timeout: 300)
-        if report.exitCode.map({ $0 != 0 }) ?? true, report.lastScreen == nil { report.lastScreen = try? session.screen() }
+        if report.exitCode.map({ $0 != 0 }) ?? true, report.lastScreen == nil {
+            report.lastScreen = try? session.screen()
+        }
         report.loadAverageAfter = Self.loadAverage()
         if FileManager.default.fileExists(atPath: runFolder.checkpointFile.path) {
             report.checkpoint = runFolder.checkpointFile.path
@@ -125,16 +131,19 @@ struct SoakCommand: ParsableCommand {
             return nil
         }
         let records = try MetricsJournal.read(runFolder.metricsFile)
-        guard let summary = records.lazy.compactMap({ record -> RunSummary? in
-            if case .started(let summary) = record.event { return summary }
-            return nil
-        }).first else {
+        guard
+            let summary = records.lazy.compactMap({ record -> RunSummary? in
+                if case .started(let summary) = record.event { return summary }
+                return nil
+            }).first
+        else {
             print("soak: \(runFolder.metricsFile.path) has no started record")
             return nil
         }
-        let driver = SoakDriver(session: session, journalURL: runFolder.metricsFile, classNames: summary.classNames,
-                                learningRate: summary.learningRate, size: (100, 30), seed: seed,
-                                log: runFolder.url.appendingPathComponent("soak-keys.log"))
+        let driver = SoakDriver(
+            session: session, journalURL: runFolder.metricsFile, classNames: summary.classNames,
+            learningRate: summary.learningRate, size: (100, 30), seed: seed,
+            log: runFolder.url.appendingPathComponent("soak-keys.log"))
         do {
             try driver.awaitFirstEvaluation(timeout: 600)
         } catch {

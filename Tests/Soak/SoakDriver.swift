@@ -1,6 +1,6 @@
 import ConvEngine
-import ConvTraining
 import ConvTUI
+import ConvTraining
 import Foundation
 import TmuxHarness
 
@@ -42,8 +42,10 @@ final class SoakDriver {
     /// Window sizes, below the minimum too; each resize picks one other than the current.
     static let sizes = [(80, 24), (100, 30), (120, 40), (160, 48), (200, 60), (90, 26), (40, 10), (79, 24), (80, 23)]
 
-    init(session: TmuxSession, journalURL: URL, classNames: [String], learningRate: Double,
-         size: (width: Int, height: Int), seed: UInt64, log: URL) {
+    init(
+        session: TmuxSession, journalURL: URL, classNames: [String], learningRate: Double,
+        size: (width: Int, height: Int), seed: UInt64, log: URL
+    ) {
         self.session = session
         self.journalURL = journalURL
         self.classNames = classNames
@@ -85,8 +87,10 @@ final class SoakDriver {
     /// Polls the screen from `sent` until `condition` holds and records the time as `action`'s
     /// response; a response that never comes is recorded as a miss. Returns whether it came.
     @discardableResult
-    private func expect(_ action: String, _ path: ResponseTimes.Path, _ what: String, sent: ContinuousClock.Instant,
-                        until condition: (CapturedScreen) -> Bool) -> Bool {
+    private func expect(
+        _ action: String, _ path: ResponseTimes.Path, _ what: String, sent: ContinuousClock.Instant,
+        until condition: (CapturedScreen) -> Bool
+    ) -> Bool {
         var screen = capture()
         while !condition(screen) {
             if seconds(clock.now - sent) > Self.responseTimeout {
@@ -194,7 +198,8 @@ final class SoakDriver {
         case ..<0.33: save()
         case ..<0.41: open(.misclassified, key: "m")
         case ..<0.49: open(.confusion, key: "c")
-        case ..<0.54: open(page == .help ? .main : .help, key: pick(["?", "h"].filter { $0 == "?" || page != .confusion }))
+        case ..<0.54:
+            open(page == .help ? .main : .help, key: pick(["?", "h"].filter { $0 == "?" || page != .confusion }))
         case ..<0.60: open(.main, key: "Escape")
         default:
             switch page {
@@ -250,7 +255,9 @@ final class SoakDriver {
         Set([rate * (1 - 1e-9), rate, rate * (1 + 1e-9)].map(Format.learningRate))
     }
 
-    private static let invalidRates = ["abc", "-0.01", "0", "", "1e999", "nan", "0.0.1", "1,5", "inf", "fast", "-", "."]
+    private static let invalidRates = [
+        "abc", "-0.01", "0", "", "1e999", "nan", "0.0.1", "1,5", "inf", "fast", "-", ".",
+    ]
 
     private func typeLearningRate(valid: Bool) {
         let opened = clock.now
@@ -290,7 +297,9 @@ final class SoakDriver {
         let sent = clock.now
         send("s")
         savesRequested += 1
-        expect("s", .ui, "saving", sent: sent) { $0.notice.contains("saving a checkpoint") || $0.notice.contains("checkpoint saved") }
+        expect("s", .ui, "saving", sent: sent) {
+            $0.notice.contains("saving a checkpoint") || $0.notice.contains("checkpoint saved")
+        }
     }
 
     private func open(_ target: Page, key: String) {
@@ -306,13 +315,14 @@ final class SoakDriver {
         let before = capture()
         guard let (index, count) = before.browserPosition else { return open(.main, key: "Escape") }
         let key = pick(["j", "k", "Down", "Up", "Left", "Right", "PageUp", "PageDown", "f"])
-        let target: Int? = switch key {
-        case "j", "Down", "Right": min(count, index + 1)
-        case "k", "Up", "Left": max(1, index - 1)
-        case "PageDown": min(count, index + DashboardState.pageSize)
-        case "PageUp": max(1, index - DashboardState.pageSize)
-        default: nil
-        }
+        let target: Int? =
+            switch key {
+            case "j", "Down", "Right": min(count, index + 1)
+            case "k", "Up", "Left": max(1, index - 1)
+            case "PageDown": min(count, index + DashboardState.pageSize)
+            case "PageUp": max(1, index - DashboardState.pageSize)
+            default: nil
+            }
         let sent = clock.now
         send(key)
         if let target {
@@ -327,14 +337,18 @@ final class SoakDriver {
 
     private func moveInMatrix() {
         let n = classNames.count
-        let moves: [(String, Int, Int)] = [("Up", -1, 0), ("k", -1, 0), ("Down", 1, 0), ("j", 1, 0),
-                                            ("Left", 0, -1), ("h", 0, -1), ("Right", 0, 1), ("l", 0, 1)]
+        let moves: [(String, Int, Int)] = [
+            ("Up", -1, 0), ("k", -1, 0), ("Down", 1, 0), ("j", 1, 0),
+            ("Left", 0, -1), ("h", 0, -1), ("Right", 0, 1), ("l", 0, 1),
+        ]
         if chance(0.2) {
             let sent = clock.now
             send("Enter")
             let (t, p) = cursor
             if t == p {
-                expect("matrix enter", .ui, "the diagonal notice", sent: sent) { $0.notice.contains("correct predictions") }
+                expect("matrix enter", .ui, "the diagonal notice", sent: sent) {
+                    $0.notice.contains("correct predictions")
+                }
             } else {
                 page = .misclassified
                 let filter = "true \(classNames[t]), predicted \(classNames[p])"
@@ -350,7 +364,9 @@ final class SoakDriver {
         send(key)
         guard target != cursor else { return }
         cursor = target
-        let info = target.row == target.column ? "\(classNames[target.row]): "
+        let info =
+            target.row == target.column
+            ? "\(classNames[target.row]): "
             : "true \(classNames[target.row]), predicted \(classNames[target.column]): "
         expect("matrix \(key)", .ui, info, sent: sent) { $0.contains(info) }
     }

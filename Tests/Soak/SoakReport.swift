@@ -49,8 +49,10 @@ struct SoakReport: Codable {
         if exitCode != 0 { failures.append("exit code \(exitCode.map(String.init) ?? "unknown"), not 0") }
         if checkpoint == nil { failures.append("no checkpoint at the end") }
         if let memory, memory.growthPercent >= Self.memoryGrowthLimit {
-            failures.append(String(format: "resident memory grew %.1f%% (limit %.0f%%)", memory.growthPercent,
-                                   Self.memoryGrowthLimit))
+            failures.append(
+                String(
+                    format: "resident memory grew %.1f%% (limit %.0f%%)", memory.growthPercent,
+                    Self.memoryGrowthLimit))
         }
         if memory == nil { failures.append("no memory figures (the run never reached its first evaluation)") }
         if !missedResponses.isEmpty { failures.append("\(missedResponses.count) key(s) without the expected change") }
@@ -59,8 +61,9 @@ struct SoakReport: Codable {
                 failures.append("not in metrics.jsonl: " + interventions.missing.joined(separator: ", "))
             }
             if !interventions.unexpected.isEmpty {
-                failures.append("in metrics.jsonl but not made by the driver: "
-                    + interventions.unexpected.joined(separator: ", "))
+                failures.append(
+                    "in metrics.jsonl but not made by the driver: "
+                        + interventions.unexpected.joined(separator: ", "))
             }
         }
         if checkpointsSaved < savesRequested {
@@ -81,25 +84,34 @@ struct SoakReport: Codable {
             "crashes: \(crashes), exit code: \(exitCode.map(String.init) ?? "none"), checkpoint: \(checkpoint ?? "none")",
         ]
         if let m = memory {
-            lines.append(String(format: "resident memory: start %.1f MiB, end %.1f MiB, peak %.1f MiB, growth %+.2f%%",
-                                Double(m.startKiB) / 1024, Double(m.endKiB) / 1024, Double(m.peakKiB) / 1024,
-                                m.growthPercent))
+            lines.append(
+                String(
+                    format: "resident memory: start %.1f MiB, end %.1f MiB, peak %.1f MiB, growth %+.2f%%",
+                    Double(m.startKiB) / 1024, Double(m.endKiB) / 1024, Double(m.peakKiB) / 1024,
+                    m.growthPercent))
         }
         lines.append("slowest response: \(response(slowestResponse))")
-        lines.append("  dashboard alone: \(response(slowestUIResponse)); via the session: \(response(slowestSessionResponse))")
+        lines.append(
+            "  dashboard alone: \(response(slowestUIResponse)); via the session: \(response(slowestSessionResponse))")
         for s in responses {
-            let name = s.action.padding(toLength: 18, withPad: " ", startingAt: 0)
+            let name =
+                s.action.padding(toLength: 18, withPad: " ", startingAt: 0)
                 + s.path.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-            lines.append("  " + name + String(format: "n=%4d  median %.3f s  p95 %.3f s  max %.3f s",
-                                              s.count, s.medianSeconds, s.p95Seconds, s.maxSeconds))
+            lines.append(
+                "  " + name
+                    + String(
+                        format: "n=%4d  median %.3f s  p95 %.3f s  max %.3f s",
+                        s.count, s.medianSeconds, s.p95Seconds, s.maxSeconds))
         }
         lines.append("missed responses: \(missedResponses.count)")
         if let i = interventions {
-            lines.append("interventions: \(i.logged) by the driver, \(i.journalled) in metrics.jsonl, "
-                + "\(i.missing.count) missing, \(i.unexpected.count) unexpected")
+            lines.append(
+                "interventions: \(i.logged) by the driver, \(i.journalled) in metrics.jsonl, "
+                    + "\(i.missing.count) missing, \(i.unexpected.count) unexpected")
         }
-        lines.append("saves: \(savesRequested) asked, \(checkpointsSaved) journalled; evaluations: "
-            + "\(evaluationsRequested) asked, \(evaluations) journalled; epochs completed: \(epochsCompleted)")
+        lines.append(
+            "saves: \(savesRequested) asked, \(checkpointsSaved) journalled; evaluations: "
+                + "\(evaluationsRequested) asked, \(evaluations) journalled; epochs completed: \(epochsCompleted)")
         lines.append(failures.isEmpty ? "PASS" : "FAIL: " + failures.joined(separator: "; "))
         return lines.joined(separator: "\n")
     }

@@ -38,8 +38,10 @@ public final class TmuxSession {
     private let statusFile: String
 
     /// Starts `command` (program and arguments) in a new `width` x `height` session.
-    public init(_ command: [String], width: Int = 80, height: Int = 24, environment: [String: String] = [:],
-         directory: String? = nil) throws {
+    public init(
+        _ command: [String], width: Int = 80, height: Int = 24, environment: [String: String] = [:],
+        directory: String? = nil
+    ) throws {
         name = "s\(UInt32.random(in: 0...UInt32.max))"
         server = "convtop-tests-\(getpid())-\(name)"
         statusFile = NSTemporaryDirectory() + "convtop-tmux-\(name).status"
@@ -81,8 +83,10 @@ public final class TmuxSession {
 
     /// Polls the screen until `condition` holds and returns that screen.
     @discardableResult
-    public func wait(for description: String, timeout: Double = 30, interval: Double = 0.05,
-              until condition: ([String]) -> Bool) throws -> [String] {
+    public func wait(
+        for description: String, timeout: Double = 30, interval: Double = 0.05,
+        until condition: ([String]) -> Bool
+    ) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [String] = []
         while true {
@@ -104,7 +108,8 @@ public final class TmuxSession {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),
-               let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 return status
             }
             if Date() >= deadline {

@@ -11,7 +11,8 @@ struct AttachTests {
         defer { run.end() }
         #expect(try run.waitForState("running"))
 
-        let viewer = try TmuxSession([FashionRun.binary, "attach", "--runs-dir", run.root, "tiny"], width: 100, height: 32)
+        let viewer = try TmuxSession(
+            [FashionRun.binary, "attach", "--runs-dir", run.root, "tiny"], width: 100, height: 32)
         defer { viewer.kill() }
         try viewer.wait(for: "RUNNING")
         try viewer.send("p")
@@ -64,8 +65,10 @@ struct DetachedRun {
 
     static func start() throws -> DetachedRun {
         let run = DetachedRun(root: try FashionRun.runDirectory())
-        let started = run.convtop(["train", "--detach", "--data", subset, "--run-dir", run.folder, "--model", "lenet",
-                                   "--batch-size", "16", "--epochs", "50", "--threads", "1"])
+        let started = run.convtop([
+            "train", "--detach", "--data", subset, "--run-dir", run.folder, "--model", "lenet",
+            "--batch-size", "16", "--epochs", "50", "--threads", "1",
+        ])
         #expect(started.status == 0 && started.output.hasPrefix("tiny started in"), "\(started)")
         return run
     }

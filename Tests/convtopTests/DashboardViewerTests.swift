@@ -23,7 +23,9 @@ struct DashboardViewerTests {
         #expect(Run.shows("pause", screen) && Run.shows("confusion", screen), "no footer")
 
         try session.send("e")
-        screen = try session.wait(for: "the first evaluation", timeout: 30) { Run.shows("Sample predictions (epoch", $0) }
+        screen = try session.wait(for: "the first evaluation", timeout: 30) {
+            Run.shows("Sample predictions (epoch", $0)
+        }
         for name in ["T-shirt/top", "Trouser", "Sneaker", "Ankle boot"] {
             #expect(Run.shows(name, screen), "no class \(name) on:\n\(screen.joined(separator: "\n"))")
         }
@@ -91,12 +93,16 @@ struct DashboardViewerTests {
         let folder = try Run.runDirectory()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let pidFile = folder + "/pid"
-        let command = "echo $$ > '\(pidFile)'; exec " + Run.train(runDirectory: folder).map { "'\($0)'" }.joined(separator: " ")
-        let session = try TmuxSession(["/bin/sh", "-c", command], width: 100, height: 30,
-                                      environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        let command =
+            "echo $$ > '\(pidFile)'; exec " + Run.train(runDirectory: folder).map { "'\($0)'" }.joined(separator: " ")
+        let session = try TmuxSession(
+            ["/bin/sh", "-c", command], width: 100, height: 30,
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
         try session.wait(for: "RUNNING", timeout: 30)
-        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            Int32(
+                try String(contentsOfFile: pidFile, encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
         defer { kill(pid, SIGKILL) }
         session.kill()
 
@@ -133,9 +139,11 @@ enum FashionRun {
 
     /// A LeNet run with a constant learning rate, so the rate shown changes only when a key changes it.
     static func train(runDirectory: String) -> [String] {
-        [binary, "train", "--data", fashionMNIST, "--run-dir", runDirectory, "--model", "lenet",
-         "--optimizer", "sgd", "--lr", "0.01", "--schedule", "constant", "--warmup", "0", "--epochs", "3",
-         "--batch-size", "64", "--augment", "none"]
+        [
+            binary, "train", "--data", fashionMNIST, "--run-dir", runDirectory, "--model", "lenet",
+            "--optimizer", "sgd", "--lr", "0.01", "--schedule", "constant", "--warmup", "0", "--epochs", "3",
+            "--batch-size", "64", "--augment", "none",
+        ]
     }
 
     /// A fresh, empty folder for one run.
@@ -181,8 +189,9 @@ enum FashionRun {
 
     /// Starts the run in a 100x30 tmux session.
     static func start(in folder: String) throws -> TmuxSession {
-        try TmuxSession(train(runDirectory: folder), width: 100, height: 30,
-                        environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        try TmuxSession(
+            train(runDirectory: folder), width: 100, height: 30,
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
     }
 }
 

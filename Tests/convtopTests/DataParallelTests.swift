@@ -63,8 +63,10 @@ enum DataParallelRun {
     }
 
     static func train(into folder: String) -> [String] {
-        ["train", "--data", subset, "--run-dir", folder, "--model", "lenet", "--batch-size", "128",
-         "--until-epoch", "1", "--threads", "1", "--headless"]
+        [
+            "train", "--data", subset, "--run-dir", folder, "--model", "lenet", "--batch-size", "128",
+            "--until-epoch", "1", "--threads", "1", "--headless",
+        ]
     }
 
     /// Runs `arguments` to the end and returns its output; a failure is an error with that output.
@@ -79,7 +81,8 @@ enum DataParallelRun {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw RunFailure(description: "\(arguments.joined(separator: " ")) exited with \(process.terminationStatus):\n\(output)")
+            throw RunFailure(
+                description: "\(arguments.joined(separator: " ")) exited with \(process.terminationStatus):\n\(output)")
         }
         return output
     }

@@ -34,7 +34,8 @@ enum EXIFOrientation: Int, Sendable {
             return result
         }
         guard value(at: 2, size: 2) == 42, let directory = value(at: 4, size: 4),
-              let entries = value(at: directory, size: 2) else { return nil }
+            let entries = value(at: directory, size: 2)
+        else { return nil }
         for entry in 0..<entries {
             let offset = directory + 2 + 12 * entry
             guard let tag = value(at: offset, size: 2) else { return nil }
@@ -64,8 +65,9 @@ enum EXIFOrientation: Int, Sendable {
                 }
             }
         }
-        return DecodedImage(width: outputWidth, height: outputHeight, channels: channels, pixels: pixels,
-                            colourMode: image.colourMode)
+        return DecodedImage(
+            width: outputWidth, height: outputHeight, channels: channels, pixels: pixels,
+            colourMode: image.colourMode)
     }
 
     /// Where the pixel at (x, y) of the upright image is stored, in a stored image of `width` x `height`.

@@ -35,7 +35,8 @@ struct ImageSurveyEntry: Sendable, Equatable {
             guard offset + 2 <= bytes.count else { return nil }
             let length = integer(offset, 2)
             guard offset + 2 + length <= bytes.count else { return nil }
-            entry.failure = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 2)..<(offset + 2 + length)]), as: UTF8.self)
+            entry.failure = String(
+                decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 2)..<(offset + 2 + length)]), as: UTF8.self)
             offset += 2 + length
         } else {
             guard mode <= ImageColourMode.allCases.count else { return nil }
@@ -113,22 +114,26 @@ struct ImageCache {
                 (0..<size).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
             }
             guard Array(bytes[0..<8]) == Self.magic, integer(at: 8, size: 4) == Int(Self.version),
-                  Array(bytes[12..<44]) == listingDigest, integer(at: 44, size: 4) == fileCount else { return nil }
+                Array(bytes[12..<44]) == listingDigest, integer(at: 44, size: 4) == fileCount
+            else { return nil }
             let imageSize = integer(at: 48, size: 4), channels = integer(at: 52, size: 4)
             let metadataLength = integer(at: 56, size: 8)
             guard (1...ImageFolderLoader.largestImageSize).contains(imageSize), channels == 1 || channels == 3,
-                  metadataLength >= 0, metadataLength <= bytes.count - Self.headerSize,
-                  bytes.count - Self.headerSize - metadataLength == fileCount * channels * imageSize * imageSize,
-                  integer(at: 64, size: 4) == Self.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...]))
+                metadataLength >= 0, metadataLength <= bytes.count - Self.headerSize,
+                bytes.count - Self.headerSize - metadataLength == fileCount * channels * imageSize * imageSize,
+                integer(at: 64, size: 4) == Self.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...]))
             else { return nil }
             let metadata = UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize..<(Self.headerSize + metadataLength)])
             var survey = [ImageSurveyEntry]()
             survey.reserveCapacity(fileCount)
             var offset = 0
-            while survey.count < fileCount, let entry = ImageSurveyEntry.decode(metadata, at: &offset) { survey.append(entry) }
+            while survey.count < fileCount, let entry = ImageSurveyEntry.decode(metadata, at: &offset) {
+                survey.append(entry)
+            }
             guard survey.count == fileCount, offset == metadata.count else { return nil }
-            return Contents(survey: survey, imageSize: imageSize, channels: channels, data: data,
-                            pixelOffset: Self.headerSize + metadataLength)
+            return Contents(
+                survey: survey, imageSize: imageSize, channels: channels, data: data,
+                pixelOffset: Self.headerSize + metadataLength)
         }
     }
 
@@ -140,7 +145,9 @@ struct ImageCache {
         var payload = metadata
         payload += pixels[0..<pixelCount]
         var header = Self.magic
-        func append(_ value: Int, size: Int) { header += (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        func append(_ value: Int, size: Int) {
+            header += (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+        }
         append(Int(Self.version), size: 4)
         header += listingDigest
         append(fileCount, size: 4)

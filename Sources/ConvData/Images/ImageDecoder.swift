@@ -24,12 +24,16 @@ public enum ImageDecoder {
         guard width > 0, height > 0 else {
             throw ImageDecodingError.corrupt(format: format, reason: "\(width)x\(height) has no pixels")
         }
-        guard width <= maximumPixelCount / height else { throw ImageDecodingError.tooLarge(width: width, height: height) }
+        guard width <= maximumPixelCount / height else {
+            throw ImageDecodingError.tooLarge(width: width, height: height)
+        }
     }
 
-    private static func dispatch<Result>(_ bytes: UnsafeRawBufferPointer,
-                                         png: (UnsafeRawBufferPointer) throws -> Result,
-                                         jpeg: (UnsafeRawBufferPointer) throws -> Result) throws(ImageDecodingError) -> Result {
+    private static func dispatch<Result>(
+        _ bytes: UnsafeRawBufferPointer,
+        png: (UnsafeRawBufferPointer) throws -> Result,
+        jpeg: (UnsafeRawBufferPointer) throws -> Result
+    ) throws(ImageDecodingError) -> Result {
         guard !bytes.isEmpty else { throw .empty }
         guard let format = ImageFileFormat(sniffing: bytes) else { throw .notAnImage }
         do {

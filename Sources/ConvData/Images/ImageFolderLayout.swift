@@ -40,8 +40,10 @@ enum ImageFolderLayout {
         }
         return subfolders.contains { subfolder in
             var visited = Set<String>()
-            return !imageFiles(in: folder.appendingPathComponent(subfolder).path, relativeTo: "", visited: &visited,
-                               stopAtFirst: true).isEmpty
+            return !imageFiles(
+                in: folder.appendingPathComponent(subfolder).path, relativeTo: "", visited: &visited,
+                stopAtFirst: true
+            ).isEmpty
         }
     }
 
@@ -58,36 +60,45 @@ enum ImageFolderLayout {
 
     /// The splits of the image folder at `root`; the training split first.
     static func scan(_ root: URL) throws -> [ImageFolderSplit] {
-        let subfolders = try visibleEntries(root).filter { FileStatus(root.appendingPathComponent($0).path)?.isFolder == true }
+        let subfolders = try visibleEntries(root).filter {
+            FileStatus(root.appendingPathComponent($0).path)?.isFolder == true
+        }
         var splits = [ImageFolderSplit]()
         for role in ImageFolderSplit.Role.allCases {
             let names = subfolders.filter { splitFolderNames[role]!.contains($0.lowercased()) }
             guard let name = names.first else { continue }
             if names.count > 1 {
-                throw DataError.malformed(file: root.path, detail: "more than one \(role.rawValue) folder (\(names.joined(separator: ", ")))")
+                throw DataError.malformed(
+                    file: root.path, detail: "more than one \(role.rawValue) folder (\(names.joined(separator: ", ")))")
             }
             splits.append(try split(role, root: root, folder: name))
         }
         if splits.isEmpty {
             splits.append(try split(.train, root: root, folder: ""))
         } else if splits.first?.role != .train {
-            throw DataError.malformed(file: root.path, detail: "has \(splits.map { $0.folder + "/" }.joined(separator: " and ")) but no train/ folder")
+            throw DataError.malformed(
+                file: root.path,
+                detail: "has \(splits.map { $0.folder + "/" }.joined(separator: " and ")) but no train/ folder")
         }
         let train = splits[0]
         for other in splits.dropFirst() where other.classNames != train.classNames {
             let missing = Set(train.classNames).subtracting(other.classNames).sorted()
             let extra = Set(other.classNames).subtracting(train.classNames).sorted()
-            let differences = (missing.isEmpty ? [] : ["missing " + missing.joined(separator: ", ")])
+            let differences =
+                (missing.isEmpty ? [] : ["missing " + missing.joined(separator: ", ")])
                 + (extra.isEmpty ? [] : ["extra " + extra.joined(separator: ", ")])
-            throw DataError.malformed(file: root.appendingPathComponent(other.folder).path,
-                                      detail: "classes differ from \(train.folder)/ (\(differences.joined(separator: "; ")))")
+            throw DataError.malformed(
+                file: root.appendingPathComponent(other.folder).path,
+                detail: "classes differ from \(train.folder)/ (\(differences.joined(separator: "; ")))")
         }
         return splits
     }
 
     private static func split(_ role: ImageFolderSplit.Role, root: URL, folder: String) throws -> ImageFolderSplit {
         let url = folder.isEmpty ? root : root.appendingPathComponent(folder)
-        let classNames = try visibleEntries(url).filter { FileStatus(url.appendingPathComponent($0).path)?.isFolder == true }
+        let classNames = try visibleEntries(url).filter {
+            FileStatus(url.appendingPathComponent($0).path)?.isFolder == true
+        }
         guard !classNames.isEmpty else {
             throw DataError.malformed(file: url.path, detail: "no class folders (expected <class>/<image> files)")
         }
@@ -95,9 +106,13 @@ enum ImageFolderLayout {
         for (label, name) in classNames.enumerated() {
             var visited = Set<String>()
             let prefix = folder.isEmpty ? name : folder + "/" + name
-            for (path, status) in imageFiles(in: url.appendingPathComponent(name).path, relativeTo: prefix, visited: &visited) {
-                files.append(ImageFile(path: path, label: Int32(label), split: role, byteCount: status.size,
-                                       modified: status.modified))
+            for (path, status) in imageFiles(
+                in: url.appendingPathComponent(name).path, relativeTo: prefix, visited: &visited)
+            {
+                files.append(
+                    ImageFile(
+                        path: path, label: Int32(label), split: role, byteCount: status.size,
+                        modified: status.modified))
             }
         }
         return ImageFolderSplit(role: role, folder: folder, classNames: classNames, files: files)
@@ -105,10 +120,13 @@ enum ImageFolderLayout {
 
     /// Paths (as `relativeTo/...`) and status of the image files under `folder`, sorted, recursively.
     /// Paths stay strings: building a URL per file costs more than the `stat` itself.
-    static func imageFiles(in folder: String, relativeTo prefix: String, visited: inout Set<String>,
-                                   stopAtFirst: Bool = false) -> [(String, FileStatus)] {
+    static func imageFiles(
+        in folder: String, relativeTo prefix: String, visited: inout Set<String>,
+        stopAtFirst: Bool = false
+    ) -> [(String, FileStatus)] {
         guard visited.insert(URL(fileURLWithPath: folder).resolvingSymlinksInPath().path).inserted,
-              let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+            let names = try? FileManager.default.contentsOfDirectory(atPath: folder)
+        else { return [] }
         var found = [(String, FileStatus)]()
         for name in names.sorted() where !name.hasPrefix(".") {
             let path = folder + "/" + name
@@ -126,7 +144,8 @@ enum ImageFolderLayout {
 
     private static func visibleEntries(_ folder: URL) throws -> [String] {
         do {
-            return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+            return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
+                .sorted()
         } catch {
             throw DataError.unreadable(folder.path, reason: "cannot list the folder")
         }

@@ -67,8 +67,10 @@ public struct ImageFolderLoader: Sendable {
                 perClass[Int(file.label)] += 1
             }
             if let empty = perClass.firstIndex(of: 0) {
-                let folder = split.folder.isEmpty ? split.classNames[empty] : split.folder + "/" + split.classNames[empty]
-                throw DataError.malformed(file: root.appendingPathComponent(folder).path, detail: "no usable PNG or JPEG image")
+                let folder =
+                    split.folder.isEmpty ? split.classNames[empty] : split.folder + "/" + split.classNames[empty]
+                throw DataError.malformed(
+                    file: root.appendingPathComponent(folder).path, detail: "no usable PNG or JPEG image")
             }
             sets[split.role] = ImageSet(dimensions: dimensions, pixels: pixels, labels: labels, fileNames: names)
             offset += split.files.count
@@ -126,10 +128,12 @@ public struct ImageFolderLoader: Sendable {
             let header = try ImageDecoder.header(bytes)
             return ImageSurveyEntry(width: header.width, height: header.height, colourMode: header.colourMode)
         }
-        ParallelFiles.forEach(files.count, threads: options.threads, progress: report(.surveying, files.count)) { index in
+        ParallelFiles.forEach(files.count, threads: options.threads, progress: report(.surveying, files.count)) {
+            index in
             // A header sits in the first bytes, except a JPEG's after a large EXIF or ICC segment.
             let prefix = Self.withContents(root, files[index], limit: Self.headerPrefix, header)
-            results[index] = prefix.isUsable || files[index].byteCount <= Self.headerPrefix
+            results[index] =
+                prefix.isUsable || files[index].byteCount <= Self.headerPrefix
                 ? prefix : Self.withContents(root, files[index], header)
         }
         return results.values
@@ -137,15 +141,18 @@ public struct ImageFolderLoader: Sendable {
 
     /// Decodes, converts and resizes every file into its slot of one buffer (zeros for failures).
     private func decode(_ root: URL, _ files: [ImageFile], size: Int, channels: Int)
-        -> (survey: [ImageSurveyEntry], pixels: DisjointBytes) {
+        -> (survey: [ImageSurveyEntry], pixels: DisjointBytes)
+    {
         let valueCount = channels * size * size
         let results = DisjointResults(repeating: ImageSurveyEntry(), count: files.count)
         let pixels = DisjointBytes(count: files.count * valueCount)
-        ParallelFiles.forEach(files.count, threads: options.threads, progress: report(.decoding, files.count)) { index in
+        ParallelFiles.forEach(files.count, threads: options.threads, progress: report(.decoding, files.count)) {
+            index in
             results[index] = Self.withContents(root, files[index]) { bytes in
                 let image = try ImageDecoder.decode(bytes)
-                pixels.write(ImageResampler.shorterSideCentreCrop(image.converted(toChannels: channels), size: size),
-                             at: index * valueCount)
+                pixels.write(
+                    ImageResampler.shorterSideCentreCrop(image.converted(toChannels: channels), size: size),
+                    at: index * valueCount)
                 return ImageSurveyEntry(width: image.width, height: image.height, colourMode: image.colourMode)
             }
         }
@@ -162,8 +169,10 @@ public struct ImageFolderLoader: Sendable {
 
     /// `body` over the file's bytes (the first `limit`); a read or decode failure becomes the
     /// entry's failure.
-    private static func withContents(_ root: URL, _ file: ImageFile, limit: Int = .max,
-                                     _ body: (UnsafeRawBufferPointer) throws -> ImageSurveyEntry) -> ImageSurveyEntry {
+    private static func withContents(
+        _ root: URL, _ file: ImageFile, limit: Int = .max,
+        _ body: (UnsafeRawBufferPointer) throws -> ImageSurveyEntry
+    ) -> ImageSurveyEntry {
         let bytes: [UInt8]
         do {
             bytes = try FileBytes.read(path: root.path + "/" + file.path, name: file.path, limit: limit)

@@ -18,9 +18,11 @@ public struct ImageFolderOptions: Sendable {
     /// The default image size never exceeds this, whatever the images' size.
     public static let largestDefaultSize = 64
 
-    public init(imageSize: Int? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                progress: (@Sendable (ImageFolderProgress) -> Void)? = nil) {
+    public init(
+        imageSize: Int? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: (@Sendable (ImageFolderProgress) -> Void)? = nil
+    ) {
         self.imageSize = imageSize
         self.channels = channels
         self.cacheFolder = cacheFolder

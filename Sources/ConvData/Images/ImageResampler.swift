@@ -45,18 +45,22 @@ public enum ImageResampler {
     /// Returns the square as CHW bytes with the image's channels.
     public static func shorterSideCentreCrop(_ image: DecodedImage, size: Int) -> [UInt8] {
         precondition(size > 0, "size must be positive")
-        let (scaledWidth, scaledHeight) = image.width <= image.height
+        let (scaledWidth, scaledHeight) =
+            image.width <= image.height
             ? (size, max(size, Int(Double(size) * Double(image.height) / Double(image.width))))
             : (max(size, Int(Double(size) * Double(image.width) / Double(image.height))), size)
         let left = Int((Double(scaledWidth - size) / 2).rounded())
         let top = Int((Double(scaledHeight - size) / 2).rounded())
-        return resample(image, scaledWidth: scaledWidth, scaledHeight: scaledHeight,
-                        columns: left..<(left + size), rows: top..<(top + size))
+        return resample(
+            image, scaledWidth: scaledWidth, scaledHeight: scaledHeight,
+            columns: left..<(left + size), rows: top..<(top + size))
     }
 
     /// The `columns` x `rows` window of `image` scaled to `scaledWidth` x `scaledHeight`, as CHW bytes.
-    static func resample(_ image: DecodedImage, scaledWidth: Int, scaledHeight: Int,
-                         columns: Range<Int>, rows: Range<Int>) -> [UInt8] {
+    static func resample(
+        _ image: DecodedImage, scaledWidth: Int, scaledHeight: Int,
+        columns: Range<Int>, rows: Range<Int>
+    ) -> [UInt8] {
         let channels = image.channels, width = columns.count, height = rows.count
         var output = [UInt8](repeating: 0, count: channels * width * height)
         if scaledWidth == image.width && scaledHeight == image.height {
@@ -106,7 +110,8 @@ public enum ImageResampler {
                             for (tap, weight) in vertical.weights[y].enumerated() {
                                 sum += weight * source[((first + tap) * width + x) * channels + channel]
                             }
-                            target[(channel * height + y) * width + x] = UInt8(max(0, min(255, (sum + 0.5).rounded(.down))))
+                            target[(channel * height + y) * width + x] = UInt8(
+                                max(0, min(255, (sum + 0.5).rounded(.down))))
                         }
                     }
                 }

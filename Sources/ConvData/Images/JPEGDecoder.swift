@@ -9,8 +9,9 @@ enum JPEGDecoder {
             let frame = try frameHeader(handle, bytes)
             let markers = JPEGMarkers(bytes)
             let swaps = markers.orientation?.swapsAxes ?? false
-            return ImageHeader(format: .jpeg, width: swaps ? frame.height : frame.width,
-                               height: swaps ? frame.width : frame.height, colourMode: frame.colourMode)
+            return ImageHeader(
+                format: .jpeg, width: swaps ? frame.height : frame.width,
+                height: swaps ? frame.width : frame.height, colourMode: frame.colourMode)
         }
     }
 
@@ -20,26 +21,30 @@ enum JPEGDecoder {
             let frame = try frameHeader(handle, bytes)
             try ImageDecoder.checkPixelCount(width: frame.width, height: frame.height, format: .jpeg)
             let markers = JPEGMarkers(bytes)
-            let (pixelFormat, samples): (TJPF, Int) = switch frame.colourMode {
-            case .grey: (TJPF_GRAY, 1)
-            case .cmyk: (TJPF_CMYK, 4)
-            default: (TJPF_RGB, 3)
-            }
+            let (pixelFormat, samples): (TJPF, Int) =
+                switch frame.colourMode {
+                case .grey: (TJPF_GRAY, 1)
+                case .cmyk: (TJPF_CMYK, 4)
+                default: (TJPF_RGB, 3)
+                }
             var decoded = [UInt8](repeating: 0, count: frame.width * frame.height * samples)
             let flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
             let status = decoded.withUnsafeMutableBufferPointer { target in
-                tjDecompress2(handle, bytes.bindMemory(to: UInt8.self).baseAddress, UInt(bytes.count),
-                              target.baseAddress, Int32(frame.width), 0, Int32(frame.height),
-                              Int32(pixelFormat.rawValue), flags)
+                tjDecompress2(
+                    handle, bytes.bindMemory(to: UInt8.self).baseAddress, UInt(bytes.count),
+                    target.baseAddress, Int32(frame.width), 0, Int32(frame.height),
+                    Int32(pixelFormat.rawValue), flags)
             }
             if status != 0 { throw failure(handle) }
             var image: DecodedImage
             if frame.colourMode == .cmyk {
-                image = DecodedImage(width: frame.width, height: frame.height, channels: 3,
-                                     pixels: rgb(fromCMYK: decoded, adobeInverted: markers.isAdobe), colourMode: .cmyk)
+                image = DecodedImage(
+                    width: frame.width, height: frame.height, channels: 3,
+                    pixels: rgb(fromCMYK: decoded, adobeInverted: markers.isAdobe), colourMode: .cmyk)
             } else {
-                image = DecodedImage(width: frame.width, height: frame.height, channels: samples, pixels: decoded,
-                                     colourMode: frame.colourMode)
+                image = DecodedImage(
+                    width: frame.width, height: frame.height, channels: samples, pixels: decoded,
+                    colourMode: frame.colourMode)
             }
             if let orientation = markers.orientation { image = orientation.apply(to: image) }
             return image
@@ -62,13 +67,17 @@ enum JPEGDecoder {
 
     private static func frameHeader(_ handle: tjhandle, _ bytes: UnsafeRawBufferPointer) throws -> Frame {
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colourspace: Int32 = 0
-        guard tjDecompressHeader3(handle, bytes.bindMemory(to: UInt8.self).baseAddress, UInt(bytes.count),
-                                  &width, &height, &subsampling, &colourspace) == 0 else { throw failure(handle) }
-        let mode: ImageColourMode = switch colourspace {
-        case Int32(TJCS_GRAY.rawValue): .grey
-        case Int32(TJCS_CMYK.rawValue), Int32(TJCS_YCCK.rawValue): .cmyk
-        default: .rgb
-        }
+        guard
+            tjDecompressHeader3(
+                handle, bytes.bindMemory(to: UInt8.self).baseAddress, UInt(bytes.count),
+                &width, &height, &subsampling, &colourspace) == 0
+        else { throw failure(handle) }
+        let mode: ImageColourMode =
+            switch colourspace {
+            case Int32(TJCS_GRAY.rawValue): .grey
+            case Int32(TJCS_CMYK.rawValue), Int32(TJCS_YCCK.rawValue): .cmyk
+            default: .rgb
+            }
         return Frame(width: Int(width), height: Int(height), colourMode: mode)
     }
 

@@ -6,8 +6,9 @@ enum PNGDecoder {
     static func header(_ bytes: UnsafeRawBufferPointer) throws -> ImageHeader {
         try withContext(bytes) { context in
             let header = try imageHeader(context)
-            return ImageHeader(format: .png, width: Int(header.width), height: Int(header.height),
-                               colourMode: colourMode(header))
+            return ImageHeader(
+                format: .png, width: Int(header.width), height: Int(header.height),
+                colourMode: colourMode(header))
         }
     }
 
@@ -42,9 +43,13 @@ enum PNGDecoder {
         }
     }
 
-    private static func withContext<Result>(_ bytes: UnsafeRawBufferPointer,
-                                            _ body: (OpaquePointer) throws -> Result) throws -> Result {
-        guard let context = spng_ctx_new(0) else { throw ImageDecodingError.corrupt(format: .png, reason: "out of memory") }
+    private static func withContext<Result>(
+        _ bytes: UnsafeRawBufferPointer,
+        _ body: (OpaquePointer) throws -> Result
+    ) throws -> Result {
+        guard let context = spng_ctx_new(0) else {
+            throw ImageDecodingError.corrupt(format: .png, reason: "out of memory")
+        }
         defer { spng_ctx_free(context) }
         // Ancillary chunks (text, ICC profiles) are capped so a hostile file cannot ask for gigabytes.
         try check(spng_set_chunk_limits(context, 1 << 24, 1 << 26))

@@ -3,8 +3,10 @@ import Foundation
 /// Runs `body(index)` for every index in `0..<count` on `threads` threads, each taking the next
 /// index as it finishes one, and reports progress after each.
 enum ParallelFiles {
-    static func forEach(_ count: Int, threads: Int, progress: (@Sendable (Int) -> Void)?,
-                        _ body: @Sendable (Int) -> Void) {
+    static func forEach(
+        _ count: Int, threads: Int, progress: (@Sendable (Int) -> Void)?,
+        _ body: @Sendable (Int) -> Void
+    ) {
         let counter = SharedCounter()
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
             while true {

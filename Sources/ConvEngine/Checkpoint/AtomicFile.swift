@@ -16,7 +16,9 @@ public enum AtomicFile {
         removeAbandoned(prefix: temporaryPrefix, in: folder)
 
         func failure(_ action: String) -> CheckpointError {
-            CheckpointError(file: path, problem: "cannot \(action): \(String(cString: strerror(errno))); the previous file is unchanged")
+            CheckpointError(
+                file: path,
+                problem: "cannot \(action): \(String(cString: strerror(errno))); the previous file is unchanged")
         }
 
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -48,13 +50,16 @@ public enum AtomicFile {
         defer { close(directory) }
         // Some filesystems cannot flush a folder (EINVAL); the rename itself has still happened.
         if fsync(directory) != 0 && errno != EINVAL {
-            throw CheckpointError(file: path, problem: "saved, but cannot flush its folder to disk: \(String(cString: strerror(errno)))")
+            throw CheckpointError(
+                file: path, problem: "saved, but cannot flush its folder to disk: \(String(cString: strerror(errno)))")
         }
     }
 
     /// Deletes temporary files that a killed writer left behind: those whose process is gone.
     private static func removeAbandoned(prefix: String, in folder: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else { return }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else {
+            return
+        }
         for name in names where name.hasPrefix(prefix) {
             let writer = name.dropFirst(prefix.count).prefix { $0 != "-" }
             if let pid = pid_t(writer), kill(pid, 0) != 0, errno == ESRCH { unlink(folder + name) }

@@ -23,17 +23,20 @@ public struct Checkpoint: Sendable {
         var tensors: [String: SafeTensorsTensor] = [:]
         for entry in model.stateDict {
             let value = entry.value
-            tensors[entry.name] = Self.isInteger(entry.name)
+            tensors[entry.name] =
+                Self.isInteger(entry.name)
                 ? SafeTensorsTensor(int64: value.values.map { Int64($0.rounded()) }, shape: value.shape)
                 : SafeTensorsTensor(float32: value.values, shape: value.shape)
         }
         for entry in optimizer.namedState {
-            tensors[Self.optimizerPrefix + entry.name] = SafeTensorsTensor(float32: entry.value.values, shape: entry.value.shape)
+            tensors[Self.optimizerPrefix + entry.name] = SafeTensorsTensor(
+                float32: entry.value.values, shape: entry.value.shape)
         }
         self.tensors = tensors
-        metadata = CheckpointMetadata(model: model.name, network: model.architecture?.file.text, inputShape: model.inputShape,
-                                      classes: model.outputShape.reduce(1, *),
-                                      optimizer: optimizer.name, hyperparameters: Self.hyperparameters(of: optimizer), run: run)
+        metadata = CheckpointMetadata(
+            model: model.name, network: model.architecture?.file.text, inputShape: model.inputShape,
+            classes: model.outputShape.reduce(1, *),
+            optimizer: optimizer.name, hyperparameters: Self.hyperparameters(of: optimizer), run: run)
         file = "unsaved checkpoint"
     }
 
@@ -55,10 +58,13 @@ public struct Checkpoint: Sendable {
     /// or infinity is refused: resuming from it could only repeat the divergence. So is metadata
     /// the reader would refuse, such as normalisation for another channel count.
     public func write(toFile path: String) throws(CheckpointError) {
-        _ = try CheckpointMetadata(strings: metadata.strings) { CheckpointError(file: path, problem: "not saved: " + $0) }
+        _ = try CheckpointMetadata(strings: metadata.strings) {
+            CheckpointError(file: path, problem: "not saved: " + $0)
+        }
         for name in tensors.keys.sorted() {
             if let bad = tensors[name]!.float32Values()?.first(where: { !$0.isFinite }) {
-                throw CheckpointError(file: path, problem: "not saved: \(name) holds \(bad); the previous file is unchanged")
+                throw CheckpointError(
+                    file: path, problem: "not saved: \(name) holds \(bad); the previous file is unchanged")
             }
         }
         var strings = metadata.strings
@@ -71,9 +77,12 @@ public struct Checkpoint: Sendable {
     /// tensors with their shapes. On error nothing has been changed. Also restores the learning rate.
     public func restore(into model: Model, optimizer: any Optimizer) throws(CheckpointError) {
         func failure(_ problem: String) -> CheckpointError { CheckpointError(file: file, problem: problem) }
-        let target = CheckpointMetadata(model: model.name, inputShape: model.inputShape, classes: model.outputShape.reduce(1, *),
-                                        optimizer: optimizer.name, hyperparameters: [:], run: metadata.run)
-        guard (metadata.model, metadata.inputShape, metadata.classes) == (target.model, target.inputShape, target.classes) else {
+        let target = CheckpointMetadata(
+            model: model.name, inputShape: model.inputShape, classes: model.outputShape.reduce(1, *),
+            optimizer: optimizer.name, hyperparameters: [:], run: metadata.run)
+        guard
+            (metadata.model, metadata.inputShape, metadata.classes) == (target.model, target.inputShape, target.classes)
+        else {
             throw failure("checkpoint is for model \(metadata.modelDescription), not \(target.modelDescription)")
         }
         guard metadata.optimizer == optimizer.name else {
@@ -100,7 +109,8 @@ public struct Checkpoint: Sendable {
         let h = metadata.hyperparameters
         func value(_ key: String) throws(CheckpointError) -> Double {
             guard let number = h[key] else {
-                throw CheckpointError(file: file, problem: "__metadata__ has no \"optimizer.\(key)\" for \(metadata.optimizer)")
+                throw CheckpointError(
+                    file: file, problem: "__metadata__ has no \"optimizer.\(key)\" for \(metadata.optimizer)")
             }
             return number
         }
@@ -110,20 +120,24 @@ public struct Checkpoint: Sendable {
             guard !nesterov || momentum > 0 else {
                 throw CheckpointError(file: file, problem: "__metadata__ asks for Nesterov SGD without momentum")
             }
-            return SGD(parameters: model.namedParameters, learningRate: try value("lr"), momentum: Float(momentum),
-                       weightDecay: Float(try value("weight_decay")), nesterov: nesterov)
+            return SGD(
+                parameters: model.namedParameters, learningRate: try value("lr"), momentum: Float(momentum),
+                weightDecay: Float(try value("weight_decay")), nesterov: nesterov)
         case "adam", "adamw":
-            return Adam(parameters: model.namedParameters, learningRate: try value("lr"), beta1: try value("beta1"),
-                        beta2: try value("beta2"), epsilon: try value("eps"), weightDecay: try value("weight_decay"),
-                        decoupledWeightDecay: metadata.optimizer == "adamw")
+            return Adam(
+                parameters: model.namedParameters, learningRate: try value("lr"), beta1: try value("beta1"),
+                beta2: try value("beta2"), epsilon: try value("eps"), weightDecay: try value("weight_decay"),
+                decoupledWeightDecay: metadata.optimizer == "adamw")
         default:
             throw CheckpointError(file: file, problem: "unknown optimizer \"\(metadata.optimizer)\"")
         }
     }
 
     /// The saved tensors for `targets` as engine tensors, checking presence, dtype and shape.
-    private func values(for targets: [NamedTensor], prefix: String,
-                        failure: (String) -> CheckpointError) throws(CheckpointError) -> [String: Tensor] {
+    private func values(
+        for targets: [NamedTensor], prefix: String,
+        failure: (String) -> CheckpointError
+    ) throws(CheckpointError) -> [String: Tensor] {
         var result: [String: Tensor] = [:]
         for target in targets {
             let key = prefix + target.name
@@ -131,7 +145,8 @@ public struct Checkpoint: Sendable {
             guard stored.shape == target.value.shape else {
                 throw failure("tensor \(key) has shape \(stored.shape), the model needs \(target.value.shape)")
             }
-            let values: [Float]? = Self.isInteger(target.name) && prefix.isEmpty
+            let values: [Float]? =
+                Self.isInteger(target.name) && prefix.isEmpty
                 ? stored.int64Values()?.map { Float($0) }
                 : stored.float32Values()
             guard let values else { throw failure("tensor \(key) has dtype \(stored.dtype.rawValue)") }
@@ -146,11 +161,15 @@ public struct Checkpoint: Sendable {
     private static func hyperparameters(of optimizer: any Optimizer) -> [String: Double] {
         switch optimizer {
         case let sgd as SGD:
-            ["lr": sgd.learningRate, "momentum": Double(sgd.momentum), "weight_decay": Double(sgd.weightDecay),
-             "nesterov": sgd.nesterov ? 1 : 0]
+            [
+                "lr": sgd.learningRate, "momentum": Double(sgd.momentum), "weight_decay": Double(sgd.weightDecay),
+                "nesterov": sgd.nesterov ? 1 : 0,
+            ]
         case let adam as Adam:
-            ["lr": adam.learningRate, "beta1": adam.beta1, "beta2": adam.beta2, "eps": adam.epsilon,
-             "weight_decay": adam.weightDecay]
+            [
+                "lr": adam.learningRate, "beta1": adam.beta1, "beta2": adam.beta2, "eps": adam.epsilon,
+                "weight_decay": adam.weightDecay,
+            ]
         default:
             ["lr": optimizer.learningRate]
         }

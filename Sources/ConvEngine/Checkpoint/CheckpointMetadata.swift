@@ -18,8 +18,10 @@ public struct CheckpointMetadata: Equatable, Sendable {
     public var hyperparameters: [String: Double]
     public var run: RunState
 
-    public init(model: String, network: String? = nil, inputShape: [Int], classes: Int, optimizer: String,
-                hyperparameters: [String: Double], run: RunState) {
+    public init(
+        model: String, network: String? = nil, inputShape: [Int], classes: Int, optimizer: String,
+        hyperparameters: [String: Double], run: RunState
+    ) {
         self.model = model
         self.network = network
         self.inputShape = inputShape
@@ -75,14 +77,18 @@ public struct CheckpointMetadata: Equatable, Sendable {
             if value.isEmpty { return [] }
             var result: [T] = []
             for part in value.split(separator: separator, omittingEmptySubsequences: false) {
-                guard let element = parse(part) else { throw failure("__metadata__ \"\(key)\" is malformed: \"\(value)\"") }
+                guard let element = parse(part) else {
+                    throw failure("__metadata__ \"\(key)\" is malformed: \"\(value)\"")
+                }
                 result.append(element)
             }
             return result
         }
         func integer(_ key: String) throws(CheckpointError) -> Int {
             let value = try text(key)
-            guard let number = Int(value), number >= 0 else { throw failure("__metadata__ \"\(key)\" is not a count: \"\(value)\"") }
+            guard let number = Int(value), number >= 0 else {
+                throw failure("__metadata__ \"\(key)\" is not a count: \"\(value)\"")
+            }
             return number
         }
 
@@ -93,7 +99,9 @@ public struct CheckpointMetadata: Equatable, Sendable {
         model = try text("model")
         network = strings["network"]
         inputShape = try list("input_shape", separator: "x") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
-        guard inputShape.count == 3 else { throw failure("__metadata__ \"input_shape\" is not CxHxW: \"\(strings["input_shape"]!)\"") }
+        guard inputShape.count == 3 else {
+            throw failure("__metadata__ \"input_shape\" is not CxHxW: \"\(strings["input_shape"]!)\"")
+        }
         classes = try integer("classes")
         optimizer = try text("optimizer")
         var hyperparameters: [String: Double] = [:]
@@ -111,12 +119,15 @@ public struct CheckpointMetadata: Equatable, Sendable {
         let mean = try list("normalization_mean", separator: ",") { Float(String($0)) }
         let std = try list("normalization_std", separator: ",") { Float(String($0)) }
         guard mean.count == inputShape[0], std.count == inputShape[0] else {
-            throw failure("__metadata__ normalisation has \(mean.count) means and \(std.count) deviations for \(inputShape[0]) channels")
+            throw failure(
+                "__metadata__ normalisation has \(mean.count) means and \(std.count) deviations for \(inputShape[0]) channels"
+            )
         }
         var extra: [String: String] = [:]
         for (key, value) in strings where key.hasPrefix("run.") { extra[String(key.dropFirst("run.".count))] = value }
-        run = RunState(dataset: try text("dataset"), epoch: try integer("epoch"), step: try integer("step"),
-                       random: random, mean: mean, std: std, extra: extra)
+        run = RunState(
+            dataset: try text("dataset"), epoch: try integer("epoch"), step: try integer("step"),
+            random: random, mean: mean, std: std, extra: extra)
     }
 }
 
@@ -137,8 +148,10 @@ public struct RunState: Equatable, Sendable {
     /// as `run.<key>` so that it never collides with the keys above.
     public var extra: [String: String]
 
-    public init(dataset: String, epoch: Int, step: Int, random: RandomGenerator, mean: [Float], std: [Float],
-                extra: [String: String] = [:]) {
+    public init(
+        dataset: String, epoch: Int, step: Int, random: RandomGenerator, mean: [Float], std: [Float],
+        extra: [String: String] = [:]
+    ) {
         self.dataset = dataset
         self.epoch = epoch
         self.step = step

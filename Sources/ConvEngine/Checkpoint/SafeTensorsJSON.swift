@@ -186,7 +186,8 @@ enum SafeTensorsJSON {
                 let high = try hex4()
                 if (0xD800..<0xDC00).contains(high) {
                     guard current == UInt8(ascii: "\\"), position + 1 < bytes.count,
-                          bytes[position + 1] == UInt8(ascii: "u") else { throw error("unpaired surrogate") }
+                        bytes[position + 1] == UInt8(ascii: "u")
+                    else { throw error("unpaired surrogate") }
                     position += 2
                     let low = try hex4()
                     guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate") }

@@ -56,7 +56,8 @@ extension SafeTensors {
         for (i, entry) in entries.enumerated() {
             if entry.begin < covered {
                 let previous = entries[i - 1]
-                throw failure("tensors \"\(previous.name)\" \(previous.offsets) and \"\(entry.name)\" \(entry.offsets) overlap")
+                throw failure(
+                    "tensors \"\(previous.name)\" \(previous.offsets) and \"\(entry.name)\" \(entry.offsets) overlap")
             }
             if entry.begin > covered {
                 throw failure("bytes \(covered)..<\(entry.begin) of the data buffer belong to no tensor")
@@ -85,12 +86,16 @@ extension SafeTensors {
 
         var offsets: String { "[\(begin), \(end)]" }
 
-        init(name: String, json: SafeTensorsJSON, dataSize: Int,
-             failure: (String) -> CheckpointError) throws(CheckpointError) {
+        init(
+            name: String, json: SafeTensorsJSON, dataSize: Int,
+            failure: (String) -> CheckpointError
+        ) throws(CheckpointError) {
             func fail(_ problem: String) -> CheckpointError { failure("tensor \"\(name)\": \(problem)") }
             guard case .object(let fields) = json else { throw fail("entry is not a JSON object") }
             func field(_ key: String) throws(CheckpointError) -> SafeTensorsJSON {
-                guard let value = fields.first(where: { $0.key == key })?.value else { throw fail("missing \"\(key)\"") }
+                guard let value = fields.first(where: { $0.key == key })?.value else {
+                    throw fail("missing \"\(key)\"")
+                }
                 return value
             }
             func sizes(_ key: String) throws(CheckpointError) -> [Int] {
@@ -106,7 +111,9 @@ extension SafeTensors {
             }
 
             guard case .string(let dtypeName) = try field("dtype") else { throw fail("\"dtype\" is not a string") }
-            guard let dtype = SafeTensorsDType(rawValue: dtypeName) else { throw fail("unknown dtype \"\(dtypeName)\"") }
+            guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
+                throw fail("unknown dtype \"\(dtypeName)\"")
+            }
             let shape = try sizes("shape")
             let offsets = try sizes("data_offsets")
             guard offsets.count == 2 else { throw fail("\"data_offsets\" has \(offsets.count) numbers, not 2") }
@@ -120,7 +127,9 @@ extension SafeTensors {
                 throw fail("shape \(shapeText) of \(dtypeName) is not a whole number of bytes that fits in memory")
             }
             guard size == end - begin else {
-                throw fail("shape \(shapeText) of \(dtypeName) needs \(size) bytes, data_offsets [\(begin), \(end)] hold \(end - begin)")
+                throw fail(
+                    "shape \(shapeText) of \(dtypeName) needs \(size) bytes, data_offsets [\(begin), \(end)] hold \(end - begin)"
+                )
             }
             self.name = name
             self.dtype = dtype
@@ -130,15 +139,19 @@ extension SafeTensors {
         }
     }
 
-    private static func metadata(from json: SafeTensorsJSON,
-                                 failure: (String) -> CheckpointError) throws(CheckpointError) -> [String: String] {
+    private static func metadata(
+        from json: SafeTensorsJSON,
+        failure: (String) -> CheckpointError
+    ) throws(CheckpointError) -> [String: String] {
         switch json {
         case .null:
             return [:]
         case .object(let members):
             var result: [String: String] = [:]
             for (key, value) in members {
-                guard case .string(let text) = value else { throw failure("__metadata__ value of \"\(key)\" is not a string") }
+                guard case .string(let text) = value else {
+                    throw failure("__metadata__ value of \"\(key)\" is not a string")
+                }
                 result[key] = text
             }
             return result

@@ -19,7 +19,9 @@ extension SafeTensors {
         for (name, tensor) in ordered {
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             let end = offset + tensor.bytes.count
-            fields.append("\(Self.quoted(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            fields.append(
+                "\(Self.quoted(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+            )
             offset = end
         }
         var header = Array(("{" + fields.joined(separator: ",") + "}").utf8)

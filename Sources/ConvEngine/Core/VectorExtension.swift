@@ -23,8 +23,9 @@ enum VectorExtension {
     private static func cpuFlags() -> Set<String> {
         #if os(Linux)
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
+            let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
+        else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map { $0.lowercased() })
         #elseif canImport(Darwin)
         var flags = Set<String>()

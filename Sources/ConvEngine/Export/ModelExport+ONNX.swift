@@ -21,7 +21,8 @@ extension ModelExport {
         for node in graph.nodes { graphMessage.message(1, node) }
         graphMessage.string(2, network.name)
         for initializer in graph.initializers { graphMessage.message(5, initializer) }
-        graphMessage.message(11, Self.valueInfo("input", dims: [.symbol("batch")] + network.inputShape.map { .size($0) }))
+        graphMessage.message(
+            11, Self.valueInfo("input", dims: [.symbol("batch")] + network.inputShape.map { .size($0) }))
         graphMessage.message(12, Self.valueInfo("logits", dims: [.symbol("batch"), .size(network.classes)]))
 
         var model = ProtobufMessage()
@@ -123,7 +124,8 @@ private struct ONNXGraph {
     }
 
     /// Adds a node whose one output is `output` (also its name), and returns that name.
-    mutating func node(_ op: String, output: String, inputs: [String], attributes: [(String, Attribute)] = []) -> String {
+    mutating func node(_ op: String, output: String, inputs: [String], attributes: [(String, Attribute)] = []) -> String
+    {
         var node = ProtobufMessage()
         for input in inputs { node.string(1, input) }
         node.string(2, output)
@@ -159,23 +161,30 @@ private struct ONNXGraph {
             switch layer.operation {
             case .conv(let c):
                 let inputs = [x, weight(path + ".weight")] + (c.bias ? [weight(path + ".bias")] : [])
-                x = node("Conv", output: output, inputs: inputs, attributes: [
-                    ("kernel_shape", .ints([c.kernel, c.kernel])), ("strides", .ints([c.stride, c.stride])),
-                    ("pads", .ints(Array(repeating: c.padding, count: 4))),
-                ])
+                x = node(
+                    "Conv", output: output, inputs: inputs,
+                    attributes: [
+                        ("kernel_shape", .ints([c.kernel, c.kernel])), ("strides", .ints([c.stride, c.stride])),
+                        ("pads", .ints(Array(repeating: c.padding, count: 4))),
+                    ])
             case .linear:
-                x = node("Gemm", output: output, inputs: [x, weight(path + ".weight"), weight(path + ".bias")],
-                         attributes: [("transB", .int(1))])
+                x = node(
+                    "Gemm", output: output, inputs: [x, weight(path + ".weight"), weight(path + ".bias")],
+                    attributes: [("transB", .int(1))])
             case .batchNorm:
                 let inputs = [x] + ["weight", "bias", "running_mean", "running_var"].map { weight(path + "." + $0) }
-                x = node("BatchNormalization", output: output, inputs: inputs, attributes: [("epsilon", .float(Self.batchNormEpsilon))])
+                x = node(
+                    "BatchNormalization", output: output, inputs: inputs,
+                    attributes: [("epsilon", .float(Self.batchNormEpsilon))])
             case .relu:
                 x = node("Relu", output: output, inputs: [x])
             case .maxPool(let kernel, let stride), .avgPool(let kernel, let stride):
                 let op = if case .maxPool = layer.operation { "MaxPool" } else { "AveragePool" }
-                x = node(op, output: output, inputs: [x], attributes: [
-                    ("kernel_shape", .ints([kernel, kernel])), ("strides", .ints([stride, stride])),
-                ])
+                x = node(
+                    op, output: output, inputs: [x],
+                    attributes: [
+                        ("kernel_shape", .ints([kernel, kernel])), ("strides", .ints([stride, stride])),
+                    ])
             case .globalAvgPool:
                 let pooled = node("GlobalAveragePool", output: output + "/pooled", inputs: [x])
                 x = node("Flatten", output: output, inputs: [pooled], attributes: [("axis", .int(1))])

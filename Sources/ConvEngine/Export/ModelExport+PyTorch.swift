@@ -70,13 +70,15 @@ extension ModelExport {
     private static func entries(_ layers: [ResolvedLayer], indent: Int) -> String {
         let inner = String(repeating: "    ", count: indent + 1)
         let lines = layers.map { inner + "(\"\($0.name)\", \(module($0, indent: indent + 1)))," }
-        return "OrderedDict([\n" + lines.joined(separator: "\n") + "\n" + String(repeating: "    ", count: indent) + "])"
+        return "OrderedDict([\n" + lines.joined(separator: "\n") + "\n" + String(repeating: "    ", count: indent)
+            + "])"
     }
 
     private static func module(_ layer: ResolvedLayer, indent: Int) -> String {
         switch layer.operation {
         case .conv(let c):
-            return "nn.Conv2d(\(c.inChannels), \(c.outChannels), \(c.kernel), stride=\(c.stride), padding=\(c.padding), "
+            return
+                "nn.Conv2d(\(c.inChannels), \(c.outChannels), \(c.kernel), stride=\(c.stride), padding=\(c.padding), "
                 + "bias=\(c.bias ? "True" : "False"))"
         case .linear(let inFeatures, let outFeatures): return "nn.Linear(\(inFeatures), \(outFeatures))"
         case .batchNorm(let channels): return "nn.BatchNorm2d(\(channels))"
@@ -91,7 +93,8 @@ extension ModelExport {
                 + (shortcut.map { ", shortcut=nn.Sequential(\(entries($0, indent: indent)))" } ?? "") + ")"
         case .repeat(let passes):
             let inner = String(repeating: "    ", count: indent + 1)
-            return "nn.Sequential(\n" + passes.map { inner + "nn.Sequential(\(entries($0, indent: indent + 1)))," }
+            return "nn.Sequential(\n"
+                + passes.map { inner + "nn.Sequential(\(entries($0, indent: indent + 1)))," }
                 .joined(separator: "\n") + "\n" + String(repeating: "    ", count: indent) + ")"
         }
     }

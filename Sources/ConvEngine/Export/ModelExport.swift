@@ -13,11 +13,15 @@ public struct ModelExport: Sendable {
     /// Checks that `tensors` holds every tensor of `network` with its shape (float32, but for the
     /// integer `num_batches_tracked`) and that the normalisation and class names fit; `source` names
     /// where the tensors came from in errors.
-    public init(network: ResolvedNetwork, tensors: [String: SafeTensorsTensor], mean: [Float], std: [Float],
-                classNames: [String], source: String) throws(CheckpointError) {
+    public init(
+        network: ResolvedNetwork, tensors: [String: SafeTensorsTensor], mean: [Float], std: [Float],
+        classNames: [String], source: String
+    ) throws(CheckpointError) {
         func failure(_ problem: String) -> CheckpointError { CheckpointError(file: source, problem: problem) }
         for (name, shape) in network.parameterShapes + network.bufferShapes {
-            guard let tensor = tensors[name] else { throw failure("tensor \(name) of network \(network.name) is missing") }
+            guard let tensor = tensors[name] else {
+                throw failure("tensor \(name) of network \(network.name) is missing")
+            }
             guard tensor.shape == shape else {
                 throw failure("tensor \(name) has shape \(tensor.shape), network \(network.name) needs \(shape)")
             }
@@ -27,7 +31,8 @@ public struct ModelExport: Sendable {
         }
         let channels = network.inputShape[0]
         guard mean.count == channels, std.count == channels, std.allSatisfy({ $0 > 0 }) else {
-            throw failure("the normalisation has \(mean.count) means and \(std.count) deviations for \(channels) channels")
+            throw failure(
+                "the normalisation has \(mean.count) means and \(std.count) deviations for \(channels) channels")
         }
         guard classNames.count == network.classes else {
             throw failure("\(classNames.count) class names for \(network.classes) classes")
@@ -47,11 +52,13 @@ public struct ModelExport: Sendable {
         }
         var tensors: [String: SafeTensorsTensor] = [:]
         for entry in model.stateDict {
-            tensors[entry.name] = entry.name.hasSuffix("num_batches_tracked")
+            tensors[entry.name] =
+                entry.name.hasSuffix("num_batches_tracked")
                 ? SafeTensorsTensor(int64: entry.value.values.map { Int64($0.rounded()) }, shape: entry.value.shape)
                 : SafeTensorsTensor(float32: entry.value.values, shape: entry.value.shape)
         }
-        try self.init(network: network, tensors: tensors, mean: mean, std: std, classNames: classNames, source: model.name)
+        try self.init(
+            network: network, tensors: tensors, mean: mean, std: std, classNames: classNames, source: model.name)
     }
 
     /// A float32 tensor's values (checked by `init`).

@@ -18,14 +18,17 @@ public enum BF16GEMM {
     /// The kernel's name, as `convtop bench` shows it.
     public static let kernelName = "avx512-bf16 \(tileRows)x\(tileColumns)"
 
-    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool? = nil) {
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool? = nil
+    ) {
         precondition(isSupported, "BF16GEMM needs AVX512-BF16; check BF16GEMM.isSupported first")
         guard m > 0, n > 0 else { return }
         if k == 0 || alpha == 0 {
-            GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                       beta: beta, c: c, ldc: ldc)
+            GEMM.sgemm(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                beta: beta, c: c, ldc: ldc)
             return
         }
         let rowPanels = (m + tileRows - 1) / tileRows, columnPanels = (n + tileColumns - 1) / tileColumns
@@ -44,12 +47,15 @@ public enum BF16GEMM {
             }
             let multiply = { (t: Int) in
                 let part = ThreadPool.chunk(t, of: tasks, count: splitsColumns ? columnPanels : rowPanels)
-                let rows = splitsColumns ? 0..<m : min(m, part.lowerBound * tileRows)..<min(m, part.upperBound * tileRows)
-                let columns = splitsColumns
+                let rows =
+                    splitsColumns ? 0..<m : min(m, part.lowerBound * tileRows)..<min(m, part.upperBound * tileRows)
+                let columns =
+                    splitsColumns
                     ? min(n, part.lowerBound * tileColumns)..<min(n, part.upperBound * tileColumns) : 0..<n
                 guard !rows.isEmpty, !columns.isEmpty else { return }
-                cbf16_multiply_packed(k, alpha, packedA, packedB, beta, c, ldc, rows.lowerBound, rows.upperBound,
-                                      columns.lowerBound, columns.upperBound)
+                cbf16_multiply_packed(
+                    k, alpha, packedA, packedB, beta, c, ldc, rows.lowerBound, rows.upperBound,
+                    columns.lowerBound, columns.upperBound)
             }
             if tasks > 1, let pool {
                 pool.run(tasks: tasks, body)

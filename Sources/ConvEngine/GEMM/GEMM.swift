@@ -40,9 +40,11 @@ public enum GEMM {
     /// 9-14 on one; fc1 (1.5M) about broke even.
     static let parallelThreshold = 1 << 20
 
-    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool? = nil) {
+    public static func sgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool? = nil
+    ) {
         guard m > 0, n > 0 else { return }
         let opA = MatrixOperand(base: a, ld: lda, transposed: transA)
         let opB = MatrixOperand(base: b, ld: ldb, transposed: transB)
@@ -57,12 +59,14 @@ public enum GEMM {
             let perTask = ((n + tasks - 1) / tasks + 3) & ~3
             let columns = { (t: Int) in min(n, t * perTask)..<min(n, (t + 1) * perTask) }
             if tasks == 1 {
-                DotKernel.multiply(m: m, columns: 0..<n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                   beta: beta, c: c, ldc: ldc)
+                DotKernel.multiply(
+                    m: m, columns: 0..<n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc)
             } else {
                 pool?.run(tasks: tasks) { t in
-                    DotKernel.multiply(m: m, columns: columns(t), k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                       beta: beta, c: c, ldc: ldc)
+                    DotKernel.multiply(
+                        m: m, columns: columns(t), k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                        beta: beta, c: c, ldc: ldc)
                 }
             }
             return
@@ -74,9 +78,11 @@ public enum GEMM {
             GEMMWorkspace.withWorkspaces(count: tasks) { workspaces in
                 let body = { (t: Int) in
                     let part = ThreadPool.chunk(t, of: tasks, count: tiles)
-                    let columns = min(n, part.lowerBound * MicroKernel.rows)..<min(n, part.upperBound * MicroKernel.rows)
-                    multiplyTransposed(m: m, columns: columns, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                       beta: beta, c: c, ldc: ldc, workspace: workspaces[t])
+                    let columns =
+                        min(n, part.lowerBound * MicroKernel.rows)..<min(n, part.upperBound * MicroKernel.rows)
+                    multiplyTransposed(
+                        m: m, columns: columns, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                        beta: beta, c: c, ldc: ldc, workspace: workspaces[t])
                 }
                 if tasks == 1 { body(0) } else { pool?.run(tasks: tasks, body) }
             }
@@ -85,8 +91,9 @@ public enum GEMM {
         let split = Split(m: m, n: n, k: k, threads: threads)
         guard split.tasks > 1, let pool else {
             GEMMWorkspace.withWorkspace { workspace in
-                multiply(opA, opB, rows: 0..<m, columns: 0..<n, depth: 0..<k, alpha: alpha, beta: beta,
-                         c: c, ldc: ldc, workspace: workspace)
+                multiply(
+                    opA, opB, rows: 0..<m, columns: 0..<n, depth: 0..<k, alpha: alpha, beta: beta,
+                    c: c, ldc: ldc, workspace: workspace)
             }
             return
         }
@@ -96,15 +103,17 @@ public enum GEMM {
                 if t > 0 && split.dimension == .depth {
                     let partial = workspaces[t]
                     partial.reservePartial(m * n)
-                    multiply(opA, opB, rows: 0..<m, columns: 0..<n, depth: part, alpha: alpha, beta: 0,
-                             c: partial.partial, ldc: n, workspace: partial)
+                    multiply(
+                        opA, opB, rows: 0..<m, columns: 0..<n, depth: part, alpha: alpha, beta: 0,
+                        c: partial.partial, ldc: n, workspace: partial)
                     return
                 }
                 let rows = split.dimension == .rows ? part : 0..<m
                 let columns = split.dimension == .columns ? part : 0..<n
                 let depth = split.dimension == .depth ? part : 0..<k
-                multiply(opA, opB, rows: rows, columns: columns, depth: depth, alpha: alpha, beta: beta,
-                         c: c, ldc: ldc, workspace: workspaces[t])
+                multiply(
+                    opA, opB, rows: rows, columns: columns, depth: depth, alpha: alpha, beta: beta,
+                    c: c, ldc: ldc, workspace: workspaces[t])
             }
             if split.dimension == .depth {
                 for t in 1..<split.tasks {
@@ -115,9 +124,11 @@ public enum GEMM {
     }
 
     /// The single-threaded blocked product for one rectangle of C over one range of k.
-    private static func multiply(_ opA: MatrixOperand, _ opB: MatrixOperand, rows: Range<Int>, columns: Range<Int>,
-                                 depth: Range<Int>, alpha: Float, beta: Float,
-                                 c: UnsafeMutablePointer<Float>, ldc: Int, workspace: GEMMWorkspace) {
+    private static func multiply(
+        _ opA: MatrixOperand, _ opB: MatrixOperand, rows: Range<Int>, columns: Range<Int>,
+        depth: Range<Int>, alpha: Float, beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int, workspace: GEMMWorkspace
+    ) {
         let tileRows = MicroKernel.rows, tileColumns = MicroKernel.columns
         let aSlivers = opA.transpose
         // With few rows of C each B sliver is used only a few times, so copying B costs as much as
@@ -131,18 +142,22 @@ public enum GEMM {
                 let kc = min(depthStep, depth.upperBound - pc)
                 let update = MicroKernel.Update(alpha: alpha, beta: pc == depth.lowerBound ? beta : 1)
                 let directColumns = packsB ? 0 : nc - nc % tileColumns
-                opB.pack(depth: pc..<(pc + kc), columns: (jc + directColumns)..<(jc + nc), width: tileColumns,
-                         into: workspace.packedB)
+                opB.pack(
+                    depth: pc..<(pc + kc), columns: (jc + directColumns)..<(jc + nc), width: tileColumns,
+                    into: workspace.packedB)
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
                     let mc = min(blockRows, rows.upperBound - ic)
-                    aSlivers.pack(depth: pc..<(pc + kc), columns: ic..<(ic + mc), width: tileRows,
-                                  into: workspace.packedA)
+                    aSlivers.pack(
+                        depth: pc..<(pc + kc), columns: ic..<(ic + mc), width: tileRows,
+                        into: workspace.packedA)
                     for jr in stride(from: 0, to: nc, by: tileColumns) {
                         let bSliver: UnsafePointer<Float>, bStride: Int
                         if jr < directColumns {
                             (bSliver, bStride) = (opB.base + pc * opB.ld + jc + jr, opB.ld)
                         } else {
-                            (bSliver, bStride) = (UnsafePointer(workspace.packedB + (jr - directColumns) * kc), tileColumns)
+                            (bSliver, bStride) = (
+                                UnsafePointer(workspace.packedB + (jr - directColumns) * kc), tileColumns
+                            )
                         }
                         let nr = min(tileColumns, nc - jr)
                         for ir in stride(from: 0, to: mc, by: tileRows) {
@@ -150,11 +165,13 @@ public enum GEMM {
                             let mr = min(tileRows, mc - ir)
                             let cTile = c + (ic + ir) * ldc + jc + jr
                             if nr == tileColumns {
-                                MicroKernel.tile(depth: kc, a: aSliver, b: bSliver, bStride: bStride,
-                                                 c: cTile, ldc: ldc, m: mr, update: update)
+                                MicroKernel.tile(
+                                    depth: kc, a: aSliver, b: bSliver, bStride: bStride,
+                                    c: cTile, ldc: ldc, m: mr, update: update)
                             } else {
-                                MicroKernel.edgeTile(depth: kc, a: aSliver, b: bSliver, bStride: bStride,
-                                                     c: cTile, ldc: ldc, m: mr, n: nr, update: update)
+                                MicroKernel.edgeTile(
+                                    depth: kc, a: aSliver, b: bSliver, bStride: bStride,
+                                    c: cTile, ldc: ldc, m: mr, n: nr, update: update)
                             }
                         }
                     }
@@ -164,8 +181,10 @@ public enum GEMM {
     }
 
     /// `C = beta * C` without reading C when `beta` is 0.
-    private static func scale(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>, columns: Range<Int>,
-                              by beta: Float) {
+    private static func scale(
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>, columns: Range<Int>,
+        by beta: Float
+    ) {
         for i in rows {
             let row = c + i * ldc
             for j in columns { row[j] = beta == 0 ? 0 : beta * row[j] }
@@ -173,8 +192,10 @@ public enum GEMM {
     }
 
     /// `C += partial`, where `partial` is a dense `m x n` matrix.
-    private static func add(_ partial: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, ldc: Int,
-                            m: Int, n: Int) {
+    private static func add(
+        _ partial: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, ldc: Int,
+        m: Int, n: Int
+    ) {
         for i in 0..<m {
             let row = c + i * ldc, source = partial + i * n
             for j in 0..<n { row[j] += source[j] }

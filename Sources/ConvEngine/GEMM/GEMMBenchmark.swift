@@ -29,13 +29,15 @@ public struct GEMMBenchmark: Sendable {
         for i in 0..<(m * k) { a[i] = Float(i % 7) * 0.1 }
         for i in 0..<(k * n) { b[i] = Float(i % 5) * 0.1 }
         let rate = Benchmark.stepsPerSecond(seconds: seconds) {
-            GEMM.multiply(precision, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k,
-                          b: b, ldb: transB ? k : n, beta: 0, c: c, ldc: n, pool: pool)
+            GEMM.multiply(
+                precision, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k,
+                b: b, ldb: transB ? k : n, beta: 0, c: c, ldc: n, pool: pool)
         }
         return BenchmarkRecord([
             ("kind", .string("gemm")), ("shape", .string(name)), ("m", .int(m)), ("n", .int(n)), ("k", .int(k)),
             ("transA", .bool(transA)), ("transB", .bool(transB)), ("threads", .int(pool.threadCount)),
-            ("gflops", .number(rate * Double(2 * m * n * k) / 1e9)), ("kernel", .string(precision == .bf16 ? BF16GEMM.kernelName : GEMM.kernelName)),
+            ("gflops", .number(rate * Double(2 * m * n * k) / 1e9)),
+            ("kernel", .string(precision == .bf16 ? BF16GEMM.kernelName : GEMM.kernelName)),
             ("precision", .string(precision.rawValue)),
         ])
     }

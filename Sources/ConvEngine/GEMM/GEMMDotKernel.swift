@@ -13,15 +13,18 @@ enum DotKernel {
     }
 
     /// Computes columns `columns` of C (all m rows).
-    static func multiply(m: Int, columns: Range<Int>, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func multiply(
+        m: Int, columns: Range<Int>, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let update = MicroKernel.Update(alpha: alpha, beta: beta)
         var j = columns.lowerBound
         while j + 4 <= columns.upperBound {
             var i = 0
             while i + 3 <= m {
-                block3x4(k: k, a: a + i * lda, lda: lda, b: b + j * ldb, ldb: ldb, c: c + i * ldc + j, ldc: ldc,
-                         update: update)
+                block3x4(
+                    k: k, a: a + i * lda, lda: lda, b: b + j * ldb, ldb: ldb, c: c + i * ldc + j, ldc: ldc,
+                    update: update)
                 i += 3
             }
             for row in i..<m {
@@ -43,8 +46,10 @@ enum DotKernel {
         c.pointee = update.beta == 0 ? update.alpha * sum : update.alpha * sum + update.beta * c.pointee
     }
 
-    private static func block3x4(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                 c: UnsafeMutablePointer<Float>, ldc: Int, update: MicroKernel.Update) {
+    private static func block3x4(
+        k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, update: MicroKernel.Update
+    ) {
         var s00 = SIMD16<Float>(), s01 = SIMD16<Float>(), s02 = SIMD16<Float>(), s03 = SIMD16<Float>()
         var s10 = SIMD16<Float>(), s11 = SIMD16<Float>(), s12 = SIMD16<Float>(), s13 = SIMD16<Float>()
         var s20 = SIMD16<Float>(), s21 = SIMD16<Float>(), s22 = SIMD16<Float>(), s23 = SIMD16<Float>()
@@ -80,16 +85,20 @@ enum DotKernel {
     /// Reduces a vector of partial sums, adds the products of the last `k - p` (< 16) elements,
     /// and merges the dot product into C.
     @inline(__always)
-    private static func finish(_ partial: SIMD16<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                               from p: Int, k: Int, c: UnsafeMutablePointer<Float>, update: MicroKernel.Update) {
+    private static func finish(
+        _ partial: SIMD16<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        from p: Int, k: Int, c: UnsafeMutablePointer<Float>, update: MicroKernel.Update
+    ) {
         var total = partial.sum()
         for q in p..<k { total += a[q] * b[q] }
         merge(total, into: c, update: update)
     }
 
     /// One element of C: a dot product of a row of A and a row of B.
-    private static func single(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                               c: UnsafeMutablePointer<Float>, update: MicroKernel.Update) {
+    private static func single(
+        k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, update: MicroKernel.Update
+    ) {
         var sum = SIMD16<Float>()
         var p = 0
         while p + 16 <= k {

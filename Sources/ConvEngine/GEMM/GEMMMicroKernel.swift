@@ -23,9 +23,11 @@ enum MicroKernel {
     /// A packed sliver has its 8 rows side by side (`aRowStride` 1, `aStep` 8); `GEMM` also reads
     /// 8 rows of a row-major matrix in place (`aRowStride` its row stride, `aStep` 1).
     @inline(__always)
-    static func tile(depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = rows,
-                     b: UnsafePointer<Float>, bStride: Int,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, m: Int = rows, update: Update) {
+    static func tile(
+        depth: Int, a: UnsafePointer<Float>, aRowStride: Int = 1, aStep: Int = rows,
+        b: UnsafePointer<Float>, bStride: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, m: Int = rows, update: Update
+    ) {
         var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
         var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
         var c20 = SIMD16<Float>(), c21 = SIMD16<Float>()
@@ -67,12 +69,15 @@ enum MicroKernel {
     }
 
     /// The same tile for a C corner of `m x n` with `n < 32`; the B sliver is zero-padded.
-    static func edgeTile(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, update: Update) {
+    static func edgeTile(
+        depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, update: Update
+    ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * columns) { scratch in
             let tileC = scratch.baseAddress!
-            tile(depth: depth, a: a, b: b, bStride: bStride, c: tileC, ldc: columns,
-                 update: Update(alpha: update.alpha, beta: 0))
+            tile(
+                depth: depth, a: a, b: b, bStride: bStride, c: tileC, ldc: columns,
+                update: Update(alpha: update.alpha, beta: 0))
             for i in 0..<m {
                 let row = c + i * ldc, tileRow = tileC + i * columns
                 if update.beta == 0 {
@@ -85,8 +90,10 @@ enum MicroKernel {
     }
 
     @inline(__always)
-    private static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to c: UnsafeMutablePointer<Float>,
-                              update: Update) {
+    private static func store(
+        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to c: UnsafeMutablePointer<Float>,
+        update: Update
+    ) {
         var low = low * update.alpha, high = high * update.alpha
         if update.beta != 0 {
             let oldLow = SIMD16.load(c), oldHigh = SIMD16.load(c + 16)

@@ -25,8 +25,9 @@ struct MatrixOperand {
                 let blocked = count >= 16 ? (kc / 16) * 16 : 0
                 for j0 in stride(from: 0, to: count - count % 16, by: 16) {
                     for p0 in stride(from: 0, to: blocked, by: 16) {
-                        Self.transpose16(from: base + (first + j0) * ld + depth.lowerBound + p0, ld: ld,
-                                         to: dst + p0 * width + j0, ldTo: width)
+                        Self.transpose16(
+                            from: base + (first + j0) * ld + depth.lowerBound + p0, ld: ld,
+                            to: dst + p0 * width + j0, ldTo: width)
                     }
                 }
                 for j in 0..<count {
@@ -54,14 +55,20 @@ struct MatrixOperand {
     /// Four rounds of splitting row pairs into even and odd elements transpose the block; each
     /// round is a set of two-source vector shuffles.
     @inline(__always)
-    private static func transpose16(from source: UnsafePointer<Float>, ld: Int,
-                                    to target: UnsafeMutablePointer<Float>, ldTo: Int) {
+    private static func transpose16(
+        from source: UnsafePointer<Float>, ld: Int,
+        to target: UnsafeMutablePointer<Float>, ldTo: Int
+    ) {
         // Tuples live on the stack; a temporary allocation this large would go to the heap.
-        typealias Rows = (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
-                          SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
-                          SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)
-        var first: Rows = (.zero, .zero, .zero, .zero, .zero, .zero, .zero, .zero,
-                           .zero, .zero, .zero, .zero, .zero, .zero, .zero, .zero)
+        typealias Rows = (
+            SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+            SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+            SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>
+        )
+        var first: Rows = (
+            .zero, .zero, .zero, .zero, .zero, .zero, .zero, .zero,
+            .zero, .zero, .zero, .zero, .zero, .zero, .zero, .zero
+        )
         var second = first
         withUnsafeMutableBytes(of: &first) { firstBytes in
             withUnsafeMutableBytes(of: &second) { secondBytes in

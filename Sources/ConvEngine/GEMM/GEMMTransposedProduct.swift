@@ -13,9 +13,11 @@ extension GEMM {
     /// operand, is transposed into them instead, and the micro-kernel broadcasts from 8 rows of B
     /// at a time read in place, so B is never copied. C^T collects in the workspace and is added
     /// into C at the end.
-    static func multiplyTransposed(m: Int, columns: Range<Int>, k: Int, alpha: Float,
-                                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, workspace: GEMMWorkspace) {
+    static func multiplyTransposed(
+        m: Int, columns: Range<Int>, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, workspace: GEMMWorkspace
+    ) {
         let width = MicroKernel.columns, tileRows = MicroKernel.rows
         let slivers = (m + width - 1) / width, ldt = slivers * width
         workspace.reservePartial(columns.count * ldt)
@@ -32,17 +34,20 @@ extension GEMM {
                 let target = transposed + (i - columns.lowerBound) * ldt
                 if rows < tileRows {
                     // Reading 8 rows in place would run past B: pack the last ones, zero-padded.
-                    bRows.pack(depth: pc..<(pc + kc), columns: i..<(i + rows), width: tileRows,
-                               into: workspace.packedA)
+                    bRows.pack(
+                        depth: pc..<(pc + kc), columns: i..<(i + rows), width: tileRows,
+                        into: workspace.packedA)
                 }
                 for s in 0..<slivers {
                     let sliver = workspace.packedB + s * kc * width
                     if rows == tileRows {
-                        MicroKernel.tile(depth: kc, a: b + i * ldb + pc, aRowStride: ldb, aStep: 1, b: sliver,
-                                         bStride: width, c: target + s * width, ldc: ldt, update: update)
+                        MicroKernel.tile(
+                            depth: kc, a: b + i * ldb + pc, aRowStride: ldb, aStep: 1, b: sliver,
+                            bStride: width, c: target + s * width, ldc: ldt, update: update)
                     } else {
-                        MicroKernel.tile(depth: kc, a: workspace.packedA, b: sliver, bStride: width,
-                                         c: target + s * width, ldc: ldt, m: rows, update: update)
+                        MicroKernel.tile(
+                            depth: kc, a: workspace.packedA, b: sliver, bStride: width,
+                            c: target + s * width, ldc: ldt, m: rows, update: update)
                     }
                 }
             }

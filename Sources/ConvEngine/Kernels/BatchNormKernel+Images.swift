@@ -25,8 +25,10 @@ extension BatchNormKernel {
         }
 
         /// sums[j] = the sum over `images` of x[n, j] - center[j] (squared with `squares`), overwritten.
-        static func sums(_ x: UnsafePointer<Float>, images: Range<Int>, count: Int, center: UnsafePointer<Float>,
-                         squares: Bool, into sums: UnsafeMutablePointer<Float>) {
+        static func sums(
+            _ x: UnsafePointer<Float>, images: Range<Int>, count: Int, center: UnsafePointer<Float>,
+            squares: Bool, into sums: UnsafeMutablePointer<Float>
+        ) {
             let vectorEnd = count & ~15
             sums.update(repeating: 0, count: count)
             for n in images {
@@ -45,8 +47,10 @@ extension BatchNormKernel {
         }
 
         /// y[n, j] = x[n, j] * scale[j] + shift[j], then max(y, 0) with `relu`, over `images`.
-        static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, images: Range<Int>, count: Int,
-                           scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool) {
+        static func affine(
+            _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, images: Range<Int>, count: Int,
+            scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool
+        ) {
             let vectorEnd = count & ~15
             for n in images {
                 let p = x + n * count, q = y + n * count
@@ -65,9 +69,11 @@ extension BatchNormKernel {
 
         /// sumDy[j] = the sum over `images` of the masked dy, sumDyCentered[j] of it times
         /// x - mean[j]; both overwritten.
-        static func gradientSums(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, images: Range<Int>, count: Int,
-                                 mean: UnsafePointer<Float>, mask: Mask, sumDy: UnsafeMutablePointer<Float>,
-                                 sumDyCentered: UnsafeMutablePointer<Float>) {
+        static func gradientSums(
+            _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, images: Range<Int>, count: Int,
+            mean: UnsafePointer<Float>, mask: Mask, sumDy: UnsafeMutablePointer<Float>,
+            sumDyCentered: UnsafeMutablePointer<Float>
+        ) {
             let vectorEnd = count & ~15
             sumDy.update(repeating: 0, count: count)
             sumDyCentered.update(repeating: 0, count: count)
@@ -90,10 +96,12 @@ extension BatchNormKernel {
         }
 
         /// dx[n, j] = masked dy * k[j] + x * a[j] + offset[j] over `images`.
-        static func inputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                  _ dx: UnsafeMutablePointer<Float>, images: Range<Int>, count: Int,
-                                  k: UnsafePointer<Float>, a: UnsafePointer<Float>, offset: UnsafePointer<Float>,
-                                  mask: Mask) {
+        static func inputGradient(
+            _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+            _ dx: UnsafeMutablePointer<Float>, images: Range<Int>, count: Int,
+            k: UnsafePointer<Float>, a: UnsafePointer<Float>, offset: UnsafePointer<Float>,
+            mask: Mask
+        ) {
             let vectorEnd = count & ~15
             for n in images {
                 let p = x + n * count, g = dy + n * count, q = dx + n * count
@@ -109,15 +117,19 @@ extension BatchNormKernel {
         }
 
         /// expanded[c * plane + i] = values(c) for every channel c and position i of its plane.
-        static func expand(channels: Int, plane: Int, into expanded: UnsafeMutablePointer<Float>,
-                           _ values: (Int) -> Float) {
+        static func expand(
+            channels: Int, plane: Int, into expanded: UnsafeMutablePointer<Float>,
+            _ values: (Int) -> Float
+        ) {
             for c in 0..<channels { (expanded + c * plane).update(repeating: values(c), count: plane) }
         }
 
         /// The sum over `tasks` partials (`stride` floats apart) and over channel c's plane of
         /// partials[c * plane + i], in Double.
-        static func channelSum(_ partials: UnsafePointer<Float>, tasks: Int, stride: Int, channel c: Int,
-                               plane: Int) -> Double {
+        static func channelSum(
+            _ partials: UnsafePointer<Float>, tasks: Int, stride: Int, channel c: Int,
+            plane: Int
+        ) -> Double {
             var sum = 0.0
             for t in 0..<tasks {
                 let p = partials + t * stride + c * plane

@@ -30,7 +30,8 @@ enum BatchNormKernel {
 
     /// The mean and the biased variance of the channel's elements (two passes).
     static func statistics(_ x: UnsafePointer<Float>, batch: Int, channelStride: Int, plane: Int)
-        -> (mean: Double, variance: Double) {
+        -> (mean: Double, variance: Double)
+    {
         let vectorEnd = plane & ~15
         var sum = 0.0
         for n in 0..<batch {
@@ -61,8 +62,10 @@ enum BatchNormKernel {
     }
 
     /// y = x * scale + shift over the channel, then max(y, 0) with `relu`.
-    static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, channelStride: Int,
-                       plane: Int, scale: Float, shift: Float, relu: Bool) {
+    static func affine(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, channelStride: Int,
+        plane: Int, scale: Float, shift: Float, relu: Bool
+    ) {
         let vectorEnd = plane & ~15
         let scaleVector = Vector(repeating: scale), shiftVector = Vector(repeating: shift)
         for n in 0..<batch {
@@ -81,8 +84,10 @@ enum BatchNormKernel {
     }
 
     /// (sum of dy, sum of dy * (x - mean)) over the channel, dy masked by `mask`.
-    static func gradientSums(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, channelStride: Int,
-                             plane: Int, mean: Float, mask: ReLUMask) -> (sumDy: Double, sumDyCentered: Double) {
+    static func gradientSums(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, channelStride: Int,
+        plane: Int, mean: Float, mask: ReLUMask
+    ) -> (sumDy: Double, sumDyCentered: Double) {
         let vectorEnd = plane & ~15
         var sumDy = 0.0, sumDyCentered = 0.0
         for n in 0..<batch {
@@ -107,9 +112,11 @@ enum BatchNormKernel {
     }
 
     /// dx = dy * k + (x - mean) * a + b over the channel, dy masked by `mask`.
-    static func inputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                              batch: Int, channelStride: Int, plane: Int, mean: Float, k: Float, a: Float, b: Float,
-                              mask: ReLUMask) {
+    static func inputGradient(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+        batch: Int, channelStride: Int, plane: Int, mean: Float, k: Float, a: Float, b: Float,
+        mask: ReLUMask
+    ) {
         let vectorEnd = plane & ~15
         // dy * k + x * a + (b - mean * a): one multiply and two FMAs per vector.
         let kVector = Vector(repeating: k), aVector = Vector(repeating: a), offset = Vector(repeating: b - mean * a)

@@ -89,16 +89,18 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
 protocol ConvForward: AnyObject {
     /// output (N, OC, OH, OW) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
     /// (OC, C, K, K).
-    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>)
+    func forward(
+        _ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>)
 }
 
 /// The weight and bias gradients of a convolution kernel built for one layer on one input size.
 protocol ConvWeightGradient: AnyObject {
     /// Adds dLoss/dweight (OC, C, K, K) and dLoss/dbias (OC) into `weightGradient` and
     /// `biasGradient`, from the input (N, C, H, W) and dLoss/doutput (N, OC, OH, OW).
-    func accumulateWeightGradient(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
-                                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?)
+    func accumulateWeightGradient(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?)
 }
 
 /// A kernel that computes the input gradient in the same sweep as the weight gradient, sharing
@@ -106,9 +108,10 @@ protocol ConvWeightGradient: AnyObject {
 protocol ConvBackward: AnyObject {
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
     /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W); `weight` is (OC, C, K, K).
-    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
-                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
-                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?)
+    func backward(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?)
 }
 
 /// The kernels that run one layer on one input size, as its algorithm assigns them to the passes.
@@ -134,11 +137,14 @@ final class ConvKernels {
 
     /// The kernels of `algorithm` for a layer with `outChannels` outputs on images `g`; the
     /// algorithm must suit the layer.
-    init(_ algorithm: ConvAlgorithm, geometry g: ConvGeometry, outChannels: Int, precision: Precision = .fp32,
-         pool: ThreadPool) {
-        precondition(algorithm.suits(g, outChannels: outChannels),
-                     "\(algorithm) does not suit a \(g.channels)->\(outChannels) k\(g.kernel) s\(g.stride) "
-                         + "p\(g.padding) convolution on \(g.height)x\(g.width) images")
+    init(
+        _ algorithm: ConvAlgorithm, geometry g: ConvGeometry, outChannels: Int, precision: Precision = .fp32,
+        pool: ThreadPool
+    ) {
+        precondition(
+            algorithm.suits(g, outChannels: outChannels),
+            "\(algorithm) does not suit a \(g.channels)->\(outChannels) k\(g.kernel) s\(g.stride) "
+                + "p\(g.padding) convolution on \(g.height)x\(g.width) images")
         self.algorithm = algorithm
         geometry = g
         self.outChannels = outChannels
@@ -155,14 +161,17 @@ final class ConvKernels {
         case .winograd:
             let kernel = WinogradConv(g, outChannels: outChannels, pool: pool)
             forward = kernel
-            backward = .apart(weightGradient: kernel,
-                              inputGradient: WinogradConv(transposed, outChannels: g.channels, pool: pool))
+            backward = .apart(
+                weightGradient: kernel,
+                inputGradient: WinogradConv(transposed, outChannels: g.channels, pool: pool))
         case .implicitGEMM:
             forward = ImplicitGEMMConv(g, outChannels: outChannels, pool: pool)
             let columns = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
-            backward = ConvAlgorithm.implicitInputGradientPays(g)
-                ? .apart(weightGradient: columns,
-                         inputGradient: ImplicitGEMMConv(transposed, outChannels: g.channels, pool: pool))
+            backward =
+                ConvAlgorithm.implicitInputGradientPays(g)
+                ? .apart(
+                    weightGradient: columns,
+                    inputGradient: ImplicitGEMMConv(transposed, outChannels: g.channels, pool: pool))
                 : .together(columns)
         case .im2col:
             let kernel = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
@@ -172,19 +181,24 @@ final class ConvKernels {
 
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
     /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W).
-    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
-                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
-                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
+    func backward(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?
+    ) {
         switch backward {
         case .together(let kernel):
-            kernel.backward(input, images: n, outputGradient: outputGradient, weight: weight,
-                            weightGradient: weightGradient, biasGradient: biasGradient, inputGradient: inputGradient)
+            kernel.backward(
+                input, images: n, outputGradient: outputGradient, weight: weight,
+                weightGradient: weightGradient, biasGradient: biasGradient, inputGradient: inputGradient)
         case .apart(let weightKernel, let inputKernel):
-            weightKernel.accumulateWeightGradient(input, images: n, outputGradient: outputGradient,
-                                                  weightGradient: weightGradient, biasGradient: biasGradient)
+            weightKernel.accumulateWeightGradient(
+                input, images: n, outputGradient: outputGradient,
+                weightGradient: weightGradient, biasGradient: biasGradient)
             guard let inputGradient else { return }
-            FlippedWeight.write(weight, outChannels: outChannels, inChannels: geometry.channels,
-                                taps: geometry.kernel * geometry.kernel, into: flippedWeight)
+            FlippedWeight.write(
+                weight, outChannels: outChannels, inChannels: geometry.channels,
+                taps: geometry.kernel * geometry.kernel, into: flippedWeight)
             inputKernel.forward(outputGradient, images: n, weight: flippedWeight.data, bias: nil, output: inputGradient)
         }
     }

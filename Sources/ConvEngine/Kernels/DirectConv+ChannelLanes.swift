@@ -28,9 +28,11 @@ extension DirectConv {
     /// row or plane overlaps the one before); per tap one vector of weights, (C, K, K, 16), and ten
     /// broadcast input values. LeNet's 10-wide rows would fill 10 of 16 lanes with positions in
     /// them; here every lane of a 16-channel layer works.
-    static func convolveChannelLanes(_ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int,
-                                     packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outChannels: Int,
-                                     positionMajor: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    static func convolveChannelLanes(
+        _ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int,
+        packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outChannels: Int,
+        positionMajor: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
         let (rows, columns) = (channelLaneRows, channelLaneColumns)
         let plane = s.outHeight * s.outWidth, stride = s.rowStride
         var start = SIMD16<Float>()
@@ -75,8 +77,10 @@ extension DirectConv {
 
     /// Five vectors to consecutive positions from `to`.
     @inline(__always)
-    private static func store(_ to: UnsafeMutableRawPointer, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>,
-                              _ v2: SIMD16<Float>, _ v3: SIMD16<Float>, _ v4: SIMD16<Float>) {
+    private static func store(
+        _ to: UnsafeMutableRawPointer, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>,
+        _ v2: SIMD16<Float>, _ v3: SIMD16<Float>, _ v4: SIMD16<Float>
+    ) {
         to.storeBytes(of: v0, as: SIMD16<Float>.self)
         to.storeBytes(of: v1, toByteOffset: 64, as: SIMD16<Float>.self)
         to.storeBytes(of: v2, toByteOffset: 128, as: SIMD16<Float>.self)
@@ -98,8 +102,10 @@ extension DirectConv {
 
     /// gradient (channels, OH, OW) -> (transposedRows, 16): row margin + y * S + x holds
     /// gradient[., y, x] in lanes 0..<channels; everything else is zero.
-    static func transposeGradient(_ gradient: UnsafePointer<Float>, _ s: Staging, channels: Int,
-                                  into transposed: UnsafeMutablePointer<Float>) {
+    static func transposeGradient(
+        _ gradient: UnsafePointer<Float>, _ s: Staging, channels: Int,
+        into transposed: UnsafeMutablePointer<Float>
+    ) {
         transposed.update(repeating: 0, count: transposedRows(s) * lanes)
         let plane = s.outHeight * s.outWidth
         for o in 0..<channels {
@@ -113,8 +119,10 @@ extension DirectConv {
 
     /// lanes (C, K, K, 16) += per output channel lane, sum over positions of input x transposed
     /// gradient.
-    static func accumulateChannelLanes(_ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int,
-                                       gradient: UnsafePointer<Float>, into lanesOut: UnsafeMutablePointer<Float>) {
+    static func accumulateChannelLanes(
+        _ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int,
+        gradient: UnsafePointer<Float>, into lanesOut: UnsafeMutablePointer<Float>
+    ) {
         let block = channelLaneBlock, stride = s.rowStride, span = span(s)
         for c in 0..<s.channels {
             let plane = input + c * s.planeStride
@@ -159,10 +167,12 @@ extension DirectConv {
 
     /// One kernel row's five accumulators += the input value times the five gradient vectors.
     @inline(__always)
-    private static func accumulate(_ x: Float,
-                                   _ d: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>),
-                                   _ a0: inout SIMD16<Float>, _ a1: inout SIMD16<Float>, _ a2: inout SIMD16<Float>,
-                                   _ a3: inout SIMD16<Float>, _ a4: inout SIMD16<Float>) {
+    private static func accumulate(
+        _ x: Float,
+        _ d: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>),
+        _ a0: inout SIMD16<Float>, _ a1: inout SIMD16<Float>, _ a2: inout SIMD16<Float>,
+        _ a3: inout SIMD16<Float>, _ a4: inout SIMD16<Float>
+    ) {
         let b = SIMD16<Float>(repeating: x)
         a0.addProduct(b, d.0); a1.addProduct(b, d.1); a2.addProduct(b, d.2)
         a3.addProduct(b, d.3); a4.addProduct(b, d.4)

@@ -40,8 +40,9 @@ final class DirectConv: ConvForward, ConvBackward {
     private let scratch = Tensor(shape: [0])
 
     init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
-        precondition(g.stride == 1 && g.padding < g.kernel,
-                     "DirectConv needs stride 1 and padding below the kernel, got \(g)")
+        precondition(
+            g.stride == 1 && g.padding < g.kernel,
+            "DirectConv needs stride 1 and padding below the kernel, got \(g)")
         geometry = g
         inChannels = g.channels
         self.outChannels = outChannels
@@ -78,7 +79,8 @@ final class DirectConv: ConvForward, ConvBackward {
             rows = height + 2 * padding
             let lastStart = outWidth >= DirectConv.lanes ? outWidth - DirectConv.lanes : 0
             // The weight-gradient kernel reads kernel columns in groups of 5.
-            let columns = (kernel + DirectConv.gradientColumns - 1) / DirectConv.gradientColumns * DirectConv.gradientColumns
+            let columns =
+                (kernel + DirectConv.gradientColumns - 1) / DirectConv.gradientColumns * DirectConv.gradientColumns
             let reach = vectorReads ? lastStart + columns - 1 + DirectConv.lanes : width
             rowStride = padding == 0 && width >= reach ? width : max(width + 2 * padding, reach)
         }
@@ -117,8 +119,9 @@ final class DirectConv: ConvForward, ConvBackward {
     /// The input as the forward kernel reads it: `convolveChannelLanes` reads single values, so
     /// rows need no slack.
     private func inputStaging(_ g: ConvGeometry) -> Staging {
-        Staging(channels: inChannels, height: g.height, width: g.width, padding: padding, kernel: kernel,
-                vectorReads: !forwardKeepsChannelsInLanes(g))
+        Staging(
+            channels: inChannels, height: g.height, width: g.width, padding: padding, kernel: kernel,
+            vectorReads: !forwardKeepsChannelsInLanes(g))
     }
 
     private func forwardKeepsChannelsInLanes(_ g: ConvGeometry) -> Bool {
@@ -128,15 +131,18 @@ final class DirectConv: ConvForward, ConvBackward {
     /// The input as the weight gradient reads it: with output channels in the lanes it reads
     /// single values, so rows need no slack.
     private func weightGradientStaging(_ g: ConvGeometry) -> Staging {
-        Staging(channels: inChannels, height: g.height, width: g.width, padding: padding, kernel: kernel,
-                vectorReads: !channelsInLanes)
+        Staging(
+            channels: inChannels, height: g.height, width: g.width, padding: padding, kernel: kernel,
+            vectorReads: !channelsInLanes)
     }
 
     private var channelsInLanes: Bool { Self.keepsChannelsInLanes(outChannels: outChannels) }
 
     /// The output gradient (OC, OH, OW) padded by K-1-P, read by the forward kernel to give dx.
     private func gradientStaging(_ g: ConvGeometry) -> Staging {
-        Staging(channels: outChannels, height: g.outHeight, width: g.outWidth, padding: kernel - 1 - padding, kernel: kernel)
+        Staging(
+            channels: outChannels, height: g.outHeight, width: g.outWidth, padding: kernel - 1 - padding, kernel: kernel
+        )
     }
 
     private var gradientBlocks: Int { (outChannels + Self.gradientChannels - 1) / Self.gradientChannels }
@@ -165,32 +171,38 @@ final class DirectConv: ConvForward, ConvBackward {
 
     private func layout(_ g: ConvGeometry, backward: Bool, inputGradient: Bool) -> TaskLayout {
         guard backward else {
-            return TaskLayout(input: inputStaging(g).size, maskedGradient: 0, paddedGradient: 0,
-                              lanes: forwardKeepsChannelsInLanes(g) ? g.outputPlane * Self.lanes : 0, biasSums: 0)
+            return TaskLayout(
+                input: inputStaging(g).size, maskedGradient: 0, paddedGradient: 0,
+                lanes: forwardKeepsChannelsInLanes(g) ? g.outputPlane * Self.lanes : 0, biasSums: 0)
         }
         let staging = weightGradientStaging(g), paddedGradient = inputGradient ? gradientStaging(g).size : 0
         if channelsInLanes {
-            return TaskLayout(input: staging.size, maskedGradient: Self.transposedRows(staging) * Self.lanes,
-                              paddedGradient: paddedGradient, lanes: taps * Self.lanes, biasSums: outChannels)
+            return TaskLayout(
+                input: staging.size, maskedGradient: Self.transposedRows(staging) * Self.lanes,
+                paddedGradient: paddedGradient, lanes: taps * Self.lanes, biasSums: outChannels)
         }
         let blocks = gradientBlocks * Self.gradientChannels
-        return TaskLayout(input: staging.size, maskedGradient: blocks * staging.positions * Self.lanes,
-                          paddedGradient: paddedGradient, lanes: blocks * taps * Self.lanes, biasSums: outChannels)
+        return TaskLayout(
+            input: staging.size, maskedGradient: blocks * staging.positions * Self.lanes,
+            paddedGradient: paddedGradient, lanes: blocks * taps * Self.lanes, biasSums: outChannels)
     }
 
     private func tasks(_ n: Int) -> Int { max(1, min(pool.threadCount, n)) }
 
     /// output (N, OC, OH, OW) = conv(input (N, C, H, W)) + bias, overwritten.
-    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    ) {
         let g = geometry
         let staging = inputStaging(g)
         let tasks = tasks(n)
         let task = layout(g, backward: false, inputGradient: false)
         let buffers = taskBuffers(tasks, task)
         let inLanes = forwardKeepsChannelsInLanes(g)
-        Self.pack(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel,
-                  block: inLanes ? Self.lanes : Self.block, into: packed)
+        Self.pack(
+            weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel,
+            block: inLanes ? Self.lanes : Self.block, into: packed)
         let (x, w) = (input, UnsafePointer(packed.data))
         let (inSize, outSize) = (inChannels * g.inputPlane, outChannels * g.outputPlane)
         let (oc, k) = (outChannels, kernel)
@@ -199,11 +211,13 @@ final class DirectConv: ConvForward, ConvBackward {
                 let base = buffers + t * task.total
                 let source = staging.stage(x + image * inSize, into: base)
                 if inLanes {
-                    Self.convolveChannelLanes(source, staging, kernel: k, packed: w, bias: bias, outChannels: oc,
-                                              positionMajor: base + task.input, output: output + image * outSize)
+                    Self.convolveChannelLanes(
+                        source, staging, kernel: k, packed: w, bias: bias, outChannels: oc,
+                        positionMajor: base + task.input, output: output + image * outSize)
                 } else {
-                    Self.convolve(source, staging, kernel: k, packed: w, bias: bias, outChannels: oc,
-                                  output: output + image * outSize)
+                    Self.convolve(
+                        source, staging, kernel: k, packed: w, bias: bias, outChannels: oc,
+                        output: output + image * outSize)
                 }
             }
         }
@@ -211,19 +225,23 @@ final class DirectConv: ConvForward, ConvBackward {
 
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
     /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W).
-    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
-                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
-                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
+    func backward(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?
+    ) {
         let g = geometry
         let staging = weightGradientStaging(g), padded = gradientStaging(g), inLanes = channelsInLanes
         let tasks = tasks(n)
         let task = layout(g, backward: true, inputGradient: inputGradient != nil)
         let buffers = taskBuffers(tasks, task)
         if inputGradient != nil {
-            FlippedWeight.write(weight, outChannels: outChannels, inChannels: inChannels, taps: kernel * kernel,
-                                into: flippedWeight)
-            Self.pack(flippedWeight.data, outChannels: inChannels, inChannels: outChannels, kernel: kernel,
-                      into: packedFlipped)
+            FlippedWeight.write(
+                weight, outChannels: outChannels, inChannels: inChannels, taps: kernel * kernel,
+                into: flippedWeight)
+            Self.pack(
+                flippedWeight.data, outChannels: inChannels, inChannels: outChannels, kernel: kernel,
+                into: packedFlipped)
         }
         let (x, dy, wFlipped) = (input, outputGradient, UnsafePointer(packedFlipped.data))
         let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
@@ -240,16 +258,19 @@ final class DirectConv: ConvForward, ConvBackward {
                     Self.transposeGradient(dyImage, staging, channels: oc, into: masked)
                     Self.accumulateChannelLanes(source, staging, kernel: k, gradient: masked, into: lanes)
                 } else {
-                    Self.maskPositions(dyImage, staging, channels: oc, padTo: blocks * Self.gradientChannels,
-                                       into: masked)
-                    Self.accumulateWeightLanes(source, staging, kernel: k, gradient: masked, blocks: blocks,
-                                               into: lanes)
+                    Self.maskPositions(
+                        dyImage, staging, channels: oc, padTo: blocks * Self.gradientChannels,
+                        into: masked)
+                    Self.accumulateWeightLanes(
+                        source, staging, kernel: k, gradient: masked, blocks: blocks,
+                        into: lanes)
                 }
                 Elementwise.accumulateRowSums(dyImage, rows: oc, columns: plane, into: biasSums)
                 if let dx = inputGradient {
                     let gradientSource = padded.stage(dyImage, into: paddedGradient)
-                    Self.convolve(gradientSource, padded, kernel: k, packed: wFlipped, bias: nil, outChannels: c,
-                                  output: dx + image * inSize)
+                    Self.convolve(
+                        gradientSource, padded, kernel: k, packed: wFlipped, bias: nil, outChannels: c,
+                        output: dx + image * inSize)
                 }
             }
         }
@@ -271,8 +292,10 @@ final class DirectConv: ConvForward, ConvBackward {
     }
 
     /// weight (OC, C, K, K) -> per block of `block` output channels (C, K, K, block).
-    static func pack(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, kernel k: Int,
-                     block: Int = block, into packed: Tensor) {
+    static func pack(
+        _ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, kernel k: Int,
+        block: Int = block, into packed: Tensor
+    ) {
         let blocks = (outChannels + block - 1) / block, taps = inChannels * k * k
         packed.resize(to: [blocks * taps * block])
         let p = packed.data
@@ -288,8 +311,10 @@ final class DirectConv: ConvForward, ConvBackward {
 
     /// output (outChannels, OH, OW) = sum over channels and taps of packed weight x staged input,
     /// plus bias; overwritten.
-    static func convolve(_ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int, packed: UnsafePointer<Float>,
-                         bias: UnsafePointer<Float>?, outChannels: Int, output: UnsafeMutablePointer<Float>) {
+    static func convolve(
+        _ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int, packed: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, outChannels: Int, output: UnsafeMutablePointer<Float>
+    ) {
         let positions = s.positions, taps = s.channels * k * k
         let plane = s.outHeight * s.outWidth, width = min(lanes, s.outWidth)
         for b in 0..<((outChannels + block - 1) / block) {
@@ -345,8 +370,10 @@ final class DirectConv: ConvForward, ConvBackward {
     }
 
     @inline(__always)
-    private static func store(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ o0: UnsafeMutablePointer<Float>,
-                              _ o1: UnsafeMutablePointer<Float>, _ width: Int) {
+    private static func store(
+        _ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ o0: UnsafeMutablePointer<Float>,
+        _ o1: UnsafeMutablePointer<Float>, _ width: Int
+    ) {
         if width == lanes {
             v0.store(to: o0)
             v1.store(to: o1)
@@ -358,8 +385,10 @@ final class DirectConv: ConvForward, ConvBackward {
 
     /// gradient (channels, OH, OW) -> (padTo, positions, 16): each position's lanes, zero where a
     /// lane is past the row or already covered by the previous position, and for padding channels.
-    static func maskPositions(_ gradient: UnsafePointer<Float>, _ s: Staging, channels: Int, padTo: Int,
-                              into masked: UnsafeMutablePointer<Float>) {
+    static func maskPositions(
+        _ gradient: UnsafePointer<Float>, _ s: Staging, channels: Int, padTo: Int,
+        into masked: UnsafeMutablePointer<Float>
+    ) {
         let positions = s.positions, plane = s.outHeight * s.outWidth
         (masked + channels * positions * lanes).update(repeating: 0, count: (padTo - channels) * positions * lanes)
         var to = masked
@@ -381,9 +410,11 @@ final class DirectConv: ConvForward, ConvBackward {
     }
 
     /// lanes (blocks*3, C, K, K, 16) += per lane, sum over positions of masked gradient x input.
-    static func accumulateWeightLanes(_ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int,
-                                      gradient: UnsafePointer<Float>, blocks: Int,
-                                      into lanesOut: UnsafeMutablePointer<Float>) {
+    static func accumulateWeightLanes(
+        _ input: UnsafePointer<Float>, _ s: Staging, kernel k: Int,
+        gradient: UnsafePointer<Float>, blocks: Int,
+        into lanesOut: UnsafeMutablePointer<Float>
+    ) {
         let positions = s.positions, taps = s.channels * k * k
         for b in 0..<blocks {
             let g0 = gradient + 3 * b * positions * lanes
@@ -428,12 +459,15 @@ final class DirectConv: ConvForward, ConvBackward {
 
     /// target[i] += v_i (16 lanes each, 16 floats apart) for the first `count` of five vectors.
     @inline(__always)
-    static func addLanes(_ target: UnsafeMutablePointer<Float>, _ count: Int, _ v0: SIMD16<Float>,
-                                 _ v1: SIMD16<Float>, _ v2: SIMD16<Float>, _ v3: SIMD16<Float>, _ v4: SIMD16<Float>) {
+    static func addLanes(
+        _ target: UnsafeMutablePointer<Float>, _ count: Int, _ v0: SIMD16<Float>,
+        _ v1: SIMD16<Float>, _ v2: SIMD16<Float>, _ v3: SIMD16<Float>, _ v4: SIMD16<Float>
+    ) {
         let raw = UnsafeMutableRawPointer(target), size = 4 * lanes
         func add(_ i: Int, _ v: SIMD16<Float>) {
-            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: i * size, as: SIMD16<Float>.self) + v,
-                           toByteOffset: i * size, as: SIMD16<Float>.self)
+            raw.storeBytes(
+                of: raw.loadUnaligned(fromByteOffset: i * size, as: SIMD16<Float>.self) + v,
+                toByteOffset: i * size, as: SIMD16<Float>.self)
         }
         add(0, v0)
         if count > 1 { add(1, v1) }

@@ -6,26 +6,34 @@ enum Elementwise {
     }
 
     /// inputGradient = outputGradient where output > 0, else 0
-    static func reluBackward(_ output: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>,
-                             _ inputGradient: UnsafeMutablePointer<Float>, count: Int) {
+    static func reluBackward(
+        _ output: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>,
+        _ inputGradient: UnsafeMutablePointer<Float>, count: Int
+    ) {
         for i in 0..<count { inputGradient[i] = output[i] > 0 ? outputGradient[i] : 0 }
     }
 
     /// output = a + b
-    static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                    count: Int) {
+    static func add(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
         for i in 0..<count { output[i] = a[i] + b[i] }
     }
 
     /// output = a * b
-    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                         count: Int) {
+    static func multiply(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
         for i in 0..<count { output[i] = a[i] * b[i] }
     }
 
     /// matrix (rows, columns): row r += bias[r % biasCount]
-    static func addRowBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>,
-                           biasCount: Int) {
+    static func addRowBias(
+        _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>,
+        biasCount: Int
+    ) {
         for r in 0..<rows {
             let line = matrix + r * columns, b = bias[r % biasCount]
             for c in 0..<columns { line[c] += b }
@@ -33,7 +41,9 @@ enum Elementwise {
     }
 
     /// matrix (rows, columns): every row += bias (columns)
-    static func addColumnBias(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>) {
+    static func addColumnBias(
+        _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>
+    ) {
         for r in 0..<rows {
             let line = matrix + r * columns
             for c in 0..<columns { line[c] += bias[c] }
@@ -51,8 +61,10 @@ enum Elementwise {
     ///
     /// Sums in 16 lanes: a float sum is a chain of dependent adds, which the compiler may not
     /// reorder, and one add per 4-cycle latency made the bias gradient a tenth of a LeNet step.
-    static func accumulateRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int,
-                                  into sums: UnsafeMutablePointer<Float>) {
+    static func accumulateRowSums(
+        _ matrix: UnsafePointer<Float>, rows: Int, columns: Int,
+        into sums: UnsafeMutablePointer<Float>
+    ) {
         let vectors = columns / 16
         for r in 0..<rows {
             let line = UnsafeRawPointer(matrix + r * columns)
@@ -71,8 +83,10 @@ enum Elementwise {
     }
 
     /// sums[c] += sum of column c of matrix (rows, columns)
-    static func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int,
-                                     into sums: UnsafeMutablePointer<Float>) {
+    static func accumulateColumnSums(
+        _ matrix: UnsafePointer<Float>, rows: Int, columns: Int,
+        into sums: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<rows {
             let line = matrix + r * columns
             for c in 0..<columns { sums[c] += line[c] }

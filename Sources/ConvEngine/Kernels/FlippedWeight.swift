@@ -3,8 +3,10 @@
 /// turn, padded by K-1-P (the layer's own padding when that is "same").
 enum FlippedWeight {
     /// weight (OC, C, K, K) -> flipped (C, OC, K, K), kernels rotated; `flipped` is resized.
-    static func write(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, taps: Int,
-                      into flipped: Tensor) {
+    static func write(
+        _ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, taps: Int,
+        into flipped: Tensor
+    ) {
         flipped.resize(to: [inChannels, outChannels * taps])
         let target = flipped.data
         for o in 0..<outChannels {

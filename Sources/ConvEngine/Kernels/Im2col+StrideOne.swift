@@ -7,8 +7,10 @@ extension Im2col {
     /// after it. Lines whose spill would leave the image, or the tap's own OH*OW segment of the
     /// row (where another image's columns may already be), are copied exactly. One vector per
     /// line instead of a copy loop makes LeNet's unfolds (lines of 28 and 10) about 4x faster.
-    static func unfoldStrideOne(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
-                                into columns: UnsafeMutablePointer<Float>, rowStride: Int) {
+    static func unfoldStrideOne(
+        _ image: UnsafePointer<Float>, _ g: ConvGeometry,
+        into columns: UnsafeMutablePointer<Float>, rowStride: Int
+    ) {
         let oh = g.outHeight, ow = g.outWidth, width = g.width, padding = g.padding
         let imageEnd = image + g.channels * g.inputPlane
         var tap = 0
@@ -48,19 +50,24 @@ extension Im2col {
 
     /// Copies `count` floats as whole 16-float vectors, writing up to 15 floats past the end.
     @inline(__always)
-    private static func copyVectors(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>,
-                                    count: Int) {
+    private static func copyVectors(
+        from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
         let src = UnsafeRawPointer(source), dst = UnsafeMutableRawPointer(target)
         for offset in stride(from: 0, to: count * 4, by: 64) {
-            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self),
-                           toByteOffset: offset, as: SIMD16<Float>.self)
+            dst.storeBytes(
+                of: src.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self),
+                toByteOffset: offset, as: SIMD16<Float>.self)
         }
     }
 
     /// Copies exactly `count` floats: 4-float vectors, the last one overlapping its predecessor.
     @inline(__always)
-    private static func copyExactly(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>,
-                                    count: Int) {
+    private static func copyExactly(
+        from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
         guard count >= 4 else {
             for x in 0..<count { target[x] = source[x] }
             return
@@ -68,10 +75,12 @@ extension Im2col {
         let src = UnsafeRawPointer(source), dst = UnsafeMutableRawPointer(target)
         let last = (count - 4) * 4
         for offset in stride(from: 0, to: last, by: 16) {
-            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self),
-                           toByteOffset: offset, as: SIMD4<Float>.self)
+            dst.storeBytes(
+                of: src.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self),
+                toByteOffset: offset, as: SIMD4<Float>.self)
         }
-        dst.storeBytes(of: src.loadUnaligned(fromByteOffset: last, as: SIMD4<Float>.self),
-                       toByteOffset: last, as: SIMD4<Float>.self)
+        dst.storeBytes(
+            of: src.loadUnaligned(fromByteOffset: last, as: SIMD4<Float>.self),
+            toByteOffset: last, as: SIMD4<Float>.self)
     }
 }

@@ -47,8 +47,9 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
         // With one task, the GEMM itself may use the pool.
         let tasks = max(1, min(pool.threadCount, n))
         let group = max(1, min((n + tasks - 1) / tasks, Self.groupColumns / g.outputPlane))
-        let plan = Plan(tasks: tasks, group: group, columnsSize: g.columnRows * group * g.outputPlane,
-                        sideSize: group > 1 ? outChannels * group * g.outputPlane : 0)
+        let plan = Plan(
+            tasks: tasks, group: group, columnsSize: g.columnRows * group * g.outputPlane,
+            sideSize: group > 1 ? outChannels * group * g.outputPlane : 0)
         columns.resize(to: [tasks, plan.columnsSize + plan.sideSize])
         return plan
     }
@@ -74,8 +75,10 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
 
     /// Calls `body(first image, image count, columns, side buffer)` for each group of task t's images.
     @inline(__always)
-    private func forEachGroup(_ plan: Plan, task t: Int, images n: Int,
-                              _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    private func forEachGroup(
+        _ plan: Plan, task t: Int, images n: Int,
+        _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
         let col = columns.data + t * (plan.columnsSize + plan.sideSize)
         let range = ThreadPool.chunk(t, of: plan.tasks, count: n)
         for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: plan.group) {
@@ -83,8 +86,10 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
         }
     }
 
-    func forward(_ x: UnsafePointer<Float>, images n: Int, weight w: UnsafePointer<Float>,
-                 bias b: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ x: UnsafePointer<Float>, images n: Int, weight w: UnsafePointer<Float>,
+        bias b: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>
+    ) {
         let plan = plan(images: n)
         let g = geometry, outChannels = outChannels
         let gemmPool = plan.tasks == 1 ? pool : nil
@@ -95,39 +100,49 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
                 for j in 0..<count { unfold(x + (first + j) * inSize, into: col + j * plane, rowStride: width) }
                 // out (OC, count*OH*OW) = weight (OC, C*K*K) x col (C*K*K, count*OH*OW)
                 let target = count == 1 ? y + first * outSize : side
-                GEMM.multiply(precision, transA: false, transB: false, m: outChannels, n: width, k: g.columnRows,
-                           alpha: 1, a: w, lda: g.columnRows, b: col, ldb: width,
-                           beta: 0, c: target, ldc: width, pool: gemmPool)
+                GEMM.multiply(
+                    precision, transA: false, transB: false, m: outChannels, n: width, k: g.columnRows,
+                    alpha: 1, a: w, lda: g.columnRows, b: col, ldb: width,
+                    beta: 0, c: target, ldc: width, pool: gemmPool)
                 if count > 1 {
                     ImageGroup.scatter(side, into: y + first * outSize, count: count, rows: outChannels, plane: plane)
                 }
                 if let b {
-                    Elementwise.addRowBias(y + first * outSize, rows: count * outChannels, columns: plane, bias: b,
-                                           biasCount: outChannels)
+                    Elementwise.addRowBias(
+                        y + first * outSize, rows: count * outChannels, columns: plane, bias: b,
+                        biasCount: outChannels)
                 }
             }
         }
     }
 
-    func accumulateWeightGradient(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
-                                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?) {
-        computeGradients(input, images: n, outputGradient: outputGradient, weight: nil, weightGradient: weightGradient,
-                         biasGradient: biasGradient, inputGradient: nil)
+    func accumulateWeightGradient(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
+    ) {
+        computeGradients(
+            input, images: n, outputGradient: outputGradient, weight: nil, weightGradient: weightGradient,
+            biasGradient: biasGradient, inputGradient: nil)
     }
 
-    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
-                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
-                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
-        computeGradients(input, images: n, outputGradient: outputGradient, weight: weight,
-                         weightGradient: weightGradient, biasGradient: biasGradient, inputGradient: inputGradient)
+    func backward(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?
+    ) {
+        computeGradients(
+            input, images: n, outputGradient: outputGradient, weight: weight,
+            weightGradient: weightGradient, biasGradient: biasGradient, inputGradient: inputGradient)
     }
 
     /// The weight gradient and, given `weight` and `inputGradient`, the input gradient from the
     /// same unfolded columns.
-    private func computeGradients(_ x: UnsafePointer<Float>, images n: Int, outputGradient dy: UnsafePointer<Float>,
-                                  weight w: UnsafePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
-                                  biasGradient: UnsafeMutablePointer<Float>?,
-                                  inputGradient dx: UnsafeMutablePointer<Float>?) {
+    private func computeGradients(
+        _ x: UnsafePointer<Float>, images n: Int, outputGradient dy: UnsafePointer<Float>,
+        weight w: UnsafePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
+        biasGradient: UnsafeMutablePointer<Float>?,
+        inputGradient dx: UnsafeMutablePointer<Float>?
+    ) {
         let plan = plan(images: n)
         let g = geometry, outChannels = outChannels, tasks = plan.tasks
         let weightCount = outChannels * g.columnRows, biasCount = biasGradient == nil ? 0 : outChannels
@@ -153,17 +168,19 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
                 }
                 for j in 0..<count { unfold(x + (first + j) * inSize, into: col + j * plane, rowStride: width) }
                 // dweight (OC, C*K*K) += dy (OC, count*OH*OW) x col^T (count*OH*OW, C*K*K)
-                GEMM.multiply(precision, transA: false, transB: true, m: outChannels, n: g.columnRows, k: width,
-                           alpha: 1, a: dyGroup, lda: width, b: col, ldb: width,
-                           beta: 1, c: dw, ldc: g.columnRows, pool: gemmPool)
+                GEMM.multiply(
+                    precision, transA: false, transB: true, m: outChannels, n: g.columnRows, k: width,
+                    alpha: 1, a: dyGroup, lda: width, b: col, ldb: width,
+                    beta: 1, c: dw, ldc: g.columnRows, pool: gemmPool)
                 if biasCount > 0, let db {
                     Elementwise.accumulateRowSums(dyGroup, rows: outChannels, columns: width, into: db)
                 }
                 if let w, let dx {
                     // dcol (C*K*K, count*OH*OW) = weight^T (C*K*K, OC) x dy (OC, count*OH*OW), reusing col
-                    GEMM.multiply(precision, transA: true, transB: false, m: g.columnRows, n: width, k: outChannels,
-                               alpha: 1, a: w, lda: g.columnRows, b: dyGroup, ldb: width,
-                               beta: 0, c: col, ldc: width, pool: gemmPool)
+                    GEMM.multiply(
+                        precision, transA: true, transB: false, m: g.columnRows, n: width, k: outChannels,
+                        alpha: 1, a: w, lda: g.columnRows, b: dyGroup, ldb: width,
+                        beta: 0, c: col, ldc: width, pool: gemmPool)
                     for j in 0..<count { fold(col + j * plane, rowStride: width, into: dx + (first + j) * inSize) }
                 }
             }
@@ -172,7 +189,9 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
             for t in 0..<tasks {
                 let partial = partials + t * (weightCount + biasCount)
                 Elementwise.accumulate(partial, into: weightGradient, count: weightCount)
-                if let biasGradient { Elementwise.accumulate(partial + weightCount, into: biasGradient, count: biasCount) }
+                if let biasGradient {
+                    Elementwise.accumulate(partial + weightCount, into: biasGradient, count: biasCount)
+                }
             }
         }
     }

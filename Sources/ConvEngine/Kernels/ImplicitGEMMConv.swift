@@ -31,8 +31,10 @@ final class ImplicitGEMMConv: ConvForward {
 
     /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
     /// (OC, C*K*K) row-major.
-    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    ) {
         let g = geometry, depth = g.columnRows, plane = g.inputPlane
         let tileRows = MicroKernel.rows, width = MicroKernel.columns
         let channelTiles = (outChannels + tileRows - 1) / tileRows
@@ -60,11 +62,13 @@ final class ImplicitGEMMConv: ConvForward {
                         let rows = min(tileRows, self.outChannels - tile * tileRows)
                         let c = y + tile * tileRows * plane
                         if columns == width {
-                            MicroKernel.tile(depth: kc, a: aSliver, b: sliver, bStride: width, c: c, ldc: plane,
-                                             m: rows, update: update)
+                            MicroKernel.tile(
+                                depth: kc, a: aSliver, b: sliver, bStride: width, c: c, ldc: plane,
+                                m: rows, update: update)
                         } else {
-                            MicroKernel.edgeTile(depth: kc, a: aSliver, b: sliver, bStride: width, c: c, ldc: plane,
-                                                 m: rows, n: columns, update: update)
+                            MicroKernel.edgeTile(
+                                depth: kc, a: aSliver, b: sliver, bStride: width, c: c, ldc: plane,
+                                m: rows, n: columns, update: update)
                         }
                     }
                 }

@@ -2,8 +2,10 @@
 enum Pooling {
     /// input (H, W) -> output (OH, OW); argmax gets the flat input index of each maximum
     /// (the first one on ties, as PyTorch).
-    static func maxForward(_ input: UnsafePointer<Float>, _ g: ConvGeometry, output: UnsafeMutablePointer<Float>,
-                           argmax: UnsafeMutablePointer<Int32>) {
+    static func maxForward(
+        _ input: UnsafePointer<Float>, _ g: ConvGeometry, output: UnsafeMutablePointer<Float>,
+        argmax: UnsafeMutablePointer<Int32>
+    ) {
         let oh = g.outHeight, ow = g.outWidth
         if g.kernel == 2 && g.stride == 2 {
             if ow >= 8 {
@@ -33,8 +35,10 @@ enum Pooling {
     /// `maxForward` for 2x2 windows with stride 2 (every pooling layer of the presets), eight
     /// outputs at a time. A row whose width is not a multiple of 8 ends with a vector overlapping
     /// the previous one.
-    private static func maxForward2x2(_ input: UnsafePointer<Float>, _ g: ConvGeometry,
-                                      output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    private static func maxForward2x2(
+        _ input: UnsafePointer<Float>, _ g: ConvGeometry,
+        output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+    ) {
         let ow = g.outWidth
         for y in 0..<g.outHeight {
             var x = 0
@@ -50,8 +54,10 @@ enum Pooling {
     /// apart with vector shuffles and the four taps compared in PyTorch's order, so ties pick the
     /// same index as the scalar loop. Reads 16 floats of two input rows, writes 8 outputs.
     @inline(__always)
-    private static func maxOf2x2(_ input: UnsafePointer<Float>, _ g: ConvGeometry, row y: Int, column x: Int,
-                                 output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    private static func maxOf2x2(
+        _ input: UnsafePointer<Float>, _ g: ConvGeometry, row y: Int, column x: Int,
+        output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+    ) {
         let width = g.width, lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         let first = 2 * y * width + 2 * x
         let a = SIMD16.load(input + first)
@@ -60,10 +66,10 @@ enum Pooling {
         var mask = a.oddHalf .> best
         best.replace(with: a.oddHalf, where: mask)
         index.replace(with: lanes &+ Int32(first + 1), where: mask)
-        mask = b.evenHalf .> best
+        mask = (b.evenHalf .> best)
         best.replace(with: b.evenHalf, where: mask)
         index.replace(with: lanes &+ Int32(first + width), where: mask)
-        mask = b.oddHalf .> best
+        mask = (b.oddHalf .> best)
         best.replace(with: b.oddHalf, where: mask)
         index.replace(with: lanes &+ Int32(first + width + 1), where: mask)
         best.store(to: output)
@@ -74,8 +80,10 @@ enum Pooling {
     /// 14- and 7-wide pools, LeNet's 10-wide): a vector per output row, whose lanes past the row
     /// are overwritten by the next row; the last rows, where it would read or write past the
     /// plane, have the four taps unrolled, compared in the same order.
-    private static func maxForwardNarrow2x2(_ input: UnsafePointer<Float>, _ g: ConvGeometry,
-                                            output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    private static func maxForwardNarrow2x2(
+        _ input: UnsafePointer<Float>, _ g: ConvGeometry,
+        output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+    ) {
         let ow = g.outWidth, width = g.width
         for y in 0..<g.outHeight {
             if (2 * y + 1) * width + 16 <= g.inputPlane && y * ow + 8 <= g.outputPlane {
@@ -95,8 +103,10 @@ enum Pooling {
     }
 
     /// outputGradient (OH, OW) -> inputGradient (H, W), overwritten.
-    static func maxBackward(_ outputGradient: UnsafePointer<Float>, _ g: ConvGeometry, argmax: UnsafePointer<Int32>,
-                            inputGradient: UnsafeMutablePointer<Float>) {
+    static func maxBackward(
+        _ outputGradient: UnsafePointer<Float>, _ g: ConvGeometry, argmax: UnsafePointer<Int32>,
+        inputGradient: UnsafeMutablePointer<Float>
+    ) {
         inputGradient.update(repeating: 0, count: g.inputPlane)
         for i in 0..<g.outputPlane { inputGradient[Int(argmax[i])] += outputGradient[i] }
     }
@@ -117,8 +127,10 @@ enum Pooling {
     }
 
     /// outputGradient (OH, OW) -> inputGradient (H, W), overwritten.
-    static func averageBackward(_ outputGradient: UnsafePointer<Float>, _ g: ConvGeometry,
-                                inputGradient: UnsafeMutablePointer<Float>) {
+    static func averageBackward(
+        _ outputGradient: UnsafePointer<Float>, _ g: ConvGeometry,
+        inputGradient: UnsafeMutablePointer<Float>
+    ) {
         inputGradient.update(repeating: 0, count: g.inputPlane)
         let ow = g.outWidth, scale = 1 / Float(g.kernel * g.kernel)
         for y in 0..<g.outHeight {

@@ -109,8 +109,10 @@ final class SamePaddedTaps {
     /// Rows `rows` of the columns matrix at the 32 positions of sliver `s` (positions 32s on), as
     /// one packed B sliver of the GEMM micro-kernel (row-major, `rows.count` x 32), zero past the
     /// end of the plane.
-    func unfoldSliver(_ image: UnsafePointer<Float>, rows: Range<Int>, sliver s: Int,
-                      into sliver: UnsafeMutablePointer<Float>) {
+    func unfoldSliver(
+        _ image: UnsafePointer<Float>, rows: Range<Int>, sliver s: Int,
+        into sliver: UnsafeMutablePointer<Float>
+    ) {
         let plane = geometry.inputPlane, size = geometry.channels * plane, taps = offsets.count
         let first = s * Self.sliverWidth
         maskPatterns.withUnsafeBufferPointer { patterns in

@@ -39,8 +39,10 @@ final class SmallPlaneConv: ConvForward, ConvBackward {
                     for kx in 0..<g.kernel {
                         let iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx
                         guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
-                        pairs.append(Pair(input: Int32(iy * g.width + ix), output: Int32(oy * g.outWidth + ox),
-                                          tap: Int32(ky * g.kernel + kx)))
+                        pairs.append(
+                            Pair(
+                                input: Int32(iy * g.width + ix), output: Int32(oy * g.outWidth + ox),
+                                tap: Int32(ky * g.kernel + kx)))
                     }
                 }
             }
@@ -53,37 +55,46 @@ final class SmallPlaneConv: ConvForward, ConvBackward {
     private var taps: Int { geometry.kernel * geometry.kernel }
 
     /// output (N, OC, OH, OW) = conv(input (N, C, H, W)) + bias, overwritten.
-    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    ) {
         unroll(weight)
-        GEMM.sgemm(transA: false, transB: false, m: n, n: columns, k: rows, alpha: 1, a: input, lda: rows,
-                   b: unrolled.data, ldb: columns, beta: 0, c: output, ldc: columns, pool: pool)
+        GEMM.sgemm(
+            transA: false, transB: false, m: n, n: columns, k: rows, alpha: 1, a: input, lda: rows,
+            b: unrolled.data, ldb: columns, beta: 0, c: output, ldc: columns, pool: pool)
         if let bias {
-            Elementwise.addRowBias(output, rows: n * outChannels, columns: geometry.outputPlane, bias: bias,
-                                   biasCount: outChannels)
+            Elementwise.addRowBias(
+                output, rows: n * outChannels, columns: geometry.outputPlane, bias: bias,
+                biasCount: outChannels)
         }
     }
 
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
     /// `inputGradient` is given, overwrites it with dLoss/dinput (N, C, H, W), through the weight
     /// as the latest `forward` unrolled it.
-    func backward(_ input: UnsafePointer<Float>, images n: Int, outputGradient dy: UnsafePointer<Float>,
-                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
-                  biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
+    func backward(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient dy: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+        biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?
+    ) {
         if let dx = inputGradient {
             // dx (N, C*IP) = dy (N, OC*OP) x unrolled^T (OC*OP, C*IP)
-            GEMM.sgemm(transA: false, transB: true, m: n, n: rows, k: columns, alpha: 1, a: dy, lda: columns,
-                       b: unrolled.data, ldb: columns, beta: 0, c: dx, ldc: rows, pool: pool)
+            GEMM.sgemm(
+                transA: false, transB: true, m: n, n: rows, k: columns, alpha: 1, a: dy, lda: columns,
+                b: unrolled.data, ldb: columns, beta: 0, c: dx, ldc: rows, pool: pool)
         }
         unrolledGradient.resize(to: [rows, columns])
         // dunrolled (C*IP, OC*OP) = x^T (C*IP, N) x dy (N, OC*OP)
-        GEMM.sgemm(transA: true, transB: false, m: rows, n: columns, k: n, alpha: 1, a: input, lda: rows,
-                   b: dy, ldb: columns, beta: 0, c: unrolledGradient.data, ldc: columns, pool: pool)
+        GEMM.sgemm(
+            transA: true, transB: false, m: rows, n: columns, k: n, alpha: 1, a: input, lda: rows,
+            b: dy, ldb: columns, beta: 0, c: unrolledGradient.data, ldc: columns, pool: pool)
         fold(into: weightGradient)
         if let biasGradient {
             let plane = geometry.outputPlane
             for image in 0..<n {
-                Elementwise.accumulateRowSums(dy + image * columns, rows: outChannels, columns: plane, into: biasGradient)
+                Elementwise.accumulateRowSums(
+                    dy + image * columns, rows: outChannels, columns: plane, into: biasGradient)
             }
         }
     }
@@ -95,8 +106,10 @@ final class SmallPlaneConv: ConvForward, ConvBackward {
             unrolled.resize(to: [rows, columns])
             unrolled.fill(0)
         }
-        let (u, outPlane, weightStride, outChannels) = (unrolled.data, geometry.outputPlane, inChannels * taps,
-                                                         outChannels)
+        let (u, outPlane, weightStride, outChannels) = (
+            unrolled.data, geometry.outputPlane, inChannels * taps,
+            outChannels
+        )
         forEachConnection { entry, tap in
             for o in 0..<outChannels { u[entry + o * outPlane] = weight[tap + o * weightStride] }
         }
@@ -104,8 +117,10 @@ final class SmallPlaneConv: ConvForward, ConvBackward {
 
     /// weightGradient[o, c, tap] += the sum of dunrolled over the pairs the tap connects.
     private func fold(into weightGradient: UnsafeMutablePointer<Float>) {
-        let (g, outPlane, weightStride, outChannels) = (unrolledGradient.data, geometry.outputPlane, inChannels * taps,
-                                                         outChannels)
+        let (g, outPlane, weightStride, outChannels) = (
+            unrolledGradient.data, geometry.outputPlane, inChannels * taps,
+            outChannels
+        )
         forEachConnection { entry, tap in
             for o in 0..<outChannels { weightGradient[tap + o * weightStride] += g[entry + o * outPlane] }
         }

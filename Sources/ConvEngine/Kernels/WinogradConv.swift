@@ -41,8 +41,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     private let gradientScratch = Tensor(shape: [0])
 
     init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
-        precondition(g.kernel == 3 && g.isSamePadded,
-                     "WinogradConv needs 3x3 kernels, stride 1 and padding 1, got \(g)")
+        precondition(
+            g.kernel == 3 && g.isSamePadded,
+            "WinogradConv needs 3x3 kernels, stride 1 and padding 1, got \(g)")
         geometry = g
         self.outChannels = outChannels
         self.pool = pool
@@ -68,8 +69,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
 
     /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
     /// (OC, C*3*3) row-major.
-    func forward(_ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    ) {
         transformWeight(weight)
         let (rows, items, tasks) = workItems(images: n)
         if scratch.count != tasks * taskSize {
@@ -86,8 +89,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 for tile in 0..<self.channelTiles {
                     self.multiply(v, channelTile: tile, into: m)
                     for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
-                        self.transformOutput(m, channelTile: tile, column: r * self.columnTiles, tileRow: first + r,
-                                             rows: count - r, bias: bias, into: output)
+                        self.transformOutput(
+                            m, channelTile: tile, column: r * self.columnTiles, tileRow: first + r,
+                            rows: count - r, bias: bias, into: output)
                     }
                 }
             }
@@ -143,11 +147,14 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     }
 
     /// The patches of an item's tile rows -> V[e][c][tiles from column 0], `packedRows` at a time.
-    private func transformInput(_ input: UnsafePointer<Float>, tileRows: Range<Int>,
-                                into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>) {
+    private func transformInput(
+        _ input: UnsafePointer<Float>, tileRows: Range<Int>,
+        into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>
+    ) {
         for r in Swift.stride(from: 0, to: tileRows.count, by: packedRows) {
-            transformInput(input, tileRow: tileRows.lowerBound + r, rows: tileRows.count - r, column: r * columnTiles,
-                           into: v, lines: lines)
+            transformInput(
+                input, tileRow: tileRows.lowerBound + r, rows: tileRows.count - r, column: r * columnTiles,
+                into: v, lines: lines)
         }
     }
 
@@ -155,15 +162,23 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// V[e][c][column..<column + tiles] = B^T d B. This and `transformOutput` pick the packing
     /// with a switch so that each packing is compiled into its own copy; a stored
     /// `any TileRowPacking.Type` would reach the loads and stores through a witness table.
-    private func transformInput(_ input: UnsafePointer<Float>, tileRow: Int, rows: Int, column: Int,
-                                into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>) {
+    private func transformInput(
+        _ input: UnsafePointer<Float>, tileRow: Int, rows: Int, column: Int,
+        into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>
+    ) {
         switch packedRows {
-        case 2: transformInput(TwoRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
-                               lines: lines)
-        case 4: transformInput(FourRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
-                               lines: lines)
-        default: transformInput(OneRow.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
-                                lines: lines)
+        case 2:
+            transformInput(
+                TwoRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
+                lines: lines)
+        case 4:
+            transformInput(
+                FourRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
+                lines: lines)
+        default:
+            transformInput(
+                OneRow.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
+                lines: lines)
         }
     }
 
@@ -171,10 +186,12 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// `lines` behind a zero column (zero rows above and below the image), then transformed.
     /// Reading a line right after writing it stalled on store forwarding: half of this function's
     /// time.
-    private func transformInput<Packing: TileRowPacking>(_ packing: Packing.Type, _ input: UnsafePointer<Float>,
-                                                         tileRow: Int, rows: Int, column: Int,
-                                                         into v: UnsafeMutablePointer<Float>,
-                                                         lines: UnsafeMutablePointer<Float>) {
+    private func transformInput<Packing: TileRowPacking>(
+        _ packing: Packing.Type, _ input: UnsafePointer<Float>,
+        tileRow: Int, rows: Int, column: Int,
+        into v: UnsafeMutablePointer<Float>,
+        lines: UnsafeMutablePointer<Float>
+    ) {
         let g = geometry, length = lineLength, setStride = 4 * length, channelLines = Packing.rows * setStride
         for s in 0..<min(Packing.rows, rows) {
             let (image, ty) = (tileRow + s).quotientAndRemainder(dividingBy: rowTiles)
@@ -182,8 +199,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             for c in 0..<g.channels {
                 for r in 0..<4 {
                     let y = 2 * ty - 1 + r, line = lines + c * channelLines + s * setStride + r * length + 1
-                    Self.copy(y >= 0 && y < g.height ? planes + c * g.inputPlane + y * g.width : nil, to: line,
-                              count: g.width)
+                    Self.copy(
+                        y >= 0 && y < g.height ? planes + c * g.inputPlane + y * g.width : nil, to: line,
+                        count: g.width)
                 }
             }
         }
@@ -216,8 +234,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// (`low0`, `low1`) and from their third (`high0`, `high1`) -> its four elements of B^T d B,
     /// stored `step` floats apart.
     @inline(__always)
-    private static func transformColumns(_ low0: SIMD16<Float>, _ low1: SIMD16<Float>, _ high0: SIMD16<Float>,
-                                         _ high1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>, step: Int) {
+    private static func transformColumns(
+        _ low0: SIMD16<Float>, _ low1: SIMD16<Float>, _ high0: SIMD16<Float>,
+        _ high1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>, step: Int
+    ) {
         let (x0, x1) = deinterleave(low0, low1), (x2, x3) = deinterleave(high0, high1)
         (x0 - x2).store(to: target)
         (x1 + x2).store(to: target + step)
@@ -234,30 +254,41 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         for e in 0..<Self.elements {
             let a = u + (e * channelTiles + tile) * c * tileRows
             for sliver in Swift.stride(from: 0, to: itemColumns, by: width) {
-                MicroKernel.tile(depth: c, a: a, b: v + e * c * stride + sliver, bStride: stride,
-                                 c: m + e * tileRows * stride + sliver, ldc: stride, m: rows, update: update)
+                MicroKernel.tile(
+                    depth: c, a: a, b: v + e * c * stride + sliver, bStride: stride,
+                    c: m + e * tileRows * stride + sliver, ldc: stride, m: rows, update: update)
             }
         }
     }
 
     /// M of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) for one
     /// 8-channel tile -> their output rows, A^T M A + bias.
-    private func transformOutput(_ m: UnsafePointer<Float>, channelTile tile: Int, column: Int, tileRow: Int,
-                                 rows: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
+    private func transformOutput(
+        _ m: UnsafePointer<Float>, channelTile tile: Int, column: Int, tileRow: Int,
+        rows: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>
+    ) {
         switch packedRows {
-        case 2: transformOutput(TwoRows.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
-                                bias: bias, into: output)
-        case 4: transformOutput(FourRows.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
-                                bias: bias, into: output)
-        default: transformOutput(OneRow.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
-                                 bias: bias, into: output)
+        case 2:
+            transformOutput(
+                TwoRows.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
+                bias: bias, into: output)
+        case 4:
+            transformOutput(
+                FourRows.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
+                bias: bias, into: output)
+        default:
+            transformOutput(
+                OneRow.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
+                bias: bias, into: output)
         }
     }
 
-    private func transformOutput<Packing: TileRowPacking>(_ packing: Packing.Type, _ m: UnsafePointer<Float>,
-                                                          channelTile tile: Int, column: Int, tileRow: Int, rows: Int,
-                                                          bias: UnsafePointer<Float>?,
-                                                          into output: UnsafeMutablePointer<Float>) {
+    private func transformOutput<Packing: TileRowPacking>(
+        _ packing: Packing.Type, _ m: UnsafePointer<Float>,
+        channelTile tile: Int, column: Int, tileRow: Int, rows: Int,
+        bias: UnsafePointer<Float>?,
+        into output: UnsafeMutablePointer<Float>
+    ) {
         let g = geometry, tileRows = MicroKernel.rows
         // Each packed tile row's two output rows within an output channel's image, -1 where absent.
         var top = SIMD4<Int>(repeating: -1), bottom = top
@@ -300,8 +331,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// output transform; dLoss/dweight = G^T dU G. The sums over tiles are 16 GEMMs per item, with
     /// 2.25x fewer multiplies than im2col's, and the patches are transformed as in `forward`.
     /// Each task keeps its sums, 16 x C x OC floats (16 MB for 512 x 512 channels).
-    func accumulateWeightGradient(_ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
-                                  weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?) {
+    func accumulateWeightGradient(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
+    ) {
         let (c, oc, elements) = (geometry.channels, outChannels, Self.elements)
         let (rows, items, tasks) = workItems(images: n)
         let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
@@ -319,8 +352,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 let first = item * self.itemRows, count = min(self.itemRows, rows - first)
                 self.transformInput(input, tileRows: first..<(first + count), into: v, lines: lines)
                 for r in 0..<count {
-                    self.transformOutputGradient(outputGradient, tileRow: first + r, column: r * self.columnTiles,
-                                                 channels: paddedChannels, into: dm)
+                    self.transformOutputGradient(
+                        outputGradient, tileRow: first + r, column: r * self.columnTiles,
+                        channels: paddedChannels, into: dm)
                 }
                 // dU[e]^T (C, OC) += V[e] (C, tiles) x dM[e] (tiles, OC): 8 rows of V read in place
                 // against 32-channel slivers of dM.
@@ -330,10 +364,11 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                     let sumsE = sums + e * c * paddedChannels
                     for i in Swift.stride(from: 0, to: c, by: MicroKernel.rows) {
                         for o in Swift.stride(from: 0, to: paddedChannels, by: width) {
-                            MicroKernel.tile(depth: depth, a: ve + i * self.stride, aRowStride: self.stride, aStep: 1,
-                                             b: dme + o, bStride: paddedChannels, c: sumsE + i * paddedChannels + o,
-                                             ldc: paddedChannels, m: min(MicroKernel.rows, c - i),
-                                             update: MicroKernel.Update(alpha: 1, beta: 1))
+                            MicroKernel.tile(
+                                depth: depth, a: ve + i * self.stride, aRowStride: self.stride, aStep: 1,
+                                b: dme + o, bStride: paddedChannels, c: sumsE + i * paddedChannels + o,
+                                ldc: paddedChannels, m: min(MicroKernel.rows, c - i),
+                                update: MicroKernel.Update(alpha: 1, beta: 1))
                         }
                     }
                 }
@@ -353,8 +388,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 let h0 = (x(4) + x(8)) * 0.5, h1 = (x(5) + x(9)) * 0.5, h2 = (x(6) + x(10)) * 0.5
                 let h3 = (x(7) + x(11)) * 0.5
                 /// Row r of G^T X -> taps 3r ..< 3r + 3 of (G^T X) G, added to each lane's weight.
-                func add(_ r: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>, _ y2: SIMD16<Float>,
-                         _ y3: SIMD16<Float>) {
+                func add(
+                    _ r: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>, _ y2: SIMD16<Float>,
+                    _ y3: SIMD16<Float>
+                ) {
                     let taps = (y0 + (y1 + y2) * 0.5, (y1 - y2) * 0.5, (y1 + y2) * 0.5 + y3)
                     for l in 0..<min(Self.lanes, oc - o0) {
                         let target = weightGradient + ((o0 + l) * c + i) * 9 + 3 * r
@@ -373,9 +410,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             let plane = geometry.inputPlane, outSize = oc * plane
             pool.forEachChunk(count: oc, minimumChunk: max(1, 16384 / (n * plane))) { channels in
                 for image in 0..<n {
-                    Elementwise.accumulateRowSums(outputGradient + image * outSize + channels.lowerBound * plane,
-                                                  rows: channels.count, columns: plane,
-                                                  into: biasGradient + channels.lowerBound)
+                    Elementwise.accumulateRowSums(
+                        outputGradient + image * outSize + channels.lowerBound * plane,
+                        rows: channels.count, columns: plane,
+                        into: biasGradient + channels.lowerBound)
                 }
             }
         }
@@ -385,8 +423,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// A dy A^T, each 2x2 tile of dy taken back to 4x4 (zero past the image's edge and past the
     /// last channel). Lanes are 16 channels, gathered across planes, so that dM is the B operand
     /// of the micro-kernel as it stands.
-    private func transformOutputGradient(_ gradient: UnsafePointer<Float>, tileRow: Int, column: Int, channels: Int,
-                                         into dm: UnsafeMutablePointer<Float>) {
+    private func transformOutputGradient(
+        _ gradient: UnsafePointer<Float>, tileRow: Int, column: Int, channels: Int,
+        into dm: UnsafeMutablePointer<Float>
+    ) {
         let g = geometry, oc = outChannels, plane = g.inputPlane
         let (image, ty) = tileRow.quotientAndRemainder(dividingBy: rowTiles)
         let images = gradient + image * oc * plane
@@ -416,8 +456,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
 
     /// One row of A dy as its two columns -> its four elements of A dy A^T.
     @inline(__always)
-    private static func expandColumns(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>,
-                                      step: Int) {
+    private static func expandColumns(
+        _ x0: SIMD16<Float>, _ x1: SIMD16<Float>, to target: UnsafeMutablePointer<Float>,
+        step: Int
+    ) {
         x0.store(to: target)
         (x0 + x1).store(to: target + step)
         (x0 - x1).store(to: target + 2 * step)
@@ -430,16 +472,22 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// The even and the odd lanes of the 32 in a, b.
     @inline(__always)
     private static func deinterleave(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
-        (SIMD16(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14]),
-         SIMD16(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15]))
+        (
+            SIMD16(
+                a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14]),
+            SIMD16(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15])
+        )
     }
 
     /// even[0], odd[0], even[1], odd[1], ... as two vectors of 16.
     @inline(__always)
     private static func interleave(_ e: SIMD16<Float>, _ o: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
-        (SIMD16(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3], e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7]),
-         SIMD16(e[8], o[8], e[9], o[9], e[10], o[10], e[11], o[11],
-                e[12], o[12], e[13], o[13], e[14], o[14], e[15], o[15]))
+        (
+            SIMD16(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3], e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7]),
+            SIMD16(
+                e[8], o[8], e[9], o[9], e[10], o[10], e[11], o[11],
+                e[12], o[12], e[13], o[13], e[14], o[14], e[15], o[15])
+        )
     }
 
     /// target[0..<count] = source (or zeros): rows are short, and a library call per row cost
@@ -470,8 +518,9 @@ protocol TileRowPacking {
 
     /// Stores 32 outputs (`low`, `high`) of the packed tile rows' output rows, `rows` floats
     /// after `channel` (-1: no such row), from column `from`, cut at `width`.
-    static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
-                      rows: SIMD4<Int>, from: Int, width: Int)
+    static func store(
+        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
+        rows: SIMD4<Int>, from: Int, width: Int)
 }
 
 extension TileRowPacking {
@@ -496,8 +545,10 @@ enum OneRow: TileRowPacking {
     }
 
     @inline(__always)
-    static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
-                      rows: SIMD4<Int>, from: Int, width: Int) {
+    static func store(
+        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
+        rows: SIMD4<Int>, from: Int, width: Int
+    ) {
         guard rows[0] >= 0 else { return }
         let row = channel + rows[0] + from
         store(low, to: row, count: width - from)
@@ -515,8 +566,10 @@ enum TwoRows: TileRowPacking {
     }
 
     @inline(__always)
-    static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
-                      rows: SIMD4<Int>, from: Int, width: Int) {
+    static func store(
+        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
+        rows: SIMD4<Int>, from: Int, width: Int
+    ) {
         if rows[0] >= 0 { store(low, to: channel + rows[0], count: width) }
         if rows[1] >= 0 { store(high, to: channel + rows[1], count: width) }
     }
@@ -528,13 +581,17 @@ enum FourRows: TileRowPacking {
 
     @inline(__always)
     static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (SIMD16(lowHalf: SIMD8.load(line), highHalf: SIMD8.load(line + setStride)),
-         SIMD16(lowHalf: SIMD8.load(line + 2 * setStride), highHalf: SIMD8.load(line + 3 * setStride)))
+        (
+            SIMD16(lowHalf: SIMD8.load(line), highHalf: SIMD8.load(line + setStride)),
+            SIMD16(lowHalf: SIMD8.load(line + 2 * setStride), highHalf: SIMD8.load(line + 3 * setStride))
+        )
     }
 
     @inline(__always)
-    static func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
-                      rows: SIMD4<Int>, from: Int, width: Int) {
+    static func store(
+        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
+        rows: SIMD4<Int>, from: Int, width: Int
+    ) {
         if rows[0] >= 0 { store(low.lowHalf, to: channel + rows[0], count: width) }
         if rows[1] >= 0 { store(low.highHalf, to: channel + rows[1], count: width) }
         if rows[2] >= 0 { store(high.lowHalf, to: channel + rows[2], count: width) }

@@ -62,15 +62,19 @@ public final class BatchNorm2d: Layer {
     public var parameters: [Parameter] { [weight, bias] }
 
     public var buffers: [NamedTensor] {
-        [NamedTensor(name: "running_mean", value: runningMean), NamedTensor(name: "running_var", value: runningVariance),
-         NamedTensor(name: "num_batches_tracked", value: batchesTracked)]
+        [
+            NamedTensor(name: "running_mean", value: runningMean),
+            NamedTensor(name: "running_var", value: runningVariance),
+            NamedTensor(name: "num_batches_tracked", value: batchesTracked),
+        ]
     }
 
     public var summary: String { "BatchNorm2d(\(channels))" + (relu ? " + ReLU" : "") }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {
-        precondition(inputShape.count == 3 && inputShape[0] == channels,
-                     "BatchNorm2d expects (\(channels), H, W) inputs, got \(inputShape)")
+        precondition(
+            inputShape.count == 3 && inputShape[0] == channels,
+            "BatchNorm2d expects (\(channels), H, W) inputs, got \(inputShape)")
         return inputShape
     }
 
@@ -93,8 +97,9 @@ public final class BatchNorm2d: Layer {
                     } else {
                         statistics.setFromRunning(c)
                     }
-                    BatchNormKernel.affine(xc, y + c * plane, batch: n, channelStride: stride, plane: plane,
-                                           scale: statistics.scales[c], shift: statistics.shifts[c], relu: relu)
+                    BatchNormKernel.affine(
+                        xc, y + c * plane, batch: n, channelStride: stride, plane: plane,
+                        scale: statistics.scales[c], shift: statistics.shifts[c], relu: relu)
                 }
             }
         }
@@ -118,13 +123,17 @@ public final class BatchNorm2d: Layer {
             for c in range {
                 let offset = c * plane, mean = statistics.means[c]
                 // dy passes the ReLU where x * scale + shift, the ReLU's input, was positive.
-                let mask = relu ? BatchNormKernel.ReLUMask(scale: statistics.scales[c], shift: statistics.shifts[c])
+                let mask =
+                    relu
+                    ? BatchNormKernel.ReLUMask(scale: statistics.scales[c], shift: statistics.shifts[c])
                     : .passAll
-                let sums = BatchNormKernel.gradientSums(x + offset, dy + offset, batch: n, channelStride: stride,
-                                                        plane: plane, mean: mean, mask: mask)
+                let sums = BatchNormKernel.gradientSums(
+                    x + offset, dy + offset, batch: n, channelStride: stride,
+                    plane: plane, mean: mean, mask: mask)
                 let (k, a, b) = coefficients.accumulate(c, sumDy: sums.sumDy, sumDyCentered: sums.sumDyCentered)
-                BatchNormKernel.inputGradient(x + offset, dy + offset, dx + offset, batch: n, channelStride: stride,
-                                              plane: plane, mean: mean, k: k, a: a, b: b, mask: mask)
+                BatchNormKernel.inputGradient(
+                    x + offset, dy + offset, dx + offset, batch: n, channelStride: stride,
+                    plane: plane, mean: mean, k: k, a: a, b: b, mask: mask)
             }
         }
         return inputGradient
@@ -164,11 +173,12 @@ public final class BatchNorm2d: Layer {
 
     private func channelStatistics(batch n: Int, plane: Int) -> ChannelStatistics {
         let rows = saved.data
-        return ChannelStatistics(means: rows, inverseStds: rows + channels, scales: rows + 2 * channels,
-                                 shifts: rows + 3 * channels, runningMean: runningMean.data,
-                                 runningVariance: runningVariance.data, gamma: weight.value.data, beta: bias.value.data,
-                                 epsilon: epsilon, momentum: momentum,
-                                 correction: Double(n * plane) / Double(max(1, n * plane - 1)))
+        return ChannelStatistics(
+            means: rows, inverseStds: rows + channels, scales: rows + 2 * channels,
+            shifts: rows + 3 * channels, runningMean: runningMean.data,
+            runningVariance: runningVariance.data, gamma: weight.value.data, beta: bias.value.data,
+            epsilon: epsilon, momentum: momentum,
+            correction: Double(n * plane) / Double(max(1, n * plane - 1)))
     }
 
     /// How a backward pass turns a channel's gradient sums into its parameter gradients and the
@@ -196,9 +206,10 @@ public final class BatchNorm2d: Layer {
     }
 
     private func gradientCoefficients(batch n: Int, plane: Int) -> GradientCoefficients {
-        GradientCoefficients(inverseStds: saved.data + channels, gamma: weight.value.data,
-                             gammaGradient: weight.gradient.data, betaGradient: bias.gradient.data,
-                             count: Float(n * plane), training: lastForwardWasTraining)
+        GradientCoefficients(
+            inverseStds: saved.data + channels, gamma: weight.value.data,
+            gammaGradient: weight.gradient.data, betaGradient: bias.gradient.data,
+            count: Float(n * plane), training: lastForwardWasTraining)
     }
 
     /// Tasks for a pass split over `n` images of `count` elements: one per thread, fewer for
@@ -225,14 +236,16 @@ public final class BatchNorm2d: Layer {
         if training {
             center.update(repeating: 0, count: count)
             runImages(tasks, n) { t, images in
-                BatchNormKernel.Images.sums(x, images: images, count: count, center: center, squares: false,
-                                            into: partials + t * count)
+                BatchNormKernel.Images.sums(
+                    x, images: images, count: count, center: center, squares: false,
+                    into: partials + t * count)
             }
             for c in 0..<channels { statistics.means[c] = Float(channelSum(c) / total) }
             BatchNormKernel.Images.expand(channels: channels, plane: plane, into: center) { statistics.means[$0] }
             runImages(tasks, n) { t, images in
-                BatchNormKernel.Images.sums(x, images: images, count: count, center: center, squares: true,
-                                            into: partials + t * count)
+                BatchNormKernel.Images.sums(
+                    x, images: images, count: count, center: center, squares: true,
+                    into: partials + t * count)
             }
             for c in 0..<channels {
                 statistics.set(c, mean: Double(statistics.means[c]), variance: channelSum(c) / total)
@@ -268,8 +281,9 @@ public final class BatchNorm2d: Layer {
         }
         let mask = BatchNormKernel.Images.Mask(scale: scale, shift: shift)
         runImages(tasks, n) { t, images in
-            BatchNormKernel.Images.gradientSums(x, dy, images: images, count: count, mean: mean, mask: mask,
-                                                sumDy: sumsDy + t * count, sumDyCentered: sumsCentered + t * count)
+            BatchNormKernel.Images.gradientSums(
+                x, dy, images: images, count: count, mean: mean, mask: mask,
+                sumDy: sumsDy + t * count, sumDyCentered: sumsCentered + t * count)
         }
         for c in 0..<channels {
             let sum = { (partials: UnsafeMutablePointer<Float>) in
@@ -281,8 +295,9 @@ public final class BatchNorm2d: Layer {
             (offset + c * plane).update(repeating: bc - statistics.means[c] * ac, count: plane)
         }
         runImages(tasks, n) { _, images in
-            BatchNormKernel.Images.inputGradient(x, dy, dx, images: images, count: count, k: k, a: a, offset: offset,
-                                                 mask: mask)
+            BatchNormKernel.Images.inputGradient(
+                x, dy, dx, images: images, count: count, k: k, a: a, offset: offset,
+                mask: mask)
         }
     }
 }

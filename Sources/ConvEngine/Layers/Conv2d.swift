@@ -31,8 +31,10 @@ public final class Conv2d: Layer {
     /// The kernels of the latest forward's input size.
     private var kernels: ConvKernels?
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, generator: inout RandomGenerator, pool: ThreadPool) {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true, generator: inout RandomGenerator, pool: ThreadPool
+    ) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
@@ -58,10 +60,12 @@ public final class Conv2d: Layer {
     }
 
     private func geometry(_ sampleShape: [Int]) -> ConvGeometry {
-        precondition(sampleShape.count == 3 && sampleShape[0] == inChannels,
-                     "Conv2d expects (\(inChannels), H, W) inputs, got \(sampleShape)")
-        return ConvGeometry(channels: inChannels, height: sampleShape[1], width: sampleShape[2],
-                            kernel: kernelSize, stride: stride, padding: padding)
+        precondition(
+            sampleShape.count == 3 && sampleShape[0] == inChannels,
+            "Conv2d expects (\(inChannels), H, W) inputs, got \(sampleShape)")
+        return ConvGeometry(
+            channels: inChannels, height: sampleShape[1], width: sampleShape[2],
+            kernel: kernelSize, stride: stride, padding: padding)
     }
 
     /// The algorithm the layer runs on samples of `inputShape` (C, H, W): the forced one, or else
@@ -69,9 +73,10 @@ public final class Conv2d: Layer {
     public func algorithm(for inputShape: [Int]) -> ConvAlgorithm {
         let g = geometry(inputShape)
         if let forcedAlgorithm {
-            precondition(forcedAlgorithm.suits(g, outChannels: outChannels),
-                         "\(summary) on \(inputShape) inputs cannot run the forced \(forcedAlgorithm); it suits "
-                             + suitableAlgorithms(for: inputShape).map(\.description).joined(separator: ", "))
+            precondition(
+                forcedAlgorithm.suits(g, outChannels: outChannels),
+                "\(summary) on \(inputShape) inputs cannot run the forced \(forcedAlgorithm); it suits "
+                    + suitableAlgorithms(for: inputShape).map(\.description).joined(separator: ", "))
             return forcedAlgorithm
         }
         return ConvAlgorithm.chosen(for: g, outChannels: outChannels)
@@ -87,14 +92,16 @@ public final class Conv2d: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let n = input.shape[0], sample = Array(input.shape.dropFirst())
         let g = geometry(sample), algorithm = algorithm(for: sample)
-        let kernels = kernels.flatMap {
-            $0.geometry == g && $0.algorithm == algorithm && $0.precision == precision ? $0 : nil
-        } ?? ConvKernels(algorithm, geometry: g, outChannels: outChannels, precision: precision, pool: pool)
+        let kernels =
+            kernels.flatMap {
+                $0.geometry == g && $0.algorithm == algorithm && $0.precision == precision ? $0 : nil
+            } ?? ConvKernels(algorithm, geometry: g, outChannels: outChannels, precision: precision, pool: pool)
         self.kernels = kernels
         self.input = input
         output.resize(to: [n, outChannels, g.outHeight, g.outWidth])
-        kernels.forward.forward(input.data, images: n, weight: weight.value.data, bias: bias?.value.data,
-                                output: output.data)
+        kernels.forward.forward(
+            input.data, images: n, weight: weight.value.data, bias: bias?.value.data,
+            output: output.data)
         return output
     }
 
@@ -103,9 +110,10 @@ public final class Conv2d: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let input, let kernels else { preconditionFailure("Conv2d.backward before forward") }
         if computesInputGradient { inputGradient.resize(to: input.shape) }
-        kernels.backward(input.data, images: input.shape[0], outputGradient: outputGradient.data,
-                         weight: weight.value.data, weightGradient: weight.gradient.data,
-                         biasGradient: bias?.gradient.data, inputGradient: computesInputGradient ? inputGradient.data : nil)
+        kernels.backward(
+            input.data, images: input.shape[0], outputGradient: outputGradient.data,
+            weight: weight.value.data, weightGradient: weight.gradient.data,
+            biasGradient: bias?.gradient.data, inputGradient: computesInputGradient ? inputGradient.data : nil)
         return inputGradient
     }
 }

@@ -43,15 +43,17 @@ public final class Linear: Layer {
         output.resize(to: [n, outFeatures])
         if n <= Self.rowLimit {
             for r in 0..<n {
-                Self.multiply(weight.value.data, rows: outFeatures, columns: inFeatures, input.data + r * inFeatures,
-                              bias: bias.value.data, into: output.data + r * outFeatures)
+                Self.multiply(
+                    weight.value.data, rows: outFeatures, columns: inFeatures, input.data + r * inFeatures,
+                    bias: bias.value.data, into: output.data + r * outFeatures)
             }
             return output
         }
         // out (N, O) = x (N, I) x weight^T (I, O)
-        GEMM.multiply(precision, transA: false, transB: true, m: n, n: outFeatures, k: inFeatures, alpha: 1,
-                   a: input.data, lda: inFeatures, b: weight.value.data, ldb: inFeatures,
-                   beta: 0, c: output.data, ldc: outFeatures, pool: pool)
+        GEMM.multiply(
+            precision, transA: false, transB: true, m: n, n: outFeatures, k: inFeatures, alpha: 1,
+            a: input.data, lda: inFeatures, b: weight.value.data, ldb: inFeatures,
+            beta: 0, c: output.data, ldc: outFeatures, pool: pool)
         Elementwise.addColumnBias(output.data, rows: n, columns: outFeatures, bias: bias.value.data)
         return output
     }
@@ -76,20 +78,24 @@ public final class Linear: Layer {
             return inputGradient
         }
         // dweight (O, I) += dy^T (O, N) x x (N, I)
-        GEMM.multiply(precision, transA: true, transB: false, m: outFeatures, n: inFeatures, k: n, alpha: 1,
-                   a: outputGradient.data, lda: outFeatures, b: input.data, ldb: inFeatures,
-                   beta: 1, c: weight.gradient.data, ldc: inFeatures, pool: pool)
+        GEMM.multiply(
+            precision, transA: true, transB: false, m: outFeatures, n: inFeatures, k: n, alpha: 1,
+            a: outputGradient.data, lda: outFeatures, b: input.data, ldb: inFeatures,
+            beta: 1, c: weight.gradient.data, ldc: inFeatures, pool: pool)
         Elementwise.accumulateColumnSums(outputGradient.data, rows: n, columns: outFeatures, into: bias.gradient.data)
         // dx (N, I) = dy (N, O) x weight (O, I)
-        GEMM.multiply(precision, transA: false, transB: false, m: n, n: inFeatures, k: outFeatures, alpha: 1,
-                   a: outputGradient.data, lda: outFeatures, b: weight.value.data, ldb: inFeatures,
-                   beta: 0, c: inputGradient.data, ldc: inFeatures, pool: pool)
+        GEMM.multiply(
+            precision, transA: false, transB: false, m: n, n: inFeatures, k: outFeatures, alpha: 1,
+            a: outputGradient.data, lda: outFeatures, b: weight.value.data, ldb: inFeatures,
+            beta: 0, c: inputGradient.data, ldc: inFeatures, pool: pool)
         return inputGradient
     }
 
     /// y (rows) = matrix (rows, columns) x x (columns) + bias.
-    static func multiply(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>,
-                         bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    static func multiply(
+        _ matrix: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+    ) {
         let vectors = columns / 16
         for o in 0..<rows {
             let row = matrix + o * columns
@@ -105,8 +111,10 @@ public final class Linear: Layer {
 
     /// target += scale * source, over count floats.
     @inline(__always)
-    static func addScaled(_ scale: Float, _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
-                          count: Int) {
+    static func addScaled(
+        _ scale: Float, _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
         for i in 0..<count { target[i] += scale * source[i] }
     }
 }

@@ -17,7 +17,9 @@ public final class MaxPool2d: Layer {
     public func outputShape(for inputShape: [Int]) -> [Int] { planes.outputShape(for: inputShape) }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let outputCount = input.shape[0] * input.shape[1] * planes.outputShape(for: Array(input.shape.dropFirst()))
+        let outputCount =
+            input.shape[0] * input.shape[1]
+            * planes.outputShape(for: Array(input.shape.dropFirst()))
             .dropFirst().reduce(1, *)
         if argmax.count < outputCount { argmax = [Int32](repeating: 0, count: outputCount) }
         return argmax.withUnsafeMutableBufferPointer { indices in

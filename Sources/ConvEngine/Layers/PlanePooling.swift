@@ -20,8 +20,9 @@ final class PlanePooling {
 
     func planeGeometry(_ sampleShape: [Int]) -> ConvGeometry {
         precondition(sampleShape.count == 3, "\(layerName) expects (C, H, W) inputs, got \(sampleShape)")
-        return ConvGeometry(channels: 1, height: sampleShape[1], width: sampleShape[2],
-                            kernel: kernelSize, stride: stride, padding: 0)
+        return ConvGeometry(
+            channels: 1, height: sampleShape[1], width: sampleShape[2],
+            kernel: kernelSize, stride: stride, padding: 0)
     }
 
     func outputShape(for inputShape: [Int]) -> [Int] {
@@ -31,8 +32,10 @@ final class PlanePooling {
 
     /// Sizes the buffers for input (N, C, H, W) and calls `body(p, x_p, y_p)` for every plane p
     /// with its input and output plane.
-    func forward(_ input: Tensor,
-                 _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+    func forward(
+        _ input: Tensor,
+        _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> Tensor {
         let g = planeGeometry(Array(input.shape.dropFirst()))
         geometry = g
         output.resize(to: [input.shape[0], input.shape[1], g.outHeight, g.outWidth])
@@ -43,8 +46,10 @@ final class PlanePooling {
     }
 
     /// Calls `body(p, dy_p, dx_p)` for every plane p with its output and input gradient plane.
-    func backward(_ outputGradient: Tensor,
-                  _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+    func backward(
+        _ outputGradient: Tensor,
+        _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> Tensor {
         let g = geometry
         let (dy, dx) = (outputGradient.data, inputGradient.data)
         forEachPlane { p in body(p, dy + p * g.outputPlane, dx + p * g.inputPlane) }

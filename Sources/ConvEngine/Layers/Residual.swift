@@ -18,7 +18,9 @@ public final class Residual: Layer {
         self.pool = pool
     }
 
-    public var parameters: [Parameter] { body.parameters + (shortcut?.parameters.map { $0.prefixed("shortcut") } ?? []) }
+    public var parameters: [Parameter] {
+        body.parameters + (shortcut?.parameters.map { $0.prefixed("shortcut") } ?? [])
+    }
     public var buffers: [NamedTensor] { body.buffers + (shortcut?.buffers.map { $0.prefixed("shortcut") } ?? []) }
 
     public var summary: String {

@@ -16,8 +16,9 @@ public final class SoftmaxCrossEntropy {
     /// logits (N, K), labels N class indices in 0..<K. Returns the mean loss and how many rows
     /// have their largest logit (the first, on ties) at the label; fills `gradient`.
     public func forward(logits: Tensor, labels: [Int]) -> (loss: Float, correct: Int) {
-        precondition(logits.shape.count == 2 && logits.shape[0] == labels.count,
-                     "cross-entropy expects (N, K) logits for \(labels.count) labels, got \(logits.shape)")
+        precondition(
+            logits.shape.count == 2 && logits.shape[0] == labels.count,
+            "cross-entropy expects (N, K) logits for \(labels.count) labels, got \(logits.shape)")
         let n = logits.shape[0], k = logits.shape[1]
         gradient.resize(to: logits.shape)
         let offValue = labelSmoothing / Float(k), onValue = 1 - labelSmoothing + offValue

@@ -11,8 +11,10 @@ public struct BenchmarkRecord: Sendable, Equatable {
 
         var json: String {
             switch self {
-            case .string(let s): "\"" + s.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            case .string(let s):
+                "\""
+                    + s.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "\"", with: "\\\"") + "\""
             case .int(let i): String(i)
             case .number(let d): String(format: "%.1f", d)
             case .bool(let b): b ? "true" : "false"

@@ -16,8 +16,10 @@ public final class Model {
     /// from layers in code.
     public let architecture: ResolvedNetwork?
 
-    public init(name: String, inputShape: [Int], layers: [(name: String, layer: any Layer)],
-                architecture: ResolvedNetwork? = nil) {
+    public init(
+        name: String, inputShape: [Int], layers: [(name: String, layer: any Layer)],
+        architecture: ResolvedNetwork? = nil
+    ) {
         self.name = name
         self.inputShape = inputShape
         self.architecture = architecture
@@ -43,8 +45,10 @@ public final class Model {
     /// input (N, C, H, W) -> logits (N, classes). The result is reused by the next call.
     /// `training` selects batch statistics in batch norm and enables dropout.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(Array(input.shape.dropFirst()) == inputShape,
-                     "model \(name) expects (N, \(inputShape.map(String.init).joined(separator: ", "))) input, got \(input.shape)")
+        precondition(
+            Array(input.shape.dropFirst()) == inputShape,
+            "model \(name) expects (N, \(inputShape.map(String.init).joined(separator: ", "))) input, got \(input.shape)"
+        )
         return network.forward(input, training: training)
     }
 
@@ -78,9 +82,10 @@ public final class Model {
             shape = layer.outputShape(for: shape)
             let count = layer.parameters.reduce(0) { $0 + $1.value.count }
             let shapeText = shape.map(String.init).joined(separator: "x")
-            lines.append("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) "
-                + "\(layer.summary.padding(toLength: 34, withPad: " ", startingAt: 0)) -> \(shapeText)"
-                + (count > 0 ? "  (\(count) params)" : ""))
+            lines.append(
+                "  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) "
+                    + "\(layer.summary.padding(toLength: 34, withPad: " ", startingAt: 0)) -> \(shapeText)"
+                    + (count > 0 ? "  (\(count) params)" : ""))
         }
         lines.append("total \(parameterCount) parameters")
         return lines.joined(separator: "\n")
@@ -99,7 +104,8 @@ extension Model {
     public var convolutionSummary: String {
         let algorithms = convolutionAlgorithms.map(\.algorithm)
         let counts = ConvAlgorithm.allCases.map { algorithm in (algorithm, algorithms.count { $0 == algorithm }) }
-        let summary = counts.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.map { "\($0.0) x\($0.1)" }.joined(separator: ", ")
+        let summary = counts.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.map { "\($0.0) x\($0.1)" }.joined(
+            separator: ", ")
         return precision == .fp32 ? summary : summary + ", \(precision) products"
     }
 }
@@ -108,7 +114,8 @@ extension Model {
 /// `state_dict` prefix under `prefix` and the shape of its input samples, when the first layer's
 /// samples have shape `input`.
 func convolutions(in layers: [(name: String, layer: any Layer)], input: [Int], prefix: String = "")
-    -> [(name: String, layer: Conv2d, inputShape: [Int])] {
+    -> [(name: String, layer: Conv2d, inputShape: [Int])]
+{
     var shape = input
     var found: [(name: String, layer: Conv2d, inputShape: [Int])] = []
     for (name, layer) in layers {

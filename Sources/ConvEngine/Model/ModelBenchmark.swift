@@ -39,8 +39,10 @@ public struct ModelBenchmark: Sendable {
         let inference = Benchmark.stepsPerSecond(seconds: seconds) {
             _ = model.forward(input, training: false)
         }
-        return [record("train", train * Double(batch), threads: pool.threadCount),
-                record("inference", inference * Double(batch), threads: pool.threadCount)]
+        return [
+            record("train", train * Double(batch), threads: pool.threadCount),
+            record("inference", inference * Double(batch), threads: pool.threadCount),
+        ]
     }
 
     /// Microseconds per batch that each layer takes in the forward and backward passes of a
@@ -61,20 +63,23 @@ public struct ModelBenchmark: Sendable {
             }
             shape = layers[i].layer.outputShape(for: shape)
             let layer = times[i]
-            return BenchmarkRecord([
-                ("preset", .string(preset.rawValue)), ("kind", .string("layer")), ("batch", .int(batch)),
-                ("threads", .int(pool.threadCount)), ("layer", .string(layer.name)),
-                ("forward_us", .number(layer.forward)), ("backward_us", .number(layer.backward)),
-                ("share_percent", .number(all > 0 ? 100 * (layer.forward + layer.backward) / all : 0)),
-            ] + (algorithms.isEmpty ? [] : [("algorithm", .string(algorithms.joined(separator: ", ")))]))
+            return BenchmarkRecord(
+                [
+                    ("preset", .string(preset.rawValue)), ("kind", .string("layer")), ("batch", .int(batch)),
+                    ("threads", .int(pool.threadCount)), ("layer", .string(layer.name)),
+                    ("forward_us", .number(layer.forward)), ("backward_us", .number(layer.backward)),
+                    ("share_percent", .number(all > 0 ? 100 * (layer.forward + layer.backward) / all : 0)),
+                ] + (algorithms.isEmpty ? [] : [("algorithm", .string(algorithms.joined(separator: ", ")))]))
         }
     }
 
     /// Microseconds per batch that each of `model`'s layers takes in the forward and backward
     /// passes of a training step on `input`, in the order the layers run (a block is one layer):
     /// medians over at least five steps and `seconds`, after a warm-up step.
-    public static func layerTimes(of model: Model, input: Tensor, labels: [Int],
-                                  seconds: Double) -> [(name: String, forward: Double, backward: Double)] {
+    public static func layerTimes(
+        of model: Model, input: Tensor, labels: [Int],
+        seconds: Double
+    ) -> [(name: String, forward: Double, backward: Double)] {
         let loss = SoftmaxCrossEntropy()
         let layers = model.network.runOrder
         var forward = [[Double]](repeating: [], count: layers.count), backward = forward

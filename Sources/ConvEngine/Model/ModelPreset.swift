@@ -52,15 +52,19 @@ public enum ModelPreset: String, CaseIterable, Sendable, Codable {
 
     /// The network for images of `input` (channels, height, width) and `classes` classes; throws
     /// when the images are too small for it.
-    public func resolve(input: (channels: Int, height: Int, width: Int), classes: Int) throws(NetworkError) -> ResolvedNetwork {
+    public func resolve(input: (channels: Int, height: Int, width: Int), classes: Int) throws(NetworkError)
+        -> ResolvedNetwork
+    {
         try network.resolve(inputShape: [input.channels, input.height, input.width], classes: classes)
     }
 
     /// Builds the network for images of the given shape, initialised like PyTorch's defaults from
     /// a generator seeded with `seed`. The images must be large enough for the network (see
     /// `resolve` for an error instead).
-    public func build(input: (channels: Int, height: Int, width: Int), classes: Int, seed: UInt64,
-                      pool: ThreadPool) -> Model {
+    public func build(
+        input: (channels: Int, height: Int, width: Int), classes: Int, seed: UInt64,
+        pool: ThreadPool
+    ) -> Model {
         do {
             return Model(network: try resolve(input: input, classes: classes), seed: seed, pool: pool)
         } catch {

@@ -8,7 +8,8 @@ extension Checkpoint {
         } else if let preset = ModelPreset(rawValue: metadata.model) {
             file = preset.network
         } else {
-            throw CheckpointError(file: self.file, problem: "__metadata__ has no \"network\", and \(metadata.model) is no preset")
+            throw CheckpointError(
+                file: self.file, problem: "__metadata__ has no \"network\", and \(metadata.model) is no preset")
         }
         return try file.resolve(inputShape: metadata.inputShape, classes: metadata.classes)
     }

@@ -6,7 +6,8 @@ extension Model {
         var taken: [String] = [], kept: [String] = []
         for entry in stateDict {
             guard let stored = tensors[entry.name], stored.shape == entry.value.shape,
-                  let values = stored.float32Values() ?? stored.int64Values()?.map(Float.init) else {
+                let values = stored.float32Values() ?? stored.int64Values()?.map(Float.init)
+            else {
                 kept.append(entry.name)
                 continue
             }

@@ -6,8 +6,9 @@ extension Model {
     /// the same values, one pass over memory fewer each way.
     public convenience init(network: ResolvedNetwork, seed: UInt64, pool: ThreadPool) {
         var builder = NetworkBuilder(generator: RandomGenerator(seed: seed), pool: pool)
-        self.init(name: network.name, inputShape: network.inputShape, layers: builder.layers(network.layers),
-                  architecture: network)
+        self.init(
+            name: network.name, inputShape: network.inputShape, layers: builder.layers(network.layers),
+            architecture: network)
     }
 }
 
@@ -25,8 +26,9 @@ private struct NetworkBuilder {
             let layer: any Layer
             switch entry.operation {
             case .conv(let c):
-                layer = Conv2d(c.inChannels, c.outChannels, kernelSize: c.kernel, stride: c.stride, padding: c.padding,
-                               bias: c.bias, generator: &generator, pool: pool)
+                layer = Conv2d(
+                    c.inChannels, c.outChannels, kernelSize: c.kernel, stride: c.stride, padding: c.padding,
+                    bias: c.bias, generator: &generator, pool: pool)
             case .linear(let inFeatures, let outFeatures):
                 layer = Linear(inFeatures, outFeatures, generator: &generator, pool: pool)
             case .batchNorm(let channels):

@@ -36,15 +36,19 @@ public enum ModelChoice: Equatable, Sendable, Codable {
         case .preset(let preset):
             return preset.network
         case .file(let path):
-            func failure(_ message: String) -> NetworkError { NetworkError(file: path, line: 0, column: 0, message: message) }
+            func failure(_ message: String) -> NetworkError {
+                NetworkError(file: path, line: 0, column: 0, message: message)
+            }
             let url = URL(fileURLWithPath: path)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
             guard let size else {
-                throw failure("no such network file, and no preset of that name ("
-                    + ModelPreset.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                throw failure(
+                    "no such network file, and no preset of that name ("
+                        + ModelPreset.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             }
             guard size <= NetworkFile.byteLimit else {
-                throw failure("the file has \(size) bytes, more than the \(NetworkFile.byteLimit) a network file may have")
+                throw failure(
+                    "the file has \(size) bytes, more than the \(NetworkFile.byteLimit) a network file may have")
             }
             guard let data = try? Data(contentsOf: url) else { throw failure("the file cannot be read") }
             guard let text = String(data: data, encoding: .utf8) else { throw failure("the file is not UTF-8 text") }

@@ -13,8 +13,10 @@ extension NetworkFile {
     /// name without extension for a user's file).
     public init(text: String, file: String, name: String) throws(NetworkError) {
         guard text.utf8.count <= Self.byteLimit else {
-            throw NetworkError(file: file, line: 0, column: 0,
-                               message: "the file has \(text.utf8.count) bytes, more than the \(Self.byteLimit) a network file may have")
+            throw NetworkError(
+                file: file, line: 0, column: 0,
+                message:
+                    "the file has \(text.utf8.count) bytes, more than the \(Self.byteLimit) a network file may have")
         }
         var parser = NetworkParser(file: file)
         layers = try parser.parse(text)
@@ -37,7 +39,10 @@ struct NetworkParser {
 
     /// A block being read: the top level, a residual's body, its shortcut or a repeat's body.
     private struct Block {
-        enum Kind { case top, residual, shortcut, `repeat`(Int) }
+        enum Kind {
+            case top, residual, shortcut
+            case `repeat`(Int)
+        }
         let kind: Kind
         let name: String
         let location: TextPosition
@@ -87,7 +92,8 @@ struct NetworkParser {
         var word = "", wordColumn = 0, column = 0
         func endWord() {
             if !word.isEmpty {
-                tokens.append(Token(kind: .word, text: word, location: TextPosition(line: lineNumber, column: wordColumn)))
+                tokens.append(
+                    Token(kind: .word, text: word, location: TextPosition(line: lineNumber, column: wordColumn)))
             }
             word = ""
         }
@@ -95,13 +101,14 @@ struct NetworkParser {
             column += 1
             let here = TextPosition(line: lineNumber, column: column)
             if character == "#" { break }
-            let punctuation: Token.Kind? = switch character {
-            case ":": .colon
-            case "=": .equals
-            case "{": .open
-            case "}": .close
-            default: nil
-            }
+            let punctuation: Token.Kind? =
+                switch character {
+                case ":": .colon
+                case "=": .equals
+                case "{": .open
+                case "}": .close
+                default: nil
+                }
             if let punctuation {
                 endWord()
                 tokens.append(Token(kind: punctuation, text: String(character), location: here))
@@ -130,12 +137,16 @@ struct NetworkParser {
             blocks[blocks.count - 1].shortcutLocation = block.location
             try countExpanded(block.expandedCount, at: block.location)
         case .residual:
-            try append(NetworkLayer(name: block.name, location: block.location,
-                                    kind: .residual(body: block.layers, shortcut: block.shortcut)),
-                       expandedCount: block.expandedCount + 1)
+            try append(
+                NetworkLayer(
+                    name: block.name, location: block.location,
+                    kind: .residual(body: block.layers, shortcut: block.shortcut)),
+                expandedCount: block.expandedCount + 1)
         case .repeat(let times):
-            try append(NetworkLayer(name: block.name, location: block.location, kind: .repeat(count: times, body: block.layers)),
-                       expandedCount: times * block.expandedCount)
+            try append(
+                NetworkLayer(
+                    name: block.name, location: block.location, kind: .repeat(count: times, body: block.layers)),
+                expandedCount: times * block.expandedCount)
         }
     }
 
@@ -155,7 +166,8 @@ struct NetworkParser {
         let index = blocks.count - 1
         blocks[index].expandedCount += layers
         guard blocks[index].expandedCount <= NetworkFile.layerLimit else {
-            throw error(location, "the network has more than \(NetworkFile.layerLimit) layers once repeats are expanded")
+            throw error(
+                location, "the network has more than \(NetworkFile.layerLimit) layers once repeats are expanded")
         }
     }
 
@@ -189,8 +201,11 @@ struct NetworkParser {
         let kindName = kindToken.text
         let isBlock = ["residual", "repeat", "shortcut"].contains(kindName)
         if isBlock != opensBlock {
-            throw error(here, isBlock ? "\(kindName) expects `{` at the end of the line, its layers on the lines after"
-                                      : "\(kindName) takes no block")
+            throw error(
+                here,
+                isBlock
+                    ? "\(kindName) expects `{` at the end of the line, its layers on the lines after"
+                    : "\(kindName) takes no block")
         }
         if isBlock && blocks.count > NetworkFile.depthLimit {
             throw error(here, "blocks nest more than \(NetworkFile.depthLimit) deep")
@@ -212,8 +227,9 @@ struct NetworkParser {
                 padding = .count(try arguments.integer("padding", default: 0, in: 0...NetworkFile.kernelLimit))
             }
             let bias = try arguments.boolean("bias", default: true)
-            kind = .conv(out: out, kernel: kernel, stride: stride, padding: padding, bias: bias,
-                         inChannels: try arguments.expected())
+            kind = .conv(
+                out: out, kernel: kernel, stride: stride, padding: padding, bias: bias,
+                inChannels: try arguments.expected())
         case "linear":
             kind = .linear(out: try arguments.width(), inFeatures: try arguments.expected())
         case "batchnorm": kind = .batchNorm
@@ -223,15 +239,21 @@ struct NetworkParser {
         case "maxpool", "avgpool":
             let kernel = try arguments.positionalInteger("kernel size", in: 1...NetworkFile.kernelLimit)
             let stride = try arguments.integer("stride", default: kernel, in: 1...NetworkFile.kernelLimit)
-            kind = kindName == "maxpool" ? .maxPool(kernel: kernel, stride: stride) : .avgPool(kernel: kernel, stride: stride)
+            kind =
+                kindName == "maxpool"
+                ? .maxPool(kernel: kernel, stride: stride) : .avgPool(kernel: kernel, stride: stride)
         case "dropout":
             let value = try arguments.positional("probability")
             guard let p = Float(value.text), p >= 0, p < 1 else {
-                throw error(value.location, "expected a dropout probability from 0 up to (not including) 1, found `\(value.text)`")
+                throw error(
+                    value.location,
+                    "expected a dropout probability from 0 up to (not including) 1, found `\(value.text)`")
             }
             kind = .dropout(probability: p)
         case "residual", "repeat":
-            let times = kindName == "repeat" ? try arguments.positionalInteger("repeat count", in: 1...NetworkFile.repeatLimit) : 0
+            let times =
+                kindName == "repeat"
+                ? try arguments.positionalInteger("repeat count", in: 1...NetworkFile.repeatLimit) : 0
             try arguments.finish()
             if kindName == "repeat" && writtenName == nil {
                 throw error(here, "a repeat needs a name (`stage: repeat \(times) {`): its layers' names start with it")
@@ -240,7 +262,9 @@ struct NetworkParser {
             return
         case "shortcut":
             guard case .residual = block.kind else { throw error(here, "shortcut only goes inside a residual block") }
-            if writtenName != nil { throw error(writtenName!.location, "shortcut takes no name: its parameters are named shortcut.*") }
+            if writtenName != nil {
+                throw error(writtenName!.location, "shortcut takes no name: its parameters are named shortcut.*")
+            }
             if let previous = block.shortcutLocation {
                 throw error(here, "the residual block already has a shortcut, on line \(previous.line)")
             }
@@ -248,8 +272,10 @@ struct NetworkParser {
             blocks.append(Block(kind: .shortcut, name: "shortcut", location: here))
             return
         default:
-            throw error(here, "unknown layer `\(kindName)`; expected conv, linear, batchnorm, relu, maxpool, avgpool, "
-                + "globalavgpool, dropout, flatten, residual or repeat")
+            throw error(
+                here,
+                "unknown layer `\(kindName)`; expected conv, linear, batchnorm, relu, maxpool, avgpool, "
+                    + "globalavgpool, dropout, flatten, residual or repeat")
         }
         try arguments.finish()
         try append(NetworkLayer(name: name, location: here, kind: kind), expandedCount: 1)
@@ -288,7 +314,8 @@ struct NetworkParser {
                     keyed[token.text] = Value(text: value.text, location: value.location, keyLocation: token.location)
                 } else {
                     guard keyed.isEmpty else {
-                        throw parser.error(token.location, "expected `key=value` after the first `key=value`, found `\(token.text)`")
+                        throw parser.error(
+                            token.location, "expected `key=value` after the first `key=value`, found `\(token.text)`")
                     }
                     positionals.append(Value(text: token.text, location: token.location, keyLocation: token.location))
                 }
@@ -308,8 +335,10 @@ struct NetworkParser {
 
         func number(_ value: Value, _ what: String, in range: ClosedRange<Int>) throws(NetworkError) -> Int {
             guard let number = Int(value.text), range.contains(number) else {
-                throw error(value.location,
-                            "expected a whole number from \(range.lowerBound) to \(range.upperBound) for \(what), found `\(value.text)`")
+                throw error(
+                    value.location,
+                    "expected a whole number from \(range.lowerBound) to \(range.upperBound) for \(what), found `\(value.text)`"
+                )
             }
             return number
         }
@@ -324,7 +353,9 @@ struct NetworkParser {
             return .count(try number(value, "the output size", in: 1...NetworkFile.widthLimit))
         }
 
-        mutating func integer(_ key: String, default fallback: Int, in range: ClosedRange<Int>) throws(NetworkError) -> Int {
+        mutating func integer(_ key: String, default fallback: Int, in range: ClosedRange<Int>) throws(NetworkError)
+            -> Int
+        {
             guard let value = keyed.removeValue(forKey: key) else { return fallback }
             return try number(value, key, in: range)
         }
@@ -340,8 +371,9 @@ struct NetworkParser {
 
         mutating func expected() throws(NetworkError) -> NetworkLayer.Expected? {
             guard let value = keyed.removeValue(forKey: "in") else { return nil }
-            return NetworkLayer.Expected(value: try number(value, "in", in: 1...NetworkFile.expectedLimit),
-                                         location: value.location)
+            return NetworkLayer.Expected(
+                value: try number(value, "in", in: 1...NetworkFile.expectedLimit),
+                location: value.location)
         }
 
         /// Refuses whatever the layer did not read.

@@ -39,23 +39,30 @@ public struct NetworkSummary: Sendable {
                 algorithm = c.algorithm(height: layer.inputShape[1], width: layer.inputShape[2]).description
             }
             let isLeaf = if case .repeat = layer.operation { false } else { true }
-            rows.append(Row(depth: depth, name: layer.name, layer: layer.kindDescription, outputShape: layer.outputShape,
-                            parameters: layer.parameterCount, multiplyAdds: layer.multiplyAdds, algorithm: algorithm,
-                            storedValues: isLeaf && fusedInto == nil ? layer.outputShape.reduce(1, *) : 0))
+            rows.append(
+                Row(
+                    depth: depth, name: layer.name, layer: layer.kindDescription, outputShape: layer.outputShape,
+                    parameters: layer.parameterCount, multiplyAdds: layer.multiplyAdds, algorithm: algorithm,
+                    storedValues: isLeaf && fusedInto == nil ? layer.outputShape.reduce(1, *) : 0))
             switch layer.operation {
             case .residual(let body, let shortcut):
                 appendRows(body, depth: depth + 1, into: &rows)
                 if let shortcut {
-                    rows.append(Row(depth: depth + 1, name: "shortcut", layer: "shortcut", outputShape: shortcut.last!.outputShape,
-                                    parameters: shortcut.reduce(0) { $0 + $1.parameterCount },
-                                    multiplyAdds: shortcut.reduce(0) { $0 + $1.multiplyAdds }, algorithm: "", storedValues: 0))
+                    rows.append(
+                        Row(
+                            depth: depth + 1, name: "shortcut", layer: "shortcut",
+                            outputShape: shortcut.last!.outputShape,
+                            parameters: shortcut.reduce(0) { $0 + $1.parameterCount },
+                            multiplyAdds: shortcut.reduce(0) { $0 + $1.multiplyAdds }, algorithm: "", storedValues: 0))
                     appendRows(shortcut, depth: depth + 2, into: &rows)
                 }
             case .repeat(let passes):
                 for (pass, body) in passes.enumerated() {
-                    rows.append(Row(depth: depth + 1, name: String(pass), layer: "pass", outputShape: body.last!.outputShape,
-                                    parameters: body.reduce(0) { $0 + $1.parameterCount },
-                                    multiplyAdds: body.reduce(0) { $0 + $1.multiplyAdds }, algorithm: "", storedValues: 0))
+                    rows.append(
+                        Row(
+                            depth: depth + 1, name: String(pass), layer: "pass", outputShape: body.last!.outputShape,
+                            parameters: body.reduce(0) { $0 + $1.parameterCount },
+                            multiplyAdds: body.reduce(0) { $0 + $1.multiplyAdds }, algorithm: "", storedValues: 0))
                     appendRows(body, depth: depth + 2, into: &rows)
                 }
             default:
@@ -73,14 +80,17 @@ public struct NetworkSummary: Sendable {
 
     /// The table as lines of text; with `times`, two columns more and a total line.
     public func lines(batch: Int, times: [LayerTime]? = nil) -> [String] {
-        let timeByName = Dictionary((times ?? []).map { ($0.name, ($0.forward, $0.backward)) }, uniquingKeysWith: { a, _ in a })
+        let timeByName = Dictionary(
+            (times ?? []).map { ($0.name, ($0.forward, $0.backward)) }, uniquingKeysWith: { a, _ in a })
         var header = ["Layer", "Output shape", "Param #", "Mult-adds", "Conv algorithm"]
         if times != nil { header += ["Forward us", "Backward us"] }
         var table = [header]
         for row in rows {
-            var cells = [String(repeating: "  ", count: row.depth) + "\(row.name): \(row.layer)", row.outputShape.shapeText,
-                         row.parameters > 0 ? Self.grouped(row.parameters) : "-",
-                         row.multiplyAdds > 0 ? Self.grouped(row.multiplyAdds) : "-", row.algorithm]
+            var cells = [
+                String(repeating: "  ", count: row.depth) + "\(row.name): \(row.layer)", row.outputShape.shapeText,
+                row.parameters > 0 ? Self.grouped(row.parameters) : "-",
+                row.multiplyAdds > 0 ? Self.grouped(row.multiplyAdds) : "-", row.algorithm,
+            ]
             if times != nil {
                 let time = row.depth == 0 ? timeByName[row.name] : nil
                 cells += [time.map { String(format1: $0.0) } ?? "", time.map { String(format1: $0.1) } ?? ""]
@@ -96,8 +106,10 @@ public struct NetworkSummary: Sendable {
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
-        var lines = ["\(network.name): input \(network.inputShape.shapeText), \(network.classes) classes, batch \(batch)", rule,
-                     render(header), rule]
+        var lines = [
+            "\(network.name): input \(network.inputShape.shapeText), \(network.classes) classes, batch \(batch)", rule,
+            render(header), rule,
+        ]
         lines += table.dropFirst().map(render)
         lines.append(rule)
         let memory = memory(batch: batch)
@@ -112,8 +124,9 @@ public struct NetworkSummary: Sendable {
         ]
         if let times {
             let forward = times.reduce(0) { $0 + $1.forward }, backward = times.reduce(0) { $0 + $1.backward }
-            lines.append("Measured per batch of \(batch): forward \(String(format1: forward / 1000)) ms, "
-                + "backward \(String(format1: backward / 1000)) ms")
+            lines.append(
+                "Measured per batch of \(batch): forward \(String(format1: forward / 1000)) ms, "
+                    + "backward \(String(format1: backward / 1000)) ms")
         }
         return lines
     }

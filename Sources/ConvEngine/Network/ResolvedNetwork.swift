@@ -17,7 +17,9 @@ public struct ResolvedNetwork: Sendable {
     static let inputSideLimit = 4096, inputChannelLimit = 16384
 
     /// Every learnable tensor's `state_dict` name and shape, in the order the layers create them.
-    public var parameterShapes: [(name: String, shape: [Int])] { layers.flatMap { $0.prefixedShapes(\.parameterShapes) } }
+    public var parameterShapes: [(name: String, shape: [Int])] {
+        layers.flatMap { $0.prefixedShapes(\.parameterShapes) }
+    }
     /// Every buffer's (batch-norm statistics) `state_dict` name and shape.
     public var bufferShapes: [(name: String, shape: [Int])] { layers.flatMap { $0.prefixedShapes(\.bufferShapes) } }
 
@@ -70,12 +72,16 @@ public struct ResolvedLayer: Equatable, Sendable {
     public var parameterShapes: [(name: String, shape: [Int])] {
         switch operation {
         case .conv(let c):
-            [("weight", [c.outChannels, c.inChannels, c.kernel, c.kernel])] + (c.bias ? [("bias", [c.outChannels])] : [])
-        case .linear(let inFeatures, let outFeatures): [("weight", [outFeatures, inFeatures]), ("bias", [outFeatures])]
+            [("weight", [c.outChannels, c.inChannels, c.kernel, c.kernel])]
+                + (c.bias ? [("bias", [c.outChannels])] : [])
+        case .linear(let inFeatures, let outFeatures):
+            [("weight", [outFeatures, inFeatures]), ("bias", [outFeatures])]
         case .batchNorm(let channels): [("weight", [channels]), ("bias", [channels])]
         case .residual(let body, let shortcut):
             body.flatMap { $0.prefixedShapes(\.parameterShapes) }
-                + (shortcut ?? []).flatMap { $0.prefixedShapes(\.parameterShapes) }.map { ("shortcut." + $0.name, $0.shape) }
+                + (shortcut ?? []).flatMap { $0.prefixedShapes(\.parameterShapes) }.map {
+                    ("shortcut." + $0.name, $0.shape)
+                }
         case .repeat(let passes): Self.passShapes(passes, \.parameterShapes)
         case .relu, .maxPool, .avgPool, .globalAvgPool, .dropout, .flatten: []
         }
@@ -84,23 +90,31 @@ public struct ResolvedLayer: Equatable, Sendable {
     /// This layer's buffers (batch-norm running statistics), named relative to it.
     public var bufferShapes: [(name: String, shape: [Int])] {
         switch operation {
-        case .batchNorm(let channels): [("running_mean", [channels]), ("running_var", [channels]), ("num_batches_tracked", [])]
+        case .batchNorm(let channels):
+            [("running_mean", [channels]), ("running_var", [channels]), ("num_batches_tracked", [])]
         case .residual(let body, let shortcut):
             body.flatMap { $0.prefixedShapes(\.bufferShapes) }
-                + (shortcut ?? []).flatMap { $0.prefixedShapes(\.bufferShapes) }.map { ("shortcut." + $0.name, $0.shape) }
+                + (shortcut ?? []).flatMap { $0.prefixedShapes(\.bufferShapes) }.map {
+                    ("shortcut." + $0.name, $0.shape)
+                }
         case .repeat(let passes): Self.passShapes(passes, \.bufferShapes)
         default: []
         }
     }
 
-    private static func passShapes(_ passes: [[ResolvedLayer]], _ shapes: KeyPath<ResolvedLayer, [(name: String, shape: [Int])]>)
-        -> [(name: String, shape: [Int])] {
+    private static func passShapes(
+        _ passes: [[ResolvedLayer]], _ shapes: KeyPath<ResolvedLayer, [(name: String, shape: [Int])]>
+    )
+        -> [(name: String, shape: [Int])]
+    {
         passes.enumerated().flatMap { pass, layers in
             layers.flatMap { $0.prefixedShapes(shapes) }.map { ("\(pass)." + $0.name, $0.shape) }
         }
     }
 
-    func prefixedShapes(_ shapes: KeyPath<ResolvedLayer, [(name: String, shape: [Int])]>) -> [(name: String, shape: [Int])] {
+    func prefixedShapes(_ shapes: KeyPath<ResolvedLayer, [(name: String, shape: [Int])]>) -> [(
+        name: String, shape: [Int]
+    )] {
         self[keyPath: shapes].map { (name + "." + $0.name, $0.shape) }
     }
 
@@ -112,7 +126,8 @@ public struct ResolvedLayer: Equatable, Sendable {
         switch operation {
         case .conv(let c): outputShape.reduce(1, *) * c.inChannels * c.kernel * c.kernel
         case .linear(let inFeatures, let outFeatures): inFeatures * outFeatures
-        case .residual(let body, let shortcut): (body + (shortcut ?? [])).reduce(0) { $0.saturatingAdd($1.multiplyAdds) }
+        case .residual(let body, let shortcut):
+            (body + (shortcut ?? [])).reduce(0) { $0.saturatingAdd($1.multiplyAdds) }
         case .repeat(let passes): passes.joined().reduce(0) { $0.saturatingAdd($1.multiplyAdds) }
         default: 0
         }
@@ -134,10 +149,13 @@ extension NetworkFile {
         func failure(_ message: String) -> NetworkError {
             NetworkError(file: file, line: start.line, column: start.column, message: message)
         }
-        guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }), inputShape[0] <= ResolvedNetwork.inputChannelLimit,
-              inputShape[1] <= ResolvedNetwork.inputSideLimit, inputShape[2] <= ResolvedNetwork.inputSideLimit else {
-            throw failure("the input \(inputShape.shapeText) is not CxHxW with at most \(ResolvedNetwork.inputChannelLimit) "
-                + "channels and sides up to \(ResolvedNetwork.inputSideLimit)")
+        guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }),
+            inputShape[0] <= ResolvedNetwork.inputChannelLimit,
+            inputShape[1] <= ResolvedNetwork.inputSideLimit, inputShape[2] <= ResolvedNetwork.inputSideLimit
+        else {
+            throw failure(
+                "the input \(inputShape.shapeText) is not CxHxW with at most \(ResolvedNetwork.inputChannelLimit) "
+                    + "channels and sides up to \(ResolvedNetwork.inputSideLimit)")
         }
         guard (1...NetworkFile.widthLimit).contains(classes) else {
             throw failure("\(classes) classes: expected 1 to \(NetworkFile.widthLimit)")
@@ -147,9 +165,10 @@ extension NetworkFile {
         let output = resolved.last!.outputShape
         if output != [classes] {
             let last = resolved.last!.location
-            throw NetworkError(file: file, line: last.line, column: last.column,
-                               message: "the network ends in \(output.shapeDescription), but must end in the \(classes) class "
-                                   + "scores: finish with `linear classes`")
+            throw NetworkError(
+                file: file, line: last.line, column: last.column,
+                message: "the network ends in \(output.shapeDescription), but must end in the \(classes) class "
+                    + "scores: finish with `linear classes`")
         }
         return ResolvedNetwork(file: self, inputShape: inputShape, classes: classes, layers: resolved)
     }
@@ -205,22 +224,31 @@ private struct ShapeResolver {
         func window(_ what: String, kernel: Int, stride: Int, padding: Int) throws(NetworkError) -> (Int, Int) {
             let (height, width) = (input[1] + 2 * padding, input[2] + 2 * padding)
             guard height >= kernel, width >= kernel else {
-                throw error(here, "\(what) with kernel \(kernel)\(padding > 0 ? " and padding \(padding)" : "") "
-                    + "does not fit its \(input[1])x\(input[2]) input")
+                throw error(
+                    here,
+                    "\(what) with kernel \(kernel)\(padding > 0 ? " and padding \(padding)" : "") "
+                        + "does not fit its \(input[1])x\(input[2]) input")
             }
             return ((height - kernel) / stride + 1, (width - kernel) / stride + 1)
         }
         func made(_ operation: ResolvedLayer.Operation, _ output: [Int]) throws(NetworkError) -> ResolvedLayer {
             let values = output.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? .max : $0 * $1 }
             guard values <= ResolvedNetwork.activationLimit else {
-                throw error(here, "the layer gives \(output.shapeText) values per image, more than \(ResolvedNetwork.activationLimit)")
+                throw error(
+                    here,
+                    "the layer gives \(output.shapeText) values per image, more than \(ResolvedNetwork.activationLimit)"
+                )
             }
-            let result = ResolvedLayer(name: layer.name, location: here, operation: operation, inputShape: input,
-                                       outputShape: output)
-            if case .repeat = operation {} else if case .residual = operation {} else {
+            let result = ResolvedLayer(
+                name: layer.name, location: here, operation: operation, inputShape: input,
+                outputShape: output)
+            if case .repeat = operation {
+            } else if case .residual = operation {
+            } else {
                 parameters += result.parameterCount
                 guard parameters <= ResolvedNetwork.parameterLimit else {
-                    throw error(here, "the network has more than \(ResolvedNetwork.parameterLimit) parameters up to this layer")
+                    throw error(
+                        here, "the network has more than \(ResolvedNetwork.parameterLimit) parameters up to this layer")
                 }
             }
             return result
@@ -230,12 +258,15 @@ private struct ShapeResolver {
         case .conv(let out, let kernel, let stride, let padding, let bias, let expected):
             try planes("conv")
             if let expected, expected.value != input[0] {
-                throw error(expected.location, "conv expects \(expected.value) input channels, the layer before gives \(input[0])")
+                throw error(
+                    expected.location,
+                    "conv expects \(expected.value) input channels, the layer before gives \(input[0])")
             }
-            let pad = switch padding {
-            case .count(let n): n
-            case .same: (kernel - 1) / 2
-            }
+            let pad =
+                switch padding {
+                case .count(let n): n
+                case .same: (kernel - 1) / 2
+                }
             let (height, width) = try window("conv", kernel: kernel, stride: stride, padding: pad)
             let outChannels = self.width(out)
             // Channels come from the input (at most inputChannelLimit) or a conv (at most widthLimit),
@@ -243,20 +274,25 @@ private struct ShapeResolver {
             guard input[0] * outChannels * kernel * kernel <= ResolvedNetwork.parameterLimit else {
                 throw error(here, "conv has more than \(ResolvedNetwork.parameterLimit) weights")
             }
-            let convolution = ResolvedLayer.Convolution(inChannels: input[0], outChannels: outChannels, kernel: kernel,
-                                                        stride: stride, padding: pad, bias: bias)
+            let convolution = ResolvedLayer.Convolution(
+                inChannels: input[0], outChannels: outChannels, kernel: kernel,
+                stride: stride, padding: pad, bias: bias)
             return try made(.conv(convolution), [outChannels, height, width])
         case .linear(let out, let expected):
             guard input.count == 1 else {
-                throw error(here, "linear needs flat input, the layer before gives \(input.shapeText); put `flatten` before it")
+                throw error(
+                    here, "linear needs flat input, the layer before gives \(input.shapeText); put `flatten` before it")
             }
             if let expected, expected.value != input[0] {
-                throw error(expected.location, "linear expects \(expected.value) inputs, the layer before gives \(input[0])")
+                throw error(
+                    expected.location, "linear expects \(expected.value) inputs, the layer before gives \(input[0])")
             }
             let outFeatures = width(out)
             let (weights, overflow) = input[0].multipliedReportingOverflow(by: outFeatures)
             guard !overflow, weights <= ResolvedNetwork.parameterLimit else {
-                throw error(here, "linear \(input[0]) -> \(outFeatures) has more than \(ResolvedNetwork.parameterLimit) weights")
+                throw error(
+                    here, "linear \(input[0]) -> \(outFeatures) has more than \(ResolvedNetwork.parameterLimit) weights"
+                )
             }
             return try made(.linear(inFeatures: input[0], outFeatures: outFeatures), [outFeatures])
         case .batchNorm:
@@ -276,17 +312,22 @@ private struct ShapeResolver {
             let what = isMax ? "maxpool" : "avgpool"
             try planes(what)
             let (height, width) = try window(what, kernel: kernel, stride: stride, padding: 0)
-            return try made(isMax ? .maxPool(kernel: kernel, stride: stride) : .avgPool(kernel: kernel, stride: stride),
-                            [input[0], height, width])
+            return try made(
+                isMax ? .maxPool(kernel: kernel, stride: stride) : .avgPool(kernel: kernel, stride: stride),
+                [input[0], height, width])
         case .residual(let body, let shortcut):
             let resolvedBody = try resolve(body, input: input)
-            let resolvedShortcut = try shortcut.map { (layers) throws(NetworkError) in try resolve(layers, input: input) }
+            let resolvedShortcut = try shortcut.map { (layers) throws(NetworkError) in try resolve(layers, input: input)
+            }
             let output = resolvedBody.last!.outputShape
             let skip = resolvedShortcut?.last!.outputShape ?? input
             guard output == skip else {
-                throw error(here, "the residual body turns \(input.shapeDescription) into \(output.shapeDescription), but its "
-                    + (shortcut == nil ? "shortcut (the identity; add a `shortcut {` block) keeps " : "shortcut gives ")
-                    + skip.shapeDescription)
+                throw error(
+                    here,
+                    "the residual body turns \(input.shapeDescription) into \(output.shapeDescription), but its "
+                        + (shortcut == nil
+                            ? "shortcut (the identity; add a `shortcut {` block) keeps " : "shortcut gives ")
+                        + skip.shapeDescription)
             }
             return try made(.residual(body: resolvedBody, shortcut: resolvedShortcut), output)
         case .repeat(let count, let body):
@@ -296,8 +337,11 @@ private struct ShapeResolver {
                 do {
                     passes.append(try resolve(body, input: shape))
                 } catch {
-                    throw pass == 0 ? error : NetworkError(file: error.file, line: error.line, column: error.column,
-                                                           message: error.message + " (in pass \(pass + 1) of the repeat)")
+                    throw pass == 0
+                        ? error
+                        : NetworkError(
+                            file: error.file, line: error.line, column: error.column,
+                            message: error.message + " (in pass \(pass + 1) of the repeat)")
                 }
                 shape = passes.last!.last!.outputShape
             }

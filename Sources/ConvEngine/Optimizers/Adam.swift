@@ -23,8 +23,10 @@ public final class Adam: Optimizer {
     private let steps: [NamedTensor]
 
     /// PyTorch's defaults: Adam has no weight decay, AdamW 0.01.
-    public init(parameters: [Parameter], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-                epsilon: Double = 1e-8, weightDecay: Double? = nil, decoupledWeightDecay: Bool = false) {
+    public init(
+        parameters: [Parameter], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+        epsilon: Double = 1e-8, weightDecay: Double? = nil, decoupledWeightDecay: Bool = false
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1

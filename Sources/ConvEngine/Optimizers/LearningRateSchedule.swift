@@ -31,8 +31,9 @@ public struct LearningRateSchedule: Sendable, Equatable {
 
     /// PyTorch's `OneCycleLR` defaults: 30% up, start at base / 25, end at base / 25e4.
     public static func oneCycle(base: Double, totalSteps: Int) -> LearningRateSchedule {
-        LearningRateSchedule(base: base, shape: .oneCycle(warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4),
-                             totalSteps: totalSteps)
+        LearningRateSchedule(
+            base: base, shape: .oneCycle(warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4),
+            totalSteps: totalSteps)
     }
 
     /// The learning rate to use for step `step` (0-based).

@@ -14,8 +14,10 @@ public final class SGD: Optimizer {
     private let parameters: [Parameter]
     private let momentumBuffers: [NamedTensor]
 
-    public init(parameters: [Parameter], learningRate: Double, momentum: Float = 0, weightDecay: Float = 0,
-                nesterov: Bool = false) {
+    public init(
+        parameters: [Parameter], learningRate: Double, momentum: Float = 0, weightDecay: Float = 0,
+        nesterov: Bool = false
+    ) {
         precondition(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0")
         self.parameters = parameters
         self.learningRate = learningRate

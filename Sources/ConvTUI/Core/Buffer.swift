@@ -29,8 +29,10 @@ public struct Buffer: Sendable, Equatable {
     /// Writes `string` from (x, y) rightwards, cut at `maxWidth` columns and at the buffer's edge.
     /// Returns the column after the last character written.
     @discardableResult
-    public mutating func setString(x: Int, y: Int, _ string: String, style: Style = .plain,
-                                   maxWidth: Int = .max) -> Int {
+    public mutating func setString(
+        x: Int, y: Int, _ string: String, style: Style = .plain,
+        maxWidth: Int = .max
+    ) -> Int {
         var column = x
         for character in string {
             if column - x >= maxWidth || column >= area.right { break }

@@ -45,9 +45,10 @@ extension Rect {
         for (i, size) in sizes.enumerated() {
             let s = max(0, min(size, total - used))
             let start = used + spacing * i
-            parts.append(direction == .vertical
-                ? Rect(x: x, y: y + start, width: width, height: s)
-                : Rect(x: x + start, y: y, width: s, height: height))
+            parts.append(
+                direction == .vertical
+                    ? Rect(x: x, y: y + start, width: width, height: s)
+                    : Rect(x: x + start, y: y, width: s, height: height))
             used += s
         }
         return parts

@@ -46,8 +46,10 @@ public final class NCursesTerminal: Terminal {
 
     /// Takes over the terminal: locale, raw-ish input, colours. Throws when standard input or output
     /// is not a terminal curses can drive (for example an unknown `TERM`).
-    public init(colorPreference: ColorPreference = .automatic,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(
+        colorPreference: ColorPreference = .automatic,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         setlocale(LC_ALL, "")
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw TerminalError(description: "standard input and output must be a terminal for the dashboard")
@@ -95,7 +97,9 @@ public final class NCursesTerminal: Terminal {
     }
 
     public func draw(_ buffer: Buffer) {
-        let changes = previous.map { buffer.diff(from: $0) } ?? buffer.diff(from: Buffer(area: .init(x: 0, y: 0, width: 0, height: 0)))
+        let changes =
+            previous.map { buffer.diff(from: $0) }
+            ?? buffer.diff(from: Buffer(area: .init(x: 0, y: 0, width: 0, height: 0)))
         if previous?.area != buffer.area { werase(convtop_stdscr()) }
         var overflowed = false
         for change in changes {

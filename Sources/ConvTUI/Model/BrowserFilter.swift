@@ -17,5 +17,3 @@ public enum BrowserFilter: Sendable, Equatable {
         }
     }
 }
-
-

@@ -1,5 +1,5 @@
-import Foundation
 import ConvProtocol
+import Foundation
 
 /// A line of feedback under the charts: what a key did, a warning, or why input was refused.
 public struct Notice: Sendable, Equatable {
@@ -177,8 +177,9 @@ public struct DashboardState: Sendable, Equatable {
             guard case .learningRatePrompt(let text) = input else { return [] }
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard let value = Double(trimmed), value.isFinite, value > 0 else {
-                notice = Notice("not a learning rate: \"\(trimmed)\" (type a positive number such as 0.01)",
-                                isError: true)
+                notice = Notice(
+                    "not a learning rate: \"\(trimmed)\" (type a positive number such as 0.01)",
+                    isError: true)
                 return []
             }
             input = .normal
@@ -203,7 +204,8 @@ public struct DashboardState: Sendable, Equatable {
             return stop()
         case .detach:
             guard attached else {
-                notice = Notice("this dashboard runs the training: start it with --detach to leave it running", isError: true)
+                notice = Notice(
+                    "this dashboard runs the training: start it with --detach to leave it running", isError: true)
                 return []
             }
             input = .normal

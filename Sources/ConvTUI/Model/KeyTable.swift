@@ -12,8 +12,10 @@ public struct KeyBinding: Sendable, Equatable {
     /// How the footer writes the key, when one entry there stands for several bindings.
     public var footerLabel: String
 
-    public init(_ keys: [Key], _ label: String, _ action: DashboardAction, _ description: String,
-                screen: Screen = .main, footer: String? = nil, footerLabel: String? = nil) {
+    public init(
+        _ keys: [Key], _ label: String, _ action: DashboardAction, _ description: String,
+        screen: Screen = .main, footer: String? = nil, footerLabel: String? = nil
+    ) {
         self.keys = keys
         self.label = label
         self.action = action
@@ -27,8 +29,10 @@ public struct KeyBinding: Sendable, Equatable {
 /// The one table of key bindings: key handling reads it, and the help screen and footer render it.
 public enum KeyTable {
     public static let bindings: [KeyBinding] = [
-        KeyBinding([.character(" "), .character("p")], "space p", .togglePause, "pause or resume training", footer: "pause"),
-        KeyBinding([.character("+"), .character("=")], "+", .scaleLearningRate(2), "double the learning rate", footer: "lr×2"),
+        KeyBinding(
+            [.character(" "), .character("p")], "space p", .togglePause, "pause or resume training", footer: "pause"),
+        KeyBinding(
+            [.character("+"), .character("=")], "+", .scaleLearningRate(2), "double the learning rate", footer: "lr×2"),
         KeyBinding([.character("-")], "-", .scaleLearningRate(0.5), "halve the learning rate", footer: "lr÷2"),
         KeyBinding([.character("L")], "L", .openLearningRatePrompt, "type a new learning rate", footer: "set lr"),
         KeyBinding([.character("s")], "s", .save, "save a checkpoint", footer: "save"),
@@ -40,17 +44,22 @@ public enum KeyTable {
         KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
         KeyBinding([.character("d")], "d", .detach, "detach; the run goes on"),
         KeyBinding([.escape], "esc", .back, "back to the main screen", footer: "back"),
-        KeyBinding([.up, .character("k"), .left], "↑ k", .move(rows: -1, columns: 0), "previous image",
-                   screen: .misclassified, footer: "prev"),
-        KeyBinding([.down, .character("j"), .right], "↓ j", .move(rows: 1, columns: 0), "next image",
-                   screen: .misclassified, footer: "next"),
-        KeyBinding([.pageUp], "PgUp", .page(-1), "ten images back", screen: .misclassified, footer: "page",
-                   footerLabel: "PgUp PgDn"),
+        KeyBinding(
+            [.up, .character("k"), .left], "↑ k", .move(rows: -1, columns: 0), "previous image",
+            screen: .misclassified, footer: "prev"),
+        KeyBinding(
+            [.down, .character("j"), .right], "↓ j", .move(rows: 1, columns: 0), "next image",
+            screen: .misclassified, footer: "next"),
+        KeyBinding(
+            [.pageUp], "PgUp", .page(-1), "ten images back", screen: .misclassified, footer: "page",
+            footerLabel: "PgUp PgDn"),
         KeyBinding([.pageDown], "PgDn", .page(1), "ten images on", screen: .misclassified),
-        KeyBinding([.character("f")], "f", .cycleFilter, "filter: true, predicted, all",
-                   screen: .misclassified, footer: "filter"),
-        KeyBinding([.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "row up", screen: .confusion,
-                   footer: "move", footerLabel: "arrows hjkl"),
+        KeyBinding(
+            [.character("f")], "f", .cycleFilter, "filter: true, predicted, all",
+            screen: .misclassified, footer: "filter"),
+        KeyBinding(
+            [.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "row up", screen: .confusion,
+            footer: "move", footerLabel: "arrows hjkl"),
         KeyBinding([.down, .character("j")], "↓ j", .move(rows: 1, columns: 0), "row down", screen: .confusion),
         KeyBinding([.left, .character("h")], "← h", .move(rows: 0, columns: -1), "column left", screen: .confusion),
         KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion),
@@ -67,7 +76,10 @@ public enum KeyTable {
     public static func footer(for screen: Screen) -> [KeyBinding] {
         let own = bindings.filter { $0.footer != nil && $0.screen == screen && screen != .main }
         let global = bindings.filter { $0.footer != nil && $0.screen == .main }
-        return screen == .main || screen == .help ? global
-            : own + global.filter { [.toggleHelp, .quit].contains($0.action) } + [bindings.first { $0.action == .back }!]
+        return screen == .main || screen == .help
+            ? global
+            : own + global.filter { [.toggleHelp, .quit].contains($0.action) } + [
+                bindings.first { $0.action == .back }!
+            ]
     }
 }

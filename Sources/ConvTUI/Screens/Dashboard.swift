@@ -13,8 +13,10 @@ public struct SessionLink {
     /// Whether the terminal went away (SIGHUP): the dashboard returns at once, leaving the run going.
     public var detached: () -> Bool
 
-    public init(nextEvents: @escaping () -> [TrainingEvent], send: @escaping (TrainingCommand) -> Void,
-                interrupted: @escaping () -> Bool = { false }, detached: @escaping () -> Bool = { false }) {
+    public init(
+        nextEvents: @escaping () -> [TrainingEvent], send: @escaping (TrainingCommand) -> Void,
+        interrupted: @escaping () -> Bool = { false }, detached: @escaping () -> Bool = { false }
+    ) {
         self.nextEvents = nextEvents
         self.send = send
         self.interrupted = interrupted
@@ -42,8 +44,10 @@ public enum Dashboard {
     /// Each turn it drains the session's events, handles keys as they come, and draws at most
     /// `options.framesPerSecond` frames a second, and only when something changed.
     @discardableResult
-    public static func run<T: Terminal>(terminal: inout T, options: DashboardOptions = .init(),
-                                        link: SessionLink, attached: Bool = false) -> DashboardState {
+    public static func run<T: Terminal>(
+        terminal: inout T, options: DashboardOptions = .init(),
+        link: SessionLink, attached: Bool = false
+    ) -> DashboardState {
         var state = DashboardState()
         state.attached = attached
         let clock = ContinuousClock()

@@ -15,8 +15,10 @@ public struct DashboardOptions: Sendable, Equatable {
     public var minimumWidth: Int
     public var minimumHeight: Int
 
-    public init(thumbnails: Thumbnails = .automatic, framesPerSecond: Double = 15,
-                minimumWidth: Int = 80, minimumHeight: Int = 24) {
+    public init(
+        thumbnails: Thumbnails = .automatic, framesPerSecond: Double = 15,
+        minimumWidth: Int = 80, minimumHeight: Int = 24
+    ) {
         self.thumbnails = thumbnails
         self.framesPerSecond = framesPerSecond
         self.minimumWidth = minimumWidth

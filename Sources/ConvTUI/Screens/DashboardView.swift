@@ -18,8 +18,10 @@ public struct DashboardView: Widget {
 
     public func render(area: Rect, buffer: inout Buffer) {
         guard area.width >= options.minimumWidth, area.height >= options.minimumHeight else {
-            TooSmallMessage(width: area.width, height: area.height, minimumWidth: options.minimumWidth,
-                            minimumHeight: options.minimumHeight, theme: theme).render(area: area, buffer: &buffer)
+            TooSmallMessage(
+                width: area.width, height: area.height, minimumWidth: options.minimumWidth,
+                minimumHeight: options.minimumHeight, theme: theme
+            ).render(area: area, buffer: &buffer)
             return
         }
         let parts = area.split(.vertical, [.length(2), .fill(1), .length(1), .length(1)])
@@ -29,9 +31,11 @@ public struct DashboardView: Widget {
         case .main: renderMain(body, buffer: &buffer)
         case .help: HelpScreen(theme: theme).render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .misclassified:
-            MisclassifiedView(images: state.browsedImages, index: state.browserIndex, filter: state.browserFilter,
-                              classNames: state.run.classNames, mode: mode, theme: theme)
-                .render(area: body.inset(horizontal: 1), buffer: &buffer)
+            MisclassifiedView(
+                images: state.browsedImages, index: state.browserIndex, filter: state.browserFilter,
+                classNames: state.run.classNames, mode: mode, theme: theme
+            )
+            .render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .confusion: renderConfusion(body.inset(horizontal: 1), buffer: &buffer)
         }
         renderNoticeLine(parts[2], buffer: &buffer)
@@ -45,17 +49,21 @@ public struct DashboardView: Widget {
         let bottom = max(run.classNames.count + 1, area.height / 2)
         let rows = area.split(.vertical, [.fill(1), .length(bottom)])
         let charts = rows[0].split(.horizontal, [.percentage(60), .fill(1)], spacing: 2)
-        let loss = [LineChart.Dataset(name: "train (smoothed)", points: run.trainLoss.points, style: theme[.trainLoss])]
+        let loss =
+            [LineChart.Dataset(name: "train (smoothed)", points: run.trainLoss.points, style: theme[.trainLoss])]
             + evaluationDatasets(run.evaluationLoss)
         let markers = run.markers.map { m in
             m.kind == .learningRate
                 ? LineChart.Marker(x: Double(m.step), symbol: "▲", name: "lr", style: theme[.learningRateMarker])
                 : LineChart.Marker(x: Double(m.step), symbol: "‖", name: "pause", style: theme[.pauseMarker])
         }
-        LineChart(title: "Loss", datasets: loss, markers: markers, logScale: state.logScale, xUnit: "step",
-                  xWholeNumbers: true, theme: theme)
-            .render(area: charts[0], buffer: &buffer)
-        let accuracy = [LineChart.Dataset(name: "train", points: run.trainAccuracy.points, style: theme[.trainAccuracy])]
+        LineChart(
+            title: "Loss", datasets: loss, markers: markers, logScale: state.logScale, xUnit: "step",
+            xWholeNumbers: true, theme: theme
+        )
+        .render(area: charts[0], buffer: &buffer)
+        let accuracy =
+            [LineChart.Dataset(name: "train", points: run.trainAccuracy.points, style: theme[.trainAccuracy])]
             + evaluationDatasets(run.evaluationAccuracy)
         LineChart(title: "Accuracy", datasets: accuracy, yLabel: { Format.percent($0) }, xUnit: "epoch", theme: theme)
             .render(area: charts[1], buffer: &buffer)
@@ -64,28 +72,37 @@ public struct DashboardView: Widget {
         let barsWidth = min(56, max(40, rows[1].width * 2 / 5))
         let panels = rows[1].split(.horizontal, [.length(barsWidth), .fill(1)], spacing: 2)
         let evaluation = run.evaluation
-        let title = evaluation.map { "Per-class accuracy (\($0.split), \(Format.percent(Double($0.accuracy))))" }
+        let title =
+            evaluation.map { "Per-class accuracy (\($0.split), \(Format.percent(Double($0.accuracy))))" }
             ?? "Per-class accuracy (after the first evaluation)"
         buffer.setString(x: panels[0].x, y: panels[0].y, title, style: theme[.title], maxWidth: panels[0].width)
         let barsArea = Rect(x: panels[0].x, y: panels[0].y + 1, width: panels[0].width, height: panels[0].height - 1)
         if let evaluation {
-            ClassAccuracyBars(names: run.classNames, accuracy: evaluation.perClassAccuracy,
-                              previous: run.previousClassAccuracy, theme: theme).render(area: barsArea, buffer: &buffer)
-            buffer.setString(x: panels[1].x, y: panels[1].y, "Sample predictions (epoch \(evaluation.epoch))",
-                             style: theme[.title], maxWidth: panels[1].width)
+            ClassAccuracyBars(
+                names: run.classNames, accuracy: evaluation.perClassAccuracy,
+                previous: run.previousClassAccuracy, theme: theme
+            ).render(area: barsArea, buffer: &buffer)
+            buffer.setString(
+                x: panels[1].x, y: panels[1].y, "Sample predictions (epoch \(evaluation.epoch))",
+                style: theme[.title], maxWidth: panels[1].width)
             PredictionGrid(samples: evaluation.samples, classNames: run.classNames, mode: mode, theme: theme)
-                .render(area: Rect(x: panels[1].x, y: panels[1].y + 1, width: panels[1].width,
-                                   height: panels[1].height - 1), buffer: &buffer)
+                .render(
+                    area: Rect(
+                        x: panels[1].x, y: panels[1].y + 1, width: panels[1].width,
+                        height: panels[1].height - 1), buffer: &buffer)
         } else {
-            buffer.setString(x: panels[1].x, y: panels[1].y, "Sample predictions (after the first evaluation)",
-                             style: theme[.title], maxWidth: panels[1].width)
+            buffer.setString(
+                x: panels[1].x, y: panels[1].y, "Sample predictions (after the first evaluation)",
+                style: theme[.title], maxWidth: panels[1].width)
         }
     }
 
     /// One dataset per evaluated split, the test set first.
     private func evaluationDatasets(_ series: [Split: Series]) -> [LineChart.Dataset] {
         Split.allCases.compactMap { split in
-            series[split].map { LineChart.Dataset(name: split.rawValue, points: $0.points, style: theme[Self.role(split)]) }
+            series[split].map {
+                LineChart.Dataset(name: split.rawValue, points: $0.points, style: theme[Self.role(split)])
+            }
         }
     }
 
@@ -101,12 +118,15 @@ public struct DashboardView: Widget {
             buffer.setString(x: area.x, y: area.y, "Confusion matrix: no evaluation yet", style: theme[.title])
             return
         }
-        buffer.setString(x: area.x, y: area.y,
-                         "Confusion matrix (\(evaluation.split), epoch \(evaluation.epoch), step \(evaluation.step))",
-                         style: theme[.title], maxWidth: area.width)
-        ConfusionMatrixView(matrix: evaluation.confusion, classNames: state.run.classNames,
-                            cursor: state.matrixCursor, theme: theme)
-            .render(area: Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2), buffer: &buffer)
+        buffer.setString(
+            x: area.x, y: area.y,
+            "Confusion matrix (\(evaluation.split), epoch \(evaluation.epoch), step \(evaluation.step))",
+            style: theme[.title], maxWidth: area.width)
+        ConfusionMatrixView(
+            matrix: evaluation.confusion, classNames: state.run.classNames,
+            cursor: state.matrixCursor, theme: theme
+        )
+        .render(area: Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2), buffer: &buffer)
     }
 
     private func renderNoticeLine(_ row: Rect, buffer: inout Buffer) {
@@ -116,18 +136,22 @@ public struct DashboardView: Widget {
             x = buffer.setString(x: x, y: row.y, text, style: theme[.message])
             x = buffer.setString(x: x, y: row.y, "█", style: theme[.message])
             let hint = state.notice?.isError == true ? "  " + state.notice!.text : "  (enter sets, esc cancels)"
-            buffer.setString(x: x, y: row.y, hint, style: theme[state.notice?.isError == true ? .error : .dim],
-                             maxWidth: row.right - x)
+            buffer.setString(
+                x: x, y: row.y, hint, style: theme[state.notice?.isError == true ? .error : .dim],
+                maxWidth: row.right - x)
         case .confirmQuit where state.attached:
-            buffer.setString(x: row.x, y: row.y, "Stop the run (y, saves a checkpoint) or detach and leave it running (d)? [y/d/N]",
-                             style: theme[.error], maxWidth: row.width)
+            buffer.setString(
+                x: row.x, y: row.y, "Stop the run (y, saves a checkpoint) or detach and leave it running (d)? [y/d/N]",
+                style: theme[.error], maxWidth: row.width)
         case .confirmQuit:
-            buffer.setString(x: row.x, y: row.y, "Stop training and quit? A checkpoint is saved first. [y/N]",
-                             style: theme[.error], maxWidth: row.width)
+            buffer.setString(
+                x: row.x, y: row.y, "Stop training and quit? A checkpoint is saved first. [y/N]",
+                style: theme[.error], maxWidth: row.width)
         case .normal:
             guard let notice = state.notice else { return }
-            buffer.setString(x: row.x, y: row.y, notice.text, style: theme[notice.isError ? .error : .message],
-                             maxWidth: row.width)
+            buffer.setString(
+                x: row.x, y: row.y, notice.text, style: theme[notice.isError ? .error : .message],
+                maxWidth: row.width)
         }
     }
 }

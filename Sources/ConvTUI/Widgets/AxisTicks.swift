@@ -22,8 +22,10 @@ public struct AxisTicks: Sendable, Equatable {
     /// The steps to try for `range`, finest first: the round step that gives at most `maximumCount`
     /// ticks, then each next round step up to one that leaves at most one tick. `wholeNumbers` keeps
     /// the step at 1 or more, for an axis of counts such as steps.
-    public static func candidateSteps(for range: ClosedRange<Double>, maximumCount: Int,
-                                      wholeNumbers: Bool = false) -> [Double] {
+    public static func candidateSteps(
+        for range: ClosedRange<Double>, maximumCount: Int,
+        wholeNumbers: Bool = false
+    ) -> [Double] {
         let span = range.upperBound - range.lowerBound
         guard span > 0, span.isFinite else { return wholeNumbers ? [1] : [] }
         var exponent = floor(log10(span / Double(max(1, maximumCount))))

@@ -25,19 +25,22 @@ public struct ClassAccuracyBars: Widget {
         for (i, value) in accuracy.enumerated().prefix(area.height) {
             let y = area.y + i
             let name = i < names.count ? names[i] : "#\(i)"
-            buffer.setString(x: area.x, y: y, Format.padRight(Format.truncate(name, nameWidth), nameWidth),
-                             style: theme[.label])
+            buffer.setString(
+                x: area.x, y: y, Format.padRight(Format.truncate(name, nameWidth), nameWidth),
+                style: theme[.label])
             let barX = area.x + nameWidth + 1
             BlockBar(fraction: Double(value), style: theme[.bar], trackStyle: theme[.barTrack])
                 .render(area: Rect(x: barX, y: y, width: barWidth, height: 1), buffer: &buffer)
             let valueX = barX + barWidth + 1
-            buffer.setString(x: valueX, y: y, Format.padLeft(Format.percent(Double(value)), valueWidth),
-                             style: theme[.text])
+            buffer.setString(
+                x: valueX, y: y, Format.padLeft(Format.percent(Double(value)), valueWidth),
+                style: theme[.text])
             guard let previous, i < previous.count else { continue }
             let change = Double(value - previous[i]) * 100
             let text = String(format: "%+.1f", change)
             let role: Role = change > 0.05 ? .increase : change < -0.05 ? .decrease : .dim
-            buffer.setString(x: valueX + valueWidth + 1, y: y, Format.padLeft(text, changeWidth - 1), style: theme[role])
+            buffer.setString(
+                x: valueX + valueWidth + 1, y: y, Format.padLeft(text, changeWidth - 1), style: theme[role])
         }
     }
 }

@@ -36,32 +36,39 @@ public struct ConfusionMatrixView: Widget {
         buffer.setString(x: area.x, y: area.y, "true ↓  predicted →", style: theme[.dim], maxWidth: area.width)
         let gridX = area.x + nameWidth + 1
         for c in 0..<n {
-            buffer.setString(x: gridX + c * cellWidth, y: area.y + 1,
-                             Format.padLeft(String(name(c).prefix(cellWidth - 1)), cellWidth - 1),
-                             style: theme[c == cursor.column ? .title : .label], maxWidth: cellWidth - 1)
+            buffer.setString(
+                x: gridX + c * cellWidth, y: area.y + 1,
+                Format.padLeft(String(name(c).prefix(cellWidth - 1)), cellWidth - 1),
+                style: theme[c == cursor.column ? .title : .label], maxWidth: cellWidth - 1)
         }
         for t in 0..<n {
             let y = area.y + 2 + t
             guard y < area.bottom else { break }
-            buffer.setString(x: area.x, y: y, Format.padRight(Format.truncate(name(t), nameWidth), nameWidth),
-                             style: theme[t == cursor.row ? .title : .label])
+            buffer.setString(
+                x: area.x, y: y, Format.padRight(Format.truncate(name(t), nameWidth), nameWidth),
+                style: theme[t == cursor.row ? .title : .label])
             let rowTotal = max(1, matrix.counts[t].reduce(0, +))
             for p in 0..<n {
                 let count = matrix.counts[t][p]
                 let share = Double(count) / Double(rowTotal)
-                var style = theme.hasColor
-                    ? Style(foreground: share > 0.45 ? .black : .brightWhite, background: Self.heat(share, diagonal: t == p))
+                var style =
+                    theme.hasColor
+                    ? Style(
+                        foreground: share > 0.45 ? .black : .brightWhite, background: Self.heat(share, diagonal: t == p)
+                    )
                     : (share > 0.45 ? Style(modifiers: .bold) : count == 0 ? Style(modifiers: .dim) : .plain)
                 if t == cursor.row && p == cursor.column { style = style.adding([.reverse, .bold, .underline]) }
-                buffer.setString(x: gridX + p * cellWidth, y: y, Format.padLeft(String(count), cellWidth - 1) + " ",
-                                 style: style, maxWidth: area.right - gridX - p * cellWidth)
+                buffer.setString(
+                    x: gridX + p * cellWidth, y: y, Format.padLeft(String(count), cellWidth - 1) + " ",
+                    style: style, maxWidth: area.right - gridX - p * cellWidth)
             }
         }
         let infoY = area.y + 3 + n
         guard infoY < area.bottom else { return }
         let (t, p) = (cursor.row, cursor.column)
         let count = t < n && p < n ? matrix.counts[t][p] : 0
-        let info = t == p
+        let info =
+            t == p
             ? "\(name(t)): \(Format.grouped(count)) correct"
             : "true \(name(t)), predicted \(name(p)): \(Format.grouped(count)) image\(count == 1 ? "" : "s") (enter to browse)"
         buffer.setString(x: area.x, y: infoY, info, style: theme[.text], maxWidth: area.width)

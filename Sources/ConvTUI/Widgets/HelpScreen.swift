@@ -24,7 +24,8 @@ public struct HelpScreen: Widget {
         buffer.setString(x: area.x, y: area.y, "convtop keys", style: theme[.title], maxWidth: area.width)
         let body = Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2)
         let rows = sections.map { $0.bindings.count + 2 }.reduce(0, +) + Self.notes.count
-        let columns: [[(title: String, bindings: [KeyBinding])]] = rows > body.height
+        let columns: [[(title: String, bindings: [KeyBinding])]] =
+            rows > body.height
             ? [Array(sections.prefix(1)), Array(sections.dropFirst())] : [sections]
         let parts = body.split(.horizontal, Array(repeating: .fill(1), count: columns.count), spacing: 2)
         var bottom = body.y
@@ -37,8 +38,10 @@ public struct HelpScreen: Widget {
     }
 
     /// Draws the sections top to bottom and returns the row after the last one.
-    private func renderSections(_ sections: [(title: String, bindings: [KeyBinding])], in area: Rect,
-                                buffer: inout Buffer) -> Int {
+    private func renderSections(
+        _ sections: [(title: String, bindings: [KeyBinding])], in area: Rect,
+        buffer: inout Buffer
+    ) -> Int {
         let keyWidth = KeyTable.bindings.map(\.label.count).max() ?? 0
         var y = area.y
         for section in sections {
@@ -47,8 +50,9 @@ public struct HelpScreen: Widget {
             y += 1
             for binding in section.bindings where y < area.bottom {
                 buffer.setString(x: area.x + 2, y: y, Format.padRight(binding.label, keyWidth), style: theme[.key])
-                buffer.setString(x: area.x + 3 + keyWidth, y: y, binding.description, style: theme[.text],
-                                 maxWidth: area.width - 3 - keyWidth)
+                buffer.setString(
+                    x: area.x + 3 + keyWidth, y: y, binding.description, style: theme[.text],
+                    maxWidth: area.width - 3 - keyWidth)
                 y += 1
             }
             y += 1

@@ -46,9 +46,11 @@ public struct LineChart: Widget {
     public var xWholeNumbers: Bool
     public var theme: Theme
 
-    public init(title: String, datasets: [Dataset], markers: [Marker] = [], logScale: Bool = false,
-                yBounds: ClosedRange<Double>? = nil, yLabel: @escaping @Sendable (Double) -> String = Format.compact,
-                xUnit: String, xWholeNumbers: Bool = false, theme: Theme) {
+    public init(
+        title: String, datasets: [Dataset], markers: [Marker] = [], logScale: Bool = false,
+        yBounds: ClosedRange<Double>? = nil, yLabel: @escaping @Sendable (Double) -> String = Format.compact,
+        xUnit: String, xWholeNumbers: Bool = false, theme: Theme
+    ) {
         self.title = title
         self.datasets = datasets
         self.markers = markers
@@ -92,8 +94,9 @@ public struct LineChart: Widget {
         guard area.height >= 4, area.width >= 12 else { return }
         renderTitle(area.row(0), buffer: &buffer)
         guard let (xr, yr) = ranges() else {
-            buffer.setString(x: area.x + 2, y: area.y + area.height / 2, "waiting for data…",
-                             style: theme[.dim], maxWidth: area.width - 2)
+            buffer.setString(
+                x: area.x + 2, y: area.y + area.height / 2, "waiting for data…",
+                style: theme[.dim], maxWidth: area.width - 2)
             return
         }
         let plotRows = area.height - 3
@@ -103,8 +106,9 @@ public struct LineChart: Widget {
         let labelWidth = min(8, max(xUnit.count, labels.map(\.count).max() ?? 1))
         let plot = Rect(x: area.x + labelWidth + 1, y: area.y + 1, width: area.width - labelWidth - 1, height: plotRows)
         for (row, label) in zip(tickRows, labels) {
-            buffer.setString(x: area.x, y: plot.y + row, Format.padLeft(label, labelWidth), style: theme[.axis],
-                             maxWidth: labelWidth)
+            buffer.setString(
+                x: area.x, y: plot.y + row, Format.padLeft(label, labelWidth), style: theme[.axis],
+                maxWidth: labelWidth)
         }
         for row in 0..<plotRows {
             buffer[plot.x - 1, plot.y + row] = Cell(tickRows.contains(row) ? "┤" : "│", style: theme[.axis])
@@ -118,8 +122,10 @@ public struct LineChart: Widget {
             guard let y = plotted(p.y) else { return nil }
             let fx = (p.x - xr.lowerBound) / (xr.upperBound - xr.lowerBound)
             let fy = (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)
-            return (Int((fx * Double(canvas.dotWidth - 1)).rounded()),
-                    Int(((1 - fy) * Double(canvas.dotHeight - 1)).rounded()))
+            return (
+                Int((fx * Double(canvas.dotWidth - 1)).rounded()),
+                Int(((1 - fy) * Double(canvas.dotHeight - 1)).rounded())
+            )
         }
         // The points of one dot column are drawn as one vertical span from their lowest to their
         // highest (the dots the path between them would set), joined to the next column's first
@@ -169,8 +175,10 @@ public struct LineChart: Widget {
     /// when no step gives two such ticks, the one tick that fits; `nil` when not even one does.
     public func xTicks(plot: Rect, range: ClosedRange<Double>) -> AxisTicks? {
         var single: AxisTicks?
-        for step in AxisTicks.candidateSteps(for: range, maximumCount: max(1, plot.width / 3),
-                                             wholeNumbers: xWholeNumbers) {
+        for step in AxisTicks.candidateSteps(
+            for: range, maximumCount: max(1, plot.width / 3),
+            wholeNumbers: xWholeNumbers)
+        {
             guard let ticks = AxisTicks(range: range, step: step), !ticks.values.isEmpty else { continue }
             var end = Int.min / 2
             let fits = zip(ticks.values, ticks.labels).allSatisfy { value, label in
@@ -186,8 +194,9 @@ public struct LineChart: Widget {
     }
 
     private func renderTitle(_ row: Rect, buffer: inout Buffer) {
-        var x = buffer.setString(x: row.x, y: row.y, title + (logScale ? " (log)" : ""), style: theme[.title],
-                                 maxWidth: row.width)
+        var x = buffer.setString(
+            x: row.x, y: row.y, title + (logScale ? " (log)" : ""), style: theme[.title],
+            maxWidth: row.width)
         for dataset in datasets where !dataset.points.isEmpty {
             guard x + dataset.name.count + 4 <= row.right else { break }
             x = buffer.setString(x: x + 2, y: row.y, "━", style: dataset.style)

@@ -10,8 +10,10 @@ public struct MisclassifiedView: Widget {
     public var mode: ThumbnailMode
     public var theme: Theme
 
-    public init(images: [Prediction], index: Int, filter: BrowserFilter, classNames: [String],
-                mode: ThumbnailMode, theme: Theme) {
+    public init(
+        images: [Prediction], index: Int, filter: BrowserFilter, classNames: [String],
+        mode: ThumbnailMode, theme: Theme
+    ) {
         self.images = images
         self.index = index
         self.filter = filter
@@ -34,7 +36,9 @@ public struct MisclassifiedView: Widget {
 
     public func render(area: Rect, buffer: inout Buffer) {
         guard !area.isEmpty else { return }
-        let header = images.isEmpty ? "Misclassified test images: none (\(filterText))"
+        let header =
+            images.isEmpty
+            ? "Misclassified test images: none (\(filterText))"
             : "Misclassified test images \(index + 1)/\(images.count), highest loss first (\(filterText))"
         buffer.setString(x: area.x, y: area.y, header, style: theme[.title], maxWidth: area.width)
         guard images.indices.contains(index) else { return }
@@ -65,16 +69,20 @@ public struct MisclassifiedView: Widget {
         let nameWidth = min(12, p.top.map { name($0.label).count }.max() ?? 0)
         for c in p.top.prefix(3) where y < body.bottom {
             let role: Role = c.label == p.trueLabel ? .right : c.label == p.predictedLabel ? .wrong : .text
-            buffer.setString(x: infoX, y: y, Format.padRight(Format.truncate(name(c.label), nameWidth), nameWidth),
-                             style: theme[role])
+            buffer.setString(
+                x: infoX, y: y, Format.padRight(Format.truncate(name(c.label), nameWidth), nameWidth),
+                style: theme[role])
             let barWidth = width - nameWidth - 9
             if barWidth >= 4 {
-                BlockBar(fraction: Double(c.probability), style: theme[role == .text ? .bar : role],
-                         trackStyle: theme[.barTrack])
-                    .render(area: Rect(x: infoX + nameWidth + 1, y: y, width: barWidth, height: 1), buffer: &buffer)
+                BlockBar(
+                    fraction: Double(c.probability), style: theme[role == .text ? .bar : role],
+                    trackStyle: theme[.barTrack]
+                )
+                .render(area: Rect(x: infoX + nameWidth + 1, y: y, width: barWidth, height: 1), buffer: &buffer)
             }
-            buffer.setString(x: infoX + width - 7, y: y, Format.padLeft(Format.percent(Double(c.probability)), 7),
-                             style: theme[.text])
+            buffer.setString(
+                x: infoX + width - 7, y: y, Format.padLeft(Format.percent(Double(c.probability)), 7),
+                style: theme[.text])
             y += 1
         }
     }

@@ -37,7 +37,8 @@ public struct PredictionGrid: Widget {
         var width = half
         if layout(half).count < wanted {
             let sizes = (Self.minimumWidth...half).reversed()
-            width = sizes.first { layout($0).count >= wanted }
+            width =
+                sizes.first { layout($0).count >= wanted }
                 ?? sizes.max { (layout($0).count, $0) < (layout($1).count, $1) }!
         }
         let count = layout(width).count
@@ -55,10 +56,13 @@ public struct PredictionGrid: Widget {
             let y = area.y + (i / columns) * (size.height + 1)
             Thumbnail(image: sample.image, mode: mode)
                 .render(area: Rect(x: x, y: y, width: size.width, height: size.height), buffer: &buffer)
-            let name = sample.predictedLabel < classNames.count ? classNames[sample.predictedLabel] : "#\(sample.predictedLabel)"
+            let name =
+                sample.predictedLabel < classNames.count
+                ? classNames[sample.predictedLabel] : "#\(sample.predictedLabel)"
             let mark = sample.isCorrect ? "✓ " : "✗ "
-            buffer.setString(x: x, y: y + size.height, Format.truncate(mark + name, slot - 1),
-                             style: theme[sample.isCorrect ? .right : .wrong])
+            buffer.setString(
+                x: x, y: y + size.height, Format.truncate(mark + name, slot - 1),
+                style: theme[sample.isCorrect ? .right : .wrong])
         }
     }
 }

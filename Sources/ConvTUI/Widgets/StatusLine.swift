@@ -31,7 +31,8 @@ public struct StatusLine: Widget {
         if let s = run.summary {
             // The optimizer's description is long (momentum, decay, schedule), so it comes last and
             // is what a narrow terminal cuts; a long run name is cut to keep the threads in view.
-            identity = "  \(Format.truncate(s.runName, 16))  \(s.datasetName)  \(s.modelName)"
+            identity =
+                "  \(Format.truncate(s.runName, 16))  \(s.datasetName)  \(s.modelName)"
                 + " · \(Format.grouped(s.parameterCount)) params · \(s.threads) thread\(s.threads == 1 ? "" : "s")"
                 + " · batch \(s.batchSize) · \(s.optimizer)"
         } else {
@@ -44,10 +45,13 @@ public struct StatusLine: Widget {
     private func renderProgress(_ row: Rect, buffer: inout Buffer) {
         let s = run.latestStep
         let epochs = run.summary?.epochs ?? 0
-        let left = "epoch \(s?.epoch ?? 0)/\(epochs)  step \(Format.grouped(s?.step ?? 0))/\(Format.grouped(run.totalSteps)) "
+        let left =
+            "epoch \(s?.epoch ?? 0)/\(epochs)  step \(Format.grouped(s?.step ?? 0))/\(Format.grouped(run.totalSteps)) "
         var right = " " + Format.percent(run.progress)
         if let lr = run.learningRate { right += "  lr \(Format.learningRate(lr))" }
-        if let s { right += "  \(Format.grouped(Int(s.imagesPerSecond.rounded()))) img/s  \(Format.duration(s.elapsed))" }
+        if let s {
+            right += "  \(Format.grouped(Int(s.imagesPerSecond.rounded()))) img/s  \(Format.duration(s.elapsed))"
+        }
         if run.state == .running || run.state == .paused, let eta = run.secondsRemaining {
             right += " ETA \(Format.duration(eta))"
         }

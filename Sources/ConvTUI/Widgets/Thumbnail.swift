@@ -30,8 +30,10 @@ public struct Thumbnail: Widget {
     }
 
     /// The largest whole or half scale (at most `limit`) at which the image fits in `area`.
-    public static func largestScale(of shape: ImageShape, fitting area: (width: Int, height: Int),
-                                    limit: Double = 4) -> Double? {
+    public static func largestScale(
+        of shape: ImageShape, fitting area: (width: Int, height: Int),
+        limit: Double = 4
+    ) -> Double? {
         var scale = limit
         while scale >= 0.25 {
             let size = cellSize(of: shape, scale: scale)
@@ -83,8 +85,11 @@ public struct Thumbnail: Widget {
     private func cell(top: (Int, Int, Int), bottom: (Int, Int, Int)) -> Cell {
         switch mode {
         case .halfBlock:
-            return Cell("▀", style: Style(foreground: .rgb(UInt8(top.0), UInt8(top.1), UInt8(top.2)),
-                                           background: .rgb(UInt8(bottom.0), UInt8(bottom.1), UInt8(bottom.2))))
+            return Cell(
+                "▀",
+                style: Style(
+                    foreground: .rgb(UInt8(top.0), UInt8(top.1), UInt8(top.2)),
+                    background: .rgb(UInt8(bottom.0), UInt8(bottom.1), UInt8(bottom.2))))
         case .ascii:
             func luminance(_ c: (Int, Int, Int)) -> Int { (299 * c.0 + 587 * c.1 + 114 * c.2) / 1000 }
             let l = (luminance(top) + luminance(bottom)) / 2

@@ -23,8 +23,9 @@ public struct TooSmallMessage: Widget {
         let top = area.y + max(0, (area.height - lines.count) / 2)
         for (i, line) in lines.enumerated() {
             let text = Format.truncate(line, area.width)
-            buffer.setString(x: area.x + max(0, (area.width - text.count) / 2), y: top + i, text,
-                             style: theme[i == 0 ? .error : .text])
+            buffer.setString(
+                x: area.x + max(0, (area.width - text.count) / 2), y: top + i, text,
+                style: theme[i == 0 ? .error : .text])
         }
     }
 }
