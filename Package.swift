@@ -20,7 +20,10 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
-        .target(name: "ConvEngine", swiftSettings: nativeCPU),
+        // The AVX512-BF16 kernels carry their own target attributes, so the C target itself is
+        // built for any x86-64 and its cpuid check runs everywhere.
+        .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "ConvEngine", dependencies: ["CBF16Kernels"], swiftSettings: nativeCPU),
         .target(name: "ConvData", dependencies: ["CZlib", "CPNG", "CJPEG"], swiftSettings: nativeCPU),
         .target(name: "ConvProtocol"),
         .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData", "ConvProtocol", "CMPI"]),

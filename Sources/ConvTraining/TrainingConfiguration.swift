@@ -41,6 +41,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// `--freeze`: path prefixes of layers the optimizer leaves fixed; nil (as in checkpoints from
     /// before it existed) freezes nothing.
     public var freeze: [String]?
+    /// The operands' format in the convolution and linear products. Optional so that checkpoints
+    /// saved before it existed still load: nil is fp32.
+    public var precision: Precision?
 
     public init(
         model: ModelChoice, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
@@ -48,7 +51,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
         augment: AugmentationMode = .none, testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
         validationSplit: Int = 0,
-        saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000, freeze: [String]? = nil
+        saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000, freeze: [String]? = nil,
+        precision: Precision? = nil
     ) {
         self.model = model
         self.epochs = epochs
@@ -70,6 +74,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         self.sampleCount = sampleCount
         self.misclassifiedLimit = misclassifiedLimit
         self.freeze = freeze
+        self.precision = precision
     }
 
     /// The first problem with these settings, as one line naming the option, or nil.

@@ -87,6 +87,7 @@ final class TrainingWorker {
         // A resumed run rebuilds the network its checkpoint stores: the file may have changed since.
         let network = try setup.resume.map { try $0.checkpoint.network() } ?? configuration.model.network(for: dataset)
         model = Model(network: network, seed: configuration.seed, pool: pool)
+        model.precision = (configuration.precision ?? .fp32).available
         let trainable = model.trainableParameters(freezing: configuration.freeze ?? [])
         if let unmatched = trainable.unmatched.first {
             throw TrainingError(description: "--freeze \(unmatched) names no layer with parameters in \(model.name)")

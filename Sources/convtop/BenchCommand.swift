@@ -64,6 +64,9 @@ struct BenchCommand: ParsableCommand {
         help: "Only these groups of figures: gemm, models, loader (the default), layers.")
     var only: [Part] = [.gemm, .models, .loader]
 
+    @Option(name: .long, help: "Number format of the GEMM, convolution and linear products.")
+    var precision: Precision = .fp32
+
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
         guard threads.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads must be at least 1") }
@@ -78,28 +81,29 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let reason = precision.unavailableReason {
+            FileHandle.standardError.write(Data("convtop bench: \(reason)\n".utf8))
+        }
         for count in threadCounts {
             let pool = ThreadPool(threads: count)
             if only.contains(.gemm) {
                 for shape in GEMMBenchmark.representative {
-                    emit(shape.measure(pool: pool, seconds: seconds))
+                    emit(shape.measure(pool: pool, seconds: seconds, precision: precision))
                 }
             }
             if only.contains(.models) {
                 for preset in preset {
                     for batch in batch {
-                        ModelBenchmark(preset: preset, batch: batch, input: input.shape).measure(
-                            pool: pool, seconds: seconds
-                        ).forEach(emit)
+                        ModelBenchmark(preset: preset, batch: batch, input: input.shape, precision: precision)
+                            .measure(pool: pool, seconds: seconds).forEach(emit)
                     }
                 }
             }
             if only.contains(.layers) {
                 for preset in preset {
                     for batch in batch {
-                        ModelBenchmark(preset: preset, batch: batch, input: input.shape).layerTimes(
-                            pool: pool, seconds: seconds
-                        ).forEach(emit)
+                        ModelBenchmark(preset: preset, batch: batch, input: input.shape, precision: precision)
+                            .layerTimes(pool: pool, seconds: seconds).forEach(emit)
                     }
                 }
             }

@@ -29,6 +29,17 @@ extension AugmentationMode: ExpressibleByArgument {}
 
 extension LabelGranularity: ExpressibleByArgument {}
 
+extension Precision: ExpressibleByArgument {
+    /// Help says what each precision computes in.
+    public static var allValueDescriptions: [String: String] {
+        [
+            Precision.fp32.rawValue: "fp32 throughout",
+            Precision.bf16.rawValue: "bf16 operands in the im2col convolution and linear products, fp32 accumulation, "
+                + "weights and statistics (needs AVX512-BF16)",
+        ]
+    }
+}
+
 extension DashboardOptions.Thumbnails: ExpressibleByArgument {
     /// Every mode, in the order help lists them.
     static let all: [Self] = [.automatic, .ascii]

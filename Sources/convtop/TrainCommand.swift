@@ -102,6 +102,12 @@ struct TrainCommand: ParsableCommand {
     var threads: Int?
 
     @Option(
+        help: ArgumentHelp(
+            "Number format of the convolution and linear products (default: fp32).",
+            valueName: "format"))
+    var precision: Precision?
+
+    @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
             "Hold out N training images as a validation set: the last N, "
@@ -202,6 +208,9 @@ struct TrainCommand: ParsableCommand {
             configuration.validationSplit = Int((valFraction * Double(dataset.train.count)).rounded())
         }
         if let problem = configuration.problem { throw UsageError(problem) }
+        if let reason = configuration.precision?.unavailableReason {
+            FileHandle.standardError.write(Data("convtop: \(reason)\n".utf8))
+        }
         if let normalize = configuration.normalize {
             _ = try Normalization(parsing: normalize, channels: dataset.dimensions.channels)
         }
@@ -344,6 +353,7 @@ struct TrainCommand: ParsableCommand {
         if let seed { c.seed = seed }
         if let valSplit { c.validationSplit = valSplit }
         if let saveEvery { c.saveEvery = saveEvery }
+        if let precision { c.precision = precision }
         return c
     }
 

@@ -19,8 +19,9 @@ public struct GEMMBenchmark: Sendable {
         GEMMBenchmark(name: "square.1024", m: 1024, n: 1024, k: 1024, transA: false, transB: false),
     ]
 
-    /// Measures this product with `pool` for about `seconds`.
-    public func measure(pool: ThreadPool, seconds: Double) -> BenchmarkRecord {
+    /// Measures this product with `pool` for about `seconds`, its operands in `precision`.
+    public func measure(pool: ThreadPool, seconds: Double, precision: Precision = .fp32) -> BenchmarkRecord {
+        let precision = precision.available
         let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
@@ -28,14 +29,16 @@ public struct GEMMBenchmark: Sendable {
         for i in 0..<(m * k) { a[i] = Float(i % 7) * 0.1 }
         for i in 0..<(k * n) { b[i] = Float(i % 5) * 0.1 }
         let rate = Benchmark.stepsPerSecond(seconds: seconds) {
-            GEMM.sgemm(
-                transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k,
+            GEMM.multiply(
+                precision, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k,
                 b: b, ldb: transB ? k : n, beta: 0, c: c, ldc: n, pool: pool)
         }
         return BenchmarkRecord([
             ("kind", .string("gemm")), ("shape", .string(name)), ("m", .int(m)), ("n", .int(n)), ("k", .int(k)),
             ("transA", .bool(transA)), ("transB", .bool(transB)), ("threads", .int(pool.threadCount)),
-            ("gflops", .number(rate * Double(2 * m * n * k) / 1e9)), ("kernel", .string(GEMM.kernelName)),
+            ("gflops", .number(rate * Double(2 * m * n * k) / 1e9)),
+            ("kernel", .string(precision == .bf16 ? BF16GEMM.kernelName : GEMM.kernelName)),
+            ("precision", .string(precision.rawValue)),
         ])
     }
 }

@@ -129,6 +129,7 @@ final class ConvKernels {
     let algorithm: ConvAlgorithm
     let geometry: ConvGeometry
     let outChannels: Int
+    let precision: Precision
     let forward: any ConvForward
     let backward: Backward
     /// The weight of `Backward.apart`'s input gradient.
@@ -136,7 +137,10 @@ final class ConvKernels {
 
     /// The kernels of `algorithm` for a layer with `outChannels` outputs on images `g`; the
     /// algorithm must suit the layer.
-    init(_ algorithm: ConvAlgorithm, geometry g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+    init(
+        _ algorithm: ConvAlgorithm, geometry g: ConvGeometry, outChannels: Int, precision: Precision = .fp32,
+        pool: ThreadPool
+    ) {
         precondition(
             algorithm.suits(g, outChannels: outChannels),
             "\(algorithm) does not suit a \(g.channels)->\(outChannels) k\(g.kernel) s\(g.stride) "
@@ -144,6 +148,7 @@ final class ConvKernels {
         self.algorithm = algorithm
         geometry = g
         self.outChannels = outChannels
+        self.precision = precision
         var transposed = g
         transposed.channels = outChannels
         switch algorithm {
@@ -161,7 +166,7 @@ final class ConvKernels {
                 inputGradient: WinogradConv(transposed, outChannels: g.channels, pool: pool))
         case .implicitGEMM:
             forward = ImplicitGEMMConv(g, outChannels: outChannels, pool: pool)
-            let columns = Im2colConv(g, outChannels: outChannels, pool: pool)
+            let columns = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
             backward =
                 ConvAlgorithm.implicitInputGradientPays(g)
                 ? .apart(
@@ -169,7 +174,7 @@ final class ConvKernels {
                     inputGradient: ImplicitGEMMConv(transposed, outChannels: g.channels, pool: pool))
                 : .together(columns)
         case .im2col:
-            let kernel = Im2colConv(g, outChannels: outChannels, pool: pool)
+            let kernel = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
         }
     }

@@ -10,6 +10,8 @@
 final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
     let geometry: ConvGeometry
     let outChannels: Int
+    /// The operands' format in the three GEMMs.
+    let precision: Precision
     private let pool: ThreadPool
     /// The whole-plane im2col of "same"-padded layers; nil for the others.
     private let samePadded: SamePaddedTaps?
@@ -17,9 +19,10 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
     private let columns = Tensor(shape: [0])
     private let partialGradients = Tensor(shape: [0])
 
-    init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+    init(_ g: ConvGeometry, outChannels: Int, precision: Precision = .fp32, pool: ThreadPool) {
         geometry = g
         self.outChannels = outChannels
+        self.precision = precision
         self.pool = pool
         samePadded = g.isSamePadded ? SamePaddedTaps(g) : nil
     }
@@ -97,8 +100,8 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
                 for j in 0..<count { unfold(x + (first + j) * inSize, into: col + j * plane, rowStride: width) }
                 // out (OC, count*OH*OW) = weight (OC, C*K*K) x col (C*K*K, count*OH*OW)
                 let target = count == 1 ? y + first * outSize : side
-                GEMM.sgemm(
-                    transA: false, transB: false, m: outChannels, n: width, k: g.columnRows,
+                GEMM.multiply(
+                    precision, transA: false, transB: false, m: outChannels, n: width, k: g.columnRows,
                     alpha: 1, a: w, lda: g.columnRows, b: col, ldb: width,
                     beta: 0, c: target, ldc: width, pool: gemmPool)
                 if count > 1 {
@@ -165,8 +168,8 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
                 }
                 for j in 0..<count { unfold(x + (first + j) * inSize, into: col + j * plane, rowStride: width) }
                 // dweight (OC, C*K*K) += dy (OC, count*OH*OW) x col^T (count*OH*OW, C*K*K)
-                GEMM.sgemm(
-                    transA: false, transB: true, m: outChannels, n: g.columnRows, k: width,
+                GEMM.multiply(
+                    precision, transA: false, transB: true, m: outChannels, n: g.columnRows, k: width,
                     alpha: 1, a: dyGroup, lda: width, b: col, ldb: width,
                     beta: 1, c: dw, ldc: g.columnRows, pool: gemmPool)
                 if biasCount > 0, let db {
@@ -174,8 +177,8 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
                 }
                 if let w, let dx {
                     // dcol (C*K*K, count*OH*OW) = weight^T (C*K*K, OC) x dy (OC, count*OH*OW), reusing col
-                    GEMM.sgemm(
-                        transA: true, transB: false, m: g.columnRows, n: width, k: outChannels,
+                    GEMM.multiply(
+                        precision, transA: true, transB: false, m: g.columnRows, n: width, k: outChannels,
                         alpha: 1, a: w, lda: g.columnRows, b: dyGroup, ldb: width,
                         beta: 0, c: col, ldc: width, pool: gemmPool)
                     for j in 0..<count { fold(col + j * plane, rowStride: width, into: dx + (first + j) * inSize) }

@@ -21,6 +21,9 @@ public final class Conv2d: Layer {
     /// silent fallback, so that a comparison always runs what it names.
     public var forcedAlgorithm: ConvAlgorithm?
 
+    /// The operands' format in the products of the im2col + GEMM kernels (see `Precision`).
+    public var precision = Precision.fp32
+
     private let pool: ThreadPool
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
@@ -90,8 +93,9 @@ public final class Conv2d: Layer {
         let n = input.shape[0], sample = Array(input.shape.dropFirst())
         let g = geometry(sample), algorithm = algorithm(for: sample)
         let kernels =
-            kernels.flatMap { $0.geometry == g && $0.algorithm == algorithm ? $0 : nil }
-            ?? ConvKernels(algorithm, geometry: g, outChannels: outChannels, pool: pool)
+            kernels.flatMap {
+                $0.geometry == g && $0.algorithm == algorithm && $0.precision == precision ? $0 : nil
+            } ?? ConvKernels(algorithm, geometry: g, outChannels: outChannels, precision: precision, pool: pool)
         self.kernels = kernels
         self.input = input
         output.resize(to: [n, outChannels, g.outHeight, g.outWidth])

@@ -10,6 +10,8 @@ public final class Linear: Layer {
     public let outFeatures: Int
     public let weight: Parameter
     public let bias: Parameter
+    /// The operands' format in the batch products (the matrix-vector path of small batches stays fp32).
+    public var precision = Precision.fp32
 
     private let pool: ThreadPool
     private let output = Tensor(shape: [0])
@@ -48,8 +50,8 @@ public final class Linear: Layer {
             return output
         }
         // out (N, O) = x (N, I) x weight^T (I, O)
-        GEMM.sgemm(
-            transA: false, transB: true, m: n, n: outFeatures, k: inFeatures, alpha: 1,
+        GEMM.multiply(
+            precision, transA: false, transB: true, m: n, n: outFeatures, k: inFeatures, alpha: 1,
             a: input.data, lda: inFeatures, b: weight.value.data, ldb: inFeatures,
             beta: 0, c: output.data, ldc: outFeatures, pool: pool)
         Elementwise.addColumnBias(output.data, rows: n, columns: outFeatures, bias: bias.value.data)
@@ -76,14 +78,14 @@ public final class Linear: Layer {
             return inputGradient
         }
         // dweight (O, I) += dy^T (O, N) x x (N, I)
-        GEMM.sgemm(
-            transA: true, transB: false, m: outFeatures, n: inFeatures, k: n, alpha: 1,
+        GEMM.multiply(
+            precision, transA: true, transB: false, m: outFeatures, n: inFeatures, k: n, alpha: 1,
             a: outputGradient.data, lda: outFeatures, b: input.data, ldb: inFeatures,
             beta: 1, c: weight.gradient.data, ldc: inFeatures, pool: pool)
         Elementwise.accumulateColumnSums(outputGradient.data, rows: n, columns: outFeatures, into: bias.gradient.data)
         // dx (N, I) = dy (N, O) x weight (O, I)
-        GEMM.sgemm(
-            transA: false, transB: false, m: n, n: inFeatures, k: outFeatures, alpha: 1,
+        GEMM.multiply(
+            precision, transA: false, transB: false, m: n, n: inFeatures, k: outFeatures, alpha: 1,
             a: outputGradient.data, lda: outFeatures, b: weight.value.data, ldb: inFeatures,
             beta: 0, c: inputGradient.data, ldc: inFeatures, pool: pool)
         return inputGradient

@@ -30,6 +30,12 @@ public final class Model {
         _ = network.outputShape(for: inputShape)
     }
 
+    /// The operands' format in the products of every convolution and linear layer (see
+    /// `Precision`); parameters, gradients and batch-norm statistics stay fp32 either way.
+    public var precision = Precision.fp32 {
+        didSet { apply(precision, to: network.layers) }
+    }
+
     /// The shape of one output row, normally [classes].
     public var outputShape: [Int] { network.outputShape(for: inputShape) }
 
@@ -93,11 +99,14 @@ extension Model {
         convolutions(in: network.layers, input: inputShape).map { ($0.name, $0.layer.algorithm(for: $0.inputShape)) }
     }
 
-    /// How many convolutions run each algorithm, most first, such as "winograd x7, implicit-gemm x1".
+    /// How many convolutions run each algorithm, most first, such as "winograd x7, implicit-gemm x1",
+    /// followed by ", bf16 products" when the products run in bf16.
     public var convolutionSummary: String {
         let algorithms = convolutionAlgorithms.map(\.algorithm)
         let counts = ConvAlgorithm.allCases.map { algorithm in (algorithm, algorithms.count { $0 == algorithm }) }
-        return counts.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.map { "\($0.0) x\($0.1)" }.joined(separator: ", ")
+        let summary = counts.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.map { "\($0.0) x\($0.1)" }.joined(
+            separator: ", ")
+        return precision == .fp32 ? summary : summary + ", \(precision) products"
     }
 }
 
@@ -127,4 +136,19 @@ func convolutions(in layers: [(name: String, layer: any Layer)], input: [Int], p
         shape = layer.outputShape(for: shape)
     }
     return found
+}
+
+/// Sets `precision` on every convolution and linear layer in `layers`, nested ones included.
+private func apply(_ precision: Precision, to layers: [(name: String, layer: any Layer)]) {
+    for (_, layer) in layers {
+        switch layer {
+        case let conv as Conv2d: conv.precision = precision
+        case let linear as Linear: linear.precision = precision
+        case let sequence as Sequential: apply(precision, to: sequence.layers)
+        case let block as Residual:
+            apply(precision, to: block.body.layers)
+            if let shortcut = block.shortcut { apply(precision, to: shortcut.layers) }
+        default: break
+        }
+    }
 }

@@ -8,6 +8,8 @@ public struct ModelBenchmark: Sendable {
     public let preset: ModelPreset
     public let batch: Int
     public let input: InputShape
+    /// The operands' format in the model's products (`Model.precision`).
+    public let precision: Precision
 
     /// CIFAR-10's shape, which `convtop bench` and its PyTorch twin use by default.
     public static let cifarInput: InputShape = (3, 32, 32)
@@ -15,10 +17,11 @@ public struct ModelBenchmark: Sendable {
     /// The batch sizes `convtop bench` measures by default.
     public static let batches = [4, 32, 128]
 
-    public init(preset: ModelPreset, batch: Int, input: InputShape = cifarInput) {
+    public init(preset: ModelPreset, batch: Int, input: InputShape = cifarInput, precision: Precision = .fp32) {
         self.preset = preset
         self.batch = batch
         self.input = input
+        self.precision = precision
     }
 
     /// Images per second for a full training step (forward, cross-entropy, backward, SGD with
@@ -123,6 +126,7 @@ public struct ModelBenchmark: Sendable {
     /// pixels, and labels cycling through the classes.
     private func setUp(pool: ThreadPool) -> (Model, Tensor, [Int]) {
         let model = preset.build(input: self.input, classes: 10, seed: 0, pool: pool)
+        model.precision = precision.available
         let (input, labels) = Self.syntheticBatch(batch, shape: self.input, classes: 10)
         return (model, input, labels)
     }
@@ -131,7 +135,7 @@ public struct ModelBenchmark: Sendable {
         BenchmarkRecord([
             ("preset", .string(preset.rawValue)), ("kind", .string(kind)), ("batch", .int(batch)),
             ("threads", .int(threads)), ("images_per_second", .number(imagesPerSecond)),
-            ("kernel", .string(GEMM.kernelName)),
+            ("kernel", .string(GEMM.kernelName)), ("precision", .string(precision.available.rawValue)),
         ])
     }
 }
