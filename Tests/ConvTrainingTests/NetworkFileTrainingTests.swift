@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 import ConvTraining
 import Foundation
 import Testing
