@@ -33,9 +33,10 @@ test: deps lint
 	swift test -c release
 	Fuzz/run.sh 5 safetensors network cifar gzip idx tar images protocol
 
-# `make bench` runs `convtop bench` and, when $(PYTHON) has torch, its PyTorch twin with the same
-# ARGS, BENCH_ROUNDS times in alternating order, and prints each figure's medians side by side with
-# the median ratio and its range (make bench PYTHON=/root/torchenv/bin/python).
+# `make bench` runs `convtop bench` in fp32 and bf16 and, when $(PYTHON) has torch, its PyTorch twin
+# (default, channels-last and bf16-autocast configurations) with the same ARGS, BENCH_ROUNDS times in
+# alternating order, and prints each figure's medians with the ratios against PyTorch's default and
+# best (make bench PYTHON=/root/torchenv/bin/python).
 PYTHON ?= python3
 BENCH_ROUNDS ?= 3
 

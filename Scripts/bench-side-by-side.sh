@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs `convtop bench ARGS...` and its PyTorch twin (Tests/Reference/bench_pytorch.py) ROUNDS times,
-# alternating which goes first so that drifts in the machine's speed hit both alike, then prints
-# each figure's medians side by side with the median ratio and its range over the rounds.
+# Runs `convtop bench ARGS...` (once in fp32 and once in bf16) and its PyTorch twin
+# (Tests/Reference/bench_pytorch.py: default, channels-last and bf16-autocast configurations) ROUNDS
+# times, alternating which goes first so that drifts in the machine's speed hit both alike, then
+# prints each figure's medians side by side with the median ratios against PyTorch's default and
+# best configurations (Tests/Reference/compare_bench.py).
 #
 #   Scripts/bench-side-by-side.sh CONVTOP PYTHON ROUNDS OUT_DIR [convtop bench arguments...]
 #
@@ -16,7 +18,9 @@ if ! "$python" -c "import torch" 2>/dev/null; then
     "$bin" bench "$@"
     exit 0
 fi
-ours() { "$bin" bench "$@" > "$out/convtop.$round.jsonl"; }
+ours() {
+    for precision in fp32 bf16; do "$bin" bench --precision "$precision" "$@"; done > "$out/convtop.$round.jsonl"
+}
 theirs() { "$python" Tests/Reference/bench_pytorch.py "$@" > "$out/pytorch.$round.jsonl"; }
 pairs=()
 for round in $(seq 1 "$rounds"); do
