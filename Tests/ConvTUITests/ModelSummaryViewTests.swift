@@ -70,10 +70,10 @@ import Testing
             lines[15].hasPrefix(
                 " fc3: linear 84->10" + String(repeating: " ", count: 11) + "            10      850        840"))
         #expect(lines[16].trimmingCharacters(in: .whitespaces).isEmpty)
-        let news =
-            "initialised from runs/a/checkpoint.safetensors: took 2 of 4 tensors; re-initialised: fc3.weight, fc3.bias; "
-            + "frozen: conv1.weight"
-        #expect(lines[21] == " " + String(news.prefix(78)) + " ")
+        // What --init-from took, wrapped at spaces under the table.
+        #expect(
+            lines[20] == Format.padRight(" initialised from runs/a/checkpoint.safetensors: took 2 of 4 tensors;", 80))
+        #expect(lines[21] == Format.padRight(" re-initialised: fc3.weight, fc3.bias; frozen: conv1.weight", 80))
         #expect(lines[23].hasPrefix("↑↓ jk scroll  ? h help  q quit  esc back"))
     }
 
@@ -100,6 +100,12 @@ import Testing
         #expect(state.screen == .main)
         _ = state.reduce(.openModelSummary)
         #expect(state.modelTableScroll == 0)
+    }
+
+    @Test func longTextWrapsAtSpacesIntoThreeLinesAtMost() {
+        #expect(Format.wrapped("aa bb cc dd", width: 5) == ["aa bb", "cc dd"])
+        #expect(Format.wrapped("aa bb cc dd ee ff gg", width: 5) == ["aa bb", "cc dd", "ee f…"])
+        #expect(Format.wrapped("abcdefgh ij", width: 5) == ["abcdefgh", "ij"])
     }
 
     @Test func aRunWithoutATableSaysSo() {

@@ -29,7 +29,7 @@ public struct ModelSummaryView: Widget {
                 x: area.x, y: area.y, "Model summary: \(reason)", style: theme[.title], maxWidth: area.width)
             return
         }
-        let footer = run.initialization.map { [$0.description] } ?? []
+        let footer = run.initialization.map { Format.wrapped($0.description, width: area.width) } ?? []
         let visible = max(0, area.height - 2 - footer.count)
         let first = min(scroll, max(0, table.rows.count - 1))
         let shown = min(visible, table.rows.count - first)
