@@ -4,7 +4,7 @@ import Foundation
 /// training event with the wall-clock time it was written.
 ///
 /// The line is a flat JSON object with the format's version `v` (`LineFormat`), a `type` field
-/// (`started`, `step`, `epoch`, `evaluation`, `paused`, `resumed`, `lr_changed`, `checkpoint_saved`,
+/// (`started`, `init_from`, `step`, `epoch`, `evaluation`, `paused`, `resumed`, `lr_changed`, `checkpoint_saved`,
 /// `warning`, `finished`, `failed`) and the global `step` it happened at, so that a run's history,
 /// including every intervention, can be read back and charted. Evaluations keep their split, loss,
 /// accuracy (a fraction), per-class accuracy and confusion counts, and, when the record includes
@@ -45,6 +45,7 @@ extension TrainingEvent {
     public var journalType: String {
         switch self {
         case .started: "started"
+        case .initialized: "init_from"
         case .step: "step"
         case .epochCompleted: "epoch"
         case .evaluation: "evaluation"
@@ -69,7 +70,7 @@ extension TrainingEvent {
             .checkpointSaved(_, let step):
             step
         case .finished(let result): result.step
-        case .warning, .failed: nil
+        case .initialized, .warning, .failed: nil
         }
     }
 
@@ -139,6 +140,7 @@ private struct Line: Codable {
         try header.encode(to: encoder)
         switch event {
         case .started(let summary): try StartedFields(summary).encode(to: encoder)
+        case .initialized(let initialization): try InitializationFields(initialization).encode(to: encoder)
         case .step(let metrics): try StepFields(metrics).encode(to: encoder)
         case .epochCompleted(let summary): try EpochFields(summary).encode(to: encoder)
         case .evaluation(let evaluation): try EvaluationFields(evaluation).encode(to: encoder)
@@ -158,6 +160,7 @@ private struct Line: Codable {
         let step = header.step
         switch header.type {
         case "started": event = .started(try StartedFields(from: decoder).summary(step: step))
+        case "init_from": event = .initialized(try InitializationFields(from: decoder).initialization)
         case "step": event = .step(try StepFields(from: decoder).metrics(step: step))
         case "epoch": event = .epochCompleted(try EpochFields(from: decoder).summary(step: step))
         case "evaluation": event = .evaluation(try EvaluationFields(from: decoder).evaluation(step: step))
@@ -188,6 +191,8 @@ private struct StartedFields: Codable {
     /// Absent from journals written before test flips existed.
     var testFlips: Bool?
     var kernel: String
+    /// Absent from journals written before the dashboard showed the model's table.
+    var modelTable: ModelTableFields?
 
     init(_ s: RunSummary) {
         runName = s.runName
@@ -208,6 +213,7 @@ private struct StartedFields: Codable {
         lr = s.learningRate
         testFlips = s.testFlips
         kernel = s.kernel
+        modelTable = s.modelTable.map(ModelTableFields.init)
     }
 
     func summary(step: Int) throws -> RunSummary {
@@ -224,7 +230,63 @@ private struct StartedFields: Codable {
             imageShape: try LineCoding.shape(imageShape, "image_shape"),
             trainCount: trainCount, testCount: testCount, validationCount: validationCount, epochs: epochs,
             stepsPerEpoch: stepsPerEpoch, batchSize: batchSize, threads: threads, optimizer: optimizer,
-            learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step)
+            learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step,
+            modelTable: try modelTable?.table())
+    }
+}
+
+private struct ModelTableFields: Codable {
+    var rows: [RowFields]
+    var parameters, multiplyAdds: Int
+
+    struct RowFields: Codable {
+        var depth: Int
+        var name, layer: String
+        var outputShape: [Int]
+        var parameters, multiplyAdds: Int
+        var algorithm: String
+    }
+
+    init(_ table: ModelTable) {
+        rows = table.rows.map {
+            RowFields(
+                depth: $0.depth, name: $0.name, layer: $0.layer, outputShape: $0.outputShape,
+                parameters: $0.parameters, multiplyAdds: $0.multiplyAdds, algorithm: $0.algorithm)
+        }
+        parameters = table.parameters
+        multiplyAdds = table.multiplyAdds
+    }
+
+    func table() throws -> ModelTable {
+        try LineCoding.nonNegative(parameters, "model_table: parameters")
+        try LineCoding.nonNegative(multiplyAdds, "model_table: multiply_adds")
+        return ModelTable(
+            rows: try rows.map { row in
+                for (field, value) in [
+                    ("depth", row.depth), ("parameters", row.parameters), ("multiply_adds", row.multiplyAdds),
+                ] + row.outputShape.map({ ("output_shape", $0) }) {
+                    try LineCoding.nonNegative(value, "model_table: \(row.name): \(field)")
+                }
+                return ModelTable.Row(
+                    depth: row.depth, name: row.name, layer: row.layer, outputShape: row.outputShape,
+                    parameters: row.parameters, multiplyAdds: row.multiplyAdds, algorithm: row.algorithm)
+            }, parameters: parameters, multiplyAdds: multiplyAdds)
+    }
+}
+
+private struct InitializationFields: Codable {
+    var source: String
+    var taken, reinitialized, frozen: [String]
+
+    init(_ i: WeightInitialization) {
+        source = i.source
+        taken = i.taken
+        reinitialized = i.reinitialized
+        frozen = i.frozen
+    }
+
+    var initialization: WeightInitialization {
+        WeightInitialization(source: source, taken: taken, reinitialized: reinitialized, frozen: frozen)
     }
 }
 

@@ -4,6 +4,8 @@
 /// plain values so that they can cross threads and be written to `metrics.jsonl`.
 public enum TrainingEvent: Sendable, Equatable {
     case started(RunSummary)
+    /// `--init-from`: the tensors the new run took from another run's checkpoint; sent after `started`.
+    case initialized(WeightInitialization)
     case step(StepMetrics)
     case epochCompleted(EpochSummary)
     case evaluation(Evaluation)
@@ -43,13 +45,16 @@ public struct RunSummary: Sendable, Equatable {
     public var startStep: Int
     /// The processes training together (MPI ranks); 1 for a plain run.
     public var worldSize: Int
+    /// The model's layers as `convtop model summary` tables them; nil from a session or journal that
+    /// does not send them.
+    public var modelTable: ModelTable?
 
     public init(
         runName: String, runDirectory: String, datasetName: String, modelName: String,
         parameterCount: Int, classNames: [String], imageShape: ImageShape, trainCount: Int,
         testCount: Int, validationCount: Int, epochs: Int, stepsPerEpoch: Int, batchSize: Int,
         threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, kernel: String,
-        startStep: Int, worldSize: Int = 1
+        startStep: Int, worldSize: Int = 1, modelTable: ModelTable? = nil
     ) {
         self.runName = runName
         self.runDirectory = runDirectory
@@ -71,6 +76,7 @@ public struct RunSummary: Sendable, Equatable {
         self.kernel = kernel
         self.startStep = startStep
         self.worldSize = worldSize
+        self.modelTable = modelTable
     }
 }
 

@@ -24,6 +24,8 @@ public struct HeadlessReporter: Sendable {
             self.summary = summary
             lastPrintedStep = summary.startStep
             return Self.startLines(summary)
+        case .initialized(let initialization):
+            return [initialization.description]
         case .step(let metrics):
             let every = stepInterval(stepsPerEpoch: metrics.stepsPerEpoch)
             guard metrics.step / every > lastPrintedStep / every else { return [] }

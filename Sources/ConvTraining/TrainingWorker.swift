@@ -51,7 +51,7 @@ final class TrainingWorker {
     /// Every gradient then the shard's loss sum and correct count, summed over the ranks in one call.
     private var reductionBuffer: [Float] = []
     /// What `--init-from` took, for the journal.
-    private var initialization: String?
+    private var initialization: WeightInitialization?
 
     private var activeSeconds = 0.0
     private var activeSince: Double?
@@ -112,10 +112,10 @@ final class TrainingWorker {
             learningRateScale = 1
             if let source = setup.initialWeights {
                 let (taken, kept) = model.initialize(from: source.checkpoint.tensors)
-                initialization =
-                    "initialised from \(source.file): took \(taken.count) of \(taken.count + kept.count) tensors ("
-                    + taken.joined(separator: ", ") + "); newly initialised: "
-                    + (kept.isEmpty ? "none" : kept.joined(separator: ", "))
+                let trainableNames = Set(trainable.parameters.map(\.name))
+                initialization = WeightInitialization(
+                    source: source.file, taken: taken, reinitialized: kept,
+                    frozen: model.namedParameters.map(\.name).filter { !trainableNames.contains($0) })
             }
         }
         journal = try runFolder.map { try MetricsJournal(url: $0.metricsFile) }
@@ -164,9 +164,7 @@ final class TrainingWorker {
                     "skipped \(dataset.skippedFiles.count) image files that could not be decoded: "
                         + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
         }
-        // The journal has no record kind of its own for this yet; a warning line keeps it in the
-        // journal and on screen.
-        if let initialization { emit(.warning(initialization)) }
+        if let initialization { emit(.initialized(initialization)) }
         if position.epoch >= endEpoch {
             emit(
                 .warning(
@@ -473,7 +471,7 @@ final class TrainingWorker {
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
             testFlips: configuration.testFlips == true, kernel: model.convolutionSummary, startStep: step,
-            worldSize: communicator.size)
+            worldSize: communicator.size, modelTable: model.architecture.map { ModelTable(NetworkSummary($0)) })
     }
 
     private var optimizerDescription: String {

@@ -97,6 +97,63 @@ import Testing
         }
     }
 
+    /// A small net with dropout at the top level and inside a repeat, on 1x28x28 images.
+    static func dropoutNet(dropoutName: String = "drop", seed: UInt64 = 1) throws -> Model {
+        let text = """
+            conv1: conv 4 kernel=3 padding=same
+            relu
+            pool: maxpool 2
+            stage: repeat 2 {
+                conv: conv 4 kernel=3 padding=same
+                relu
+                inner: dropout 0.2
+            }
+            flatten
+            \(dropoutName): dropout 0.5
+            fc: linear classes
+
+            """
+        let network = try NetworkFile(text: text, file: "dropout.net", name: "dropout").resolve(
+            inputShape: [1, 28, 28], classes: 10)
+        return Model(network: network, seed: seed, pool: pool)
+    }
+
+    @Test func dropoutMasksContinueAfterAResume() throws {
+        try inTemporaryFolder { folder in
+            let path = folder + "/checkpoint.safetensors"
+            func sgd(_ model: Model) -> SGD {
+                SGD(parameters: model.namedParameters, learningRate: 0.05, momentum: 0.9)
+            }
+            let straight = try Self.dropoutNet(), straightOptimizer = sgd(straight)
+            Self.train(straight, straightOptimizer, steps: 0..<4)
+
+            let first = try Self.dropoutNet(), firstOptimizer = sgd(first)
+            Self.train(first, firstOptimizer, steps: 0..<2)
+            try Checkpoint(model: first, optimizer: firstOptimizer, run: Self.grayRun).write(toFile: path)
+            let checkpoint = try Checkpoint(contentsOfFile: path)
+            #expect(checkpoint.metadata.dropoutGenerators.keys.sorted() == ["drop", "stage.0.inner", "stage.1.inner"])
+            let resumed = try Self.dropoutNet(seed: 5)
+            let resumedOptimizer = try checkpoint.makeOptimizer(for: resumed)
+            try checkpoint.restore(into: resumed, optimizer: resumedOptimizer)
+            #expect(resumed.dropoutGenerators.map(\.generator) == first.dropoutGenerators.map(\.generator))
+            Self.train(resumed, resumedOptimizer, steps: 2..<4)
+            #expect(Self.stateValues(resumed, resumedOptimizer) == Self.stateValues(straight, straightOptimizer))
+
+            // Restoring the weights alone, the masks start over and the runs part.
+            let restarted = try Self.dropoutNet(seed: 5), restartedOptimizer = sgd(restarted)
+            try restarted.load(Dictionary(uniqueKeysWithValues: first.stateDict.map { ($0.name, $0.value) }))
+            try restartedOptimizer.loadState(
+                Dictionary(uniqueKeysWithValues: firstOptimizer.namedState.map { ($0.name, $0.value) }))
+            Self.train(restarted, restartedOptimizer, steps: 2..<4)
+            #expect(Self.stateValues(restarted, restartedOptimizer) != Self.stateValues(straight, straightOptimizer))
+
+            let renamed = try Self.dropoutNet(dropoutName: "head_drop")
+            #expect(throws: CheckpointError.self) {
+                try checkpoint.restore(into: renamed, optimizer: try checkpoint.makeOptimizer(for: renamed))
+            }
+        }
+    }
+
     @Test func batchCountIsStoredAsPyTorchsInt64() throws {
         try inTemporaryFolder { folder in
             let path = folder + "/checkpoint.safetensors"

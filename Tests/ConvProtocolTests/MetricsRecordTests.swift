@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func theSamplesCoverEveryEvent() {
-        #expect(Set(SampleEvents.events.map(\.journalType)).count == 11)
+        #expect(Set(SampleEvents.events.map(\.journalType)).count == 12)
     }
 
     @Test func everyEventRoundTripsWithItsImages() throws {
@@ -85,7 +85,10 @@ import Testing
     }
 
     @Test func theMalformedTablesBaseLinesAreValid() throws {
-        for base in [MalformedLine.step, MalformedLine.started, MalformedLine.evaluation] {
+        for base in [
+            MalformedLine.step, MalformedLine.started, MalformedLine.evaluation, MalformedLine.startedWithModelTable,
+            MalformedLine.initFrom,
+        ] {
             _ = try MetricsRecord(jsonLine: Substring(base))
         }
     }
@@ -128,6 +131,16 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
         + #""samples":[{"index":3,"true_label":0,"predicted_label":0,"top":[{"label":0,"probability":0.9}],"#
         + #""loss":0.1,"shape":[1,2,2],"pixels":"AQIDBA=="}]}"#
 
+    /// `started` with a one-row model table.
+    static let startedWithModelTable = edit(
+        started, #""kernel":"avx512"}"#,
+        #""kernel":"avx512","model_table":{"multiply_adds":169344,"parameters":60,"rows":[{"algorithm":"winograd","#
+            + #""depth":0,"layer":"conv 1->6 3x3 p1","multiply_adds":169344,"name":"conv1","output_shape":[6,28,28],"#
+            + #""parameters":60}]}}"#)
+    static let initFrom =
+        #"{"v":1,"type":"init_from","time":1000,"step":0,"source":"runs/a/checkpoint.safetensors","#
+        + #""taken":["conv1.weight"],"reinitialized":["fc.weight"],"frozen":[]}"#
+
     private static func edit(_ base: String, _ old: String, _ new: String) -> String {
         precondition(base.contains(old), "the table's edit \(old) matches nothing")
         return base.replacingOccurrences(of: old, with: new)
@@ -168,6 +181,26 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
         MalformedLine(
             "an image shape no line can fill", edit(started, "[1,28,28]", "[1048576,1048576,1048576]"),
             "more values than a line can hold"),
+        MalformedLine(
+            "a model table row with negative parameters",
+            edit(startedWithModelTable, #""parameters":60}"#, #""parameters":-60}"#),
+            "model_table: conv1: parameters is negative"),
+        MalformedLine(
+            "a model table row with a negative output size",
+            edit(startedWithModelTable, "[6,28,28]", "[6,-28,28]"), "model_table: conv1: output_shape is negative"),
+        MalformedLine(
+            "a model table row without a name", edit(startedWithModelTable, #""name":"conv1","#, ""),
+            #"missing field "model_table.rows[0].name""#),
+        MalformedLine(
+            "a model table with negative total multiply-adds",
+            edit(startedWithModelTable, #"{"multiply_adds":169344"#, #"{"multiply_adds":-1"#),
+            "model_table: multiply_adds is negative"),
+        MalformedLine(
+            "an init_from record without the tensors taken", edit(initFrom, #""taken":["conv1.weight"],"#, ""),
+            #"missing field "taken""#),
+        MalformedLine(
+            "an init_from record whose frozen list is a string", edit(initFrom, #""frozen":[]"#, #""frozen":"conv1""#),
+            #"field "frozen""#),
         MalformedLine("an unknown split", edit(evaluation, #""split":"test""#, #""split":"train""#), #"field "split""#),
         MalformedLine(
             "a negative confusion count", edit(evaluation, "[[2,1],[0,1]]", "[[2,1],[-1,1]]"),

@@ -41,8 +41,31 @@ enum SampleEvents {
         batchSize: 128, threads: 2, optimizer: "sgd nesterov 0.9, wd 0.0005, onecycle", learningRate: 0.0625,
         testFlips: true, kernel: "avx2", startStep: 704)
 
+    /// The summary of a run that sends its model's table: a block with a shortcut, and a head.
+    static let summaryWithModelTable: RunSummary = {
+        var withTable = summary
+        withTable.modelTable = ModelTable(
+            rows: [
+                ModelTable.Row(
+                    depth: 0, name: "res1", layer: "residual with shortcut", outputShape: [16, 2, 2], parameters: 2832,
+                    multiplyAdds: 11264, algorithm: ""),
+                ModelTable.Row(
+                    depth: 1, name: "conv1", layer: "conv 3->16 3x3 p1 no bias", outputShape: [16, 2, 2],
+                    parameters: 432, multiplyAdds: 1728, algorithm: "winograd"),
+                ModelTable.Row(
+                    depth: 0, name: "fc", layer: "linear 64->3", outputShape: [3], parameters: 195, multiplyAdds: 192,
+                    algorithm: ""),
+            ], parameters: 3027, multiplyAdds: 11456)
+        return withTable
+    }()
+
     static let events: [TrainingEvent] = [
         .started(summary),
+        .started(summaryWithModelTable),
+        .initialized(
+            WeightInitialization(
+                source: "/tmp/runs/cifar-0412/checkpoint.safetensors", taken: ["res1.conv1.weight", "res1.bn1.weight"],
+                reinitialized: ["fc.weight", "fc.bias"], frozen: ["res1.conv1.weight"])),
         .step(
             StepMetrics(
                 epoch: 3, step: 705, stepInEpoch: 1, stepsPerEpoch: 352, smoothedLoss: 1.2345678,

@@ -28,12 +28,18 @@ import Testing
         let lines = render(width: 78, height: 20)
         #expect(lines[2].hasPrefix("Everywhere                              Misclassified browser (m)"))
         #expect(listsEveryBinding(lines))
-        #expect(lines[17].hasPrefix("+ - L scale the rest of the schedule"))
-        #expect(lines[19].hasPrefix("L prompt: enter sets the rate"))
+    }
+
+    @Test func theNotesFollowTheLongerColumn() {
+        // The second column ends with the model screen's section at row 19.
+        let lines = render(width: 78, height: 24)
+        #expect(listsEveryBinding(lines))
+        #expect(lines[20].hasPrefix("+ - L scale the rest of the schedule"))
+        #expect(lines[22].hasPrefix("L prompt: enter sets the rate"))
     }
 
     @Test func explainsThatARateChangeScalesTheSchedule() {
-        let text = render(width: 78, height: 20).joined(separator: " ")
+        let text = render(width: 78, height: 24).joined(separator: " ")
         #expect(text.contains("scale the rest of the schedule") && text.contains("one-cycle"))
     }
 }

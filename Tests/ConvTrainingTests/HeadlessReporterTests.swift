@@ -67,6 +67,11 @@ import Testing
                 == ["learning rate 0.01 -> 0.005 at step 7"])
         #expect(
             reporter.lines(for: .paused(step: 7, reason: "non-finite loss")) == ["paused at step 7: non-finite loss"])
+        #expect(
+            reporter.lines(
+                for: .initialized(
+                    WeightInitialization(source: "a.safetensors", taken: ["w"], reinitialized: ["fc.w"], frozen: [])))
+                == ["initialised from a.safetensors: took 1 of 2 tensors; re-initialised: fc.w; frozen: none"])
         let result = FinalResult(step: 200, epoch: 2, seconds: 312, lastEvaluation: nil, checkpointPath: "runs/r/c")
         #expect(
             reporter.lines(for: .finished(result)) == [

@@ -69,15 +69,79 @@ import Testing
         let events = Self.train(
             Self.configuration(ModelChoice(file.path), freeze: ["conv1"]),
             folder: folder.appendingPathComponent("tuned"), initialWeights: source)
-        let note = events.compactMap { if case .warning(let text) = $0 { text } else { nil } }.first
+        let news = events.compactMap { if case .initialized(let news) = $0 { news } else { nil } }
         #expect(
-            note
-                == "initialised from \(source.file): took 4 of 4 tensors (conv1.weight, conv1.bias, fc.weight, fc.bias); "
-                + "newly initialised: none")
+            news == [
+                WeightInitialization(
+                    source: source.file, taken: ["conv1.weight", "conv1.bias", "fc.weight", "fc.bias"],
+                    reinitialized: [],
+                    frozen: ["conv1.weight", "conv1.bias"])
+            ])
+        let journal = try String(
+            contentsOf: folder.appendingPathComponent("tuned").appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        let records = try journal.split(separator: "\n").map { try MetricsRecord(jsonLine: $0) }
+        #expect(records.map(\.event.journalType).prefix(2) == ["started", "init_from"])
+        #expect(records.compactMap { if case .initialized(let news) = $0.event { news } else { nil } } == news)
         let (tuned, _) = try TrainingCheckpoint.load(fileOrRunFolder: folder.appendingPathComponent("tuned").path)
         #expect(Self.tensor("conv1.weight", in: tuned) == Self.tensor("conv1.weight", in: source.checkpoint))
         #expect(Self.tensor("fc.weight", in: tuned) != Self.tensor("fc.weight", in: source.checkpoint))
         #expect(tuned.tensors["optimizer.conv1.weight.momentum_buffer"] == nil)
+    }
+
+    @Test func theStartedEventCarriesTheModelTable() throws {
+        let folder = temporaryFolder()
+        let file = folder.appendingPathComponent("tiny.net")
+        try Self.text.write(to: file, atomically: true, encoding: .utf8)
+        let events = Self.train(
+            Self.configuration(ModelChoice(file.path)), folder: folder.appendingPathComponent("run"))
+        guard case .started(let summary) = events.first, let table = summary.modelTable else {
+            Issue.record("no model table in \(String(describing: events.first))")
+            return
+        }
+        let expected = NetworkSummary(try ModelChoice(file.path).network(for: StripesDataset.dataset()))
+        #expect(table.rows.map(\.name) == ["conv1", "1", "pool", "3", "fc"])
+        #expect(table.rows.map(\.layer) == expected.rows.map(\.layer))
+        #expect(table.rows.map(\.outputShape) == expected.rows.map(\.outputShape))
+        #expect(table.rows.map(\.parameters) == expected.rows.map(\.parameters))
+        #expect(table.rows.map(\.algorithm) == expected.rows.map(\.algorithm))
+        #expect(table.parameters == summary.parameterCount)
+        #expect(table.multiplyAdds == expected.rows.reduce(0) { $0 + $1.multiplyAdds })
+    }
+
+    /// Training N epochs, saving, and resuming for M more gives the weights of N + M straight,
+    /// dropout masks included.
+    @Test func aResumedDropoutNetworkMatchesAnUninterruptedRun() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("dropout.net")
+        try Self.text.replacingOccurrences(of: "fc: linear", with: "drop: dropout 0.5\nfc: linear").write(
+            to: file, atomically: true, encoding: .utf8)
+        var configuration = Self.configuration(ModelChoice(file.path))
+        configuration.epochs = 2
+        func run(_ name: String, resume: TrainingCheckpoint? = nil, untilEpoch: Int? = nil) -> FinalResult? {
+            try? FileManager.default.createDirectory(
+                at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
+            let session = TrainingSession(
+                setup: TrainingSetup(
+                    configuration: configuration, dataset: StripesDataset.dataset(),
+                    runFolder: RunFolder(url: folder.appendingPathComponent(name)), threads: 1, resume: resume,
+                    untilEpoch: untilEpoch))
+            var log = EventLog(channel: session.channel)
+            session.start()
+            defer { session.wait() }
+            return log.waitForEnd()
+        }
+        let whole = run("straight")
+        let half = run("first", untilEpoch: 1)
+        let checkpoint = try TrainingCheckpoint.read(from: try #require(half?.checkpointPath))
+        #expect(checkpoint.checkpoint.metadata.dropoutGenerators.keys.sorted() == ["drop"])
+        let rest = run("second", resume: checkpoint)
+        let a = try TrainingCheckpoint.read(from: try #require(whole?.checkpointPath))
+        let b = try TrainingCheckpoint.read(from: try #require(rest?.checkpointPath))
+        #expect(a.step == b.step && a.step > 0)
+        let differing = a.tensors.keys.sorted().filter { a.tensors[$0] != b.tensors[$0] }
+        #expect(differing.isEmpty, "tensors that differ: \(differing)")
+        #expect(a.checkpoint.metadata.dropoutGenerators == b.checkpoint.metadata.dropoutGenerators)
     }
 
     @Test func aFreezePrefixThatNamesNoLayerFailsTheRun() throws {

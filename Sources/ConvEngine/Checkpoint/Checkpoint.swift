@@ -36,7 +36,9 @@ public struct Checkpoint: Sendable {
         metadata = CheckpointMetadata(
             model: model.name, network: model.architecture?.file.text, inputShape: model.inputShape,
             classes: model.outputShape.reduce(1, *),
-            optimizer: optimizer.name, hyperparameters: Self.hyperparameters(of: optimizer), run: run)
+            optimizer: optimizer.name, hyperparameters: Self.hyperparameters(of: optimizer), run: run,
+            dropoutGenerators: Dictionary(
+                model.dropoutGenerators.map { ($0.name, $0.generator) }, uniquingKeysWith: { first, _ in first }))
         file = "unsaved checkpoint"
     }
 
@@ -74,7 +76,8 @@ public struct Checkpoint: Sendable {
 
     /// Copies the saved tensors into `model` and `optimizer` after checking that the checkpoint is
     /// for this model (preset, input shape, classes), this optimizer, and holds exactly their
-    /// tensors with their shapes. On error nothing has been changed. Also restores the learning rate.
+    /// tensors with their shapes. On error nothing has been changed. Also restores the learning rate
+    /// and the dropout layers' generators (a checkpoint from before they were saved leaves them).
     public func restore(into model: Model, optimizer: any Optimizer) throws(CheckpointError) {
         func failure(_ problem: String) -> CheckpointError { CheckpointError(file: file, problem: problem) }
         let target = CheckpointMetadata(
@@ -94,12 +97,19 @@ public struct Checkpoint: Sendable {
         if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
             throw failure("tensor \(extra) belongs to neither model \(model.name) nor its \(optimizer.name) optimizer")
         }
+        let dropoutNames = Set(model.dropoutGenerators.map(\.name))
+        if !metadata.dropoutGenerators.isEmpty, Set(metadata.dropoutGenerators.keys) != dropoutNames {
+            throw failure(
+                "checkpoint holds generators for dropout layers \(metadata.dropoutGenerators.keys.sorted()), "
+                    + "model \(model.name) has \(dropoutNames.sorted())")
+        }
         do {
             try model.load(modelTensors)
             try optimizer.loadState(optimizerTensors)
         } catch {
             throw failure("\(error)")
         }
+        model.restoreDropoutGenerators(metadata.dropoutGenerators)
         if let rate = metadata.hyperparameters["lr"] { optimizer.learningRate = rate }
     }
 

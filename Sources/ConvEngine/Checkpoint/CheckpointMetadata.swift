@@ -17,10 +17,14 @@ public struct CheckpointMetadata: Equatable, Sendable {
     /// `nesterov` as 0 or 1, `betas0`, `betas1`, `eps`).
     public var hyperparameters: [String: Double]
     public var run: RunState
+    /// Each dropout layer's generator by the layer's path, stored as `dropout_rng.<path>`, so that a
+    /// resumed run draws the masks the uninterrupted run would have; empty for a network without
+    /// dropout and in checkpoints written before these were saved.
+    public var dropoutGenerators: [String: RandomGenerator]
 
     public init(
         model: String, network: String? = nil, inputShape: [Int], classes: Int, optimizer: String,
-        hyperparameters: [String: Double], run: RunState
+        hyperparameters: [String: Double], run: RunState, dropoutGenerators: [String: RandomGenerator] = [:]
     ) {
         self.model = model
         self.network = network
@@ -29,6 +33,7 @@ public struct CheckpointMetadata: Equatable, Sendable {
         self.optimizer = optimizer
         self.hyperparameters = hyperparameters
         self.run = run
+        self.dropoutGenerators = dropoutGenerators
     }
 
     /// "lenet (3x32x32, 10 classes)", for messages.
@@ -40,6 +45,8 @@ public struct CheckpointMetadata: Equatable, Sendable {
     static let formatName = "convtop-checkpoint"
     /// Bumped whenever the file layout changes in a way older readers cannot follow.
     public static let formatVersion = 1
+
+    static let dropoutPrefix = "dropout_rng."
 
     /// The strings stored in the file; `checksum` is added by `Checkpoint`.
     var strings: [String: String] {
@@ -58,6 +65,9 @@ public struct CheckpointMetadata: Equatable, Sendable {
             "normalization_std": run.std.map { "\($0)" }.joined(separator: ","),
         ]
         if let network { strings["network"] = network }
+        for (name, generator) in dropoutGenerators {
+            strings[Self.dropoutPrefix + name] = generator.state.map(String.init).joined(separator: ",")
+        }
         for (name, value) in hyperparameters { strings["optimizer.\(name)"] = "\(value)" }
         for (name, value) in run.extra { strings["run.\(name)"] = value }
         return strings
@@ -112,10 +122,18 @@ public struct CheckpointMetadata: Equatable, Sendable {
             hyperparameters[String(key.dropFirst("optimizer.".count))] = number
         }
         self.hyperparameters = hyperparameters
-        let words = try list("rng_state", separator: ",") { UInt64($0) }
-        guard let random = RandomGenerator(state: words) else {
-            throw failure("__metadata__ \"rng_state\" is not four words, not all zero")
+        func generator(_ key: String) throws(CheckpointError) -> RandomGenerator {
+            guard let generator = RandomGenerator(state: try list(key, separator: ",") { UInt64($0) }) else {
+                throw failure("__metadata__ \"\(key)\" is not four words, not all zero")
+            }
+            return generator
         }
+        let random = try generator("rng_state")
+        var dropoutGenerators: [String: RandomGenerator] = [:]
+        for key in strings.keys where key.hasPrefix(Self.dropoutPrefix) {
+            dropoutGenerators[String(key.dropFirst(Self.dropoutPrefix.count))] = try generator(key)
+        }
+        self.dropoutGenerators = dropoutGenerators
         let mean = try list("normalization_mean", separator: ",") { Float(String($0)) }
         let std = try list("normalization_std", separator: ",") { Float(String($0)) }
         guard mean.count == inputShape[0], std.count == inputShape[0] else {

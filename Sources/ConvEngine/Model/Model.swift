@@ -110,6 +110,44 @@ extension Model {
     }
 }
 
+extension Model {
+    /// Every dropout layer's path (`drop1`, `stage.0.drop`) and the generator its masks come from,
+    /// in the order of the network: the state beyond the tensors that a resumed run needs to draw
+    /// the masks an uninterrupted run would have drawn.
+    public var dropoutGenerators: [(name: String, generator: RandomGenerator)] {
+        dropouts.map { ($0.name, $0.layer.generator) }
+    }
+
+    /// Sets the generator of each dropout layer named in `generators` (saved from
+    /// `dropoutGenerators`); a name that is no dropout layer of this model is passed over.
+    public func restoreDropoutGenerators(_ generators: [String: RandomGenerator]) {
+        for (name, layer) in dropouts { layer.generator = generators[name] ?? layer.generator }
+    }
+
+    private var dropouts: [(name: String, layer: Dropout)] {
+        flattened(network.layers).compactMap { entry in (entry.layer as? Dropout).map { (entry.name, $0) } }
+    }
+}
+
+/// `layers` and every layer inside their sequences and residual blocks, depth first, each under
+/// its `state_dict` path below `prefix`.
+private func flattened(_ layers: [(name: String, layer: any Layer)], prefix: String = "")
+    -> [(name: String, layer: any Layer)]
+{
+    layers.flatMap { name, layer -> [(name: String, layer: any Layer)] in
+        let path = prefix + name
+        switch layer {
+        case let sequence as Sequential:
+            return [(path, layer)] + flattened(sequence.layers, prefix: path + ".")
+        case let block as Residual:
+            return [(path, layer)] + flattened(block.body.layers, prefix: path + ".")
+                + (block.shortcut.map { flattened($0.layers, prefix: path + ".shortcut.") } ?? [])
+        default:
+            return [(path, layer)]
+        }
+    }
+}
+
 /// Every convolution among `layers` (and inside their sequences and residual blocks), with its
 /// `state_dict` prefix under `prefix` and the shape of its input samples, when the first layer's
 /// samples have shape `input`.

@@ -19,6 +19,8 @@ public enum DashboardAction: Sendable, Equatable {
     case toggleLogScale
     case openMisclassified
     case openConfusion
+    /// The model's layers, shapes, parameters and multiply-adds.
+    case openModelSummary
     /// Move the selection by rows and columns (the browser moves by rows only).
     case move(rows: Int, columns: Int)
     /// Move the browser by pages.

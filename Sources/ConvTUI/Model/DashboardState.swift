@@ -43,6 +43,8 @@ public struct DashboardState: Sendable, Equatable {
     /// Position in the filtered list of misclassified images.
     public var browserIndex = 0
     public var matrixCursor = MatrixPosition(row: 0, column: 0)
+    /// The first row of the model table that the model screen shows.
+    public var modelTableScroll = 0
     /// A stop was sent; the dashboard leaves when the run reports that it ended.
     public private(set) var stopping = false
     /// The dashboard should close.
@@ -90,6 +92,8 @@ public struct DashboardState: Sendable, Equatable {
             notice = Notice("learning rate \(Format.learningRate(old)) → \(Format.learningRate(new))")
         case .warning(let text):
             notice = Notice(text, isError: true)
+        case .initialized(let initialization):
+            notice = Notice(initialization.description)
         case .paused(_, let reason?):
             notice = Notice("paused: \(reason)", isError: true)
         case .paused(_, nil):
@@ -230,6 +234,9 @@ public struct DashboardState: Sendable, Equatable {
             browserFilter = .all
             browserIndex = 0
             if run.evaluation == nil { notice = Notice("no evaluation yet: press e to evaluate now") }
+        case .openModelSummary:
+            screen = .modelSummary
+            modelTableScroll = 0
         case .openConfusion:
             screen = .confusion
             if run.evaluation == nil { notice = Notice("no evaluation yet: press e to evaluate now") }
@@ -237,6 +244,9 @@ public struct DashboardState: Sendable, Equatable {
             if screen == .misclassified {
                 browserIndex += rows
                 clampBrowser()
+            } else if screen == .modelSummary {
+                let tableRows = run.summary?.modelTable?.rows.count ?? 0
+                modelTableScroll = min(max(0, tableRows - 1), max(0, modelTableScroll + rows))
             } else if screen == .confusion {
                 let n = max(1, run.evaluation?.confusion.classes ?? run.classNames.count)
                 matrixCursor.row = min(n - 1, max(0, matrixCursor.row + rows))

@@ -40,6 +40,7 @@ public enum KeyTable {
         KeyBinding([.character("l")], "l", .toggleLogScale, "log scale for the loss chart"),
         KeyBinding([.character("m")], "m", .openMisclassified, "browse misclassified images", footer: "errors"),
         KeyBinding([.character("c")], "c", .openConfusion, "confusion matrix", footer: "confusion"),
+        KeyBinding([.character("i")], "i", .openModelSummary, "model summary table"),
         KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
         KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
         KeyBinding([.character("d")], "d", .detach, "detach; the run goes on"),
@@ -64,6 +65,12 @@ public enum KeyTable {
         KeyBinding([.left, .character("h")], "← h", .move(rows: 0, columns: -1), "column left", screen: .confusion),
         KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion),
         KeyBinding([.enter], "enter", .select, "browse this cell's images", screen: .confusion, footer: "browse"),
+        KeyBinding(
+            [.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "scroll the table up", screen: .modelSummary,
+            footer: "scroll", footerLabel: "↑↓ jk"),
+        KeyBinding(
+            [.down, .character("j")], "↓ j", .move(rows: 1, columns: 0), "scroll the table down",
+            screen: .modelSummary),
     ]
 
     /// The action bound to `key` on `screen`: the screen's own bindings first, then the global ones.

@@ -45,6 +45,8 @@ public struct RunModel: Sendable, Equatable {
     public private(set) var previousClassAccuracy: [Float]?
     public private(set) var lastCheckpoint: String?
     public private(set) var result: FinalResult?
+    /// What `--init-from` took from another run, for the model screen.
+    public private(set) var initialization: WeightInitialization?
 
     public init() {}
 
@@ -77,6 +79,8 @@ public struct RunModel: Sendable, Equatable {
             summary = run
             learningRate = run.learningRate
             state = .running
+        case .initialized(let i):
+            initialization = i
         case .step(let m):
             latestStep = m
             learningRate = m.learningRate

@@ -37,6 +37,9 @@ public struct DashboardView: Widget {
             )
             .render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .confusion: renderConfusion(body.inset(horizontal: 1), buffer: &buffer)
+        case .modelSummary:
+            ModelSummaryView(run: state.run, scroll: state.modelTableScroll, theme: theme)
+                .render(area: body.inset(horizontal: 1), buffer: &buffer)
         }
         renderNoticeLine(parts[2], buffer: &buffer)
         Footer(screen: state.screen, theme: theme).render(area: parts[3], buffer: &buffer)

@@ -47,6 +47,25 @@ public enum Format {
         return text.count <= width ? text : String(text.prefix(width - 1)) + "…"
     }
 
+    /// Lines at most `width` long that hold `text`, broken at spaces; at most `maximumLines`, the
+    /// last cut with "…" when the text goes on.
+    public static func wrapped(_ text: String, width: Int, maximumLines: Int = 3) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && current.count + 1 + word.count > width {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : " ") + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        guard lines.count > maximumLines else { return lines }
+        return lines.prefix(maximumLines - 1) + [
+            Format.truncate(lines[maximumLines - 1] + " " + lines[maximumLines], width)
+        ]
+    }
+
     /// `text` padded on the left to `width`.
     public static func padLeft(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text

@@ -15,7 +15,7 @@ public struct HelpScreen: Widget {
     ]
 
     private var sections: [(title: String, bindings: [KeyBinding])] {
-        [Screen.main, .misclassified, .confusion].map { screen in
+        [Screen.main, .misclassified, .confusion, .modelSummary].map { screen in
             (screen.title, KeyTable.bindings.filter { $0.screen == screen })
         }
     }
