@@ -188,6 +188,8 @@ private struct StartedFields: Codable {
     /// Absent from journals written before test flips existed.
     var testFlips: Bool?
     var kernel: String
+    /// Absent when no file was skipped, and from journals written before image folders.
+    var skippedFiles: Int?
 
     init(_ s: RunSummary) {
         runName = s.runName
@@ -208,13 +210,14 @@ private struct StartedFields: Codable {
         lr = s.learningRate
         testFlips = s.testFlips
         kernel = s.kernel
+        skippedFiles = s.skippedFileCount == 0 ? nil : s.skippedFileCount
     }
 
     func summary(step: Int) throws -> RunSummary {
         let counts = [
             ("parameter_count", parameterCount), ("train_count", trainCount), ("test_count", testCount),
             ("validation_count", validationCount), ("epochs", epochs), ("steps_per_epoch", stepsPerEpoch),
-            ("batch_size", batchSize), ("threads", threads),
+            ("batch_size", batchSize), ("threads", threads), ("skipped_files", skippedFiles ?? 0),
         ]
         for (field, value) in counts { try LineCoding.nonNegative(value, field) }
         try LineCoding.finite(lr, "lr")
@@ -224,7 +227,8 @@ private struct StartedFields: Codable {
             imageShape: try LineCoding.shape(imageShape, "image_shape"),
             trainCount: trainCount, testCount: testCount, validationCount: validationCount, epochs: epochs,
             stepsPerEpoch: stepsPerEpoch, batchSize: batchSize, threads: threads, optimizer: optimizer,
-            learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step)
+            learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step,
+            skippedFileCount: skippedFiles ?? 0)
     }
 }
 
@@ -324,13 +328,16 @@ private struct EvaluationFields: Codable {
     }
 }
 
-/// One evaluated image: the model's answer and the image, its CHW pixels in base64.
+/// One evaluated image: the model's answer and the image, its CHW pixels in base64, and its file
+/// when the dataset has files.
 private struct PredictionFields: Codable {
     var index, trueLabel, predictedLabel: Int
     var top: [ProbabilityFields]
     var loss: Float
     var shape: [Int]
     var pixels: String
+    /// Absent for datasets without file names, and from lines written before image folders.
+    var fileName: String?
 
     struct ProbabilityFields: Codable {
         var label: Int
@@ -345,6 +352,7 @@ private struct PredictionFields: Codable {
         loss = p.loss
         shape = [p.image.shape.channels, p.image.shape.height, p.image.shape.width]
         pixels = Data(p.image.pixels).base64EncodedString()
+        fileName = p.fileName
     }
 
     /// The prediction, checked against an evaluation of `classes` classes; `list` names where it is.
@@ -365,10 +373,11 @@ private struct PredictionFields: Codable {
         guard bytes.count == imageShape.valueCount else {
             throw ProtocolError("\(list): \(bytes.count) pixels for an image of \(imageShape)")
         }
+        if fileName?.isEmpty == true { throw ProtocolError("\(list): file_name is empty") }
         return Prediction(
             index: index, trueLabel: trueLabel, predictedLabel: predictedLabel,
             top: top.map { ClassProbability(label: $0.label, probability: $0.probability) }, loss: loss,
-            image: SampleImage(shape: imageShape, pixels: [UInt8](bytes)))
+            image: SampleImage(shape: imageShape, pixels: [UInt8](bytes)), fileName: fileName)
     }
 }
 

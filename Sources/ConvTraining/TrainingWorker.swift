@@ -473,7 +473,7 @@ final class TrainingWorker {
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
             testFlips: configuration.testFlips == true, kernel: model.convolutionSummary, startStep: step,
-            worldSize: communicator.size)
+            worldSize: communicator.size, skippedFileCount: dataset.skippedFiles.count)
     }
 
     private var optimizerDescription: String {
