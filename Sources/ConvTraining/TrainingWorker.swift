@@ -431,8 +431,8 @@ final class TrainingWorker {
         }
         let checkpoint = TrainingCheckpoint(
             model: model, optimizer: optimizer, configuration: configuration, datasetName: dataset.name,
-            classNames: dataset.classNames, normalization: normalization, step: step, position: position,
-            learningRateScale: learningRateScale)
+            datasetFolder: dataset.folder, classNames: dataset.classNames, normalization: normalization, step: step,
+            position: position, learningRateScale: learningRateScale)
         guard checkpoint.isFinite else {
             return emit(.warning("checkpoint not saved to \(target): the weights are not finite (the run diverged)"))
         }
