@@ -193,6 +193,8 @@ private struct StartedFields: Codable {
     var kernel: String
     /// Absent from journals written before the dashboard showed the model's table.
     var modelTable: ModelTableFields?
+    /// Absent when no file was skipped, and from journals written before image folders.
+    var skippedFiles: Int?
 
     init(_ s: RunSummary) {
         runName = s.runName
@@ -214,13 +216,14 @@ private struct StartedFields: Codable {
         testFlips = s.testFlips
         kernel = s.kernel
         modelTable = s.modelTable.map(ModelTableFields.init)
+        skippedFiles = s.skippedFileCount == 0 ? nil : s.skippedFileCount
     }
 
     func summary(step: Int) throws -> RunSummary {
         let counts = [
             ("parameter_count", parameterCount), ("train_count", trainCount), ("test_count", testCount),
             ("validation_count", validationCount), ("epochs", epochs), ("steps_per_epoch", stepsPerEpoch),
-            ("batch_size", batchSize), ("threads", threads),
+            ("batch_size", batchSize), ("threads", threads), ("skipped_files", skippedFiles ?? 0),
         ]
         for (field, value) in counts { try LineCoding.nonNegative(value, field) }
         try LineCoding.finite(lr, "lr")
@@ -231,7 +234,7 @@ private struct StartedFields: Codable {
             trainCount: trainCount, testCount: testCount, validationCount: validationCount, epochs: epochs,
             stepsPerEpoch: stepsPerEpoch, batchSize: batchSize, threads: threads, optimizer: optimizer,
             learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step,
-            modelTable: try modelTable?.table())
+            modelTable: try modelTable?.table(), skippedFileCount: skippedFiles ?? 0)
     }
 }
 
@@ -386,13 +389,16 @@ private struct EvaluationFields: Codable {
     }
 }
 
-/// One evaluated image: the model's answer and the image, its CHW pixels in base64.
+/// One evaluated image: the model's answer and the image, its CHW pixels in base64, and its file
+/// when the dataset has files.
 private struct PredictionFields: Codable {
     var index, trueLabel, predictedLabel: Int
     var top: [ProbabilityFields]
     var loss: Float
     var shape: [Int]
     var pixels: String
+    /// Absent for datasets without file names, and from lines written before image folders.
+    var fileName: String?
 
     struct ProbabilityFields: Codable {
         var label: Int
@@ -407,6 +413,7 @@ private struct PredictionFields: Codable {
         loss = p.loss
         shape = [p.image.shape.channels, p.image.shape.height, p.image.shape.width]
         pixels = Data(p.image.pixels).base64EncodedString()
+        fileName = p.fileName
     }
 
     /// The prediction, checked against an evaluation of `classes` classes; `list` names where it is.
@@ -427,10 +434,11 @@ private struct PredictionFields: Codable {
         guard bytes.count == imageShape.valueCount else {
             throw ProtocolError("\(list): \(bytes.count) pixels for an image of \(imageShape)")
         }
+        if fileName?.isEmpty == true { throw ProtocolError("\(list): file_name is empty") }
         return Prediction(
             index: index, trueLabel: trueLabel, predictedLabel: predictedLabel,
             top: top.map { ClassProbability(label: $0.label, probability: $0.probability) }, loss: loss,
-            image: SampleImage(shape: imageShape, pixels: [UInt8](bytes)))
+            image: SampleImage(shape: imageShape, pixels: [UInt8](bytes)), fileName: fileName)
     }
 }
 

@@ -48,13 +48,15 @@ public struct RunSummary: Sendable, Equatable {
     /// The model's layers as `convtop model summary` tables them; nil from a session or journal that
     /// does not send them.
     public var modelTable: ModelTable?
+    /// Image files of the dataset folder that could not be decoded and were left out.
+    public var skippedFileCount: Int
 
     public init(
         runName: String, runDirectory: String, datasetName: String, modelName: String,
         parameterCount: Int, classNames: [String], imageShape: ImageShape, trainCount: Int,
         testCount: Int, validationCount: Int, epochs: Int, stepsPerEpoch: Int, batchSize: Int,
         threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, kernel: String,
-        startStep: Int, worldSize: Int = 1, modelTable: ModelTable? = nil
+        startStep: Int, worldSize: Int = 1, modelTable: ModelTable? = nil, skippedFileCount: Int = 0
     ) {
         self.runName = runName
         self.runDirectory = runDirectory
@@ -77,6 +79,7 @@ public struct RunSummary: Sendable, Equatable {
         self.startStep = startStep
         self.worldSize = worldSize
         self.modelTable = modelTable
+        self.skippedFileCount = skippedFileCount
     }
 }
 
@@ -166,12 +169,15 @@ public struct Prediction: Sendable, Equatable {
     public var top: [ClassProbability]
     public var loss: Float
     public var image: SampleImage
+    /// The image's file, relative to the dataset folder, for datasets of image files; nil for
+    /// datasets whose images come packed in one file (CIFAR, IDX).
+    public var fileName: String?
 
     public var isCorrect: Bool { trueLabel == predictedLabel }
 
     public init(
         index: Int, trueLabel: Int, predictedLabel: Int, top: [ClassProbability], loss: Float,
-        image: SampleImage
+        image: SampleImage, fileName: String? = nil
     ) {
         self.index = index
         self.trueLabel = trueLabel
@@ -179,6 +185,7 @@ public struct Prediction: Sendable, Equatable {
         self.top = top
         self.loss = loss
         self.image = image
+        self.fileName = fileName
     }
 }
 

@@ -4,7 +4,7 @@ import ConvProtocol
 import Foundation
 
 /// Measures a model on a set of images: loss, accuracy, confusion matrix, the predictions for a
-/// fixed sample of images and the worst mistakes.
+/// fixed sample of images and the worst mistakes, each named by its file when the set has files.
 ///
 /// Runs the model in evaluation mode in large batches; the engine's pool spreads each batch over
 /// every thread.
@@ -59,7 +59,7 @@ public struct Evaluator {
                 let prediction = Prediction(
                     index: index, trueLabel: label, predictedLabel: scored.top[0].label,
                     top: Array(scored.top.prefix(3)), loss: scored.loss,
-                    image: SampleImage(shape: shape, pixels: []))
+                    image: SampleImage(shape: shape, pixels: []), fileName: images.fileName(at: index))
                 if isSample { samples.append(prediction) }
                 if !prediction.isCorrect { mistakes.append(prediction) }
             }

@@ -5,7 +5,7 @@ import Foundation
 /// Everything needed to continue a run or evaluate its model: a ConvEngine `Checkpoint` (model
 /// and optimizer tensors under PyTorch names, written atomically, checksummed, never with a
 /// non-finite value) whose `run.*` metadata adds the training settings, the class names, the
-/// batch within the epoch and the learning-rate scale.
+/// dataset's folder, the batch within the epoch and the learning-rate scale.
 public struct TrainingCheckpoint: Sendable {
     public var configuration: TrainingConfiguration
     public var classNames: [String]
@@ -22,12 +22,38 @@ public struct TrainingCheckpoint: Sendable {
 
     public var datasetName: String { checkpoint.metadata.run.dataset }
 
+    /// The folder the run read its dataset from, so that an image folder, which has no name to
+    /// look it up by, is found again; nil in checkpoints written before it was recorded.
+    public var datasetFolder: String? { checkpoint.metadata.run.extra["dataset_folder"] }
+
     /// Model tensors by `state_dict` name, optimizer state tensors by `optimizer.<name>`.
     public var tensors: [String: SafeTensorsTensor] { checkpoint.tensors }
 
     /// True when every stored floating-point value is a finite number.
     public var isFinite: Bool {
         tensors.values.allSatisfy { ($0.float32Values() ?? []).allSatisfy(\.isFinite) }
+    }
+
+    /// Where the run's dataset is now: the folder it was read from when that is still there; else,
+    /// for a named dataset, the dataset looked up by name. An image folder (or any unnamed one) has
+    /// no name to look it up by, so a missing one is a `CheckpointError` naming the folder.
+    public func datasetLocation(locator: DatasetLocator) throws -> URL {
+        let name = try? DatasetName(parsing: datasetName)
+        let checkpointFile = file ?? "checkpoint in memory"
+        if let folder = datasetFolder {
+            if FileManager.default.fileExists(atPath: folder) { return URL(fileURLWithPath: folder) }
+            guard name != nil else {
+                throw CheckpointError(
+                    file: checkpointFile, problem: "trained on \(folder), which is no longer there; give --data PATH")
+            }
+        }
+        guard let name else {
+            throw CheckpointError(
+                file: checkpointFile,
+                problem: "trained on \(datasetName), a folder it does not record (written by an older convtop); "
+                    + "give --data PATH")
+        }
+        return try locator.locate(name)
     }
 
     /// Channels, height and width of the images the model takes.
@@ -56,7 +82,7 @@ public struct TrainingCheckpoint: Sendable {
     /// Captures the model and optimizer as they are now, with where the run stands.
     public init(
         model: Model, optimizer: any Optimizer, configuration: TrainingConfiguration, datasetName: String,
-        classNames: [String], normalization: Normalization, step: Int, position: BatchPosition,
+        datasetFolder: String?, classNames: [String], normalization: Normalization, step: Int, position: BatchPosition,
         learningRateScale: Double
     ) {
         self.configuration = configuration
@@ -68,15 +94,16 @@ public struct TrainingCheckpoint: Sendable {
         func json<T: Encodable>(_ value: T) -> String {
             (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         }
+        var extra = [
+            "configuration": json(configuration), "class_names": json(classNames),
+            "batch": String(position.batch), "lr_scale": String(learningRateScale),
+        ]
+        extra["dataset_folder"] = datasetFolder
         // The data order is a function of the seed and the position, so the generator is the seed's.
         let run = RunState(
             dataset: datasetName, epoch: position.epoch, step: step,
             random: RandomGenerator(seed: configuration.seed), mean: normalization.mean,
-            std: normalization.standardDeviation,
-            extra: [
-                "configuration": json(configuration), "class_names": json(classNames),
-                "batch": String(position.batch), "lr_scale": String(learningRateScale),
-            ])
+            std: normalization.standardDeviation, extra: extra)
         checkpoint = Checkpoint(model: model, optimizer: optimizer, run: run)
     }
 

@@ -429,8 +429,8 @@ final class TrainingWorker {
         }
         let checkpoint = TrainingCheckpoint(
             model: model, optimizer: optimizer, configuration: configuration, datasetName: dataset.name,
-            classNames: dataset.classNames, normalization: normalization, step: step, position: position,
-            learningRateScale: learningRateScale)
+            datasetFolder: dataset.folder, classNames: dataset.classNames, normalization: normalization, step: step,
+            position: position, learningRateScale: learningRateScale)
         guard checkpoint.isFinite else {
             return emit(.warning("checkpoint not saved to \(target): the weights are not finite (the run diverged)"))
         }
@@ -471,7 +471,8 @@ final class TrainingWorker {
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
             testFlips: configuration.testFlips == true, kernel: model.convolutionSummary, startStep: step,
-            worldSize: communicator.size, modelTable: model.architecture.map { ModelTable(NetworkSummary($0)) })
+            worldSize: communicator.size, modelTable: model.architecture.map { ModelTable(NetworkSummary($0)) },
+            skippedFileCount: dataset.skippedFiles.count)
     }
 
     private var optimizerDescription: String {

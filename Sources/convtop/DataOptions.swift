@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvData
+import ConvTraining
 import Foundation
 
 /// `--data PATH`, `--dataset NAME`, `--labels` and the image-folder options: which images a
@@ -26,20 +27,21 @@ struct DataOptions: ParsableArguments {
         if data != nil && dataset != nil { throw ValidationError("give --data or --dataset, not both") }
     }
 
-    /// Reads the chosen dataset; with neither option, the dataset named `fallback` (a
-    /// checkpoint's) when given, otherwise the default dataset. An image folder is stored at
-    /// `imageShape` (a checkpoint's input) unless --image-size and --channels say otherwise.
-    func load(fallback: String? = nil, imageShape: ImageDimensions? = nil) throws -> Dataset {
+    /// Reads the chosen dataset. With neither option, a command on a checkpoint reads the data its
+    /// run trained on (`TrainingCheckpoint.datasetLocation`), any other the default dataset. An image
+    /// folder is stored at the checkpoint's input size and channels unless --image-size and
+    /// --channels say otherwise.
+    func load(trainedOn checkpoint: TrainingCheckpoint? = nil) throws -> Dataset {
         let locator = DatasetLocator()
         let folder: URL
-        if data == nil && dataset == nil, let fallback {
-            folder = try locator.locate(try DatasetName(parsing: fallback))
+        if data == nil && dataset == nil, let checkpoint {
+            folder = try checkpoint.datasetLocation(locator: locator)
         } else {
             folder = try locator.resolve(data: data, dataset: dataset)
         }
         return try Dataset.load(
             from: folder, labels: labels,
-            images: images.options(locator: locator, imageShape: imageShape))
+            images: images.options(locator: locator, imageShape: checkpoint?.imageShape))
     }
 }
 

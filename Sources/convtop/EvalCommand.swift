@@ -14,7 +14,8 @@ struct EvalCommand: ParsableCommand {
             Evaluates on the dataset's test images; a dataset without them is evaluated on its own \
             validation folder (an image folder's val/), else on the validation split the run held out \
             (such as from the CIFAR-10 training batches alone). The data \
-            defaults to the dataset the checkpoint was trained on.
+            defaults to the folder the checkpoint was trained on, or its dataset by name when that \
+            folder has moved.
             """
     )
 
@@ -33,7 +34,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
-        let dataset = try data.load(fallback: checkpoint.datasetName, imageShape: checkpoint.imageShape)
+        let dataset = try data.load(trainedOn: checkpoint)
         try checkpoint.check(fits: dataset)
         let split: Split, images: ImageSet
         if dataset.test.count > 0 {

@@ -14,7 +14,8 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Starts from a recipe (--recipe fast, the default, or tutorial); every option given \
             overrides the recipe. With --resume, the checkpoint's settings replace the recipe's and \
-            training continues where it stopped. Runs are saved in runs/<name or start time>/: \
+            training continues where it stopped, on the data folder it trained on unless --data or \
+            --dataset names another. Runs are saved in runs/<name or start time>/: \
             metrics.jsonl and checkpoint.safetensors. SIGINT/SIGTERM finish the step, save and exit.
 
             Examples:
@@ -197,8 +198,7 @@ struct TrainCommand: ParsableCommand {
             try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
             return
         }
-        var dataset = try data.load(
-            fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
+        var dataset = try data.load(trainedOn: resumed?.checkpoint)
         let base =
             resumed?.checkpoint.configuration
             ?? recipe.configuration(

@@ -53,4 +53,28 @@ import Testing
         for (label, classes) in zip(images.labels, ranked) { counts[Int(label)][classes[0].label] += 1 }
         #expect(counts == evaluation.confusion.counts)
     }
+
+    /// Every reported image of a set with files carries its file; a set without files reports none.
+    @Test func predictionsNameTheirFiles() {
+        let plain = StripesDataset.images(count: 40, seed: 7)
+        let named = ImageSet(
+            dimensions: plain.dimensions, pixels: plain.pixels, labels: plain.labels,
+            fileNames: plain.labels.indices.map { "val/\(plain.labels[$0])/image \($0).png" })
+        let model = ModelPreset.lenet.build(input: (1, 16, 16), classes: 3, seed: 3, pool: ThreadPool(threads: 1))
+        let evaluator = Evaluator(sampleCount: 8, batchSize: 16)
+        func evaluate(_ images: ImageSet) -> Evaluation {
+            evaluator.evaluate(
+                model, on: images, normalization: Normalization(mean: [0.2], standardDeviation: [0.3]),
+                split: .validation, epoch: 1, step: 0)
+        }
+        let withFiles = evaluate(named)
+        let reported = withFiles.samples + withFiles.misclassified
+        #expect(withFiles.samples.count == 8 && !withFiles.misclassified.isEmpty)
+        for prediction in reported {
+            #expect(prediction.fileName == "val/\(prediction.trueLabel)/image \(prediction.index).png")
+        }
+        let withoutFiles = evaluate(plain)
+        #expect((withoutFiles.samples + withoutFiles.misclassified).allSatisfy { $0.fileName == nil })
+        #expect(withoutFiles.confusion == withFiles.confusion)
+    }
 }

@@ -85,7 +85,8 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
     let model = ModelPreset.lenet.build(input: (3, 32, 32), classes: 10, seed: 0, pool: ThreadPool(threads: 1))
     return TrainingCheckpoint(
         model: model, optimizer: SGD(parameters: model.namedParameters, learningRate: configuration.learningRate),
-        configuration: configuration, datasetName: "cifar10", classNames: (0..<10).map { "class \($0)" },
+        configuration: configuration, datasetName: "cifar10", datasetFolder: nil,
+        classNames: (0..<10).map { "class \($0)" },
         normalization: Normalization(mean: [0.5, 0.5, 0.5], standardDeviation: [0.5, 0.5, 0.5]), step: 0,
         position: BatchPosition(epoch: 0, batch: 0), learningRateScale: 1)
 }
@@ -175,6 +176,7 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
         #expect(checkpoint.isFinite)
         #expect(checkpoint.tensors["conv1.weight"]?.shape == [6, 1, 5, 5])
         #expect(checkpoint.tensors["optimizer.conv1.weight.momentum_buffer"] != nil)
+        #expect(checkpoint.datasetFolder == StripesDataset.dataset().folder)
 
         let records = try MetricsJournal.read(folder.appendingPathComponent("metrics.jsonl"))
         #expect(records.first?.event.journalType == "started")

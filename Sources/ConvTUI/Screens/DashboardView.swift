@@ -33,7 +33,7 @@ public struct DashboardView: Widget {
         case .misclassified:
             MisclassifiedView(
                 images: state.browsedImages, index: state.browserIndex, filter: state.browserFilter,
-                classNames: state.run.classNames, mode: mode, theme: theme
+                classNames: state.run.classNames, split: state.run.evaluation?.split, mode: mode, theme: theme
             )
             .render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .confusion: renderConfusion(body.inset(horizontal: 1), buffer: &buffer)
@@ -125,9 +125,11 @@ public struct DashboardView: Widget {
             x: area.x, y: area.y,
             "Confusion matrix (\(evaluation.split), epoch \(evaluation.epoch), step \(evaluation.step))",
             style: theme[.title], maxWidth: area.width)
+        let cursor = state.matrixCursor
+        let cell = BrowserFilter.cell(trueClass: cursor.row, predictedClass: cursor.column)
         ConfusionMatrixView(
-            matrix: evaluation.confusion, classNames: state.run.classNames,
-            cursor: state.matrixCursor, theme: theme
+            matrix: evaluation.confusion, classNames: state.run.classNames, cursor: cursor,
+            cellFiles: evaluation.misclassified.filter(cell.includes).compactMap(\.fileName), theme: theme
         )
         .render(area: Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2), buffer: &buffer)
     }

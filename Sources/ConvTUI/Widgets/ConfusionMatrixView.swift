@@ -1,17 +1,25 @@
 import ConvProtocol
 
 /// The confusion matrix as a heat map: rows are true classes, columns predicted classes; each cell
-/// shows its count on a background whose strength is the cell's share of its row.
+/// shows its count on a background whose strength is the cell's share of its row. Below, the cell
+/// under the cursor, with the files of its images when the dataset has files.
 public struct ConfusionMatrixView: Widget {
     public var matrix: ConfusionMatrix
     public var classNames: [String]
     public var cursor: MatrixPosition
+    /// The files of the images in the cell under the cursor that the evaluation lists (its
+    /// misclassified images, highest loss first); empty when the dataset has no file names.
+    public var cellFiles: [String]
     public var theme: Theme
 
-    public init(matrix: ConfusionMatrix, classNames: [String], cursor: MatrixPosition, theme: Theme) {
+    public init(
+        matrix: ConfusionMatrix, classNames: [String], cursor: MatrixPosition, cellFiles: [String] = [],
+        theme: Theme
+    ) {
         self.matrix = matrix
         self.classNames = classNames
         self.cursor = cursor
+        self.cellFiles = cellFiles
         self.theme = theme
     }
 
@@ -72,5 +80,28 @@ public struct ConfusionMatrixView: Widget {
             ? "\(name(t)): \(Format.grouped(count)) correct"
             : "true \(name(t)), predicted \(name(p)): \(Format.grouped(count)) image\(count == 1 ? "" : "s") (enter to browse)"
         buffer.setString(x: area.x, y: infoY, info, style: theme[.text], maxWidth: area.width)
+        if !cellFiles.isEmpty && infoY + 1 < area.bottom {
+            buffer.setString(
+                x: area.x, y: infoY + 1, Self.fileList(cellFiles, width: area.width), style: theme[.dim],
+                maxWidth: area.width)
+        }
+    }
+
+    /// "files: a/1.png, a/7.png, +3 more" in at most `width` characters: as many whole names as fit
+    /// with the count of the rest, the first one cut at its start when even it does not fit.
+    public static func fileList(_ files: [String], width: Int) -> String {
+        var text = "files: "
+        for (i, file) in files.enumerated() {
+            let separator = i == 0 ? "" : ", "
+            let rest = files.count - i - 1
+            let more = rest > 0 ? ", +\(rest) more" : ""
+            if text.count + separator.count + file.count + more.count > width {
+                guard i == 0 else { return text + separator + "+\(files.count - i) more" }
+                text += Format.truncateLeading(file, max(1, width - text.count - more.count))
+            } else {
+                text += separator + file
+            }
+        }
+        return text
     }
 }

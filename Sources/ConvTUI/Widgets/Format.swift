@@ -66,6 +66,13 @@ public enum Format {
         ]
     }
 
+    /// `text` cut to its last `width` characters, starting with "…" when cut: for file paths, whose
+    /// end (the file's own name) tells them apart.
+    public static func truncateLeading(_ text: String, _ width: Int) -> String {
+        guard width > 0 else { return "" }
+        return text.count <= width ? text : "…" + String(text.suffix(width - 1))
+    }
+
     /// `text` padded on the left to `width`.
     public static func padLeft(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text

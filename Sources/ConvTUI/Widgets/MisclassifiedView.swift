@@ -1,26 +1,33 @@
 import ConvProtocol
 
-/// One misclassified image, enlarged when there is room, with its true and predicted class, its
-/// loss, the three most probable classes as bars, and its place in the (filtered) list.
+/// One misclassified image, enlarged when there is room, with its file (or its place in the split),
+/// its true and predicted class, its loss, the three most probable classes as bars, and its place
+/// in the (filtered) list.
 public struct MisclassifiedView: Widget {
     public var images: [Prediction]
     public var index: Int
     public var filter: BrowserFilter
     public var classNames: [String]
+    /// The split the images were evaluated on; nil before the first evaluation.
+    public var split: Split?
     public var mode: ThumbnailMode
     public var theme: Theme
 
     public init(
-        images: [Prediction], index: Int, filter: BrowserFilter, classNames: [String],
+        images: [Prediction], index: Int, filter: BrowserFilter, classNames: [String], split: Split?,
         mode: ThumbnailMode, theme: Theme
     ) {
         self.images = images
         self.index = index
         self.filter = filter
         self.classNames = classNames
+        self.split = split
         self.mode = mode
         self.theme = theme
     }
+
+    /// The split as it starts a phrase ("validation "), or nothing before the first evaluation.
+    private var splitPrefix: String { split.map { "\($0) " } ?? "" }
 
     private func name(_ i: Int) -> String { i >= 0 && i < classNames.count ? classNames[i] : "#\(i)" }
 
@@ -36,10 +43,11 @@ public struct MisclassifiedView: Widget {
 
     public func render(area: Rect, buffer: inout Buffer) {
         guard !area.isEmpty else { return }
+        let title = "Misclassified \(splitPrefix)images"
         let header =
             images.isEmpty
-            ? "Misclassified test images: none (\(filterText))"
-            : "Misclassified test images \(index + 1)/\(images.count), highest loss first (\(filterText))"
+            ? "\(title): none (\(filterText))"
+            : "\(title) \(index + 1)/\(images.count), highest loss first (\(filterText))"
         buffer.setString(x: area.x, y: area.y, header, style: theme[.title], maxWidth: area.width)
         guard images.indices.contains(index) else { return }
         let p = images[index]
@@ -60,7 +68,7 @@ public struct MisclassifiedView: Widget {
             buffer.setString(x: infoX, y: y, text, style: theme[role], maxWidth: width)
             y += 1
         }
-        line("test image #\(p.index)", .dim)
+        line(p.fileName.map { Format.truncateLeading($0, width) } ?? "\(splitPrefix)image #\(p.index)", .dim)
         line("true:      \(name(p.trueLabel))", .right)
         line("predicted: \(name(p.predictedLabel))", .wrong)
         line("loss:      \(Format.compact(Double(p.loss)))", .text)

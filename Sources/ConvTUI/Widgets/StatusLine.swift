@@ -1,4 +1,5 @@
-/// Two rows at the top: the run's state and identity, then progress, speed, time and learning rate.
+/// Two rows at the top: the run's state and identity (with the image files its dataset skipped),
+/// then progress, speed, time and learning rate.
 public struct StatusLine: Widget {
     public var run: RunModel
     /// A stop was sent and the run is saving its checkpoint.
@@ -31,8 +32,12 @@ public struct StatusLine: Widget {
         if let s = run.summary {
             // The optimizer's description is long (momentum, decay, schedule), so it comes last and
             // is what a narrow terminal cuts; a long run name is cut to keep the threads in view.
+            // Files the dataset left out are counted beside its name, early enough to survive the cut.
+            let skipped =
+                s.skippedFileCount == 0
+                ? "" : " (\(s.skippedFileCount) file\(s.skippedFileCount == 1 ? "" : "s") skipped)"
             identity =
-                "  \(Format.truncate(s.runName, 16))  \(s.datasetName)  \(s.modelName)"
+                "  \(Format.truncate(s.runName, 16))  \(s.datasetName)\(skipped)  \(s.modelName)"
                 + " · \(Format.grouped(s.parameterCount)) params · \(s.threads) thread\(s.threads == 1 ? "" : "s")"
                 + " · batch \(s.batchSize) · \(s.optimizer)"
         } else {
