@@ -4,7 +4,7 @@ import Testing
 @testable import ConvData
 
 @Suite struct ImageCacheTests {
-    static func load(_ folder: URL, cache: URL, imageSize: Int? = nil) throws -> Dataset {
+    static func load(_ folder: URL, cache: URL, imageSize: ImageSize? = nil) throws -> Dataset {
         try Dataset.load(from: folder, images: ImageFolderOptions(imageSize: imageSize, cacheFolder: cache))
     }
 
@@ -64,6 +64,16 @@ import Testing
         let resized = try Self.load(data, cache: cache, imageSize: 4)
         #expect(resized.imageFolder?.fromCache == false && resized.dimensions.height == 4)
         #expect(try Self.load(data, cache: cache, imageSize: 4).imageFolder?.fromCache == true)
+        let wide = try Self.load(data, cache: cache, imageSize: ImageSize(width: 6, height: 3))
+        #expect(
+            wide.imageFolder?.fromCache == false && wide.dimensions == ImageDimensions(channels: 3, height: 3, width: 6)
+        )
+        let tall = try Self.load(data, cache: cache, imageSize: ImageSize(width: 3, height: 6))
+        #expect(
+            tall.imageFolder?.fromCache == false && tall.dimensions == ImageDimensions(channels: 3, height: 6, width: 3)
+        )
+        #expect(
+            try Self.load(data, cache: cache, imageSize: ImageSize(width: 3, height: 6)).imageFolder?.fromCache == true)
     }
 
     @Test func theCacheFolderFollowsTheEnvironment() {

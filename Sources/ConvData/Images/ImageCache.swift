@@ -61,18 +61,18 @@ struct ImageSurveyEntry: Sendable, Equatable {
 ///          8     4  format version (little-endian)
 ///         12    32  listing MD5, hex
 ///         44     4  file count
-///         48     4  image size (side of the square)
-///         52     4  channels
-///         56     8  metadata length
-///         64     4  CRC-32 of metadata and pixels
-///         68     4  zero
+///         48     4  image width
+///         52     4  image height
+///         56     4  channels
+///         60     8  metadata length
+///         68     4  CRC-32 of metadata and pixels
 ///         72        metadata (one encoded ImageSurveyEntry per file, in listing order), then
-///                   pixels: file count x channels x size x size bytes, CHW per image, zero for
-///                   skipped files
+///                   pixels: file count x channels x height x width bytes, CHW per image, zero
+///                   for skipped files
 struct ImageCache {
     static let magic = Array("CONVTOPI".utf8)
     /// Raised whenever decoding or resizing changes the pixels it produces.
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
     static let headerSize = 72
 
     let file: URL
@@ -90,7 +90,7 @@ struct ImageCache {
 
     struct Contents {
         var survey: [ImageSurveyEntry]
-        var imageSize: Int
+        var imageSize: ImageSize
         var channels: Int
         /// The whole file, memory-mapped.
         var data: Data
@@ -98,7 +98,7 @@ struct ImageCache {
 
         /// Appends image `index`'s CHW bytes to `pixels`.
         func appendImage(_ index: Int, to pixels: inout [UInt8]) {
-            let size = channels * imageSize * imageSize
+            let size = channels * imageSize.pixelCount
             let start = pixelOffset + index * size
             data.withUnsafeBytes { bytes in pixels.append(contentsOf: bytes[start..<(start + size)]) }
         }
@@ -116,12 +116,12 @@ struct ImageCache {
             guard Array(bytes[0..<8]) == Self.magic, integer(at: 8, size: 4) == Int(Self.version),
                 Array(bytes[12..<44]) == listingDigest, integer(at: 44, size: 4) == fileCount
             else { return nil }
-            let imageSize = integer(at: 48, size: 4), channels = integer(at: 52, size: 4)
-            let metadataLength = integer(at: 56, size: 8)
-            guard (1...ImageFolderLoader.largestImageSize).contains(imageSize), channels == 1 || channels == 3,
+            let imageSize = ImageSize(width: integer(at: 48, size: 4), height: integer(at: 52, size: 4))
+            let channels = integer(at: 56, size: 4), metadataLength = integer(at: 60, size: 8)
+            guard ImageFolderLoader.isValid(imageSize), channels == 1 || channels == 3,
                 metadataLength >= 0, metadataLength <= bytes.count - Self.headerSize,
-                bytes.count - Self.headerSize - metadataLength == fileCount * channels * imageSize * imageSize,
-                integer(at: 64, size: 4) == Self.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...]))
+                bytes.count - Self.headerSize - metadataLength == fileCount * channels * imageSize.pixelCount,
+                integer(at: 68, size: 4) == Self.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...]))
             else { return nil }
             let metadata = UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize..<(Self.headerSize + metadataLength)])
             var survey = [ImageSurveyEntry]()
@@ -138,10 +138,10 @@ struct ImageCache {
     }
 
     /// Replaces the cache file with these images.
-    func write(survey: [ImageSurveyEntry], imageSize: Int, channels: Int, pixels: DisjointBytes) throws {
+    func write(survey: [ImageSurveyEntry], imageSize: ImageSize, channels: Int, pixels: DisjointBytes) throws {
         var metadata = [UInt8]()
         for entry in survey { entry.encode(into: &metadata) }
-        let pixelCount = fileCount * channels * imageSize * imageSize
+        let pixelCount = fileCount * channels * imageSize.pixelCount
         var payload = metadata
         payload += pixels[0..<pixelCount]
         var header = Self.magic
@@ -151,11 +151,11 @@ struct ImageCache {
         append(Int(Self.version), size: 4)
         header += listingDigest
         append(fileCount, size: 4)
-        append(imageSize, size: 4)
+        append(imageSize.width, size: 4)
+        append(imageSize.height, size: 4)
         append(channels, size: 4)
         append(metadata.count, size: 8)
         append(payload.withUnsafeBytes { Self.checksum($0) }, size: 4)
-        append(0, size: 4)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(header + payload).write(to: file, options: .atomic)
     }

@@ -2,9 +2,9 @@ import Foundation
 
 /// Reads a folder of PNG and JPEG files in the ImageFolder layout into a `Dataset`.
 ///
-/// Every image is decoded once, turned upright, converted to the chosen channels, resized so its
-/// shorter side is the image size (antialiased) and centre-cropped to a square (torchvision's
-/// `Resize` + `CenterCrop`), and stored as bytes in an `ImageSet` like the CIFAR and IDX readers'.
+/// Every image is decoded once, turned upright, converted to the chosen channels, scaled
+/// (antialiased, keeping its aspect ratio) until it covers the image size and centre-cropped to
+/// it (torchvision's `Resize` + `CenterCrop`), and stored as bytes in an `ImageSet` like the CIFAR and IDX readers'.
 /// Training then augments those squares like any other dataset's (`--augment`: padded random
 /// crop and flip). Files that fail to decode are skipped and listed in `Dataset.skippedFiles`.
 /// Nothing is written into the dataset folder; the decode cache lives in its own folder.
@@ -19,8 +19,9 @@ public struct ImageFolderLoader: Sendable {
     }
 
     public func load(_ root: URL) throws -> Dataset {
-        if let size = options.imageSize, !(1...Self.largestImageSize).contains(size) {
-            throw DataError.invalidOption("--image-size \(size): must be between 1 and \(Self.largestImageSize)")
+        if let size = options.imageSize, !Self.isValid(size) {
+            throw DataError.invalidOption(
+                "--image-size \(size): width and height must be between 1 and \(Self.largestImageSize)")
         }
         if let channels = options.channels, channels != 1 && channels != 3 {
             throw DataError.invalidOption("--channels \(channels): must be 1 or 3")
@@ -36,7 +37,7 @@ public struct ImageFolderLoader: Sendable {
         }
         let size = options.imageSize ?? Self.defaultSize(survey ?? [], files: files)
         let channels = options.channels ?? Self.defaultChannels(survey ?? [])
-        let valueCount = channels * size * size
+        let valueCount = channels * size.pixelCount
 
         let appendImage: (Int, inout [UInt8]) -> Void
         let fromCache: Bool
@@ -54,7 +55,7 @@ public struct ImageFolderLoader: Sendable {
         }
         let entries = survey ?? []
 
-        let dimensions = ImageDimensions(channels: channels, height: size, width: size)
+        let dimensions = ImageDimensions(channels: channels, height: size.height, width: size.width)
         var sets = [ImageFolderSplit.Role: ImageSet]()
         var offset = 0
         for split in splits {
@@ -98,21 +99,27 @@ public struct ImageFolderLoader: Sendable {
         return ImageFolderLayout.imageFiles(in: folder.path, relativeTo: folder.path, visited: &visited).map(\.0)
     }
 
-    /// One image file as an image folder stores it: decoded, upright, converted to `channels`,
-    /// its shorter side resized to `size` and centre-cropped; CHW bytes. Throws a `DataError` when
-    /// the file cannot be read and an `ImageDecodingError` when it cannot be decoded.
-    public static func square(file path: String, size: Int, channels: Int) throws -> [UInt8] {
-        let bytes = try FileBytes.read(path: path, name: path)
-        let image = try ImageDecoder.decode(bytes)
-        return ImageResampler.shorterSideCentreCrop(image.converted(toChannels: channels), size: size)
+    /// True when both sides are within `1...largestImageSize`.
+    public static func isValid(_ size: ImageSize) -> Bool {
+        (1...largestImageSize).contains(size.width) && (1...largestImageSize).contains(size.height)
     }
 
-    /// The training images' median shorter side, at most `ImageFolderOptions.largestDefaultSize`.
-    static func defaultSize(_ survey: [ImageSurveyEntry], files: [ImageFile]) -> Int {
+    /// One image file as an image folder stores it: decoded, upright, converted to `channels`,
+    /// scaled to cover `size` and centre-cropped to it; CHW bytes. Throws a `DataError` when
+    /// the file cannot be read and an `ImageDecodingError` when it cannot be decoded.
+    public static func centreCropped(file path: String, size: ImageSize, channels: Int) throws -> [UInt8] {
+        let bytes = try FileBytes.read(path: path, name: path)
+        let image = try ImageDecoder.decode(bytes)
+        return ImageResampler.centreCrop(image.converted(toChannels: channels), to: size)
+    }
+
+    /// A square of the training images' median shorter side, at most
+    /// `ImageFolderOptions.largestDefaultSize`.
+    static func defaultSize(_ survey: [ImageSurveyEntry], files: [ImageFile]) -> ImageSize {
         let sides = zip(files, survey).filter { $0.0.split == .train && $0.1.isUsable }
             .map { min($0.1.width, $0.1.height) }.sorted()
-        guard !sides.isEmpty else { return ImageFolderOptions.largestDefaultSize }
-        return min(sides[sides.count / 2], ImageFolderOptions.largestDefaultSize)
+        let side = sides.isEmpty ? ImageFolderOptions.largestDefaultSize : sides[sides.count / 2]
+        return ImageSize(integerLiteral: min(side, ImageFolderOptions.largestDefaultSize))
     }
 
     /// 1 when every usable file is grey, 3 otherwise.
@@ -140,10 +147,10 @@ public struct ImageFolderLoader: Sendable {
     }
 
     /// Decodes, converts and resizes every file into its slot of one buffer (zeros for failures).
-    private func decode(_ root: URL, _ files: [ImageFile], size: Int, channels: Int)
+    private func decode(_ root: URL, _ files: [ImageFile], size: ImageSize, channels: Int)
         -> (survey: [ImageSurveyEntry], pixels: DisjointBytes)
     {
-        let valueCount = channels * size * size
+        let valueCount = channels * size.pixelCount
         let results = DisjointResults(repeating: ImageSurveyEntry(), count: files.count)
         let pixels = DisjointBytes(count: files.count * valueCount)
         ParallelFiles.forEach(files.count, threads: options.threads, progress: report(.decoding, files.count)) {
@@ -151,7 +158,7 @@ public struct ImageFolderLoader: Sendable {
             results[index] = Self.withContents(root, files[index]) { bytes in
                 let image = try ImageDecoder.decode(bytes)
                 pixels.write(
-                    ImageResampler.shorterSideCentreCrop(image.converted(toChannels: channels), size: size),
+                    ImageResampler.centreCrop(image.converted(toChannels: channels), to: size),
                     at: index * valueCount)
                 return ImageSurveyEntry(width: image.width, height: image.height, colourMode: image.colourMode)
             }

@@ -3,9 +3,9 @@ import Foundation
 /// How an image folder is turned into fixed-size images: `--image-size`, `--channels`, the decode
 /// cache and the decoding threads.
 public struct ImageFolderOptions: Sendable {
-    /// The side of the square every image is stored at; nil for the training images' median
+    /// The size every image is stored at; nil for a square of the training images' median
     /// shorter side, at most `largestDefaultSize`.
-    public var imageSize: Int?
+    public var imageSize: ImageSize?
     /// 1 (grey) or 3 (RGB); nil for 1 when every image file is grey, 3 otherwise.
     public var channels: Int?
     /// Where decoded folders are cached (see `ImageCache`); nil to decode every time.
@@ -19,7 +19,7 @@ public struct ImageFolderOptions: Sendable {
     public static let largestDefaultSize = 64
 
     public init(
-        imageSize: Int? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
+        imageSize: ImageSize? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: (@Sendable (ImageFolderProgress) -> Void)? = nil
     ) {
