@@ -12,6 +12,10 @@ public struct ImageFolderOptions: Sendable {
     public var cacheFolder: URL?
     /// Decoding threads.
     public var threads: Int
+    /// Decoded pixels up to this many bytes are read into memory; a folder with more is used in
+    /// place from its memory-mapped cache file, paged in and out by the system as training reads
+    /// it. Default: a quarter of the physical memory.
+    public var memoryLimit: Int
     /// Called from the decoding threads as files are done.
     public var progress: (@Sendable (ImageFolderProgress) -> Void)?
 
@@ -21,12 +25,14 @@ public struct ImageFolderOptions: Sendable {
     public init(
         imageSize: ImageSize? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        memoryLimit: Int = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4),
         progress: (@Sendable (ImageFolderProgress) -> Void)? = nil
     ) {
         self.imageSize = imageSize
         self.channels = channels
         self.cacheFolder = cacheFolder
         self.threads = max(1, threads)
+        self.memoryLimit = memoryLimit
         self.progress = progress
     }
 }

@@ -93,40 +93,42 @@ public enum ImageResampler {
         let scaled = size.covering(width: image.width, height: image.height)
         let left = Int((Double(scaled.width - size.width) / 2).rounded())
         let top = Int((Double(scaled.height - size.height) / 2).rounded())
-        var output = [UInt8](repeating: 0, count: image.channels * size.pixelCount)
+        return resampled(
+            image, to: scaled, columns: left..<(left + size.width), rows: top..<(top + size.height))
+    }
+
+    /// The size of a `width` x `height` image scaled down (never up) only as far as it still
+    /// covers `size` enlarged `factor` times.
+    static func scaledCopySize(width: Int, height: Int, covering size: ImageSize, factor: Int) -> (
+        width: Int, height: Int
+    ) {
+        let bound = ImageSize(width: size.width * factor, height: size.height * factor)
+        let scaled = bound.covering(width: width, height: height)
+        return scaled.width >= width || scaled.height >= height ? (width, height) : scaled
+    }
+
+    /// The whole image as CHW bytes at `scaledCopySize`: the copy that random resized crops are
+    /// drawn from.
+    public static func scaledCopy(_ image: DecodedImage, covering size: ImageSize, factor: Int) -> [UInt8] {
+        let scaled = scaledCopySize(width: image.width, height: image.height, covering: size, factor: factor)
+        return resampled(image, to: scaled, columns: 0..<scaled.width, rows: 0..<scaled.height)
+    }
+
+    /// The `columns` x `rows` window of `image` scaled to `scaled`, as CHW bytes.
+    static func resampled(
+        _ image: DecodedImage, to scaled: (width: Int, height: Int), columns: Range<Int>, rows: Range<Int>
+    ) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: image.channels * columns.count * rows.count)
         image.pixels.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
-                let grid = PixelGrid.interleaved(
-                    source.baseAddress!, width: image.width, height: image.height, channels: image.channels)
                 resample(
-                    grid, box: CropBox(x: 0, y: 0, width: image.width, height: image.height), scaledWidth: scaled.width,
-                    scaledHeight: scaled.height, columns: left..<(left + size.width), rows: top..<(top + size.height),
-                    into: target.baseAddress!)
+                    .interleaved(
+                        source.baseAddress!, width: image.width, height: image.height, channels: image.channels),
+                    box: CropBox(x: 0, y: 0, width: image.width, height: image.height), scaledWidth: scaled.width,
+                    scaledHeight: scaled.height, columns: columns, rows: rows, into: target.baseAddress!)
             }
         }
         return output
-    }
-
-    /// The whole image as CHW bytes, scaled down (never up) only as far as it still covers `size`
-    /// enlarged `factor` times: the copy that random resized crops are drawn from.
-    public static func scaledCopy(_ image: DecodedImage, covering size: ImageSize, factor: Int) -> (
-        width: Int, height: Int, pixels: [UInt8]
-    ) {
-        let bound = ImageSize(width: size.width * factor, height: size.height * factor)
-        var scaled = bound.covering(width: image.width, height: image.height)
-        if scaled.width >= image.width || scaled.height >= image.height { scaled = (image.width, image.height) }
-        var output = [UInt8](repeating: 0, count: image.channels * scaled.width * scaled.height)
-        image.pixels.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                let grid = PixelGrid.interleaved(
-                    source.baseAddress!, width: image.width, height: image.height, channels: image.channels)
-                resample(
-                    grid, box: CropBox(x: 0, y: 0, width: image.width, height: image.height), scaledWidth: scaled.width,
-                    scaledHeight: scaled.height, columns: 0..<scaled.width, rows: 0..<scaled.height,
-                    into: target.baseAddress!)
-            }
-        }
-        return (scaled.width, scaled.height, output)
     }
 
     /// torchvision's `resized_crop`: `box` of a CHW image scaled to `size`, written as CHW bytes
