@@ -110,6 +110,12 @@ import Testing
             #expect(sources.packed.bytes(of: 2, length: 192) == Array(dataset.train.image(at: 2)))
         }
         #expect(try Self.load(data, cache: cache, imageSize: 8).train.sources?.widths.last == 26)
+        // Planned from the survey of a cache for another size, the file holds what a fresh one does.
+        let fresh = try FileManager.default.attributesOfItem(atPath: try Self.cacheFile(cache).path)[.size] as? Int
+        _ = try Self.load(data, cache: cache, imageSize: 4)
+        _ = try Self.load(data, cache: cache, imageSize: 8)
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: try Self.cacheFile(cache).path)[.size] as? Int == fresh)
     }
 
     @Test func foldersOverTheMemoryLimitAreReadFromTheMappedCache() throws {

@@ -163,11 +163,12 @@ public struct ImageFolderLoader: Sendable {
         return results.values
     }
 
-    /// `headers` with the size of each training file's source copy: none when the file already
-    /// has the image size (it is its own source).
+    /// `headers` (read now, or a cache's survey for another size) with the size of each training
+    /// file's source copy at `size`: none when the file already has that size (it is its own source).
     static func withSources(_ headers: [ImageSurveyEntry], files: [ImageFile], size: ImageSize) -> [ImageSurveyEntry] {
         zip(headers, files).map { entry, file in
             var entry = entry
+            (entry.sourceWidth, entry.sourceHeight) = (0, 0)
             guard entry.isUsable, file.split == .train, entry.width != size.width || entry.height != size.height else {
                 return entry
             }
