@@ -18,7 +18,7 @@ public func fuzzImages(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     {
         fatalError("decoded \(image.width)x\(image.height) but the header says \(header.width)x\(header.height)")
     }
-    let square = ImageResampler.shorterSideCentreCrop(image.converted(toChannels: channels), size: side)
+    let square = ImageResampler.centreCrop(image.converted(toChannels: channels), to: ImageSize(integerLiteral: side))
     if square.count != side * side * channels {
         fatalError("resized to \(square.count) bytes, not \(side)x\(side)x\(channels)")
     }

@@ -14,12 +14,12 @@ public struct ChannelStatistics: Sendable, Equatable {
         let plane = dims.height * dims.width
         var counts = [Int](repeating: 0, count: 256 * dims.channels)
         counts.withUnsafeMutableBufferPointer { counts in
-            images.pixels.withUnsafeBufferPointer { pixels in
-                for image in 0..<images.count {
+            images.packed.withBase { base in
+                for offset in images.packed.offsets {
                     for channel in 0..<dims.channels {
-                        let start = image * dims.valueCount + channel * plane
+                        let start = base + offset + channel * plane
                         let histogram = counts.baseAddress! + 256 * channel
-                        for value in pixels[start..<(start + plane)] { histogram[Int(value)] += 1 }
+                        for value in UnsafeBufferPointer(start: start, count: plane) { histogram[Int(value)] += 1 }
                     }
                 }
             }

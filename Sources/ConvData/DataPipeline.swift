@@ -42,7 +42,7 @@ public struct DataPipeline: Sendable {
             throw DataError.invalidOption("--labels \(labels): expected fine or coarse")
         }
         guard let mode = AugmentationMode(rawValue: augment) else {
-            throw DataError.invalidOption("--augment \(augment): expected none, flip, crop or standard")
+            throw DataError.invalidOption("--augment \(augment): expected none, flip, crop, resized or standard")
         }
         guard batchSize > 0 else { throw DataError.invalidOption("--batch-size \(batchSize): must be positive") }
         let folder = try locator.resolve(data: data, dataset: datasetName)

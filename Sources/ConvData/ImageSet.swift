@@ -1,26 +1,42 @@
 /// Images and their labels, held as the bytes the dataset files store.
 ///
 /// Each image is `dimensions.valueCount` bytes in CHW order (all of channel 0 row by row, then
-/// channel 1, ...); image `i` starts at `i * dimensions.valueCount`.
+/// channel 1, ...). The bytes live in memory, or for a large image folder in its memory-mapped
+/// decode cache (`isMapped`).
 public struct ImageSet: Sendable {
     public let dimensions: ImageDimensions
-    /// Pixels of every image, CHW per image, images one after another.
-    public let pixels: [UInt8]
+    /// Where each image's bytes are.
+    public let packed: PackedImages
     /// One label per image, in `0..<classCount` of the owning dataset.
     public let labels: [Int32]
     /// Each image's file, relative to the dataset folder, for datasets of image files; empty for
     /// datasets whose images come packed in one file (CIFAR, IDX).
     public let fileNames: [String]
+    /// Larger copies of the images, that random resized crops are drawn from (an image folder's
+    /// training images); nil when the stored images are their own sources.
+    public let sources: SourceImages?
 
     /// Wraps pixels and labels; `pixels.count` must be `labels.count * dimensions.valueCount`, and
     /// `fileNames` empty or one per image.
     public init(dimensions: ImageDimensions, pixels: [UInt8], labels: [Int32], fileNames: [String] = []) {
         precondition(pixels.count == labels.count * dimensions.valueCount, "pixels do not match labels")
+        self.init(
+            dimensions: dimensions,
+            packed: PackedImages(contiguous: pixels, size: dimensions.valueCount, count: labels.count),
+            labels: labels, fileNames: fileNames, sources: nil)
+    }
+
+    init(
+        dimensions: ImageDimensions, packed: PackedImages, labels: [Int32], fileNames: [String], sources: SourceImages?
+    ) {
+        precondition(packed.count == labels.count, "images do not match labels")
         precondition(fileNames.isEmpty || fileNames.count == labels.count, "file names do not match labels")
+        precondition(sources.map { $0.count == labels.count } ?? true, "sources do not match labels")
         self.dimensions = dimensions
-        self.pixels = pixels
+        self.packed = packed
         self.labels = labels
         self.fileNames = fileNames
+        self.sources = sources
     }
 
     /// An empty set of images of the given dimensions.
@@ -31,10 +47,23 @@ public struct ImageSet: Sendable {
     /// Number of images.
     public var count: Int { labels.count }
 
+    /// True when the images are read in place from a memory-mapped cache file.
+    public var isMapped: Bool { packed.isMapped }
+
+    /// Every image's bytes, one after another (a copy unless the set is one array in memory).
+    public var pixels: [UInt8] {
+        let size = dimensions.valueCount
+        if case .memory(let bytes) = packed.buffer, bytes.count == count * size,
+            packed.offsets.enumerated().allSatisfy({ $0.element == $0.offset * size })
+        {
+            return bytes
+        }
+        return packed.copied(length: size)
+    }
+
     /// The raw CHW bytes of image `index` (for thumbnails).
     public func image(at index: Int) -> ArraySlice<UInt8> {
-        let size = dimensions.valueCount
-        return pixels[(index * size)..<((index + 1) * size)]
+        ArraySlice(packed.bytes(of: index, length: dimensions.valueCount))
     }
 
     /// The file name of image `index`, when the dataset has file names.
@@ -43,23 +72,14 @@ public struct ImageSet: Sendable {
     }
 
     /// The images at `range`, in order.
-    public func subset(_ range: Range<Int>) -> ImageSet {
-        let size = dimensions.valueCount
-        return ImageSet(
-            dimensions: dimensions,
-            pixels: Array(pixels[(range.lowerBound * size)..<(range.upperBound * size)]),
-            labels: Array(labels[range]), fileNames: fileNames.isEmpty ? [] : Array(fileNames[range]))
-    }
+    public func subset(_ range: Range<Int>) -> ImageSet { subset(Array(range)) }
 
-    /// The images at `indices`, in that order.
+    /// The images at `indices`, in that order (sharing this set's bytes).
     public func subset(_ indices: [Int]) -> ImageSet {
-        let size = dimensions.valueCount
-        var selected = [UInt8]()
-        selected.reserveCapacity(indices.count * size)
-        for index in indices { selected += pixels[(index * size)..<((index + 1) * size)] }
-        return ImageSet(
-            dimensions: dimensions, pixels: selected, labels: indices.map { labels[$0] },
-            fileNames: fileNames.isEmpty ? [] : indices.map { fileNames[$0] })
+        ImageSet(
+            dimensions: dimensions, packed: packed.selecting(indices), labels: indices.map { labels[$0] },
+            fileNames: fileNames.isEmpty ? [] : indices.map { fileNames[$0] },
+            sources: sources?.selecting(indices))
     }
 
     /// Splits off the last `count` images as a validation set; the rest stays for training.
@@ -109,5 +129,27 @@ public struct ImageSet: Sendable {
         var counts = [Int](repeating: 0, count: classCount)
         for label in labels where Int(label) < classCount { counts[Int(label)] += 1 }
         return counts
+    }
+}
+
+/// The copies of an image set's images that random resized crops are drawn from: each image at
+/// its own size (CHW bytes), at least the stored size and at most twice as large.
+public struct SourceImages: Sendable {
+    let packed: PackedImages
+    let widths: [Int]
+    let heights: [Int]
+
+    init(packed: PackedImages, widths: [Int], heights: [Int]) {
+        precondition(widths.count == packed.count && heights.count == packed.count, "one size per source")
+        self.packed = packed
+        self.widths = widths
+        self.heights = heights
+    }
+
+    var count: Int { packed.count }
+
+    func selecting(_ indices: [Int]) -> SourceImages {
+        SourceImages(
+            packed: packed.selecting(indices), widths: indices.map { widths[$0] }, heights: indices.map { heights[$0] })
     }
 }

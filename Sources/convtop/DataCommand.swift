@@ -287,7 +287,8 @@ struct DatasetReport {
         let modes = summary.colourModes.sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }
             .map { "\($0.key.rawValue) \($0.value)" }
         return [
-            "layout   " + splits.joined(separator: ", ") + " (class folders, resized: shorter side, centre crop)",
+            "layout   " + splits.joined(separator: ", ")
+                + " (class folders, scaled to cover the image size, centre crop)",
             "width    " + spread(summary.widths) + " (files before resizing)",
             "height   " + spread(summary.heights),
             "colours  " + modes.joined(separator: ", ") + " (alpha dropped)",

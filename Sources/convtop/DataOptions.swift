@@ -49,10 +49,11 @@ struct DataOptions: ParsableArguments {
 struct ImageFolderArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Image folders: the side every image is resized (shorter side) and centre-cropped to; "
-                + "default: the training images' median shorter side, at most \(ImageFolderOptions.largestDefaultSize).",
-            valueName: "N"))
-    var imageSize: Int?
+            "Image folders: the model's input, a square N or WxH; every image is scaled (keeping its "
+                + "aspect ratio) to cover it and centre-cropped; default: the training images' median "
+                + "shorter side, at most \(ImageFolderOptions.largestDefaultSize).",
+            valueName: "N|WxH"))
+    var imageSize: ImageSize?
 
     @Option(
         help: ArgumentHelp(
@@ -67,9 +68,10 @@ struct ImageFolderArguments: ParsableArguments {
     var noCache = false
 
     func validate() throws {
-        if let imageSize, !(1...ImageFolderLoader.largestImageSize).contains(imageSize) {
+        if let imageSize, !ImageFolderLoader.isValid(imageSize) {
             throw ValidationError(
-                "--image-size must be between 1 and \(ImageFolderLoader.largestImageSize), got \(imageSize)")
+                "--image-size: width and height must be between 1 and \(ImageFolderLoader.largestImageSize), "
+                    + "got \(imageSize)")
         }
         if let channels, channels != 1 && channels != 3 {
             throw ValidationError("--channels must be 1 or 3, got \(channels)")
@@ -83,8 +85,13 @@ struct ImageFolderArguments: ParsableArguments {
     ) -> ImageFolderOptions {
         let progress = DecodeProgressLine()
         return ImageFolderOptions(
-            imageSize: imageSize ?? imageShape?.height, channels: channels ?? imageShape?.channels,
+            imageSize: imageSize ?? imageShape.map { ImageSize(width: $0.width, height: $0.height) },
+            channels: channels ?? imageShape?.channels,
             cacheFolder: noCache ? nil : locator.imageCacheFolder, threads: threads,
             progress: progress.update)
     }
+}
+
+extension ImageSize: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
 }

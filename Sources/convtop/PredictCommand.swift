@@ -13,7 +13,7 @@ struct PredictCommand: ParsableCommand {
         abstract: "Label PNG and JPEG images with a checkpoint: the most probable classes of each.",
         discussion: """
             Each image is prepared as the checkpoint's training images were: decoded, turned upright, \
-            converted to its channels, resized (shorter side) and centre-cropped to its input size, and \
+            converted to its channels, scaled to cover its input size and centre-cropped to it, and \
             normalised with its statistics; test flips are averaged when the run used them. A folder \
             stands for every image file under it. On a terminal each line follows the image as the \
             model sees it, in half blocks (in ASCII with NO_COLOR). A file that cannot be read or \
@@ -44,12 +44,8 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
+        let (checkpoint, _) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
         let shape = checkpoint.imageShape
-        guard shape.height == shape.width else {
-            throw UsageError(
-                "\(file): the model takes \(shape.width)x\(shape.height) images; predict prepares square ones")
-        }
         var files = [String]()
         for input in inputs {
             var isFolder: ObjCBool = false
@@ -62,7 +58,8 @@ struct PredictCommand: ParsableCommand {
         var pixels = [UInt8](), names = [String](), failed = false
         for path in files {
             do {
-                pixels += try ImageFolderLoader.square(file: path, size: shape.height, channels: shape.channels)
+                pixels += try ImageFolderLoader.centreCropped(
+                    file: path, size: ImageSize(width: shape.width, height: shape.height), channels: shape.channels)
                 names.append(path)
             } catch {
                 failed = true

@@ -82,7 +82,10 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Label smoothing of the training loss, in [0, 1).")
     var labelSmoothing: Double?
 
-    @Option(help: ArgumentHelp("Training augmentation.", valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "Training augmentation: flip, crop (of the zero-padded image), resized (random resized crop and flip), "
+                + "standard (resized for image folders, padded crop and flip otherwise) or none.", valueName: "mode"))
     var augment: AugmentationMode?
 
     @Flag(
@@ -344,7 +347,7 @@ struct TrainCommand: ParsableCommand {
         if let augment {
             c.augment = augment
             // A recipe's test flips suit a model trained on flipped images, not one trained without.
-            if ![.flip, .standard].contains(augment) && testFlips == nil {
+            if ![.flip, .resized, .standard].contains(augment) && testFlips == nil {
                 c.testFlips = false
             }
         }

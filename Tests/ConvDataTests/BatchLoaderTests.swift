@@ -183,4 +183,39 @@ import Testing
         #expect(Augmentation(.flip, for: photos) == Augmentation(cropPadding: 0, horizontalFlip: true))
         #expect(Augmentation(.crop, for: photos) == Augmentation(cropPadding: 4, horizontalFlip: false))
     }
+
+    @Test func imageFoldersDrawResizedCropsByDefault() {
+        var folder = Dataset(
+            name: "shop", folder: "", format: .imageFolder, classNames: ["a", "b"],
+            train: .empty(ImageDimensions(channels: 3, height: 32, width: 32)),
+            test: .empty(ImageDimensions(channels: 3, height: 32, width: 32)), allowsHorizontalFlip: true)
+        let resized = Augmentation(cropPadding: 0, horizontalFlip: true, resizedCrop: .standard)
+        #expect(Augmentation(.standard, for: folder) == resized)
+        #expect(Augmentation(.resized, for: folder) == resized)
+        #expect(Augmentation(.crop, for: folder) == Augmentation(cropPadding: 4, horizontalFlip: false))
+        folder.format = .cifar10Binary
+        #expect(Augmentation(.standard, for: folder) == Augmentation(cropPadding: 4, horizontalFlip: true))
+        #expect(Augmentation(.resized, for: folder) == resized)
+    }
+
+    @Test func resizedCropsAreDeterministicAndTheSameOnAnyNumberOfThreads() {
+        let crop = Augmentation(cropPadding: 0, horizontalFlip: true, resizedCrop: .standard)
+        let one = BatchLoader(
+            images: Self.images, batchSize: 4, shuffle: true, seed: 3, augmentation: crop, normalization: Self.unit,
+            threads: 1)
+        let three = BatchLoader(
+            images: Self.images, batchSize: 4, shuffle: true, seed: 3, augmentation: crop, normalization: Self.unit,
+            threads: 3)
+        var differs = false
+        for epoch in 0..<3 {
+            for batch in 0..<one.batchesPerEpoch {
+                let a = Self.load(one, epoch, batch), b = Self.load(three, epoch, batch)
+                #expect(a.images == b.images && a.labels == b.labels)
+                #expect(Self.load(one, epoch, batch).images == a.images)
+                let plain = Self.load(Self.loader(seed: 3), epoch, batch)
+                differs = differs || plain.images != a.images
+            }
+        }
+        #expect(differs)
+    }
 }

@@ -70,6 +70,20 @@ import Testing
         #expect(dataset.train.image(at: 0).allSatisfy { $0 == 67 })
     }
 
+    @Test func aWidthByHeightSizeStoresImagesOfThatShape() throws {
+        let temp = try TemporaryFolder()
+        try Self.writePets(to: temp.url)
+        let size = ImageSize(width: 6, height: 3)
+        let dataset = try Dataset.load(from: temp.url, images: ImageFolderOptions(imageSize: size))
+        #expect(dataset.dimensions == ImageDimensions(channels: 3, height: 3, width: 6))
+        let red = dataset.train.image(at: 0)
+        #expect(red.count == 54 && red.prefix(18).allSatisfy { $0 == 200 } && red.suffix(18).allSatisfy { $0 == 10 })
+        #expect(
+            Array(dataset.train.image(at: 2))
+                == (try ImageFolderLoader.centreCropped(
+                    file: temp.url.appendingPathComponent("cats/deeper/c.png").path, size: size, channels: 3)))
+    }
+
     @Test func greyFoldersDefaultToOneChannel() throws {
         let temp = try TemporaryFolder()
         try ImageFiles.write(Self.flatGreyPNG(30), to: temp.url, "a/1.png")

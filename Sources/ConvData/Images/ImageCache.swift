@@ -1,21 +1,29 @@
 import CZlib
 import Foundation
 
-/// What decoding one image file gave: its upright size and colour mode, or why it failed.
+/// What decoding one image file gave: its upright size and colour mode, or why it failed; and the
+/// size of its source copy for random resized crops, when it keeps one.
 struct ImageSurveyEntry: Sendable, Equatable {
     var width = 0
     var height = 0
+    /// Size of the kept source copy (training files only); 0 when the stored image is its own source.
+    var sourceWidth = 0
+    var sourceHeight = 0
     var colourMode: ImageColourMode?
     /// Why the file was skipped; nil for a usable image.
     var failure: String?
 
     var isUsable: Bool { failure == nil && colourMode != nil }
 
-    /// Width and height (4 bytes each, little-endian), the colour mode's position in
-    /// `ImageColourMode.allCases` plus one (0 for a failure), then for a failure its reason's
-    /// length (2 bytes) and UTF-8 bytes.
+    var hasSource: Bool { sourceWidth > 0 && sourceHeight > 0 }
+
+    /// Width, height, source width and source height (4 bytes each, little-endian), the colour
+    /// mode's position in `ImageColourMode.allCases` plus one (0 for a failure), then for a
+    /// failure its reason's length (2 bytes) and UTF-8 bytes.
     func encode(into bytes: inout [UInt8]) {
-        for value in [width, height] { bytes += (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        for value in [width, height, sourceWidth, sourceHeight] {
+            bytes += (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+        }
         if let colourMode, failure == nil {
             bytes.append(UInt8(ImageColourMode.allCases.firstIndex(of: colourMode)! + 1))
         } else {
@@ -26,11 +34,13 @@ struct ImageSurveyEntry: Sendable, Equatable {
 
     /// Reads one entry at `offset`, moving it past; nil when the bytes end early or are out of range.
     static func decode(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) -> ImageSurveyEntry? {
-        guard offset + 9 <= bytes.count else { return nil }
+        guard offset + 17 <= bytes.count else { return nil }
         func integer(_ at: Int, _ size: Int) -> Int { (0..<size).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
-        var entry = ImageSurveyEntry(width: integer(offset, 4), height: integer(offset + 4, 4))
-        let mode = Int(bytes[offset + 8])
-        offset += 9
+        var entry = ImageSurveyEntry(
+            width: integer(offset, 4), height: integer(offset + 4, 4), sourceWidth: integer(offset + 8, 4),
+            sourceHeight: integer(offset + 12, 4))
+        let mode = Int(bytes[offset + 16])
+        offset += 17
         if mode == 0 {
             guard offset + 2 <= bytes.count else { return nil }
             let length = integer(offset, 2)
@@ -46,34 +56,56 @@ struct ImageSurveyEntry: Sendable, Equatable {
     }
 }
 
+/// Where every file's stored image and source copy sit in the pixel bytes: the stored images
+/// first, `valueCount` bytes per file in listing order (zeros for skipped files), then the
+/// source copies of the files that keep one, in listing order.
+struct ImagePixelLayout {
+    let valueCount: Int
+    /// Per file, where its source copy starts; nil when it keeps none.
+    let sourceOffsets: [Int?]
+    let byteCount: Int
+
+    init(survey: [ImageSurveyEntry], imageSize: ImageSize, channels: Int) {
+        valueCount = channels * imageSize.pixelCount
+        var next = survey.count * valueCount
+        sourceOffsets = survey.map { entry in
+            guard entry.hasSource else { return nil }
+            defer { next += channels * entry.sourceWidth * entry.sourceHeight }
+            return next
+        }
+        byteCount = next
+    }
+}
+
 /// The decoded, resized images of one image folder, packed in one file so later runs read it
-/// instead of decoding again.
+/// instead of decoding again, and so folders too large for memory are used from it in place.
 ///
 /// The file is `<cache folder>/<MD5 of the dataset folder's path>.images`, one per dataset folder.
 /// Its header holds the MD5 of the folder's listing (every image file's relative path, size in
 /// bytes and modification time, and the decoder's version), the image size and channels, and a
 /// CRC-32 of everything after the header. A file whose listing digest, size, channels, length or
-/// checksum does not match is stale or corrupt and is rebuilt, never used. Written to a
-/// temporary file and renamed into place, so a reader never sees half a file.
+/// checksum does not match is stale or corrupt and is rebuilt, never used. Built in a temporary
+/// file (its pixels written in place through a memory map) and renamed into place, so a reader
+/// never sees half a file.
 ///
 ///     offset  size  field
 ///          0     8  magic "CONVTOPI"
 ///          8     4  format version (little-endian)
 ///         12    32  listing MD5, hex
 ///         44     4  file count
-///         48     4  image size (side of the square)
-///         52     4  channels
-///         56     8  metadata length
-///         64     4  CRC-32 of metadata and pixels
-///         68     4  zero
-///         72        metadata (one encoded ImageSurveyEntry per file, in listing order), then
-///                   pixels: file count x channels x size x size bytes, CHW per image, zero for
-///                   skipped files
+///         48     4  image width
+///         52     4  image height
+///         56     4  channels
+///         60     8  pixel bytes length
+///         68     8  metadata length
+///         76     4  CRC-32 of pixels and metadata
+///         80        pixels (see `ImagePixelLayout`), CHW per image, then metadata: one encoded
+///                   ImageSurveyEntry per file, in listing order
 struct ImageCache {
     static let magic = Array("CONVTOPI".utf8)
     /// Raised whenever decoding or resizing changes the pixels it produces.
-    static let version: UInt32 = 2
-    static let headerSize = 72
+    static let version: UInt32 = 4
+    static let headerSize = 80
 
     let file: URL
     let listingDigest: [UInt8]
@@ -90,79 +122,112 @@ struct ImageCache {
 
     struct Contents {
         var survey: [ImageSurveyEntry]
-        var imageSize: Int
+        var imageSize: ImageSize
         var channels: Int
-        /// The whole file, memory-mapped.
-        var data: Data
-        var pixelOffset: Int
-
-        /// Appends image `index`'s CHW bytes to `pixels`.
-        func appendImage(_ index: Int, to pixels: inout [UInt8]) {
-            let size = channels * imageSize * imageSize
-            let start = pixelOffset + index * size
-            data.withUnsafeBytes { bytes in pixels.append(contentsOf: bytes[start..<(start + size)]) }
-        }
+        /// The whole file, memory-mapped; the pixels start at `ImageCache.headerSize`.
+        var mapping: MappedFile
+        var pixelCount: Int
     }
 
     /// The cached images, or nil when there is no cache file or it does not match the folder.
     func read() -> Contents? {
-        guard let data = try? Data(contentsOf: file, options: .alwaysMapped), data.count >= Self.headerSize else {
+        guard let mapping = MappedFile(readingFrom: file.path), mapping.bytes.count >= Self.headerSize else {
             return nil
         }
-        return data.withUnsafeBytes { bytes -> Contents? in
-            func integer(at offset: Int, size: Int) -> Int {
-                (0..<size).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
-            }
-            guard Array(bytes[0..<8]) == Self.magic, integer(at: 8, size: 4) == Int(Self.version),
-                Array(bytes[12..<44]) == listingDigest, integer(at: 44, size: 4) == fileCount
-            else { return nil }
-            let imageSize = integer(at: 48, size: 4), channels = integer(at: 52, size: 4)
-            let metadataLength = integer(at: 56, size: 8)
-            guard (1...ImageFolderLoader.largestImageSize).contains(imageSize), channels == 1 || channels == 3,
-                metadataLength >= 0, metadataLength <= bytes.count - Self.headerSize,
-                bytes.count - Self.headerSize - metadataLength == fileCount * channels * imageSize * imageSize,
-                integer(at: 64, size: 4) == Self.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...]))
-            else { return nil }
-            let metadata = UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize..<(Self.headerSize + metadataLength)])
-            var survey = [ImageSurveyEntry]()
-            survey.reserveCapacity(fileCount)
-            var offset = 0
-            while survey.count < fileCount, let entry = ImageSurveyEntry.decode(metadata, at: &offset) {
-                survey.append(entry)
-            }
-            guard survey.count == fileCount, offset == metadata.count else { return nil }
-            return Contents(
-                survey: survey, imageSize: imageSize, channels: channels, data: data,
-                pixelOffset: Self.headerSize + metadataLength)
+        let bytes = mapping.bytes
+        func integer(at offset: Int, size: Int) -> Int {
+            (0..<size).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
         }
+        guard Array(bytes[0..<8]) == Self.magic, integer(at: 8, size: 4) == Int(Self.version),
+            Array(bytes[12..<44]) == listingDigest, integer(at: 44, size: 4) == fileCount
+        else { return nil }
+        let imageSize = ImageSize(width: integer(at: 48, size: 4), height: integer(at: 52, size: 4))
+        let channels = integer(at: 56, size: 4)
+        let pixelCount = integer(at: 60, size: 8), metadataLength = integer(at: 68, size: 8)
+        guard ImageFolderLoader.isValid(imageSize), channels == 1 || channels == 3, pixelCount >= 0,
+            metadataLength >= 0, bytes.count - Self.headerSize == pixelCount + metadataLength,
+            integer(at: 76, size: 4) == Self.checksum(UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...]))
+        else { return nil }
+        let metadata = UnsafeRawBufferPointer(rebasing: bytes[(Self.headerSize + pixelCount)...])
+        var survey = [ImageSurveyEntry]()
+        survey.reserveCapacity(fileCount)
+        var offset = 0
+        while survey.count < fileCount, let entry = ImageSurveyEntry.decode(metadata, at: &offset) {
+            survey.append(entry)
+        }
+        guard survey.count == fileCount, offset == metadata.count,
+            ImagePixelLayout(survey: survey, imageSize: imageSize, channels: channels).byteCount == pixelCount
+        else { return nil }
+        return Contents(
+            survey: survey, imageSize: imageSize, channels: channels, mapping: mapping, pixelCount: pixelCount)
     }
 
-    /// Replaces the cache file with these images.
-    func write(survey: [ImageSurveyEntry], imageSize: Int, channels: Int, pixels: DisjointBytes) throws {
-        var metadata = [UInt8]()
-        for entry in survey { entry.encode(into: &metadata) }
-        let pixelCount = fileCount * channels * imageSize * imageSize
-        var payload = metadata
-        payload += pixels[0..<pixelCount]
-        var header = Self.magic
-        func append(_ value: Int, size: Int) {
-            header += (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    /// A cache file being built: its pixels are written in place, then `finish` adds the survey,
+    /// the header and the checksum and renames it into place.
+    struct Builder {
+        let cache: ImageCache
+        let temporary: URL
+        let mapping: MappedFile
+        let imageSize: ImageSize
+        let channels: Int
+        let pixelCount: Int
+
+        /// The pixel bytes, to be filled by the decoding threads.
+        var pixels: DisjointBytes { DisjointBytes(mapping: mapping, offset: ImageCache.headerSize, count: pixelCount) }
+
+        /// Completes the file with `survey` and puts it in place of the old one.
+        func finish(survey: [ImageSurveyEntry]) throws {
+            var metadata = [UInt8]()
+            for entry in survey { entry.encode(into: &metadata) }
+            let pixels = UnsafeRawBufferPointer(rebasing: mapping.bytes[ImageCache.headerSize...])
+            var crc = ImageCache.checksum(pixels)
+            crc = metadata.withUnsafeBytes { ImageCache.checksum($0, continuing: crc) }
+            var header = ImageCache.magic
+            func append(_ value: Int, size: Int) {
+                header += (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+            }
+            append(Int(ImageCache.version), size: 4)
+            header += cache.listingDigest
+            append(cache.fileCount, size: 4)
+            append(imageSize.width, size: 4)
+            append(imageSize.height, size: 4)
+            append(channels, size: 4)
+            append(pixelCount, size: 8)
+            append(metadata.count, size: 8)
+            append(crc, size: 4)
+            header.withUnsafeBytes { mapping.mutableBytes.copyMemory(from: $0) }
+            let handle = try FileHandle(forWritingTo: temporary)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: metadata)
+            guard rename(temporary.path, cache.file.path) == 0 else {
+                throw DataError.unreadable(cache.file.path, reason: "cannot be written")
+            }
         }
-        append(Int(Self.version), size: 4)
-        header += listingDigest
-        append(fileCount, size: 4)
-        append(imageSize, size: 4)
-        append(channels, size: 4)
-        append(metadata.count, size: 8)
-        append(payload.withUnsafeBytes { Self.checksum($0) }, size: 4)
-        append(0, size: 4)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(header + payload).write(to: file, options: .atomic)
+
+        /// Removes the unfinished file.
+        func abandon() { try? FileManager.default.removeItem(at: temporary) }
     }
 
-    /// CRC-32 (zlib's), fed in pieces because zlib takes 32-bit lengths.
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var crc = crc32(0, nil, 0)
+    /// Starts a cache file for `pixelCount` bytes of pixels; nil when it cannot be created.
+    func begin(imageSize: ImageSize, channels: Int, pixelCount: Int) -> Builder? {
+        let folder = file.deletingLastPathComponent()
+        guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil else {
+            return nil
+        }
+        let temporary = folder.appendingPathComponent(".\(file.lastPathComponent).\(getpid()).partial")
+        guard let mapping = MappedFile(creating: temporary.path, size: Self.headerSize + pixelCount) else {
+            return nil
+        }
+        return Builder(
+            cache: self, temporary: temporary, mapping: mapping, imageSize: imageSize, channels: channels,
+            pixelCount: pixelCount)
+    }
+
+    /// CRC-32 (zlib's), fed in pieces because zlib takes 32-bit lengths; `continuing` a CRC of
+    /// earlier bytes.
+    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing start: Int = 0) -> Int {
+        var crc = uLong(start)
         var offset = 0
         while offset < bytes.count {
             let length = min(bytes.count - offset, 1 << 30)

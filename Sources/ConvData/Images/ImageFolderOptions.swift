@@ -3,15 +3,19 @@ import Foundation
 /// How an image folder is turned into fixed-size images: `--image-size`, `--channels`, the decode
 /// cache and the decoding threads.
 public struct ImageFolderOptions: Sendable {
-    /// The side of the square every image is stored at; nil for the training images' median
+    /// The size every image is stored at; nil for a square of the training images' median
     /// shorter side, at most `largestDefaultSize`.
-    public var imageSize: Int?
+    public var imageSize: ImageSize?
     /// 1 (grey) or 3 (RGB); nil for 1 when every image file is grey, 3 otherwise.
     public var channels: Int?
     /// Where decoded folders are cached (see `ImageCache`); nil to decode every time.
     public var cacheFolder: URL?
     /// Decoding threads.
     public var threads: Int
+    /// Decoded pixels up to this many bytes are read into memory; a folder with more is used in
+    /// place from its memory-mapped cache file, paged in and out by the system as training reads
+    /// it. Default: a quarter of the physical memory.
+    public var memoryLimit: Int
     /// Called from the decoding threads as files are done.
     public var progress: (@Sendable (ImageFolderProgress) -> Void)?
 
@@ -19,14 +23,16 @@ public struct ImageFolderOptions: Sendable {
     public static let largestDefaultSize = 64
 
     public init(
-        imageSize: Int? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
+        imageSize: ImageSize? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        memoryLimit: Int = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4),
         progress: (@Sendable (ImageFolderProgress) -> Void)? = nil
     ) {
         self.imageSize = imageSize
         self.channels = channels
         self.cacheFolder = cacheFolder
         self.threads = max(1, threads)
+        self.memoryLimit = memoryLimit
         self.progress = progress
     }
 }

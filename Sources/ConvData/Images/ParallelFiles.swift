@@ -68,19 +68,30 @@ final class DisjointResults<Element>: @unchecked Sendable {
     var values: [Element] { Array(storage) }
 }
 
-/// One byte buffer that the threads of `ParallelFiles.forEach` fill in disjoint ranges.
+/// One byte buffer (in memory, or a part of a file mapped for writing) that the threads of
+/// `ParallelFiles.forEach` fill in disjoint ranges.
 ///
 /// `@unchecked Sendable` is safe for the same reason as `DisjointResults`: every range is written
 /// by one thread into storage allocated once, and the bytes are read only after the threads finish.
 final class DisjointBytes: @unchecked Sendable {
     private let storage: UnsafeMutableBufferPointer<UInt8>
+    /// The mapped file the bytes belong to, kept alive with them; nil for memory of our own.
+    private let mapping: MappedFile?
 
     init(count: Int) {
         storage = .allocate(capacity: count)
         storage.initialize(repeating: 0)
+        mapping = nil
     }
 
-    deinit { storage.deallocate() }
+    /// `count` bytes of `mapping` from `offset`.
+    init(mapping: MappedFile, offset: Int, count: Int) {
+        storage = UnsafeMutableBufferPointer(
+            rebasing: mapping.mutableBytes.bindMemory(to: UInt8.self)[offset..<(offset + count)])
+        self.mapping = mapping
+    }
+
+    deinit { if mapping == nil { storage.deallocate() } }
 
     func write(_ source: [UInt8], at offset: Int) {
         source.withUnsafeBufferPointer { source in
