@@ -39,7 +39,7 @@ public struct DashboardView: Widget {
         case .confusion: renderConfusion(body.inset(horizontal: 1), buffer: &buffer)
         }
         renderNoticeLine(parts[2], buffer: &buffer)
-        Footer(screen: state.screen, theme: theme).render(area: parts[3], buffer: &buffer)
+        Footer(screen: state.screen, theme: theme, readOnly: state.readOnly).render(area: parts[3], buffer: &buffer)
     }
 
     private func renderMain(_ area: Rect, buffer: inout Buffer) {
