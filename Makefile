@@ -31,7 +31,7 @@ run: build
 test: deps lint
 	$(SWIFT_RELEASE)
 	swift test -c release
-	Fuzz/run.sh 5 safetensors network cifar gzip idx tar images protocol
+	Fuzz/run.sh 5 safetensors network cifar gzip idx tar images protocol framer
 
 # `make bench` runs `convtop bench` and, when $(PYTHON) has torch, its PyTorch twin with the same
 # ARGS, BENCH_ROUNDS times in alternating order, and prints each figure's medians side by side with

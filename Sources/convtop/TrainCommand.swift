@@ -193,10 +193,6 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         if let model { _ = try model.load() }
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
-        if detach {
-            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
-            return
-        }
         var dataset = try data.load(
             fallback: resumed?.checkpoint.datasetName, imageShape: resumed?.checkpoint.imageShape)
         let base =
@@ -229,6 +225,11 @@ struct TrainCommand: ParsableCommand {
         }
         let initialWeights = try initFrom.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
+        // Bad data or a model that does not fit it fail here, in the foreground, with exit status 2.
+        if detach {
+            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
+            return
+        }
 
         let communicator = try MPICommunicator.forLaunch()
         defer { (communicator as? MPICommunicator)?.finalize() }
