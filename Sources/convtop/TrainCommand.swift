@@ -159,14 +159,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print plain progress lines instead of the dashboard (automatic when output is not a terminal).")
     var headless = false
 
-    @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
-    var noColor = false
-
-    @Option(
-        help: ArgumentHelp(
-            "Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
-            valueName: "mode"))
-    var thumbnails: DashboardOptions.Thumbnails = .automatic
+    @OptionGroup var dashboard: DashboardArguments
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -311,8 +304,7 @@ struct TrainCommand: ParsableCommand {
         }
         do {
             return try DashboardViewer(
-                colorPreference: noColor ? .never : .automatic,
-                options: DashboardOptions(thumbnails: thumbnails),
+                colorPreference: dashboard.colorPreference, options: dashboard.options,
                 reporter: reporter, output: output, logFile: logFile, hungUp: hungUp)
         } catch {
             FileHandle.standardError.write(Data("convtop: \(error); running headless\n".utf8))

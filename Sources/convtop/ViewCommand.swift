@@ -28,14 +28,7 @@ struct ViewCommand: ParsableCommand {
     @Option(help: "Engine threads for evaluating the checkpoint (default: every core).")
     var threads: Int?
 
-    @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
-    var noColor = false
-
-    @Option(
-        help: ArgumentHelp(
-            "Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
-            valueName: "mode"))
-    var thumbnails: DashboardOptions.Thumbnails = .automatic
+    @OptionGroup var dashboard: DashboardArguments
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -69,11 +62,11 @@ struct ViewCommand: ParsableCommand {
         }
 
         let signals = RunSignals(onHangUp: {})
-        var terminal = try NCursesTerminal(colorPreference: noColor ? .never : .automatic)
+        var terminal = try NCursesTerminal(colorPreference: dashboard.colorPreference)
         TerminalRescue.install()
         var unread = history
         Dashboard.run(
-            terminal: &terminal, options: DashboardOptions(thumbnails: thumbnails),
+            terminal: &terminal, options: dashboard.options,
             link: SessionLink(
                 nextEvents: {
                     defer { unread = [] }

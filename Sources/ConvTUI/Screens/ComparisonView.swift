@@ -21,13 +21,7 @@ public struct ComparisonView: Widget {
     static let lossMarkerSpacing = 8
 
     public func render(area: Rect, buffer: inout Buffer) {
-        guard area.width >= options.minimumWidth, area.height >= options.minimumHeight else {
-            TooSmallMessage(
-                width: area.width, height: area.height, minimumWidth: options.minimumWidth,
-                minimumHeight: options.minimumHeight, theme: theme
-            ).render(area: area, buffer: &buffer)
-            return
-        }
+        if TooSmallMessage.drawIfTooSmall(area, options: options, theme: theme, buffer: &buffer) { return }
         let tableHeight = min(state.runs.count + 2, area.height / 3)
         let parts = area.split(.vertical, [.length(1), .fill(1), .length(tableHeight), .length(1)])
         buffer.setString(
