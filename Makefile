@@ -31,7 +31,7 @@ run: build
 test: deps lint
 	$(SWIFT_RELEASE)
 	swift test -c release
-	Fuzz/run.sh 5 safetensors network cifar gzip idx tar images protocol
+	Fuzz/run.sh 5 safetensors network cifar gzip idx tar images protocol framer
 
 # `make bench` runs `convtop bench` in fp32 and bf16 and, when $(PYTHON) has torch, its PyTorch twin
 # (default, channels-last and bf16-autocast configurations) with the same ARGS, BENCH_ROUNDS times in

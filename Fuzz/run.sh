@@ -21,13 +21,15 @@ module_sources[ConvEngine]="Sources/ConvEngine/Checkpoint/CheckpointError.swift 
 module_sources[ConvData]="$(echo Sources/ConvData/*.swift Sources/ConvData/Images/*.swift)"
 module_flags[ConvData]="-I Sources/CZlib -I Sources/CPNG -I Sources/CJPEG"
 module_sources[ConvProtocol]="$(echo Sources/ConvProtocol/*.swift)"
+# ConvTraining is only the socket's line framer: the rest needs the engine.
+module_sources[ConvTraining]="Sources/ConvTraining/LineFramer.swift"
 
 # Each target Fuzz/<target>.swift (built with Fuzz/ScratchFile.swift) and the module it imports.
 declare -A module_of=([safetensors]=ConvEngine [network]=ConvEngine [idx]=ConvData [cifar]=ConvData [gzip]=ConvData
-                      [tar]=ConvData [images]=ConvData [protocol]=ConvProtocol)
+                      [tar]=ConvData [images]=ConvData [protocol]=ConvProtocol [framer]=ConvTraining)
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors network idx cifar gzip tar images protocol)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors network idx cifar gzip tar images protocol framer)
 
 instrumented=(-sanitize=fuzzer,address -O -parse-as-library)
 quiet() { grep -v "Cannot export local symbol" >&2 || true; }

@@ -17,23 +17,16 @@ struct AttachCommand: ParsableCommand {
 
     @OptionGroup var runs: RunsOptions
 
-    @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
-    var noColor = false
-
-    @Option(
-        help: ArgumentHelp(
-            "Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
-            valueName: "mode"))
-    var thumbnails: DashboardOptions.Thumbnails = .automatic
+    @OptionGroup var dashboard: DashboardArguments
 
     func run() throws {
         let (folder, connection) = try runs.connect(runName)
         // Ctrl-C, SIGTERM and a lost terminal only end this viewer: the run is another process.
         let signals = RunSignals(onHangUp: {})
-        var terminal = try NCursesTerminal(colorPreference: noColor ? .never : .automatic)
+        var terminal = try NCursesTerminal(colorPreference: dashboard.colorPreference)
         TerminalRescue.install()
         let state = Dashboard.run(
-            terminal: &terminal, options: DashboardOptions(thumbnails: thumbnails),
+            terminal: &terminal, options: dashboard.options,
             link: SessionLink(
                 nextEvents: connection.events, send: { connection.send($0) },
                 detached: { signals.interrupted || signals.hungUp }),

@@ -28,6 +28,8 @@ struct Convtop: ParsableCommand {
             ModelCommand.self,
             ExportCommand.self,
             AttachCommand.self,
+            ViewCommand.self,
+            CompareCommand.self,
             RunsCommand.self,
             PauseCommand.self,
             ResumeCommand.self,

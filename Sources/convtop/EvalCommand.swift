@@ -35,29 +35,11 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
         let dataset = try data.load(trainedOn: checkpoint)
-        try checkpoint.check(fits: dataset)
-        let split: Split, images: ImageSet
-        if dataset.test.count > 0 {
-            (split, images) = (.test, dataset.test)
-        } else if dataset.validation.count > 0 {
-            (split, images) = (.validation, dataset.validation)
-        } else if checkpoint.configuration.validationSplit > 0 {
-            let held = try dataset.holdingOutValidation(checkpoint.configuration.validationSplit)
-            (split, images) = (.validation, held.validation)
-        } else {
-            throw UsageError("\(dataset.folder): no test images, and the run held out no validation split")
-        }
-        let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let model = Model(network: try checkpoint.checkpoint.network(), seed: 0, pool: pool)
-        try checkpoint.restore(into: model)
-
-        let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)
-        let evaluation = evaluator.evaluate(
-            model, on: images, normalization: checkpoint.normalization, split: split,
-            epoch: checkpoint.position.epochNumber, step: checkpoint.step)
+        let (evaluation, count, modelName) = try checkpoint.evaluate(
+            on: dataset, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         var lines = [
-            "checkpoint: \(file) (\(model.name), step \(checkpoint.step))",
-            "data: \(dataset.folder), \(images.count) \(split) images",
+            "checkpoint: \(file) (\(modelName), step \(checkpoint.step))",
+            "data: \(dataset.folder), \(count) \(evaluation.split) images",
         ]
         lines += HeadlessReporter.evaluationLines(evaluation, classNames: dataset.classNames)
         lines.append("confusion matrix:")

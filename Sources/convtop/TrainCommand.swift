@@ -163,14 +163,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print plain progress lines instead of the dashboard (automatic when output is not a terminal).")
     var headless = false
 
-    @Flag(help: "Dashboard without colours (NO_COLOR is honoured too).")
-    var noColor = false
-
-    @Option(
-        help: ArgumentHelp(
-            "Dashboard thumbnails: auto draws half blocks where there is colour, ascii a luminance ramp.",
-            valueName: "mode"))
-    var thumbnails: DashboardOptions.Thumbnails = .automatic
+    @OptionGroup var dashboard: DashboardArguments
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -197,10 +190,6 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         if let model { _ = try model.load() }
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
-        if detach {
-            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
-            return
-        }
         var dataset = try data.load(trainedOn: resumed?.checkpoint)
         let base =
             resumed?.checkpoint.configuration
@@ -232,6 +221,11 @@ struct TrainCommand: ParsableCommand {
         }
         let initialWeights = try initFrom.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
+        // Bad data or a model that does not fit it fail here, in the foreground, with exit status 2.
+        if detach {
+            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
+            return
+        }
 
         let communicator = try MPICommunicator.forLaunch()
         defer { (communicator as? MPICommunicator)?.finalize() }
@@ -313,8 +307,7 @@ struct TrainCommand: ParsableCommand {
         }
         do {
             return try DashboardViewer(
-                colorPreference: noColor ? .never : .automatic,
-                options: DashboardOptions(thumbnails: thumbnails),
+                colorPreference: dashboard.colorPreference, options: dashboard.options,
                 reporter: reporter, output: output, logFile: logFile, hungUp: hungUp)
         } catch {
             FileHandle.standardError.write(Data("convtop: \(error); running headless\n".utf8))

@@ -230,3 +230,44 @@ import Testing
         #expect(!local.detached && !local.shouldExit && local.notice?.isError == true)
     }
 }
+
+@Suite struct ReadOnlyDashboardStateTests {
+    private func journalState() -> DashboardState {
+        var state = DashboardState()
+        state.readOnly = true
+        for event in SampleRun.events() { state.apply(event) }
+        return state
+    }
+
+    @Test func keysThatSteerTheRunAreRefusedWithoutACommand() throws {
+        for key in ["p", " ", "+", "-", "L", "s", "e"].map({ Key.character(Character($0)) }) {
+            var state = journalState()
+            let action = try #require(state.action(for: key))
+            #expect(state.reduce(action) == [], "\(key) sent a command")
+            #expect(state.notice?.isError == true && state.notice?.text.contains("cannot steer") == true)
+            #expect(state.input == .normal && !state.shouldExit)
+        }
+    }
+
+    @Test func qDAndCtrlCLeaveAtOnceAndBrowsingStillWorks() {
+        for action in [DashboardAction.quit, .detach, .interrupt] {
+            var state = journalState()
+            #expect(state.reduce(action) == [])
+            #expect(state.shouldExit && !state.stopping && state.input == .normal)
+        }
+        var state = journalState()
+        _ = state.reduce(.openMisclassified)
+        _ = state.reduce(.move(rows: 2, columns: 0))
+        #expect(state.screen == .misclassified && state.browsedImage?.index == 12)
+    }
+
+    @Test func theFooterLeavesOutTheSteeringKeys() {
+        let words = { (readOnly: Bool) -> [String] in
+            Footer(screen: .main, theme: .monochrome, readOnly: readOnly).bindings.compactMap(\.footer)
+        }
+        #expect(words(false).contains("pause") && words(false).contains("eval"))
+        #expect(
+            words(true) == words(false).filter { !["pause", "lr×2", "lr÷2", "set lr", "save", "eval"].contains($0) })
+        #expect(words(true).contains("errors") && words(true).contains("quit"))
+    }
+}

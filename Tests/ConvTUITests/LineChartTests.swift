@@ -85,6 +85,31 @@ import Testing
         let chart = LineChart(title: "Loss", datasets: [], xUnit: "step", theme: .monochrome)
         #expect(render(chart).lines[3] == "  waiting for data…     ")
     }
+
+    @Test func aMarkedSeriesShowsItsMarkerOnItsPointsAndInTheLegend() {
+        var accuracy = line([(0, 0), (50, 0.5), (100, 1)], name: "a")
+        accuracy.marker = "■"
+        let chart = LineChart(title: "Acc", datasets: [accuracy], xUnit: "epoch", theme: .monochrome)
+        let lines = render(chart).lines
+        #expect(lines[0] == "Acc  ■ a                ")
+        // Every point (spacing 0) at its cell: the corners and the middle of the plot.
+        #expect(Array(lines[4])[7] == "■" && Array(lines[1])[23] == "■")
+        #expect(lines[1...4].joined().filter { $0 == "■" }.count == 3)
+    }
+
+    @Test func markerSpacingThinsTheMarkersAndTheLastPointIsMarked() {
+        let points = (0...100).map { (Double($0), Double($0)) }
+        var dense = line(points, name: "a")
+        dense.marker = "●"
+        dense.markerSpacing = 8
+        var buffer = Buffer(area: Rect(x: 0, y: 0, width: 40, height: 10))
+        LineChart(title: "L", datasets: [dense], xUnit: "step", theme: .monochrome)
+            .render(area: buffer.area, buffer: &buffer)
+        let columns = (0..<40).filter { x in (1..<8).contains { buffer[x, $0].symbol == "●" } }
+        #expect(columns.count >= 4 && columns.count <= 6, "\(columns)")
+        #expect(zip(columns, columns.dropFirst()).allSatisfy { $1 - $0 >= 8 || $1 == columns.last })
+        #expect(columns.last == 39)
+    }
 }
 
 @Suite struct LineChartXTickTests {

@@ -35,6 +35,20 @@ import Testing
         #expect(m.evaluation?.perClassAccuracy[6] == 0.9)
     }
 
+    @Test func theSameEvaluationAgainReplacesTheLastOneWithoutANewPoint() {
+        var journalled = SampleRun.evaluation(epoch: 2, step: 200)
+        journalled.samples = []
+        journalled.misclassified = []
+        let fromJournal = SampleRun.events().dropLast() + [.evaluation(journalled)]
+        let recomputed = SampleRun.evaluation(epoch: 2, step: 200)
+        let m = model(Array(fromJournal) + [.evaluation(recomputed)])
+        #expect(m.evaluationAccuracy[.test]?.points.map(\.x) == [1, 2])
+        #expect(m.evaluation == recomputed && m.evaluation?.misclassified.count == 5)
+        #expect(m.previousClassAccuracy == SampleRun.evaluation(epoch: 1, step: 100).perClassAccuracy)
+        let later = model(Array(fromJournal) + [.evaluation(SampleRun.evaluation(epoch: 2, step: 250))])
+        #expect(later.evaluationAccuracy[.test]?.points.map(\.x) == [1, 2, 2.5])
+    }
+
     @Test func validationDoesNotReplaceTheTestEvaluation() {
         var validation = SampleRun.evaluation(epoch: 2, step: 200)
         validation.split = .validation

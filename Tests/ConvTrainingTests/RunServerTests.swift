@@ -180,18 +180,24 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
         #expect(run.waitForViewers(1))
     }
 
-    @Test func anOversizedLineGetsAnErrorAndTheConnectionCloses() throws {
+    @Test(arguments: [2 << 20, 100 << 20])
+    func anOversizedLineGetsAnErrorAndTheConnectionCloses(_ bytes: Int) throws {
         let run = try ServedRun()
         let client = try RawClient(run.socket)
         defer { client.close() }
-        let twoMegabytes = [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20)
+        let line = [UInt8](repeating: UInt8(ascii: "a"), count: bytes) + [UInt8(ascii: "\n")]
         // The server stops reading at its bound, so the sending side gets a broken pipe part way.
-        let sender = Thread { _ = UnixSocket.writeAll(client.descriptor, twoMegabytes) }
+        let sender = Thread { _ = UnixSocket.writeAll(client.descriptor, line) }
         sender.start()
         let notice = try #require(client.lines(1).first.flatMap { try? ConnectionNotice(jsonLine: Substring($0)) })
         #expect(notice.kind == .error)
         #expect(notice.message.contains("\(RunServer.Limits().commandBytes)"))
         #expect(client.isClosedByServer())
+        // The run goes on serving: a viewer that comes next gets what was published since.
+        run.server.publish(.resumed(step: 7), at: 50)
+        let next = try RawClient(run.socket)
+        defer { next.close() }
+        #expect(next.lines(1) == [MetricsRecord(time: 50, step: 7, event: .resumed(step: 7)).jsonLine()])
     }
 
     @Test func aViewerThatNeverReadsCostsPublishingNothingAndIsDropped() throws {

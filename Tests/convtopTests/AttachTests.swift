@@ -49,9 +49,122 @@ struct AttachTests {
         #expect(FileManager.default.fileExists(atPath: run.folder + "/control.sock"))
         #expect(run.convtop(["pause", "--runs-dir", run.root, "tiny"]).status == 2)
     }
+
+    @Test func aPauseInOneViewerShowsInAnotherViewersKilledWithSIGKILLCostNothingAndTheHistoryComesBack() throws {
+        let run = try DetachedRun.start()
+        defer { run.end() }
+        #expect(try run.waitForState("running"))
+        let steering = try AttachedViewer(run)
+        defer { steering.session.kill() }
+        let watching = try AttachedViewer(run)
+        defer { watching.session.kill() }
+        try steering.session.wait(for: "RUNNING")
+        try watching.session.wait(for: "RUNNING")
+        try steering.session.send("+")
+        try watching.session.wait(for: "the lr change") {
+            $0.contains { $0.contains("learning rate") && $0.contains("→") }
+        }
+        try steering.session.send("p")
+        try watching.session.wait(for: "PAUSED")
+        #expect(try run.waitForState("paused"))
+
+        kill(steering.pid, SIGKILL)
+        kill(watching.pid, SIGKILL)
+        #expect(run.convtop(["resume", "--runs-dir", run.root, "tiny"]).status == 0)
+        #expect(try run.waitForState("running"))
+
+        // A viewer attached now is sent the whole history: the lr change and the pause made before
+        // it came are marked on its loss chart, and the run is still training.
+        let late = try AttachedViewer(run)
+        defer { late.session.kill() }
+        let screen = try late.session.wait(for: "the markers of the lr change and the pause") {
+            FashionRun.shows("RUNNING", $0) && FashionRun.shows("▲", $0) && FashionRun.shows("‖", $0)
+        }
+        let step = try #require(FashionRun.step(on: screen))
+        try late.session.wait(for: "steps after the viewers were killed") { (FashionRun.step(on: $0) ?? 0) > step }
+        #expect(run.convtop(["stop", "--runs-dir", run.root, "tiny"]).status == 0)
+        #expect(try run.waitForState("stopped"))
+    }
+
+    @Test func aKilledRunIsDeadItsCheckpointLoadsAndViewAndCompareShowIt() throws {
+        let run = try DetachedRun.start(options: ["--save-every", "1"])
+        defer { run.end() }
+        #expect(try run.waitForState("running"))
+        let checkpoint = run.folder + "/checkpoint.safetensors"
+        try FashionRun.waitForLog(run.folder + "/metrics.jsonl", timeout: 120) { $0.contains("checkpoint_saved") }
+        // Paused, so that the journal's last evaluation is the checkpoint's.
+        #expect(run.convtop(["pause", "--runs-dir", run.root, "tiny"]).status == 0)
+        kill(try #require(run.pid), SIGKILL)
+        #expect(try run.waitForState("dead"))
+        let evaluated = run.convtop(["eval", "--data", DetachedRun.subset, checkpoint])
+        #expect(evaluated.status == 0 && evaluated.output.contains("accuracy"), "\(evaluated)")
+
+        let view = try TmuxSession(
+            [FashionRun.binary, "view", "--runs-dir", run.root, "tiny", "--data", DetachedRun.subset],
+            width: 100, height: 32, environment: FashionRun.unicode)
+        defer { view.kill() }
+        try view.wait(for: "FAILED")
+        try view.wait(for: "process died")
+        try view.send("p")
+        try view.wait(for: "cannot steer the run")
+        try view.send("m")
+        try view.wait(for: "true:", timeout: 60)
+        try view.send("q")
+        #expect(try view.waitForExit() == 0)
+
+        let other = try DetachedRun.start(in: run.root, name: "other", options: ["--lr", "0.05"])
+        defer { other.end() }
+        #expect(try other.waitForState("running"))
+        let compare = try TmuxSession(
+            [FashionRun.binary, "compare", "--runs-dir", run.root, "tiny", "other"], width: 120, height: 32,
+            environment: FashionRun.unicode)
+        defer { compare.kill() }
+        let screen = try compare.wait(for: "both runs in the table") {
+            FashionRun.shows("Comparing 2 runs", $0) && FashionRun.shows("● tiny", $0)
+                && FashionRun.shows("■ other", $0)
+        }
+        let tiny = try #require(screen.first { $0.hasPrefix("● tiny") })
+        #expect(tiny.contains("dead"))
+        #expect(screen.contains { $0.contains("LR") && $0.contains("BEST") })
+        try compare.wait(for: "the second run running") {
+            $0.contains { $0.hasPrefix("■ other") && $0.contains("running") }
+        }
+        try compare.send("q")
+        #expect(try compare.waitForExit() == 0)
+    }
+
+    @Test func detachChecksTheDataInTheForeground() throws {
+        let root = try FashionRun.runDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let run = DetachedRun(root: root)
+        let started = run.convtop([
+            "train", "--detach", "--data", root + "/no-such-data", "--run-dir", run.folder, "--model", "lenet",
+        ])
+        #expect(started.status == 2 && started.output.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: run.folder))
+    }
 }
 
-/// A tiny detached run in a fresh folder; `end` kills it if it still runs and removes the folder.
+/// `convtop attach` in a tmux session of its own, with the id of its process.
+struct AttachedViewer {
+    let session: TmuxSession
+    let pid: Int32
+
+    init(_ run: DetachedRun) throws {
+        let pidFile = NSTemporaryDirectory() + "convtop-viewer-\(UUID().uuidString).pid"
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let command =
+            "echo $$ > '\(pidFile)'; exec '\(FashionRun.binary)' attach --runs-dir '\(run.root)' '\(run.name)'"
+        session = try TmuxSession(
+            ["/bin/sh", "-c", command], width: 100, height: 32, environment: FashionRun.unicode)
+        try session.wait(for: run.name)
+        pid = try #require(
+            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+}
+
+/// A tiny detached run in a folder of its own under `root`; `end` kills it if it still runs and
+/// removes `root`.
 struct DetachedRun {
     static let subset = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Assets/fashion-mnist-subset").path
@@ -61,15 +174,18 @@ struct DetachedRun {
     }
 
     let root: String
-    var folder: String { root + "/tiny" }
+    var name = "tiny"
+    var folder: String { root + "/" + name }
 
-    static func start() throws -> DetachedRun {
-        let run = DetachedRun(root: try FashionRun.runDirectory())
-        let started = run.convtop([
-            "train", "--detach", "--data", subset, "--run-dir", run.folder, "--model", "lenet",
-            "--batch-size", "16", "--epochs", "50", "--threads", "1",
-        ])
-        #expect(started.status == 0 && started.output.hasPrefix("tiny started in"), "\(started)")
+    /// Starts LeNet on the shipped subset for 50 epochs, with `options` added (or replacing the defaults).
+    static func start(in root: String? = nil, name: String = "tiny", options: [String] = []) throws -> DetachedRun {
+        let run = DetachedRun(root: try root ?? FashionRun.runDirectory(), name: name)
+        let started = run.convtop(
+            [
+                "train", "--detach", "--data", subset, "--run-dir", run.folder, "--model", "lenet",
+                "--batch-size", "16", "--epochs", "50", "--threads", "1",
+            ] + options)
+        #expect(started.status == 0 && started.output.hasPrefix("\(name) started in"), "\(started)")
         return run
     }
 
@@ -84,7 +200,8 @@ struct DetachedRun {
         var last = ""
         while Date() < deadline {
             last = convtop(["runs", "--runs-dir", root, "--json"]).output
-            if last.contains("\"state\":\"\(state)\"") { return true }
+            let line = last.split(separator: "\n").first { $0.contains("\"name\":\"\(name)\"") }
+            if line?.contains("\"state\":\"\(state)\"") == true { return true }
             Thread.sleep(forTimeInterval: 0.2)
         }
         Issue.record("the run never showed \(state); convtop runs said: \(last)")

@@ -187,11 +187,12 @@ enum FashionRun {
         }
     }
 
+    /// A colour terminal in a UTF-8 locale, where the dashboard draws its braille and markers.
+    static let unicode = ["TERM": "xterm-256color", "LANG": "C.UTF-8"]
+
     /// Starts the run in a 100x30 tmux session.
     static func start(in folder: String) throws -> TmuxSession {
-        try TmuxSession(
-            train(runDirectory: folder), width: 100, height: 30,
-            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        try TmuxSession(train(runDirectory: folder), width: 100, height: 30, environment: unicode)
     }
 }
 

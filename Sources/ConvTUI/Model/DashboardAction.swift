@@ -34,3 +34,13 @@ public enum DashboardAction: Sendable, Equatable {
     case erase
     case submit
 }
+
+extension DashboardAction {
+    /// Whether the action changes the run itself (and so needs a live run to act on).
+    public var steersRun: Bool {
+        switch self {
+        case .togglePause, .scaleLearningRate, .openLearningRatePrompt, .save, .evaluate: true
+        default: false
+        }
+    }
+}

@@ -53,6 +53,9 @@ public struct DashboardState: Sendable, Equatable {
     public var attached = false
     /// The person detached; the run goes on without this dashboard.
     public private(set) var detached = false
+    /// The dashboard shows a run read back from its journal (`convtop view`): keys that would steer
+    /// the run are refused, and q, d and Ctrl-C leave at once.
+    public var readOnly = false
 
     /// Images a page key moves by in the browser.
     public static let pageSize = 10
@@ -156,6 +159,16 @@ public struct DashboardState: Sendable, Equatable {
 
     /// Applies `action` and returns the commands to send to the session.
     public mutating func reduce(_ action: DashboardAction) -> [TrainingCommand] {
+        if readOnly && action.steersRun {
+            notice = Notice(
+                "read from the run's journal: this dashboard cannot steer the run (convtop attach steers a running one)",
+                isError: true)
+            return []
+        }
+        if readOnly && [.quit, .detach, .interrupt].contains(action) {
+            shouldExit = true
+            return []
+        }
         switch action {
         case .togglePause:
             switch run.state {

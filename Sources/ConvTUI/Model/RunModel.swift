@@ -89,6 +89,12 @@ public struct RunModel: Sendable, Equatable {
         case .epochCompleted(let e):
             trainAccuracy.append(ChartPoint(x: Double(e.epoch), y: Double(e.accuracy)))
         case .evaluation(let e):
+            if let main = evaluation, main.split == e.split, main.step == e.step {
+                // No step since: the model is the same, and so is the evaluation (asked again while
+                // paused, or recomputed from the checkpoint with its images by `convtop view`).
+                evaluation = e
+                break
+            }
             evaluationLoss[e.split, default: Series(capacity: Self.historyCapacity)]
                 .append(ChartPoint(x: Double(e.step), y: Double(e.loss)))
             evaluationAccuracy[e.split, default: Series(capacity: Self.historyCapacity)]

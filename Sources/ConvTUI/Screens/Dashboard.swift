@@ -46,10 +46,11 @@ public enum Dashboard {
     @discardableResult
     public static func run<T: Terminal>(
         terminal: inout T, options: DashboardOptions = .init(),
-        link: SessionLink, attached: Bool = false
+        link: SessionLink, attached: Bool = false, readOnly: Bool = false
     ) -> DashboardState {
         var state = DashboardState()
         state.attached = attached
+        state.readOnly = readOnly
         let clock = ContinuousClock()
         let frameInterval = Duration.seconds(1 / max(1, options.framesPerSecond))
         var lastFrame = clock.now - frameInterval

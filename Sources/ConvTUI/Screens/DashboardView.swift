@@ -17,13 +17,7 @@ public struct DashboardView: Widget {
     private var mode: ThumbnailMode { options.thumbnailMode(for: capabilities) }
 
     public func render(area: Rect, buffer: inout Buffer) {
-        guard area.width >= options.minimumWidth, area.height >= options.minimumHeight else {
-            TooSmallMessage(
-                width: area.width, height: area.height, minimumWidth: options.minimumWidth,
-                minimumHeight: options.minimumHeight, theme: theme
-            ).render(area: area, buffer: &buffer)
-            return
-        }
+        if TooSmallMessage.drawIfTooSmall(area, options: options, theme: theme, buffer: &buffer) { return }
         let parts = area.split(.vertical, [.length(2), .fill(1), .length(1), .length(1)])
         StatusLine(run: state.run, stopping: state.stopping, theme: theme).render(area: parts[0], buffer: &buffer)
         let body = parts[1]
@@ -42,7 +36,7 @@ public struct DashboardView: Widget {
                 .render(area: body.inset(horizontal: 1), buffer: &buffer)
         }
         renderNoticeLine(parts[2], buffer: &buffer)
-        Footer(screen: state.screen, theme: theme).render(area: parts[3], buffer: &buffer)
+        Footer(screen: state.screen, theme: theme, readOnly: state.readOnly).render(area: parts[3], buffer: &buffer)
     }
 
     private func renderMain(_ area: Rect, buffer: inout Buffer) {

@@ -8,11 +8,20 @@ public struct LineChart: Widget {
         public var name: String
         public var points: [ChartPoint]
         public var style: Style
+        /// A symbol drawn over the line at its points (and in the legend), so that the series can
+        /// be told apart without colour.
+        public var marker: Character?
+        /// The fewest columns between two drawn markers; 0 marks every point.
+        public var markerSpacing: Int
 
-        public init(name: String, points: [ChartPoint], style: Style) {
+        public init(
+            name: String, points: [ChartPoint], style: Style, marker: Character? = nil, markerSpacing: Int = 0
+        ) {
             self.name = name
             self.points = points
             self.style = style
+            self.marker = marker
+            self.markerSpacing = markerSpacing
         }
     }
 
@@ -153,10 +162,29 @@ public struct LineChart: Widget {
             drawColumn()
         }
         canvas.render(x: plot.x, y: plot.y, buffer: &buffer)
+        for (order, dataset) in datasets.filter({ $0.marker != nil }).enumerated() {
+            renderMarkers(dataset, order: order, plot: plot, dot: dot, buffer: &buffer)
+        }
 
         renderXTicks(plot: plot, axisY: axisY, range: xr, buffer: &buffer)
         for marker in markers where xr.contains(marker.x) {
             buffer[column(of: marker.x, plot: plot, range: xr), axisY] = Cell(marker.symbol, style: marker.style)
+        }
+    }
+
+    /// The dataset's marker on its points, at least `markerSpacing` columns apart, and on its last
+    /// point. Each marked dataset starts a few columns further on (`order`), so that series which
+    /// share their x values do not hide each other's markers.
+    private func renderMarkers(
+        _ dataset: Dataset, order: Int, plot: Rect, dot: (ChartPoint) -> (x: Int, y: Int)?, buffer: inout Buffer
+    ) {
+        guard let marker = dataset.marker else { return }
+        let cells = dataset.points.compactMap(dot).map { (x: plot.x + $0.x / 2, y: plot.y + $0.y / 4) }
+        let spacing = dataset.markerSpacing
+        var next = spacing == 0 ? Int.min : plot.x + (order * 3) % spacing
+        for (index, cell) in cells.enumerated() where cell.x >= next || index == cells.count - 1 {
+            buffer[cell.x, cell.y] = Cell(marker, style: dataset.style)
+            next = cell.x + spacing
         }
     }
 
@@ -199,7 +227,7 @@ public struct LineChart: Widget {
             maxWidth: row.width)
         for dataset in datasets where !dataset.points.isEmpty {
             guard x + dataset.name.count + 4 <= row.right else { break }
-            x = buffer.setString(x: x + 2, y: row.y, "━", style: dataset.style)
+            x = buffer.setString(x: x + 2, y: row.y, dataset.marker.map { String($0) } ?? "━", style: dataset.style)
             x = buffer.setString(x: x + 1, y: row.y, dataset.name, style: theme[.dim])
         }
         var named: [String] = []

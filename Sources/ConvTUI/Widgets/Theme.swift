@@ -16,6 +16,14 @@ public struct Theme: Sendable {
 
     public subscript(role: Role) -> Style { styles[role] ?? .plain }
 
+    /// The style of the `index`th run of a comparison: a colour of its own, or without colour
+    /// bold and plain by turns (each run's marker tells them apart).
+    public func comparedRun(_ index: Int) -> Style {
+        guard hasColor else { return index % 2 == 0 ? Style(modifiers: .bold) : .plain }
+        let colors: [Color] = [.brightCyan, .brightYellow, .brightMagenta, .brightGreen, .brightRed, .brightBlue]
+        return Style(foreground: colors[index % colors.count], modifiers: .bold)
+    }
+
     /// The scheme for a terminal that shows `depth` colours.
     public static func forDepth(_ depth: ColorDepth) -> Theme { depth == .monochrome ? .monochrome : .color }
 

@@ -14,6 +14,18 @@ public struct TooSmallMessage: Widget {
         self.theme = theme
     }
 
+    /// Draws the message over `area` when it is smaller than `options` allow; returns whether it did.
+    public static func drawIfTooSmall(
+        _ area: Rect, options: DashboardOptions, theme: Theme, buffer: inout Buffer
+    ) -> Bool {
+        guard area.width < options.minimumWidth || area.height < options.minimumHeight else { return false }
+        TooSmallMessage(
+            width: area.width, height: area.height, minimumWidth: options.minimumWidth,
+            minimumHeight: options.minimumHeight, theme: theme
+        ).render(area: area, buffer: &buffer)
+        return true
+    }
+
     public func render(area: Rect, buffer: inout Buffer) {
         let lines = [
             "Terminal too small: \(width)x\(height)",
