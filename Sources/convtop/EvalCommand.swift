@@ -22,6 +22,8 @@ struct EvalCommand: ParsableCommand {
         help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
     var checkpoint: String
 
+    @OptionGroup var bestCheckpoint: BestCheckpointFlag
+
     @OptionGroup var data: DataOptions
 
     @Option(help: "Engine threads (default: every core).")
@@ -32,7 +34,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
+        let (checkpoint, file) = try bestCheckpoint.load(checkpoint)
         let dataset = try data.load(fallback: checkpoint.datasetName, imageShape: checkpoint.imageShape)
         try checkpoint.check(fits: dataset)
         let split: Split, images: ImageSet

@@ -31,4 +31,10 @@ public enum DashboardAction: Sendable, Equatable {
     case type(Character)
     case erase
     case submit
+    /// Browser: mark the shown image (opening the mark prompt), or unmark it when it is marked.
+    case markImage
+    /// Mark prompt: the next kind of mark.
+    case cycleMarkKind
+    /// Confusion screen: move the cursor to the next (or, negative, previous) most-confused cell.
+    case nextConfusion(Int)
 }
