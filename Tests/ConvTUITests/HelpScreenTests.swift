@@ -28,8 +28,8 @@ import Testing
         let lines = render(width: 78, height: 20)
         #expect(lines[2].hasPrefix("Everywhere                              Misclassified browser (m)"))
         #expect(listsEveryBinding(lines))
-        #expect(lines[17].hasPrefix("+ - L scale the rest of the schedule"))
-        #expect(lines[19].hasPrefix("L prompt: enter sets the rate"))
+        #expect(lines[18].hasPrefix("+ - L scale the rest of the schedule"))
+        #expect(lines[19].hasPrefix("its shape, so one-cycle still rises"))
     }
 
     @Test func explainsThatARateChangeScalesTheSchedule() {

@@ -35,6 +35,6 @@ public enum DashboardAction: Sendable, Equatable {
     case markImage
     /// Mark prompt: the next kind of mark.
     case cycleMarkKind
-    /// Confusion screen: move the cursor to the next (or, negative, previous) most-confused cell.
-    case nextConfusion(Int)
+    /// Confusion screen: move the cursor to the next cell of the most-confused list, round to the first.
+    case nextConfusion
 }

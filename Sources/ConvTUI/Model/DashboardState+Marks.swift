@@ -34,9 +34,9 @@ extension DashboardState {
     /// The most-confused cells of the main evaluation, most images first.
     public var mostConfused: [ConfusionMatrix.Confusion] { run.evaluation?.confusion.mostConfused() ?? [] }
 
-    /// Moves the matrix cursor `offset` entries along the most-confused list, from the entry under
-    /// the cursor (or from before the first when the cursor is on no entry); enter then browses it.
-    mutating func selectConfusion(_ offset: Int) {
+    /// Moves the matrix cursor to the entry of the most-confused list after the one under it: the
+    /// first when it is on no entry or on the last; enter then browses it.
+    mutating func selectNextConfusion() {
         guard screen == .confusion else { return }
         let list = mostConfused
         guard !list.isEmpty else {
@@ -44,7 +44,7 @@ extension DashboardState {
             return
         }
         let current = list.firstIndex { $0.trueLabel == matrixCursor.row && $0.predictedLabel == matrixCursor.column }
-        let next = current.map { min(list.count - 1, max(0, $0 + offset)) } ?? (offset >= 0 ? 0 : list.count - 1)
+        let next = current.map { ($0 + 1) % list.count } ?? 0
         matrixCursor = MatrixPosition(row: list[next].trueLabel, column: list[next].predictedLabel)
     }
 }

@@ -294,8 +294,8 @@ public struct DashboardState: Sendable, Equatable {
                 mark.kind = mark.kind.next
                 input = .markPrompt(mark)
             }
-        case .nextConfusion(let offset):
-            selectConfusion(offset)
+        case .nextConfusion:
+            selectNextConfusion()
         }
         return []
     }

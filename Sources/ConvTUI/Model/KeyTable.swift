@@ -58,8 +58,8 @@ public enum KeyTable {
             [.character("f")], "f", .cycleFilter, "filter: true, predicted, all",
             screen: .misclassified, footer: "filter"),
         KeyBinding(
-            [.character("x")], "x", .markImage, "mark as mislabelled or to drop (marks.csv); again to unmark",
-            screen: .misclassified, footer: "mark"),
+            [.character("x")], "x", .markImage, "mark or unmark (marks.csv)", screen: .misclassified,
+            footer: "mark"),
         KeyBinding(
             [.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "row up", screen: .confusion,
             footer: "move", footerLabel: "arrows hjkl"),
@@ -68,10 +68,8 @@ public enum KeyTable {
         KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion),
         KeyBinding([.enter], "enter", .select, "browse this cell's images", screen: .confusion, footer: "browse"),
         KeyBinding(
-            [.character("n")], "n", .nextConfusion(1), "next in the most-confused list", screen: .confusion,
-            footer: "most confused", footerLabel: "n N"),
-        KeyBinding(
-            [.character("N")], "N", .nextConfusion(-1), "previous in the most-confused list", screen: .confusion),
+            [.character("n")], "n", .nextConfusion, "next most-confused cell", screen: .confusion,
+            footer: "most confused"),
     ]
 
     /// The action bound to `key` on `screen`: the screen's own bindings first, then the global ones.

@@ -103,10 +103,12 @@ public struct DashboardView: Widget {
         }
     }
 
-    /// The accuracy chart's title, with the best epoch of the monitored figure when the run keeps one.
+    /// The accuracy chart's title, with the best epoch of the monitored figure when the run keeps one
+    /// (the figure and its value are in the journal and the headless lines; the title stays short
+    /// so that the legend keeps its room).
     var accuracyTitle: String {
         guard let best = state.run.best else { return "Accuracy" }
-        return "Accuracy · best epoch \(best.epoch) (\(best.figure) \(Format.compact(best.value)))"
+        return "Accuracy · best epoch \(best.epoch)"
     }
 
     /// A star on the accuracy chart's x axis at the best model's epochs (fractional mid-epoch).
@@ -155,7 +157,8 @@ public struct DashboardView: Widget {
             let matrixHeight = min(body.height, evaluation.confusion.classes + 4)
             matrixArea = Rect(x: body.x, y: body.y, width: body.width, height: matrixHeight)
             listArea = Rect(
-                x: body.x, y: body.y + matrixHeight, width: body.width, height: body.height - matrixHeight)
+                x: body.x, y: body.y + matrixHeight, width: min(MostConfusedList.widestWidth, body.width),
+                height: body.height - matrixHeight)
         }
         ConfusionMatrixView(
             matrix: evaluation.confusion, classNames: state.run.classNames,

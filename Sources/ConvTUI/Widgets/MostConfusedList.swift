@@ -1,8 +1,8 @@
 import ConvProtocol
 
 /// fastai's `most_confused` beside the confusion matrix: the off-diagonal cells, most images first,
-/// as `true → predicted  count`. The entry under the matrix cursor is highlighted; `n` and `N`
-/// move the cursor along the list and enter browses the entry's images.
+/// as `true → predicted  count`. The entry under the matrix cursor is highlighted; `n` moves the
+/// cursor along the list and enter browses the entry's images.
 public struct MostConfusedList: Widget {
     public var entries: [ConfusionMatrix.Confusion]
     public var classNames: [String]
@@ -25,7 +25,7 @@ public struct MostConfusedList: Widget {
 
     public func render(area: Rect, buffer: inout Buffer) {
         guard area.height >= 2, area.width >= 8 else { return }
-        let title = entries.isEmpty ? "Most confused: none" : "Most confused (n N, enter browses)"
+        let title = entries.isEmpty ? "Most confused: none" : "Most confused (n next, enter browses)"
         buffer.setString(x: area.x, y: area.y, title, style: theme[.title], maxWidth: area.width)
         let countWidth = String(entries.first?.count ?? 0).count
         // Both names share what the arrow and the count leave.
