@@ -5,7 +5,8 @@ import Foundation
 ///
 /// The line is a flat JSON object with the format's version `v` (`LineFormat`), a `type` field
 /// (`started`, `init_from`, `step`, `epoch`, `evaluation`, `paused`, `resumed`, `lr_changed`, `checkpoint_saved`,
-/// `warning`, `finished`, `failed`) and the global `step` it happened at, so that a run's history,
+/// `warning`, `finished`, `failed`, `best`, `early_stop`, `image_marked`, `image_unmarked`) and the global `step` it
+/// happened at, so that a run's history,
 /// including every intervention, can be read back and charted. Evaluations keep their split, loss,
 /// accuracy (a fraction), per-class accuracy and confusion counts, and, when the record includes
 /// them, their sample and misclassified predictions with the images' pixels in base64. The journal
@@ -56,6 +57,10 @@ extension TrainingEvent {
         case .warning: "warning"
         case .finished: "finished"
         case .failed: "failed"
+        case .bestImproved: "best"
+        case .earlyStopped: "early_stop"
+        case .imageMarked: "image_marked"
+        case .imageUnmarked: "image_unmarked"
         }
     }
 
@@ -70,7 +75,9 @@ extension TrainingEvent {
             .checkpointSaved(_, let step):
             step
         case .finished(let result): result.step
-        case .initialized, .warning, .failed: nil
+        case .bestImproved(let best): best.step
+        case .earlyStopped(_, let step): step
+        case .initialized, .warning, .failed, .imageMarked, .imageUnmarked: nil
         }
     }
 
@@ -152,6 +159,10 @@ private struct Line: Codable {
         case .warning(let message), .failed(let message):
             try MessageFields(message: message).encode(to: encoder)
         case .finished(let result): try FinishedFields(result).encode(to: encoder)
+        case .bestImproved(let best): try BestFields(best).encode(to: encoder)
+        case .earlyStopped(let reason, _): try ReasonFields(reason: reason).encode(to: encoder)
+        case .imageMarked(let mark): try mark.encode(to: encoder)
+        case .imageUnmarked(let split, let index): try ImageFields(split: split, index: index).encode(to: encoder)
         }
     }
 
@@ -175,6 +186,17 @@ private struct Line: Codable {
         case "warning": event = .warning(try MessageFields(from: decoder).message)
         case "failed": event = .failed(try MessageFields(from: decoder).message)
         case "finished": event = .finished(try FinishedFields(from: decoder).result(step: step))
+        case "best": event = .bestImproved(try BestFields(from: decoder).best(step: step))
+        case "early_stop":
+            guard let reason = try ReasonFields(from: decoder).reason else {
+                throw ProtocolError("missing field \"reason\"")
+            }
+            event = .earlyStopped(reason: reason, step: step)
+        case "image_marked": event = .imageMarked(try ImageMark(from: decoder))
+        case "image_unmarked":
+            let fields = try ImageFields(from: decoder)
+            try LineCoding.nonNegative(fields.index, "index")
+            event = .imageUnmarked(split: fields.split, index: fields.index)
         default: throw ProtocolError("unknown record type \"\(header.type)\"")
         }
     }
@@ -446,6 +468,28 @@ private struct ReasonFields: Codable { var reason: String? }
 private struct LearningRateFields: Codable { var oldLr, lr: Double }
 private struct PathFields: Codable { var path: String }
 private struct MessageFields: Codable { var message: String }
+private struct ImageFields: Codable {
+    var split: Split
+    var index: Int
+}
+
+private struct BestFields: Codable {
+    var monitor: MonitoredFigure
+    var value: Double
+    var epoch: Int
+
+    init(_ b: BestEvaluation) {
+        monitor = b.figure
+        value = b.value
+        epoch = b.epoch
+    }
+
+    func best(step: Int) throws -> BestEvaluation {
+        try LineCoding.finite(value, "value")
+        try LineCoding.nonNegative(epoch, "epoch")
+        return BestEvaluation(figure: monitor, value: value, epoch: epoch, step: step)
+    }
+}
 
 private struct FinishedFields: Codable {
     var epoch: Int

@@ -11,6 +11,10 @@ public enum TrainingCommand: Sendable, Equatable {
     case evaluate
     /// Finishes the current step, saves a checkpoint and ends the run.
     case stop
+    /// Records a mark on an evaluated image in the run's `marks.csv` (the trainer fills in its file).
+    case markImage(ImageMark)
+    /// Removes the mark of the image at `index` of `split`.
+    case unmarkImage(split: Split, index: Int)
 }
 
 extension TrainingCommand {
@@ -24,6 +28,8 @@ extension TrainingCommand {
         case .save: "save"
         case .evaluate: "evaluate"
         case .stop: "stop"
+        case .markImage: "mark"
+        case .unmarkImage: "unmark"
         }
     }
 
@@ -32,6 +38,10 @@ extension TrainingCommand {
     public func jsonLine() -> String {
         var fields = CommandFields(type: lineType)
         switch self {
+        case .markImage(let mark): return LineCoding.line(MarkCommandLine(fields: fields, mark: mark))
+        case .unmarkImage(let split, let index):
+            fields.split = split
+            fields.index = index
         case .setLearningRate(let rate): fields.lr = rate
         case .scaleLearningRate(let factor): fields.factor = factor
         case .save(let path): fields.path = path
@@ -60,6 +70,12 @@ extension TrainingCommand {
         case "save": self = .save(path: fields.path)
         case "evaluate": self = .evaluate
         case "stop": self = .stop
+        case "mark": self = .markImage(try LineCoding.decode(ImageMark.self, from: jsonLine))
+        case "unmark":
+            guard let split = fields.split else { throw ProtocolError("missing field \"split\"") }
+            guard let index = fields.index else { throw ProtocolError("missing field \"index\"") }
+            try LineCoding.nonNegative(index, "index")
+            self = .unmarkImage(split: split, index: index)
         default: throw ProtocolError("unknown command type \"\(fields.type)\"")
         }
     }
@@ -73,8 +89,21 @@ private struct CommandFields: Codable {
     var lr: Double?
     var factor: Double?
     var path: String?
+    var split: Split?
+    var index: Int?
 
     init(type: String) {
         self.type = type
+    }
+}
+
+/// A mark command's line: the command's header and the mark's fields side by side.
+private struct MarkCommandLine: Encodable {
+    var fields: CommandFields
+    var mark: ImageMark
+
+    func encode(to encoder: Encoder) throws {
+        try fields.encode(to: encoder)
+        try mark.encode(to: encoder)
     }
 }

@@ -16,6 +16,14 @@ public enum TrainingEvent: Sendable, Equatable {
     case warning(String)
     case finished(FinalResult)
     case failed(String)
+    /// The monitored figure reached a new best; `best.safetensors` now holds this model.
+    case bestImproved(BestEvaluation)
+    /// Early stopping ends the run (it saves and finishes as on `stop`); `reason` says why.
+    case earlyStopped(reason: String, step: Int)
+    /// The trainer recorded a mark in `marks.csv` (with the image's file, when it has one).
+    case imageMarked(ImageMark)
+    /// The trainer removed the mark of the image at `index` of `split` from `marks.csv`.
+    case imageUnmarked(split: Split, index: Int)
 }
 
 /// Describes a run once, when it starts: configuration, model and data.

@@ -49,6 +49,18 @@ public struct HeadlessReporter: Sendable {
             return finishedLines(result)
         case .failed(let message):
             return ["error: \(message)"]
+        case .bestImproved(let best):
+            return [
+                "best \(best.figure) \(String(format: "%.6g", best.value)) at epoch \(best.epoch), step \(best.step)"
+            ]
+        case .earlyStopped(let reason, let step):
+            return ["early stop at step \(step): \(reason)"]
+        case .imageMarked(let mark):
+            return [
+                "marked \(mark.split) image \(mark.index)\(mark.file.map { " (\($0))" } ?? "") as \(mark.kind.rawValue)"
+            ]
+        case .imageUnmarked(let split, let index):
+            return ["unmarked \(split) image \(index)"]
         }
     }
 

@@ -12,6 +12,11 @@ public struct RunFolder: Sendable, Equatable {
     public var metricsFile: URL { url.appendingPathComponent("metrics.jsonl") }
     /// Where the run saves its checkpoint when no other path is given.
     public var checkpointFile: URL { url.appendingPathComponent("checkpoint.safetensors") }
+    /// The checkpoint of the model that scored best on the monitored figure (`--monitor`); a run
+    /// folder's checkpoint for `eval`, `predict` and `export` with `--best`, never for `--resume`.
+    public var bestCheckpointFile: URL { url.appendingPathComponent("best.safetensors") }
+    /// The images marked in the misclassified browser (see `MarksFile`), for `train --exclude`.
+    public var marksFile: URL { url.appendingPathComponent("marks.csv") }
     /// Where a run that lost its terminal (SIGHUP) keeps writing its progress lines.
     public var logFile: URL { url.appendingPathComponent("output.log") }
     /// The socket viewers attach to while the run is going (see `RunServer`).
@@ -52,13 +57,16 @@ public struct RunFolder: Sendable, Equatable {
         return RunFolder(url: url.standardizedFileURL)
     }
 
-    /// The `.safetensors` files in the folder, newest first, for `--resume RUN_FOLDER`.
+    /// The `.safetensors` files in the folder, newest first, for `--resume RUN_FOLDER`; the best
+    /// model's file is left out, as resuming from it would throw away the epochs trained after it.
     public func checkpointCandidates() -> [URL] {
         let manager = FileManager.default
         let files =
             (try? manager.contentsOfDirectory(at: url, includingPropertiesForKeys: [.contentModificationDateKey]))
             ?? []
-        let dated = files.filter { $0.pathExtension == "safetensors" }.map { file in
+        let dated = files.filter {
+            $0.pathExtension == "safetensors" && $0.lastPathComponent != bestCheckpointFile.lastPathComponent
+        }.map { file in
             (
                 file,
                 (try? file.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate

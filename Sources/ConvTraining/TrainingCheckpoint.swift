@@ -15,6 +15,8 @@ public struct TrainingCheckpoint: Sendable {
     public var position: BatchPosition
     /// Interventions multiply the scheduled learning rate by this factor from then on.
     public var learningRateScale: Double
+    /// The run's best monitored figure and patience so far; nil when it monitors nothing.
+    public var earlyStopping: EarlyStoppingState?
     /// The engine checkpoint: tensors and metadata.
     public var checkpoint: Checkpoint
     /// The file it was read from; nil for one captured from a model in memory.
@@ -83,12 +85,13 @@ public struct TrainingCheckpoint: Sendable {
     public init(
         model: Model, optimizer: any Optimizer, configuration: TrainingConfiguration, datasetName: String,
         datasetFolder: String?, classNames: [String], normalization: Normalization, step: Int, position: BatchPosition,
-        learningRateScale: Double
+        learningRateScale: Double, earlyStopping: EarlyStoppingState? = nil
     ) {
         self.configuration = configuration
         self.classNames = classNames
         self.position = position
         self.learningRateScale = learningRateScale
+        self.earlyStopping = earlyStopping
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         func json<T: Encodable>(_ value: T) -> String {
@@ -99,6 +102,7 @@ public struct TrainingCheckpoint: Sendable {
             "batch": String(position.batch), "lr_scale": String(learningRateScale),
         ]
         extra["dataset_folder"] = datasetFolder
+        extra["early_stopping"] = earlyStopping.map(json)
         // The data order is a function of the seed and the position, so the generator is the seed's.
         let run = RunState(
             dataset: datasetName, epoch: position.epoch, step: step,
@@ -148,20 +152,28 @@ public struct TrainingCheckpoint: Sendable {
         guard let scale = extra["lr_scale"].flatMap({ Double($0) }), scale > 0, scale.isFinite else {
             throw fail("__metadata__ \"run.lr_scale\" is not a positive number")
         }
+        var earlyStopping: EarlyStoppingState?
+        if let text = extra["early_stopping"] {
+            guard let state = try? decoder.decode(EarlyStoppingState.self, from: Data(text.utf8)) else {
+                throw fail("__metadata__ \"run.early_stopping\" is not valid")
+            }
+            earlyStopping = state
+        }
         return TrainingCheckpoint(
             configuration: configuration, classNames: classNames,
             position: BatchPosition(epoch: checkpoint.metadata.run.epoch, batch: batch),
-            learningRateScale: scale, checkpoint: checkpoint, file: path)
+            learningRateScale: scale, earlyStopping: earlyStopping, checkpoint: checkpoint, file: path)
     }
 
     private init(
         configuration: TrainingConfiguration, classNames: [String], position: BatchPosition,
-        learningRateScale: Double, checkpoint: Checkpoint, file: String
+        learningRateScale: Double, earlyStopping: EarlyStoppingState?, checkpoint: Checkpoint, file: String
     ) {
         self.configuration = configuration
         self.classNames = classNames
         self.position = position
         self.learningRateScale = learningRateScale
+        self.earlyStopping = earlyStopping
         self.checkpoint = checkpoint
         self.file = file
     }
@@ -184,5 +196,24 @@ public struct TrainingCheckpoint: Sendable {
             }
         }
         throw firstProblem ?? CheckpointError(file: path, problem: "the folder holds no .safetensors checkpoint")
+    }
+
+    /// `--best`: the best model of the run folder at `path` (its `best.safetensors`), or, when
+    /// `best` is false, what `load(fileOrRunFolder:)` reads.
+    public static func load(fileOrRunFolder path: String, best: Bool) throws -> (
+        checkpoint: TrainingCheckpoint, file: String
+    ) {
+        guard best else { return try load(fileOrRunFolder: path) }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw CheckpointError(file: path, problem: "--best takes a run folder, not a file")
+        }
+        let file = RunFolder(url: URL(fileURLWithPath: path)).bestCheckpointFile.path
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw CheckpointError(
+                file: path,
+                problem: "no best.safetensors: the run kept no best model (train with --monitor or --patience)")
+        }
+        return (try read(from: file), file)
     }
 }

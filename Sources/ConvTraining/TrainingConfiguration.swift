@@ -1,5 +1,6 @@
 import ConvData
 import ConvEngine
+import ConvProtocol
 
 /// Everything that decides how a run trains: model, optimisation, data pipeline and bookkeeping.
 ///
@@ -44,6 +45,16 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// The operands' format in the convolution and linear products. Optional so that checkpoints
     /// saved before it existed still load: nil is fp32.
     public var precision: Precision?
+    /// `--patience`: stop when the monitored figure has not improved at the end of this many
+    /// epochs in a row; nil never stops early. Optional, as the two below, so that checkpoints saved
+    /// before early stopping existed still load.
+    public var patience: Int?
+    /// `--monitor`: the figure whose best model is kept as `best.safetensors` and that `patience`
+    /// watches. Nil with a patience means the validation loss, or the test loss without a
+    /// validation split; nil without one keeps no best model.
+    public var monitor: MonitoredFigure?
+    /// `--min-delta`: how much the figure must beat its best by to count as an improvement; nil is 0.
+    public var minDelta: Double?
 
     public init(
         model: ModelChoice, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
@@ -99,6 +110,10 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         }
         if validationSplit < 0 { return "--val-split must be 0 or more images, got \(validationSplit)" }
         if saveEvery < 0 { return "--save-every must be 0 or more epochs, got \(saveEvery)" }
+        if let patience, patience < 1 { return "--patience must be at least 1 epoch, got \(patience)" }
+        if let minDelta, !(minDelta >= 0) || !minDelta.isFinite {
+            return "--min-delta must be 0 or more, got \(minDelta)"
+        }
         return nil
     }
 }

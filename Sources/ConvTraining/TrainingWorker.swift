@@ -52,6 +52,12 @@ final class TrainingWorker {
     private var reductionBuffer: [Float] = []
     /// What `--init-from` took, for the journal.
     private var initialization: WeightInitialization?
+    /// Keeps the best model and stops early, when the run monitors a figure.
+    private var earlyStopping: EarlyStopping?
+    /// The run's `marks.csv`; nil on ranks other than 0, without a folder or with an unreadable file.
+    private var markBook: MarkBook?
+    /// Why marks are not kept, when they are not.
+    private var marksProblem: String?
 
     private var activeSeconds = 0.0
     private var activeSince: Double?
@@ -119,6 +125,9 @@ final class TrainingWorker {
             }
         }
         journal = try runFolder.map { try MetricsJournal(url: $0.metricsFile) }
+        earlyStopping = try EarlyStopping.forRun(configuration, dataset: dataset)
+        if let state = setup.resume?.earlyStopping { earlyStopping?.restore(state) }
+        if communicator.leads { (markBook, marksProblem) = MarkBook.forRun(runFolder, classNames: dataset.classNames) }
         if communicator.size > 1 {
             try broadcastParameters()
             reductionBuffer = [Float](repeating: 0, count: model.parameterCount + 2)
@@ -165,6 +174,8 @@ final class TrainingWorker {
                         + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
         }
         if let initialization { emit(.initialized(initialization)) }
+        if let marksProblem, runFolder != nil { emit(.warning(marksProblem)) }
+        for mark in markBook?.marks ?? [] { emit(.imageMarked(mark)) }
         if position.epoch >= endEpoch {
             emit(
                 .warning(
@@ -307,7 +318,7 @@ final class TrainingWorker {
                 EpochSummary(
                     epoch: epoch, step: step, loss: Float(epochLoss / Double(images)),
                     accuracy: Float(epochCorrect) / Float(images), seconds: now - epochStart)))
-        evaluate()
+        evaluate(atEpochEnd: true)
         if configuration.saveEvery > 0 && epoch % configuration.saveEvery == 0 { save(to: nil) }
         epochLoss = 0
         epochCorrect = 0
@@ -376,6 +387,23 @@ final class TrainingWorker {
             evaluate()
         case .stop:
             stopRequested = true
+        case .markImage(let mark):
+            changeMarks { emit(.imageMarked(try $0.mark(mark, in: dataset))) }
+        case .unmarkImage(let split, let index):
+            changeMarks {
+                if try $0.unmark(split: split, index: index) { emit(.imageUnmarked(split: split, index: index)) }
+            }
+        }
+    }
+
+    /// Rank 0 alone keeps the marks, in the run folder; a mark it cannot keep becomes a warning.
+    private func changeMarks(_ change: (MarkBook) throws -> Void) {
+        guard communicator.leads else { return }
+        guard let markBook else { return emit(.warning("mark not kept: \(marksProblem ?? "marking is off")")) }
+        do {
+            try change(markBook)
+        } catch {
+            emit(.warning("mark not kept: \(error)"))
         }
     }
 
@@ -409,7 +437,7 @@ final class TrainingWorker {
     // MARK: Evaluation and checkpoints
 
     /// Rank 0 evaluates alone; the other ranks wait for it at the next step boundary.
-    private func evaluate() {
+    private func evaluate(atEpochEnd: Bool = false) {
         guard communicator.leads else { return }
         let splits = [(Split.validation, dataset.validation), (.test, dataset.test)].filter { $0.1.count > 0 }
         if splits.isEmpty { return emit(.warning("no test or validation images to evaluate on")) }
@@ -419,6 +447,24 @@ final class TrainingWorker {
                 epoch: currentEpoch, step: step)
             lastEvaluation = evaluation
             emit(.evaluation(evaluation))
+            watch(evaluation, atEpochEnd: atEpochEnd)
+        }
+    }
+
+    /// Keeps a new best model beside the checkpoint; an early stop goes through the command queue,
+    /// as a person's would, so that every rank stops at the same step.
+    private func watch(_ evaluation: Evaluation, atEpochEnd: Bool) {
+        switch earlyStopping?.observe(evaluation, atEpochEnd: atEpochEnd) {
+        case .improved(let best):
+            if let path = runFolder?.bestCheckpointFile.path {
+                guard write(currentCheckpoint, to: path, what: "best model") else { return }
+            }
+            emit(.bestImproved(best))
+        case .stop(let reason):
+            emit(.earlyStopped(reason: reason, step: step))
+            channel.send(.stop)
+        case .unchanged, nil:
+            break
         }
     }
 
@@ -427,20 +473,33 @@ final class TrainingWorker {
         guard let target = path ?? runFolder?.checkpointFile.path else {
             return emit(.warning("checkpoint not saved: this run has no folder, so give a path"))
         }
-        let checkpoint = TrainingCheckpoint(
+        guard write(currentCheckpoint, to: target, what: "checkpoint") else { return }
+        lastCheckpoint = target
+        lastSavedStep = step
+        emit(.checkpointSaved(path: target, step: step))
+    }
+
+    /// The run as it stands, for a checkpoint file.
+    private var currentCheckpoint: TrainingCheckpoint {
+        TrainingCheckpoint(
             model: model, optimizer: optimizer, configuration: configuration, datasetName: dataset.name,
             datasetFolder: dataset.folder, classNames: dataset.classNames, normalization: normalization, step: step,
-            position: position, learningRateScale: learningRateScale)
+            position: position, learningRateScale: learningRateScale, earlyStopping: earlyStopping?.state)
+    }
+
+    /// Writes `checkpoint` atomically unless a weight is not finite, so that a good file is never
+    /// replaced by a diverged model; a file not written is a warning. Returns whether it was written.
+    private func write(_ checkpoint: TrainingCheckpoint, to target: String, what: String) -> Bool {
         guard checkpoint.isFinite else {
-            return emit(.warning("checkpoint not saved to \(target): the weights are not finite (the run diverged)"))
+            emit(.warning("\(what) not saved to \(target): the weights are not finite (the run diverged)"))
+            return false
         }
         do {
             try checkpoint.write(to: target)
-            lastCheckpoint = target
-            lastSavedStep = step
-            emit(.checkpointSaved(path: target, step: step))
+            return true
         } catch {
-            emit(.warning("checkpoint not saved: \(error)"))
+            emit(.warning("\(what) not saved: \(error)"))
+            return false
         }
     }
 

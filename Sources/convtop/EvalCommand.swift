@@ -23,6 +23,8 @@ struct EvalCommand: ParsableCommand {
         help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
     var checkpoint: String
 
+    @OptionGroup var bestCheckpoint: BestCheckpointFlag
+
     @OptionGroup var data: DataOptions
 
     @Option(help: "Engine threads (default: every core).")
@@ -33,7 +35,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (checkpoint, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
+        let (checkpoint, file) = try bestCheckpoint.load(checkpoint)
         let dataset = try data.load(trainedOn: checkpoint)
         let (evaluation, count, modelName) = try checkpoint.evaluate(
             on: dataset, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)

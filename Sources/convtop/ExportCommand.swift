@@ -24,6 +24,8 @@ struct ExportCommand: ParsableCommand {
         help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
     var checkpoint: String
 
+    @OptionGroup var bestCheckpoint: BestCheckpointFlag
+
     @Option(help: "onnx or pytorch.")
     var format: Format
 
@@ -31,7 +33,7 @@ struct ExportCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let (saved, file) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
+        let (saved, file) = try bestCheckpoint.load(checkpoint)
         let engineCheckpoint = saved.checkpoint
         let export = try ModelExport(
             network: try engineCheckpoint.network(), tensors: engineCheckpoint.tensors,

@@ -25,6 +25,8 @@ struct PredictCommand: ParsableCommand {
         help: ArgumentHelp("A checkpoint file, or a run folder (its newest good checkpoint).", valueName: "checkpoint"))
     var checkpoint: String
 
+    @OptionGroup var bestCheckpoint: BestCheckpointFlag
+
     @Argument(help: ArgumentHelp("Image files, or folders of them.", valueName: "image-or-folder"))
     var inputs: [String]
 
@@ -44,7 +46,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (checkpoint, _) = try TrainingCheckpoint.load(fileOrRunFolder: checkpoint)
+        let (checkpoint, file) = try bestCheckpoint.load(checkpoint)
         let shape = checkpoint.imageShape
         var files = [String]()
         for input in inputs {

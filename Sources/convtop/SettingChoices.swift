@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvData
 import ConvEngine
+import ConvProtocol
 import ConvTUI
 import ConvTraining
 
@@ -28,6 +29,8 @@ extension ScheduleKind: ExpressibleByArgument {}
 extension AugmentationMode: ExpressibleByArgument {}
 
 extension LabelGranularity: ExpressibleByArgument {}
+
+extension MonitoredFigure: ExpressibleByArgument {}
 
 extension Precision: ExpressibleByArgument {
     /// Help says what each precision computes in.

@@ -145,6 +145,33 @@ struct TrainCommand: ParsableCommand {
     var saveEvery: Int?
 
     @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Stop early when the monitored figure has not improved at the end of N epochs in a row; "
+                + "the best model is kept as best.safetensors.", valueName: "N"))
+    var patience: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "The figure that decides the best model (best.safetensors) and --patience "
+                + "(default with --patience: val_loss, or test_loss without a validation split).",
+            valueName: "figure"))
+    var monitor: MonitoredFigure?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "How much the monitored figure must beat its best by to count as better (default 0).",
+            valueName: "delta"))
+    var minDelta: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Leave out the images a marks file lists (a run's marks.csv, or its folder): image files "
+                + "by name, CIFAR and IDX images by split and index.", valueName: "marks.csv"))
+    var exclude: String?
+
+    @Option(
         help: ArgumentHelp(
             "Stop (and save) after this epoch though the schedule runs to --epochs; "
                 + "continue later with --resume.", valueName: "epoch"))
@@ -221,6 +248,8 @@ struct TrainCommand: ParsableCommand {
         }
         let initialWeights = try initFrom.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
+        var exclusion: String?
+        if let exclude { (dataset, exclusion) = try excludingMarks(exclude, from: dataset) }
         // Bad data or a model that does not fit it fail here, in the foreground, with exit status 2.
         if detach {
             try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
@@ -248,6 +277,7 @@ struct TrainCommand: ParsableCommand {
             channel.send(.save(path: nil))
         })
         if let resumed { output.write("resuming from \(resumed.file) at step \(resumed.checkpoint.step)") }
+        if let exclusion { output.write(exclusion) }
         session.start()
         var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
         let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
@@ -283,6 +313,24 @@ struct TrainCommand: ParsableCommand {
         }
         session.wait()
         guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// `dataset` without the images the marks file at `path` (or in the run folder at `path`)
+    /// lists, and a line saying what was left out.
+    private func excludingMarks(_ path: String, from dataset: Dataset) throws -> (Dataset, String) {
+        var isFolder: ObjCBool = false
+        let file =
+            FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+            ? RunFolder(url: URL(fileURLWithPath: path)).marksFile.path : path
+        do {
+            let exclusion = try dataset.excluding(MarksFile.read(file, classNames: dataset.classNames), file: file)
+            let unmatched = exclusion.unmatched == 0 ? "" : "; \(exclusion.unmatched) marks name no image of it"
+            return (
+                exclusion.dataset, "--exclude: left out \(exclusion.excluded) images marked in \(file)\(unmatched)"
+            )
+        } catch let error as MarksFileError {
+            throw UsageError(error.description)
+        }
     }
 
     /// The run's socket, through which dashboards in other terminals attach (`convtop attach`). A
@@ -350,6 +398,9 @@ struct TrainCommand: ParsableCommand {
         if let valSplit { c.validationSplit = valSplit }
         if let saveEvery { c.saveEvery = saveEvery }
         if let precision { c.precision = precision }
+        if let patience { c.patience = patience }
+        if let monitor { c.monitor = monitor }
+        if let minDelta { c.minDelta = minDelta }
         return c
     }
 

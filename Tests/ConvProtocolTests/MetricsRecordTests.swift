@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func theSamplesCoverEveryEvent() {
-        #expect(Set(SampleEvents.events.map(\.journalType)).count == 12)
+        #expect(Set(SampleEvents.events.map(\.journalType)).count == 16)
     }
 
     @Test func everyEventRoundTripsWithItsImages() throws {
@@ -224,6 +224,25 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
             "a probability above 1", edit(evaluation, #""probability":0.9"#, #""probability":2"#),
             "probability is 2.0"),
         MalformedLine("a negative image index", edit(evaluation, #""index":3"#, #""index":-3"#), "index is negative"),
+        MalformedLine(
+            "a best that is not finite",
+            #"{"v":1,"type":"best","time":1,"step":9,"monitor":"val_loss","value":"nan","epoch":2}"#,
+            "value is nan"),
+        MalformedLine(
+            "a best of an unknown figure",
+            #"{"v":1,"type":"best","time":1,"step":9,"monitor":"train_loss","value":0.5,"epoch":2}"#,
+            #"field "monitor""#),
+        MalformedLine(
+            "an early stop without a reason", #"{"v":1,"type":"early_stop","time":1,"step":9}"#,
+            #"missing field "reason""#),
+        MalformedLine(
+            "a mark without a split",
+            #"{"v":1,"type":"image_marked","time":1,"step":9,"index":1,"kind":"drop","true_label":0,"predicted_label":1}"#,
+            #"missing field "split""#),
+        MalformedLine(
+            "an unmark of a negative index",
+            #"{"v":1,"type":"image_unmarked","time":1,"step":9,"split":"test","index":-1}"#,
+            "index is negative"),
         MalformedLine(
             "an image without pixels", edit(evaluation, #","pixels":"AQIDBA==""#, ""),
             #"missing field "samples[0].pixels""#),

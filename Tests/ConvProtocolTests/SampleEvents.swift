@@ -85,10 +85,24 @@ enum SampleEvents {
                 checkpointPath: "/tmp/runs/cifar-0412/checkpoint.safetensors")),
         .finished(FinalResult(step: 0, epoch: 0, seconds: 0, lastEvaluation: nil, checkpointPath: nil)),
         .failed("/data/cifar: no training images"),
+        .bestImproved(BestEvaluation(figure: .validationLoss, value: 0.43218765, epoch: 7, step: 2464)),
+        .earlyStopped(reason: "val_loss has not improved on 0.4322 at epoch 7 for 3 epochs", step: 3520),
+        .imageMarked(mark),
+        .imageMarked(ImageMark(split: .test, index: 0, kind: .drop, trueLabel: 0, predictedLabel: 2)),
+        .imageUnmarked(split: .validation, index: 5),
     ]
+
+    /// A mark whose note and file hold what a line must escape.
+    static let mark = ImageMark(
+        split: .validation, index: 5, kind: .mislabelled, trueLabel: 1, predictedLabel: 2,
+        note: "looks like a \"truck\",\nnot a car", file: "train/cat/a, b \"c\".png")
 
     static let commands: [TrainingCommand] = [
         .pause, .resume, .setLearningRate(0.0125), .scaleLearningRate(0.5), .save(path: nil),
         .save(path: "/tmp/a folder/step 10.safetensors"), .evaluate, .stop,
+        .markImage(
+            ImageMark(split: .test, index: 812, kind: .drop, trueLabel: 3, predictedLabel: 5, note: "blurred, \"dark\"")
+        ),
+        .unmarkImage(split: .validation, index: 0),
     ]
 }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct TrainingCommandTests {
     @Test func theSamplesCoverEveryCommand() {
-        #expect(Set(SampleEvents.commands.map(\.lineType)).count == 7)
+        #expect(Set(SampleEvents.commands.map(\.lineType)).count == 9)
     }
 
     @Test func everyCommandRoundTrips() throws {
@@ -21,6 +21,15 @@ import Testing
         #expect(!TrainingCommand.save(path: nil).jsonLine().contains("path"))
     }
 
+    @Test func aMarkIsItsFieldsBesideTheHeader() throws {
+        let text = SampleEvents.commands.first { $0.lineType == "mark" }!.jsonLine()
+        let fields = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(fields["type"] as? String == "mark" && fields["split"] as? String == "test")
+        #expect(
+            fields["index"] as? Int == 812 && fields["true_label"] as? Int == 3 && fields["kind"] as? String == "drop")
+        #expect(fields["note"] as? String == "blurred, \"dark\"" && fields["file"] == nil)
+    }
+
     @Test(arguments: [
         MalformedLine("not JSON", "pause", "not JSON"),
         MalformedLine("JSON but not an object", #""pause""#, "not a JSON object"),
@@ -33,6 +42,26 @@ import Testing
         MalformedLine("a negative factor", #"{"v":1,"type":"scale_lr","factor":-2}"#, "factor is -2.0"),
         MalformedLine("a zero factor", #"{"v":1,"type":"scale_lr","factor":0}"#, "factor is 0.0"),
         MalformedLine("a path that is a number", #"{"v":1,"type":"save","path":5}"#, #"field "path""#),
+        MalformedLine(
+            "a mark without its kind",
+            #"{"v":1,"type":"mark","split":"test","index":3,"true_label":1,"predicted_label":2}"#,
+            #"missing field "kind""#),
+        MalformedLine(
+            "a mark of an unknown kind",
+            #"{"v":1,"type":"mark","split":"test","index":3,"kind":"burn","true_label":1,"predicted_label":2}"#,
+            #"field "kind""#),
+        MalformedLine(
+            "a mark of a negative index",
+            #"{"v":1,"type":"mark","split":"test","index":-3,"kind":"drop","true_label":1,"predicted_label":2}"#,
+            "index is negative"),
+        MalformedLine(
+            "a mark of a negative label",
+            #"{"v":1,"type":"mark","split":"test","index":3,"kind":"drop","true_label":-1,"predicted_label":2}"#,
+            "true_label is negative"),
+        MalformedLine(
+            "an unmark without its index", #"{"v":1,"type":"unmark","split":"test"}"#, #"missing field "index""#),
+        MalformedLine(
+            "an unmark of the training split", #"{"v":1,"type":"unmark","split":"train","index":1}"#, #"field "split""#),
         MalformedLine(
             "a line over the limit",
             #"{"v":1,"type":"save","path":""# + String(repeating: "a", count: LineFormat.maximumLineBytes) + #""}"#,

@@ -121,7 +121,7 @@ import Testing
         #expect(lines[6].contains("predicted: T-shirt/top"))
         #expect(lines[9].contains("top 3"))
         #expect(lines[10].contains("T-shirt/top ████████████████▊░░░░░░░░░░░   60.0%"))
-        #expect(lines[23].hasPrefix("↑ k prev  ↓ j next  PgUp PgDn page  f filter  ? h help  q quit  esc back"))
+        #expect(lines[23].hasPrefix("↑ k prev  ↓ j next  PgUp PgDn page  f filter  x mark  ? h help  q quit"))
         // 28x28 enlarged to 28x14 cells (one pixel per column, two per row) in a 34-column space.
         #expect(lines[4].hasPrefix(" " + String(repeating: "▀", count: 28) + "  "))
     }

@@ -2,7 +2,7 @@ import ConvProtocol
 import ConvTUI
 
 /// A stand-in session: replays events, records commands, answers them as a session would (paused,
-/// resumed, learning rate changed, checkpoint saved) and ends the run when told to stop.
+/// resumed, learning rate changed, checkpoint saved, image marked) and ends the run when told to stop.
 final class ScriptedSession {
     var pending: [TrainingEvent]
     var received: [TrainingCommand] = []
@@ -33,6 +33,10 @@ final class ScriptedSession {
                             FinalResult(
                                 step: step, epoch: 2, seconds: 2, lastEvaluation: nil,
                                 checkpointPath: "runs/demo/final.ckpt")))
+                case .markImage(var mark):
+                    mark.file = "test/\(mark.index).png"
+                    pending.append(.imageMarked(mark))
+                case .unmarkImage(let split, let index): pending.append(.imageUnmarked(split: split, index: index))
                 }
             })
     }

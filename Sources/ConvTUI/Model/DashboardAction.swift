@@ -33,6 +33,12 @@ public enum DashboardAction: Sendable, Equatable {
     case type(Character)
     case erase
     case submit
+    /// Browser: mark the shown image (opening the mark prompt), or unmark it when it is marked.
+    case markImage
+    /// Mark prompt: the next kind of mark.
+    case cycleMarkKind
+    /// Confusion screen: move the cursor to the next cell of the most-confused list, round to the first.
+    case nextConfusion
 }
 
 extension DashboardAction {

@@ -18,6 +18,8 @@ public enum InputMode: Sendable, Equatable {
     /// The learning-rate prompt and the text typed so far.
     case learningRatePrompt(String)
     case confirmQuit
+    /// The mark being made on the browsed image: its kind (tab cycles) and the note typed so far.
+    case markPrompt(ImageMark)
 }
 
 /// A cell of the confusion matrix: true class (row) and predicted class (column).
@@ -61,6 +63,8 @@ public struct DashboardState: Sendable, Equatable {
     public static let pageSize = 10
     /// Longest text the learning-rate prompt takes.
     public static let promptLength = 24
+    /// Longest note the mark prompt takes.
+    public static let noteLength = 120
 
     public init() {}
 
@@ -107,11 +111,19 @@ public struct DashboardState: Sendable, Equatable {
             if notice == Self.evaluating { notice = nil }
             clampBrowser()
         case .finished(let result):
-            notice = Notice("finished" + (result.checkpointPath.map { ": checkpoint \($0)" } ?? ""))
+            let ending = run.earlyStopReason.map { "stopped early (\($0))" } ?? "finished"
+            notice = Notice(ending + (result.checkpointPath.map { ": checkpoint \($0)" } ?? ""))
             finishInput()
         case .failed(let error):
             notice = Notice("failed: \(error)", isError: true)
             finishInput()
+        case .earlyStopped(let reason, _):
+            notice = Notice("stopping early: \(reason)")
+        case .imageMarked(let mark):
+            notice = Notice(
+                "marked \(mark.split) image #\(mark.index) as \(mark.kind.rawValue) in marks.csv (x unmarks)")
+        case .imageUnmarked(let split, let index):
+            notice = Notice("unmarked \(split) image #\(index) (x marks it again)")
         default:
             break
         }
@@ -128,6 +140,15 @@ public struct DashboardState: Sendable, Equatable {
     /// The action a key asks for in the current state, or `nil` when it means nothing here.
     public func action(for key: Key) -> DashboardAction? {
         switch input {
+        case .markPrompt:
+            switch key {
+            case .enter: return .submit
+            case .escape: return .back
+            case .backspace: return .erase
+            case .character("\t"): return .cycleMarkKind
+            case .character(let c): return .type(c)
+            default: return nil
+            }
         case .learningRatePrompt:
             switch key {
             case .enter: return .submit
@@ -188,9 +209,18 @@ public struct DashboardState: Sendable, Equatable {
             if case .learningRatePrompt(let text) = input, text.count < Self.promptLength {
                 input = .learningRatePrompt(text + String(c))
             }
+            if case .markPrompt(var mark) = input, mark.note.count < Self.noteLength {
+                mark.note.append(c)
+                input = .markPrompt(mark)
+            }
         case .erase:
             if case .learningRatePrompt(let text) = input { input = .learningRatePrompt(String(text.dropLast())) }
+            if case .markPrompt(var mark) = input {
+                mark.note = String(mark.note.dropLast())
+                input = .markPrompt(mark)
+            }
         case .submit:
+            if case .markPrompt(let mark) = input { return submitMark(mark) }
             guard case .learningRatePrompt(let text) = input else { return [] }
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard let value = Double(trimmed), value.isFinite, value > 0 else {
@@ -280,6 +310,15 @@ public struct DashboardState: Sendable, Equatable {
             browserFilter = .cell(trueClass: t, predictedClass: p)
             browserIndex = 0
             screen = .misclassified
+        case .markImage:
+            return toggleMark()
+        case .cycleMarkKind:
+            if case .markPrompt(var mark) = input {
+                mark.kind = mark.kind.next
+                input = .markPrompt(mark)
+            }
+        case .nextConfusion:
+            selectNextConfusion()
         }
         return []
     }

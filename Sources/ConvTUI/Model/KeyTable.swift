@@ -59,6 +59,9 @@ public enum KeyTable {
             [.character("f")], "f", .cycleFilter, "filter: true, predicted, all",
             screen: .misclassified, footer: "filter"),
         KeyBinding(
+            [.character("x")], "x", .markImage, "mark or unmark (marks.csv)", screen: .misclassified,
+            footer: "mark"),
+        KeyBinding(
             [.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "row up", screen: .confusion,
             footer: "move", footerLabel: "arrows hjkl"),
         KeyBinding([.down, .character("j")], "↓ j", .move(rows: 1, columns: 0), "row down", screen: .confusion),
@@ -71,6 +74,8 @@ public enum KeyTable {
         KeyBinding(
             [.down, .character("j")], "↓ j", .move(rows: 1, columns: 0), "scroll the table down",
             screen: .modelSummary),
+            [.character("n")], "n", .nextConfusion, "next most-confused cell", screen: .confusion,
+            footer: "most confused"),
     ]
 
     /// The action bound to `key` on `screen`: the screen's own bindings first, then the global ones.

@@ -47,6 +47,12 @@ public struct RunModel: Sendable, Equatable {
     public private(set) var result: FinalResult?
     /// What `--init-from` took from another run, for the model screen.
     public private(set) var initialization: WeightInitialization?
+    /// The monitored figure's best so far, when the run keeps a best model.
+    public private(set) var best: BestEvaluation?
+    /// Why the run stopped early, when it did.
+    public private(set) var earlyStopReason: String?
+    /// The images marked in the misclassified browser, as the trainer recorded them, oldest first.
+    public private(set) var marks: [ImageMark] = []
 
     public init() {}
 
@@ -55,6 +61,11 @@ public struct RunModel: Sendable, Equatable {
     /// The name of class `label`, or its number when the run did not name it.
     public func className(_ label: Int) -> String {
         label >= 0 && label < classNames.count ? classNames[label] : "#\(label)"
+    }
+
+    /// The mark of the image at `index` of `split`, if it has one.
+    public func mark(split: Split, index: Int) -> ImageMark? {
+        marks.first { $0.names(split: split, index: index) }
     }
 
     public var totalSteps: Int { (summary?.epochs ?? 0) * (summary?.stepsPerEpoch ?? 0) }
@@ -125,6 +136,18 @@ public struct RunModel: Sendable, Equatable {
         case .failed(let error):
             failure = error
             state = .failed
+        case .bestImproved(let new):
+            best = new
+        case .earlyStopped(let reason, _):
+            earlyStopReason = reason
+        case .imageMarked(let mark):
+            if let existing = marks.firstIndex(where: { $0.names(split: mark.split, index: mark.index) }) {
+                marks[existing] = mark
+            } else {
+                marks.append(mark)
+            }
+        case .imageUnmarked(let split, let index):
+            marks.removeAll { $0.names(split: split, index: index) }
         }
     }
 

@@ -27,7 +27,10 @@ public struct DashboardView: Widget {
         case .misclassified:
             MisclassifiedView(
                 images: state.browsedImages, index: state.browserIndex, filter: state.browserFilter,
-                classNames: state.run.classNames, split: state.run.evaluation?.split, mode: mode, theme: theme
+                classNames: state.run.classNames, split: state.run.evaluation?.split, mode: mode, theme: theme,
+                mark: state.browsedImage.flatMap { image in
+                    state.run.evaluation.flatMap { state.run.mark(split: $0.split, index: image.index) }
+                }
             )
             .render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .confusion: renderConfusion(body.inset(horizontal: 1), buffer: &buffer)
@@ -62,8 +65,11 @@ public struct DashboardView: Widget {
         let accuracy =
             [LineChart.Dataset(name: "train", points: run.trainAccuracy.points, style: theme[.trainAccuracy])]
             + evaluationDatasets(run.evaluationAccuracy)
-        LineChart(title: "Accuracy", datasets: accuracy, yLabel: { Format.percent($0) }, xUnit: "epoch", theme: theme)
-            .render(area: charts[1], buffer: &buffer)
+        LineChart(
+            title: accuracyTitle, datasets: accuracy, markers: bestMarkers, yLabel: { Format.percent($0) },
+            xUnit: "epoch", theme: theme
+        )
+        .render(area: charts[1], buffer: &buffer)
 
         // The bars read well at 40 columns; every column beyond goes mostly to the thumbnails.
         let barsWidth = min(56, max(40, rows[1].width * 2 / 5))
@@ -94,6 +100,22 @@ public struct DashboardView: Widget {
         }
     }
 
+    /// The accuracy chart's title, with the best epoch of the monitored figure when the run keeps one
+    /// (the figure and its value are in the journal and the headless lines; the title stays short
+    /// so that the legend keeps its room).
+    var accuracyTitle: String {
+        guard let best = state.run.best else { return "Accuracy" }
+        return "Accuracy · best epoch \(best.epoch)"
+    }
+
+    /// A star on the accuracy chart's x axis at the best model's epochs (fractional mid-epoch).
+    private var bestMarkers: [LineChart.Marker] {
+        guard let best = state.run.best else { return [] }
+        let perEpoch = state.run.summary?.stepsPerEpoch ?? 0
+        let x = perEpoch > 0 ? Double(best.step) / Double(perEpoch) : Double(best.epoch)
+        return [LineChart.Marker(x: x, symbol: "★", name: "best", style: theme[.right])]
+    }
+
     /// One dataset per evaluated split, the test set first.
     private func evaluationDatasets(_ series: [Split: Series]) -> [LineChart.Dataset] {
         Split.allCases.compactMap { split in
@@ -121,11 +143,31 @@ public struct DashboardView: Widget {
             style: theme[.title], maxWidth: area.width)
         let cursor = state.matrixCursor
         let cell = BrowserFilter.cell(trueClass: cursor.row, predictedClass: cursor.column)
+        let body = Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2)
+        // The list goes right of the matrix when both fit at their narrowest, else under it.
+        let matrixWidth = ConfusionMatrixView.narrowestWidth(of: evaluation.confusion, classNames: state.run.classNames)
+        let listArea: Rect
+        let matrixArea: Rect
+        if body.width - matrixWidth - 2 >= MostConfusedList.narrowestWidth {
+            let listWidth = min(MostConfusedList.widestWidth, body.width - matrixWidth - 2)
+            matrixArea = Rect(x: body.x, y: body.y, width: body.width - listWidth - 2, height: body.height)
+            listArea = Rect(x: matrixArea.right + 2, y: body.y, width: listWidth, height: body.height)
+        } else {
+            let matrixHeight = min(body.height, evaluation.confusion.classes + 4)
+            matrixArea = Rect(x: body.x, y: body.y, width: body.width, height: matrixHeight)
+            listArea = Rect(
+                x: body.x, y: body.y + matrixHeight, width: min(MostConfusedList.widestWidth, body.width),
+                height: body.height - matrixHeight)
+        }
         ConfusionMatrixView(
             matrix: evaluation.confusion, classNames: state.run.classNames, cursor: cursor,
             cellFiles: evaluation.misclassified.filter(cell.includes).compactMap(\.fileName), theme: theme
         )
-        .render(area: Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2), buffer: &buffer)
+        .render(area: matrixArea, buffer: &buffer)
+        MostConfusedList(
+            entries: state.mostConfused, classNames: state.run.classNames, cursor: state.matrixCursor, theme: theme
+        )
+        .render(area: listArea, buffer: &buffer)
     }
 
     private func renderNoticeLine(_ row: Rect, buffer: inout Buffer) {
@@ -137,6 +179,18 @@ public struct DashboardView: Widget {
             let hint = state.notice?.isError == true ? "  " + state.notice!.text : "  (enter sets, esc cancels)"
             buffer.setString(
                 x: x, y: row.y, hint, style: theme[state.notice?.isError == true ? .error : .dim],
+                maxWidth: row.right - x)
+        case .markPrompt(let mark):
+            var x = buffer.setString(
+                x: row.x, y: row.y, "Mark \(mark.split) image #\(mark.index) as ", style: theme[.label])
+            x = buffer.setString(x: x, y: row.y, "[\(mark.kind.rawValue)]", style: theme[.title])
+            x = buffer.setString(x: x, y: row.y, " note: ", style: theme[.label])
+            // The end of a long note stays in view, where the person types.
+            let room = max(1, row.right - x - 40)
+            x = buffer.setString(x: x, y: row.y, String(mark.note.suffix(room)), style: theme[.message])
+            x = buffer.setString(x: x, y: row.y, "█", style: theme[.message])
+            buffer.setString(
+                x: x, y: row.y, "  (tab: kind, enter marks, esc cancels)", style: theme[.dim],
                 maxWidth: row.right - x)
         case .confirmQuit where state.attached:
             buffer.setString(

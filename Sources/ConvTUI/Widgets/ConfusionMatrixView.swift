@@ -25,6 +25,12 @@ public struct ConfusionMatrixView: Widget {
 
     private func name(_ i: Int) -> String { i < classNames.count ? classNames[i] : "#\(i)" }
 
+    /// Columns the matrix needs when its cells are as narrow as their counts allow.
+    public static func narrowestWidth(of matrix: ConfusionMatrix, classNames: [String]) -> Int {
+        let maxCount = matrix.counts.flatMap { $0 }.max() ?? 0
+        return min(12, classNames.map(\.count).max() ?? 3) + 1 + matrix.classes * (String(maxCount).count + 2)
+    }
+
     /// Heat colour for a share of the row: dark blue-grey through orange; correct cells in green.
     public static func heat(_ share: Double, diagonal: Bool) -> Color {
         let s = min(1, max(0, share))

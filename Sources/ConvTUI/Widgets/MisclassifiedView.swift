@@ -12,11 +12,14 @@ public struct MisclassifiedView: Widget {
     public var split: Split?
     public var mode: ThumbnailMode
     public var theme: Theme
+    /// The shown image's mark, when the person marked it.
+    public var mark: ImageMark?
 
     public init(
         images: [Prediction], index: Int, filter: BrowserFilter, classNames: [String], split: Split?,
-        mode: ThumbnailMode, theme: Theme
+        mode: ThumbnailMode, theme: Theme, mark: ImageMark? = nil
     ) {
+        self.mark = mark
         self.images = images
         self.index = index
         self.filter = filter
@@ -39,6 +42,11 @@ public struct MisclassifiedView: Widget {
         case .predictedClass(let p): "predicted \(name(p))"
         case .cell(let t, let p): "true \(name(t)), predicted \(name(p))"
         }
+    }
+
+    /// A note as one line: its line breaks and tabs shown as spaces.
+    static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
     }
 
     public func render(area: Rect, buffer: inout Buffer) {
@@ -72,6 +80,10 @@ public struct MisclassifiedView: Widget {
         line("true:      \(name(p.trueLabel))", .right)
         line("predicted: \(name(p.predictedLabel))", .wrong)
         line("loss:      \(Format.compact(Double(p.loss)))", .text)
+        if let mark {
+            line(
+                "marked:    \(mark.kind.rawValue)" + (mark.note.isEmpty ? "" : " · \(Self.oneLine(mark.note))"), .error)
+        }
         y += 1
         line("top 3", .label)
         let nameWidth = min(12, p.top.map { name($0.label).count }.max() ?? 0)
