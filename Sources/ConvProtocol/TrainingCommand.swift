@@ -11,6 +11,11 @@ public enum TrainingCommand: Sendable, Equatable {
     case evaluate
     /// Finishes the current step, saves a checkpoint and ends the run.
     case stop
+    /// Pauses and runs a learning-rate range test of this many batches (nil: the run's
+    /// `--lr-find-steps`), then returns to the state before it, still paused.
+    case findLearningRate(steps: Int?)
+    /// Returns the run to its state before the last intervention that changed training.
+    case undo
 }
 
 extension TrainingCommand {
@@ -24,18 +29,21 @@ extension TrainingCommand {
         case .save: "save"
         case .evaluate: "evaluate"
         case .stop: "stop"
+        case .findLearningRate: "lr_find"
+        case .undo: "undo"
         }
     }
 
     /// The command as one line of JSON, without the newline: the format's version `v`, the `type`
-    /// and the command's value (`lr`, `factor` or `path`), such as `{"v":1,"type":"scale_lr","factor":2}`.
+    /// and the command's value (`lr`, `factor`, `path` or `steps`), such as `{"v":1,"type":"scale_lr","factor":2}`.
     public func jsonLine() -> String {
         var fields = CommandFields(type: lineType)
         switch self {
         case .setLearningRate(let rate): fields.lr = rate
         case .scaleLearningRate(let factor): fields.factor = factor
         case .save(let path): fields.path = path
-        case .pause, .resume, .evaluate, .stop: break
+        case .findLearningRate(let steps): fields.steps = steps
+        case .pause, .resume, .evaluate, .stop, .undo: break
         }
         return LineCoding.line(fields)
     }
@@ -60,6 +68,12 @@ extension TrainingCommand {
         case "save": self = .save(path: fields.path)
         case "evaluate": self = .evaluate
         case "stop": self = .stop
+        case "lr_find":
+            if let steps = fields.steps, steps < 2 {
+                throw ProtocolError("steps is \(steps); a range test needs at least 2")
+            }
+            self = .findLearningRate(steps: fields.steps)
+        case "undo": self = .undo
         default: throw ProtocolError("unknown command type \"\(fields.type)\"")
         }
     }
@@ -73,6 +87,7 @@ private struct CommandFields: Codable {
     var lr: Double?
     var factor: Double?
     var path: String?
+    var steps: Int?
 
     init(type: String) {
         self.type = type

@@ -14,6 +14,13 @@ public enum TrainingEvent: Sendable, Equatable {
     case warning(String)
     case finished(FinalResult)
     case failed(String)
+    /// A learning-rate range test began: the run is paused and trains a sweep from its snapshot.
+    case learningRateSweepStarted(LearningRateSweep)
+    case learningRateProbed(LearningRateProbe)
+    /// The range test ended and the run is back at its snapshot, paused.
+    case learningRateFound(LearningRateFinding)
+    /// The last intervention was undone.
+    case undone(Rewind)
 }
 
 /// Describes a run once, when it starts: configuration, model and data.

@@ -33,6 +33,8 @@ struct Convtop: ParsableCommand {
             ResumeCommand.self,
             StopCommand.self,
             LearningRateCommand.self,
+            UndoCommand.self,
+            LearningRateFinderCommand.self,
         ],
         defaultSubcommand: TrainCommand.self
     )

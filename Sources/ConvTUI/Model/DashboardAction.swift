@@ -31,4 +31,10 @@ public enum DashboardAction: Sendable, Equatable {
     case type(Character)
     case erase
     case submit
+    /// Run a learning-rate range test from the run's current state.
+    case findLearningRate
+    /// Range-test screen: set the suggested learning rate.
+    case applySuggestion
+    /// Go back to the state before the last intervention.
+    case undo
 }

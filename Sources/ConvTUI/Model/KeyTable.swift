@@ -1,3 +1,5 @@
+import ConvProtocol
+
 /// One key binding: the keys, how the help writes them, the action, and what it does.
 public struct KeyBinding: Sendable, Equatable {
     public var keys: [Key]
@@ -35,6 +37,12 @@ public enum KeyTable {
             [.character("+"), .character("=")], "+", .scaleLearningRate(2), "double the learning rate", footer: "lr×2"),
         KeyBinding([.character("-")], "-", .scaleLearningRate(0.5), "halve the learning rate", footer: "lr÷2"),
         KeyBinding([.character("L")], "L", .openLearningRatePrompt, "type a new learning rate", footer: "set lr"),
+        KeyBinding(
+            [.character("r")], "r", .findLearningRate, "learning-rate range test (pauses, then returns here)",
+            footer: "lr find"),
+        KeyBinding(
+            [.character("u")], "u", .undo, "undo the last intervention (keeps the last \(UndoLimit.description))",
+            footer: "undo"),
         KeyBinding([.character("s")], "s", .save, "save a checkpoint", footer: "save"),
         KeyBinding([.character("e")], "e", .evaluate, "evaluate on the test set now", footer: "eval"),
         KeyBinding([.character("l")], "l", .toggleLogScale, "log scale for the loss chart"),
@@ -64,6 +72,14 @@ public enum KeyTable {
         KeyBinding([.left, .character("h")], "← h", .move(rows: 0, columns: -1), "column left", screen: .confusion),
         KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion),
         KeyBinding([.enter], "enter", .select, "browse this cell's images", screen: .confusion, footer: "browse"),
+        KeyBinding(
+            [.enter], "enter", .applySuggestion, "apply the suggested learning rate", screen: .rangeTest,
+            footer: "apply"),
+        KeyBinding(
+            [.character("L")], "L", .openLearningRatePrompt, "type another learning rate", screen: .rangeTest,
+            footer: "type lr"),
+        KeyBinding(
+            [.escape], "esc", .back, "cancel: keep the learning rate", screen: .rangeTest, footer: "cancel"),
     ]
 
     /// The action bound to `key` on `screen`: the screen's own bindings first, then the global ones.
@@ -78,8 +94,7 @@ public enum KeyTable {
         let global = bindings.filter { $0.footer != nil && $0.screen == .main }
         return screen == .main || screen == .help
             ? global
-            : own + global.filter { [.toggleHelp, .quit].contains($0.action) } + [
-                bindings.first { $0.action == .back }!
-            ]
+            : own + global.filter { [.toggleHelp, .quit].contains($0.action) }
+                + (own.contains { $0.action == .back } ? [] : [bindings.first { $0.action == .back }!])
     }
 }
