@@ -58,7 +58,8 @@ struct LearningRateFinderCommand: ParsableCommand {
                 run.apply(event)
                 switch event {
                 case .started, .warning, .learningRateSweepStarted:
-                    for line in reporter.lines(for: event) { print(line) }
+                    // The run has no folder: nothing of it is kept.
+                    for line in reporter.lines(for: event) where !line.hasPrefix("run folder") { print(line) }
                 case .learningRateProbed(let probe) where (probe.index + 1) % 10 == 0:
                     print(
                         "  batch \(probe.index + 1): lr \(Format.learningRate(probe.learningRate)), "

@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func theSamplesCoverEveryEvent() {
-        #expect(Set(SampleEvents.events.map(\.journalType)).count == 11)
+        #expect(Set(SampleEvents.events.map(\.journalType)).count == 15)
     }
 
     @Test func everyEventRoundTripsWithItsImages() throws {
@@ -85,7 +85,11 @@ import Testing
     }
 
     @Test func theMalformedTablesBaseLinesAreValid() throws {
-        for base in [MalformedLine.step, MalformedLine.started, MalformedLine.evaluation] {
+        for base in [
+            MalformedLine.step, MalformedLine.started, MalformedLine.evaluation, MalformedLine.sweep,
+            MalformedLine.probe,
+            MalformedLine.finding, MalformedLine.undone,
+        ] {
             _ = try MetricsRecord(jsonLine: Substring(base))
         }
     }
@@ -128,6 +132,16 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
         + #""samples":[{"index":3,"true_label":0,"predicted_label":0,"top":[{"label":0,"probability":0.9}],"#
         + #""loss":0.1,"shape":[1,2,2],"pixels":"AQIDBA=="}]}"#
 
+    static let sweep =
+        #"{"v":1,"type":"lr_find_started","time":1000,"step":200,"steps":100,"start_lr":1e-07,"end_lr":10}"#
+    static let probe =
+        #"{"v":1,"type":"lr_find_point","time":1000,"step":200,"index":3,"lr":0.001,"loss":2.5,"smoothed_loss":2.4}"#
+    static let finding =
+        #"{"v":1,"type":"lr_find_finished","time":1000,"step":200,"probes":60,"diverged":true,"suggestion":0.003}"#
+    static let undone =
+        #"{"v":1,"type":"undone","time":1000,"step":200,"from_step":300,"#
+        + #""intervention":"learning rate 0.1 → 0.05","lr":0.1,"remaining":0}"#
+
     private static func edit(_ base: String, _ old: String, _ new: String) -> String {
         precondition(base.contains(old), "the table's edit \(old) matches nothing")
         return base.replacingOccurrences(of: old, with: new)
@@ -168,6 +182,26 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
         MalformedLine(
             "an image shape no line can fill", edit(started, "[1,28,28]", "[1048576,1048576,1048576]"),
             "more values than a line can hold"),
+        MalformedLine(
+            "a range test of negative steps", edit(sweep, #""steps":100"#, #""steps":-1"#), "steps is negative"),
+        MalformedLine(
+            "a range test from a zero rate", edit(sweep, #""start_lr":1e-07"#, #""start_lr":0"#),
+            "start_lr is 0.0, not a positive number"),
+        MalformedLine(
+            "a probe at an infinite rate", edit(probe, #""lr":0.001"#, #""lr":"inf""#), "lr is inf, not a finite number"
+        ),
+        MalformedLine("a probe without its loss", edit(probe, #""loss":2.5,"#, ""), #"missing field "loss""#),
+        MalformedLine(
+            "a negative suggestion", edit(finding, #""suggestion":0.003"#, #""suggestion":-0.003"#),
+            "suggestion is -0.003, not a positive number"),
+        MalformedLine(
+            "a finding without diverged", edit(finding, #""diverged":true,"#, ""), #"missing field "diverged""#),
+        MalformedLine(
+            "an undo to a later step", edit(undone, #""from_step":300"#, #""from_step":100"#),
+            "from_step 100 is before the step undone to, 200"),
+        MalformedLine(
+            "an undo without its intervention", edit(undone, #""intervention":"learning rate 0.1 → 0.05","#, ""),
+            #"missing field "intervention""#),
         MalformedLine("an unknown split", edit(evaluation, #""split":"test""#, #""split":"train""#), #"field "split""#),
         MalformedLine(
             "a negative confusion count", edit(evaluation, "[[2,1],[0,1]]", "[[2,1],[-1,1]]"),

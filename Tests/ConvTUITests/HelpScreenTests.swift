@@ -16,11 +16,12 @@ import Testing
     }
 
     @Test func oneColumnWhenItFits() {
-        let lines = render(width: 80, height: 40)
+        let lines = render(width: 80, height: 48)
         #expect(lines[0].hasPrefix("convtop keys"))
         #expect(lines[3] == "  space p pause or resume training" + String(repeating: " ", count: 46))
         #expect(listsEveryBinding(lines))
         #expect(lines.contains { $0.hasPrefix("L prompt: enter sets the rate") })
+        #expect(lines.contains { $0.contains("u undoes up to 5 interventions, 512 MiB.") })
     }
 
     @Test func twoColumnsAtTheMinimumSize() {
@@ -28,12 +29,13 @@ import Testing
         let lines = render(width: 78, height: 20)
         #expect(lines[2].hasPrefix("Everywhere                              Misclassified browser (m)"))
         #expect(listsEveryBinding(lines))
-        #expect(lines[17].hasPrefix("+ - L scale the rest of the schedule"))
-        #expect(lines[19].hasPrefix("L prompt: enter sets the rate"))
+        // Every key fits; the notes under them need a taller terminal.
+        #expect(lines[16].hasSuffix("Learning-rate range test (r)          "))
+        #expect(lines[19].hasSuffix("  esc     cancel, keep the rate       "))
     }
 
     @Test func explainsThatARateChangeScalesTheSchedule() {
-        let text = render(width: 78, height: 20).joined(separator: " ")
+        let text = render(width: 80, height: 48).joined(separator: " ")
         #expect(text.contains("scale the rest of the schedule") && text.contains("one-cycle"))
     }
 }

@@ -37,17 +37,17 @@ public enum KeyTable {
             [.character("+"), .character("=")], "+", .scaleLearningRate(2), "double the learning rate", footer: "lr×2"),
         KeyBinding([.character("-")], "-", .scaleLearningRate(0.5), "halve the learning rate", footer: "lr÷2"),
         KeyBinding([.character("L")], "L", .openLearningRatePrompt, "type a new learning rate", footer: "set lr"),
-        KeyBinding(
-            [.character("r")], "r", .findLearningRate, "learning-rate range test (pauses, then returns here)",
-            footer: "lr find"),
-        KeyBinding(
-            [.character("u")], "u", .undo, "undo the last intervention (keeps the last \(UndoLimit.description))",
-            footer: "undo"),
         KeyBinding([.character("s")], "s", .save, "save a checkpoint", footer: "save"),
         KeyBinding([.character("e")], "e", .evaluate, "evaluate on the test set now", footer: "eval"),
         KeyBinding([.character("l")], "l", .toggleLogScale, "log scale for the loss chart"),
         KeyBinding([.character("m")], "m", .openMisclassified, "browse misclassified images", footer: "errors"),
         KeyBinding([.character("c")], "c", .openConfusion, "confusion matrix", footer: "confusion"),
+        KeyBinding(
+            [.character("r")], "r", .findLearningRate, "learning-rate range test",
+            footer: "lr find"),
+        KeyBinding(
+            [.character("u")], "u", .undo, "undo the last intervention",
+            footer: "undo"),
         KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
         KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
         KeyBinding([.character("d")], "d", .detach, "detach; the run goes on"),
@@ -73,13 +73,13 @@ public enum KeyTable {
         KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion),
         KeyBinding([.enter], "enter", .select, "browse this cell's images", screen: .confusion, footer: "browse"),
         KeyBinding(
-            [.enter], "enter", .applySuggestion, "apply the suggested learning rate", screen: .rangeTest,
+            [.enter], "enter", .applySuggestion, "apply the suggestion", screen: .rangeTest,
             footer: "apply"),
         KeyBinding(
             [.character("L")], "L", .openLearningRatePrompt, "type another learning rate", screen: .rangeTest,
             footer: "type lr"),
         KeyBinding(
-            [.escape], "esc", .back, "cancel: keep the learning rate", screen: .rangeTest, footer: "cancel"),
+            [.escape], "esc", .back, "cancel, keep the rate", screen: .rangeTest, footer: "cancel"),
     ]
 
     /// The action bound to `key` on `screen`: the screen's own bindings first, then the global ones.

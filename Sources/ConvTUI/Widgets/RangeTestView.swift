@@ -39,7 +39,8 @@ public struct RangeTestView: Widget {
         }
         LineChart(
             title: title(test), datasets: [LineChart.Dataset(name: "loss", points: points, style: theme[.trainLoss])],
-            markers: markers, xUnit: "lr", xWholeNumbers: true, xLabel: { Self.powerOfTen($0) }, theme: theme
+            markers: markers, yBounds: Self.lossBounds(points), xUnit: "lr", xWholeNumbers: true,
+            xLabel: { Self.powerOfTen($0) }, theme: theme
         ).render(area: chartArea, buffer: &buffer)
         buffer.setString(
             x: area.x, y: area.bottom - 1, summary(test), style: theme[test.finding == nil ? .dim : .text],
@@ -48,9 +49,19 @@ public struct RangeTestView: Widget {
 
     private func title(_ test: RunModel.RangeTest) -> String {
         let progress =
-            test.finding.map { "\($0.probes) batches" + ($0.diverged ? ", stopped at divergence" : "") }
-            ?? "\(test.probes.count)/\(test.sweep.steps) batches"
-        return "Range test at step \(test.sweep.step): smoothed loss by learning rate (\(progress))"
+            test.finding.map { "\($0.probes) batches" + ($0.diverged ? ", diverged" : "") }
+            ?? "\(test.probes.count)/\(test.sweep.steps)"
+        return "LR range test, step \(test.sweep.step) (\(progress))"
+    }
+
+    /// From the lowest smoothed loss to four times it, where the sweep stops: the diverging tail
+    /// leaves the chart at its top instead of flattening the valley that matters.
+    static func lossBounds(_ points: [ChartPoint]) -> ClosedRange<Double>? {
+        let losses = points.map(\.y).filter(\.isFinite)
+        guard let lowest = losses.min(), let highest = losses.max(), highest > lowest else { return nil }
+        let top = min(highest, lowest * 4)
+        let pad = (top - lowest) * 0.05
+        return (lowest - pad)...(top + pad)
     }
 
     private func summary(_ test: RunModel.RangeTest) -> String {
