@@ -115,8 +115,7 @@ public struct LearningRateFinder: Sendable {
                 -right / (left * (left + right)) * y[i - 1] + (right - left) / (left * right) * y[i]
                 + left / (right * (left + right)) * y[i + 1]
         }
-        // Lightning takes the index among the finite points and reads the rate from the full list.
         let lowest = gradient.indices.min { gradient[$0] < gradient[$1] }!
-        return rates[lowest + 10]
+        return rates[kept[lowest]]
     }
 }

@@ -42,14 +42,14 @@ public enum KeyTable {
         KeyBinding([.character("l")], "l", .toggleLogScale, "log scale for the loss chart"),
         KeyBinding([.character("m")], "m", .openMisclassified, "browse misclassified images", footer: "errors"),
         KeyBinding([.character("c")], "c", .openConfusion, "confusion matrix", footer: "confusion"),
+        KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
+        KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
         KeyBinding(
             [.character("r")], "r", .findLearningRate, "learning-rate range test",
             footer: "lr find"),
         KeyBinding(
             [.character("u")], "u", .undo, "undo the last intervention",
             footer: "undo"),
-        KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
-        KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
         KeyBinding([.character("d")], "d", .detach, "detach; the run goes on"),
         KeyBinding([.escape], "esc", .back, "back to the main screen", footer: "back"),
         KeyBinding(
