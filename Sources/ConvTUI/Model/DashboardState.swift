@@ -112,7 +112,7 @@ public struct DashboardState: Sendable, Equatable {
             notice = Notice(
                 "range test: sweeping the learning rate from \(Format.learningRate(sweep.startRate)) to "
                     + "\(Format.learningRate(sweep.endRate)) on a snapshot…")
-        case .learningRateFound(let finding):
+        case .learningRateFound(let finding) where screen == .rangeTest:
             notice = Notice(
                 finding.suggestion.map {
                     "suggested \(Format.learningRate($0)): enter applies it, L types another, esc keeps the rate"
