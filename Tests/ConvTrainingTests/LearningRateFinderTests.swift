@@ -31,7 +31,7 @@ import Testing
     }
 
     /// The values fastai's `valley` and Lightning's `suggestion()` (torch.gradient) give on the
-    /// same curve and rates (Tests/Reference/lr_find_reference.py computed them).
+    /// same curve and rates (fastai's valley code and torch.gradient, run in Python on this curve).
     @Test func theSuggestionsAreFastaisValleyAndLightningsSteepestDescent() throws {
         let rates = Self.rates(100)
         let valley = try #require(LearningRateFinder.valley(rates: rates, losses: Self.curve, steps: 100))
