@@ -76,6 +76,11 @@ enum LineCoding {
         guard value.isFinite else { throw ProtocolError("\(field) is \(value), not a finite number") }
     }
 
+    static func positive(_ value: Double, _ field: String) throws {
+        try finite(value, field)
+        guard value > 0 else { throw ProtocolError("\(field) is \(value), not a positive number") }
+    }
+
     static func finiteNonNegative(_ value: Double, _ field: String) throws {
         try finite(value, field)
         guard value >= 0 else { throw ProtocolError("\(field) is negative (\(value))") }

@@ -5,8 +5,8 @@ import Foundation
 ///
 /// The line is a flat JSON object with the format's version `v` (`LineFormat`), a `type` field
 /// (`started`, `init_from`, `step`, `epoch`, `evaluation`, `paused`, `resumed`, `lr_changed`, `checkpoint_saved`,
-/// `warning`, `finished`, `failed`, `best`, `early_stop`, `image_marked`, `image_unmarked`) and the global `step` it
-/// happened at, so that a run's history,
+/// `warning`, `finished`, `failed`, `best`, `early_stop`, `image_marked`, `image_unmarked`, `lr_find_started`,
+/// `lr_find_point`, `lr_find_finished`, `undone`) and the global `step` it happened at, so that a run's history,
 /// including every intervention, can be read back and charted. Evaluations keep their split, loss,
 /// accuracy (a fraction), per-class accuracy and confusion counts, and, when the record includes
 /// them, their sample and misclassified predictions with the images' pixels in base64. The journal
@@ -61,6 +61,10 @@ extension TrainingEvent {
         case .earlyStopped: "early_stop"
         case .imageMarked: "image_marked"
         case .imageUnmarked: "image_unmarked"
+        case .learningRateSweepStarted: "lr_find_started"
+        case .learningRateProbed: "lr_find_point"
+        case .learningRateFound: "lr_find_finished"
+        case .undone: "undone"
         }
     }
 
@@ -77,6 +81,10 @@ extension TrainingEvent {
         case .finished(let result): result.step
         case .bestImproved(let best): best.step
         case .earlyStopped(_, let step): step
+        case .learningRateSweepStarted(let sweep): sweep.step
+        case .learningRateProbed(let probe): probe.step
+        case .learningRateFound(let finding): finding.step
+        case .undone(let rewind): rewind.step
         case .initialized, .warning, .failed, .imageMarked, .imageUnmarked: nil
         }
     }
@@ -163,6 +171,10 @@ private struct Line: Codable {
         case .earlyStopped(let reason, _): try ReasonFields(reason: reason).encode(to: encoder)
         case .imageMarked(let mark): try mark.encode(to: encoder)
         case .imageUnmarked(let split, let index): try ImageFields(split: split, index: index).encode(to: encoder)
+        case .learningRateSweepStarted(let sweep): try SweepFields(sweep).encode(to: encoder)
+        case .learningRateProbed(let probe): try ProbeFields(probe).encode(to: encoder)
+        case .learningRateFound(let finding): try FindingFields(finding).encode(to: encoder)
+        case .undone(let rewind): try RewindFields(rewind).encode(to: encoder)
         }
     }
 
@@ -197,6 +209,10 @@ private struct Line: Codable {
             let fields = try ImageFields(from: decoder)
             try LineCoding.nonNegative(fields.index, "index")
             event = .imageUnmarked(split: fields.split, index: fields.index)
+        case "lr_find_started": event = .learningRateSweepStarted(try SweepFields(from: decoder).sweep(step: step))
+        case "lr_find_point": event = .learningRateProbed(try ProbeFields(from: decoder).probe(step: step))
+        case "lr_find_finished": event = .learningRateFound(try FindingFields(from: decoder).finding(step: step))
+        case "undone": event = .undone(try RewindFields(from: decoder).rewind(step: step))
         default: throw ProtocolError("unknown record type \"\(header.type)\"")
         }
     }
@@ -461,6 +477,89 @@ private struct PredictionFields: Codable {
             index: index, trueLabel: trueLabel, predictedLabel: predictedLabel,
             top: top.map { ClassProbability(label: $0.label, probability: $0.probability) }, loss: loss,
             image: SampleImage(shape: imageShape, pixels: [UInt8](bytes)), fileName: fileName)
+    }
+}
+
+private struct SweepFields: Codable {
+    var steps: Int
+    var startLr, endLr: Double
+
+    init(_ s: LearningRateSweep) {
+        steps = s.steps
+        startLr = s.startRate
+        endLr = s.endRate
+    }
+
+    func sweep(step: Int) throws -> LearningRateSweep {
+        try LineCoding.nonNegative(steps, "steps")
+        try LineCoding.positive(startLr, "start_lr")
+        try LineCoding.positive(endLr, "end_lr")
+        return LearningRateSweep(step: step, steps: steps, startRate: startLr, endRate: endLr)
+    }
+}
+
+private struct ProbeFields: Codable {
+    var index: Int
+    var lr: Double
+    var loss, smoothedLoss: Float
+
+    init(_ p: LearningRateProbe) {
+        index = p.index
+        lr = p.learningRate
+        loss = p.loss
+        smoothedLoss = p.smoothedLoss
+    }
+
+    func probe(step: Int) throws -> LearningRateProbe {
+        try LineCoding.nonNegative(index, "index")
+        try LineCoding.positive(lr, "lr")
+        return LearningRateProbe(step: step, index: index, learningRate: lr, loss: loss, smoothedLoss: smoothedLoss)
+    }
+}
+
+private struct FindingFields: Codable {
+    var probes: Int
+    var diverged: Bool
+    var suggestion, steepest: Double?
+
+    init(_ f: LearningRateFinding) {
+        probes = f.probes
+        diverged = f.diverged
+        suggestion = f.suggestion
+        steepest = f.steepest
+    }
+
+    func finding(step: Int) throws -> LearningRateFinding {
+        try LineCoding.nonNegative(probes, "probes")
+        if let suggestion { try LineCoding.positive(suggestion, "suggestion") }
+        if let steepest { try LineCoding.positive(steepest, "steepest") }
+        return LearningRateFinding(
+            step: step, probes: probes, diverged: diverged, suggestion: suggestion, steepest: steepest)
+    }
+}
+
+private struct RewindFields: Codable {
+    var fromStep: Int
+    var intervention: String
+    var lr: Double
+    var remaining: Int
+
+    init(_ r: Rewind) {
+        fromStep = r.fromStep
+        intervention = r.intervention
+        lr = r.learningRate
+        remaining = r.remaining
+    }
+
+    func rewind(step: Int) throws -> Rewind {
+        try LineCoding.nonNegative(fromStep, "from_step")
+        try LineCoding.nonNegative(remaining, "remaining")
+        try LineCoding.positive(lr, "lr")
+        guard fromStep >= step else {
+            throw ProtocolError("from_step \(fromStep) is before the step undone to, \(step)")
+        }
+        return Rewind(
+            step: step, fromStep: fromStep, intervention: intervention, learningRate: lr, remaining: remaining)
     }
 }
 

@@ -15,6 +15,11 @@ public enum TrainingCommand: Sendable, Equatable {
     case markImage(ImageMark)
     /// Removes the mark of the image at `index` of `split`.
     case unmarkImage(split: Split, index: Int)
+    /// Pauses and runs a learning-rate range test of this many batches (nil: the run's
+    /// `--lr-find-steps`), then returns to the state before it, still paused.
+    case findLearningRate(steps: Int?)
+    /// Returns the run to its state before the last intervention that changed training.
+    case undo
 }
 
 extension TrainingCommand {
@@ -30,11 +35,13 @@ extension TrainingCommand {
         case .stop: "stop"
         case .markImage: "mark"
         case .unmarkImage: "unmark"
+        case .findLearningRate: "lr_find"
+        case .undo: "undo"
         }
     }
 
     /// The command as one line of JSON, without the newline: the format's version `v`, the `type`
-    /// and the command's value (`lr`, `factor` or `path`), such as `{"v":1,"type":"scale_lr","factor":2}`.
+    /// and the command's value (`lr`, `factor`, `path` or `steps`), such as `{"v":1,"type":"scale_lr","factor":2}`.
     public func jsonLine() -> String {
         var fields = CommandFields(type: lineType)
         switch self {
@@ -45,7 +52,8 @@ extension TrainingCommand {
         case .setLearningRate(let rate): fields.lr = rate
         case .scaleLearningRate(let factor): fields.factor = factor
         case .save(let path): fields.path = path
-        case .pause, .resume, .evaluate, .stop: break
+        case .findLearningRate(let steps): fields.steps = steps
+        case .pause, .resume, .evaluate, .stop, .undo: break
         }
         return LineCoding.line(fields)
     }
@@ -76,6 +84,12 @@ extension TrainingCommand {
             guard let index = fields.index else { throw ProtocolError("missing field \"index\"") }
             try LineCoding.nonNegative(index, "index")
             self = .unmarkImage(split: split, index: index)
+        case "lr_find":
+            if let steps = fields.steps, steps < 2 {
+                throw ProtocolError("steps is \(steps); a range test needs at least 2")
+            }
+            self = .findLearningRate(steps: fields.steps)
+        case "undo": self = .undo
         default: throw ProtocolError("unknown command type \"\(fields.type)\"")
         }
     }
@@ -91,6 +105,7 @@ private struct CommandFields: Codable {
     var path: String?
     var split: Split?
     var index: Int?
+    var steps: Int?
 
     init(type: String) {
         self.type = type

@@ -24,6 +24,13 @@ public enum TrainingEvent: Sendable, Equatable {
     case imageMarked(ImageMark)
     /// The trainer removed the mark of the image at `index` of `split` from `marks.csv`.
     case imageUnmarked(split: Split, index: Int)
+    /// A learning-rate range test began: the run is paused and trains a sweep from its snapshot.
+    case learningRateSweepStarted(LearningRateSweep)
+    case learningRateProbed(LearningRateProbe)
+    /// The range test ended and the run is back at its snapshot, paused.
+    case learningRateFound(LearningRateFinding)
+    /// The last intervention was undone.
+    case undone(Rewind)
 }
 
 /// Describes a run once, when it starts: configuration, model and data.

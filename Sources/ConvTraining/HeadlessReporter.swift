@@ -61,7 +61,29 @@ public struct HeadlessReporter: Sendable {
             ]
         case .imageUnmarked(let split, let index):
             return ["unmarked \(split) image \(index)"]
+        case .learningRateSweepStarted(let sweep):
+            return [
+                "learning-rate range test at step \(sweep.step): up to \(sweep.steps) batches from "
+                    + "\(Self.rate(sweep.startRate)) to \(Self.rate(sweep.endRate))"
+            ]
+        case .learningRateProbed:
+            return []
+        case .learningRateFound(let finding):
+            return [Self.findingLine(finding)]
+        case .undone(let rewind):
+            return [
+                "undone at step \(rewind.fromStep): back to step \(rewind.step), before \(rewind.intervention); "
+                    + "lr \(Self.rate(rewind.learningRate)), \(rewind.remaining) more to undo"
+            ]
         }
+    }
+
+    /// The range test's result: how far it went and the rates it suggests.
+    public static func findingLine(_ f: LearningRateFinding) -> String {
+        "range test: \(f.probes) batches" + (f.diverged ? " (stopped: the loss diverged)" : "") + "; suggested lr "
+            + (f.suggestion.map(rate) ?? "none (too few points)") + " (valley)"
+            + (f.steepest.map { ", steepest descent \(rate($0))" } ?? "")
+            + "; the run is back at step \(f.step)"
     }
 
     private func stepInterval(stepsPerEpoch: Int) -> Int {

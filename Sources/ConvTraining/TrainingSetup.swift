@@ -18,11 +18,13 @@ public struct TrainingSetup: Sendable {
     public var untilEpoch: Int?
     /// The ranks training together; rank 0 alone writes `runFolder`, the others pass nil.
     public var communicator: any Communicator
+    /// Batches of a learning-rate range test asked for without a count (`--lr-find-steps`).
+    public var learningRateFinderSteps: Int
 
     public init(
         configuration: TrainingConfiguration, dataset: Dataset, runFolder: RunFolder?, threads: Int,
         resume: TrainingCheckpoint? = nil, initialWeights: (checkpoint: TrainingCheckpoint, file: String)? = nil,
-        untilEpoch: Int? = nil, communicator: any Communicator = SingleProcess()
+        untilEpoch: Int? = nil, communicator: any Communicator = SingleProcess(), learningRateFinderSteps: Int = 100
     ) {
         self.configuration = configuration
         self.dataset = dataset
@@ -32,6 +34,7 @@ public struct TrainingSetup: Sendable {
         self.initialWeights = initialWeights
         self.untilEpoch = untilEpoch
         self.communicator = communicator
+        self.learningRateFinderSteps = learningRateFinderSteps
     }
 
     /// The normalisation the run must use: the checkpoint's when resuming, else `--normalize`;

@@ -58,6 +58,12 @@ final class TrainingWorker {
     private var markBook: MarkBook?
     /// Why marks are not kept, when they are not.
     private var marksProblem: String?
+    /// Batches of a range test asked for without a count (`--lr-find-steps`).
+    private let learningRateFinderSteps: Int
+    /// The state before each recent intervention, for undo.
+    private var undoHistory = UndoHistory()
+    /// An undo moved the run back, so the batches read ahead are the wrong ones.
+    private var rewound = false
 
     private var activeSeconds = 0.0
     private var activeSince: Double?
@@ -105,6 +111,7 @@ final class TrainingWorker {
             sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
             averagesMirrorImages: configuration.testFlips == true)
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
+        learningRateFinderSteps = setup.learningRateFinderSteps
 
         if let resume = setup.resume {
             try resume.check(fits: dataset)
@@ -184,11 +191,16 @@ final class TrainingWorker {
         }
         startClock()
         epochStart = now
-        let prefetcher = PrefetchingBatchLoader(loader, from: position, endEpoch: endEpoch)
+        var prefetcher = PrefetchingBatchLoader(loader, from: position, endEpoch: endEpoch)
         defer { prefetcher.stop() }
         while position.epoch < endEpoch {
             applyCommands()
             if stopRequested || communicationFailure != nil { break }
+            if rewound {
+                prefetcher.stop()
+                prefetcher = PrefetchingBatchLoader(loader, from: position, endEpoch: endEpoch)
+                rewound = false
+            }
             guard let batch = prefetcher.next() else { break }
             trainStep(on: batch)
             if communicationFailure != nil { break }
@@ -209,42 +221,15 @@ final class TrainingWorker {
 
     private func trainStep(on batch: Batch) {
         let count = batch.count
-        // This rank's rows of the global batch; one process takes them all.
-        let rows = count * communicator.rank / communicator.size..<count * (communicator.rank + 1) / communicator.size
-        let imageSize = model.inputShape.reduce(1, *)
-        input.resize(to: [rows.count] + model.inputShape)
-        batch.images.withUnsafeBufferPointer {
-            input.data.update(from: $0.baseAddress! + rows.lowerBound * imageSize, count: input.count)
-        }
-        labels.removeAll(keepingCapacity: true)
-        for label in batch.labels[rows] { labels.append(Int(label)) }
         let learningRate = currentLearningRate
         position = next(after: batch.position)
         step += 1
-
-        model.zeroGradients()
-        var result: (loss: Float, correct: Int) = (0, 0)
-        if !rows.isEmpty {
-            let logits = model.forward(input, training: true)
-            result = loss.forward(logits: logits, labels: labels)
-            model.backward(loss.gradient)
-        }
-        var communicationSeconds: Double?
-        if communicator.size > 1 {
-            let start = now
-            do {
-                result = try averageGradients(shardLoss: result, shardCount: rows.count, batchCount: count)
-            } catch {
-                communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
-                return
-            }
-            communicationSeconds = now - start
-        }
+        guard let (result, communicationSeconds) = computeGradients(on: batch) else { return }
         guard result.loss.isFinite else {
             return pauseForNonFinite(
                 "the loss is \(result.loss)", reason: "non-finite loss", learningRate: learningRate)
         }
-        guard model.namedParameters.allSatisfy({ Self.isFinite($0.gradient) }) else {
+        guard gradientsAreFinite else {
             return pauseForNonFinite(
                 "a gradient is not finite", reason: "non-finite gradient",
                 learningRate: learningRate)
@@ -269,6 +254,46 @@ final class TrainingWorker {
                     learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed,
                     communicationSeconds: communicationSeconds)))
     }
+
+    /// Forward and backward passes over this rank's rows of `batch`, the gradients then averaged
+    /// over the ranks: the batch's mean loss and correct count, and the seconds the averaging
+    /// took (nil for one process). Nil when a collective failed (`communicationFailure` says why).
+    private func computeGradients(on batch: Batch) -> (
+        result: (loss: Float, correct: Int), communicationSeconds: Double?
+    )? {
+        let count = batch.count
+        // This rank's rows of the global batch; one process takes them all.
+        let rows = count * communicator.rank / communicator.size..<count * (communicator.rank + 1) / communicator.size
+        let imageSize = model.inputShape.reduce(1, *)
+        input.resize(to: [rows.count] + model.inputShape)
+        batch.images.withUnsafeBufferPointer {
+            input.data.update(from: $0.baseAddress! + rows.lowerBound * imageSize, count: input.count)
+        }
+        labels.removeAll(keepingCapacity: true)
+        for label in batch.labels[rows] { labels.append(Int(label)) }
+
+        model.zeroGradients()
+        var result: (loss: Float, correct: Int) = (0, 0)
+        if !rows.isEmpty {
+            let logits = model.forward(input, training: true)
+            result = loss.forward(logits: logits, labels: labels)
+            model.backward(loss.gradient)
+        }
+        var communicationSeconds: Double?
+        if communicator.size > 1 {
+            let start = now
+            do {
+                result = try averageGradients(shardLoss: result, shardCount: rows.count, batchCount: count)
+            } catch {
+                communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+                return nil
+            }
+            communicationSeconds = now - start
+        }
+        return (result, communicationSeconds)
+    }
+
+    private var gradientsAreFinite: Bool { model.namedParameters.allSatisfy { Self.isFinite($0.gradient) } }
 
     // MARK: Data parallelism
 
@@ -387,6 +412,10 @@ final class TrainingWorker {
             evaluate()
         case .stop:
             stopRequested = true
+        case .findLearningRate(let steps):
+            findLearningRate(steps: steps ?? learningRateFinderSteps)
+        case .undo:
+            undo()
         case .markImage(let mark):
             changeMarks { emit(.imageMarked(try $0.mark(mark, in: dataset))) }
         case .unmarkImage(let split, let index):
@@ -413,6 +442,7 @@ final class TrainingWorker {
             return emit(.warning("learning rate \(rate) ignored: it must be a positive number"))
         }
         let old = currentLearningRate
+        undoHistory.keep(snapshot(), before: "learning rate \(Self.rate(old)) → \(Self.rate(rate))")
         learningRateScale = rate / scheduled
         emit(.learningRateChanged(old: old, new: rate, step: step))
     }
@@ -433,6 +463,84 @@ final class TrainingWorker {
         stopClock()
         emit(.paused(step: step, reason: reason))
     }
+
+    // MARK: Range test and undo
+
+    /// Pauses, trains an exponential sweep of `steps` batches from the next batch on, streaming
+    /// each loss, then puts the snapshot taken before it back and reports what it found; the run
+    /// stays paused for the person to choose a rate. The sweep trains the run's own model and
+    /// optimizer rather than copies: the snapshot restores every bit, and a copy would double the
+    /// memory of the activations.
+    private func findLearningRate(steps: Int) {
+        guard steps >= 2 else { return emit(.warning("a range test needs at least 2 steps, not \(steps)")) }
+        if !paused {
+            paused = true
+            stopClock()
+            emit(.paused(step: step, reason: "learning-rate range test"))
+        }
+        let before = snapshot()
+        var finder = LearningRateFinder(step: step, steps: steps)
+        emit(.learningRateSweepStarted(finder.sweep))
+        var batch = loader.makeBatch()
+        var batchPosition = position
+        while let rate = finder.nextRate {
+            loader.load(batchPosition, into: &batch)
+            guard let (result, _) = computeGradients(on: batch) else { break }
+            let finite = result.loss.isFinite && gradientsAreFinite
+            if finite {
+                optimizer.learningRate = rate
+                optimizer.step()
+            }
+            emit(.learningRateProbed(finder.record(loss: finite ? result.loss : .nan)))
+            batchPosition = next(after: batchPosition)
+        }
+        restore(before)
+        emit(.learningRateFound(finder.finding))
+    }
+
+    /// Goes back to the state before the last intervention; the steps since become an abandoned branch.
+    private func undo() {
+        guard let entry = undoHistory.takeLast() else {
+            return emit(.warning("nothing to undo: no intervention since the run started (or the oldest was dropped)"))
+        }
+        let from = step
+        restore(entry.snapshot)
+        rewound = true
+        emit(
+            .undone(
+                Rewind(
+                    step: step, fromStep: from, intervention: entry.intervention, learningRate: currentLearningRate,
+                    remaining: undoHistory.entries.count)))
+    }
+
+    private func snapshot() -> TrainingSnapshot {
+        TrainingSnapshot(
+            checkpoint: TrainingCheckpoint(
+                model: model, optimizer: optimizer, configuration: configuration, datasetName: dataset.name,
+                classNames: dataset.classNames, normalization: normalization, step: step, position: position,
+                learningRateScale: learningRateScale),
+            dropoutGenerators: model.dropoutGenerators,
+            epoch: EpochProgress(loss: epochLoss, correct: epochCorrect, images: epochImages, smoothed: smoothed))
+    }
+
+    /// Puts `snapshot` back. It was taken from this model and optimizer, so it fits them.
+    private func restore(_ snapshot: TrainingSnapshot) {
+        do {
+            try snapshot.restore(into: model, optimizer: optimizer)
+        } catch {
+            preconditionFailure("a snapshot of this run does not fit it: \(error)")
+        }
+        step = snapshot.step
+        position = snapshot.position
+        learningRateScale = snapshot.learningRateScale
+        (epochLoss, epochCorrect, epochImages, smoothed) = (
+            snapshot.epoch.loss, snapshot.epoch.correct, snapshot.epoch.images, snapshot.epoch.smoothed
+        )
+        // The checkpoint on disk may hold a later state of the abandoned branch: the end must save again.
+        lastSavedStep = nil
+    }
+
+    private static func rate(_ value: Double) -> String { String(format: "%.3g", value) }
 
     // MARK: Evaluation and checkpoints
 

@@ -35,6 +35,8 @@ struct Convtop: ParsableCommand {
             ResumeCommand.self,
             StopCommand.self,
             LearningRateCommand.self,
+            UndoCommand.self,
+            LearningRateFinderCommand.self,
         ],
         defaultSubcommand: TrainCommand.self
     )

@@ -120,3 +120,21 @@ struct LearningRateCommand: ParsableCommand {
         try options.send(.setLearningRate(value)) { if case .learningRateChanged = $0 { true } else { false } }
     }
 }
+
+struct UndoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "undo",
+        abstract: "Return a running run to its state before its last learning-rate change.",
+        discussion: "A run keeps its last \(UndoLimit.description) of snapshots; each undo takes one.")
+    @OptionGroup var options: SteerOptions
+
+    func run() throws {
+        try options.send(.undo) {
+            switch $0 {
+            case .undone: true
+            case .warning(let message): message.hasPrefix("nothing to undo")
+            default: false
+            }
+        }
+    }
+}

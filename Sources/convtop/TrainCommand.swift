@@ -181,6 +181,13 @@ struct TrainCommand: ParsableCommand {
         help: ArgumentHelp("Headless: print a progress line every N steps (default: ten per epoch).", valueName: "N"))
     var logEvery: Int?
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Batches of a learning-rate range test (key r, `convtop lr-find`); it stops earlier when the loss "
+                + "passes 4x its minimum.", valueName: "N"))
+    var lrFindSteps = 100
+
     @Flag(
         help: ArgumentHelp(
             "Start the run in the background (its own session, output in the run folder's "
@@ -195,6 +202,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
+        if lrFindSteps < 2 { throw ValidationError("--lr-find-steps must be at least 2, got \(lrFindSteps)") }
         if let untilEpoch, untilEpoch < 1 {
             throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)")
         }
@@ -217,6 +225,52 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         if let model { _ = try model.load() }
         let resumed = try resume.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
+        let (configuration, dataset, initialWeights, exclusion) = try prepare(resuming: resumed)
+        // Bad data or a model that does not fit it fail here, in the foreground, with exit status 2.
+        if detach {
+            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
+            return
+        }
+
+        let communicator = try MPICommunicator.forLaunch()
+        defer { (communicator as? MPICommunicator)?.finalize() }
+        guard communicator.leads else {
+            return try trainFollowingRankZero(
+                configuration: configuration, dataset: dataset, resumed: resumed,
+                communicator: communicator)
+        }
+        let folder = try runFolder(resumingFrom: resumed?.file)
+        let output = LineOutput()
+        let session = TrainingSession(
+            setup: TrainingSetup(
+                configuration: configuration, dataset: dataset, runFolder: folder,
+                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
+                initialWeights: initialWeights, untilEpoch: untilEpoch, communicator: communicator,
+                learningRateFinderSteps: lrFindSteps))
+        let channel = session.channel
+        let server = serve(folder, channel)
+        let signals = RunSignals(onHangUp: { [output] in
+            output.redirect(to: folder.logFile)
+            channel.send(.save(path: nil))
+        })
+        if let resumed { output.write("resuming from \(resumed.file) at step \(resumed.checkpoint.step)") }
+        if let exclusion { output.write(exclusion) }
+        session.start()
+        var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
+        let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
+        session.wait()
+        server?.close()
+        guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// The settings, data (validation held out, marked images excluded) and initial weights the run
+    /// starts from, and what `--exclude` left out, checked:
+    /// options over the recipe or `resumed`'s settings, refused here with a one-line error rather
+    /// than by the worker.
+    func prepare(resuming resumed: (checkpoint: TrainingCheckpoint, file: String)?) throws -> (
+        configuration: TrainingConfiguration, dataset: Dataset,
+        initialWeights: (checkpoint: TrainingCheckpoint, file: String)?, exclusion: String?
+    ) {
         var dataset = try data.load(trainedOn: resumed?.checkpoint)
         let base =
             resumed?.checkpoint.configuration
@@ -250,40 +304,7 @@ struct TrainCommand: ParsableCommand {
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
         var exclusion: String?
         if let exclude { (dataset, exclusion) = try excludingMarks(exclude, from: dataset) }
-        // Bad data or a model that does not fit it fail here, in the foreground, with exit status 2.
-        if detach {
-            try startInBackground(folder: runFolder(resumingFrom: resumed?.file))
-            return
-        }
-
-        let communicator = try MPICommunicator.forLaunch()
-        defer { (communicator as? MPICommunicator)?.finalize() }
-        guard communicator.leads else {
-            return try trainFollowingRankZero(
-                configuration: configuration, dataset: dataset, resumed: resumed,
-                communicator: communicator)
-        }
-        let folder = try runFolder(resumingFrom: resumed?.file)
-        let output = LineOutput()
-        let session = TrainingSession(
-            setup: TrainingSetup(
-                configuration: configuration, dataset: dataset, runFolder: folder,
-                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
-                initialWeights: initialWeights, untilEpoch: untilEpoch, communicator: communicator))
-        let channel = session.channel
-        let server = serve(folder, channel)
-        let signals = RunSignals(onHangUp: { [output] in
-            output.redirect(to: folder.logFile)
-            channel.send(.save(path: nil))
-        })
-        if let resumed { output.write("resuming from \(resumed.file) at step \(resumed.checkpoint.step)") }
-        if let exclusion { output.write(exclusion) }
-        session.start()
-        var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
-        let last = viewer.watch(session.channel, interrupted: { signals.interrupted })
-        session.wait()
-        server?.close()
-        guard case .finished = last else { throw ExitCode.failure }
+        return (configuration, dataset, initialWeights, exclusion)
     }
 
     /// A rank other than 0 of an `mpirun` launch: no folder, no viewer and no output but its own
@@ -297,7 +318,7 @@ struct TrainCommand: ParsableCommand {
             setup: TrainingSetup(
                 configuration: configuration, dataset: dataset, runFolder: nil,
                 threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resumed?.checkpoint,
-                untilEpoch: untilEpoch, communicator: communicator))
+                untilEpoch: untilEpoch, communicator: communicator, learningRateFinderSteps: lrFindSteps))
         session.start()
         var last: TrainingEvent?
         while !session.channel.isDrained {

@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func theSamplesCoverEveryEvent() {
-        #expect(Set(SampleEvents.events.map(\.journalType)).count == 16)
+        #expect(Set(SampleEvents.events.map(\.journalType)).count == 20)
     }
 
     @Test func everyEventRoundTripsWithItsImages() throws {
@@ -88,6 +88,9 @@ import Testing
         for base in [
             MalformedLine.step, MalformedLine.started, MalformedLine.evaluation, MalformedLine.startedWithModelTable,
             MalformedLine.initFrom,
+            MalformedLine.sweep,
+            MalformedLine.probe,
+            MalformedLine.finding, MalformedLine.undone,
         ] {
             _ = try MetricsRecord(jsonLine: Substring(base))
         }
@@ -140,6 +143,15 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
     static let initFrom =
         #"{"v":1,"type":"init_from","time":1000,"step":0,"source":"runs/a/checkpoint.safetensors","#
         + #""taken":["conv1.weight"],"reinitialized":["fc.weight"],"frozen":[]}"#
+    static let sweep =
+        #"{"v":1,"type":"lr_find_started","time":1000,"step":200,"steps":100,"start_lr":1e-07,"end_lr":10}"#
+    static let probe =
+        #"{"v":1,"type":"lr_find_point","time":1000,"step":200,"index":3,"lr":0.001,"loss":2.5,"smoothed_loss":2.4}"#
+    static let finding =
+        #"{"v":1,"type":"lr_find_finished","time":1000,"step":200,"probes":60,"diverged":true,"suggestion":0.003}"#
+    static let undone =
+        #"{"v":1,"type":"undone","time":1000,"step":200,"from_step":300,"#
+        + #""intervention":"learning rate 0.1 → 0.05","lr":0.1,"remaining":0}"#
 
     private static func edit(_ base: String, _ old: String, _ new: String) -> String {
         precondition(base.contains(old), "the table's edit \(old) matches nothing")
@@ -201,6 +213,26 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
         MalformedLine(
             "an init_from record whose frozen list is a string", edit(initFrom, #""frozen":[]"#, #""frozen":"conv1""#),
             #"field "frozen""#),
+        MalformedLine(
+            "a range test of negative steps", edit(sweep, #""steps":100"#, #""steps":-1"#), "steps is negative"),
+        MalformedLine(
+            "a range test from a zero rate", edit(sweep, #""start_lr":1e-07"#, #""start_lr":0"#),
+            "start_lr is 0.0, not a positive number"),
+        MalformedLine(
+            "a probe at an infinite rate", edit(probe, #""lr":0.001"#, #""lr":"inf""#), "lr is inf, not a finite number"
+        ),
+        MalformedLine("a probe without its loss", edit(probe, #""loss":2.5,"#, ""), #"missing field "loss""#),
+        MalformedLine(
+            "a negative suggestion", edit(finding, #""suggestion":0.003"#, #""suggestion":-0.003"#),
+            "suggestion is -0.003, not a positive number"),
+        MalformedLine(
+            "a finding without diverged", edit(finding, #""diverged":true,"#, ""), #"missing field "diverged""#),
+        MalformedLine(
+            "an undo to a later step", edit(undone, #""from_step":300"#, #""from_step":100"#),
+            "from_step 100 is before the step undone to, 200"),
+        MalformedLine(
+            "an undo without its intervention", edit(undone, #""intervention":"learning rate 0.1 → 0.05","#, ""),
+            #"missing field "intervention""#),
         MalformedLine("an unknown split", edit(evaluation, #""split":"test""#, #""split":"train""#), #"field "split""#),
         MalformedLine(
             "a negative confusion count", edit(evaluation, "[[2,1],[0,1]]", "[[2,1],[-1,1]]"),

@@ -90,6 +90,19 @@ enum SampleEvents {
         .imageMarked(mark),
         .imageMarked(ImageMark(split: .test, index: 0, kind: .drop, trueLabel: 0, predictedLabel: 2)),
         .imageUnmarked(split: .validation, index: 5),
+        .learningRateSweepStarted(LearningRateSweep(step: 1056, steps: 100, startRate: 1e-7, endRate: 10)),
+        .learningRateProbed(
+            LearningRateProbe(
+                step: 1056, index: 41, learningRate: 0.000_123_45, loss: 1.987_654, smoothedLoss: 2.012_34)),
+        .learningRateProbed(
+            LearningRateProbe(step: 1056, index: 87, learningRate: 3.1623, loss: .infinity, smoothedLoss: .infinity)),
+        .learningRateFound(
+            LearningRateFinding(step: 1056, probes: 88, diverged: true, suggestion: 0.003_162_3, steepest: 0.000_891)),
+        .learningRateFound(LearningRateFinding(step: 0, probes: 7, diverged: false, suggestion: nil, steepest: nil)),
+        .undone(
+            Rewind(
+                step: 1056, fromStep: 1290, intervention: "learning rate 0.0618 → 0.0309", learningRate: 0.061803,
+                remaining: 2)),
     ]
 
     /// A mark whose note and file hold what a line must escape.
@@ -104,5 +117,7 @@ enum SampleEvents {
             ImageMark(split: .test, index: 812, kind: .drop, trueLabel: 3, predictedLabel: 5, note: "blurred, \"dark\"")
         ),
         .unmarkImage(split: .validation, index: 0),
+        .save(path: "/tmp/a folder/step 10.safetensors"), .evaluate, .stop, .findLearningRate(steps: nil),
+        .findLearningRate(steps: 250), .undo,
     ]
 }

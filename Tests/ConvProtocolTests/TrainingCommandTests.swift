@@ -41,6 +41,8 @@ import Testing
         MalformedLine("a learning rate that is a string", #"{"v":1,"type":"set_lr","lr":"fast"}"#, #"field "lr""#),
         MalformedLine("a negative factor", #"{"v":1,"type":"scale_lr","factor":-2}"#, "factor is -2.0"),
         MalformedLine("a zero factor", #"{"v":1,"type":"scale_lr","factor":0}"#, "factor is 0.0"),
+        MalformedLine("a range test of one step", #"{"v":1,"type":"lr_find","steps":1}"#, "steps is 1"),
+        MalformedLine("a range test of text steps", #"{"v":1,"type":"lr_find","steps":"many"}"#, #"field "steps""#),
         MalformedLine("a path that is a number", #"{"v":1,"type":"save","path":5}"#, #"field "path""#),
         MalformedLine(
             "a mark without its kind",

@@ -16,11 +16,12 @@ import Testing
     }
 
     @Test func oneColumnWhenItFits() {
-        let lines = render(width: 80, height: 40)
+        let lines = render(width: 80, height: 48)
         #expect(lines[0].hasPrefix("convtop keys"))
         #expect(lines[3] == "  space p pause or resume training" + String(repeating: " ", count: 46))
         #expect(listsEveryBinding(lines))
         #expect(lines.contains { $0.hasPrefix("L prompt: enter sets the rate") })
+        #expect(lines.contains { $0.contains("u undoes up to 5 interventions, 512 MiB.") })
     }
 
     @Test func twoColumnsAtTheMinimumSize() {

@@ -33,4 +33,17 @@ import Testing
         series.append(ChartPoint(x: 1, y: .infinity))
         #expect(series.isEmpty)
     }
+
+    @Test func truncatingReturnsThePointsPastXAndClosesTheLastBucket() {
+        var series = Series(capacity: 4)
+        for x in 1...5 { series.append(ChartPoint(x: Double(x), y: Double(x))) }
+        // Four points halved into pairs, then 5 waiting for its pair.
+        #expect(series.points == [ChartPoint(x: 1.5, y: 1.5), ChartPoint(x: 3.5, y: 3.5), ChartPoint(x: 5, y: 5)])
+        #expect(series.truncate(after: 3) == [ChartPoint(x: 3.5, y: 3.5), ChartPoint(x: 5, y: 5)])
+        #expect(series.points == [ChartPoint(x: 1.5, y: 1.5)])
+        series.append(ChartPoint(x: 3, y: 9))
+        series.append(ChartPoint(x: 4, y: 7))
+        // A new bucket after the cut: the two new points average together, not with the kept one.
+        #expect(series.points == [ChartPoint(x: 1.5, y: 1.5), ChartPoint(x: 3.5, y: 8)])
+    }
 }

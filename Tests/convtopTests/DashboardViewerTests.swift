@@ -45,6 +45,21 @@ struct DashboardViewerTests {
             Run.learningRate(on: s).map { abs($0 - 2 * rate) < 1e-9 } ?? false
         }
 
+        // A range test pauses, sweeps and shows its suggestion; esc keeps the rate and resumes.
+        try session.send("r")
+        screen = try session.wait(for: "the range test's suggestion", timeout: 60) {
+            Run.shows("(fastai valley)", $0)
+        }
+        #expect(Run.shows("LR range test", screen) && Run.shows("enter apply", screen))
+        try session.send("Escape")
+        try session.wait(for: "RUNNING after the range test") { Run.shows("RUNNING", $0) && Run.shows("Accuracy", $0) }
+        // Undo takes the doubling back: the rate is the one before it.
+        try session.send("u")
+        screen = try session.wait(for: "the doubling undone") { s in
+            Run.learningRate(on: s).map { abs($0 - rate) < 1e-9 } ?? false
+        }
+        #expect(Run.shows("undone: back to step", screen))
+
         try session.send("m")
         screen = try session.wait(for: "Misclassified test images")
         #expect(Run.shows("true:", screen) && Run.shows("predicted:", screen))
@@ -69,7 +84,7 @@ struct DashboardViewerTests {
         #expect(try session.waitForExit(timeout: 30) == 0)
         #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
         let journal = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8)
-        for type in ["paused", "resumed", "lr_changed", "evaluation", "finished"] {
+        for type in ["paused", "resumed", "lr_changed", "evaluation", "finished", "lr_find_finished", "undone"] {
             #expect(journal.contains("\"type\":\"\(type)\""), "metrics.jsonl has no \(type) record")
         }
     }

@@ -33,6 +33,12 @@ public enum DashboardAction: Sendable, Equatable {
     case type(Character)
     case erase
     case submit
+    /// Run a learning-rate range test from the run's current state.
+    case findLearningRate
+    /// Range-test screen: set the suggested learning rate.
+    case applySuggestion
+    /// Go back to the state before the last intervention.
+    case undo
     /// Browser: mark the shown image (opening the mark prompt), or unmark it when it is marked.
     case markImage
     /// Mark prompt: the next kind of mark.
@@ -45,7 +51,9 @@ extension DashboardAction {
     /// Whether the action changes the run itself (and so needs a live run to act on).
     public var steersRun: Bool {
         switch self {
-        case .togglePause, .scaleLearningRate, .openLearningRatePrompt, .save, .evaluate: true
+        case .togglePause, .scaleLearningRate, .openLearningRatePrompt, .save, .evaluate, .findLearningRate,
+            .applySuggestion, .undo:
+            true
         default: false
         }
     }

@@ -58,6 +58,8 @@ public struct DashboardState: Sendable, Equatable {
     /// The dashboard shows a run read back from its journal (`convtop view`): keys that would steer
     /// the run are refused, and q, d and Ctrl-C leave at once.
     public var readOnly = false
+    /// The run was training when the person started a range test: leaving the test resumes it.
+    public private(set) var resumeAfterRangeTest = false
 
     /// Images a page key moves by in the browser.
     public static let pageSize = 10
@@ -124,6 +126,19 @@ public struct DashboardState: Sendable, Equatable {
                 "marked \(mark.split) image #\(mark.index) as \(mark.kind.rawValue) in marks.csv (x unmarks)")
         case .imageUnmarked(let split, let index):
             notice = Notice("unmarked \(split) image #\(index) (x marks it again)")
+        case .learningRateSweepStarted(let sweep):
+            screen = .rangeTest
+            notice = Notice(
+                "range test: sweeping the learning rate from \(Format.learningRate(sweep.startRate)) to "
+                    + "\(Format.learningRate(sweep.endRate)) on a snapshot…")
+        case .learningRateFound(let finding) where screen == .rangeTest:
+            notice = Notice(
+                finding.suggestion.map {
+                    "suggested \(Format.learningRate($0)): enter applies it, L types another, esc keeps the rate"
+                } ?? "the sweep was too short to suggest a rate: L types one, esc keeps the rate")
+        case .undone(let rewind):
+            notice = Notice(
+                "undone: back to step \(rewind.step), before \(rewind.intervention) (\(rewind.remaining) more to undo)")
         default:
             break
         }
@@ -231,7 +246,7 @@ public struct DashboardState: Sendable, Equatable {
             }
             input = .normal
             notice = Notice("learning rate \(Format.learningRate(value)) requested")
-            return [.setLearningRate(value)]
+            return [.setLearningRate(value)] + leaveRangeTest()
         case .save:
             guard runIsLive else { return refuseEndedRun() }
             notice = Notice("saving a checkpoint…")
@@ -265,9 +280,33 @@ public struct DashboardState: Sendable, Equatable {
             if input != .normal {
                 input = .normal
                 notice = nil
+            } else if screen == .rangeTest {
+                notice = Notice("range test cancelled: the run continues from where it was")
+                return leaveRangeTest()
             } else {
                 screen = .main
             }
+        case .findLearningRate:
+            guard run.state == .running || run.state == .paused else { return refuseEndedRun() }
+            if run.rangeTest?.isRunning == true && screen == .rangeTest {
+                notice = Notice("a range test is running", isError: true)
+                return []
+            }
+            resumeAfterRangeTest = run.state == .running
+            screen = .rangeTest
+            notice = Notice("range test requested…")
+            return [.findLearningRate(steps: nil)]
+        case .applySuggestion:
+            guard let suggestion = run.rangeTest?.finding?.suggestion else {
+                notice = Notice("no suggestion yet: wait for the sweep, or type a rate with L", isError: true)
+                return []
+            }
+            notice = Notice("learning rate \(Format.learningRate(suggestion)) requested")
+            return [.setLearningRate(suggestion)] + leaveRangeTest()
+        case .undo:
+            guard runIsLive else { return refuseEndedRun() }
+            notice = Notice("undo requested…")
+            return [.undo]
         case .toggleHelp:
             screen = screen == .help ? .main : .help
         case .toggleLogScale:
@@ -321,6 +360,14 @@ public struct DashboardState: Sendable, Equatable {
             selectNextConfusion()
         }
         return []
+    }
+
+    /// Back to the main screen from the range test, resuming the run when the test paused it.
+    private mutating func leaveRangeTest() -> [TrainingCommand] {
+        guard screen == .rangeTest else { return [] }
+        screen = .main
+        defer { resumeAfterRangeTest = false }
+        return resumeAfterRangeTest ? [.resume] : []
     }
 
     private mutating func stop() -> [TrainingCommand] {

@@ -1,3 +1,5 @@
+import ConvProtocol
+
 /// One key binding: the keys, how the help writes them, the action, and what it does.
 public struct KeyBinding: Sendable, Equatable {
     public var keys: [Key]
@@ -43,6 +45,12 @@ public enum KeyTable {
         KeyBinding([.character("i")], "i", .openModelSummary, "model summary table"),
         KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
         KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
+        KeyBinding(
+            [.character("r")], "r", .findLearningRate, "learning-rate range test",
+            footer: "lr find"),
+        KeyBinding(
+            [.character("u")], "u", .undo, "undo the last intervention",
+            footer: "undo"),
         KeyBinding([.character("d")], "d", .detach, "detach; the run goes on"),
         KeyBinding([.escape], "esc", .back, "back to the main screen", footer: "back"),
         KeyBinding(
@@ -74,8 +82,17 @@ public enum KeyTable {
         KeyBinding(
             [.down, .character("j")], "↓ j", .move(rows: 1, columns: 0), "scroll the table down",
             screen: .modelSummary),
+        KeyBinding(
             [.character("n")], "n", .nextConfusion, "next most-confused cell", screen: .confusion,
             footer: "most confused"),
+        KeyBinding(
+            [.enter], "enter", .applySuggestion, "apply the suggestion", screen: .rangeTest,
+            footer: "apply"),
+        KeyBinding(
+            [.character("L")], "L", .openLearningRatePrompt, "type another learning rate", screen: .rangeTest,
+            footer: "type lr"),
+        KeyBinding(
+            [.escape], "esc", .back, "cancel, keep the rate", screen: .rangeTest, footer: "cancel"),
     ]
 
     /// The action bound to `key` on `screen`: the screen's own bindings first, then the global ones.
@@ -90,8 +107,7 @@ public enum KeyTable {
         let global = bindings.filter { $0.footer != nil && $0.screen == .main }
         return screen == .main || screen == .help
             ? global
-            : own + global.filter { [.toggleHelp, .quit].contains($0.action) } + [
-                bindings.first { $0.action == .back }!
-            ]
+            : own + global.filter { [.toggleHelp, .quit].contains($0.action) }
+                + (own.contains { $0.action == .back } ? [] : [bindings.first { $0.action == .back }!])
     }
 }

@@ -9,7 +9,7 @@ public struct RunModel: Sendable, Equatable {
 
     /// Something that happened at a step, drawn on the x axis of the loss chart.
     public struct Marker: Sendable, Equatable {
-        public enum Kind: Sendable, Equatable { case learningRate, pause }
+        public enum Kind: Sendable, Equatable { case learningRate, pause, undo }
         public var step: Int
         public var kind: Kind
 
@@ -23,6 +23,28 @@ public struct RunModel: Sendable, Equatable {
     public static let historyCapacity = 1024
     /// Most markers kept; older ones are dropped.
     public static let markerCapacity = 256
+    /// Most abandoned branches kept for the charts; older ones are dropped.
+    public static let branchCapacity = UndoLimit.interventions
+
+    /// A learning-rate range test: its sweep, the points so far and, once it is over, what it found.
+    public struct RangeTest: Sendable, Equatable {
+        public var sweep: LearningRateSweep
+        public var probes: [LearningRateProbe] = []
+        public var finding: LearningRateFinding?
+
+        public init(sweep: LearningRateSweep) {
+            self.sweep = sweep
+        }
+
+        public var isRunning: Bool { finding == nil }
+    }
+
+    /// What an undo left behind: the losses charted after the step the run went back to.
+    public struct AbandonedBranch: Sendable, Equatable {
+        public var rewind: Rewind
+        public var trainLoss: [ChartPoint]
+        public var evaluationLoss: [Split: [ChartPoint]]
+    }
 
     public private(set) var summary: RunSummary?
     public private(set) var state: State = .starting
@@ -53,6 +75,10 @@ public struct RunModel: Sendable, Equatable {
     public private(set) var earlyStopReason: String?
     /// The images marked in the misclassified browser, as the trainer recorded them, oldest first.
     public private(set) var marks: [ImageMark] = []
+    /// The latest learning-rate range test.
+    public private(set) var rangeTest: RangeTest?
+    /// Branches abandoned by undo, oldest first, drawn dimmed beside the run's losses.
+    public private(set) var abandonedBranches: [AbandonedBranch] = []
 
     public init() {}
 
@@ -148,7 +174,30 @@ public struct RunModel: Sendable, Equatable {
             }
         case .imageUnmarked(let split, let index):
             marks.removeAll { $0.names(split: split, index: index) }
+        case .learningRateSweepStarted(let sweep):
+            rangeTest = RangeTest(sweep: sweep)
+        case .learningRateProbed(let probe):
+            if rangeTest?.sweep.step == probe.step { rangeTest?.probes.append(probe) }
+        case .learningRateFound(let finding):
+            if rangeTest?.sweep.step == finding.step { rangeTest?.finding = finding }
+        case .undone(let rewind):
+            abandon(rewind)
         }
+    }
+
+    /// Moves the losses charted after the step an undo went back to into an abandoned branch.
+    private mutating func abandon(_ rewind: Rewind) {
+        let after = Double(rewind.step)
+        var evaluation: [Split: [ChartPoint]] = [:]
+        for split in evaluationLoss.keys { evaluation[split] = evaluationLoss[split]!.truncate(after: after) }
+        let abandoned = trainLoss.truncate(after: after)
+        // The branch starts where it left the run's line, so that the two visibly part there.
+        let start = trainLoss.last.map { [$0] } ?? []
+        abandonedBranches.append(
+            AbandonedBranch(rewind: rewind, trainLoss: start + abandoned, evaluationLoss: evaluation))
+        if abandonedBranches.count > Self.branchCapacity { abandonedBranches.removeFirst() }
+        learningRate = rewind.learningRate
+        addMarker(Marker(step: rewind.step, kind: .undo))
     }
 
     /// Epochs done at `step`, as a fraction, so that an evaluation asked mid-epoch lands mid-epoch.

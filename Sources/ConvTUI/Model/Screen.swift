@@ -1,6 +1,6 @@
 /// The screens of the dashboard.
 public enum Screen: Sendable, Equatable, Hashable, CaseIterable {
-    case main, help, misclassified, confusion, modelSummary
+    case main, help, misclassified, confusion, modelSummary, rangeTest
 
     /// Name shown in the help screen.
     public var title: String {
@@ -10,6 +10,7 @@ public enum Screen: Sendable, Equatable, Hashable, CaseIterable {
         case .misclassified: "Misclassified browser (m)"
         case .confusion: "Confusion matrix (c)"
         case .modelSummary: "Model summary (i)"
+        case .rangeTest: "Learning-rate range test (r)"
         }
     }
 }

@@ -43,6 +43,16 @@ public struct Series: Sendable, Equatable {
         if points.count >= capacity { halve() }
     }
 
+    /// Removes the points past `x` and returns them, oldest first: what an undo abandoned. The
+    /// last point kept closes its bucket, so later points start a new one.
+    public mutating func truncate(after x: Double) -> [ChartPoint] {
+        let kept = points.prefix { $0.x <= x }.count
+        let removed = Array(points[kept...])
+        points.removeSubrange(kept...)
+        pendingX = 0; pendingY = 0; pendingCount = 0
+        return removed
+    }
+
     private mutating func halve() {
         points = stride(from: 0, to: points.count - 1, by: 2).map { i in
             ChartPoint(x: (points[i].x + points[i + 1].x) / 2, y: (points[i].y + points[i + 1].y) / 2)

@@ -37,6 +37,10 @@ public struct DashboardView: Widget {
         case .modelSummary:
             ModelSummaryView(run: state.run, scroll: state.modelTableScroll, theme: theme)
                 .render(area: body.inset(horizontal: 1), buffer: &buffer)
+        case .rangeTest:
+            RangeTestView(
+                test: state.run.rangeTest, learningRate: state.run.learningRate, theme: theme
+            ).render(area: body.inset(horizontal: 1), buffer: &buffer)
         }
         renderNoticeLine(parts[2], buffer: &buffer)
         Footer(screen: state.screen, theme: theme, readOnly: state.readOnly).render(area: parts[3], buffer: &buffer)
@@ -49,13 +53,24 @@ public struct DashboardView: Widget {
         let bottom = max(run.classNames.count + 1, area.height / 2)
         let rows = area.split(.vertical, [.fill(1), .length(bottom)])
         let charts = rows[0].split(.horizontal, [.percentage(60), .fill(1)], spacing: 2)
+        // Abandoned branches first, so that the run's own lines draw over them where they cross.
+        let abandoned = run.abandonedBranches.flatMap { branch in
+            ([branch.trainLoss] + Split.allCases.compactMap { branch.evaluationLoss[$0] }).map {
+                LineChart.Dataset(name: "undone", points: $0, style: theme[.dim])
+            }
+        }
         let loss =
-            [LineChart.Dataset(name: "train (smoothed)", points: run.trainLoss.points, style: theme[.trainLoss])]
+            abandoned
+            + [LineChart.Dataset(name: "train (smoothed)", points: run.trainLoss.points, style: theme[.trainLoss])]
             + evaluationDatasets(run.evaluationLoss)
         let markers = run.markers.map { m in
-            m.kind == .learningRate
-                ? LineChart.Marker(x: Double(m.step), symbol: "▲", name: "lr", style: theme[.learningRateMarker])
-                : LineChart.Marker(x: Double(m.step), symbol: "‖", name: "pause", style: theme[.pauseMarker])
+            switch m.kind {
+            case .learningRate:
+                LineChart.Marker(x: Double(m.step), symbol: "▲", name: "lr", style: theme[.learningRateMarker])
+            case .pause: LineChart.Marker(x: Double(m.step), symbol: "‖", name: "pause", style: theme[.pauseMarker])
+            case .undo:
+                LineChart.Marker(x: Double(m.step), symbol: "↶", name: "undo", style: theme[.learningRateMarker])
+            }
         }
         LineChart(
             title: "Loss", datasets: loss, markers: markers, logScale: state.logScale, xUnit: "step",

@@ -1,3 +1,5 @@
+import ConvProtocol
+
 /// Every key binding, grouped by screen, rendered from the key table; in two columns when one
 /// column would not fit the height.
 public struct HelpScreen: Widget {
@@ -12,10 +14,12 @@ public struct HelpScreen: Widget {
         "its shape, so one-cycle still rises and anneals, only higher or lower.",
         "L prompt: enter sets the rate, esc cancels; only a positive number is taken.",
         "q asks to confirm with y; the run saves a checkpoint, then convtop exits.",
+        "r tests rates on a snapshot of the paused run; whatever you choose, the run",
+        "continues from it bit for bit. u undoes up to \(UndoLimit.description).",
     ]
 
     private var sections: [(title: String, bindings: [KeyBinding])] {
-        [Screen.main, .misclassified, .confusion, .modelSummary].map { screen in
+        [Screen.main, .misclassified, .confusion, .modelSummary, .rangeTest].map { screen in
             (screen.title, KeyTable.bindings.filter { $0.screen == screen })
         }
     }

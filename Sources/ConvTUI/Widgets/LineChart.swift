@@ -53,12 +53,15 @@ public struct LineChart: Widget {
     public var xUnit: String
     /// Whether x counts whole things (steps), so that x ticks are never fractions.
     public var xWholeNumbers: Bool
+    /// How x tick labels are written, when not as plain numbers: a log axis plots log10(x) and
+    /// labels its whole-number ticks as the powers of ten they stand for.
+    public var xLabel: (@Sendable (Double) -> String)?
     public var theme: Theme
 
     public init(
         title: String, datasets: [Dataset], markers: [Marker] = [], logScale: Bool = false,
         yBounds: ClosedRange<Double>? = nil, yLabel: @escaping @Sendable (Double) -> String = Format.compact,
-        xUnit: String, xWholeNumbers: Bool = false, theme: Theme
+        xUnit: String, xWholeNumbers: Bool = false, xLabel: (@Sendable (Double) -> String)? = nil, theme: Theme
     ) {
         self.title = title
         self.datasets = datasets
@@ -68,6 +71,7 @@ public struct LineChart: Widget {
         self.yLabel = yLabel
         self.xUnit = xUnit
         self.xWholeNumbers = xWholeNumbers
+        self.xLabel = xLabel
         self.theme = theme
     }
 
@@ -207,7 +211,8 @@ public struct LineChart: Widget {
             for: range, maximumCount: max(1, plot.width / 3),
             wholeNumbers: xWholeNumbers)
         {
-            guard let ticks = AxisTicks(range: range, step: step), !ticks.values.isEmpty else { continue }
+            guard var ticks = AxisTicks(range: range, step: step), !ticks.values.isEmpty else { continue }
+            if let xLabel { ticks.labels = ticks.values.map(xLabel) }
             var end = Int.min / 2
             let fits = zip(ticks.values, ticks.labels).allSatisfy { value, label in
                 let start = labelStart(label, column: column(of: value, plot: plot, range: range), plot: plot)
@@ -225,7 +230,9 @@ public struct LineChart: Widget {
         var x = buffer.setString(
             x: row.x, y: row.y, title + (logScale ? " (log)" : ""), style: theme[.title],
             maxWidth: row.width)
-        for dataset in datasets where !dataset.points.isEmpty {
+        var shown: [String] = []
+        for dataset in datasets where !dataset.points.isEmpty && !shown.contains(dataset.name) {
+            shown.append(dataset.name)
             guard x + dataset.name.count + 4 <= row.right else { break }
             x = buffer.setString(x: x + 2, y: row.y, dataset.marker.map { String($0) } ?? "━", style: dataset.style)
             x = buffer.setString(x: x + 1, y: row.y, dataset.name, style: theme[.dim])
