@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The line is a flat JSON object with the format's version `v` (`LineFormat`), a `type` field
 /// (`started`, `step`, `epoch`, `evaluation`, `paused`, `resumed`, `lr_changed`, `checkpoint_saved`,
-/// `warning`, `finished`, `failed`) and the global `step` it happened at, so that a run's history,
+/// `warning`, `finished`, `failed`, `saliency`, `layer_health`) and the global `step` it happened at, so that a run's history,
 /// including every intervention, can be read back and charted. Evaluations keep their split, loss,
 /// accuracy (a fraction), per-class accuracy and confusion counts, and, when the record includes
 /// them, their sample and misclassified predictions with the images' pixels in base64. The journal
@@ -55,6 +55,8 @@ extension TrainingEvent {
         case .warning: "warning"
         case .finished: "finished"
         case .failed: "failed"
+        case .saliency: "saliency"
+        case .layerHealth: "layer_health"
         }
     }
 
@@ -69,6 +71,8 @@ extension TrainingEvent {
             .checkpointSaved(_, let step):
             step
         case .finished(let result): result.step
+        case .saliency(let maps): maps.step
+        case .layerHealth(let health): health.step
         case .warning, .failed: nil
         }
     }
@@ -80,6 +84,9 @@ extension TrainingEvent {
         case .finished(var result):
             result.lastEvaluation = result.lastEvaluation?.withoutImages
             return .finished(result)
+        case .saliency(var answer):
+            for i in answer.maps.indices { answer.maps[i].values = [] }
+            return .saliency(answer)
         default:
             return self
         }
@@ -150,6 +157,8 @@ private struct Line: Codable {
         case .warning(let message), .failed(let message):
             try MessageFields(message: message).encode(to: encoder)
         case .finished(let result): try FinishedFields(result).encode(to: encoder)
+        case .saliency(let answer): try SaliencyFields(answer).encode(to: encoder)
+        case .layerHealth(let health): try LayerHealthFields(health).encode(to: encoder)
         }
     }
 
@@ -172,6 +181,8 @@ private struct Line: Codable {
         case "warning": event = .warning(try MessageFields(from: decoder).message)
         case "failed": event = .failed(try MessageFields(from: decoder).message)
         case "finished": event = .finished(try FinishedFields(from: decoder).result(step: step))
+        case "saliency": event = .saliency(try SaliencyFields(from: decoder).maps(step: step))
+        case "layer_health": event = .layerHealth(try LayerHealthFields(from: decoder).health(step: step))
         default: throw ProtocolError("unknown record type \"\(header.type)\"")
         }
     }
@@ -424,5 +435,95 @@ private struct FinishedFields: Codable {
         return FinalResult(
             step: step, epoch: epoch, seconds: seconds, lastEvaluation: evaluation,
             checkpointPath: checkpoint)
+    }
+}
+
+/// Saliency maps, each map's values in base64 (absent in the journal).
+private struct SaliencyFields: Codable {
+    var split: Split
+    var target: SaliencyTarget
+    var method: String
+    var maps: [MapFields]
+
+    struct MapFields: Codable {
+        var index, label, predictedLabel: Int
+        var shape: [Int]
+        var values: String?
+    }
+
+    init(_ answer: SaliencyMaps) {
+        split = answer.split
+        target = answer.target
+        method = answer.method
+        maps = answer.maps.map {
+            MapFields(
+                index: $0.index, label: $0.label, predictedLabel: $0.predictedLabel, shape: [$0.height, $0.width],
+                values: $0.values.isEmpty ? nil : Data($0.values).base64EncodedString())
+        }
+    }
+
+    func maps(step: Int) throws -> SaliencyMaps {
+        let decoded = try maps.map { map in
+            try LineCoding.nonNegative(map.index, "maps: index")
+            try LineCoding.nonNegative(map.label, "maps: label")
+            try LineCoding.nonNegative(map.predictedLabel, "maps: predicted_label")
+            let size = try LineCoding.shape([1] + map.shape, "maps: shape")
+            var values: [UInt8] = []
+            if let text = map.values {
+                guard let bytes = Data(base64Encoded: text) else { throw ProtocolError("maps: values are not base64") }
+                guard bytes.count == size.valueCount else {
+                    throw ProtocolError("maps: \(bytes.count) values for a map of \(size.height)x\(size.width)")
+                }
+                values = [UInt8](bytes)
+            }
+            return SaliencyMap(
+                index: map.index, label: map.label, predictedLabel: map.predictedLabel, height: size.height,
+                width: size.width, values: values)
+        }
+        return SaliencyMaps(split: split, step: step, target: target, method: method, maps: decoded)
+    }
+}
+
+/// Layer statistics; norms are non-negative and may be infinite or NaN, as an exploding layer's are.
+private struct LayerHealthFields: Codable {
+    var layers: [LayerFields]
+    var activations: [ActivationFields]
+
+    struct LayerFields: Codable {
+        var name: String
+        var weightNorm, gradientNorm, updateRatio: Double
+    }
+
+    struct ActivationFields: Codable {
+        var name: String
+        var deadFraction: Float
+    }
+
+    init(_ health: LayerHealth) {
+        layers = health.layers.map {
+            LayerFields(
+                name: $0.name, weightNorm: $0.weightNorm, gradientNorm: $0.gradientNorm, updateRatio: $0.updateRatio)
+        }
+        activations = health.activations.map { ActivationFields(name: $0.name, deadFraction: $0.deadFraction) }
+    }
+
+    func health(step: Int) throws -> LayerHealth {
+        for layer in layers {
+            for (field, value) in [
+                ("weight_norm", layer.weightNorm), ("gradient_norm", layer.gradientNorm),
+                ("update_ratio", layer.updateRatio),
+            ] where value < 0 {
+                throw ProtocolError("layers: \(layer.name): \(field) is negative (\(value))")
+            }
+        }
+        for activation in activations { try LineCoding.fraction(activation.deadFraction, "activations: dead_fraction") }
+        return LayerHealth(
+            step: step,
+            layers: layers.map {
+                LayerStatistics(
+                    name: $0.name, weightNorm: $0.weightNorm, gradientNorm: $0.gradientNorm,
+                    updateRatio: $0.updateRatio)
+            },
+            activations: activations.map { ActivationStatistics(name: $0.name, deadFraction: $0.deadFraction) })
     }
 }

@@ -11,6 +11,8 @@ public enum TrainingCommand: Sendable, Equatable {
     case evaluate
     /// Finishes the current step, saves a checkpoint and ends the run.
     case stop
+    /// Computes saliency maps of evaluation images and sends them as a `saliency` event.
+    case explain(SaliencyRequest)
 }
 
 extension TrainingCommand {
@@ -24,17 +26,22 @@ extension TrainingCommand {
         case .save: "save"
         case .evaluate: "evaluate"
         case .stop: "stop"
+        case .explain: "saliency"
         }
     }
 
     /// The command as one line of JSON, without the newline: the format's version `v`, the `type`
-    /// and the command's value (`lr`, `factor` or `path`), such as `{"v":1,"type":"scale_lr","factor":2}`.
+    /// and the command's value (`lr`, `factor`, `path`, or a saliency request's `split`, `indices` and `target`), such as `{"v":1,"type":"scale_lr","factor":2}`.
     public func jsonLine() -> String {
         var fields = CommandFields(type: lineType)
         switch self {
         case .setLearningRate(let rate): fields.lr = rate
         case .scaleLearningRate(let factor): fields.factor = factor
         case .save(let path): fields.path = path
+        case .explain(let request):
+            fields.split = request.split
+            fields.indices = request.indices
+            fields.target = request.target
         case .pause, .resume, .evaluate, .stop: break
         }
         return LineCoding.line(fields)
@@ -60,8 +67,23 @@ extension TrainingCommand {
         case "save": self = .save(path: fields.path)
         case "evaluate": self = .evaluate
         case "stop": self = .stop
+        case "saliency": self = .explain(try Self.request(fields))
         default: throw ProtocolError("unknown command type \"\(fields.type)\"")
         }
+    }
+
+    /// A saliency request's fields: a split, 1 to `SaliencyRequest.maximumImages` image indices, none
+    /// negative, and a target.
+    private static func request(_ fields: CommandFields) throws -> SaliencyRequest {
+        guard let split = fields.split else { throw ProtocolError("missing field \"split\"") }
+        guard let indices = fields.indices else { throw ProtocolError("missing field \"indices\"") }
+        guard let target = fields.target else { throw ProtocolError("missing field \"target\"") }
+        guard (1...SaliencyRequest.maximumImages).contains(indices.count) else {
+            throw ProtocolError(
+                "indices has \(indices.count) images, not 1 to \(SaliencyRequest.maximumImages)")
+        }
+        for index in indices { try LineCoding.nonNegative(index, "an index") }
+        return SaliencyRequest(split: split, indices: indices, target: target)
     }
 }
 
@@ -73,6 +95,9 @@ private struct CommandFields: Codable {
     var lr: Double?
     var factor: Double?
     var path: String?
+    var split: Split?
+    var indices: [Int]?
+    var target: SaliencyTarget?
 
     init(type: String) {
         self.type = type

@@ -14,6 +14,10 @@ public enum TrainingEvent: Sendable, Equatable {
     case warning(String)
     case finished(FinalResult)
     case failed(String)
+    /// The answer to an `explain` command.
+    case saliency(SaliencyMaps)
+    /// Every layer's statistics, sampled every few steps.
+    case layerHealth(LayerHealth)
 }
 
 /// Describes a run once, when it starts: configuration, model and data.

@@ -18,6 +18,8 @@ public struct TrainingSetup: Sendable {
     public var untilEpoch: Int?
     /// The ranks training together; rank 0 alone writes `runFolder`, the others pass nil.
     public var communicator: any Communicator
+    /// Steps between two layer-health samples (`LayerHealthMonitor`); 0 takes none.
+    public var layerHealthInterval = LayerHealthMonitor.defaultInterval
 
     public init(
         configuration: TrainingConfiguration, dataset: Dataset, runFolder: RunFolder?, threads: Int,

@@ -32,6 +32,7 @@ final class TrainingWorker {
     private let loader: BatchLoader
     private let normalization: Normalization
     private let evaluator: Evaluator
+    private let layerHealth: LayerHealthMonitor
     /// Training stops before this epoch (0-based).
     private let endEpoch: Int
 
@@ -99,6 +100,7 @@ final class TrainingWorker {
             sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
             averagesMirrorImages: configuration.testFlips == true)
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
+        layerHealth = LayerHealthMonitor(model: model, interval: communicator.leads ? setup.layerHealthInterval : 0)
 
         if let resume = setup.resume {
             try resume.check(fits: dataset)
@@ -240,6 +242,7 @@ final class TrainingWorker {
                 "a gradient is not finite", reason: "non-finite gradient",
                 learningRate: learningRate)
         }
+        layerHealth.beforeUpdate(step: step)
         optimizer.learningRate = learningRate
         optimizer.step()
 
@@ -259,6 +262,7 @@ final class TrainingWorker {
                     smoothedAccuracy: smoothed.accuracy,
                     learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed,
                     communicationSeconds: communicationSeconds)))
+        if let health = layerHealth.afterUpdate() { emit(.layerHealth(health)) }
     }
 
     // MARK: Data parallelism
@@ -378,6 +382,8 @@ final class TrainingWorker {
             evaluate()
         case .stop:
             stopRequested = true
+        case .explain(let request):
+            explain(request)
         }
     }
 
@@ -421,6 +427,17 @@ final class TrainingWorker {
                 epoch: currentEpoch, step: step)
             lastEvaluation = evaluation
             emit(.evaluation(evaluation))
+        }
+    }
+
+    /// Rank 0 answers alone, as it evaluates alone.
+    private func explain(_ request: SaliencyRequest) {
+        guard communicator.leads else { return }
+        let images = request.split == .test ? dataset.test : dataset.validation
+        do {
+            emit(.saliency(try model.saliencyMaps(for: request, in: images, normalization: normalization, step: step)))
+        } catch {
+            emit(.warning("\(error)"))
         }
     }
 

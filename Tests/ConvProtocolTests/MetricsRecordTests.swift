@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func theSamplesCoverEveryEvent() {
-        #expect(Set(SampleEvents.events.map(\.journalType)).count == 11)
+        #expect(Set(SampleEvents.events.map(\.journalType)).count == 13)
     }
 
     @Test func everyEventRoundTripsWithItsImages() throws {

@@ -62,10 +62,17 @@ enum SampleEvents {
                 checkpointPath: "/tmp/runs/cifar-0412/checkpoint.safetensors")),
         .finished(FinalResult(step: 0, epoch: 0, seconds: 0, lastEvaluation: nil, checkpointPath: nil)),
         .failed("/data/cifar: no training images"),
+        .saliency(SaliencyAndLayerHealthTests.maps),
+        .layerHealth(
+            LayerHealth(
+                step: 1041,
+                layers: [LayerStatistics(name: "conv1", weightNorm: 3.25, gradientNorm: 0.0123, updateRatio: 0.00137)],
+                activations: [ActivationStatistics(name: "bn1", deadFraction: 0.015625)])),
     ]
 
     static let commands: [TrainingCommand] = [
         .pause, .resume, .setLearningRate(0.0125), .scaleLearningRate(0.5), .save(path: nil),
         .save(path: "/tmp/a folder/step 10.safetensors"), .evaluate, .stop,
+        .explain(SaliencyAndLayerHealthTests.request),
     ]
 }

@@ -19,6 +19,10 @@ public enum DashboardAction: Sendable, Equatable {
     case toggleLogScale
     case openMisclassified
     case openConfusion
+    /// Overlay where the net looks on the thumbnails: for the predicted class, then the true
+    /// class, then no overlay.
+    case cycleSaliency
+    case openLayerHealth
     /// Move the selection by rows and columns (the browser moves by rows only).
     case move(rows: Int, columns: Int)
     /// Move the browser by pages.

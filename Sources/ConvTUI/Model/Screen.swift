@@ -1,6 +1,6 @@
 /// The screens of the dashboard.
 public enum Screen: Sendable, Equatable, Hashable, CaseIterable {
-    case main, help, misclassified, confusion
+    case main, help, misclassified, confusion, layerHealth
 
     /// Name shown in the help screen.
     public var title: String {
@@ -9,6 +9,7 @@ public enum Screen: Sendable, Equatable, Hashable, CaseIterable {
         case .help: "Help"
         case .misclassified: "Misclassified browser (m)"
         case .confusion: "Confusion matrix (c)"
+        case .layerHealth: "Layer health (w)"
         }
     }
 }

@@ -9,10 +9,14 @@ public struct MisclassifiedView: Widget {
     public var classNames: [String]
     public var mode: ThumbnailMode
     public var theme: Theme
+    /// The class the saliency overlay explains; nil shows none.
+    public var saliencyTarget: SaliencyTarget?
+    /// The shown image's map for `saliencyTarget`, once the session has sent it.
+    public var overlay: SaliencyOverlay?
 
     public init(
         images: [Prediction], index: Int, filter: BrowserFilter, classNames: [String],
-        mode: ThumbnailMode, theme: Theme
+        mode: ThumbnailMode, theme: Theme, saliencyTarget: SaliencyTarget? = nil, overlay: SaliencyOverlay? = nil
     ) {
         self.images = images
         self.index = index
@@ -20,6 +24,8 @@ public struct MisclassifiedView: Widget {
         self.classNames = classNames
         self.mode = mode
         self.theme = theme
+        self.saliencyTarget = saliencyTarget
+        self.overlay = overlay
     }
 
     private func name(_ i: Int) -> String { i >= 0 && i < classNames.count ? classNames[i] : "#\(i)" }
@@ -49,7 +55,7 @@ public struct MisclassifiedView: Widget {
         var infoX = body.x
         if let scale = Thumbnail.largestScale(of: p.image.shape, fitting: imageArea) {
             let size = Thumbnail.cellSize(of: p.image.shape, scale: scale)
-            Thumbnail(image: p.image, mode: mode)
+            Thumbnail(image: p.image, mode: mode, heat: overlay?.map)
                 .render(area: Rect(x: body.x, y: body.y, width: size.width, height: size.height), buffer: &buffer)
             infoX = body.x + size.width + 2
         }
@@ -85,5 +91,13 @@ public struct MisclassifiedView: Widget {
                 style: theme[.text])
             y += 1
         }
+        guard let saliencyTarget else { return }
+        y += 1
+        line("where it looks (g)", .label)
+        guard let overlay else { return line("asked the session for the \(saliencyTarget)…", .dim) }
+        line("\(overlay.method), \(saliencyTarget) \(name(overlay.map.label))", .text)
+        line(
+            "at step \(overlay.step); predicted there: \(name(overlay.map.predictedLabel))",
+            overlay.map.predictedLabel == p.trueLabel ? .right : .dim)
     }
 }
