@@ -6,7 +6,8 @@ import Foundation
 /// The line is a flat JSON object with the format's version `v` (`LineFormat`), a `type` field
 /// (`started`, `init_from`, `step`, `epoch`, `evaluation`, `paused`, `resumed`, `lr_changed`, `checkpoint_saved`,
 /// `warning`, `finished`, `failed`, `best`, `early_stop`, `image_marked`, `image_unmarked`, `lr_find_started`,
-/// `lr_find_point`, `lr_find_finished`, `undone`) and the global `step` it happened at, so that a run's history,
+/// `lr_find_point`, `lr_find_finished`, `undone`, `saliency`, `layer_health`) and the global `step` it happened at,
+/// so that a run's history,
 /// including every intervention, can be read back and charted. Evaluations keep their split, loss,
 /// accuracy (a fraction), per-class accuracy and confusion counts, and, when the record includes
 /// them, their sample and misclassified predictions with the images' pixels in base64. The journal
@@ -65,6 +66,8 @@ extension TrainingEvent {
         case .learningRateProbed: "lr_find_point"
         case .learningRateFound: "lr_find_finished"
         case .undone: "undone"
+        case .saliency: "saliency"
+        case .layerHealth: "layer_health"
         }
     }
 
@@ -85,6 +88,8 @@ extension TrainingEvent {
         case .learningRateProbed(let probe): probe.step
         case .learningRateFound(let finding): finding.step
         case .undone(let rewind): rewind.step
+        case .saliency(let maps): maps.step
+        case .layerHealth(let health): health.step
         case .initialized, .warning, .failed, .imageMarked, .imageUnmarked: nil
         }
     }
@@ -96,6 +101,9 @@ extension TrainingEvent {
         case .finished(var result):
             result.lastEvaluation = result.lastEvaluation?.withoutImages
             return .finished(result)
+        case .saliency(var answer):
+            for i in answer.maps.indices { answer.maps[i].values = [] }
+            return .saliency(answer)
         default:
             return self
         }
@@ -175,6 +183,8 @@ private struct Line: Codable {
         case .learningRateProbed(let probe): try ProbeFields(probe).encode(to: encoder)
         case .learningRateFound(let finding): try FindingFields(finding).encode(to: encoder)
         case .undone(let rewind): try RewindFields(rewind).encode(to: encoder)
+        case .saliency(let answer): try SaliencyFields(answer).encode(to: encoder)
+        case .layerHealth(let health): try LayerHealthFields(health).encode(to: encoder)
         }
     }
 
@@ -213,6 +223,8 @@ private struct Line: Codable {
         case "lr_find_point": event = .learningRateProbed(try ProbeFields(from: decoder).probe(step: step))
         case "lr_find_finished": event = .learningRateFound(try FindingFields(from: decoder).finding(step: step))
         case "undone": event = .undone(try RewindFields(from: decoder).rewind(step: step))
+        case "saliency": event = .saliency(try SaliencyFields(from: decoder).maps(step: step))
+        case "layer_health": event = .layerHealth(try LayerHealthFields(from: decoder).health(step: step))
         default: throw ProtocolError("unknown record type \"\(header.type)\"")
         }
     }
@@ -637,5 +649,95 @@ private struct FinishedFields: Codable {
         return FinalResult(
             step: step, epoch: epoch, seconds: seconds, lastEvaluation: evaluation,
             checkpointPath: checkpoint)
+    }
+}
+
+/// Saliency maps, each map's values in base64 (absent in the journal).
+private struct SaliencyFields: Codable {
+    var split: Split
+    var target: SaliencyTarget
+    var method: String
+    var maps: [MapFields]
+
+    struct MapFields: Codable {
+        var index, label, predictedLabel: Int
+        var shape: [Int]
+        var values: String?
+    }
+
+    init(_ answer: SaliencyMaps) {
+        split = answer.split
+        target = answer.target
+        method = answer.method
+        maps = answer.maps.map {
+            MapFields(
+                index: $0.index, label: $0.label, predictedLabel: $0.predictedLabel, shape: [$0.height, $0.width],
+                values: $0.values.isEmpty ? nil : Data($0.values).base64EncodedString())
+        }
+    }
+
+    func maps(step: Int) throws -> SaliencyMaps {
+        let decoded = try maps.map { map in
+            try LineCoding.nonNegative(map.index, "maps: index")
+            try LineCoding.nonNegative(map.label, "maps: label")
+            try LineCoding.nonNegative(map.predictedLabel, "maps: predicted_label")
+            let size = try LineCoding.shape([1] + map.shape, "maps: shape")
+            var values: [UInt8] = []
+            if let text = map.values {
+                guard let bytes = Data(base64Encoded: text) else { throw ProtocolError("maps: values are not base64") }
+                guard bytes.count == size.valueCount else {
+                    throw ProtocolError("maps: \(bytes.count) values for a map of \(size.height)x\(size.width)")
+                }
+                values = [UInt8](bytes)
+            }
+            return SaliencyMap(
+                index: map.index, label: map.label, predictedLabel: map.predictedLabel, height: size.height,
+                width: size.width, values: values)
+        }
+        return SaliencyMaps(split: split, step: step, target: target, method: method, maps: decoded)
+    }
+}
+
+/// Layer statistics; norms are non-negative and may be infinite or NaN, as an exploding layer's are.
+private struct LayerHealthFields: Codable {
+    var layers: [LayerFields]
+    var activations: [ActivationFields]
+
+    struct LayerFields: Codable {
+        var name: String
+        var weightNorm, gradientNorm, updateRatio: Double
+    }
+
+    struct ActivationFields: Codable {
+        var name: String
+        var deadFraction: Float
+    }
+
+    init(_ health: LayerHealth) {
+        layers = health.layers.map {
+            LayerFields(
+                name: $0.name, weightNorm: $0.weightNorm, gradientNorm: $0.gradientNorm, updateRatio: $0.updateRatio)
+        }
+        activations = health.activations.map { ActivationFields(name: $0.name, deadFraction: $0.deadFraction) }
+    }
+
+    func health(step: Int) throws -> LayerHealth {
+        for layer in layers {
+            for (field, value) in [
+                ("weight_norm", layer.weightNorm), ("gradient_norm", layer.gradientNorm),
+                ("update_ratio", layer.updateRatio),
+            ] where value < 0 {
+                throw ProtocolError("layers: \(layer.name): \(field) is negative (\(value))")
+            }
+        }
+        for activation in activations { try LineCoding.fraction(activation.deadFraction, "activations: dead_fraction") }
+        return LayerHealth(
+            step: step,
+            layers: layers.map {
+                LayerStatistics(
+                    name: $0.name, weightNorm: $0.weightNorm, gradientNorm: $0.gradientNorm,
+                    updateRatio: $0.updateRatio)
+            },
+            activations: activations.map { ActivationStatistics(name: $0.name, deadFraction: $0.deadFraction) })
     }
 }

@@ -20,6 +20,8 @@ public enum TrainingCommand: Sendable, Equatable {
     case findLearningRate(steps: Int?)
     /// Returns the run to its state before the last intervention that changed training.
     case undo
+    /// Computes saliency maps of evaluation images and sends them as a `saliency` event.
+    case explain(SaliencyRequest)
 }
 
 extension TrainingCommand {
@@ -37,11 +39,13 @@ extension TrainingCommand {
         case .unmarkImage: "unmark"
         case .findLearningRate: "lr_find"
         case .undo: "undo"
+        case .explain: "saliency"
         }
     }
 
     /// The command as one line of JSON, without the newline: the format's version `v`, the `type`
-    /// and the command's value (`lr`, `factor`, `path` or `steps`), such as `{"v":1,"type":"scale_lr","factor":2}`.
+    /// and the command's value (`lr`, `factor`, `path`, `steps`, a mark's fields, or a saliency request's `split`,
+    /// `indices` and `target`), such as `{"v":1,"type":"scale_lr","factor":2}`.
     public func jsonLine() -> String {
         var fields = CommandFields(type: lineType)
         switch self {
@@ -53,6 +57,10 @@ extension TrainingCommand {
         case .scaleLearningRate(let factor): fields.factor = factor
         case .save(let path): fields.path = path
         case .findLearningRate(let steps): fields.steps = steps
+        case .explain(let request):
+            fields.split = request.split
+            fields.indices = request.indices
+            fields.target = request.target
         case .pause, .resume, .evaluate, .stop, .undo: break
         }
         return LineCoding.line(fields)
@@ -90,8 +98,23 @@ extension TrainingCommand {
             }
             self = .findLearningRate(steps: fields.steps)
         case "undo": self = .undo
+        case "saliency": self = .explain(try Self.request(fields))
         default: throw ProtocolError("unknown command type \"\(fields.type)\"")
         }
+    }
+
+    /// A saliency request's fields: a split, 1 to `SaliencyRequest.maximumImages` image indices, none
+    /// negative, and a target.
+    private static func request(_ fields: CommandFields) throws -> SaliencyRequest {
+        guard let split = fields.split else { throw ProtocolError("missing field \"split\"") }
+        guard let indices = fields.indices else { throw ProtocolError("missing field \"indices\"") }
+        guard let target = fields.target else { throw ProtocolError("missing field \"target\"") }
+        guard (1...SaliencyRequest.maximumImages).contains(indices.count) else {
+            throw ProtocolError(
+                "indices has \(indices.count) images, not 1 to \(SaliencyRequest.maximumImages)")
+        }
+        for index in indices { try LineCoding.nonNegative(index, "an index") }
+        return SaliencyRequest(split: split, indices: indices, target: target)
     }
 }
 
@@ -106,6 +129,8 @@ private struct CommandFields: Codable {
     var split: Split?
     var index: Int?
     var steps: Int?
+    var indices: [Int]?
+    var target: SaliencyTarget?
 
     init(type: String) {
         self.type = type

@@ -31,6 +31,10 @@ public enum TrainingEvent: Sendable, Equatable {
     case learningRateFound(LearningRateFinding)
     /// The last intervention was undone.
     case undone(Rewind)
+    /// The answer to an `explain` command.
+    case saliency(SaliencyMaps)
+    /// Every layer's statistics, sampled every few steps.
+    case layerHealth(LayerHealth)
 }
 
 /// Describes a run once, when it starts: configuration, model and data.

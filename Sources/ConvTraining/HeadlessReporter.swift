@@ -12,6 +12,8 @@ public struct HeadlessReporter: Sendable {
     public var stepsPerLine: Int?
     private var summary: RunSummary?
     private var lastPrintedStep = 0
+    /// Each layer's condition at the last layer-health sample; a line is printed when one changes.
+    private var layerConditions: [String: LayerCondition] = [:]
 
     public init(stepsPerLine: Int? = nil) {
         self.stepsPerLine = stepsPerLine
@@ -75,7 +77,27 @@ public struct HeadlessReporter: Sendable {
                 "undone at step \(rewind.fromStep): back to step \(rewind.step), before \(rewind.intervention); "
                     + "lr \(Self.rate(rewind.learningRate)), \(rewind.remaining) more to undo"
             ]
+        case .saliency:
+            return []
+        case .layerHealth(let health):
+            return layerConditionLines(health)
         }
+    }
+
+    /// A line for each layer whose condition changed since the previous sample, none at first for
+    /// a layer that is learning.
+    private mutating func layerConditionLines(_ health: LayerHealth) -> [String] {
+        var lines: [String] = []
+        for layer in health.layers {
+            let condition = layer.condition
+            let previous = layerConditions.updateValue(condition, forKey: layer.name) ?? .learning
+            guard condition != previous else { continue }
+            lines.append(
+                "layer \(layer.name) \(condition == .learning ? "is learning again" : condition.rawValue) at step "
+                    + "\(health.step): update/weight \(Self.rate(layer.updateRatio)), weight norm "
+                    + "\(Self.rate(layer.weightNorm)), gradient norm \(Self.rate(layer.gradientNorm))")
+        }
+        return lines
     }
 
     /// The range test's result: how far it went and the rates it suggests.

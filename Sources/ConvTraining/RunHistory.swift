@@ -2,8 +2,9 @@ import ConvProtocol
 
 /// What a viewer that attaches late is sent first: the run's events so far, as the journal keeps
 /// them. Step events are thinned to one per `stepInterval` seconds plus each epoch's last step (and
-/// the latest step, so the viewer starts from the current numbers); every other event is kept, and
-/// only the last evaluation keeps its images.
+/// the latest step, so the viewer starts from the current numbers); saliency maps, answers to
+/// another viewer's request, are left out; every other event is kept, and only the last evaluation
+/// keeps its images.
 struct RunHistory {
     let stepInterval: Double
     private(set) var records: [MetricsRecord] = []
@@ -17,6 +18,7 @@ struct RunHistory {
     }
 
     mutating func append(_ record: MetricsRecord) {
+        if case .saliency = record.event { return }
         if endsWithLatestStep, case .step = record.event {
             records.removeLast()
         }

@@ -20,6 +20,8 @@ public struct TrainingSetup: Sendable {
     public var communicator: any Communicator
     /// Batches of a learning-rate range test asked for without a count (`--lr-find-steps`).
     public var learningRateFinderSteps: Int
+    /// Steps between two layer-health samples (`LayerHealthMonitor`); 0 takes none.
+    public var layerHealthInterval = LayerHealthMonitor.defaultInterval
 
     public init(
         configuration: TrainingConfiguration, dataset: Dataset, runFolder: RunFolder?, threads: Int,

@@ -32,6 +32,7 @@ final class TrainingWorker {
     private let loader: BatchLoader
     private let normalization: Normalization
     private let evaluator: Evaluator
+    private let layerHealth: LayerHealthMonitor
     /// Training stops before this epoch (0-based).
     private let endEpoch: Int
 
@@ -112,6 +113,7 @@ final class TrainingWorker {
             averagesMirrorImages: configuration.testFlips == true)
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
         learningRateFinderSteps = setup.learningRateFinderSteps
+        layerHealth = LayerHealthMonitor(model: model, interval: communicator.leads ? setup.layerHealthInterval : 0)
 
         if let resume = setup.resume {
             try resume.check(fits: dataset)
@@ -234,6 +236,7 @@ final class TrainingWorker {
                 "a gradient is not finite", reason: "non-finite gradient",
                 learningRate: learningRate)
         }
+        layerHealth.beforeUpdate(step: step)
         optimizer.learningRate = learningRate
         optimizer.step()
 
@@ -253,6 +256,7 @@ final class TrainingWorker {
                     smoothedAccuracy: smoothed.accuracy,
                     learningRate: learningRate, imagesPerSecond: throughput.imagesPerSecond, elapsed: elapsed,
                     communicationSeconds: communicationSeconds)))
+        if let health = layerHealth.afterUpdate() { emit(.layerHealth(health)) }
     }
 
     /// Forward and backward passes over this rank's rows of `batch`, the gradients then averaged
@@ -412,6 +416,8 @@ final class TrainingWorker {
             evaluate()
         case .stop:
             stopRequested = true
+        case .explain(let request):
+            explain(request)
         case .findLearningRate(let steps):
             findLearningRate(steps: steps ?? learningRateFinderSteps)
         case .undo:
@@ -573,6 +579,17 @@ final class TrainingWorker {
             channel.send(.stop)
         case .unchanged, nil:
             break
+        }
+    }
+
+    /// Rank 0 answers alone, as it evaluates alone.
+    private func explain(_ request: SaliencyRequest) {
+        guard communicator.leads else { return }
+        let images = request.split == .test ? dataset.test : dataset.validation
+        do {
+            emit(.saliency(try model.saliencyMaps(for: request, in: images, normalization: normalization, step: step)))
+        } catch {
+            emit(.warning("\(error)"))
         }
     }
 

@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func theSamplesCoverEveryEvent() {
-        #expect(Set(SampleEvents.events.map(\.journalType)).count == 20)
+        #expect(Set(SampleEvents.events.map(\.journalType)).count == 22)
     }
 
     @Test func everyEventRoundTripsWithItsImages() throws {

@@ -103,6 +103,12 @@ enum SampleEvents {
             Rewind(
                 step: 1056, fromStep: 1290, intervention: "learning rate 0.0618 → 0.0309", learningRate: 0.061803,
                 remaining: 2)),
+        .saliency(SaliencyAndLayerHealthTests.maps),
+        .layerHealth(
+            LayerHealth(
+                step: 1041,
+                layers: [LayerStatistics(name: "conv1", weightNorm: 3.25, gradientNorm: 0.0123, updateRatio: 0.00137)],
+                activations: [ActivationStatistics(name: "bn1", deadFraction: 0.015625)])),
     ]
 
     /// A mark whose note and file hold what a line must escape.
@@ -119,5 +125,6 @@ enum SampleEvents {
         .unmarkImage(split: .validation, index: 0),
         .save(path: "/tmp/a folder/step 10.safetensors"), .evaluate, .stop, .findLearningRate(steps: nil),
         .findLearningRate(steps: 250), .undo,
+        .explain(SaliencyAndLayerHealthTests.request),
     ]
 }

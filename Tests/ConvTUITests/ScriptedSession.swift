@@ -27,6 +27,7 @@ final class ScriptedSession {
                 case .setLearningRate(let value): changeLearningRate(to: value)
                 case .save: pending.append(.checkpointSaved(path: "runs/demo/step-\(step).ckpt", step: step))
                 case .evaluate: pending.append(.evaluation(SampleRun.evaluation(epoch: 2, step: step)))
+                case .explain(let request): pending.append(.saliency(SampleRun.saliency(request, step: step)))
                 case .stop:
                     pending.append(.checkpointSaved(path: "runs/demo/final.ckpt", step: step))
                     pending.append(

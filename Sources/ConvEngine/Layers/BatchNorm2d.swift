@@ -23,7 +23,8 @@ public final class BatchNorm2d: Layer {
     public let batchesTracked = Tensor(shape: [])
 
     private let pool: ThreadPool
-    private let output = Tensor(shape: [0])
+    /// The latest forward's result; with `relu`, layer health counts its dead units.
+    let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
     /// Four rows of one value per channel: the mean and 1/sqrt(variance + eps) that normalised
     /// the latest forward pass, and its affine map y = x * scale + shift.

@@ -25,7 +25,8 @@ public final class Conv2d: Layer {
     public var precision = Precision.fp32
 
     private let pool: ThreadPool
-    private let output = Tensor(shape: [0])
+    /// The latest forward's result; Grad-CAM reads it as the layer's activation.
+    let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
     private var input: Tensor?
     /// The kernels of the latest forward's input size.

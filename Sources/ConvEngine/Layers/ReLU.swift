@@ -1,7 +1,8 @@
 /// Rectified linear unit: output = max(input, 0), any shape.
 public final class ReLU: Layer {
     private let pool: ThreadPool
-    private let output = Tensor(shape: [0])
+    /// The latest forward's result; layer health counts its dead units.
+    let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
     public init(pool: ThreadPool) { self.pool = pool }

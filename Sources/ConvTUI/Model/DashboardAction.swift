@@ -21,6 +21,10 @@ public enum DashboardAction: Sendable, Equatable {
     case openConfusion
     /// The model's layers, shapes, parameters and multiply-adds.
     case openModelSummary
+    /// Overlay where the net looks on the thumbnails: for the predicted class, then the true
+    /// class, then no overlay.
+    case cycleSaliency
+    case openLayerHealth
     /// Move the selection by rows and columns (the browser moves by rows only).
     case move(rows: Int, columns: Int)
     /// Move the browser by pages.

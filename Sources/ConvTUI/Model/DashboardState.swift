@@ -47,6 +47,10 @@ public struct DashboardState: Sendable, Equatable {
     public var matrixCursor = MatrixPosition(row: 0, column: 0)
     /// The first row of the model table that the model screen shows.
     public var modelTableScroll = 0
+    /// The class the thumbnails' saliency overlay explains; nil shows no overlay.
+    public var saliencyTarget: SaliencyTarget?
+    /// Maps asked of the session and not yet dropped by a new evaluation, so none is asked twice.
+    public private(set) var requestedSaliency: Set<SaliencyKey> = []
     /// A stop was sent; the dashboard leaves when the run reports that it ended.
     public private(set) var stopping = false
     /// The dashboard should close.
@@ -109,8 +113,9 @@ public struct DashboardState: Sendable, Equatable {
             if notice == Self.pausing { notice = nil }
         case .resumed:
             if notice == Self.resuming { notice = nil }
-        case .evaluation:
+        case .evaluation(let evaluation):
             if notice == Self.evaluating { notice = nil }
+            requestedSaliency = requestedSaliency.filter { $0.split != evaluation.split }
             clampBrowser()
         case .finished(let result):
             let ending = run.earlyStopReason.map { "stopped early (\($0))" } ?? "finished"
@@ -322,6 +327,13 @@ public struct DashboardState: Sendable, Equatable {
         case .openConfusion:
             screen = .confusion
             if run.evaluation == nil { notice = Notice("no evaluation yet: press e to evaluate now") }
+        case .cycleSaliency:
+            cycleSaliency()
+        case .openLayerHealth:
+            screen = .layerHealth
+            if run.layerHealth.latestStep == nil {
+                notice = Notice("no layer-health sample yet: the run takes one every few steps")
+            }
         case .move(let rows, let columns):
             if screen == .misclassified {
                 browserIndex += rows
@@ -397,5 +409,62 @@ public struct DashboardState: Sendable, Equatable {
 
     private mutating func clampBrowser() {
         browserIndex = max(0, min(browserIndex, browsedImages.count - 1))
+    }
+}
+
+// MARK: Saliency overlay
+
+extension DashboardState {
+    /// The images whose maps the current screen shows: the sample grid's on the main screen, the
+    /// browsed image and the next few (so that browsing on finds them ready) in the browser.
+    public var saliencyImages: [Prediction] {
+        switch screen {
+        case .main: run.evaluation?.samples ?? []
+        case .misclassified: Array(browsedImages.dropFirst(browserIndex).prefix(Self.saliencyLookahead + 1))
+        default: []
+        }
+    }
+
+    /// Images past the browsed one whose maps are asked for with it.
+    public static let saliencyLookahead = 4
+
+    /// The overlay map of `prediction` for the current target, when the session has sent it.
+    public func saliencyOverlay(for prediction: Prediction) -> SaliencyOverlay? {
+        guard let saliencyTarget, let split = run.evaluation?.split else { return nil }
+        return run.saliency[SaliencyKey(split: split, index: prediction.index, target: saliencyTarget)]
+    }
+
+    /// The commands that ask for the maps the screen needs and has not asked for, at most
+    /// `SaliencyRequest.maximumImages` a command; remembers them as asked. None while the overlay
+    /// is off or the run has ended (nobody would answer).
+    public mutating func saliencyRequests() -> [TrainingCommand] {
+        guard let saliencyTarget, runIsLive, let split = run.evaluation?.split else { return [] }
+        let missing = saliencyImages.map(\.index).filter {
+            let key = SaliencyKey(split: split, index: $0, target: saliencyTarget)
+            return run.saliency[key] == nil && requestedSaliency.insert(key).inserted
+        }
+        return stride(from: 0, to: missing.count, by: SaliencyRequest.maximumImages).map {
+            .explain(
+                SaliencyRequest(
+                    split: split, indices: Array(missing[$0..<min(missing.count, $0 + SaliencyRequest.maximumImages)]),
+                    target: saliencyTarget))
+        }
+    }
+
+    mutating func cycleSaliency() {
+        switch saliencyTarget {
+        case nil: saliencyTarget = .predicted
+        case .predicted: saliencyTarget = .trueClass
+        case .trueClass: saliencyTarget = nil
+        }
+        if let saliencyTarget {
+            let ended = !runIsLive && run.saliency.isEmpty
+            notice = Notice(
+                ended
+                    ? "the run has ended: nobody is left to compute where the net looks"
+                    : "showing where the net looks for the \(saliencyTarget) (g: next)", isError: ended)
+        } else {
+            notice = Notice("saliency overlay off")
+        }
     }
 }

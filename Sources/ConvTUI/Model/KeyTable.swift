@@ -43,6 +43,8 @@ public enum KeyTable {
         KeyBinding([.character("m")], "m", .openMisclassified, "browse misclassified images", footer: "errors"),
         KeyBinding([.character("c")], "c", .openConfusion, "confusion matrix", footer: "confusion"),
         KeyBinding([.character("i")], "i", .openModelSummary, "model summary table"),
+        KeyBinding([.character("g")], "g", .cycleSaliency, "overlay where the net looks"),
+        KeyBinding([.character("w")], "w", .openLayerHealth, "layer health"),
         KeyBinding([.character("?"), .character("h")], "? h", .toggleHelp, "show or hide this help", footer: "help"),
         KeyBinding([.character("q")], "q", .quit, "quit, saving a checkpoint", footer: "quit"),
         KeyBinding(

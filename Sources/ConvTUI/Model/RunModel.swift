@@ -79,6 +79,9 @@ public struct RunModel: Sendable, Equatable {
     public private(set) var rangeTest: RangeTest?
     /// Branches abandoned by undo, oldest first, drawn dimmed beside the run's losses.
     public private(set) var abandonedBranches: [AbandonedBranch] = []
+    /// Saliency maps the session sent, until a new evaluation of their split replaces the images.
+    public private(set) var saliency: [SaliencyKey: SaliencyOverlay] = [:]
+    public private(set) var layerHealth = LayerHealthHistory()
 
     public init() {}
 
@@ -136,6 +139,7 @@ public struct RunModel: Sendable, Equatable {
                 .append(ChartPoint(x: Double(e.step), y: Double(e.loss)))
             evaluationAccuracy[e.split, default: Series(capacity: Self.historyCapacity)]
                 .append(ChartPoint(x: epochs(atStep: e.step, epoch: e.epoch), y: Double(e.accuracy)))
+            saliency = saliency.filter { $0.key.split != e.split }
             if evaluation == nil || e.split == .test || evaluation?.split == e.split {
                 if evaluation?.split == e.split { previousClassAccuracy = evaluation?.perClassAccuracy }
                 evaluation = e
@@ -182,6 +186,13 @@ public struct RunModel: Sendable, Equatable {
             if rangeTest?.sweep.step == finding.step { rangeTest?.finding = finding }
         case .undone(let rewind):
             abandon(rewind)
+        case .saliency(let answer):
+            for map in answer.maps {
+                saliency[SaliencyKey(split: answer.split, index: map.index, target: answer.target)] =
+                    SaliencyOverlay(map: map, method: answer.method, step: answer.step)
+            }
+        case .layerHealth(let sample):
+            layerHealth.append(sample)
         }
     }
 

@@ -1,6 +1,6 @@
 /// The screens of the dashboard.
 public enum Screen: Sendable, Equatable, Hashable, CaseIterable {
-    case main, help, misclassified, confusion, modelSummary, rangeTest
+    case main, help, misclassified, confusion, modelSummary, rangeTest, layerHealth
 
     /// Name shown in the help screen.
     public var title: String {
@@ -11,6 +11,7 @@ public enum Screen: Sendable, Equatable, Hashable, CaseIterable {
         case .confusion: "Confusion matrix (c)"
         case .modelSummary: "Model summary (i)"
         case .rangeTest: "Learning-rate range test (r)"
+        case .layerHealth: "Layer health (w)"
         }
     }
 }

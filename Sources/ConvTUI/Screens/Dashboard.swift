@@ -64,6 +64,7 @@ public enum Dashboard {
                 dirty = true
             }
             if dirty && clock.now - lastFrame >= frameInterval {
+                for command in state.saliencyRequests() { link.send(command) }
                 draw(state, options: options, on: &terminal)
                 lastFrame = clock.now
                 dirty = false

@@ -30,7 +30,8 @@ public struct DashboardView: Widget {
                 classNames: state.run.classNames, split: state.run.evaluation?.split, mode: mode, theme: theme,
                 mark: state.browsedImage.flatMap { image in
                     state.run.evaluation.flatMap { state.run.mark(split: $0.split, index: image.index) }
-                }
+                },
+                saliencyTarget: state.saliencyTarget, overlay: state.browsedImage.flatMap(state.saliencyOverlay)
             )
             .render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .confusion: renderConfusion(body.inset(horizontal: 1), buffer: &buffer)
@@ -41,6 +42,9 @@ public struct DashboardView: Widget {
             RangeTestView(
                 test: state.run.rangeTest, learningRate: state.run.learningRate, theme: theme
             ).render(area: body.inset(horizontal: 1), buffer: &buffer)
+        case .layerHealth:
+            LayerHealthView(history: state.run.layerHealth, theme: theme)
+                .render(area: body.inset(horizontal: 1), buffer: &buffer)
         }
         renderNoticeLine(parts[2], buffer: &buffer)
         Footer(screen: state.screen, theme: theme, readOnly: state.readOnly).render(area: parts[3], buffer: &buffer)
@@ -100,14 +104,23 @@ public struct DashboardView: Widget {
                 names: run.classNames, accuracy: evaluation.perClassAccuracy,
                 previous: run.previousClassAccuracy, theme: theme
             ).render(area: barsArea, buffer: &buffer)
+            let overlays = evaluation.samples.compactMap { sample in
+                state.saliencyOverlay(for: sample).map { (sample.index, $0) }
+            }
+            let overlayNote = state.saliencyTarget.map { target in
+                overlays.first.map { ", \($0.1.method) for the \(target)" } ?? ", asking where it looks…"
+            }
             buffer.setString(
-                x: panels[1].x, y: panels[1].y, "Sample predictions (epoch \(evaluation.epoch))",
+                x: panels[1].x, y: panels[1].y, "Sample predictions (epoch \(evaluation.epoch)\(overlayNote ?? ""))",
                 style: theme[.title], maxWidth: panels[1].width)
-            PredictionGrid(samples: evaluation.samples, classNames: run.classNames, mode: mode, theme: theme)
-                .render(
-                    area: Rect(
-                        x: panels[1].x, y: panels[1].y + 1, width: panels[1].width,
-                        height: panels[1].height - 1), buffer: &buffer)
+            PredictionGrid(
+                samples: evaluation.samples, classNames: run.classNames, mode: mode, theme: theme,
+                heatMaps: Dictionary(overlays.map { ($0.0, $0.1.map) }) { a, _ in a }
+            )
+            .render(
+                area: Rect(
+                    x: panels[1].x, y: panels[1].y + 1, width: panels[1].width,
+                    height: panels[1].height - 1), buffer: &buffer)
         } else {
             buffer.setString(
                 x: panels[1].x, y: panels[1].y, "Sample predictions (after the first evaluation)",

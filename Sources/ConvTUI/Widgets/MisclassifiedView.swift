@@ -14,10 +14,15 @@ public struct MisclassifiedView: Widget {
     public var theme: Theme
     /// The shown image's mark, when the person marked it.
     public var mark: ImageMark?
+    /// The class the saliency overlay explains; nil shows none.
+    public var saliencyTarget: SaliencyTarget?
+    /// The shown image's map for `saliencyTarget`, once the session has sent it.
+    public var overlay: SaliencyOverlay?
 
     public init(
         images: [Prediction], index: Int, filter: BrowserFilter, classNames: [String], split: Split?,
-        mode: ThumbnailMode, theme: Theme, mark: ImageMark? = nil
+        mode: ThumbnailMode, theme: Theme, mark: ImageMark? = nil, saliencyTarget: SaliencyTarget? = nil,
+        overlay: SaliencyOverlay? = nil
     ) {
         self.mark = mark
         self.images = images
@@ -27,6 +32,8 @@ public struct MisclassifiedView: Widget {
         self.split = split
         self.mode = mode
         self.theme = theme
+        self.saliencyTarget = saliencyTarget
+        self.overlay = overlay
     }
 
     /// The split as it starts a phrase ("validation "), or nothing before the first evaluation.
@@ -65,7 +72,7 @@ public struct MisclassifiedView: Widget {
         var infoX = body.x
         if let scale = Thumbnail.largestScale(of: p.image.shape, fitting: imageArea) {
             let size = Thumbnail.cellSize(of: p.image.shape, scale: scale)
-            Thumbnail(image: p.image, mode: mode)
+            Thumbnail(image: p.image, mode: mode, heat: overlay?.map)
                 .render(area: Rect(x: body.x, y: body.y, width: size.width, height: size.height), buffer: &buffer)
             infoX = body.x + size.width + 2
         }
@@ -105,5 +112,13 @@ public struct MisclassifiedView: Widget {
                 style: theme[.text])
             y += 1
         }
+        guard let saliencyTarget else { return }
+        y += 1
+        line("where it looks (g)", .label)
+        guard let overlay else { return line("asked the session for the \(saliencyTarget)…", .dim) }
+        line("\(overlay.method), \(saliencyTarget) \(name(overlay.map.label))", .text)
+        line(
+            "at step \(overlay.step); predicted there: \(name(overlay.map.predictedLabel))",
+            overlay.map.predictedLabel == p.trueLabel ? .right : .dim)
     }
 }

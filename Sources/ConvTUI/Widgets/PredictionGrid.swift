@@ -8,12 +8,18 @@ public struct PredictionGrid: Widget {
     public var classNames: [String]
     public var mode: ThumbnailMode
     public var theme: Theme
+    /// Saliency maps drawn over the thumbnails, by image index.
+    public var heatMaps: [Int: SaliencyMap]
 
-    public init(samples: [Prediction], classNames: [String], mode: ThumbnailMode, theme: Theme) {
+    public init(
+        samples: [Prediction], classNames: [String], mode: ThumbnailMode, theme: Theme,
+        heatMaps: [Int: SaliencyMap] = [:]
+    ) {
         self.samples = samples
         self.classNames = classNames
         self.mode = mode
         self.theme = theme
+        self.heatMaps = heatMaps
     }
 
     /// Fewest thumbnails the grid tries to show before it settles for larger ones.
@@ -60,7 +66,7 @@ public struct PredictionGrid: Widget {
         for (i, sample) in samples.prefix(columns * rows).enumerated() {
             let x = area.x + (i % columns) * slot
             let y = area.y + (i / columns) * (size.height + (showsFiles ? 2 : 1))
-            Thumbnail(image: sample.image, mode: mode)
+            Thumbnail(image: sample.image, mode: mode, heat: heatMaps[sample.index])
                 .render(area: Rect(x: x, y: y, width: size.width, height: size.height), buffer: &buffer)
             let name =
                 sample.predictedLabel < classNames.count
