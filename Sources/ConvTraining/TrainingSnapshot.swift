@@ -9,12 +9,11 @@ import ConvProtocol
 /// The tensors (parameters, buffers such as batch-norm statistics and `num_batches_tracked`, and
 /// the optimizer's state, Adam's step counts included) and where the run stands (step, next batch,
 /// learning-rate scale) are captured as a `TrainingCheckpoint`, the same capture a saved checkpoint
-/// makes. The shuffling order and the augmentation of every image are pure functions of the seed
-/// and the batch position, so the position restores them; the dropout layers' generators and the
-/// running figures of the epoch are not in a checkpoint and are kept beside it.
+/// makes, the dropout layers' generators included. The shuffling order and the augmentation of
+/// every image are pure functions of the seed and the batch position, so the position restores
+/// them; the running figures of the epoch are not in a checkpoint and are kept beside it.
 struct TrainingSnapshot {
     let checkpoint: TrainingCheckpoint
-    let dropoutGenerators: [RandomGenerator]
     let epoch: EpochProgress
 
     var step: Int { checkpoint.step }
@@ -28,7 +27,6 @@ struct TrainingSnapshot {
     /// `position`, `learningRateScale` and `epoch` back into its own counters.
     func restore(into model: Model, optimizer: any Optimizer) throws {
         try checkpoint.restore(into: model, optimizer: optimizer)
-        model.dropoutGenerators = dropoutGenerators
     }
 }
 

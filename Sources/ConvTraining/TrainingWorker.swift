@@ -521,11 +521,7 @@ final class TrainingWorker {
 
     private func snapshot() -> TrainingSnapshot {
         TrainingSnapshot(
-            checkpoint: TrainingCheckpoint(
-                model: model, optimizer: optimizer, configuration: configuration, datasetName: dataset.name,
-                classNames: dataset.classNames, normalization: normalization, step: step, position: position,
-                learningRateScale: learningRateScale),
-            dropoutGenerators: model.dropoutGenerators,
+            checkpoint: currentCheckpoint,
             epoch: EpochProgress(loss: epochLoss, correct: epochCorrect, images: epochImages, smoothed: smoothed))
     }
 
