@@ -44,6 +44,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// The operands' format in the convolution and linear products. Optional so that checkpoints
     /// saved before it existed still load: nil is fp32.
     public var precision: Precision?
+    /// `--sync-bn`: in a run of several ranks, batch norm normalises with the global batch's
+    /// statistics rather than each rank's own. Optional so that older checkpoints still load: nil is off.
+    public var syncBatchNorm: Bool?
 
     public init(
         model: ModelChoice, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,

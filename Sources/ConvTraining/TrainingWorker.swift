@@ -50,6 +50,10 @@ final class TrainingWorker {
     private var communicationFailure: CommunicationError?
     /// Every gradient then the shard's loss sum and correct count, summed over the ranks in one call.
     private var reductionBuffer: [Float] = []
+    /// The batch-norm sums over the ranks, with `--sync-bn` in a run of several ranks.
+    private let batchStatistics: SynchronizedBatchStatistics?
+    /// The step at which each rank applies the command being applied, for its journal line.
+    private var commandRankSteps: [Int]?
     /// What `--init-from` took, for the journal.
     private var initialization: String?
 
@@ -119,6 +123,10 @@ final class TrainingWorker {
             }
         }
         journal = try runFolder.map { try MetricsJournal(url: $0.metricsFile) }
+        batchStatistics =
+            communicator.size > 1 && configuration.syncBatchNorm == true
+            ? SynchronizedBatchStatistics(communicator: communicator) : nil
+        model.batchStatisticsSynchronizer = batchStatistics
         if communicator.size > 1 {
             try broadcastParameters()
             reductionBuffer = [Float](repeating: 0, count: model.parameterCount + 2)
@@ -215,6 +223,12 @@ final class TrainingWorker {
 
         model.zeroGradients()
         var result: (loss: Float, correct: Int) = (0, 0)
+        // Synchronized batch norm needs every rank in every layer; a batch smaller than the ranks
+        // (the last of an epoch, at most) is left out on all of them alike.
+        if batchStatistics != nil && count < communicator.size {
+            return emit(.warning("step \(step): a batch of \(count) images for \(communicator.size) ranks is skipped"))
+        }
+        batchStatistics?.batchShare = Double(rows.count) / Double(count)
         if !rows.isEmpty {
             let logits = model.forward(input, training: true)
             result = loss.forward(logits: logits, labels: labels)
@@ -224,12 +238,13 @@ final class TrainingWorker {
         if communicator.size > 1 {
             let start = now
             do {
+                if let failure = batchStatistics?.failure { throw failure }
                 result = try averageGradients(shardLoss: result, shardCount: rows.count, batchCount: count)
             } catch {
-                communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+                failCommunication(error)
                 return
             }
-            communicationSeconds = now - start
+            communicationSeconds = now - start + (batchStatistics?.takeSeconds() ?? 0)
         }
         guard result.loss.isFinite else {
             return pauseForNonFinite(
@@ -332,7 +347,16 @@ final class TrainingWorker {
     /// Applies every queued command; while paused, sleeps until one arrives.
     private func applyCommands() {
         while !stopRequested, let command = nextCommand() {
+            if communicator.size > 1 {
+                do {
+                    commandRankSteps = try communicator.agreeOnCommand(command, at: step)
+                } catch {
+                    failCommunication(error)
+                    return
+                }
+            }
             apply(command)
+            commandRankSteps = nil
             stepStart = now
         }
     }
@@ -350,7 +374,7 @@ final class TrainingWorker {
         do {
             try communicator.broadcast(&bytes)
         } catch {
-            communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+            failCommunication(error)
             return nil
         }
         return bytes.isEmpty ? nil : try? TrainingCommand(jsonLine: Substring(decoding: bytes, as: UTF8.self))
@@ -410,17 +434,23 @@ final class TrainingWorker {
 
     // MARK: Evaluation and checkpoints
 
-    /// Rank 0 evaluates alone; the other ranks wait for it at the next step boundary.
+    /// Every rank evaluates its share of the batches with rank 0's model; rank 0 reports the whole.
     private func evaluate() {
-        guard communicator.leads else { return }
         let splits = [(Split.validation, dataset.validation), (.test, dataset.test)].filter { $0.1.count > 0 }
         if splits.isEmpty { return emit(.warning("no test or validation images to evaluate on")) }
-        for (name, images) in splits {
-            let evaluation = evaluator.evaluate(
-                model, on: images, normalization: normalization, split: name,
-                epoch: currentEpoch, step: step)
-            lastEvaluation = evaluation
-            emit(.evaluation(evaluation))
+        do {
+            if communicator.size > 1 { try communicator.broadcastBuffers(of: model) }
+            for (name, images) in splits {
+                guard
+                    let evaluation = try evaluator.evaluate(
+                        model, on: images, normalization: normalization, split: name,
+                        epoch: currentEpoch, step: step, over: communicator)
+                else { continue }
+                lastEvaluation = evaluation
+                emit(.evaluation(evaluation))
+            }
+        } catch {
+            failCommunication(error)
         }
     }
 
@@ -448,8 +478,13 @@ final class TrainingWorker {
 
     // MARK: Bookkeeping
 
+    /// Ends the run at the next check, without touching the checkpoints.
+    private func failCommunication(_ error: any Error) {
+        communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+    }
+
     private func emit(_ event: TrainingEvent) {
-        journal?.record(event)
+        journal?.record(event, rankSteps: commandRankSteps)
         channel.send(event)
     }
 

@@ -107,6 +107,18 @@ struct TrainCommand: ParsableCommand {
             valueName: "format"))
     var precision: Precision?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Under mpirun, normalise batch norm with the whole global batch's statistics (SyncBatchNorm).")
+    var syncBn: Bool?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Under mpirun, end the job when one collective waits this long for another rank (hung or dead).",
+            valueName: "seconds"))
+    var mpiTimeout: Double = 300
+
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
@@ -171,6 +183,9 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
+        if !(mpiTimeout > 0) {
+            throw ValidationError("--mpi-timeout must be a positive number of seconds, got \(mpiTimeout)")
+        }
         if let untilEpoch, untilEpoch < 1 {
             throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)")
         }
@@ -230,7 +245,14 @@ struct TrainCommand: ParsableCommand {
         let initialWeights = try initFrom.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)
 
-        let communicator = try MPICommunicator.forLaunch()
+        let communicator = try MPICommunicator.forLaunch(collectiveTimeout: mpiTimeout) { message in
+            // The worker is stuck in the collective, so this thread ends the job, leaving the
+            // checkpoints as they were last written.
+            NCursesTerminal.restore()
+            FileHandle.standardError.write(
+                Data("convtop: \(message); ending the run, the last checkpoint is intact\n".utf8))
+            MPICommunicator.abort()
+        }
         defer { (communicator as? MPICommunicator)?.finalize() }
         guard communicator.leads else {
             return try trainFollowingRankZero(
@@ -354,6 +376,7 @@ struct TrainCommand: ParsableCommand {
         if let valSplit { c.validationSplit = valSplit }
         if let saveEvery { c.saveEvery = saveEvery }
         if let precision { c.precision = precision }
+        if let syncBn { c.syncBatchNorm = syncBn }
         return c
     }
 
