@@ -268,10 +268,12 @@ struct TrainCommand: ParsableCommand {
                 initialWeights: initialWeights, untilEpoch: untilEpoch, communicator: communicator))
         let channel = session.channel
         let server = serve(folder, channel)
-        let signals = RunSignals(onHangUp: { [output] in
-            output.redirect(to: folder.logFile)
-            channel.send(.save(path: nil))
-        })
+        let signals = RunSignals(
+            onHangUp: { [output] in
+                output.redirect(to: folder.logFile)
+                channel.send(.save(path: nil))
+            },
+            onTerminate: communicator.size > 1 ? Self.endingWithTheJob(folder) : nil)
         if let resumed { output.write("resuming from \(resumed.file) at step \(resumed.checkpoint.step)") }
         session.start()
         var viewer = makeViewer(output: output, logFile: folder.logFile, hungUp: { signals.hungUp })
@@ -279,6 +281,19 @@ struct TrainCommand: ParsableCommand {
         session.wait()
         server?.close()
         guard case .finished = last else { throw ExitCode.failure }
+    }
+
+    /// What rank 0 does on SIGTERM, which `mpirun` sends when it ends the job: the other ranks are
+    /// gone or going, so no step can finish and no checkpoint can be saved.
+    private static func endingWithTheJob(_ folder: RunFolder) -> @Sendable () -> Void {
+        {
+            NCursesTerminal.restore()
+            FileHandle.standardError.write(
+                Data(
+                    ("convtop: rank 0: mpirun is ending the job (a rank died or the job was interrupted); "
+                        + "the checkpoints in \(folder.url.path) are as last saved\n").utf8))
+            Foundation.exit(1)
+        }
     }
 
     /// A rank other than 0 of an `mpirun` launch: no folder, no viewer and no output but its own
