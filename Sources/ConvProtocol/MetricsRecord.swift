@@ -19,11 +19,17 @@ public struct MetricsRecord: Sendable, Equatable {
     public var step: Int
     /// The event; without `includingImages`, evaluations carry no sample or misclassified images.
     public var event: TrainingEvent
+    /// In a run of several ranks, the step at which each rank (in rank order) applied the command
+    /// this event reports, such as a pause or a new learning rate; nil otherwise (`rank_steps`).
+    public var rankSteps: [Int]?
 
-    public init(time: Double, step: Int, event: TrainingEvent, includingImages: Bool = false) {
+    public init(
+        time: Double, step: Int, event: TrainingEvent, includingImages: Bool = false, rankSteps: [Int]? = nil
+    ) {
         self.time = time
         self.step = step
         self.event = includingImages ? event : event.withoutImages
+        self.rankSteps = rankSteps
     }
 
     /// The record's JSON line, without the newline.
@@ -130,33 +136,39 @@ private struct Line: Codable {
         var type: String
         var time: Double
         var step: Int
+        var rankSteps: [Int]?
 
-        init(type: String, time: Double, step: Int) {
+        init(type: String, time: Double, step: Int, rankSteps: [Int]?) {
             self.type = type
             self.time = time
             self.step = step
+            self.rankSteps = rankSteps
         }
 
         /// `v` is read, and checked, before the rest of the line.
-        enum CodingKeys: CodingKey { case v, type, time, step }
+        enum CodingKeys: CodingKey { case v, type, time, step, rankSteps }
 
         init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             type = try container.decode(String.self, forKey: .type)
             time = try container.decode(Double.self, forKey: .time)
             step = try container.decode(Int.self, forKey: .step)
+            rankSteps = try container.decodeIfPresent([Int].self, forKey: .rankSteps)
             try LineCoding.finite(time, "time")
             try LineCoding.nonNegative(step, "step")
+            for rankStep in rankSteps ?? [] { try LineCoding.nonNegative(rankStep, "a rank's step") }
         }
     }
 
     init(_ record: MetricsRecord) {
-        header = Header(type: record.event.journalType, time: record.time, step: record.step)
+        header = Header(
+            type: record.event.journalType, time: record.time, step: record.step, rankSteps: record.rankSteps)
         event = record.event
     }
 
     var record: MetricsRecord {
-        MetricsRecord(time: header.time, step: header.step, event: event, includingImages: true)
+        MetricsRecord(
+            time: header.time, step: header.step, event: event, includingImages: true, rankSteps: header.rankSteps)
     }
 
     func encode(to encoder: Encoder) throws {
@@ -245,6 +257,8 @@ private struct StartedFields: Codable {
     var modelTable: ModelTableFields?
     /// Absent when no file was skipped, and from journals written before image folders.
     var skippedFiles: Int?
+    /// Written for runs of more than one rank; absent means one process.
+    var worldSize: Int?
 
     init(_ s: RunSummary) {
         runName = s.runName
@@ -267,6 +281,7 @@ private struct StartedFields: Codable {
         kernel = s.kernel
         modelTable = s.modelTable.map(ModelTableFields.init)
         skippedFiles = s.skippedFileCount == 0 ? nil : s.skippedFileCount
+        worldSize = s.worldSize > 1 ? s.worldSize : nil
     }
 
     func summary(step: Int) throws -> RunSummary {
@@ -277,6 +292,7 @@ private struct StartedFields: Codable {
         ]
         for (field, value) in counts { try LineCoding.nonNegative(value, field) }
         try LineCoding.finite(lr, "lr")
+        if let worldSize, worldSize < 1 { throw ProtocolError("world_size is \(worldSize); a run has at least 1 rank") }
         return RunSummary(
             runName: runName, runDirectory: runDirectory, datasetName: dataset, modelName: model,
             parameterCount: parameterCount, classNames: classNames,
@@ -284,7 +300,7 @@ private struct StartedFields: Codable {
             trainCount: trainCount, testCount: testCount, validationCount: validationCount, epochs: epochs,
             stepsPerEpoch: stepsPerEpoch, batchSize: batchSize, threads: threads, optimizer: optimizer,
             learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step,
-            modelTable: try modelTable?.table(), skippedFileCount: skippedFiles ?? 0)
+            worldSize: worldSize ?? 1, modelTable: try modelTable?.table(), skippedFileCount: skippedFiles ?? 0)
     }
 }
 
@@ -347,6 +363,8 @@ private struct StepFields: Codable {
     var epoch, stepInEpoch, stepsPerEpoch: Int
     var loss, accuracy: Float
     var lr, imagesPerSecond, elapsed: Double
+    /// Present only for runs of more than one rank.
+    var communicationSeconds: Double?
 
     init(_ m: StepMetrics) {
         epoch = m.epoch
@@ -357,6 +375,7 @@ private struct StepFields: Codable {
         lr = m.learningRate
         imagesPerSecond = m.imagesPerSecond
         elapsed = m.elapsed
+        communicationSeconds = m.communicationSeconds
     }
 
     func metrics(step: Int) throws -> StepMetrics {
@@ -367,10 +386,11 @@ private struct StepFields: Codable {
         try LineCoding.finite(lr, "lr")
         try LineCoding.finiteNonNegative(imagesPerSecond, "images_per_second")
         try LineCoding.finiteNonNegative(elapsed, "elapsed")
+        if let communicationSeconds { try LineCoding.finiteNonNegative(communicationSeconds, "communication_seconds") }
         return StepMetrics(
             epoch: epoch, step: step, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
             smoothedLoss: loss, smoothedAccuracy: accuracy, learningRate: lr,
-            imagesPerSecond: imagesPerSecond, elapsed: elapsed)
+            imagesPerSecond: imagesPerSecond, elapsed: elapsed, communicationSeconds: communicationSeconds)
     }
 }
 

@@ -11,6 +11,11 @@ public protocol Communicator: AnyObject, Sendable {
     var size: Int { get }
     /// Replaces `buffer` on every rank with the element-wise sum over all ranks.
     func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
+    /// Replaces `buffer` on every rank with the element-wise sum over all ranks, in double precision.
+    func sum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
+    /// Every rank's `values`, in rank order, on rank 0; an empty list on the others. The ranks'
+    /// lists may differ in length.
+    func gather(_ values: [Double]) throws -> [[Double]]
     /// Replaces `buffer` on every rank with rank 0's.
     func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>) throws
     /// Replaces `bytes` on every rank with rank 0's, whatever their length. Waiting ranks sleep
@@ -29,6 +34,8 @@ public final class SingleProcess: Communicator {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) {}
+    public func sum(_ buffer: UnsafeMutableBufferPointer<Double>) {}
+    public func gather(_ values: [Double]) -> [[Double]] { [values] }
     public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>) {}
     public func broadcast(_ bytes: inout [UInt8]) {}
 }

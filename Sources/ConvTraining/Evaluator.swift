@@ -40,46 +40,68 @@ public struct Evaluator {
         _ model: Model, on images: ImageSet, normalization: Normalization, split: Split,
         epoch: Int, step: Int
     ) -> Evaluation {
+        let all = tally(model, on: images, normalization: normalization, batches: 0..<batchCount(images))
+        return evaluation(of: [all], on: images, split: split, epoch: epoch, step: step)
+    }
+
+    /// The number of batches an evaluation of `images` runs, which `tally` may split.
+    public func batchCount(_ images: ImageSet) -> Int { (images.count + batchSize - 1) / batchSize }
+
+    /// What an evaluation counts over `batches` of `images`: tallies of disjoint batches of a set
+    /// make up the set's evaluation (`evaluation(of:)`), whichever process counted them.
+    public func tally(
+        _ model: Model, on images: ImageSet, normalization: Normalization, batches: Range<Int>
+    ) -> EvaluationTally {
         let classes = model.outputShape.reduce(1, *)
-        var confusion = ConfusionMatrix(classes: classes)
-        var totalLoss = 0.0
-        var mistakes: [Prediction] = []
-        var samples: [Prediction] = []
+        var tally = EvaluationTally(classes: classes)
         let sampleSet = Set(sampleIndices(count: images.count))
         let shape = ImageShape(images.dimensions)
-        forEachBatch(model, on: images, normalization: normalization) { batch, logits in
+        forEachBatch(model, on: images, normalization: normalization, batches: batches) { batch, logits in
             for row in 0..<batch.count {
                 let index = Int(batch.sourceIndices[row])
                 let label = Int(batch.labels[row])
                 let scored = Self.score(logits.data + row * classes, classes: classes, label: label)
-                totalLoss += Double(scored.loss)
-                confusion.record(trueLabel: label, predicted: scored.top[0].label)
+                tally.lossSum += Double(scored.loss)
+                tally.confusion.record(trueLabel: label, predicted: scored.top[0].label)
                 let isSample = sampleSet.contains(index)
                 guard isSample || scored.top[0].label != label else { continue }
                 let prediction = Prediction(
                     index: index, trueLabel: label, predictedLabel: scored.top[0].label,
                     top: Array(scored.top.prefix(3)), loss: scored.loss,
                     image: SampleImage(shape: shape, pixels: []), fileName: images.fileName(at: index))
-                if isSample { samples.append(prediction) }
-                if !prediction.isCorrect { mistakes.append(prediction) }
+                if isSample { tally.samples.append(prediction) }
+                if !prediction.isCorrect { tally.mistakes.append(prediction) }
             }
         }
-        mistakes.sort { $0.loss > $1.loss || ($0.loss == $1.loss && $0.index < $1.index) }
-        let worst = mistakes.prefix(misclassifiedLimit).map { withImage($0, from: images) }
+        tally.keepWorstMistakes(misclassifiedLimit)
+        return tally
+    }
+
+    /// The evaluation of `images` from the tallies of all its batches, with the images of its
+    /// sample and mistakes.
+    public func evaluation(
+        of tallies: [EvaluationTally], on images: ImageSet, split: Split, epoch: Int, step: Int
+    ) -> Evaluation {
+        var total = tallies[0]
+        for part in tallies.dropFirst() { total.add(part) }
+        total.keepWorstMistakes(misclassifiedLimit)
+        let confusion = total.confusion
         let correct = confusion.counts.indices.reduce(0) { $0 + confusion.counts[$1][$1] }
         return Evaluation(
             split: split, epoch: epoch, step: step,
-            loss: images.count == 0 ? 0 : Float(totalLoss / Double(images.count)),
+            loss: images.count == 0 ? 0 : Float(total.lossSum / Double(images.count)),
             accuracy: images.count == 0 ? 0 : Float(correct) / Float(images.count),
-            confusion: confusion, samples: samples.map { withImage($0, from: images) },
-            misclassified: worst)
+            confusion: confusion,
+            samples: total.samples.sorted { $0.index < $1.index }.map { withImage($0, from: images) },
+            misclassified: total.mistakes.map { withImage($0, from: images) })
     }
 
     /// Every class with its probability, most probable first, for each of `images` in order.
     public func classify(_ model: Model, images: ImageSet, normalization: Normalization) -> [[ClassProbability]] {
         let classes = model.outputShape.reduce(1, *)
         var ranked = [[ClassProbability]](repeating: [], count: images.count)
-        forEachBatch(model, on: images, normalization: normalization) { batch, logits in
+        let batches = 0..<batchCount(images)
+        forEachBatch(model, on: images, normalization: normalization, batches: batches) { batch, logits in
             for row in 0..<batch.count {
                 ranked[Int(batch.sourceIndices[row])] =
                     Self.score(logits.data + row * classes, classes: classes, label: 0, keeping: classes).top
@@ -88,10 +110,10 @@ public struct Evaluator {
         return ranked
     }
 
-    /// Runs `model` over `images` in order, in batches, and hands each batch with its logits (N, classes)
+    /// Runs `model` over `batches` of `images` in order and hands each batch with its logits (N, classes)
     /// to `body`; the logits are the average over the image and its mirror when `averagesMirrorImages`.
     private func forEachBatch(
-        _ model: Model, on images: ImageSet, normalization: Normalization,
+        _ model: Model, on images: ImageSet, normalization: Normalization, batches: Range<Int>,
         _ body: (Batch, Tensor) -> Void
     ) {
         let loader = BatchLoader(
@@ -100,7 +122,7 @@ public struct Evaluator {
         var batch = loader.makeBatch()
         let input = Tensor(shape: [0]), averaged = Tensor(shape: [0])
         let order = loader.order(epoch: 0)
-        for b in 0..<loader.batchesPerEpoch {
+        for b in batches {
             loader.load(BatchPosition(epoch: 0, batch: b), order: order, into: &batch)
             input.resize(to: [batch.count] + model.inputShape)
             batch.images.withUnsafeBufferPointer { input.data.update(from: $0.baseAddress!, count: input.count) }
@@ -154,5 +176,44 @@ public struct Evaluator {
         }.map(\.element)
         let loss = logSum - logits[label]
         return (Array(top.prefix(keeping)), loss.isFinite ? loss : .infinity)
+    }
+}
+
+/// What an evaluation counted over some batches of a set (`Evaluator.tally`); tallies of disjoint
+/// batches add up. Predictions carry no pixels yet.
+public struct EvaluationTally: Sendable, Equatable {
+    /// The summed cross-entropy of the counted images.
+    public var lossSum = 0.0
+    public var confusion: ConfusionMatrix
+    /// The predictions for the images of the fixed sample among the counted ones.
+    public var samples: [Prediction] = []
+    /// Misclassified images, highest loss first once `keepWorstMistakes` has run.
+    public var mistakes: [Prediction] = []
+
+    public init(classes: Int) {
+        confusion = ConfusionMatrix(classes: classes)
+    }
+
+    public init(lossSum: Double, confusion: ConfusionMatrix, samples: [Prediction], mistakes: [Prediction]) {
+        self.lossSum = lossSum
+        self.confusion = confusion
+        self.samples = samples
+        self.mistakes = mistakes
+    }
+
+    /// Adds the counts and predictions of disjoint batches.
+    public mutating func add(_ other: EvaluationTally) {
+        lossSum += other.lossSum
+        for (row, counts) in other.confusion.counts.enumerated() {
+            for (column, count) in counts.enumerated() { confusion.counts[row][column] += count }
+        }
+        samples += other.samples
+        mistakes += other.mistakes
+    }
+
+    /// Keeps the `limit` misclassified images of highest loss, highest first (lower index first on ties).
+    mutating func keepWorstMistakes(_ limit: Int) {
+        mistakes.sort { $0.loss > $1.loss || ($0.loss == $1.loss && $0.index < $1.index) }
+        mistakes = Array(mistakes.prefix(limit))
     }
 }

@@ -42,10 +42,11 @@ public final class MetricsJournal {
         try? handle.close()
     }
 
-    /// Writes `event` unless it is a step that comes too soon after the previous step line.
+    /// Writes `event` unless it is a step that comes too soon after the previous step line, with
+    /// the step at which each rank applied it when it reports a command in a run of several ranks.
     /// Returns whether a line was written.
     @discardableResult
-    public func record(_ event: TrainingEvent, at time: Date = Date()) -> Bool {
+    public func record(_ event: TrainingEvent, at time: Date = Date(), rankSteps: [Int]? = nil) -> Bool {
         if let step = event.step { lastStep = step }
         let seconds = time.timeIntervalSince1970
         if case .step(let metrics) = event {
@@ -53,7 +54,7 @@ public final class MetricsJournal {
             guard endsEpoch || seconds - lastStepLineTime >= stepInterval else { return false }
             lastStepLineTime = seconds
         }
-        let line = MetricsRecord(time: seconds, step: lastStep, event: event).jsonLine() + "\n"
+        let line = MetricsRecord(time: seconds, step: lastStep, event: event, rankSteps: rankSteps).jsonLine() + "\n"
         // A full disk must not stop training; the checkpoint writer reports storage errors loudly.
         try? handle.write(contentsOf: Data(line.utf8))
         return true

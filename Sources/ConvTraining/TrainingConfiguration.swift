@@ -55,6 +55,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var monitor: MonitoredFigure?
     /// `--min-delta`: how much the figure must beat its best by to count as an improvement; nil is 0.
     public var minDelta: Double?
+    /// `--sync-bn`: in a run of several ranks, batch norm normalises with the global batch's
+    /// statistics rather than each rank's own. Optional so that older checkpoints still load: nil is off.
+    public var syncBatchNorm: Bool?
 
     public init(
         model: ModelChoice, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,

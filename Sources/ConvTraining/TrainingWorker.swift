@@ -51,6 +51,10 @@ final class TrainingWorker {
     private var communicationFailure: CommunicationError?
     /// Every gradient then the shard's loss sum and correct count, summed over the ranks in one call.
     private var reductionBuffer: [Float] = []
+    /// The batch-norm sums over the ranks, with `--sync-bn` in a run of several ranks.
+    private let batchStatistics: SynchronizedBatchStatistics?
+    /// The step at which each rank applies the command being applied, for its journal line.
+    private var commandRankSteps: [Int]?
     /// What `--init-from` took, for the journal.
     private var initialization: WeightInitialization?
     /// Keeps the best model and stops early, when the run monitors a figure.
@@ -137,6 +141,10 @@ final class TrainingWorker {
         earlyStopping = try EarlyStopping.forRun(configuration, dataset: dataset)
         if let state = setup.resume?.earlyStopping { earlyStopping?.restore(state) }
         if communicator.leads { (markBook, marksProblem) = MarkBook.forRun(runFolder, classNames: dataset.classNames) }
+        batchStatistics =
+            communicator.size > 1 && configuration.syncBatchNorm == true
+            ? SynchronizedBatchStatistics(communicator: communicator) : nil
+        model.batchStatisticsSynchronizer = batchStatistics
         if communicator.size > 1 {
             try broadcastParameters()
             reductionBuffer = [Float](repeating: 0, count: model.parameterCount + 2)
@@ -278,6 +286,13 @@ final class TrainingWorker {
 
         model.zeroGradients()
         var result: (loss: Float, correct: Int) = (0, 0)
+        // Synchronized batch norm needs every rank in every layer; a batch smaller than the ranks
+        // (the last of an epoch, at most) is left out on all of them alike.
+        if batchStatistics != nil && count < communicator.size {
+            emit(.warning("step \(step): a batch of \(count) images for \(communicator.size) ranks is skipped"))
+            return nil
+        }
+        batchStatistics?.batchShare = Double(rows.count) / Double(count)
         if !rows.isEmpty {
             let logits = model.forward(input, training: true)
             result = loss.forward(logits: logits, labels: labels)
@@ -287,12 +302,13 @@ final class TrainingWorker {
         if communicator.size > 1 {
             let start = now
             do {
+                if let failure = batchStatistics?.failure { throw failure }
                 result = try averageGradients(shardLoss: result, shardCount: rows.count, batchCount: count)
             } catch {
-                communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+                failCommunication(error)
                 return nil
             }
-            communicationSeconds = now - start
+            communicationSeconds = now - start + (batchStatistics?.takeSeconds() ?? 0)
         }
         return (result, communicationSeconds)
     }
@@ -370,7 +386,16 @@ final class TrainingWorker {
     /// Applies every queued command; while paused, sleeps until one arrives.
     private func applyCommands() {
         while !stopRequested, let command = nextCommand() {
+            if communicator.size > 1 {
+                do {
+                    commandRankSteps = try communicator.agreeOnCommand(command, at: step)
+                } catch {
+                    failCommunication(error)
+                    return
+                }
+            }
             apply(command)
+            commandRankSteps = nil
             stepStart = now
         }
     }
@@ -388,7 +413,7 @@ final class TrainingWorker {
         do {
             try communicator.broadcast(&bytes)
         } catch {
-            communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+            failCommunication(error)
             return nil
         }
         return bytes.isEmpty ? nil : try? TrainingCommand(jsonLine: Substring(decoding: bytes, as: UTF8.self))
@@ -546,18 +571,24 @@ final class TrainingWorker {
 
     // MARK: Evaluation and checkpoints
 
-    /// Rank 0 evaluates alone; the other ranks wait for it at the next step boundary.
+    /// Every rank evaluates its share of the batches with rank 0's model; rank 0 reports the whole.
     private func evaluate(atEpochEnd: Bool = false) {
-        guard communicator.leads else { return }
         let splits = [(Split.validation, dataset.validation), (.test, dataset.test)].filter { $0.1.count > 0 }
         if splits.isEmpty { return emit(.warning("no test or validation images to evaluate on")) }
-        for (name, images) in splits {
-            let evaluation = evaluator.evaluate(
-                model, on: images, normalization: normalization, split: name,
-                epoch: currentEpoch, step: step)
-            lastEvaluation = evaluation
-            emit(.evaluation(evaluation))
-            watch(evaluation, atEpochEnd: atEpochEnd)
+        do {
+            if communicator.size > 1 { try communicator.broadcastBuffers(of: model) }
+            for (name, images) in splits {
+                guard
+                    let evaluation = try evaluator.evaluate(
+                        model, on: images, normalization: normalization, split: name,
+                        epoch: currentEpoch, step: step, over: communicator)
+                else { continue }
+                lastEvaluation = evaluation
+                emit(.evaluation(evaluation))
+                watch(evaluation, atEpochEnd: atEpochEnd)
+            }
+        } catch {
+            failCommunication(error)
         }
     }
 
@@ -578,7 +609,7 @@ final class TrainingWorker {
         }
     }
 
-    /// Rank 0 answers alone, as it evaluates alone.
+    /// Rank 0 answers alone: the maps come from its model, which every rank shares.
     private func explain(_ request: SaliencyRequest) {
         guard communicator.leads else { return }
         let images = request.split == .test ? dataset.test : dataset.validation
@@ -626,8 +657,13 @@ final class TrainingWorker {
 
     // MARK: Bookkeeping
 
+    /// Ends the run at the next check, without touching the checkpoints.
+    private func failCommunication(_ error: any Error) {
+        communicationFailure = error as? CommunicationError ?? CommunicationError(description: "\(error)")
+    }
+
     private func emit(_ event: TrainingEvent) {
-        journal?.record(event)
+        journal?.record(event, rankSteps: commandRankSteps)
         channel.send(event)
     }
 

@@ -6,6 +6,10 @@ import Foundation
 /// stop, and the session finishes its step and saves. A second one quits at once. SIGHUP (the
 /// terminal went away) calls `onHangUp` so the run can save and carry on with its output in a
 /// file. Signals arrive through dispatch sources, so no work happens inside a signal handler.
+///
+/// Under `mpirun`, SIGTERM is the job ending around the run (a rank died, or `mpirun` itself was
+/// interrupted): the other ranks are gone and no step can finish, so `onTerminate`, when given,
+/// takes SIGTERM instead and must end the process.
 final class RunSignals: @unchecked Sendable {
     // @unchecked: `interruptions` and `hangUps` are only read and written while `lock` is held; the dispatch
     // sources are created in `init` and never changed.
@@ -14,7 +18,7 @@ final class RunSignals: @unchecked Sendable {
     private var hangUps = 0
     private var sources: [DispatchSourceSignal] = []
 
-    init(onHangUp: @escaping @Sendable () -> Void) {
+    init(onHangUp: @escaping @Sendable () -> Void, onTerminate: (@Sendable () -> Void)? = nil) {
         let queue = DispatchQueue(label: "convtop.signals")
         for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number, SIG_IGN)
@@ -23,6 +27,8 @@ final class RunSignals: @unchecked Sendable {
                 if number == SIGHUP {
                     onHangUp()
                     self?.hangUp()
+                } else if number == SIGTERM, let onTerminate {
+                    onTerminate()
                 } else {
                     self?.interrupt()
                 }

@@ -111,6 +111,18 @@ struct TrainCommand: ParsableCommand {
             valueName: "format"))
     var precision: Precision?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Under mpirun, normalise batch norm with the whole global batch's statistics (SyncBatchNorm).")
+    var syncBn: Bool?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Under mpirun, end the job when one collective waits this long for another rank (hung or dead).",
+            valueName: "seconds"))
+    var mpiTimeout: Double = 300
+
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
@@ -203,6 +215,9 @@ struct TrainCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
         if lrFindSteps < 2 { throw ValidationError("--lr-find-steps must be at least 2, got \(lrFindSteps)") }
+        if !(mpiTimeout > 0) {
+            throw ValidationError("--mpi-timeout must be a positive number of seconds, got \(mpiTimeout)")
+        }
         if let untilEpoch, untilEpoch < 1 {
             throw ValidationError("--until-epoch must be at least 1, got \(untilEpoch)")
         }
@@ -232,7 +247,14 @@ struct TrainCommand: ParsableCommand {
             return
         }
 
-        let communicator = try MPICommunicator.forLaunch()
+        let communicator = try MPICommunicator.forLaunch(collectiveTimeout: mpiTimeout) { message in
+            // The worker is stuck in the collective, so this thread ends the job, leaving the
+            // checkpoints as they were last written.
+            NCursesTerminal.restore()
+            FileHandle.standardError.write(
+                Data("convtop: \(message); ending the run, the last checkpoint is intact\n".utf8))
+            MPICommunicator.abort()
+        }
         defer { (communicator as? MPICommunicator)?.finalize() }
         guard communicator.leads else {
             return try trainFollowingRankZero(
@@ -249,10 +271,12 @@ struct TrainCommand: ParsableCommand {
                 learningRateFinderSteps: lrFindSteps))
         let channel = session.channel
         let server = serve(folder, channel)
-        let signals = RunSignals(onHangUp: { [output] in
-            output.redirect(to: folder.logFile)
-            channel.send(.save(path: nil))
-        })
+        let signals = RunSignals(
+            onHangUp: { [output] in
+                output.redirect(to: folder.logFile)
+                channel.send(.save(path: nil))
+            },
+            onTerminate: communicator.size > 1 ? Self.endingWithTheJob(folder) : nil)
         if let resumed { output.write("resuming from \(resumed.file) at step \(resumed.checkpoint.step)") }
         if let exclusion { output.write(exclusion) }
         session.start()
@@ -305,6 +329,19 @@ struct TrainCommand: ParsableCommand {
         var exclusion: String?
         if let exclude { (dataset, exclusion) = try excludingMarks(exclude, from: dataset) }
         return (configuration, dataset, initialWeights, exclusion)
+    }
+
+    /// What rank 0 does on SIGTERM, which `mpirun` sends when it ends the job: the other ranks are
+    /// gone or going, so no step can finish and no checkpoint can be saved.
+    private static func endingWithTheJob(_ folder: RunFolder) -> @Sendable () -> Void {
+        {
+            NCursesTerminal.restore()
+            FileHandle.standardError.write(
+                Data(
+                    ("convtop: rank 0: mpirun is ending the job (a rank died or the job was interrupted); "
+                        + "the checkpoints in \(folder.url.path) are as last saved\n").utf8))
+            Foundation.exit(1)
+        }
     }
 
     /// A rank other than 0 of an `mpirun` launch: no folder, no viewer and no output but its own
@@ -422,6 +459,7 @@ struct TrainCommand: ParsableCommand {
         if let patience { c.patience = patience }
         if let monitor { c.monitor = monitor }
         if let minDelta { c.minDelta = minDelta }
+        if let syncBn { c.syncBatchNorm = syncBn }
         return c
     }
 

@@ -184,6 +184,12 @@ struct MalformedLine: Sendable, CustomTestStringConvertible {
         MalformedLine("a negative step", edit(step, #""step":5"#, #""step":-5"#), "step is negative"),
         MalformedLine("a negative elapsed time", edit(step, #""elapsed":2"#, #""elapsed":-2"#), "elapsed is negative"),
         MalformedLine(
+            "a negative communication time", edit(step, #""elapsed":2"#, #""elapsed":2,"communication_seconds":-1"#),
+            "communication_seconds is negative"),
+        MalformedLine(
+            "a world of no ranks", edit(started, #""threads":2"#, #""threads":2,"world_size":0"#),
+            "world_size is 0"),
+        MalformedLine(
             "a negative image count", edit(started, #""train_count":60000"#, #""train_count":-1"#),
             "train_count is negative"),
         MalformedLine(

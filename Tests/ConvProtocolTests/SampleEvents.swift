@@ -59,6 +59,13 @@ enum SampleEvents {
         return withTable
     }()
 
+    /// The summary of a run of four MPI ranks.
+    static let multiRankSummary: RunSummary = {
+        var multiRank = summary
+        multiRank.worldSize = 4
+        return multiRank
+    }()
+
     static let events: [TrainingEvent] = [
         .started(summary),
         .started(summaryWithModelTable),
@@ -71,6 +78,12 @@ enum SampleEvents {
                 epoch: 3, step: 705, stepInEpoch: 1, stepsPerEpoch: 352, smoothedLoss: 1.2345678,
                 smoothedAccuracy: 0.5234375, learningRate: 0.061803, imagesPerSecond: 1523.75,
                 elapsed: 0.083)),
+        .started(multiRankSummary),
+        .step(
+            StepMetrics(
+                epoch: 3, step: 706, stepInEpoch: 2, stepsPerEpoch: 352, smoothedLoss: 1.2345678,
+                smoothedAccuracy: 0.5234375, learningRate: 0.061803, imagesPerSecond: 1523.75,
+                elapsed: 0.166, communicationSeconds: 0.0123)),
         .epochCompleted(EpochSummary(epoch: 3, step: 1056, loss: 0.98765, accuracy: 0.66015625, seconds: 41.5)),
         .evaluation(evaluation),
         .paused(step: 1056, reason: "non-finite loss"),

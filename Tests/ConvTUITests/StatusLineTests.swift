@@ -51,4 +51,20 @@ import Testing
         #expect(line.contains(" 20261129-041502…  fashion-mnist  lenet · 61,706 params · 2 threads"), "\(line)")
         #expect(line.hasSuffix("…"))
     }
+
+    @Test func aRunOfSeveralRanksShowsItsWorldSizeAndCommunicationTime() {
+        var model = RunModel()
+        var summary = SampleRun.summary()
+        summary.worldSize = 2
+        model.apply(.started(summary))
+        var step = SampleRun.step(50, loss: 1, lr: 0.01)
+        // 64 images at 6,400 img/s: a 10 ms step, of which 4 ms in the allreduce.
+        step.communicationSeconds = 0.004
+        model.apply(.step(step))
+        var buffer = Buffer(area: Rect(x: 0, y: 0, width: 130, height: 2))
+        StatusLine(run: model, stopping: false, theme: .color).render(area: buffer.area, buffer: &buffer)
+        #expect(buffer.lines[0].contains("· 2 threads x 2 ranks · batch 64"), "\(buffer.lines[0])")
+        #expect(buffer.lines[1].contains("6,400 img/s  0:01  comm 4.0 ms 40.0%"), "\(buffer.lines[1])")
+        #expect(!render(run(upTo: 50)).lines[1].contains("comm"))
+    }
 }

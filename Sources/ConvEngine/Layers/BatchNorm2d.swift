@@ -10,6 +10,10 @@
 /// With `relu`, the layer is `BatchNorm2d` followed by `ReLU` in one pass each way: the ReLU's
 /// separate output and gradient tensors and their two extra sweeps over memory disappear, and the
 /// backward pass recomputes the ReLU mask from the input instead of storing it.
+///
+/// With a `synchronizer`, training normalises with the statistics of the global batch that several
+/// processes share (PyTorch's `SyncBatchNorm`): the per-channel sums are added over the processes
+/// in forward, and the input gradient's mean terms in backward.
 public final class BatchNorm2d: Layer {
     public let channels: Int
     public let epsilon: Float
@@ -31,6 +35,11 @@ public final class BatchNorm2d: Layer {
     private let saved: Tensor
     private var input: Tensor?
     private var lastForwardWasTraining = true
+    /// Elements per channel that the latest training forward pass normalised over: this process's
+    /// N*H*W, or the global batch's when synchronized.
+    private var normalizedCount = 1
+    /// The processes whose batches this layer normalises together; nil for one process.
+    public var synchronizer: (any BatchStatisticsSynchronizer)?
     /// The image-split passes' per-task partial sums and per-position expansions.
     private let scratch = Tensor(shape: [0])
 
@@ -88,20 +97,35 @@ public final class BatchNorm2d: Layer {
             forwardByImages(input, plane: plane, training: training)
         } else {
             let (x, y) = (input.data, output.data)
-            let statistics = channelStatistics(batch: n, plane: plane), relu = relu
-            pool.forEachChunk(count: channels, minimumChunk: max(1, 16384 / (n * plane))) { range in
+            if training { normalizedCount = n * plane }
+            // Synchronized statistics need every channel's local ones before any is set.
+            let local = training && synchronizer != nil ? ChannelPairs(channels: channels) : nil
+            let statistics = channelStatistics(), relu = relu
+            let chunk = max(1, 16384 / (n * plane))
+            let affine = { (c: Int) in
+                BatchNormKernel.affine(
+                    x + c * plane, y + c * plane, batch: n, channelStride: stride, plane: plane,
+                    scale: statistics.scales[c], shift: statistics.shifts[c], relu: relu)
+            }
+            pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
                 for c in range {
-                    let xc = x + c * plane
                     if training {
-                        let stats = BatchNormKernel.statistics(xc, batch: n, channelStride: stride, plane: plane)
+                        let stats = BatchNormKernel.statistics(
+                            x + c * plane, batch: n, channelStride: stride, plane: plane)
+                        if let local {
+                            local.set(c, stats.mean, stats.variance)
+                            continue
+                        }
                         statistics.set(c, mean: stats.mean, variance: stats.variance)
                     } else {
                         statistics.setFromRunning(c)
                     }
-                    BatchNormKernel.affine(
-                        xc, y + c * plane, batch: n, channelStride: stride, plane: plane,
-                        scale: statistics.scales[c], shift: statistics.shifts[c], relu: relu)
+                    affine(c)
                 }
+            }
+            if let local {
+                setSynchronized(local, count: n * plane)
+                pool.forEachChunk(count: channels, minimumChunk: chunk) { range in range.forEach(affine) }
             }
         }
         if training { batchesTracked[0] += 1 }
@@ -118,23 +142,42 @@ public final class BatchNorm2d: Layer {
             return inputGradient
         }
         let (x, dy, dx) = (input.data, outputGradient.data, inputGradient.data)
-        let statistics = channelStatistics(batch: n, plane: plane), relu = relu
-        let coefficients = gradientCoefficients(batch: n, plane: plane)
-        pool.forEachChunk(count: channels, minimumChunk: max(1, 16384 / (n * plane))) { range in
+        let statistics = channelStatistics(), relu = relu
+        let coefficients = gradientCoefficients()
+        // Synchronized coefficients need every channel's sums over every process first.
+        let local = lastForwardWasTraining && synchronizer != nil ? ChannelPairs(channels: channels) : nil
+        let chunk = max(1, 16384 / (n * plane))
+        // dy passes the ReLU where x * scale + shift, the ReLU's input, was positive.
+        let mask = { (c: Int) in
+            relu ? BatchNormKernel.ReLUMask(scale: statistics.scales[c], shift: statistics.shifts[c]) : .passAll
+        }
+        let applyGradient = { (c: Int, k: Float, a: Float, b: Float) in
+            BatchNormKernel.inputGradient(
+                x + c * plane, dy + c * plane, dx + c * plane, batch: n, channelStride: stride,
+                plane: plane, mean: statistics.means[c], k: k, a: a, b: b, mask: mask(c))
+        }
+        pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
             for c in range {
-                let offset = c * plane, mean = statistics.means[c]
-                // dy passes the ReLU where x * scale + shift, the ReLU's input, was positive.
-                let mask =
-                    relu
-                    ? BatchNormKernel.ReLUMask(scale: statistics.scales[c], shift: statistics.shifts[c])
-                    : .passAll
                 let sums = BatchNormKernel.gradientSums(
-                    x + offset, dy + offset, batch: n, channelStride: stride,
-                    plane: plane, mean: mean, mask: mask)
-                let (k, a, b) = coefficients.accumulate(c, sumDy: sums.sumDy, sumDyCentered: sums.sumDyCentered)
-                BatchNormKernel.inputGradient(
-                    x + offset, dy + offset, dx + offset, batch: n, channelStride: stride,
-                    plane: plane, mean: mean, k: k, a: a, b: b, mask: mask)
+                    x + c * plane, dy + c * plane, batch: n, channelStride: stride,
+                    plane: plane, mean: statistics.means[c], mask: mask(c))
+                coefficients.accumulateParameters(c, sumDy: sums.sumDy, sumDyCentered: sums.sumDyCentered)
+                if let local {
+                    local.set(c, sums.sumDy, sums.sumDyCentered)
+                    continue
+                }
+                let (k, a, b) = coefficients.input(c, sumDy: sums.sumDy, sumDyCentered: sums.sumDyCentered)
+                applyGradient(c, k, a, b)
+            }
+        }
+        if let local {
+            synchronizeGradientSums(local)
+            defer { local.deallocate() }
+            pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
+                for c in range {
+                    let (k, a, b) = coefficients.input(c, sumDy: local[c], sumDyCentered: local[channels + c])
+                    applyGradient(c, k, a, b)
+                }
             }
         }
         return inputGradient
@@ -172,14 +215,15 @@ public final class BatchNorm2d: Layer {
         }
     }
 
-    private func channelStatistics(batch n: Int, plane: Int) -> ChannelStatistics {
+    /// The normalisation rows, with the unbiased correction for `normalizedCount` elements.
+    private func channelStatistics() -> ChannelStatistics {
         let rows = saved.data
         return ChannelStatistics(
             means: rows, inverseStds: rows + channels, scales: rows + 2 * channels,
             shifts: rows + 3 * channels, runningMean: runningMean.data,
             runningVariance: runningVariance.data, gamma: weight.value.data, beta: bias.value.data,
             epsilon: epsilon, momentum: momentum,
-            correction: Double(n * plane) / Double(max(1, n * plane - 1)))
+            correction: Double(normalizedCount) / Double(max(1, normalizedCount - 1)))
     }
 
     /// How a backward pass turns a channel's gradient sums into its parameter gradients and the
@@ -192,12 +236,16 @@ public final class BatchNorm2d: Layer {
         let count: Float
         let training: Bool
 
-        /// Adds channel c's parameter gradients and returns its input-gradient coefficients.
-        func accumulate(_ c: Int, sumDy: Double, sumDyCentered: Double) -> (k: Float, a: Float, b: Float) {
+        /// Adds channel c's parameter gradients from this process's sums.
+        func accumulateParameters(_ c: Int, sumDy: Double, sumDyCentered: Double) {
+            gammaGradient[c] += Float(sumDyCentered) * inverseStds[c]
+            betaGradient[c] += Float(sumDy)
+        }
+
+        /// Channel c's input-gradient coefficients from the sums over the whole normalised batch.
+        func input(_ c: Int, sumDy: Double, sumDyCentered: Double) -> (k: Float, a: Float, b: Float) {
             let inverseStd = inverseStds[c]
             let sumDy = Float(sumDy), sumDyNormalised = Float(sumDyCentered) * inverseStd
-            gammaGradient[c] += sumDyNormalised
-            betaGradient[c] += sumDy
             let k = gamma[c] * inverseStd
             // In training the batch statistics depend on x, which adds the mean terms.
             let a = training ? -k * inverseStd * sumDyNormalised / count : 0
@@ -206,11 +254,67 @@ public final class BatchNorm2d: Layer {
         }
     }
 
-    private func gradientCoefficients(batch n: Int, plane: Int) -> GradientCoefficients {
+    private func gradientCoefficients() -> GradientCoefficients {
         GradientCoefficients(
             inverseStds: saved.data + channels, gamma: weight.value.data,
             gammaGradient: weight.gradient.data, betaGradient: bias.gradient.data,
-            count: Float(n * plane), training: lastForwardWasTraining)
+            count: Float(normalizedCount), training: lastForwardWasTraining)
+    }
+
+    /// Two numbers per channel, `first` then `second` rows in one buffer, that pool tasks fill for
+    /// disjoint channels and a synchronizer sums in one call.
+    private struct ChannelPairs {
+        let values: UnsafeMutableBufferPointer<Double>
+        let channels: Int
+
+        init(channels: Int) {
+            self.channels = channels
+            values = .allocate(capacity: 2 * channels)
+            values.initialize(repeating: 0)
+        }
+
+        func set(_ c: Int, _ first: Double, _ second: Double) {
+            values[c] = first
+            values[channels + c] = second
+        }
+
+        subscript(_ i: Int) -> Double { values[i] }
+
+        func deallocate() { values.deallocate() }
+    }
+
+    /// Sets every channel's normalisation from the global batch's mean and biased variance, given
+    /// this process's (`local`: means, then variances) over its `count` elements per channel, by
+    /// Chan's pairwise combination: the global mean from the summed m * mean, then the variance from
+    /// the summed m * variance + m * (mean - global mean)^2.
+    private func setSynchronized(_ local: ChannelPairs, count: Int) {
+        guard let synchronizer else { preconditionFailure("BatchNorm2d: no synchronizer") }
+        defer { local.deallocate() }
+        let m = Double(count)
+        var sums = (0..<channels).map { m * local[$0] } + [m]
+        sums.withUnsafeMutableBufferPointer { synchronizer.sum($0) }
+        let total = sums[channels]
+        let means = (0..<channels).map { sums[$0] / total }
+        var spreads = (0..<channels).map { c in
+            let offset = local[c] - means[c]
+            return m * local[channels + c] + m * offset * offset
+        }
+        spreads.withUnsafeMutableBufferPointer { synchronizer.sum($0) }
+        normalizedCount = Int(total.rounded())
+        let statistics = channelStatistics()
+        for c in 0..<channels { statistics.set(c, mean: means[c], variance: spreads[c] / total) }
+    }
+
+    /// Makes the gradient sums (`sums`: of dy, then of dy * (x - mean)) those over the global batch,
+    /// as this process's loss sees them. Each process's dy is of the mean loss over its own rows, so its sums
+    /// are weighted by its share of the global batch before they are added, and the total is divided
+    /// by this process's share again.
+    private func synchronizeGradientSums(_ sums: ChannelPairs) {
+        guard let synchronizer else { preconditionFailure("BatchNorm2d: no synchronizer") }
+        let share = synchronizer.batchShare
+        for i in sums.values.indices { sums.values[i] *= share }
+        synchronizer.sum(sums.values)
+        for i in sums.values.indices { sums.values[i] /= share }
     }
 
     /// Tasks for a pass split over `n` images of `count` elements: one per thread, fewer for
@@ -230,7 +334,8 @@ public final class BatchNorm2d: Layer {
         let partials = scratch.data, center = partials + tasks * count
         let scale = center + count, shift = scale + count
         let (x, y, relu) = (input.data, output.data, relu)
-        let statistics = channelStatistics(batch: n, plane: plane), total = Double(n * plane)
+        if training { normalizedCount = n * plane }
+        let statistics = channelStatistics(), total = Double(n * plane)
         func channelSum(_ c: Int) -> Double {
             BatchNormKernel.Images.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
         }
@@ -248,8 +353,14 @@ public final class BatchNorm2d: Layer {
                     x, images: images, count: count, center: center, squares: true,
                     into: partials + t * count)
             }
-            for c in 0..<channels {
-                statistics.set(c, mean: Double(statistics.means[c]), variance: channelSum(c) / total)
+            if synchronizer != nil {
+                let local = ChannelPairs(channels: channels)
+                for c in 0..<channels { local.set(c, Double(statistics.means[c]), channelSum(c) / total) }
+                setSynchronized(local, count: n * plane)
+            } else {
+                for c in 0..<channels {
+                    statistics.set(c, mean: Double(statistics.means[c]), variance: channelSum(c) / total)
+                }
             }
         } else {
             for c in 0..<channels { statistics.setFromRunning(c) }
@@ -270,8 +381,8 @@ public final class BatchNorm2d: Layer {
         let mean = sumsCentered + tasks * count, scale = mean + count, shift = scale + count
         let k = shift + count, a = k + count, offset = a + count
         let (x, dy, dx) = (input.data, outputGradient.data, inputGradient.data)
-        let statistics = channelStatistics(batch: n, plane: plane), relu = relu
-        let coefficients = gradientCoefficients(batch: n, plane: plane)
+        let statistics = channelStatistics(), relu = relu
+        let coefficients = gradientCoefficients()
         BatchNormKernel.Images.expand(channels: channels, plane: plane, into: mean) { statistics.means[$0] }
         // Without a ReLU, scale 0 and shift 1 let every gradient through.
         BatchNormKernel.Images.expand(channels: channels, plane: plane, into: scale) {
@@ -286,11 +397,18 @@ public final class BatchNorm2d: Layer {
                 x, dy, images: images, count: count, mean: mean, mask: mask,
                 sumDy: sumsDy + t * count, sumDyCentered: sumsCentered + t * count)
         }
+        let sums = ChannelPairs(channels: channels)
+        defer { sums.deallocate() }
         for c in 0..<channels {
             let sum = { (partials: UnsafeMutablePointer<Float>) in
                 BatchNormKernel.Images.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
             }
-            let (kc, ac, bc) = coefficients.accumulate(c, sumDy: sum(sumsDy), sumDyCentered: sum(sumsCentered))
+            sums.set(c, sum(sumsDy), sum(sumsCentered))
+            coefficients.accumulateParameters(c, sumDy: sums[c], sumDyCentered: sums[channels + c])
+        }
+        if lastForwardWasTraining && synchronizer != nil { synchronizeGradientSums(sums) }
+        for c in 0..<channels {
+            let (kc, ac, bc) = coefficients.input(c, sumDy: sums[c], sumDyCentered: sums[channels + c])
             (k + c * plane).update(repeating: kc, count: plane)
             (a + c * plane).update(repeating: ac, count: plane)
             (offset + c * plane).update(repeating: bc - statistics.means[c] * ac, count: plane)
@@ -301,4 +419,16 @@ public final class BatchNorm2d: Layer {
                 mask: mask)
         }
     }
+}
+
+/// The processes that train one global batch together, as batch norm needs them to normalise with
+/// the whole batch's statistics (`BatchNorm2d.synchronizer`).
+///
+/// Every process calls `sum` at the same points, in the same order, with buffers of the same length.
+public protocol BatchStatisticsSynchronizer: AnyObject {
+    /// Replaces every element of `values` with its sum over the processes.
+    func sum(_ values: UnsafeMutableBufferPointer<Double>)
+    /// This process's rows as a fraction of the global batch, the weight of its mean loss in the
+    /// global one; positive.
+    var batchShare: Double { get }
 }

@@ -33,7 +33,23 @@ public final class Model {
     /// The operands' format in the products of every convolution and linear layer (see
     /// `Precision`); parameters, gradients and batch-norm statistics stay fp32 either way.
     public var precision = Precision.fp32 {
-        didSet { apply(precision, to: network.layers) }
+        didSet {
+            forEachLayer(in: network.layers) { layer in
+                switch layer {
+                case let conv as Conv2d: conv.precision = precision
+                case let linear as Linear: linear.precision = precision
+                default: break
+                }
+            }
+        }
+    }
+
+    /// What every batch-norm layer sums its statistics over (see `BatchNorm2d.synchronizer`); nil
+    /// normalises each process's rows by their own statistics.
+    public var batchStatisticsSynchronizer: (any BatchStatisticsSynchronizer)? {
+        didSet {
+            forEachLayer(in: network.layers) { ($0 as? BatchNorm2d)?.synchronizer = batchStatisticsSynchronizer }
+        }
     }
 
     /// The shape of one output row, normally [classes].
@@ -176,16 +192,16 @@ func convolutions(in layers: [(name: String, layer: any Layer)], input: [Int], p
     return found
 }
 
-/// Sets `precision` on every convolution and linear layer in `layers`, nested ones included.
-private func apply(_ precision: Precision, to layers: [(name: String, layer: any Layer)]) {
+/// Calls `body` with every layer in `layers` and, inside sequences and residual blocks, every
+/// nested one.
+private func forEachLayer(in layers: [(name: String, layer: any Layer)], _ body: (any Layer) -> Void) {
     for (_, layer) in layers {
+        body(layer)
         switch layer {
-        case let conv as Conv2d: conv.precision = precision
-        case let linear as Linear: linear.precision = precision
-        case let sequence as Sequential: apply(precision, to: sequence.layers)
+        case let sequence as Sequential: forEachLayer(in: sequence.layers, body)
         case let block as Residual:
-            apply(precision, to: block.body.layers)
-            if let shortcut = block.shortcut { apply(precision, to: shortcut.layers) }
+            forEachLayer(in: block.body.layers, body)
+            if let shortcut = block.shortcut { forEachLayer(in: shortcut.layers, body) }
         default: break
         }
     }

@@ -1,3 +1,5 @@
+import ConvProtocol
+
 /// Two rows at the top: the run's state and identity (with the image files its dataset skipped),
 /// then progress, speed, time and learning rate.
 public struct StatusLine: Widget {
@@ -39,12 +41,22 @@ public struct StatusLine: Widget {
             identity =
                 "  \(Format.truncate(s.runName, 16))  \(s.datasetName)\(skipped)  \(s.modelName)"
                 + " · \(Format.grouped(s.parameterCount)) params · \(s.threads) thread\(s.threads == 1 ? "" : "s")"
-                + " · batch \(s.batchSize) · \(s.optimizer)"
+                + (s.worldSize > 1 ? " x \(s.worldSize) ranks" : "") + " · batch \(s.batchSize) · \(s.optimizer)"
         } else {
             identity = "  waiting for the run to start…"
         }
         buffer.setString(x: x, y: area.y, Format.truncate(identity, area.right - x), style: theme[.title])
         renderProgress(area.row(1), buffer: &buffer)
+    }
+
+    /// The step's time in collectives and its share of the step (as the throughput times it), for a
+    /// run of more than one rank.
+    private func communicationText(_ s: StepMetrics) -> String? {
+        guard let seconds = s.communicationSeconds, let batch = run.summary?.batchSize, s.imagesPerSecond > 0 else {
+            return nil
+        }
+        let share = min(1, seconds * s.imagesPerSecond / Double(batch))
+        return String(format: "comm %.1f ms ", seconds * 1000) + Format.percent(share)
     }
 
     private func renderProgress(_ row: Rect, buffer: inout Buffer) {
@@ -56,6 +68,7 @@ public struct StatusLine: Widget {
         if let lr = run.learningRate { right += "  lr \(Format.learningRate(lr))" }
         if let s {
             right += "  \(Format.grouped(Int(s.imagesPerSecond.rounded()))) img/s  \(Format.duration(s.elapsed))"
+            if let communication = communicationText(s) { right += "  " + communication }
         }
         if run.state == .running || run.state == .paused, let eta = run.secondsRemaining {
             right += " ETA \(Format.duration(eta))"
