@@ -146,28 +146,13 @@ void cbf16_conv3_pack_weight(const float *weight, size_t out_channels, size_t ch
 
 AMX_TARGET void cbf16_conv3_forward(const uint32_t *pairs, size_t channels, size_t h, size_t w,
                                     const uint32_t *weight, size_t out_channels, size_t first_block,
-                                    size_t end_block, const float *bias, float *out) {
+                                    size_t end_block, const float *bias, float *grid, float *out) {
     size_t row = cbf16_conv3_row(w), plane = cbf16_conv3_plane(h, w), outputs = grid_outputs(h, w);
     size_t step = step_pairs(channels), steps = padded_pairs(channels) / step, offsets[9];
-    size_t tileWords = 16 * step, blockWords = 9 * steps * tileWords;
+    size_t tileWords = 16 * step, blockWords = 9 * steps * tileWords, gridBytes = outputs * sizeof *grid;
     tap_offsets(row, offsets);
     configure(4 * step, step);
-    float products[4][16][16] __attribute__((aligned(64)));
     for (size_t q0 = 0; q0 < outputs; q0 += BLOCK) {
-        // The lanes of each 16 outputs that are outputs (x < w), and where the first of them
-        // goes: kept lanes are consecutive outputs, so each row is one compressing store.
-        __mmask16 masks[2] = {0, 0};
-        size_t starts[2] = {0, 0};
-        for (int v = 0; v < 2; v++) {
-            size_t q = q0 + 16 * (size_t)v, y = q / row, x = q - y * row;
-            for (int l = 0; l < 16 && y < h; l++) {
-                if (x < w) {
-                    if (!masks[v]) starts[v] = y * w + x;
-                    masks[v] |= (__mmask16)(1u << l);
-                }
-                if (++x == row) x = 0, y++;
-            }
-        }
         for (size_t block = first_block; block < end_block; block += 2) {
             int two = block + 1 < end_block;
             _tile_zero(0);
@@ -190,22 +175,33 @@ AMX_TARGET void cbf16_conv3_forward(const uint32_t *pairs, size_t channels, size
                     }
                 }
             }
-            _tile_stored(0, products[0], 64);
-            _tile_stored(1, products[1], 64);
-            _tile_stored(2, products[2], 64);
-            _tile_stored(3, products[3], 64);
-            for (size_t i = 0; i < (two ? 32u : 16u) && 16 * block + i < out_channels; i++) {
-                size_t o = 16 * block + i;
-                __m512 b = _mm512_set1_ps(bias ? bias[o] : 0);
-                for (int v = 0; v < 2; v++) {
-                    if (!masks[v]) continue;
-                    __m512 y = _mm512_add_ps(_mm512_load_ps(products[2 * (i / 16) + (size_t)v][i % 16]), b);
-                    _mm512_mask_compressstoreu_ps(out + o * h * w + starts[v], masks[v], y);
-                }
+            float *products = grid + 16 * block * outputs + q0;
+            _tile_stored(0, products, gridBytes);
+            _tile_stored(1, products + 16, gridBytes);
+            if (two) {
+                _tile_stored(2, products + 16 * outputs, gridBytes);
+                _tile_stored(3, products + 16 * outputs + 16, gridBytes);
             }
         }
     }
     _tile_release();
+    // The grid's rows without their thrown-away columns, plus the bias.
+    size_t end = 16 * end_block < out_channels ? 16 * end_block : out_channels;
+    for (size_t o = 16 * first_block; o < end; o++) {
+        __m512 b = _mm512_set1_ps(bias ? bias[o] : 0);
+        for (size_t y = 0; y < h; y++) {
+            const float *from = grid + o * outputs + y * row;
+            float *to = out + (o * h + y) * w;
+            for (size_t x = 0; x < w; x += 16) {
+                __mmask16 mask = first_lanes(w - x);
+                _mm512_mask_storeu_ps(to + x, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, from + x), b));
+            }
+        }
+    }
+}
+
+size_t cbf16_conv3_grid_floats(size_t out_channels, size_t h, size_t w) {
+    return round16(out_channels) * grid_outputs(h, w);
 }
 
 AMX_TARGET void cbf16_conv3_pack_gradient_image(const float *input, const float *gradient, size_t channels,
@@ -318,9 +314,12 @@ void cbf16_conv3_pack_weight(const float *weight, size_t out_channels, size_t ch
 }
 
 void cbf16_conv3_forward(const uint32_t *pairs, size_t channels, size_t h, size_t w, const uint32_t *weight,
-                         size_t out_channels, size_t first_block, size_t end_block, const float *bias, float *out) {
+                         size_t out_channels, size_t first_block, size_t end_block, const float *bias, float *grid,
+                         float *out) {
     __builtin_trap();
 }
+
+size_t cbf16_conv3_grid_floats(size_t out_channels, size_t h, size_t w) { __builtin_trap(); }
 
 void cbf16_conv3_pack_gradient_image(const float *input, const float *gradient, size_t channels,
                                      size_t out_channels, size_t h, size_t w, uint16_t *scratch, void *dst) {

@@ -44,11 +44,16 @@ size_t cbf16_conv3_weight_words(size_t out_channels, size_t channels);
 /// (zeros past OC and C).
 void cbf16_conv3_pack_weight(const float *weight, size_t out_channels, size_t channels, uint32_t *dst);
 
+/// Floats of the forward pass's products on the grid (`cbf16_conv3_forward`).
+size_t cbf16_conv3_grid_floats(size_t out_channels, size_t h, size_t w);
+
 /// out (OC, H, W) = conv(image) + bias (may be NULL) for one image packed by
 /// `cbf16_conv3_pack_pairs`, for the output channels of blocks [first_block, end_block) of 16
-/// (cut at OC).
+/// (cut at OC). The tiles are stored whole into `grid` (`cbf16_conv3_grid_floats`), then its rows
+/// are copied out without the thrown-away columns.
 void cbf16_conv3_forward(const uint32_t *pairs, size_t channels, size_t h, size_t w, const uint32_t *weight,
-                         size_t out_channels, size_t first_block, size_t end_block, const float *bias, float *out);
+                         size_t out_channels, size_t first_block, size_t end_block, const float *bias, float *grid,
+                         float *out);
 
 /// Bytes of one image of `channels` channels packed by `cbf16_conv3_pack_gradient_image`.
 size_t cbf16_conv3_gradient_image_bytes(size_t channels, size_t out_channels, size_t h, size_t w);

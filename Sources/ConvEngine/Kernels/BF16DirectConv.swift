@@ -30,8 +30,8 @@ final class BF16DirectConv: ConvForward, ConvWeightGradient {
     let outChannels: Int
     private let pool: ThreadPool
     private let packedWeight: BF16Scratch<UInt32>
-    /// Per task: one image's channel-pair planes.
-    private let pairs = BF16Scratch<UInt32>()
+    /// Per task: one image's channel-pair planes and its products on the grid.
+    private let pairs = BF16Scratch<UInt32>(), products = Tensor(shape: [0])
     /// Per task: one image's input planes, then a group of packed gradient images.
     private let planes = BF16Scratch<UInt16>(), gradients = BF16Scratch<UInt32>()
     /// Per task: the weight-gradient sums (9, OC, C), channels rounded up to 16.
@@ -71,9 +71,11 @@ final class BF16DirectConv: ConvForward, ConvWeightGradient {
         let groups = n >= pool.threadCount ? 1 : min(blockPairs, pool.threadCount)
         let items = n * groups, tasks = max(1, min(pool.threadCount, items))
         let imageWords = cbf16_conv3_pairs_words(c, h, w)
+        let gridFloats = cbf16_conv3_grid_floats(oc, h, w)
         pairs.reserve(tasks * imageWords)
+        products.resize(to: [tasks * gridFloats])
         pool.run(tasks: tasks) { t in
-            let packed = self.pairs.pointer + t * imageWords
+            let packed = self.pairs.pointer + t * imageWords, grid = self.products.data + t * gridFloats
             var packedImage = -1
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let (image, group) = item.quotientAndRemainder(dividingBy: groups)
@@ -84,7 +86,7 @@ final class BF16DirectConv: ConvForward, ConvWeightGradient {
                 let part = ThreadPool.chunk(group, of: groups, count: blockPairs)
                 cbf16_conv3_forward(
                     packed, c, h, w, self.packedWeight.pointer, oc, 2 * part.lowerBound,
-                    min(2 * part.upperBound, Self.padded(oc) / Self.blockChannels), bias,
+                    min(2 * part.upperBound, Self.padded(oc) / Self.blockChannels), bias, grid,
                     output + image * oc * h * w)
             }
         }
