@@ -1,4 +1,5 @@
 #include "CBF16Conv3.h"
+#include "CBF16Kernels.h"
 
 #include <string.h>
 
@@ -63,15 +64,14 @@ static void tap_offsets(size_t row, size_t offsets[9]) {
 #define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16")))
 
 bool cbf16_conv3_supported(void) {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE)) return false;
-    unsigned low, high;
+    // The packing uses AVX512-BF16's conversions, with its checks of the CPU and OS.
+    if (!cbf16_supported()) return false;
+    unsigned eax, ebx, ecx, edx, low, high;
     __asm__("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
-    // The OS saves AVX-512 (XMM, YMM, opmask, ZMM) and the tile configuration and data.
-    if ((low & 0x600E6) != 0x600E6) return false;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || !(ebx & bit_AVX512F) || !(ebx & bit_AVX512BW)) return false;
+    // The OS saves the tile configuration and data.
+    if ((low & 0x60000) != 0x60000) return false;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
     if (!(edx & (1u << 22)) || !(edx & (1u << 24))) return false; // AMX-BF16, AMX-TILE
-    if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) || !(eax & (1u << 5))) return false; // AVX512-BF16
     // ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA: Linux hands out the tile state on request only.
     return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
 }

@@ -165,11 +165,9 @@ final class ConvKernels {
         transposed.channels = outChannels
         switch algorithm {
         case .bf16Direct:
-            let kernel = BF16DirectConv(g, outChannels: outChannels, pool: pool)
-            forward = kernel
-            backward = .apart(
-                weightGradient: kernel,
-                inputGradient: BF16DirectConv(transposed, outChannels: g.channels, pool: pool))
+            (forward, backward) = Self.withTransposed(g, outChannels) {
+                BF16DirectConv($0, outChannels: $1, pool: pool)
+            }
         case .direct:
             let kernel = DirectConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
@@ -177,11 +175,7 @@ final class ConvKernels {
             let kernel = SmallPlaneConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
         case .winograd:
-            let kernel = WinogradConv(g, outChannels: outChannels, pool: pool)
-            forward = kernel
-            backward = .apart(
-                weightGradient: kernel,
-                inputGradient: WinogradConv(transposed, outChannels: g.channels, pool: pool))
+            (forward, backward) = Self.withTransposed(g, outChannels) { WinogradConv($0, outChannels: $1, pool: pool) }
         case .implicitGEMM:
             forward = ImplicitGEMMConv(g, outChannels: outChannels, pool: pool)
             let columns = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
@@ -195,6 +189,17 @@ final class ConvKernels {
             let kernel = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
         }
+    }
+
+    /// The kernel `make` builds for a layer (geometry, output channels) as its forward pass and
+    /// weight gradient, and the one it builds for the transposed layer as its input gradient.
+    private static func withTransposed<Kernel: ConvForward & ConvWeightGradient>(
+        _ g: ConvGeometry, _ outChannels: Int, _ make: (ConvGeometry, Int) -> Kernel
+    ) -> (any ConvForward, Backward) {
+        var transposed = g
+        transposed.channels = outChannels
+        let kernel = make(g, outChannels)
+        return (kernel, .apart(weightGradient: kernel, inputGradient: make(transposed, g.channels)))
     }
 
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when
