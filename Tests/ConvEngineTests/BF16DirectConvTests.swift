@@ -17,13 +17,16 @@ struct BF16DirectConvTests {
 
     static let cases = [
         // Odd channels (half a channel pair) and an odd width (rows of w + 3), 9 outputs (a
-        // partial 8-channel tile and a partial 32-channel block).
+        // partial 16-channel block).
         Case(channels: 5, outChannels: 9, height: 7, width: 11, batch: 3, threads: 2),
-        // One image on two threads: the forward pass splits its output tiles.
+        // One image on two threads: the forward pass shares out its output-channel blocks (3,
+        // an odd number: the last pair is one block).
         Case(channels: 16, outChannels: 40, height: 16, width: 16, batch: 1, threads: 2),
-        // Six images on one thread: the weight gradient sums two groups of images.
+        // Six images on one thread: the weight gradient sums two groups of images; two blocks
+        // of 16 channels on each side of its tiles.
         Case(channels: 32, outChannels: 32, height: 32, width: 32, batch: 6, threads: 1),
-        // A first layer's 3 channels; 4x4 maps, where most of a block's lanes are padding.
+        // A first layer's 3 channels (a tile depth of 2 channel pairs); 4x4 maps, where most of
+        // a block of 32 outputs is padding.
         Case(channels: 3, outChannels: 32, height: 8, width: 8, batch: 4, threads: 2),
         Case(channels: 24, outChannels: 16, height: 4, width: 4, batch: 5, threads: 2),
     ]
