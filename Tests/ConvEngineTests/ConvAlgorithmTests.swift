@@ -37,6 +37,18 @@ import Testing
         #expect(model.convolutionSummary == "winograd x7, implicit-gemm x1")
     }
 
+    /// In bf16, every 3x3 "same" layer runs the bf16 direct kernels (where the CPU has them; the
+    /// fp32 choices otherwise), the first one included.
+    @Test func bf16ModelsRunTheBF16DirectKernels() {
+        for preset in [ModelPreset.convnet5, .resnet9] {
+            let model = preset.build(input: (3, 32, 32), classes: 10, seed: 0, pool: Self.pool)
+            let fp32 = model.convolutionAlgorithms.map(\.algorithm)
+            model.precision = .bf16
+            let bf16 = model.convolutionAlgorithms.map(\.algorithm)
+            #expect(bf16 == (ConvAlgorithm.bf16Direct.isSupported ? fp32.map { _ in .bf16Direct } : fp32), "\(preset)")
+        }
+    }
+
     /// ResNet-6 on Fashion-MNIST: 14x14 and 7x7 maps are too narrow for Winograd's lanes, and
     /// the residual block's 3x3 maps are no larger than the kernel.
     @Test func resnet6OnSmallImagesRunsImplicitGEMMAndSmallPlanes() {

@@ -44,4 +44,7 @@ void cbf16_multiply_packed(size_t k, float alpha, const uint32_t *packed_a, cons
                            float *c, size_t ldc, size_t row_begin, size_t row_end, size_t column_begin,
                            size_t column_end);
 
+// The 3x3 convolutions on AMX tiles.
+#include "CBF16Conv3.h"
+
 #endif

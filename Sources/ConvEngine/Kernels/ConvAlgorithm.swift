@@ -11,6 +11,9 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// `SmallPlaneConv`: one GEMM per batch with the weight unrolled over every pair of pixels,
     /// for maps no larger than the kernel.
     case smallPlane = "small-plane"
+    /// `BF16DirectConv`: all three passes of 3x3 "same" layers in bf16 on AMX tiles, when the
+    /// layer's precision is bf16 and the CPU runs them.
+    case bf16Direct = "bf16-direct"
     /// `WinogradConv`, F(2x2, 3x3), for all three passes of 3x3 "same" layers with enough channels.
     case winograd
     /// `ImplicitGEMMConv` for the forward pass of stride-1 "same"-padded layers (and, from 64
@@ -21,14 +24,19 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
 
     public var description: String { rawValue }
 
-    /// The algorithm a layer whose images have geometry `g` runs when none is forced: the first
-    /// that suits it.
-    static func chosen(for g: ConvGeometry, outChannels: Int) -> ConvAlgorithm {
-        allCases.first { $0.suits(g, outChannels: outChannels) } ?? .im2col
+    /// Whether this CPU runs the algorithm's kernels: `bf16Direct` needs AMX-BF16 and the OS's
+    /// leave to use the tiles.
+    public var isSupported: Bool { self == .bf16Direct ? BF16DirectConv.isSupported : true }
+
+    /// The algorithm a layer whose images have geometry `g` runs in `precision` when none is
+    /// forced: the first that suits it.
+    static func chosen(for g: ConvGeometry, outChannels: Int, precision: Precision = .fp32) -> ConvAlgorithm {
+        allCases.first { $0.suits(g, outChannels: outChannels, precision: precision) } ?? .im2col
     }
 
-    /// Whether the algorithm suits a layer with `outChannels` outputs on images of geometry `g`.
-    func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+    /// Whether the algorithm suits a layer with `outChannels` outputs on images of geometry `g`
+    /// whose products run in `precision`.
+    func suits(_ g: ConvGeometry, outChannels: Int, precision: Precision = .fp32) -> Bool {
         switch self {
         case .direct:
             // Narrow layers whose im2col GEMM would be skinny, with kernels at least as wide as
@@ -41,6 +49,10 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
             // included), so it only pays up to maps as small as the kernel: on 4x4 maps with 128
             // channels it was slower.
             g.inputPlane <= g.kernel * g.kernel
+        case .bf16Direct:
+            // Every 3x3 "same" layer: one tile product does 8,192 multiply-adds, far more than
+            // Winograd's 2.25x fewer products save (see docs/PERFORMANCE.md).
+            precision.available == .bf16 && BF16DirectConv.isSupported && g.kernel == 3 && g.isSamePadded
         case .winograd:
             Self.winogradSuits(g, outChannels: outChannels)
         case .implicitGEMM:
@@ -142,7 +154,7 @@ final class ConvKernels {
         pool: ThreadPool
     ) {
         precondition(
-            algorithm.suits(g, outChannels: outChannels),
+            algorithm.suits(g, outChannels: outChannels, precision: precision),
             "\(algorithm) does not suit a \(g.channels)->\(outChannels) k\(g.kernel) s\(g.stride) "
                 + "p\(g.padding) convolution on \(g.height)x\(g.width) images")
         self.algorithm = algorithm
@@ -152,6 +164,10 @@ final class ConvKernels {
         var transposed = g
         transposed.channels = outChannels
         switch algorithm {
+        case .bf16Direct:
+            (forward, backward) = Self.withTransposed(g, outChannels) {
+                BF16DirectConv($0, outChannels: $1, pool: pool)
+            }
         case .direct:
             let kernel = DirectConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
@@ -159,11 +175,7 @@ final class ConvKernels {
             let kernel = SmallPlaneConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
         case .winograd:
-            let kernel = WinogradConv(g, outChannels: outChannels, pool: pool)
-            forward = kernel
-            backward = .apart(
-                weightGradient: kernel,
-                inputGradient: WinogradConv(transposed, outChannels: g.channels, pool: pool))
+            (forward, backward) = Self.withTransposed(g, outChannels) { WinogradConv($0, outChannels: $1, pool: pool) }
         case .implicitGEMM:
             forward = ImplicitGEMMConv(g, outChannels: outChannels, pool: pool)
             let columns = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
@@ -177,6 +189,17 @@ final class ConvKernels {
             let kernel = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
         }
+    }
+
+    /// The kernel `make` builds for a layer (geometry, output channels) as its forward pass and
+    /// weight gradient, and the one it builds for the transposed layer as its input gradient.
+    private static func withTransposed<Kernel: ConvForward & ConvWeightGradient>(
+        _ g: ConvGeometry, _ outChannels: Int, _ make: (ConvGeometry, Int) -> Kernel
+    ) -> (any ConvForward, Backward) {
+        var transposed = g
+        transposed.channels = outChannels
+        let kernel = make(g, outChannels)
+        return (kernel, .apart(weightGradient: kernel, inputGradient: make(transposed, g.channels)))
     }
 
     /// Adds dLoss/dweight and dLoss/dbias into `weightGradient` and `biasGradient` and, when

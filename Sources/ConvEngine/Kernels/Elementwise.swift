@@ -82,6 +82,21 @@ enum Elementwise {
         }
     }
 
+    /// biasGradient (C) += the sums of the planes of gradient (N, C, plane), split by channels
+    /// between the pool's threads, each channel summed over the images in order, as on one thread.
+    static func accumulateBiasGradient(
+        _ gradient: UnsafePointer<Float>, images n: Int, channels: Int, plane: Int,
+        into biasGradient: UnsafeMutablePointer<Float>, pool: ThreadPool
+    ) {
+        pool.forEachChunk(count: channels, minimumChunk: max(1, 16384 / (n * plane))) { part in
+            for image in 0..<n {
+                accumulateRowSums(
+                    gradient + (image * channels + part.lowerBound) * plane, rows: part.count, columns: plane,
+                    into: biasGradient + part.lowerBound)
+            }
+        }
+    }
+
     /// sums[c] += sum of column c of matrix (rows, columns)
     static func accumulateColumnSums(
         _ matrix: UnsafePointer<Float>, rows: Int, columns: Int,

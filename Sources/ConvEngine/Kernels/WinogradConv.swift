@@ -406,16 +406,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             }
         }
         if let biasGradient {
-            // Split by channels, each summed over the images in order, as on one thread.
-            let plane = geometry.inputPlane, outSize = oc * plane
-            pool.forEachChunk(count: oc, minimumChunk: max(1, 16384 / (n * plane))) { channels in
-                for image in 0..<n {
-                    Elementwise.accumulateRowSums(
-                        outputGradient + image * outSize + channels.lowerBound * plane,
-                        rows: channels.count, columns: plane,
-                        into: biasGradient + channels.lowerBound)
-                }
-            }
+            Elementwise.accumulateBiasGradient(
+                outputGradient, images: n, channels: oc, plane: geometry.inputPlane, into: biasGradient, pool: pool)
         }
     }
 

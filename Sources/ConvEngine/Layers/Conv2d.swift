@@ -21,7 +21,8 @@ public final class Conv2d: Layer {
     /// silent fallback, so that a comparison always runs what it names.
     public var forcedAlgorithm: ConvAlgorithm?
 
-    /// The operands' format in the products of the im2col + GEMM kernels (see `Precision`).
+    /// The operands' format in the convolution's products (see `Precision`); it takes part in
+    /// choosing the algorithm.
     public var precision = Precision.fp32
 
     private let pool: ThreadPool
@@ -75,19 +76,19 @@ public final class Conv2d: Layer {
         let g = geometry(inputShape)
         if let forcedAlgorithm {
             precondition(
-                forcedAlgorithm.suits(g, outChannels: outChannels),
+                forcedAlgorithm.suits(g, outChannels: outChannels, precision: precision),
                 "\(summary) on \(inputShape) inputs cannot run the forced \(forcedAlgorithm); it suits "
                     + suitableAlgorithms(for: inputShape).map(\.description).joined(separator: ", "))
             return forcedAlgorithm
         }
-        return ConvAlgorithm.chosen(for: g, outChannels: outChannels)
+        return ConvAlgorithm.chosen(for: g, outChannels: outChannels, precision: precision)
     }
 
     /// The algorithms that suit the layer on samples of `inputShape` (C, H, W), in the order of
     /// preference; the last is always `im2col`.
     public func suitableAlgorithms(for inputShape: [Int]) -> [ConvAlgorithm] {
         let g = geometry(inputShape)
-        return ConvAlgorithm.allCases.filter { $0.suits(g, outChannels: outChannels) }
+        return ConvAlgorithm.allCases.filter { $0.suits(g, outChannels: outChannels, precision: precision) }
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
