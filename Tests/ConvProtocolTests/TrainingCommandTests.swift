@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct TrainingCommandTests {
     @Test func theSamplesCoverEveryCommand() {
-        #expect(Set(SampleEvents.commands.map(\.lineType)).count == 10)
+        #expect(Set(SampleEvents.commands.map(\.lineType)).count == 12)
     }
 
     @Test func everyCommandRoundTrips() throws {

@@ -267,7 +267,10 @@ import Testing
         }
         #expect(words(false).contains("pause") && words(false).contains("eval"))
         #expect(
-            words(true) == words(false).filter { !["pause", "lr×2", "lr÷2", "set lr", "save", "eval"].contains($0) })
+            words(true)
+                == words(false).filter {
+                    !["pause", "lr×2", "lr÷2", "set lr", "save", "eval", "lr find", "undo"].contains($0)
+                })
         #expect(words(true).contains("errors") && words(true).contains("quit"))
     }
 }

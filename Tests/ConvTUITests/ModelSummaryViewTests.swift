@@ -130,7 +130,7 @@ import Testing
     @Test func iIsInTheKeyTableAndTheHelp() {
         #expect(KeyTable.action(for: .character("i"), on: .main) == .openModelSummary)
         #expect(KeyTable.action(for: .character("j"), on: .modelSummary) == .move(rows: 1, columns: 0))
-        var buffer = Buffer(area: Rect(x: 0, y: 0, width: 80, height: 40))
+        var buffer = Buffer(area: Rect(x: 0, y: 0, width: 80, height: 80))
         HelpScreen(theme: .color).render(area: buffer.area, buffer: &buffer)
         #expect(buffer.lines.contains { $0.hasPrefix("  i       model summary table") })
         #expect(buffer.lines.contains { $0.hasPrefix("Model summary (i)") })

@@ -47,6 +47,8 @@ public struct DashboardState: Sendable, Equatable {
     public var matrixCursor = MatrixPosition(row: 0, column: 0)
     /// The first row of the model table that the model screen shows.
     public var modelTableScroll = 0
+    /// The first row of the help that the help screen shows.
+    public var helpScroll = 0
     /// The class the thumbnails' saliency overlay explains; nil shows no overlay.
     public var saliencyTarget: SaliencyTarget?
     /// Maps asked of the session and not yet dropped by a new evaluation, so none is asked twice.
@@ -314,6 +316,7 @@ public struct DashboardState: Sendable, Equatable {
             return [.undo]
         case .toggleHelp:
             screen = screen == .help ? .main : .help
+            helpScroll = 0
         case .toggleLogScale:
             logScale.toggle()
         case .openMisclassified:
@@ -338,6 +341,9 @@ public struct DashboardState: Sendable, Equatable {
             if screen == .misclassified {
                 browserIndex += rows
                 clampBrowser()
+            } else if screen == .help {
+                // The help screen clamps the end, which depends on the terminal's height.
+                helpScroll = max(0, helpScroll + rows)
             } else if screen == .modelSummary {
                 let tableRows = run.summary?.modelTable?.rows.count ?? 0
                 modelTableScroll = min(max(0, tableRows - 1), max(0, modelTableScroll + rows))

@@ -78,6 +78,8 @@ public enum KeyTable {
         KeyBinding([.left, .character("h")], "← h", .move(rows: 0, columns: -1), "column left", screen: .confusion),
         KeyBinding([.right, .character("l")], "→ l", .move(rows: 0, columns: 1), "column right", screen: .confusion),
         KeyBinding([.enter], "enter", .select, "browse this cell's images", screen: .confusion, footer: "browse"),
+        KeyBinding([.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "scroll up", screen: .help),
+        KeyBinding([.down, .character("j")], "↓ j", .move(rows: 1, columns: 0), "scroll down", screen: .help),
         KeyBinding(
             [.up, .character("k")], "↑ k", .move(rows: -1, columns: 0), "scroll the table up", screen: .modelSummary,
             footer: "scroll", footerLabel: "↑↓ jk"),

@@ -23,7 +23,8 @@ public struct DashboardView: Widget {
         let body = parts[1]
         switch state.screen {
         case .main: renderMain(body, buffer: &buffer)
-        case .help: HelpScreen(theme: theme).render(area: body.inset(horizontal: 1), buffer: &buffer)
+        case .help:
+            HelpScreen(theme: theme, scroll: state.helpScroll).render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .misclassified:
             MisclassifiedView(
                 images: state.browsedImages, index: state.browserIndex, filter: state.browserFilter,
@@ -181,7 +182,9 @@ public struct DashboardView: Widget {
             matrixArea = Rect(x: body.x, y: body.y, width: body.width - listWidth - 2, height: body.height)
             listArea = Rect(x: matrixArea.right + 2, y: body.y, width: listWidth, height: body.height)
         } else {
-            let matrixHeight = min(body.height, evaluation.confusion.classes + 4)
+            // Header, classes, a gap, the cursor's cell and, for a folder of files, their names.
+            let fileRows = evaluation.misclassified.contains { $0.fileName != nil } ? 1 : 0
+            let matrixHeight = min(body.height, evaluation.confusion.classes + 4 + fileRows)
             matrixArea = Rect(x: body.x, y: body.y, width: body.width, height: matrixHeight)
             listArea = Rect(
                 x: body.x, y: body.y + matrixHeight, width: min(MostConfusedList.widestWidth, body.width),

@@ -1,11 +1,16 @@
 import ConvProtocol
 
 /// Every key binding, grouped by screen, rendered from the key table; in two columns when one
-/// column would not fit the height.
+/// column would not fit the height, and scrolled by `scroll` rows when two do not either.
 public struct HelpScreen: Widget {
     public var theme: Theme
+    /// The first row of the keys and notes shown; clamped to the last screenful.
+    public var scroll: Int
 
-    public init(theme: Theme) { self.theme = theme }
+    public init(theme: Theme, scroll: Int = 0) {
+        self.theme = theme
+        self.scroll = scroll
+    }
 
     // The session multiplies every later scheduled rate by new ÷ current (TrainingWorker's
     // learning-rate scale), so the schedule's shape survives a change.
@@ -19,25 +24,45 @@ public struct HelpScreen: Widget {
     ]
 
     private var sections: [(title: String, bindings: [KeyBinding])] {
-        [Screen.main, .misclassified, .confusion, .modelSummary, .rangeTest].map { screen in
+        [Screen.main, .help, .misclassified, .confusion, .modelSummary, .rangeTest].map { screen in
             (screen.title, KeyTable.bindings.filter { $0.screen == screen })
         }
     }
 
     public func render(area: Rect, buffer: inout Buffer) {
         buffer.setString(x: area.x, y: area.y, "convtop keys", style: theme[.title], maxWidth: area.width)
-        let body = Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2)
+        let visible = Rect(x: area.x, y: area.y + 2, width: area.width, height: max(0, area.height - 2))
+        let sections = sections.filter { !$0.bindings.isEmpty }
         let rows = sections.map { $0.bindings.count + 2 }.reduce(0, +) + Self.notes.count
         let columns: [[(title: String, bindings: [KeyBinding])]] =
-            rows > body.height
+            rows > visible.height
             ? [Array(sections.prefix(1)), Array(sections.dropFirst())] : [sections]
-        let parts = body.split(.horizontal, Array(repeating: .fill(1), count: columns.count), spacing: 2)
-        var bottom = body.y
+        // Everything is drawn on a page as tall as it needs, and the rows in view are copied out.
+        let tallest = columns.map { $0.map { $0.bindings.count + 2 }.reduce(0, +) }.max() ?? 0
+        var page = Buffer(area: Rect(x: 0, y: 0, width: visible.width, height: tallest + Self.notes.count))
+        let parts = page.area.split(.horizontal, Array(repeating: .fill(1), count: columns.count), spacing: 2)
+        var bottom = 0
         for (column, part) in zip(columns, parts) {
-            bottom = max(bottom, renderSections(column, in: part, buffer: &buffer))
+            bottom = max(bottom, renderSections(column, in: part, buffer: &page))
         }
-        for (i, note) in Self.notes.enumerated() where bottom + i < body.bottom {
-            buffer.setString(x: body.x, y: bottom + i, note, style: theme[.dim], maxWidth: body.width)
+        for (i, note) in Self.notes.enumerated() {
+            page.setString(x: 0, y: bottom + i, note, style: theme[.dim], maxWidth: page.area.width)
+        }
+        let pageHeight = bottom + Self.notes.count
+        let overflows = pageHeight > visible.height
+        // The last row says how to see the rest when the page does not fit.
+        let shown = overflows ? max(0, visible.height - 1) : visible.height
+        let first = min(max(0, scroll), max(0, pageHeight - shown))
+        for row in 0..<min(shown, pageHeight - first) {
+            for x in 0..<visible.width {
+                buffer[visible.x + x, visible.y + row] = page[x, first + row]
+            }
+        }
+        if overflows && visible.height > 0 {
+            buffer.setString(
+                x: visible.x, y: visible.bottom - 1,
+                "↑↓ j k scroll: rows \(first + 1)-\(first + shown) of \(pageHeight)", style: theme[.label],
+                maxWidth: visible.width)
         }
     }
 
