@@ -277,22 +277,6 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
 }
 
 @Suite struct RunServerSessionTests {
-    /// Collects a connection's events until one matches.
-    func wait(
-        _ connection: RunConnection, into events: inout [TrainingEvent], for description: String,
-        _ predicate: (TrainingEvent) -> Bool
-    ) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: 60)
-        while Date() < deadline {
-            for event in connection.events(waitingAtMost: 0.2) {
-                events.append(event)
-                if predicate(event) { return true }
-            }
-        }
-        Issue.record("timed out waiting for \(description); got \(events.map(\.journalType))")
-        return false
-    }
-
     @Test func aPauseSentOverTheSocketPausesTheWorkerAndEveryViewerSeesIt() throws {
         let folder = RunFolder(url: temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder.url) }
@@ -305,21 +289,21 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
         log.wait(for: "a few steps") { $0.step ?? 0 >= 3 }
         let steering = try RunConnection(socketPath: folder.socketFile.path)
         let watching = try RunConnection(socketPath: folder.socketFile.path)
-        var steered: [TrainingEvent] = [], watched: [TrainingEvent] = []
+        var steered = EventLog(connection: steering), watched = EventLog(connection: watching)
         #expect(steering.send(.pause))
-        #expect(wait(steering, into: &steered, for: "paused") { $0.journalType == "paused" })
-        #expect(wait(watching, into: &watched, for: "paused") { $0.journalType == "paused" })
+        #expect(steered.wait(for: "paused") { $0.journalType == "paused" } != nil)
+        #expect(watched.wait(for: "paused") { $0.journalType == "paused" } != nil)
         #expect(log.wait(for: "paused") { $0.journalType == "paused" } != nil)
         // Each viewer first got the run's start, then its steps in order.
-        #expect(steered.first?.journalType == "started" && watched.first?.journalType == "started")
-        let steps = watched.compactMap { if case .step(let m) = $0 { m.step } else { nil } }
+        #expect(steered.events.first?.journalType == "started" && watched.events.first?.journalType == "started")
+        let steps = watched.events.compactMap { if case .step(let m) = $0 { m.step } else { nil } }
         #expect(steps == steps.sorted() && !steps.isEmpty)
 
         #expect(steering.send(.stop))
         _ = log.waitForEnd()
         session.wait()
         server.close()
-        #expect(wait(watching, into: &watched, for: "finished") { $0.journalType == "finished" })
+        #expect(watched.wait(for: "finished") { $0.journalType == "finished" } != nil)
         Thread.sleep(forTimeInterval: 0.1)
         #expect(watching.isClosed && watching.closedBecause == "the run closed the connection")
     }

@@ -36,8 +36,14 @@ enum StripesDataset {
 
 /// Reads a session's events until one matches, failing the test after a timeout.
 struct EventLog {
-    let channel: TrainingChannel
+    /// The events that arrived, waiting at most the given seconds for the first.
+    private let collect: (Double) -> [TrainingEvent]
     var events: [TrainingEvent] = []
+    /// Events collected after the one a `wait` returned, kept for the next `wait`.
+    private var unread: [TrainingEvent] = []
+
+    init(channel: TrainingChannel) { collect = channel.events(waitingAtMost:) }
+    init(connection: RunConnection) { collect = connection.events(waitingAtMost:) }
 
     /// Collects events until `predicate` holds for one; returns it.
     @discardableResult
@@ -46,12 +52,14 @@ struct EventLog {
         _ predicate: (TrainingEvent) -> Bool
     ) -> TrainingEvent? {
         let deadline = Date(timeIntervalSinceNow: timeout)
-        while Date() < deadline {
-            for event in channel.events(waitingAtMost: 0.2) {
+        repeat {
+            unread += collect(0.2)
+            while !unread.isEmpty {
+                let event = unread.removeFirst()
                 events.append(event)
                 if predicate(event) { return event }
             }
-        }
+        } while Date() < deadline
         Issue.record("timed out waiting for \(description); got \(events.map(\.journalType))")
         return nil
     }
