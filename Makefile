@@ -28,8 +28,9 @@ lint:
 run: build
 	$(BIN) $(ARGS)
 
+# `swift test` builds every product too (with testing enabled), so a separate `swift build` would
+# compile everything twice.
 test: deps lint
-	$(SWIFT_RELEASE)
 	swift test -c release
 	Fuzz/run.sh 5 safetensors network cifar gzip idx tar images protocol framer
 
@@ -49,13 +50,20 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	Fuzz/run.sh $(FUZZ_SECONDS)
 
-# The whole test suite under AddressSanitizer, then the threaded tests under ThreadSanitizer.
-# Leak checking is off: XCTest, Foundation's Process and exit(1) leave objects alive at exit.
-SANITIZE_THREADED := TrainingChannelTests|TrainingSessionTests|ThreadPoolTests|PrefetchingBatchLoaderTests
+# The whole test suite under AddressSanitizer, then the threaded tests under ThreadSanitizer: the
+# worker and its channel, the pool, the prefetcher, the socket server and its viewers, the image
+# decoding threads, and the tmux attach tests, whose convtop is the instrumented build beside the
+# tests. Every process writes its reports under .build-tsan/reports, so a race in a child process
+# fails the target too. Leak checking is off: XCTest, Foundation's Process and exit(1) leave objects
+# alive at exit.
+SANITIZE_THREADED := TrainingChannelTests|TrainingSessionTests|ThreadPoolTests|PrefetchingBatchLoaderTests|RunServerTests|RunServerSessionTests|ImageFolderLoaderTests|ImageCacheTests|AttachTests
+TSAN_REPORTS := $(CURDIR)/.build-tsan/reports
 .PHONY: sanitize
 sanitize: deps
 	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 swift test -c release --sanitize=address --scratch-path .build-asan
-	SWIFT_BACKTRACE=enable=no swift test -c release --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_THREADED)'
+	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=log_path=$(TSAN_REPORTS)/race swift test -c release --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_THREADED)'
+	@if [ -n "$$(ls $(TSAN_REPORTS))" ]; then cat $(TSAN_REPORTS)/*; echo "ThreadSanitizer reports above"; exit 1; fi
 
 # The dashboard on Fashion-MNIST in tmux for SOAK_MINUTES under random keys and resizes; reports
 # crashes, memory growth, the slowest key-to-screen response and the journalled interventions.

@@ -59,6 +59,29 @@ struct DashboardViewerTests {
             Run.learningRate(on: s).map { abs($0 - rate) < 1e-9 } ?? false
         }
         #expect(Run.shows("undone: back to step", screen))
+        // A second range test, applied with enter: the rate becomes the suggestion it journalled.
+        try session.send("r")
+        let journalPath = folder + "/metrics.jsonl"
+        let finished = #""type":"lr_find_finished""#
+        let sweeps = try Run.waitForLog(journalPath, timeout: 60) { $0.components(separatedBy: finished).count == 3 }
+        let record = try #require(sweeps.split(separator: "\n").last { $0.contains(finished) })
+        let found = try JSONDecoder().decode(Finding.self, from: Data(record.utf8))
+        let suggestion = try #require(found.suggestion)
+        try session.wait(for: "the second suggestion") { Run.shows("(fastai valley)", $0) }
+        try session.send("Enter")
+        try session.wait(for: "the suggestion applied") { s in
+            Run.learningRate(on: s).map { abs($0 - suggestion) <= 0.01 * suggestion } ?? false
+        }
+        try session.send("u")
+        try session.wait(for: "the suggestion undone") { s in
+            Run.learningRate(on: s).map { abs($0 - rate) < 1e-9 } ?? false
+        }
+        // L takes a typed rate.
+        try session.send("L")
+        try session.type("0.0042")
+        try session.send("Enter")
+        try session.wait(for: "the typed rate") { s in Run.learningRate(on: s).map { abs($0 - 0.0042) < 1e-9 } ?? false
+        }
 
         try session.send("m")
         screen = try session.wait(for: "Misclassified test images")
@@ -88,6 +111,9 @@ struct DashboardViewerTests {
             #expect(journal.contains("\"type\":\"\(type)\""), "metrics.jsonl has no \(type) record")
         }
     }
+
+    /// The fields of a journalled range test's end this test reads.
+    struct Finding: Decodable { var suggestion: Double? }
 
     @Test func ctrlCSavesRestoresTheTerminalAndExitsZero() throws {
         let folder = try Run.runDirectory()
