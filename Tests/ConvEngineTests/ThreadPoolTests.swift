@@ -40,17 +40,24 @@ import Testing
             results.threads[t] = pthread_self()
         }
         #expect(results.threads[0] != results.threads[1], "the two tasks ran on one thread")
-        #expect(results.values == [0, 0])
+        #expect(Array(results.values) == [0, 0])
     }
 
     /// What each task computed and on which thread; each task writes only its own slots.
     final class RunResults: @unchecked Sendable {
-        // Unchecked because every task touches only index `t` of each array.
-        var values: [Float]
-        var threads: [pthread_t]
+        // Unchecked because every task writes only slot `t` of each buffer. Buffers, not arrays: an
+        // array's element assignment is a modifying access of the whole array, a race between tasks.
+        let values: UnsafeMutableBufferPointer<Float>
+        let threads: UnsafeMutableBufferPointer<pthread_t>
         init(_ n: Int) {
-            values = Array(repeating: -1, count: n)
-            threads = Array(repeating: pthread_self(), count: n)
+            values = .allocate(capacity: n)
+            values.initialize(repeating: -1)
+            threads = .allocate(capacity: n)
+            threads.initialize(repeating: pthread_self())
+        }
+        deinit {
+            values.deallocate()
+            threads.deallocate()
         }
     }
 
