@@ -82,9 +82,14 @@ struct ChangingFolderFaultTests {
         let run = try sandbox.startDetached()
         try sandbox.waitForEvent(run, "the first checkpoint") { if case .checkpointSaved = $0 { true } else { false } }
         let connection = try sandbox.connect(run)
-        // A checkpoint past the first batch of its epoch (the saves at epoch ends stand at batch 0).
+        // A checkpoint past the first batch of its epoch (the saves at epoch ends stand at batch 0),
+        // the run left paused so that no later save replaces it.
         var position = BatchPosition(epoch: 0, batch: 0)
-        for _ in 0..<20 where position.batch == 0 {
+        for attempt in 0..<20 where position.batch == 0 {
+            if attempt > 0 { connection.send(.resume) }
+            // A step of the running run first: a pause queued behind a resume would take effect
+            // before any step.
+            try connection.waitForEvent("a step") { if case .step = $0 { true } else { false } }
             connection.send(.pause)
             let paused = try connection.waitForEvent("the pause") { if case .paused = $0 { true } else { false } }
             connection.send(.save(path: nil))
@@ -96,7 +101,6 @@ struct ChangingFolderFaultTests {
                 }
             }
             position = try TrainingCheckpoint.load(fileOrRunFolder: run).checkpoint.position
-            connection.send(.resume)
         }
         try #require(position.batch > 0)
         try sandbox.killTrainer(try #require(sandbox.pid(run)))

@@ -16,10 +16,10 @@ struct DiskFullFaultTests {
     /// The cache only saves decoding time, so a cache that cannot be written is a warning: the
     /// images are decoded in memory and the command goes on.
     @Test func aDecodeCacheThatDoesNotFitIsAWarningAndTheOldCacheStays() throws {
-        let sandbox = try ImageFolderSandbox()
-        defer { sandbox.end() }
         let disk = try SmallFileSystem(megabytes: 1)
         defer { disk.unmount() }
+        let sandbox = try ImageFolderSandbox()
+        defer { sandbox.end() }
         sandbox.cache = disk.mountPoint
         let info = ["data", "info", sandbox.photos.path, "--image-size", "16", "--channels", "1"]
         try #require(sandbox.convtop(info).status == 0)
@@ -46,10 +46,10 @@ struct DiskFullFaultTests {
     /// The end of a run is saved in its checkpoint; when that cannot be written the run fails
     /// (exit status 1) with the reason, and the previous checkpoint stays for `--resume`.
     @Test func aCheckpointThatDoesNotFitFailsTheRunAndTheOldOneStays() throws {
-        let sandbox = try ImageFolderSandbox()
-        defer { sandbox.end() }
         let disk = try SmallFileSystem(megabytes: 2)
         defer { disk.unmount() }
+        let sandbox = try ImageFolderSandbox()
+        defer { sandbox.end() }
         let run = disk.path("run")
         let first = sandbox.trainOneEpoch(into: run)
         try #require(first.status == 0, "\(first.errors)")
@@ -99,10 +99,10 @@ struct DiskFullFaultTests {
     /// A mark is kept by a running trainer; one that cannot be written is a warning to the viewer
     /// that sent it, naming the file, and the run goes on with `marks.csv` as it was.
     @Test func aMarkThatDoesNotFitIsAWarningAndMarksCsvStays() throws {
-        let sandbox = try ImageFolderSandbox()
-        defer { sandbox.end() }
         let disk = try SmallFileSystem(megabytes: 2)
         defer { disk.unmount() }
+        let sandbox = try ImageFolderSandbox()
+        defer { sandbox.end() }
         let run = try sandbox.startDetached(folder: disk.path("run"))
         try sandbox.waitForEvent(run, "an evaluation") { if case .evaluation = $0 { true } else { false } }
         let connection = try sandbox.connect(run)

@@ -160,7 +160,7 @@ final class ImageFolderSandbox {
 
     /// Kills every detached run this sandbox started that still lives, and removes the folder.
     func end() {
-        for folder in detached { if let pid = pid(folder), kill(pid, 0) == 0 { kill(pid, SIGKILL) } }
+        for folder in detached { if let pid = pid(folder), kill(pid, 0) == 0 { try? killTrainer(pid) } }
         try? FileManager.default.removeItem(at: root)
     }
 

@@ -162,7 +162,8 @@ struct KillFaultTests {
     }
 
     /// Kills the trainer as soon as a checkpoint's temporary file appears in `run` after `before`,
-    /// and checks that it was still there: the save had not finished.
+    /// and checks that it was still there: the save had not finished. A save that comes and goes
+    /// between two looks (the test descheduled on a busy machine) is asked for again.
     private func killWhileSaving(_ pid: Int32, _ run: String, in sandbox: ImageFolderSandbox, before: () -> Void)
         throws
     {
@@ -171,10 +172,20 @@ struct KillFaultTests {
                 $0.hasPrefix(".checkpoint.safetensors.tmp-")
             }
         }
+        /// The checkpoint's inode, which each save's rename replaces.
+        func checkpointInode() -> UInt64? {
+            var status = stat()
+            return stat(run + "/checkpoint.safetensors", &status) == 0 ? UInt64(status.st_ino) : nil
+        }
+        var saved = checkpointInode()
         before()
         let deadline = Date(timeIntervalSinceNow: 30)
         while temporaries().isEmpty {
-            try #require(Date() < deadline, "no checkpoint save began within 30 s")
+            try #require(Date() < deadline, "no checkpoint save was seen within 30 s")
+            if let now = checkpointInode(), now != saved {
+                saved = now
+                before()
+            }
         }
         try sandbox.killTrainer(pid)
         #expect(!temporaries().isEmpty, "the save finished before the kill")

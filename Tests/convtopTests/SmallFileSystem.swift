@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A tmpfs of a few megabytes mounted on a fresh folder, to fill to the brim. Mounting needs root
 /// (the tests run as root here and in CI); `unavailableReason` says why it cannot be had.
@@ -18,16 +19,23 @@ final class SmallFileSystem {
         mounted = true
     }
 
-    /// Unmounts the file system and removes its folder; the tests call it in a `defer`.
+    /// Unmounts the file system and removes its folder; the tests call it in a `defer`, after
+    /// the processes that wrote into it are gone. A file system still busy after 5 s is an issue.
     func unmount() {
-        if mounted {
-            let result = Self.run("/bin/umount", [mountPoint.path])
-            mounted = result.status != 0
+        guard mounted else { return }
+        var result = (status: Int32(0), output: "")
+        for _ in 0..<50 {
+            result = Self.run("/bin/umount", [mountPoint.path])
+            if result.status == 0 { break }
+            Thread.sleep(forTimeInterval: 0.1)
         }
-        if !mounted { try? FileManager.default.removeItem(at: mountPoint) }
+        guard result.status == 0 else {
+            Issue.record("\(mountPoint.path) is left mounted: \(result.output)")
+            return
+        }
+        mounted = false
+        try? FileManager.default.removeItem(at: mountPoint)
     }
-
-    deinit { unmount() }
 
     /// A path inside the file system.
     func path(_ relative: String) -> String { mountPoint.appendingPathComponent(relative).path }
@@ -57,6 +65,8 @@ final class SmallFileSystem {
             try SmallFileSystem(megabytes: 1).unmount()
             return nil
         } catch {
+            // The reason a disabled suite names.
+            print("no tmpfs for the disk-full tests: \(error)")
             return "\(error)"
         }
     }()
