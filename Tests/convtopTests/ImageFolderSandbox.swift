@@ -85,12 +85,15 @@ final class ImageFolderSandbox {
         )
     }
 
-    /// The binary with `arguments` and the sandbox's cache folder, not started.
+    /// The binary with `arguments` and the sandbox's cache folder, not started. A crash ends it
+    /// at once with its signal: Swift's backtracer, started on a crash, has outlived the crashed
+    /// process here by minutes while holding its output pipe, which hung the test.
     func launch(_ arguments: [String]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["CONVTOP_CACHE_DIR": cache.path]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["CONVTOP_CACHE_DIR": cache.path, "SWIFT_BACKTRACE": "enable=no"]) { $1 }
         process.standardInput = FileHandle.nullDevice
         return process
     }
