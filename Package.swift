@@ -37,13 +37,16 @@ let package = Package(
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], resources: [.copy("Fixtures")]),
         .executableTarget(name: "checkpoint-writer", dependencies: ["ConvEngine"], path: "Tests/CheckpointWriter"),
-        .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib", "CPNG", "CJPEG"]),
+        .testTarget(name: "ConvDataTests", dependencies: ["ConvData", "CZlib", "CPNG", "CJPEG", "ImageFixtures"]),
+        .target(name: "ImageFixtures", dependencies: ["CZlib", "CPNG", "CJPEG"], path: "Tests/ImageFixtures"),
         .testTarget(name: "ConvProtocolTests", dependencies: ["ConvProtocol"]),
         .testTarget(
             name: "ConvTrainingTests", dependencies: ["ConvTraining", "ConvProtocol", "ConvEngine", "ConvData"]),
         .testTarget(name: "ConvTUITests", dependencies: ["ConvTUI", "ConvProtocol", "TmuxHarness"]),
         .target(name: "TmuxHarness", path: "Tests/TmuxHarness"),
-        .testTarget(name: "convtopTests", dependencies: ["TmuxHarness", "ConvEngine"]),
+        .testTarget(
+            name: "convtopTests",
+            dependencies: ["TmuxHarness", "ImageFixtures", "ConvEngine", "ConvData", "ConvProtocol", "ConvTraining"]),
         .executableTarget(
             name: "soak",
             dependencies: [

@@ -84,13 +84,26 @@ final class MappedFile: @unchecked Sendable {
         self.init(descriptor: descriptor, size: Int(status.st_size), writable: false)
     }
 
-    /// Creates (or truncates) `path` at `size` bytes of zeros and maps it for writing.
-    convenience init?(creating path: String, size: Int) {
+    /// Creates (or truncates) `path` at `size` bytes of zeros and maps it for writing; throws the
+    /// system's reason when it cannot. Every block is allocated first: a store through the mapping
+    /// into a block that a full disk cannot provide would end the process with SIGBUS.
+    static func creating(_ path: String, size: Int) throws -> MappedFile {
         let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return nil }
+        guard descriptor >= 0 else { throw CreationError(code: errno) }
         defer { close(descriptor) }
-        guard ftruncate(descriptor, off_t(size)) == 0 else { return nil }
-        self.init(descriptor: descriptor, size: size, writable: true)
+        // posix_fallocate returns its error instead of setting errno.
+        let allocated = size > 0 ? posix_fallocate(descriptor, 0, off_t(size)) : 0
+        guard allocated == 0 else { throw CreationError(code: allocated) }
+        guard let mapping = MappedFile(descriptor: descriptor, size: size, writable: true) else {
+            throw CreationError(code: errno)
+        }
+        return mapping
+    }
+
+    /// Why a file could not be created and mapped: the system's error.
+    struct CreationError: Error, CustomStringConvertible {
+        let code: Int32
+        var description: String { String(cString: strerror(code)) }
     }
 
     private init?(descriptor: Int32, size: Int, writable: Bool) {

@@ -69,6 +69,8 @@ final class TrainingWorker {
     private var undoHistory = UndoHistory()
     /// An undo moved the run back, so the batches read ahead are the wrong ones.
     private var rewound = false
+    /// Why a resumed run does not continue exactly where its checkpoint stands.
+    private var resumeWarning: String?
 
     private var activeSeconds = 0.0
     private var activeSince: Double?
@@ -125,6 +127,15 @@ final class TrainingWorker {
             step = resume.step
             position = resume.position
             learningRateScale = resume.learningRateScale
+            if position.batch >= loader.batchesPerEpoch {
+                // The data lost images since the save (files deleted from an image folder): the
+                // epoch the run stood in is shorter now than the batches it had trained of it.
+                resumeWarning =
+                    "the checkpoint stands at batch \(position.batch + 1) of epoch \(position.epoch + 1), but the data's "
+                    + "epochs now end after batch \(loader.batchesPerEpoch) (\(dataset.train.count) training images); "
+                    + "training continues with epoch \(position.epoch + 2)"
+                position = BatchPosition(epoch: position.epoch + 1, batch: 0)
+            }
         } else {
             step = 0
             position = BatchPosition(epoch: 0, batch: 0)
@@ -191,6 +202,7 @@ final class TrainingWorker {
                         + dataset.skippedFiles.map(\.description).joined(separator: "; ")))
         }
         if let initialization { emit(.initialized(initialization)) }
+        if let resumeWarning { emit(.warning(resumeWarning)) }
         if let marksProblem, runFolder != nil { emit(.warning(marksProblem)) }
         for mark in markBook?.marks ?? [] { emit(.imageMarked(mark)) }
         if position.epoch >= endEpoch {
@@ -223,8 +235,7 @@ final class TrainingWorker {
         }
         if let communicationFailure {
             stopClock()
-            let kept = lastCheckpoint.map { "the last checkpoint (\($0)) is intact" } ?? "no checkpoint was saved"
-            return emit(.failed("step \(step): \(communicationFailure); \(kept)"))
+            return emit(.failed("step \(step): \(communicationFailure); \(keptCheckpoint)"))
         }
         finish()
     }
@@ -373,7 +384,10 @@ final class TrainingWorker {
 
     private func finish() {
         stopClock()
-        if runFolder != nil && lastSavedStep != step { save(to: nil) }
+        // The run ends here, so a state it could not keep is a failure, not a finish.
+        if runFolder != nil && lastSavedStep != step, case .failed(let error) = save(to: nil) {
+            return emit(.failed("step \(step): the end of the run could not be saved: \(error); \(keptCheckpoint)"))
+        }
         emit(
             .finished(
                 FinalResult(
@@ -598,7 +612,7 @@ final class TrainingWorker {
         switch earlyStopping?.observe(evaluation, atEpochEnd: atEpochEnd) {
         case .improved(let best):
             if let path = runFolder?.bestCheckpointFile.path {
-                guard write(currentCheckpoint, to: path, what: "best model") else { return }
+                guard case .written = write(currentCheckpoint, to: path, what: "best model") else { return }
             }
             emit(.bestImproved(best))
         case .stop(let reason):
@@ -620,15 +634,24 @@ final class TrainingWorker {
         }
     }
 
-    private func save(to path: String?) {
-        guard communicator.leads else { return }
+    @discardableResult
+    private func save(to path: String?) -> CheckpointWrite {
+        guard communicator.leads else { return .refused }
         guard let target = path ?? runFolder?.checkpointFile.path else {
-            return emit(.warning("checkpoint not saved: this run has no folder, so give a path"))
+            emit(.warning("checkpoint not saved: this run has no folder, so give a path"))
+            return .refused
         }
-        guard write(currentCheckpoint, to: target, what: "checkpoint") else { return }
+        let written = write(currentCheckpoint, to: target, what: "checkpoint")
+        guard case .written = written else { return written }
         lastCheckpoint = target
         lastSavedStep = step
         emit(.checkpointSaved(path: target, step: step))
+        return written
+    }
+
+    /// What a failure leaves behind, for its message.
+    private var keptCheckpoint: String {
+        lastCheckpoint.map { "the last checkpoint (\($0)) is intact" } ?? "no checkpoint was saved"
     }
 
     /// The run as it stands, for a checkpoint file.
@@ -639,19 +662,28 @@ final class TrainingWorker {
             position: position, learningRateScale: learningRateScale, earlyStopping: earlyStopping?.state)
     }
 
+    /// What became of a checkpoint the worker was to write.
+    private enum CheckpointWrite {
+        case written
+        /// Not written, on purpose: no rank but 0 writes, a weight is not finite, or there is no folder.
+        case refused
+        /// Not written: the file system failed it (a full disk, say); the error names the file.
+        case failed(String)
+    }
+
     /// Writes `checkpoint` atomically unless a weight is not finite, so that a good file is never
-    /// replaced by a diverged model; a file not written is a warning. Returns whether it was written.
-    private func write(_ checkpoint: TrainingCheckpoint, to target: String, what: String) -> Bool {
+    /// replaced by a diverged model; a file not written is a warning.
+    private func write(_ checkpoint: TrainingCheckpoint, to target: String, what: String) -> CheckpointWrite {
         guard checkpoint.isFinite else {
             emit(.warning("\(what) not saved to \(target): the weights are not finite (the run diverged)"))
-            return false
+            return .refused
         }
         do {
             try checkpoint.write(to: target)
-            return true
+            return .written
         } catch {
             emit(.warning("\(what) not saved: \(error)"))
-            return false
+            return .failed("\(error)")
         }
     }
 

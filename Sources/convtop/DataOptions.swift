@@ -78,7 +78,8 @@ struct ImageFolderArguments: ParsableArguments {
         }
     }
 
-    /// The loader's options, with a progress line on standard error while files are decoded.
+    /// The loader's options, with a progress line on standard error while files are decoded and a
+    /// line there when the decode cache cannot be written.
     func options(
         locator: DatasetLocator = DatasetLocator(), imageShape: ImageDimensions? = nil,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -88,7 +89,7 @@ struct ImageFolderArguments: ParsableArguments {
             imageSize: imageSize ?? imageShape.map { ImageSize(width: $0.width, height: $0.height) },
             channels: channels ?? imageShape?.channels,
             cacheFolder: noCache ? nil : locator.imageCacheFolder, threads: threads,
-            progress: progress.update)
+            progress: progress.update, warning: { FileHandle.standardError.write(Data("convtop: \($0)\n".utf8)) })
     }
 }
 

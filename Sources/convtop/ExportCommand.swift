@@ -41,7 +41,7 @@ struct ExportCommand: ParsableCommand {
             classNames: saved.classNames, source: file)
         switch format {
         case .onnx:
-            try write(Data(export.onnx()), to: URL(fileURLWithPath: output))
+            try Self.replace([(URL(fileURLWithPath: output), Data(export.onnx()))])
             print("wrote \(output): \(export.network.name), ONNX opset \(ModelExport.onnxOpset)")
         case .pytorch:
             let folder = URL(fileURLWithPath: output)
@@ -50,19 +50,34 @@ struct ExportCommand: ParsableCommand {
             } catch {
                 throw UsageError("\(output): cannot create the folder: \(error.localizedDescription)")
             }
-            try write(Data(export.pytorchModule().utf8), to: folder.appendingPathComponent("model.py"))
-            try export.weights.write(toFile: folder.appendingPathComponent("model.safetensors").path)
+            try Self.replace([
+                (folder.appendingPathComponent("model.py"), Data(export.pytorchModule().utf8)),
+                (folder.appendingPathComponent("model.safetensors"), Data(export.weights.serialized())),
+            ])
             print(
                 "wrote \(output)/model.py and model.safetensors: \(export.network.name), \(export.tensors.count) tensors"
             )
         }
     }
 
-    private func write(_ data: Data, to url: URL) throws {
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw UsageError("\(url.path): cannot write: \(error.localizedDescription)")
+    /// Writes every file beside its target first and renames them into place only once all are
+    /// whole, so that a failure (a full disk) leaves the files of an earlier export as they were:
+    /// never a new model.py beside old weights.
+    private static func replace(_ files: [(url: URL, data: Data)]) throws {
+        let staged = files.map {
+            $0.url.deletingLastPathComponent().appendingPathComponent(
+                ".\($0.url.lastPathComponent).\(getpid()).partial")
+        }
+        defer { for url in staged { try? FileManager.default.removeItem(at: url) } }
+        for (file, url) in zip(files, staged) {
+            do {
+                try file.data.write(to: url)
+            } catch {
+                throw UsageError("\(file.url.path): cannot write: \(error.localizedDescription)")
+            }
+        }
+        for (file, url) in zip(files, staged) where rename(url.path, file.url.path) != 0 {
+            throw UsageError("\(file.url.path): cannot write: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -1,26 +1,17 @@
 import Foundation
+import ImageFixtures
 import Testing
 
 /// A run on an image folder, end to end through the built `convtop`: the run counts the files it
 /// skipped, and its checkpoint alone is enough for `eval`, `train --resume` and `predict` while
 /// the folder is where it was, and names the folder when it is not.
 @Suite struct ImageFolderRunTests {
-    /// A 16x16 grey PNG with a bright band across rows 0-5 (class "top") or 10-15 ("bottom").
-    static func bandPNG(top: Bool, noise: Int) -> [UInt8] {
-        let samples = (0..<256).map { i -> UInt8 in
-            let row = i / 16
-            let inBand = top ? row < 6 : row >= 10
-            return UInt8((inBand ? 190 : 30) + (i * 7 + noise * 13) % 40)
-        }
-        return ImageFiles.png(width: 16, height: 16, colour: .grey, samples: samples)
-    }
-
     /// `photos/train` and `photos/val` with two classes, and one file in `train` that is not an image.
     static func writePhotos(to root: URL) throws {
         for (split, count) in [("train", 8), ("val", 4)] {
             for i in 0..<count {
-                try ImageFiles.write(bandPNG(top: true, noise: i), to: root, "\(split)/top/\(i).png")
-                try ImageFiles.write(bandPNG(top: false, noise: i), to: root, "\(split)/bottom/\(i).png")
+                try ImageFiles.write(ImageFiles.bandPNG(top: true, noise: i), to: root, "\(split)/top/\(i).png")
+                try ImageFiles.write(ImageFiles.bandPNG(top: false, noise: i), to: root, "\(split)/bottom/\(i).png")
             }
         }
         try ImageFiles.write([], to: root, "train/top/empty.png")

@@ -196,12 +196,16 @@ struct ImageCache {
             append(metadata.count, size: 8)
             append(crc, size: 4)
             header.withUnsafeBytes { mapping.mutableBytes.copyMemory(from: $0) }
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: metadata)
+            do {
+                let handle = try FileHandle(forWritingTo: temporary)
+                defer { try? handle.close() }
+                try handle.seekToEnd()
+                try handle.write(contentsOf: metadata)
+            } catch {
+                throw ImageCacheError(file: cache.file.path, reason: ImageCacheError.reason(error))
+            }
             guard rename(temporary.path, cache.file.path) == 0 else {
-                throw DataError.unreadable(cache.file.path, reason: "cannot be written")
+                throw ImageCacheError(file: cache.file.path, reason: String(cString: strerror(errno)))
             }
         }
 
@@ -209,19 +213,41 @@ struct ImageCache {
         func abandon() { try? FileManager.default.removeItem(at: temporary) }
     }
 
-    /// Starts a cache file for `pixelCount` bytes of pixels; nil when it cannot be created.
-    func begin(imageSize: ImageSize, channels: Int, pixelCount: Int) -> Builder? {
+    /// Starts a cache file for `pixelCount` bytes of pixels; throws when it cannot be created.
+    func begin(imageSize: ImageSize, channels: Int, pixelCount: Int) throws -> Builder {
         let folder = file.deletingLastPathComponent()
-        guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil else {
-            return nil
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ImageCacheError(file: folder.path, reason: ImageCacheError.reason(error))
         }
-        let temporary = folder.appendingPathComponent(".\(file.lastPathComponent).\(getpid()).partial")
-        guard let mapping = MappedFile(creating: temporary.path, size: Self.headerSize + pixelCount) else {
-            return nil
+        removeAbandoned(in: folder)
+        let temporary = folder.appendingPathComponent(".\(file.lastPathComponent).\(getpid())\(Self.partialSuffix)")
+        let mapping: MappedFile
+        do {
+            mapping = try MappedFile.creating(temporary.path, size: Self.headerSize + pixelCount)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ImageCacheError(file: file.path, reason: "\(error)")
         }
         return Builder(
             cache: self, temporary: temporary, mapping: mapping, imageSize: imageSize, channels: channels,
             pixelCount: pixelCount)
+    }
+
+    static let partialSuffix = ".partial"
+
+    /// Deletes the unfinished files of this cache whose writer is gone (killed while decoding):
+    /// each is as large as the cache, and nothing else would ever remove it.
+    private func removeAbandoned(in folder: URL) {
+        let prefix = ".\(file.lastPathComponent)."
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where name.hasPrefix(prefix) && name.hasSuffix(Self.partialSuffix) {
+            guard let writer = pid_t(name.dropFirst(prefix.count).dropLast(Self.partialSuffix.count)) else { continue }
+            if kill(writer, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+        }
     }
 
     /// CRC-32 (zlib's), fed in pieces because zlib takes 32-bit lengths; `continuing` a CRC of
@@ -235,5 +261,22 @@ struct ImageCache {
             offset += length
         }
         return Int(crc)
+    }
+}
+
+/// Why the decode cache could not be written: the file and the system's reason. The images are
+/// then decoded without it.
+struct ImageCacheError: Error, CustomStringConvertible, Sendable {
+    var file: String
+    var reason: String
+
+    var description: String { "\(file): cannot write the decode cache (\(reason)); decoding without it" }
+
+    /// The system's words (strerror's) for a Foundation file error that wraps a POSIX one.
+    static func reason(_ error: Error) -> String {
+        let error = error as NSError
+        let posix = error.domain == NSPOSIXErrorDomain ? error : error.userInfo[NSUnderlyingErrorKey] as? NSError
+        guard let posix, posix.domain == NSPOSIXErrorDomain else { return error.localizedDescription }
+        return String(cString: strerror(Int32(posix.code)))
     }
 }

@@ -41,7 +41,7 @@ public struct ImageFolderLoader: Sendable {
         if let contents = cached, contents.imageSize != size || contents.channels != channels { cached = nil }
         let fromCache = cached != nil
         if cached == nil {
-            cached = try decode(root, files, headers: headers, size: size, channels: channels, cache: cache)
+            cached = decode(root, files, headers: headers, size: size, channels: channels, cache: cache)
         }
         let (survey, pixels) =
             cached.map { ($0.survey, storage(of: $0)) }
@@ -179,14 +179,20 @@ public struct ImageFolderLoader: Sendable {
     }
 
     /// Decodes every file into a new cache file; nil when there is no cache folder or no file can
-    /// be created there. A file that cannot be finished is removed, its pixels still used.
+    /// be created there (a warning says why). A file that cannot be finished is removed, its
+    /// pixels still used.
     private func decode(
         _ root: URL, _ files: [ImageFile], headers: [ImageSurveyEntry], size: ImageSize, channels: Int,
         cache: ImageCache?
-    ) throws -> ImageCache.Contents? {
+    ) -> ImageCache.Contents? {
         let planned = Self.withSources(headers, files: files, size: size)
         let layout = ImagePixelLayout(survey: planned, imageSize: size, channels: channels)
-        guard let builder = cache?.begin(imageSize: size, channels: channels, pixelCount: layout.byteCount) else {
+        guard let cache else { return nil }
+        let builder: ImageCache.Builder
+        do {
+            builder = try cache.begin(imageSize: size, channels: channels, pixelCount: layout.byteCount)
+        } catch {
+            options.warning?("\(error)")
             return nil
         }
         let survey = decode(
@@ -195,6 +201,7 @@ public struct ImageFolderLoader: Sendable {
             try builder.finish(survey: survey)
         } catch {
             builder.abandon()
+            options.warning?("\(error)")
         }
         return ImageCache.Contents(
             survey: survey, imageSize: size, channels: channels, mapping: builder.mapping, pixelCount: layout.byteCount)

@@ -18,6 +18,8 @@ public struct ImageFolderOptions: Sendable {
     public var memoryLimit: Int
     /// Called from the decoding threads as files are done.
     public var progress: (@Sendable (ImageFolderProgress) -> Void)?
+    /// Called with a one-line message (naming the file) when the decode cache cannot be written.
+    public var warning: (@Sendable (String) -> Void)?
 
     /// The default image size never exceeds this, whatever the images' size.
     public static let largestDefaultSize = 64
@@ -26,7 +28,7 @@ public struct ImageFolderOptions: Sendable {
         imageSize: ImageSize? = nil, channels: Int? = nil, cacheFolder: URL? = nil,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         memoryLimit: Int = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4),
-        progress: (@Sendable (ImageFolderProgress) -> Void)? = nil
+        progress: (@Sendable (ImageFolderProgress) -> Void)? = nil, warning: (@Sendable (String) -> Void)? = nil
     ) {
         self.imageSize = imageSize
         self.channels = channels
@@ -34,6 +36,7 @@ public struct ImageFolderOptions: Sendable {
         self.threads = max(1, threads)
         self.memoryLimit = memoryLimit
         self.progress = progress
+        self.warning = warning
     }
 }
 

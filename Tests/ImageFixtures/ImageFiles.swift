@@ -5,8 +5,8 @@ import Foundation
 
 /// Encodes small PNG and JPEG files with libspng and TurboJPEG, in every variant the decoder
 /// must read, so tests need no image files from outside.
-enum ImageFiles {
-    enum PNGColour {
+public enum ImageFiles {
+    public enum PNGColour {
         case grey, greyAlpha, rgb, rgba
         /// Indexed colour with this RGB palette (at most 256 entries).
         case palette([[UInt8]])
@@ -23,7 +23,7 @@ enum ImageFiles {
     }
 
     /// A PNG of `samples`, as the file stores them (row by row, big-endian for 16 bits).
-    static func png(width: Int, height: Int, colour: PNGColour, bitDepth: Int = 8, samples: [UInt8]) -> [UInt8] {
+    public static func png(width: Int, height: Int, colour: PNGColour, bitDepth: Int = 8, samples: [UInt8]) -> [UInt8] {
         let context = spng_ctx_new(Int32(SPNG_CTX_ENCODER.rawValue))!
         defer { spng_ctx_free(context) }
         spng_set_option(context, SPNG_ENCODE_TO_BUFFER, 1)
@@ -59,7 +59,7 @@ enum ImageFiles {
 
     /// A JPEG of interleaved pixels: 1 sample (grey), 3 (RGB) or 4 (CMYK, which libjpeg marks
     /// with an Adobe segment and stores as given).
-    static func jpeg(
+    public static func jpeg(
         width: Int, height: Int, samples: [UInt8], channels: Int, quality: Int = 95,
         progressive: Bool = false, exifOrientation: Int? = nil
     ) -> [UInt8] {
@@ -86,7 +86,7 @@ enum ImageFiles {
     }
 
     /// An APP1 segment holding a TIFF structure whose IFD0 has one entry: the orientation.
-    static func exifSegment(orientation: Int, bigEndian: Bool = false) -> [UInt8] {
+    public static func exifSegment(orientation: Int, bigEndian: Bool = false) -> [UInt8] {
         func u16(_ value: Int) -> [UInt8] {
             bigEndian ? [UInt8(value >> 8), UInt8(value & 0xFF)] : [UInt8(value & 0xFF), UInt8(value >> 8)]
         }
@@ -100,7 +100,7 @@ enum ImageFiles {
     }
 
     /// `bytes` with a PNG's IHDR width and height replaced (and its CRC recomputed).
-    static func pngClaimingSize(_ bytes: [UInt8], width: Int, height: Int) -> [UInt8] {
+    public static func pngClaimingSize(_ bytes: [UInt8], width: Int, height: Int) -> [UInt8] {
         var patched = bytes
         for (offset, value) in [(16, width), (20, height)] {
             for index in 0..<4 { patched[offset + index] = UInt8(truncatingIfNeeded: value >> (24 - 8 * index)) }
@@ -110,8 +110,21 @@ enum ImageFiles {
         return patched
     }
 
+    /// A grey PNG `side` pixels square with a bright band across its top three eighths (class
+    /// "top") or its bottom three eighths ("bottom"), a pattern a model learns in a few steps;
+    /// `noise` varies the pixels. At 16x16 the bands are rows 0-5 and 10-15.
+    public static func bandPNG(side: Int = 16, top: Bool, noise: Int) -> [UInt8] {
+        let band = side * 3 / 8
+        let samples = (0..<(side * side)).map { i -> UInt8 in
+            let row = i / side
+            let inBand = top ? row < band : row >= side - band
+            return UInt8((inBand ? 190 : 30) + (i * 7 + noise * 13) % 40)
+        }
+        return png(width: side, height: side, colour: .grey, samples: samples)
+    }
+
     /// Writes `bytes` to `folder/path`, creating the folders on the way.
-    static func write(_ bytes: [UInt8], to folder: URL, _ path: String) throws {
+    public static func write(_ bytes: [UInt8], to folder: URL, _ path: String) throws {
         let file = folder.appendingPathComponent(path)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: file)
