@@ -37,12 +37,13 @@ public final class TmuxSession {
     private let server: String
     private let statusFile: String
 
-    /// Starts `command` (program and arguments) in a new `width` x `height` session.
+    /// Starts `command` (program and arguments) in a new `width` x `height` session, named
+    /// `namePrefix` and a random number.
     public init(
         _ command: [String], width: Int = 80, height: Int = 24, environment: [String: String] = [:],
-        directory: String? = nil
+        directory: String? = nil, namePrefix: String = "s"
     ) throws {
-        name = "s\(UInt32.random(in: 0...UInt32.max))"
+        name = "\(namePrefix)\(UInt32.random(in: 0...UInt32.max))"
         server = "convtop-tests-\(getpid())-\(name)"
         statusFile = NSTemporaryDirectory() + "convtop-tmux-\(name).status"
         try? FileManager.default.removeItem(atPath: statusFile)
@@ -107,16 +108,40 @@ public final class TmuxSession {
     public func waitForExit(timeout: Double = 30) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),
-                let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                return status
-            }
+            if let status = exitStatus { return status }
             if Date() >= deadline {
                 throw Timeout(waitingFor: "the program to exit", seconds: timeout, screen: (try? screen()) ?? [])
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
+    }
+
+    /// The program's exit status, or nil while it runs.
+    public var exitStatus: Int32? {
+        (try? String(contentsOfFile: statusFile, encoding: .utf8)).flatMap {
+            Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    /// The process id of the program: the child of the shell that runs it in the pane, nil once it
+    /// has exited.
+    public func programPID() throws -> Int32? {
+        guard
+            let shell = Int32(
+                try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).trimmingCharacters(
+                    in: .whitespacesAndNewlines))
+        else { return nil }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            // /proc/PID/stat: "PID (name) state PPID ...", and the name may hold spaces and parentheses.
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == shell { return pid }
+        }
+        return nil
     }
 
     /// Ends the session (and the program, if it still runs).
