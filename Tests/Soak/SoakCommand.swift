@@ -24,8 +24,11 @@ struct SoakCommand: ParsableCommand {
     @Option(help: "Minutes of driving, the warm-up included, counted from the first evaluation.")
     var minutes: Double = 30
 
-    @Option(help: "Minutes of driving before the trainer's resident memory is first taken.")
-    var warmUp: Double = 3
+    @Option(
+        help: ArgumentHelp(
+            "Minutes of driving before the trainer's resident memory is first taken (every feature allocates "
+                + "its buffers once: undo snapshots, range tests, saliency maps, three viewers at once)."))
+    var warmUp: Double = 5
 
     @Option(help: "The convtop executable (a release build).")
     var convtop = ".build/release/convtop"
@@ -142,11 +145,15 @@ struct SoakCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: runFolder.checkpointFile.path) {
             report.checkpoint = runFolder.checkpointFile.path
         }
+        // Resident memory swings by several megabytes as evaluations and viewers' buffers come and go,
+        // so the start and the end are medians over a minute rather than single samples.
         let measured = memory.filter { $0[0] >= warmUpEnd }
         if let first = measured.first, let last = measured.last {
+            let start = Self.median(measured.filter { $0[0] < first[0] + 60 }.map { $0[1] })
+            let end = Self.median(measured.filter { $0[0] > last[0] - 60 }.map { $0[1] })
             report.memory = SoakReport.Memory(
-                startKiB: Int(first[1]), endKiB: Int(last[1]), peakKiB: Int(measured.map { $0[1] }.max() ?? 0),
-                growthPercent: (last[1] - first[1]) / first[1] * 100, warmUpSeconds: warmUpEnd, samples: memory)
+                startKiB: Int(start), endKiB: Int(end), peakKiB: Int(measured.map { $0[1] }.max() ?? 0),
+                growthPercent: (end - start) / start * 100, warmUpSeconds: warmUpEnd, samples: memory)
         }
         record(driver, runFolder: runFolder, into: &report)
         report.judge()
@@ -219,6 +226,10 @@ struct SoakCommand: ParsableCommand {
         report.checkpointsSaved = journal.filter { if case .checkpointSaved = $0.event { true } else { false } }.count
         report.evaluations = journal.filter { if case .evaluation = $0.event { true } else { false } }.count
         report.epochsCompleted = journal.filter { if case .epochCompleted = $0.event { true } else { false } }.count
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        ResponseTimes.quantile(values.sorted(), 0.5)
     }
 
     /// The trainer's pid, from "… (pid N); watch it with …".

@@ -3,7 +3,8 @@ import Foundation
 /// What a soak found, printed at the end and written as `soak.json` beside the run's folder.
 struct SoakReport: Codable {
     struct Memory: Codable {
-        /// Resident KiB of the trainer when the warm-up ended (`warmUpSeconds` into the soak).
+        /// Resident KiB of the trainer: the median of the minute after the warm-up (which ended
+        /// `warmUpSeconds` into the soak), and of the last minute.
         var startKiB: Int
         var endKiB: Int
         var peakKiB: Int
@@ -144,7 +145,8 @@ struct SoakReport: Codable {
             lines.append(
                 String(
                     format:
-                        "trainer resident memory: %.1f MiB after the %.0f s warm-up, %.1f MiB at the end, peak %.1f MiB, "
+                        "trainer resident memory (medians of a minute): %.1f MiB after the %.0f s warm-up, "
+                        + "%.1f MiB at the end, peak %.1f MiB, "
                         + "growth %+.2f%%",
                     Double(m.startKiB) / 1024, m.warmUpSeconds, Double(m.endKiB) / 1024, Double(m.peakKiB) / 1024,
                     m.growthPercent))
