@@ -275,3 +275,10 @@ struct SoakCommand: ParsableCommand {
         return text.split(separator: " ").first.map(String.init) ?? "?"
     }
 }
+
+/// Something that stops the soak before it can judge the product (a missing file, a run that never
+/// started), with a message naming it.
+struct SoakError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -159,32 +159,11 @@ public final class TmuxSession {
 
     @discardableResult
     private static func run(_ arguments: [String], server: String) throws -> String {
-        // Output goes to a file, not a pipe: the tmux server that the first command starts keeps the
-        // inherited descriptor open, so a pipe would never reach end of file. posix_spawn and waitpid
-        // rather than Process, whose exit monitoring missed tmux clients here.
-        let outputPath = NSTemporaryDirectory() + "convtop-tmux-\(UUID().uuidString).out"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let argv = ["tmux", "-L", server, "-f", "/dev/null"] + arguments
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for p in cArguments { free(p) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, &cArguments, environ)
-        guard spawned == 0 else {
-            throw CommandFailed(arguments: arguments, status: spawned, output: "cannot run tmux")
+        let result = try Subprocess.run(["tmux", "-L", server, "-f", "/dev/null"] + arguments)
+        guard result.status == 0 else {
+            throw CommandFailed(arguments: arguments, status: result.status ?? -1, output: result.output)
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        // WEXITSTATUS, which Swift does not import: the exit code sits in bits 8-15 of a normal exit.
-        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        guard code == 0 else { throw CommandFailed(arguments: arguments, status: code, output: text) }
-        return text
+        return result.output
     }
 
     private static func shellQuoted(_ s: String) -> String {
