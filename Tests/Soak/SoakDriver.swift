@@ -428,10 +428,15 @@ final class SoakDriver {
 
     private func undo(_ viewer: Viewer) {
         let before = run.count("undone")
+        // The answer to an earlier `u` may still show: only a new notice answers this one, but for a
+        // second "nothing to undo", which reads the same.
+        let previous = viewer.capture().notice
+        let nothing = run.undoable == 0
         let sent = clock.now
         send(viewer, "u")
         let seen = expect(viewer, "u", .session, "undone or nothing to undo", sent: sent) {
-            $0.notice.contains("undone: back to step") || $0.notice.contains("nothing to undo")
+            ($0.notice != previous && $0.notice.contains("undone: back to step"))
+                || (($0.notice != previous || nothing) && $0.notice.contains("nothing to undo"))
         }
         if let seen, seen.notice.contains("undone: back to step") {
             record(.undo, by: "viewer \(viewer.number) key u", acknowledged: true, before: before)
@@ -572,13 +577,15 @@ final class SoakDriver {
     private func mark(_ viewer: Viewer, _ screen: CapturedScreen) {
         guard screen.browserPosition != nil else { return open(viewer, .main, key: "Escape", from: .misclassified) }
         let marked = run.count("image_marked"), unmarked = run.count("image_unmarked")
+        // The notice of the last unmarking may still show, so only a new one answers this key.
+        let previous = viewer.capture().notice
         let sent = clock.now
         send(viewer, "x")
         guard
             let seen = expect(
                 viewer, "x", .ui, "the mark prompt or unmarking", sent: sent,
                 until: {
-                    $0.markPromptIsOpen || $0.notice.contains("unmark")
+                    $0.markPromptIsOpen || ($0.notice != previous && $0.notice.contains("unmark"))
                 })
         else { return }
         if seen.markPromptIsOpen {
@@ -594,7 +601,7 @@ final class SoakDriver {
         } else {
             guard let index = Self.imageNumber(in: seen.notice) else { return }
             let done = expect(viewer, "x unmark", .session, "unmarked #\(index)", sent: sent) {
-                $0.notice.contains("unmarked ") && $0.notice.contains("image #\(index) ")
+                $0.notice != previous && $0.notice.contains("unmarked ") && $0.notice.contains("image #\(index) ")
             }
             record(.unmark(index), by: "viewer \(viewer.number) key x", acknowledged: done != nil, before: unmarked)
         }
