@@ -65,12 +65,15 @@ sanitize: deps
 	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=log_path=$(TSAN_REPORTS)/race swift test -c release --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_THREADED)'
 	@if [ -n "$$(ls $(TSAN_REPORTS))" ]; then cat $(TSAN_REPORTS)/*; echo "ThreadSanitizer reports above"; exit 1; fi
 
-# The dashboard on Fashion-MNIST in tmux for SOAK_MINUTES under random keys and resizes; reports
-# crashes, memory growth, the slowest key-to-screen response and the journalled interventions.
+# A detached run on ../shared/datasets/image-folders/cifar10-mini for SOAK_MINUTES while one to three
+# `convtop attach` dashboards come and go under every key, resizes and SIGKILL, and one-shot commands
+# steer it; reports crashes, the trainer's memory growth, key-to-acknowledgement times and whether
+# every intervention is in metrics.jsonl once (docs/SOAK.md). SOAK_ARGS: e.g. --data PATH --seed N.
 SOAK_MINUTES ?= 30
+SOAK_ARGS ?=
 .PHONY: soak
 soak: build
-	.build/release/soak --minutes $(SOAK_MINUTES) --convtop $(BIN)
+	.build/release/soak --minutes $(SOAK_MINUTES) --convtop $(BIN) $(SOAK_ARGS)
 
 clean:
 	rm -rf .build

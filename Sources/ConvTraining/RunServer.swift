@@ -51,6 +51,7 @@ public final class RunServer: @unchecked Sendable {
         folder: RunFolder, limits: Limits = Limits(),
         onCommand: @escaping @Sendable (TrainingCommand) -> Void
     ) throws {
+        Self.keepLargeBlocksMapped()
         socketPath = folder.socketFile.path
         pidPath = folder.pidFile.path
         self.limits = limits
@@ -115,6 +116,22 @@ public final class RunServer: @unchecked Sendable {
             viewer.abort()
             viewer.done.wait()
         }
+    }
+
+    /// Blocks of at least this many bytes are mapped for themselves, and unmapped when freed.
+    static let largeBlockBytes: Int32 = 128 << 10
+
+    /// Each viewer's writer thread encodes every evaluation it sends (its images in base64, a few
+    /// megabytes) for itself. glibc raises its mmap threshold to the largest mapped block freed, so
+    /// after the first evaluation those buffers come from the thread's arena and stay resident once
+    /// freed; with viewers coming and going, each a new thread and up to eight arenas a core, the
+    /// trainer's resident memory grew by about a megabyte an attach (docs/SOAK.md). A fixed
+    /// threshold, glibc's own starting one, keeps large buffers mapped and gives them back when freed.
+    static func keepLargeBlocksMapped() {
+        // mallopt is declared in <malloc.h>, which the Glibc module leaves out; -3 is its M_MMAP_THRESHOLD.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "mallopt") else { return }
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(-3, largeBlockBytes)
     }
 
     deinit {

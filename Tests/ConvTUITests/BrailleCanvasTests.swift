@@ -21,6 +21,17 @@ import Testing
         #expect(buffer.lines == ["⢣ ", " ⢣"])
     }
 
+    @Test(.timeLimit(.minutes(1))) func aLineToAFarPointDrawsOnlyWhatShows() {
+        var canvas = BrailleCanvas(columns: 2, rows: 2)
+        // A trillion dots up, as a diverging loss lands on an axis zoomed in on the valley.
+        canvas.line(from: (1, 5), to: (3, -1_000_000_000_000), style: .plain)
+        canvas.line(from: (-1_000_000_000_000, 7), to: (-999_999_999_000, 7), style: .plain)
+        var buffer = Buffer(area: Rect(x: 0, y: 0, width: 2, height: 2))
+        canvas.render(x: 0, y: 0, buffer: &buffer)
+        // Column 1 from row 5 up to the top edge: the rise of two columns over a trillion rows is lost.
+        #expect(buffer.lines == ["⢸ ", "⠘ "])
+    }
+
     @Test func dotsOutsideTheCanvasAreIgnored() {
         var canvas = BrailleCanvas(columns: 1, rows: 1)
         canvas.set(x: 2, y: 0, style: .plain)

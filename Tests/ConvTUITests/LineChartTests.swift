@@ -13,6 +13,21 @@ import Testing
         LineChart.Dataset(name: name, points: ys.map { ChartPoint(x: $0.0, y: $0.1) }, style: .plain)
     }
 
+    @Test(.timeLimit(.minutes(1))) func aValueFarAboveTheBoundsLeavesAtTheTop() {
+        // A range test's last loss (the largest finite Float) on bounds zoomed in on its valley.
+        let chart = LineChart(
+            title: "Loss", datasets: [line([(0, 1.5), (1, 1.2), (2, Double(Float.greatestFiniteMagnitude))])],
+            yBounds: 1...2, xUnit: "lr", theme: .monochrome)
+        // From 1.2 to the largest Float the line leaves through the top straight above x = 1.
+        #expect(
+            render(chart).lines[1...4] == [
+                "1.88┤         ⢸         ",
+                "    │         ⢸         ",
+                "    │⠉⠑⠒⠒⠤⠤⣀⣀⡀⢸         ",
+                "1.12┤        ⠈⠉         ",
+            ])
+    }
+
     @Test func risingLineWithAxesTicksAndLegend() {
         let chart = LineChart(title: "Loss", datasets: [line([(0, 0), (100, 1)])], xUnit: "step", theme: .monochrome)
         // y spans 0...1 plus 5% on each side; tick labels are the values at the middle of their rows.

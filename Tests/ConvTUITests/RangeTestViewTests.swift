@@ -88,6 +88,24 @@ import Testing
         #expect(paused.reduce(.applySuggestion) == [.setLearningRate(0.01)])
     }
 
+    @Test func aDashboardThatWatchedOrReplaysAFinishedTestIsBackOnTheMainScreenOnceTheRunResumes() {
+        // Another dashboard, attached while the test ran: the sweep turned it to the test's screen.
+        var watching = SampleRun.state().state
+        watching.apply(.paused(step: 200, reason: "learning-rate range test"))
+        for event in ScriptedSession.rangeTest(at: 200, steps: 40) { watching.apply(event) }
+        #expect(watching.screen == .rangeTest)
+        watching.apply(.learningRateChanged(old: 0.005, new: 0.01, step: 200))
+        #expect(watching.screen == .rangeTest)
+        watching.apply(.resumed(step: 200))
+        #expect(watching.screen == .main)
+
+        // A resume while the sweep still runs (none comes from the trainer, but a journal may be cut) keeps it.
+        var sweeping = SampleRun.state().state
+        for event in ScriptedSession.rangeTest(at: 200, steps: 40).prefix(5) { sweeping.apply(event) }
+        sweeping.apply(.resumed(step: 200))
+        #expect(sweeping.screen == .rangeTest)
+    }
+
     @Test func anUndoLeavesTheAbandonedBranchDimmedBesideTheNewOne() throws {
         var state = SampleRun.state().state
         #expect(state.reduce(state.action(for: .character("u"))!) == [.undo])

@@ -45,6 +45,9 @@ struct ResponseTimes {
 
     var slowest: Sample? { samples.max { $0.seconds < $1.seconds } }
 
+    /// The median of every response, nil before the first.
+    var median: Double? { samples.isEmpty ? nil : Self.quantile(samples.map(\.seconds).sorted(), 0.5) }
+
     func slowest(on path: Path) -> Sample? { samples.filter { $0.path == path }.max { $0.seconds < $1.seconds } }
 
     var summaries: [Summary] {

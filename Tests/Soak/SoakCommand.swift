@@ -4,28 +4,41 @@ import ConvTraining
 import Foundation
 import TmuxHarness
 
-/// `soak`: runs the real dashboard in tmux for a while under random keys and window sizes, then
-/// reports crashes, memory growth, the slowest key-to-screen response and whether every
-/// intervention reached `metrics.jsonl`. `make soak` runs it; it exits 1 when a check fails.
+/// `soak`: trains a detached run on an image folder (through the decode cache) while dashboards
+/// attach, detach, get killed and resized, every key is pressed and one-shot commands steer the
+/// run; then reports crashes, the trainer's memory growth, key-to-acknowledgement times and
+/// whether every intervention reached `metrics.jsonl` exactly once. `make soak` runs it; it exits
+/// 1 when a check fails.
 @main
 struct SoakCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soak",
-        abstract: "Drive the convtop dashboard with random keys and resizes, and report what broke.",
+        abstract: "Steer a detached convtop run from attached dashboards and commands, and report what broke.",
         discussion: """
-            Trains with a constant learning rate (so every change on screen is the driver's) on the \
-            default dataset unless arguments after -- say otherwise, e.g. -- --data PATH.
+            Trains with a constant learning rate (so every change is the driver's). The decode cache is \
+            <output>/image-cache (CONVTOP_CACHE_DIR), kept between soaks, so a second soak reads it. More \
+            arguments for `convtop train` go after --.
             """
     )
 
-    @Option(help: "Minutes of random keys, counted from the first evaluation.")
+    @Option(help: "Minutes of driving, the warm-up included, counted from the first evaluation.")
     var minutes: Double = 30
+
+    @Option(
+        help: ArgumentHelp(
+            "Minutes of driving before the trainer's resident memory is first taken (every feature allocates "
+                + "its buffers once: undo snapshots, range tests, saliency maps, three viewers at once)."))
+    var warmUp: Double = 5
 
     @Option(help: "The convtop executable (a release build).")
     var convtop = ".build/release/convtop"
 
-    @Option(help: "Folder that receives the run folder.")
+    @Option(help: "Folder that receives the soak's folder and the decode cache.")
     var output = ".build/soak"
+
+    @Option(help: "The image folder to train on (default: the shared datasets beside the checkout).")
+    var data = Self.repository.appendingPathComponent("../shared/datasets/image-folders/cifar10-mini")
+        .standardizedFileURL.path
 
     @Option(help: "Model preset to train (LeNet finishes an epoch, and evaluates, every few seconds).")
     var model = "lenet"
@@ -33,16 +46,30 @@ struct SoakCommand: ParsableCommand {
     @Option(help: "Epochs to ask for: more than the soak can finish, so training never ends on its own.")
     var epochs = 1000
 
-    @Option(help: "Seed of the key sequence (default: random, printed in the report).")
+    @Option(help: "Batches of the range test (key r).")
+    var lrFindSteps = 30
+
+    @Option(help: "Seed of the driver's choices (default: random, printed in the report).")
     var seed: UInt64?
 
     @Argument(help: "More arguments for `convtop train`.")
     var trainArguments: [String] = []
 
+    /// The checkout this file is in: Tests/Soak/SoakCommand.swift.
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     func validate() throws {
         if minutes <= 0 { throw ValidationError("--minutes must be positive, got \(minutes)") }
+        if !(warmUp >= 0 && warmUp < minutes) {
+            throw ValidationError("--warm-up must be at least 0 and less than --minutes, got \(warmUp)")
+        }
         guard FileManager.default.isExecutableFile(atPath: convtop) else {
             throw ValidationError("\(convtop): not an executable; build it with `swift build -c release`")
+        }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: data, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("\(data): no such image folder; give one with --data")
         }
         guard TmuxSession.isAvailable else { throw ValidationError("tmux cannot be run here") }
     }
@@ -50,115 +77,143 @@ struct SoakCommand: ParsableCommand {
     func run() throws {
         let seed = seed ?? UInt64.random(in: 0...UInt64.max)
         let stamp = Self.timestamp()
-        let runFolder = RunFolder(url: URL(fileURLWithPath: output).appendingPathComponent(stamp).standardizedFileURL)
-        try FileManager.default.createDirectory(at: runFolder.url, withIntermediateDirectories: true)
+        let outputFolder = URL(fileURLWithPath: output).standardizedFileURL
+        let soakFolder = outputFolder.appendingPathComponent(stamp)
+        let runFolder = RunFolder(url: soakFolder.appendingPathComponent("run"))
+        let cacheFolder = outputFolder.appendingPathComponent("image-cache")
+        try FileManager.default.createDirectory(at: soakFolder, withIntermediateDirectories: true)
+        // Inherited by the trainer and every command the soak runs.
+        setenv("CONVTOP_CACHE_DIR", cacheFolder.path, 1)
         let executable = URL(fileURLWithPath: convtop).standardizedFileURL.path
         let command =
             [
-                executable, "train", "--run-dir", runFolder.url.path, "--model", model,
+                executable, "train", "--detach", "--run-dir", runFolder.url.path, "--data", data, "--model", model,
                 "--epochs", String(epochs), "--schedule", "constant", "--lr", "0.01",
+                "--lr-find-steps", String(lrFindSteps),
             ] + trainArguments
-        print("soak: \(command.joined(separator: " "))")
-        print("soak: \(String(format: "%g", minutes)) min of keys, seed \(seed), run folder \(runFolder.url.path)")
+        Self.say("soak: \(command.joined(separator: " "))")
+        Self.say("soak: \(String(format: "%g", minutes)) min, seed \(seed), folder \(soakFolder.path)")
 
         var report = SoakReport(
             command: command, runFolder: runFolder.url.path, minutes: minutes, seed: seed, startedAt: stamp,
-            loadAverageBefore: Self.loadAverage(), loadAverageAfter: "", crashes: 0, exitCode: nil, checkpoint: nil,
-            memory: nil, keysPressed: 0, resizes: 0, responses: [], missedResponses: [], interventions: nil,
-            savesRequested: 0, checkpointsSaved: 0, evaluationsRequested: 0, evaluations: 0, epochsCompleted: 0,
-            failures: [])
-        let session = try TmuxSession(command, width: 100, height: 30)
-        defer { session.kill() }
-        let driver = try start(session, runFolder: runFolder, seed: seed)
+            loadAverages: [Self.loadAverage()])
+        let cacheBefore = Self.files(in: cacheFolder)
+        let started = try Subprocess.run(command, timeout: 900)
+        Self.say("soak: " + started.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard started.status == 0, let pid = Self.pid(in: started.output) else {
+            throw SoakError("convtop train --detach exited \(started.status.map(String.init) ?? "late")")
+        }
+        report.trainerPID = pid
+        defer { if kill(pid, 0) == 0 { kill(pid, SIGKILL) } }
+        let cacheAfter = Self.files(in: cacheFolder)
+        report.decodeCache = SoakReport.DecodeCache(
+            folder: cacheFolder.path, filesBefore: cacheBefore.map(\.description),
+            filesAfter: cacheAfter.map(\.description),
+            hit: !cacheBefore.isEmpty && cacheBefore.allSatisfy { cacheAfter.contains($0) },
+            detachSeconds: started.seconds)
+
+        let (summary, state) = try Self.awaitFirstEvaluation(runFolder, trainer: pid)
+        let driver = SoakDriver(
+            convtop: executable, runFolder: runFolder, classNames: summary.classNames, run: state, seed: seed,
+            log: soakFolder.appendingPathComponent("soak-keys.log"))
         var memory: [[Double]] = []
-        if let driver {
-            let process = ResidentMemory.process(
-                executable: URL(fileURLWithPath: executable).lastPathComponent,
-                argument: runFolder.url.path)
-            if let pid = process, let kib = ResidentMemory.kibibytes(of: pid) {
-                memory.append([driver.now, Double(kib)])
-                var nextSample = driver.now + 5
-                driver.run(for: minutes * 60) {
-                    guard let kib = ResidentMemory.kibibytes(of: pid) else { return false }
-                    if driver.now >= nextSample {
-                        memory.append([driver.now, Double(kib)])
-                        nextSample = driver.now + 5
-                    }
-                    return true
-                }
-                if let kib = ResidentMemory.kibibytes(of: pid) {
-                    memory.append([driver.now, Double(kib)])
-                    driver.finish()
-                } else {
-                    report.crashes = 1
-                    report.lastScreen = try? session.screen()
-                }
-            } else {
-                print("soak: cannot find the convtop process of \(runFolder.url.path)")
-                report.lastScreen = try? session.screen()
+        var alive = true
+        var nextSample = 0.0, nextLoad = 60.0
+        let tick = {
+            guard kill(pid, 0) == 0, let kib = ResidentMemory.kibibytes(of: pid) else {
+                alive = false
+                return false
             }
+            if driver.now >= nextSample {
+                memory.append([driver.now, Double(kib)])
+                nextSample = driver.now + 5
+            }
+            if driver.now >= nextLoad {
+                report.loadAverages.append(Self.loadAverage())
+                nextLoad += 60
+            }
+            return true
         }
-        report.exitCode = try? session.waitForExit(timeout: 300)
-        if report.exitCode.map({ $0 != 0 }) ?? true, report.lastScreen == nil {
-            report.lastScreen = try? session.screen()
-        }
-        report.loadAverageAfter = Self.loadAverage()
+        driver.run(for: warmUp * 60, tick: tick)
+        let warmUpEnd = driver.now
+        if alive { driver.run(for: minutes * 60 - warmUpEnd, tick: tick) }
+        if alive, let kib = ResidentMemory.kibibytes(of: pid) { memory.append([driver.now, Double(kib)]) }
+        report.trainerAlive = alive
+        driver.finish()
+        report.trainerEnd = Self.awaitEnd(runFolder, trainer: pid)
+        report.loadAverages.append(Self.loadAverage())
         if FileManager.default.fileExists(atPath: runFolder.checkpointFile.path) {
             report.checkpoint = runFolder.checkpointFile.path
         }
-        if let first = memory.first, let last = memory.last {
+        // Resident memory swings by several megabytes as evaluations and viewers' buffers come and go,
+        // so the start and the end are medians over a minute rather than single samples.
+        let measured = memory.filter { $0[0] >= warmUpEnd }
+        if let first = measured.first, let last = measured.last {
+            let start = Self.median(measured.filter { $0[0] < first[0] + 60 }.map { $0[1] })
+            let end = Self.median(measured.filter { $0[0] > last[0] - 60 }.map { $0[1] })
             report.memory = SoakReport.Memory(
-                startKiB: Int(first[1]), endKiB: Int(last[1]), peakKiB: Int(memory.map { $0[1] }.max() ?? 0),
-                growthPercent: (last[1] - first[1]) / first[1] * 100, samples: memory)
+                startKiB: Int(start), endKiB: Int(end), peakKiB: Int(measured.map { $0[1] }.max() ?? 0),
+                growthPercent: (end - start) / start * 100, warmUpSeconds: warmUpEnd, samples: memory)
         }
-        if let driver { record(driver, runFolder: runFolder, into: &report) }
+        record(driver, runFolder: runFolder, into: &report)
         report.judge()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(report).write(to: runFolder.url.appendingPathComponent("soak.json"))
-        print(report.summary)
-        print("soak: report in \(runFolder.url.appendingPathComponent("soak.json").path)")
+        try encoder.encode(report).write(to: soakFolder.appendingPathComponent("soak.json"))
+        Self.say(report.summary)
+        Self.say("soak: report in \(soakFolder.appendingPathComponent("soak.json").path)")
         if !report.failures.isEmpty { throw ExitCode.failure }
     }
 
-    /// Waits for the run to start and for its first evaluation; `nil` when it never got there
-    /// (the screen then shows why).
-    private func start(_ session: TmuxSession, runFolder: RunFolder, seed: UInt64) throws -> SoakDriver? {
-        do {
-            try session.wait(for: " RUNNING ", timeout: 600)
-        } catch {
-            print("soak: the run did not start: \(error)")
-            return nil
+    /// Waits for the run's first evaluation, so that the soak starts from a steady run, and returns
+    /// its summary and the journal followed from there.
+    private static func awaitFirstEvaluation(_ folder: RunFolder, trainer: Int32) throws -> (RunSummary, RunState) {
+        let deadline = Date(timeIntervalSinceNow: 900)
+        let started = try awaitStart(folder, trainer: trainer, deadline: deadline)
+        var state = try RunState(journal: folder.metricsFile, learningRate: started.learningRate)
+        guard state.await("evaluation", after: 0, timeout: deadline.timeIntervalSinceNow) else {
+            throw SoakError("\(folder.metricsFile.path): no evaluation within 15 minutes")
         }
-        let records = try MetricsJournal.read(runFolder.metricsFile)
-        guard
-            let summary = records.lazy.compactMap({ record -> RunSummary? in
+        return (started, state)
+    }
+
+    /// The run's summary, once the trainer journalled its start.
+    private static func awaitStart(_ folder: RunFolder, trainer: Int32, deadline: Date) throws -> RunSummary {
+        while true {
+            for record in (try? MetricsJournal.read(folder.metricsFile)) ?? [] {
                 if case .started(let summary) = record.event { return summary }
-                return nil
-            }).first
-        else {
-            print("soak: \(runFolder.metricsFile.path) has no started record")
-            return nil
+            }
+            guard Date() < deadline, kill(trainer, 0) == 0 else {
+                throw SoakError("\(folder.metricsFile.path): the run never started (see \(folder.logFile.path))")
+            }
+            Thread.sleep(forTimeInterval: 0.5)
         }
-        let driver = SoakDriver(
-            session: session, journalURL: runFolder.metricsFile, classNames: summary.classNames,
-            learningRate: summary.learningRate, size: (100, 30), seed: seed,
-            log: runFolder.url.appendingPathComponent("soak-keys.log"))
-        do {
-            try driver.awaitFirstEvaluation(timeout: 600)
-        } catch {
-            print("soak: no first evaluation: \(error)")
-            return nil
+    }
+
+    /// How the run ended after the driver stopped it, waiting for the trainer to exit.
+    private static func awaitEnd(_ folder: RunFolder, trainer: Int32) -> String {
+        let deadline = Date(timeIntervalSinceNow: 300)
+        while kill(trainer, 0) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        let records = (try? MetricsJournal.read(folder.metricsFile)) ?? []
+        for record in records.reversed() {
+            if case .finished = record.event { return kill(trainer, 0) == 0 ? "finished but running" : "finished" }
+            if case .failed(let error) = record.event { return "failed: \(error)" }
         }
-        return driver
+        return kill(trainer, 0) == 0 ? "still running" : "gone without a finished record"
     }
 
     /// The driver's counts, and what the journal says about them.
     private func record(_ driver: SoakDriver, runFolder: RunFolder, into report: inout SoakReport) {
         let times = driver.times
+        report.viewersOpened = driver.viewersOpened
+        report.closes = driver.closes
+        report.viewerCrashes = driver.viewerCrashes
+        report.oneShots = driver.oneShots
+        report.oneShotFailures = driver.oneShotFailures
         report.keysPressed = driver.keysPressed
         report.resizes = driver.resizes
         report.slowestResponse = times.slowest
+        report.medianResponseSeconds = times.median
         report.slowestUIResponse = times.slowest(on: .ui)
         report.slowestSessionResponse = times.slowest(on: .session)
         report.responses = times.summaries
@@ -166,11 +221,45 @@ struct SoakCommand: ParsableCommand {
         report.savesRequested = driver.savesRequested
         report.evaluationsRequested = driver.evaluationsRequested
         let journal = (try? MetricsJournal.read(runFolder.metricsFile)) ?? []
-        report.interventions = Intervention.reconcile(logged: driver.interventions, journal: journal)
-        // Quitting (and --save-every) saves too, so there are at least as many checkpoints as `s` presses.
+        report.interventions = Intervention.reconcile(sent: driver.sent, journal: journal)
+        // Stopping (and --save-every) saves too, so there are at least as many checkpoints as `s` presses.
         report.checkpointsSaved = journal.filter { if case .checkpointSaved = $0.event { true } else { false } }.count
         report.evaluations = journal.filter { if case .evaluation = $0.event { true } else { false } }.count
         report.epochsCompleted = journal.filter { if case .epochCompleted = $0.event { true } else { false } }.count
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        ResponseTimes.quantile(values.sorted(), 0.5)
+    }
+
+    /// The trainer's pid, from "… (pid N); watch it with …".
+    private static func pid(in output: String) -> Int32? {
+        guard let range = output.range(of: "(pid ") else { return nil }
+        return Int32(output[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// A file of the decode cache: its name, size and modification time.
+    struct CacheFile: Equatable, CustomStringConvertible {
+        var name: String
+        var bytes: Int
+        var modified: Date
+
+        var description: String { "\(name) \(bytes) bytes" }
+    }
+
+    private static func files(in folder: URL) -> [CacheFile] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.sorted().compactMap { name in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)
+            guard let bytes = attributes?[.size] as? Int, let modified = attributes?[.modificationDate] as? Date
+            else { return nil }
+            return CacheFile(name: name, bytes: bytes, modified: modified)
+        }
+    }
+
+    /// Writes a line to standard output at once (`print` buffers when the output is a file or a pipe).
+    private static func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
     private static func timestamp() -> String {
@@ -183,6 +272,13 @@ struct SoakCommand: ParsableCommand {
 
     private static func loadAverage() -> String {
         let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
-        return text.split(separator: " ").prefix(3).joined(separator: " ")
+        return text.split(separator: " ").first.map(String.init) ?? "?"
     }
+}
+
+/// Something that stops the soak before it can judge the product (a missing file, a run that never
+/// started), with a message naming it.
+struct SoakError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

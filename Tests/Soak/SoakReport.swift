@@ -1,15 +1,38 @@
 import Foundation
 
-/// What a soak found, printed at the end and written as `soak.json` into the run's folder.
+/// What a soak found, printed at the end and written as `soak.json` beside the run's folder.
 struct SoakReport: Codable {
     struct Memory: Codable {
-        /// Resident KiB after the first evaluation, when the run is steady.
+        /// Resident KiB of the trainer: the median of the minute after the warm-up (which ended
+        /// `warmUpSeconds` into the soak), and of the last minute.
         var startKiB: Int
         var endKiB: Int
         var peakKiB: Int
         var growthPercent: Double
-        /// [seconds since the driver started, resident KiB], every few seconds.
+        var warmUpSeconds: Double
+        /// [seconds since the driver started, resident KiB], every few seconds from the first evaluation.
         var samples: [[Double]]
+    }
+
+    /// The decode cache the trainer read its images through.
+    struct DecodeCache: Codable {
+        var folder: String
+        /// The cache files before the trainer started and after, with their sizes.
+        var filesBefore: [String]
+        var filesAfter: [String]
+        /// A file of the cache was there before and the trainer left it as it was: it read the
+        /// images from it rather than decoding the files.
+        var hit: Bool
+        /// Seconds `convtop train --detach` took to return (it loads the data once itself).
+        var detachSeconds: Double
+    }
+
+    /// A viewer that ended when the driver did not end it (or with another status than it should).
+    struct ViewerCrash: Codable {
+        var viewer: Int
+        var exitStatus: Int32
+        var at: Double
+        var screen: [String]
     }
 
     var command: [String]
@@ -17,36 +40,49 @@ struct SoakReport: Codable {
     var minutes: Double
     var seed: UInt64
     var startedAt: String
-    var loadAverageBefore: String
-    var loadAverageAfter: String
-    var crashes: Int
-    var exitCode: Int32?
+    var decodeCache: DecodeCache?
+    /// The 1-minute load average at the start, every minute of the soak, and at the end.
+    var loadAverages: [String]
+    var trainerPID: Int32?
+    /// The trainer was alive at every check until the driver stopped it.
+    var trainerAlive = false
+    /// How the run ended after `convtop stop`: "finished", "failed: …", or "still running".
+    var trainerEnd = ""
     var checkpoint: String?
     var memory: Memory?
-    var keysPressed: Int
-    var resizes: Int
+    var viewersOpened = 0
+    var closes: [String: Int] = [:]
+    var viewerCrashes: [ViewerCrash] = []
+    var oneShots: [String: Int] = [:]
+    var oneShotFailures: [String] = []
+    var keysPressed = 0
+    var resizes = 0
     var slowestResponse: ResponseTimes.Sample?
+    var medianResponseSeconds: Double?
     var slowestUIResponse: ResponseTimes.Sample?
     var slowestSessionResponse: ResponseTimes.Sample?
-    var responses: [ResponseTimes.Summary]
-    var missedResponses: [ResponseTimes.Miss]
+    var responses: [ResponseTimes.Summary] = []
+    var missedResponses: [ResponseTimes.Miss] = []
     var interventions: Intervention.Reconciliation?
-    var savesRequested: Int
-    var checkpointsSaved: Int
-    var evaluationsRequested: Int
-    var evaluations: Int
-    var epochsCompleted: Int
-    /// The screen when the program died, if it did.
-    var lastScreen: [String]?
-    var failures: [String]
+    var savesRequested = 0
+    var checkpointsSaved = 0
+    var evaluationsRequested = 0
+    var evaluations = 0
+    var epochsCompleted = 0
+    var failures: [String] = []
 
     static let memoryGrowthLimit = 5.0
 
     /// Every check the soak makes, as the failures it found.
     mutating func judge() {
         failures = []
-        if crashes > 0 { failures.append("the program died") }
-        if exitCode != 0 { failures.append("exit code \(exitCode.map(String.init) ?? "unknown"), not 0") }
+        if !trainerAlive { failures.append("the trainer died") }
+        if trainerEnd != "finished" { failures.append("after convtop stop the run is \(trainerEnd), not finished") }
+        if !viewerCrashes.isEmpty {
+            failures.append(
+                "\(viewerCrashes.count) viewer(s) ended unasked: "
+                    + viewerCrashes.map { "viewer \($0.viewer) status \($0.exitStatus)" }.joined(separator: ", "))
+        }
         if checkpoint == nil { failures.append("no checkpoint at the end") }
         if let memory, memory.growthPercent >= Self.memoryGrowthLimit {
             failures.append(
@@ -54,17 +90,24 @@ struct SoakReport: Codable {
                     format: "resident memory grew %.1f%% (limit %.0f%%)", memory.growthPercent,
                     Self.memoryGrowthLimit))
         }
-        if memory == nil { failures.append("no memory figures (the run never reached its first evaluation)") }
-        if !missedResponses.isEmpty { failures.append("\(missedResponses.count) key(s) without the expected change") }
+        if memory == nil { failures.append("no memory figures (the soak never got past its warm-up)") }
+        if !missedResponses.isEmpty {
+            failures.append("\(missedResponses.count) action(s) without the expected change")
+        }
+        if !oneShotFailures.isEmpty {
+            failures.append("one-shot commands failed: " + oneShotFailures.joined(separator: "; "))
+        }
         if let interventions {
             if !interventions.missing.isEmpty {
                 failures.append("not in metrics.jsonl: " + interventions.missing.joined(separator: ", "))
             }
             if !interventions.unexpected.isEmpty {
                 failures.append(
-                    "in metrics.jsonl but not made by the driver: "
+                    "in metrics.jsonl but sent by nobody (or twice): "
                         + interventions.unexpected.joined(separator: ", "))
             }
+        } else {
+            failures.append("no intervention check (the soak never started its driver)")
         }
         if checkpointsSaved < savesRequested {
             failures.append("\(savesRequested) saves asked for, \(checkpointsSaved) checkpoints journalled")
@@ -78,24 +121,44 @@ struct SoakReport: Codable {
         func response(_ r: ResponseTimes.Sample?) -> String {
             r.map { String(format: "%.3f s", $0.seconds) + " (\($0.action), at \(Int($0.at)) s)" } ?? "none"
         }
+        func counts(_ table: [String: Int]) -> String {
+            table.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
         var lines = [
-            "soak: \(String(format: "%.1f", minutes)) min, \(keysPressed) keys, \(resizes) resizes, run \(runFolder)",
-            "load average: before \(loadAverageBefore), after \(loadAverageAfter)",
-            "crashes: \(crashes), exit code: \(exitCode.map(String.init) ?? "none"), checkpoint: \(checkpoint ?? "none")",
+            "soak: \(String(format: "%.1f", minutes)) min, seed \(seed), \(keysPressed) keys, \(resizes) resizes, "
+                + "run \(runFolder)",
+            "load average (1 min): " + loadAverages.joined(separator: " "),
         ]
+        if let c = decodeCache {
+            lines.append(
+                "decode cache \(c.folder): \(c.hit ? "hit" : "written") (\(c.filesAfter.joined(separator: ", "))); "
+                    + String(format: "train --detach returned in %.1f s", c.detachSeconds))
+        }
+        lines.append(
+            "trainer pid \(trainerPID.map(String.init) ?? "none"): \(trainerAlive ? "alive throughout" : "DIED"), "
+                + "after stop: \(trainerEnd); checkpoint: \(checkpoint ?? "none")")
+        lines.append(
+            "viewers: \(viewersOpened) attached, closed by \(counts(closes)); crashes: \(viewerCrashes.count)")
+        lines.append(
+            "one-shot commands: \(counts(oneShots)); failed: \(oneShotFailures.count)")
         if let m = memory {
             lines.append(
                 String(
-                    format: "resident memory: start %.1f MiB, end %.1f MiB, peak %.1f MiB, growth %+.2f%%",
-                    Double(m.startKiB) / 1024, Double(m.endKiB) / 1024, Double(m.peakKiB) / 1024,
+                    format:
+                        "trainer resident memory (medians of a minute): %.1f MiB after the %.0f s warm-up, "
+                        + "%.1f MiB at the end, peak %.1f MiB, "
+                        + "growth %+.2f%%",
+                    Double(m.startKiB) / 1024, m.warmUpSeconds, Double(m.endKiB) / 1024, Double(m.peakKiB) / 1024,
                     m.growthPercent))
         }
-        lines.append("slowest response: \(response(slowestResponse))")
         lines.append(
-            "  dashboard alone: \(response(slowestUIResponse)); via the session: \(response(slowestSessionResponse))")
+            "key to acknowledgement: slowest \(response(slowestResponse)), median "
+                + (medianResponseSeconds.map { String(format: "%.3f s", $0) } ?? "none"))
+        lines.append(
+            "  dashboard alone: \(response(slowestUIResponse)); via the trainer: \(response(slowestSessionResponse))")
         for s in responses {
             let name =
-                s.action.padding(toLength: 18, withPad: " ", startingAt: 0)
+                s.action.padding(toLength: 20, withPad: " ", startingAt: 0)
                 + s.path.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
             lines.append(
                 "  " + name
@@ -105,9 +168,11 @@ struct SoakReport: Codable {
         }
         lines.append("missed responses: \(missedResponses.count)")
         if let i = interventions {
+            lines.append("interventions sent (acknowledged): \(counts(i.sent))")
+            lines.append("interventions in metrics.jsonl:     \(counts(i.journalled))")
             lines.append(
-                "interventions: \(i.logged) by the driver, \(i.journalled) in metrics.jsonl, "
-                    + "\(i.missing.count) missing, \(i.unexpected.count) unexpected")
+                "  \(i.missing.count) missing, \(i.unexpected.count) unexpected, "
+                    + "\(i.unacknowledged.count) sent without acknowledgement")
         }
         lines.append(
             "saves: \(savesRequested) asked, \(checkpointsSaved) journalled; evaluations: "

@@ -37,12 +37,13 @@ public final class TmuxSession {
     private let server: String
     private let statusFile: String
 
-    /// Starts `command` (program and arguments) in a new `width` x `height` session.
+    /// Starts `command` (program and arguments) in a new `width` x `height` session, named
+    /// `namePrefix` and a random number.
     public init(
         _ command: [String], width: Int = 80, height: Int = 24, environment: [String: String] = [:],
-        directory: String? = nil
+        directory: String? = nil, namePrefix: String = "s"
     ) throws {
-        name = "s\(UInt32.random(in: 0...UInt32.max))"
+        name = "\(namePrefix)\(UInt32.random(in: 0...UInt32.max))"
         server = "convtop-tests-\(getpid())-\(name)"
         statusFile = NSTemporaryDirectory() + "convtop-tmux-\(name).status"
         try? FileManager.default.removeItem(atPath: statusFile)
@@ -107,16 +108,40 @@ public final class TmuxSession {
     public func waitForExit(timeout: Double = 30) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),
-                let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                return status
-            }
+            if let status = exitStatus { return status }
             if Date() >= deadline {
                 throw Timeout(waitingFor: "the program to exit", seconds: timeout, screen: (try? screen()) ?? [])
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
+    }
+
+    /// The program's exit status, or nil while it runs.
+    public var exitStatus: Int32? {
+        (try? String(contentsOfFile: statusFile, encoding: .utf8)).flatMap {
+            Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    /// The process id of the program: the child of the shell that runs it in the pane, nil once it
+    /// has exited.
+    public func programPID() throws -> Int32? {
+        guard
+            let shell = Int32(
+                try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).trimmingCharacters(
+                    in: .whitespacesAndNewlines))
+        else { return nil }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            // /proc/PID/stat: "PID (name) state PPID ...", and the name may hold spaces and parentheses.
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == shell { return pid }
+        }
+        return nil
     }
 
     /// Ends the session (and the program, if it still runs).
@@ -134,32 +159,11 @@ public final class TmuxSession {
 
     @discardableResult
     private static func run(_ arguments: [String], server: String) throws -> String {
-        // Output goes to a file, not a pipe: the tmux server that the first command starts keeps the
-        // inherited descriptor open, so a pipe would never reach end of file. posix_spawn and waitpid
-        // rather than Process, whose exit monitoring missed tmux clients here.
-        let outputPath = NSTemporaryDirectory() + "convtop-tmux-\(UUID().uuidString).out"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let argv = ["tmux", "-L", server, "-f", "/dev/null"] + arguments
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for p in cArguments { free(p) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, &cArguments, environ)
-        guard spawned == 0 else {
-            throw CommandFailed(arguments: arguments, status: spawned, output: "cannot run tmux")
+        let result = try Subprocess.run(["tmux", "-L", server, "-f", "/dev/null"] + arguments)
+        guard result.status == 0 else {
+            throw CommandFailed(arguments: arguments, status: result.status ?? -1, output: result.output)
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        // WEXITSTATUS, which Swift does not import: the exit code sits in bits 8-15 of a normal exit.
-        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        guard code == 0 else { throw CommandFailed(arguments: arguments, status: code, output: text) }
-        return text
+        return result.output
     }
 
     private static func shellQuoted(_ s: String) -> String {

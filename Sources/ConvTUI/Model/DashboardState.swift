@@ -115,6 +115,12 @@ public struct DashboardState: Sendable, Equatable {
             if notice == Self.pausing { notice = nil }
         case .resumed:
             if notice == Self.resuming { notice = nil }
+            // Once the run trains again its range test is over, whoever chose the rate: a dashboard
+            // still on the test's screen, or one attached since (replaying the history), goes back.
+            if screen == .rangeTest && run.rangeTest?.finding != nil {
+                screen = .main
+                resumeAfterRangeTest = false
+            }
         case .evaluation(let evaluation):
             if notice == Self.evaluating { notice = nil }
             requestedSaliency = requestedSaliency.filter { $0.split != evaluation.split }

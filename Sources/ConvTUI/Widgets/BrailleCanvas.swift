@@ -28,7 +28,10 @@ public struct BrailleCanvas: Sendable {
     }
 
     /// Draws a straight line of dots between two points (Bresenham).
+    /// Only the part on the canvas is stepped through: an end far off it (a diverging loss on an
+    /// axis zoomed in on the valley) would otherwise cost a step per dot up to it.
     public mutating func line(from a: (x: Int, y: Int), to b: (x: Int, y: Int), style: Style) {
+        guard let (a, b) = clipped(a, b) else { return }
         var (x, y) = a
         let dx = abs(b.x - a.x), dy = -abs(b.y - a.y)
         let sx = a.x < b.x ? 1 : -1, sy = a.y < b.y ? 1 : -1
@@ -40,6 +43,29 @@ public struct BrailleCanvas: Sendable {
             if e2 >= dy { error += dy; x += sx }
             if e2 <= dx { error += dx; y += sy }
         }
+    }
+
+    /// The part of the segment from `a` to `b` on the canvas, its ends rounded to dots
+    /// (Liang-Barsky); nil when none of it is.
+    private func clipped(_ a: (x: Int, y: Int), _ b: (x: Int, y: Int)) -> ((x: Int, y: Int), (x: Int, y: Int))? {
+        let on = { (p: (x: Int, y: Int)) in p.x >= 0 && p.y >= 0 && p.x < dotWidth && p.y < dotHeight }
+        if on(a) && on(b) { return (a, b) }
+        guard dotWidth > 0, dotHeight > 0 else { return nil }
+        let x0 = Double(a.x), y0 = Double(a.y), dx = Double(b.x) - x0, dy = Double(b.y) - y0
+        var enter = 0.0, leave = 1.0
+        // Each edge as p * t <= q: left, right, top, bottom.
+        for (p, q) in [(-dx, x0), (dx, Double(dotWidth - 1) - x0), (-dy, y0), (dy, Double(dotHeight - 1) - y0)] {
+            if p == 0 {
+                if q < 0 { return nil }
+            } else if p < 0 {
+                enter = max(enter, q / p)
+            } else {
+                leave = min(leave, q / p)
+            }
+        }
+        guard enter <= leave else { return nil }
+        let point = { (t: Double) in (x: Int((x0 + t * dx).rounded()), y: Int((y0 + t * dy).rounded())) }
+        return (point(enter), point(leave))
     }
 
     /// Copies the non-empty cells into the buffer with their top-left at (x, y).

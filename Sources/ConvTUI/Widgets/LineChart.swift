@@ -135,9 +135,12 @@ public struct LineChart: Widget {
             guard let y = plotted(p.y) else { return nil }
             let fx = (p.x - xr.lowerBound) / (xr.upperBound - xr.lowerBound)
             let fy = (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)
+            // A value far outside the bounds (a diverging loss) stays a point far off the canvas,
+            // within what an Int holds: the canvas draws only the part of a line that shows.
+            let far = Double(1 << 40)
             return (
-                Int((fx * Double(canvas.dotWidth - 1)).rounded()),
-                Int(((1 - fy) * Double(canvas.dotHeight - 1)).rounded())
+                Int(min(far, max(-far, fx * Double(canvas.dotWidth - 1))).rounded()),
+                Int(min(far, max(-far, (1 - fy) * Double(canvas.dotHeight - 1))).rounded())
             )
         }
         // The points of one dot column are drawn as one vertical span from their lowest to their
