@@ -264,26 +264,6 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test func aServedRunGivesLargeFreedBlocksBack() throws {
-        let run = try ServedRun()
-        // Without a fixed threshold, glibc serves blocks smaller than the largest mapped block freed
-        // so far from the heap, where they stay resident once freed.
-        free(malloc(4 << 20))
-        let size = 1 << 20
-        let block = try #require(malloc(size))
-        defer { free(block) }
-        // A mapped block is whole pages: its usable size passes the request by most of a page, a
-        // block from the heap by a few bytes.
-        #expect(try Self.usableSize(block) - size > 1024, "\(run.socket)")
-    }
-
-    /// malloc_usable_size, from <malloc.h>, which the Glibc module leaves out.
-    static func usableSize(_ block: UnsafeMutableRawPointer) throws -> Int {
-        typealias UsableSize = @convention(c) (UnsafeMutableRawPointer) -> Int
-        let symbol = try #require(dlsym(dlopen(nil, RTLD_NOW), "malloc_usable_size"))
-        return unsafeBitCast(symbol, to: UsableSize.self)(block)
-    }
-
     @Test func aStaleSocketIsReplacedAndALiveOneRefused() throws {
         let run = try ServedRun()
         #expect(throws: RunSocketError.self) { try RunServer(folder: run.folder, onCommand: { _ in }) }
