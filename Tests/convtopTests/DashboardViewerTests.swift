@@ -15,6 +15,8 @@ struct DashboardViewerTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = try Run.start(in: folder)
         defer { session.kill() }
+        // Closing the session hangs up the run, which then trains on headless: a failed test ends it.
+        defer { Run.killTrainer(of: folder) }
 
         var screen = try session.wait(for: "RUNNING", timeout: 30)
         for panel in ["Loss", "Accuracy", "Per-class accuracy", "Sample predictions", "fashion-mnist", "lenet"] {
@@ -129,6 +131,8 @@ struct DashboardViewerTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = try Run.start(in: folder)
         defer { session.kill() }
+        // Closing the session hangs up the run, which then trains on headless: a failed test ends it.
+        defer { Run.killTrainer(of: folder) }
 
         try session.wait(for: "RUNNING", timeout: 30)
         try session.send("C-c")
@@ -241,6 +245,14 @@ enum FashionRun {
 
     /// A colour terminal in a UTF-8 locale, where the dashboard draws its braille and markers.
     static let unicode = ["TERM": "xterm-256color", "LANG": "C.UTF-8"]
+
+    /// Kills the run in `folder` if it still runs (its pid file goes when it ends).
+    static func killTrainer(of folder: String) {
+        guard let text = try? String(contentsOfFile: folder + "/convtop.pid", encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return }
+        kill(pid, SIGKILL)
+    }
 
     /// Starts the run in a 100x30 tmux session.
     static func start(in folder: String) throws -> TmuxSession {
