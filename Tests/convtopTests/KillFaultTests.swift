@@ -73,8 +73,9 @@ struct KillFaultTests {
     /// the cache, and the next run decodes again into a whole cache holding the same pixels as a
     /// decode without any cache.
     @Test func aDecodeCacheKilledHalfWrittenIsNeverTrusted() throws {
-        // 300 files of 256x256 pixels: about a second of decoding on two cores, the window to kill in.
-        let sandbox = try ImageFolderSandbox(trainPerClass: 140, validationPerClass: 10, side: 256)
+        // 300 files of 512x512 pixels: the decode is the window to kill in, under 0.2 s at 256x256 on
+        // two quiet cores, so the kill comes at most 50 ms after the partial file appears.
+        let sandbox = try ImageFolderSandbox(trainPerClass: 140, validationPerClass: 10, side: 512)
         defer { sandbox.end() }
         let folder = sandbox.runs + "/run"
         let launcher = sandbox.launch(
@@ -85,7 +86,7 @@ struct KillFaultTests {
         try ImageFolderSandbox.waitUntil("the decode cache's partial file", timeout: 30) {
             cacheFiles(sandbox).contains { $0.hasSuffix(".partial") }
         }
-        Thread.sleep(forTimeInterval: .random(in: 0...0.2))
+        Thread.sleep(forTimeInterval: .random(in: 0...0.05))
         kill(launcher.processIdentifier, SIGKILL)
         launcher.waitUntilExit()
         let left = cacheFiles(sandbox)
