@@ -120,8 +120,9 @@ struct AttachTests {
             environment: FashionRun.unicode)
         defer { compare.kill() }
         let screen = try compare.wait(for: "both runs in the table") {
-            FashionRun.shows("Comparing 2 runs", $0) && FashionRun.shows("● tiny", $0)
-                && FashionRun.shows("■ other", $0)
+            // The legend names the runs too: wait for the table's rows.
+            FashionRun.shows("Comparing 2 runs", $0) && $0.contains { $0.hasPrefix("● tiny") }
+                && $0.contains { $0.hasPrefix("■ other") }
         }
         let tiny = try #require(screen.first { $0.hasPrefix("● tiny") })
         #expect(tiny.contains("dead"))
