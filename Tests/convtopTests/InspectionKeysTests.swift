@@ -13,6 +13,7 @@ struct InspectionKeysTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = try Run.start(in: folder)
         defer { session.kill() }
+        defer { Run.killTrainer(of: folder) }
 
         try session.wait(for: "RUNNING", timeout: 30)
         try session.send("e")

@@ -13,6 +13,7 @@ struct MarkingDashboardTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = try Run.start(in: folder)
         defer { session.kill() }
+        defer { Run.killTrainer(of: folder) }
         try session.wait(for: "RUNNING", timeout: 30)
         try session.send("e")
         try session.wait(for: "the first evaluation", timeout: 30) { Run.shows("Sample predictions (epoch", $0) }
