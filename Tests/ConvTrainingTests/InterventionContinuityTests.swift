@@ -21,10 +21,11 @@ import Testing
         """
 
     /// Training from `resume` (or from the start) until the end of epoch `untilEpoch`, with
-    /// `commands` queued before the first step; returns the final checkpoint and the events.
+    /// `commands` queued before the first step, and paused after step `pauseAfterStep`; returns the
+    /// final checkpoint and the events.
     static func train(
         _ folder: URL, network: URL, resume: TrainingCheckpoint?, untilEpoch: Int, commands: [TrainingCommand] = [],
-        steer: (TrainingSession, inout EventLog) -> Void = { _, _ in }
+        pauseAfterStep: Int? = nil, steer: (TrainingSession, inout EventLog) -> Void = { _, _ in }
     ) throws -> (checkpoint: TrainingCheckpoint, log: EventLog) {
         let configuration = TrainingConfiguration(
             model: .file(network.path), epochs: 3, batchSize: 8, optimizer: .sgd, learningRate: 0.02, momentum: 0.9,
@@ -34,6 +35,7 @@ import Testing
                 configuration: configuration, dataset: StripesDataset.dataset(), runFolder: RunFolder(url: folder),
                 threads: 2, resume: resume, untilEpoch: untilEpoch))
         for command in commands { session.channel.send(command) }
+        if let pauseAfterStep { session.channel.send(.pause, afterStep: pauseAfterStep) }
         var log = EventLog(channel: session.channel)
         session.start()
         steer(session, &log)
@@ -90,10 +92,8 @@ import Testing
         var rewind: Rewind?
         let (undone, _) = try Self.train(
             Self.folder(root, "undone"), network: network, resume: epoch1, untilEpoch: 2,
-            commands: [.setLearningRate(0.2)]
+            commands: [.setLearningRate(0.2)], pauseAfterStep: 36
         ) { session, log in
-            log.wait(for: "steps at the new rate") { ($0.step ?? 0) >= 36 && $0.journalType == "step" }
-            session.channel.send(.pause)
             log.wait(for: "paused") { $0.journalType == "paused" }
             session.channel.send(.undo)
             if case .undone(let r)? = log.wait(for: "undone", { $0.journalType == "undone" }) { rewind = r }
@@ -103,7 +103,7 @@ import Testing
             log.wait(for: "nothing left to undo") { if case .warning = $0 { true } else { false } }
             session.channel.send(.resume)
         }
-        #expect(rewind?.step == 30 && (rewind?.fromStep ?? 0) >= 36 && rewind?.remaining == 0)
+        #expect(rewind?.step == 30 && rewind?.fromStep == 36 && rewind?.remaining == 0)
         #expect(abs((rewind?.learningRate ?? 0) - 0.02) < 1e-12)
         let afterUndo = try TrainingCheckpoint.read(from: saved)
         #expect(afterUndo.step == epoch1.step && afterUndo.position == epoch1.position)

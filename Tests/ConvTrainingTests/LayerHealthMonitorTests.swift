@@ -86,14 +86,17 @@ import Testing
             var log = EventLog(channel: session.channel)
             if asking {
                 session.channel.send(.explain(SaliencyRequest(split: .test, indices: [1, 2, 3], target: .predicted)))
+                session.channel.send(
+                    .explain(SaliencyRequest(split: .test, indices: [4], target: .trueClass)), afterStep: 10)
             }
             session.start()
             defer { session.wait() }
+            let result = log.waitForEnd()
             if asking {
-                log.wait(for: "a few steps") { $0.step ?? 0 >= 10 }
-                session.channel.send(.explain(SaliencyRequest(split: .test, indices: [4], target: .trueClass)))
+                let answered = log.events.compactMap { if case .saliency(let s) = $0 { s.step } else { nil } }
+                #expect(answered == [0, 10])
             }
-            return log.waitForEnd()
+            return result
         }
         let a = run(Self.session(interval: 3, folder: plain, epochs: 2), asking: false)
         let b = run(Self.session(interval: 3, folder: asked, epochs: 2), asking: true)

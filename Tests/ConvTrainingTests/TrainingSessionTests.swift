@@ -3,6 +3,7 @@ import ConvEngine
 import ConvProtocol
 import ConvTraining
 import Foundation
+import Synchronization
 import Testing
 
 /// A small learnable dataset: class k is a bright horizontal band at rows 4k..4k+3 plus noise.
@@ -79,6 +80,19 @@ struct EventLog {
 
     var steps: [StepMetrics] {
         events.compactMap { if case .step(let metrics) = $0 { metrics } else { nil } }
+    }
+}
+
+extension TrainingChannel {
+    /// Sends `command` from the worker's own thread the first time it reports step `step`, so the
+    /// command lands there however fast the run is (a test reading events may see the end first).
+    func send(_ command: TrainingCommand, afterStep step: Int) {
+        final class Once: Sendable { let done = Atomic<Bool>(false) }
+        let once = Once()
+        observe { [self] event in
+            guard case .step(let metrics) = event, metrics.step == step else { return }
+            if !once.done.exchange(true, ordering: .relaxed) { send(command) }
+        }
     }
 }
 
