@@ -138,7 +138,8 @@ public final class MPICommunicator: Communicator {
         var text = [CChar](repeating: 0, count: Int(cmpi_max_error_string()) + 1)
         var length: Int32 = 0
         MPI_Error_string(code, &text, &length)
-        throw CommunicationError(description: "\(call()) failed: \(String(cString: text)) (a rank has probably died)")
+        let message = String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw CommunicationError(description: "\(call()) failed: \(message) (a rank has probably died)")
     }
 }
 

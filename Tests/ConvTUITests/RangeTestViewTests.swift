@@ -84,8 +84,27 @@ import Testing
         _ = paused.reduce(.findLearningRate)
         for event in ScriptedSession.rangeTest(at: 200, steps: 40) { paused.apply(event) }
         #expect(paused.reduce(.back) == [])
-        #expect(paused.reduce(.findLearningRate) == [.findLearningRate(steps: nil)])
         #expect(paused.reduce(.applySuggestion) == [.setLearningRate(0.01)])
+    }
+
+    /// Between `r` and the new sweep's start the screen waits, and enter does not apply the
+    /// previous test's suggestion.
+    @Test func aNewTestWaitsForItsSweepAndTheOldSuggestionIsNotApplied() {
+        var state = testedState().0
+        _ = state.reduce(state.action(for: .escape)!)
+        state.apply(.resumed(step: 200))
+        #expect(state.reduce(state.action(for: .character("r"))!) == [.findLearningRate(steps: nil)])
+        #expect(draw(state).lines[2].dropFirst().hasPrefix("Learning-rate range test: starting…"))
+        #expect(state.reduce(state.action(for: .enter)!).isEmpty)
+        #expect(state.notice?.isError == true && state.screen == .rangeTest)
+        state.apply(.paused(step: 260, reason: "learning-rate range test"))
+        for event in ScriptedSession.rangeTest(at: 260, steps: 40) { state.apply(event) }
+        #expect(draw(state).lines[2].dropFirst().hasPrefix("LR range test, step 260"))
+        #expect(state.reduce(state.action(for: .enter)!) == [.setLearningRate(0.01), .resume])
+        // A refused test (a warning instead of a sweep) leaves nothing waiting.
+        _ = state.reduce(state.action(for: .character("r"))!)
+        state.apply(.warning("a range test is already running"))
+        #expect(!state.rangeTestRequested)
     }
 
     @Test func aDashboardThatWatchedOrReplaysAFinishedTestIsBackOnTheMainScreenOnceTheRunResumes() {

@@ -11,112 +11,110 @@ struct DashboardViewerTests {
     typealias Run = FashionRun
 
     @Test func everyPanelAndKeyWorksOnARealRun() throws {
-        let folder = try Run.runDirectory()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let session = try Run.start(in: folder)
-        defer { session.kill() }
-        // Closing the session hangs up the run, which then trains on headless: a failed test ends it.
-        defer { Run.killTrainer(of: folder) }
-
-        var screen = try session.wait(for: "RUNNING", timeout: 30)
-        for panel in ["Loss", "Accuracy", "Per-class accuracy", "Sample predictions", "fashion-mnist", "lenet"] {
-            #expect(Run.shows(panel, screen), "no \(panel) on:\n\(screen.joined(separator: "\n"))")
-        }
-        #expect(Run.shows("pause", screen) && Run.shows("confusion", screen), "no footer")
-
-        try session.send("e")
-        screen = try session.wait(for: "the first evaluation", timeout: 30) {
-            Run.shows("Sample predictions (epoch", $0)
-        }
-        for name in ["T-shirt/top", "Trouser", "Sneaker", "Ankle boot"] {
-            #expect(Run.shows(name, screen), "no class \(name) on:\n\(screen.joined(separator: "\n"))")
-        }
-
-        try session.send("p")
-        screen = try session.wait(for: "PAUSED")
-        let pausedAt = try #require(Run.step(on: screen))
-        Thread.sleep(forTimeInterval: 1)
-        screen = try session.screen()
-        #expect(Run.step(on: screen) == pausedAt, "the step counter moved while paused")
-        try session.send("p")
-        try session.wait(for: "RUNNING")
-
-        let rate = try #require(Run.learningRate(on: try session.screen()))
-        try session.send("+")
-        try session.wait(for: "the learning rate doubled") { s in
-            Run.learningRate(on: s).map { abs($0 - 2 * rate) < 1e-9 } ?? false
-        }
-
-        // A range test pauses, sweeps and shows its suggestion; esc keeps the rate and resumes.
-        try session.send("r")
-        screen = try session.wait(for: "the range test's suggestion", timeout: 60) {
-            Run.shows("(fastai valley)", $0)
-        }
-        #expect(Run.shows("LR range test", screen) && Run.shows("enter apply", screen))
-        try session.send("Escape")
-        try session.wait(for: "RUNNING after the range test") { Run.shows("RUNNING", $0) && Run.shows("Accuracy", $0) }
-        // Undo takes the doubling back: the rate is the one before it.
-        try session.send("u")
-        screen = try session.wait(for: "the doubling undone") { s in
-            Run.learningRate(on: s).map { abs($0 - rate) < 1e-9 } ?? false
-        }
-        #expect(Run.shows("undone: back to step", screen))
-        // A second range test, applied with enter: the rate becomes the suggestion it journalled.
-        try session.send("r")
-        let journalPath = folder + "/metrics.jsonl"
-        let finished = #""type":"lr_find_finished""#
-        let sweeps = try Run.waitForLog(journalPath, timeout: 60) { $0.components(separatedBy: finished).count == 3 }
-        let record = try #require(sweeps.split(separator: "\n").last { $0.contains(finished) })
-        let suggestion = try #require(try JSONDecoder().decode(JournalRates.self, from: Data(record.utf8)).suggestion)
-        try session.wait(for: "the second suggestion") { Run.shows("(fastai valley)", $0) }
-        try session.send("Enter")
-        // The status line rounds the rate to one digit; the journal has it whole.
-        try Run.waitForLog(journalPath, timeout: 30) { text in
-            text.split(separator: "\n").contains { line in
-                line.contains(#""type":"lr_changed""#)
-                    && (try? JSONDecoder().decode(JournalRates.self, from: Data(line.utf8)))?.lr == suggestion
+        try Run.inDashboard { session, folder in
+            var screen = try session.screen()
+            for panel in ["Loss", "Accuracy", "Per-class accuracy", "Sample predictions", "fashion-mnist", "lenet"] {
+                #expect(Run.shows(panel, screen), "no \(panel) on:\n\(screen.joined(separator: "\n"))")
             }
-        }
-        try session.wait(for: "the suggestion applied") { s in
-            Run.shows("RUNNING", s) && Run.learningRate(on: s).map { abs($0 - rate) > 1e-9 } ?? false
-        }
-        try session.send("u")
-        try session.wait(for: "the suggestion undone") { s in
-            Run.learningRate(on: s).map { abs($0 - rate) < 1e-9 } ?? false
-        }
-        // L takes a typed rate (one digit, as the status line shows it).
-        try session.send("L")
-        try session.type("0.004")
-        try session.send("Enter")
-        try session.wait(for: "the typed rate") { s in Run.learningRate(on: s).map { abs($0 - 0.004) < 1e-12 } ?? false
-        }
+            #expect(Run.shows("pause", screen) && Run.shows("confusion", screen), "no footer")
 
-        try session.send("m")
-        screen = try session.wait(for: "Misclassified test images")
-        #expect(Run.shows("true:", screen) && Run.shows("predicted:", screen))
-        try session.send("Escape")
-        try session.wait(for: "Per-class accuracy")
-        try session.send("c")
-        screen = try session.wait(for: "Confusion matrix")
-        #expect(Run.shows("Ankle", screen))
-        try session.send("Escape")
-        try session.wait(for: "Per-class accuracy")
+            screen = try Run.evaluate(in: session)
+            for name in ["T-shirt/top", "Trouser", "Sneaker", "Ankle boot"] {
+                #expect(Run.shows(name, screen), "no class \(name) on:\n\(screen.joined(separator: "\n"))")
+            }
 
-        try session.resize(width: 80, height: 24)
-        try session.wait(for: "an 80x24 dashboard") { $0.count == 24 && Run.shows("Per-class accuracy", $0) }
-        try session.resize(width: 60, height: 20)
-        try session.wait(for: "Terminal too small")
-        try session.resize(width: 100, height: 30)
-        try session.wait(for: "Per-class accuracy")
+            try session.send("p")
+            screen = try session.wait(for: "PAUSED")
+            let pausedAt = try #require(Run.step(on: screen))
+            Thread.sleep(forTimeInterval: 1)
+            screen = try session.screen()
+            #expect(Run.step(on: screen) == pausedAt, "the step counter moved while paused")
+            try session.send("p")
+            try session.wait(for: "RUNNING")
 
-        try session.send("q")
-        try session.wait(for: "[y/N]")
-        try session.send("y")
-        #expect(try session.waitForExit(timeout: 30) == 0)
-        #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
-        let journal = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8)
-        for type in ["paused", "resumed", "lr_changed", "evaluation", "finished", "lr_find_finished", "undone"] {
-            #expect(journal.contains("\"type\":\"\(type)\""), "metrics.jsonl has no \(type) record")
+            let rate = try #require(Run.learningRate(on: try session.screen()))
+            try session.send("+")
+            try session.wait(for: "the learning rate doubled") { s in
+                Run.learningRate(on: s).map { abs($0 - 2 * rate) < 1e-9 } ?? false
+            }
+
+            // A range test pauses, sweeps and shows its suggestion; esc keeps the rate and resumes.
+            try session.send("r")
+            screen = try session.wait(for: "the range test's suggestion", timeout: 60) {
+                Run.shows("(fastai valley)", $0)
+            }
+            #expect(Run.shows("LR range test", screen) && Run.shows("enter apply", screen))
+            try session.send("Escape")
+            try session.wait(for: "RUNNING after the range test") {
+                Run.shows("RUNNING", $0) && Run.shows("Accuracy", $0)
+            }
+            // Undo takes the doubling back: the rate is the one before it.
+            try session.send("u")
+            screen = try session.wait(for: "the doubling undone") { s in
+                Run.learningRate(on: s).map { abs($0 - rate) < 1e-9 } ?? false
+            }
+            #expect(Run.shows("undone: back to step", screen))
+            // A second range test, applied with enter: the rate becomes the suggestion it journalled.
+            try session.send("r")
+            let journalPath = folder + "/metrics.jsonl"
+            let finished = #""type":"lr_find_finished""#
+            let sweeps = try Run.waitForLog(journalPath, timeout: 60) {
+                $0.components(separatedBy: finished).count == 3
+            }
+            let record = try #require(sweeps.split(separator: "\n").last { $0.contains(finished) })
+            let suggestion = try #require(
+                try JSONDecoder().decode(JournalRates.self, from: Data(record.utf8)).suggestion)
+            try session.wait(for: "the second suggestion") { Run.shows("(fastai valley)", $0) }
+            try session.send("Enter")
+            // The status line rounds the rate to one digit; the journal has it whole.
+            try Run.waitForLog(journalPath, timeout: 30) { text in
+                text.split(separator: "\n").contains { line in
+                    line.contains(#""type":"lr_changed""#)
+                        && (try? JSONDecoder().decode(JournalRates.self, from: Data(line.utf8)))?.lr == suggestion
+                }
+            }
+            try session.wait(for: "the suggestion applied") { s in
+                Run.shows("RUNNING", s) && Run.learningRate(on: s).map { abs($0 - rate) > 1e-9 } ?? false
+            }
+            try session.send("u")
+            try session.wait(for: "the suggestion undone") { s in
+                Run.learningRate(on: s).map { abs($0 - rate) < 1e-9 } ?? false
+            }
+            // L takes a typed rate (one digit, as the status line shows it).
+            try session.send("L")
+            try session.type("0.004")
+            try session.send("Enter")
+            try session.wait(for: "the typed rate") { s in
+                Run.learningRate(on: s).map { abs($0 - 0.004) < 1e-12 } ?? false
+            }
+
+            try session.send("m")
+            screen = try session.wait(for: "Misclassified test images")
+            #expect(Run.shows("true:", screen) && Run.shows("predicted:", screen))
+            try session.send("Escape")
+            try session.wait(for: "Per-class accuracy")
+            try session.send("c")
+            screen = try session.wait(for: "Confusion matrix")
+            #expect(Run.shows("Ankle", screen))
+            try session.send("Escape")
+            try session.wait(for: "Per-class accuracy")
+
+            try session.resize(width: 80, height: 24)
+            try session.wait(for: "an 80x24 dashboard") { $0.count == 24 && Run.shows("Per-class accuracy", $0) }
+            try session.resize(width: 60, height: 20)
+            try session.wait(for: "Terminal too small")
+            try session.resize(width: 100, height: 30)
+            try session.wait(for: "Per-class accuracy")
+
+            try session.send("q")
+            try session.wait(for: "[y/N]")
+            try session.send("y")
+            #expect(try session.waitForExit(timeout: 30) == 0)
+            #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
+            let journal = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8)
+            for type in ["paused", "resumed", "lr_changed", "evaluation", "finished", "lr_find_finished", "undone"] {
+                #expect(journal.contains("\"type\":\"\(type)\""), "metrics.jsonl has no \(type) record")
+            }
         }
     }
 
@@ -127,20 +125,14 @@ struct DashboardViewerTests {
     }
 
     @Test func ctrlCSavesRestoresTheTerminalAndExitsZero() throws {
-        let folder = try Run.runDirectory()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let session = try Run.start(in: folder)
-        defer { session.kill() }
-        // Closing the session hangs up the run, which then trains on headless: a failed test ends it.
-        defer { Run.killTrainer(of: folder) }
-
-        try session.wait(for: "RUNNING", timeout: 30)
-        try session.send("C-c")
-        #expect(try session.waitForExit(timeout: 30) == 0)
-        let screen = try session.screen()
-        #expect(Run.shows("checkpoint: \(folder)", screen), "no summary on:\n\(screen.joined(separator: "\n"))")
-        #expect(!Run.shows("RUNNING", screen) && !Run.shows("Per-class accuracy", screen))
-        #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
+        try Run.inDashboard { session, folder in
+            try session.send("C-c")
+            #expect(try session.waitForExit(timeout: 30) == 0)
+            let screen = try session.screen()
+            #expect(Run.shows("checkpoint: \(folder)", screen), "no summary on:\n\(screen.joined(separator: "\n"))")
+            #expect(!Run.shows("RUNNING", screen) && !Run.shows("Per-class accuracy", screen))
+            #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors"))
+        }
     }
 
     @Test func aHangUpSavesAndTrainingGoesOnHeadlessIntoTheLog() throws {
@@ -254,9 +246,24 @@ enum FashionRun {
         kill(pid, SIGKILL)
     }
 
-    /// Starts the run in a 100x30 tmux session.
-    static func start(in folder: String) throws -> TmuxSession {
-        try TmuxSession(train(runDirectory: folder), width: 100, height: 30, environment: unicode)
+    /// Starts a run in a fresh folder, in its dashboard in a 100x30 tmux session, and once it is
+    /// running hands the session and the folder to `body`; then ends the run and removes the folder.
+    static func inDashboard(_ body: (TmuxSession, String) throws -> Void) throws {
+        let folder = try runDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = try TmuxSession(train(runDirectory: folder), width: 100, height: 30, environment: unicode)
+        defer { session.kill() }
+        // Closing the session hangs up the run, which then trains on headless: a failed test ends it.
+        defer { killTrainer(of: folder) }
+        try session.wait(for: "RUNNING", timeout: 30)
+        try body(session, folder)
+    }
+
+    /// Asks for an evaluation and waits until its sample predictions show.
+    @discardableResult
+    static func evaluate(in session: TmuxSession) throws -> [String] {
+        try session.send("e")
+        return try session.wait(for: "the first evaluation", timeout: 30) { shows("Sample predictions (epoch", $0) }
     }
 }
 

@@ -66,6 +66,9 @@ public struct DashboardState: Sendable, Equatable {
     public var readOnly = false
     /// The run was training when the person started a range test: leaving the test resumes it.
     public private(set) var resumeAfterRangeTest = false
+    /// This dashboard asked for a range test whose sweep has not started: the screen waits for it,
+    /// and enter has no suggestion to apply (the previous test's is not this one's).
+    public private(set) var rangeTestRequested = false
 
     /// Images a page key moves by in the browser.
     public static let pageSize = 10
@@ -107,6 +110,7 @@ public struct DashboardState: Sendable, Equatable {
             notice = Notice("learning rate \(Format.learningRate(old)) → \(Format.learningRate(new))")
         case .warning(let text):
             notice = Notice(text, isError: true)
+            rangeTestRequested = false
         case .initialized(let initialization):
             notice = Notice(initialization.description)
         case .paused(_, let reason?):
@@ -141,6 +145,7 @@ public struct DashboardState: Sendable, Equatable {
             notice = Notice("unmarked \(split) image #\(index) (x marks it again)")
         case .learningRateSweepStarted(let sweep):
             screen = .rangeTest
+            rangeTestRequested = false
             notice = Notice(
                 "range test: sweeping the learning rate from \(Format.learningRate(sweep.startRate)) to "
                     + "\(Format.learningRate(sweep.endRate)) on a snapshot…")
@@ -306,11 +311,12 @@ public struct DashboardState: Sendable, Equatable {
                 return []
             }
             resumeAfterRangeTest = run.state == .running
+            rangeTestRequested = true
             screen = .rangeTest
             notice = Notice("range test requested…")
             return [.findLearningRate(steps: nil)]
         case .applySuggestion:
-            guard let suggestion = run.rangeTest?.finding?.suggestion else {
+            guard !rangeTestRequested, let suggestion = run.rangeTest?.finding?.suggestion else {
                 notice = Notice("no suggestion yet: wait for the sweep, or type a rate with L", isError: true)
                 return []
             }
@@ -390,6 +396,7 @@ public struct DashboardState: Sendable, Equatable {
     private mutating func leaveRangeTest() -> [TrainingCommand] {
         guard screen == .rangeTest else { return [] }
         screen = .main
+        rangeTestRequested = false
         defer { resumeAfterRangeTest = false }
         return resumeAfterRangeTest ? [.resume] : []
     }

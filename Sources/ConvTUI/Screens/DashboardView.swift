@@ -41,7 +41,8 @@ public struct DashboardView: Widget {
                 .render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .rangeTest:
             RangeTestView(
-                test: state.run.rangeTest, learningRate: state.run.learningRate, theme: theme
+                test: state.rangeTestRequested ? nil : state.run.rangeTest, learningRate: state.run.learningRate,
+                theme: theme
             ).render(area: body.inset(horizontal: 1), buffer: &buffer)
         case .layerHealth:
             LayerHealthView(history: state.run.layerHealth, theme: theme)
