@@ -46,7 +46,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (checkpoint, file) = try bestCheckpoint.load(checkpoint)
+        let (checkpoint, _) = try bestCheckpoint.load(checkpoint)
         let shape = checkpoint.imageShape
         var files = [String]()
         for input in inputs {

@@ -145,6 +145,33 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
         #expect(client.lines(1) == [MetricsRecord(time: 103, step: 21, event: .resumed(step: 21)).jsonLine()])
     }
 
+    /// Steps reach a viewer at most one per `stepPace`, always the latest; other events at once,
+    /// in order, with the step before them.
+    @Test func aViewerGetsTheLatestStepAtAPaceAndEveryOtherEventAtOnce() throws {
+        let run = try ServedRun()
+        let client = try RawClient(run.socket)
+        defer { client.close() }
+        #expect(run.waitForViewers(1))
+        _ = client.lines(0, keepingLive: true)
+        let start = Date()
+        for n in 1...200 {
+            run.server.publish(step(n), at: 1000)
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        run.server.publish(.paused(step: 200, reason: nil), at: 1000)
+        let seconds = Date().timeIntervalSince(start)
+        var records: [MetricsRecord] = []
+        while records.last.map({ if case .paused = $0.event { false } else { true } }) ?? true {
+            let lines = client.lines(1)
+            if lines.isEmpty { break }
+            records += try lines.map { try MetricsRecord(jsonLine: Substring($0)) }
+        }
+        let steps = records.compactMap { if case .step(let m) = $0.event { m.step } else { nil } }
+        #expect(steps.count >= 2 && steps.count <= Int(seconds / 0.05) + 2, "\(steps.count) steps in \(seconds) s")
+        #expect(steps == steps.sorted() && steps.last == 200)
+        #expect(records.last?.event == .paused(step: 200, reason: nil))
+    }
+
     @Test func commandsFromTheSocketReachTheChannel() throws {
         let run = try ServedRun()
         let client = try RawClient(run.socket)
