@@ -2,7 +2,8 @@
 # Training speed with VIEWERS `convtop attach` dashboards on the run against none, on a machine
 # that others share.
 #
-# The same short detached run (LeNet on the shipped Fashion-MNIST subset, a fixed seed, one thread)
+# The same short detached run (by default LeNet on the shipped Fashion-MNIST subset, a fixed seed,
+# one thread; MODEL, BATCH and THREADS change the net, the batch and the threads)
 # ROUNDS times with the dashboards (each in a 100x30 tmux window, attached as soon as the socket is
 # there) and ROUNDS times without, the two runs of a round back to back and the order alternating,
 # so that load from other processes falls on both alike. A run's figure is the median of its
@@ -10,13 +11,16 @@
 # process took the core. Prints each round, the median of the per-round ratios (without / with, so
 # above 1 means the viewers cost) and their spread, with `uptime` before and after.
 #
-# usage: [EPOCHS=12] Scripts/attached-overhead.sh [ROUNDS] [VIEWERS]
+# usage: [EPOCHS=12] [MODEL=lenet] [BATCH=32] [THREADS=1] Scripts/attached-overhead.sh [ROUNDS] [VIEWERS]
 set -eu
 cd "$(dirname "$0")/.."
 BIN=$(realpath "${BIN:-.build/release/convtop}")
 ROUNDS=${1:-4}
 VIEWERS=${2:-3}
 EPOCHS=${EPOCHS:-12}
+MODEL=${MODEL:-lenet}
+BATCH=${BATCH:-32}
+THREADS=${THREADS:-1}
 TMP=$(mktemp -d)
 SERVER=convtop-attached-$$
 trap 'tmux -L $SERVER kill-server 2>/dev/null || true; rm -rf "$TMP"' EXIT
@@ -31,8 +35,8 @@ PY
 
 # run FOLDER VIEWERS: one run to its end, with VIEWERS dashboards attached; prints its img/s.
 run() {
-    "$BIN" train --detach --data Assets/fashion-mnist-subset --model lenet --batch-size 32 --epochs "$EPOCHS" \
-        --threads 1 --seed 1 --augment none --run-dir "$1" >/dev/null
+    "$BIN" train --detach --data Assets/fashion-mnist-subset --model "$MODEL" --batch-size "$BATCH" \
+        --epochs "$EPOCHS" --threads "$THREADS" --seed 1 --augment none --run-dir "$1" >/dev/null
     i=0
     while [ "$i" -lt "$2" ]; do
         while [ ! -S "$1/control.sock" ]; do sleep 0.02; done
