@@ -33,6 +33,9 @@ public final class RunServer: @unchecked Sendable {
     private let limits: Limits
     private let onCommand: @Sendable (TrainingCommand) -> Void
     private let listener: Int32
+    /// The device and inode of the socket this server bound: a run whose folder was deleted and
+    /// reused by another run leaves that run's socket and pid file alone when it ends.
+    private let socketIdentity: FileIdentity?
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let acceptDone = DispatchSemaphore(value: 0)
@@ -58,6 +61,7 @@ public final class RunServer: @unchecked Sendable {
         self.onCommand = onCommand
         guard chmod(folder.url.path, 0o700) == 0 else { throw RunSocketError.system(folder.url.path, "chmod") }
         listener = try UnixSocket.listen(at: socketPath)
+        socketIdentity = FileIdentity(path: socketPath)
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else {
             Glibc.close(listener)
@@ -66,7 +70,8 @@ public final class RunServer: @unchecked Sendable {
         wakeRead = ends[0]
         wakeWrite = ends[1]
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        try? Data("\(getpid())\n".utf8).write(to: folder.pidFile)
+        // Atomic, so that `convtop runs` never reads an empty file and calls a live run dead.
+        try? Data("\(getpid())\n".utf8).write(to: folder.pidFile, options: .atomic)
         let thread = Thread { [self] in
             acceptConnections()
             acceptDone.signal()
@@ -107,8 +112,10 @@ public final class RunServer: @unchecked Sendable {
         guard first else { return }
         _ = Glibc.write(wakeWrite, "x", 1)
         acceptDone.wait()
-        unlink(socketPath)
-        unlink(pidPath)
+        if socketIdentity != nil && FileIdentity(path: socketPath) == socketIdentity {
+            unlink(socketPath)
+            unlink(pidPath)
+        }
         let remaining = lock.withLock { Array(viewers.values) }
         let deadline = DispatchTime.now() + grace
         for viewer in remaining { viewer.finish() }
@@ -332,5 +339,18 @@ private final class Viewer: @unchecked Sendable {
 
     private func write(_ record: MetricsRecord) -> Bool {
         UnixSocket.writeAll(descriptor, Array((record.jsonLine() + "\n").utf8))
+    }
+}
+
+/// Which file a path names: its device and inode.
+private struct FileIdentity: Equatable {
+    let device: UInt64
+    let inode: UInt64
+
+    init?(path: String) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
     }
 }

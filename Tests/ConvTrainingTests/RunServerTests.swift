@@ -301,6 +301,22 @@ func evaluation(step: Int, accuracy: Float) -> Evaluation {
         let next = try RunServer(folder: run.folder, onCommand: { _ in })
         next.close()
     }
+
+    /// A run whose folder was deleted and taken by another run leaves the other's files when it ends.
+    @Test func aRunEndingAfterItsFolderWasReusedLeavesTheNewRunsSocketAndPid() throws {
+        let first = try ServedRun()
+        try FileManager.default.removeItem(at: first.folder.url)
+        try FileManager.default.createDirectory(at: first.folder.url, withIntermediateDirectories: true)
+        let second = try RunServer(folder: first.folder, onCommand: { _ in })
+        first.server.close()
+        #expect(FileManager.default.fileExists(atPath: first.socket))
+        #expect(FileManager.default.fileExists(atPath: first.folder.pidFile.path))
+        let client = try RawClient(first.socket)
+        client.close()
+        second.close()
+        #expect(!FileManager.default.fileExists(atPath: first.socket))
+        #expect(!FileManager.default.fileExists(atPath: first.folder.pidFile.path))
+    }
 }
 
 @Suite struct RunServerSessionTests {
