@@ -26,6 +26,20 @@ import Testing
         #expect(final.run.state == .finished)
     }
 
+    /// Scrolling the help past its end stops at the last screenful, so the first key back moves it.
+    @Test func helpScrollingStopsAtTheEndForTheTerminalsSize() {
+        let session = ScriptedSession(events: SampleRun.events())
+        var terminal = MemoryTerminal(width: 80, height: 24)
+        terminal.pendingKeys =
+            [.character("?")] + Array(repeating: .character("j"), count: 60) + [
+                .character("k"), .character("q"), .character("y"),
+            ]
+        let final = Dashboard.run(terminal: &terminal, options: .init(framesPerSecond: 1000), link: session.link)
+        let last = DashboardView.helpLastScroll(width: 80, height: 24)
+        #expect(last > 0 && last < 59)
+        #expect(final.helpScroll == last - 1)
+    }
+
     @Test func aFrameSendsOnlyTheCellsThatChanged() {
         var state = SampleRun.state().state
         var terminal = MemoryTerminal(width: 80, height: 24)

@@ -49,6 +49,9 @@ public struct DashboardState: Sendable, Equatable {
     public var modelTableScroll = 0
     /// The first row of the help that the help screen shows.
     public var helpScroll = 0
+    /// The largest `helpScroll` that shows more at the terminal's size (the dashboard's loop sets
+    /// it from the view's layout), so scrolling past the end does not count on unseen.
+    public var helpLastScroll = Int.max
     /// The class the thumbnails' saliency overlay explains; nil shows no overlay.
     public var saliencyTarget: SaliencyTarget?
     /// Maps asked of the session and not yet dropped by a new evaluation, so none is asked twice.
@@ -354,8 +357,7 @@ public struct DashboardState: Sendable, Equatable {
                 browserIndex += rows
                 clampBrowser()
             } else if screen == .help {
-                // The help screen clamps the end, which depends on the terminal's height.
-                helpScroll = max(0, helpScroll + rows)
+                helpScroll = min(helpLastScroll, max(0, helpScroll + rows))
             } else if screen == .modelSummary {
                 let tableRows = run.summary?.modelTable?.rows.count ?? 0
                 modelTableScroll = min(max(0, tableRows - 1), max(0, modelTableScroll + rows))

@@ -76,6 +76,8 @@ public enum Dashboard {
             let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
             guard let key = terminal.readKey(timeout: seconds) else { continue }
             dirty = true
+            let size = terminal.size
+            state.helpLastScroll = DashboardView.helpLastScroll(width: size.width, height: size.height)
             if let action = state.action(for: key) {
                 for command in state.reduce(action) { link.send(command) }
             }

@@ -16,9 +16,19 @@ public struct DashboardView: Widget {
     private var theme: Theme { .forDepth(capabilities.colorDepth) }
     private var mode: ThumbnailMode { options.thumbnailMode(for: capabilities) }
 
+    /// The status lines, the current screen's body, the notice line and the footer.
+    private static func parts(of area: Rect) -> [Rect] {
+        area.split(.vertical, [.length(2), .fill(1), .length(1), .length(1)])
+    }
+
+    /// The largest useful help scroll on a terminal of `size`.
+    public static func helpLastScroll(width: Int, height: Int) -> Int {
+        HelpScreen.lastScroll(in: parts(of: Rect(x: 0, y: 0, width: width, height: height))[1].inset(horizontal: 1))
+    }
+
     public func render(area: Rect, buffer: inout Buffer) {
         if TooSmallMessage.drawIfTooSmall(area, options: options, theme: theme, buffer: &buffer) { return }
-        let parts = area.split(.vertical, [.length(2), .fill(1), .length(1), .length(1)])
+        let parts = Self.parts(of: area)
         StatusLine(run: state.run, stopping: state.stopping, theme: theme).render(area: parts[0], buffer: &buffer)
         let body = parts[1]
         switch state.screen {

@@ -23,42 +23,60 @@ public struct HelpScreen: Widget {
         "continues from it bit for bit. u undoes up to \(UndoLimit.description).",
     ]
 
-    private var sections: [(title: String, bindings: [KeyBinding])] {
+    private static var sections: [(title: String, bindings: [KeyBinding])] {
         [Screen.main, .help, .misclassified, .confusion, .modelSummary, .rangeTest].map { screen in
             (screen.title, KeyTable.bindings.filter { $0.screen == screen })
         }
+        .filter { !$0.bindings.isEmpty }
     }
+
+    /// How the help fits `area`: the rows below the title that show it, its sections in one
+    /// column or two, the page's height and how many of its rows show at once.
+    private struct Layout {
+        var visible: Rect
+        var columns: [[(title: String, bindings: [KeyBinding])]]
+        var pageHeight: Int
+        var shown: Int
+
+        init(area: Rect) {
+            visible = Rect(x: area.x, y: area.y + 2, width: area.width, height: max(0, area.height - 2))
+            let sections = HelpScreen.sections
+            let rows = sections.map { $0.bindings.count + 2 }.reduce(0, +) + HelpScreen.notes.count
+            columns = rows > visible.height ? [Array(sections.prefix(1)), Array(sections.dropFirst())] : [sections]
+            let tallest = columns.map { $0.map { $0.bindings.count + 2 }.reduce(0, +) }.max() ?? 0
+            pageHeight = tallest + HelpScreen.notes.count
+            // The last row says how to see the rest when the page does not fit.
+            shown = pageHeight > visible.height ? max(0, visible.height - 1) : visible.height
+        }
+
+        var lastScroll: Int { max(0, pageHeight - shown) }
+    }
+
+    /// The largest useful `scroll` in `area`: the one that shows the page's last screenful.
+    public static func lastScroll(in area: Rect) -> Int { Layout(area: area).lastScroll }
 
     public func render(area: Rect, buffer: inout Buffer) {
         buffer.setString(x: area.x, y: area.y, "convtop keys", style: theme[.title], maxWidth: area.width)
-        let visible = Rect(x: area.x, y: area.y + 2, width: area.width, height: max(0, area.height - 2))
-        let sections = sections.filter { !$0.bindings.isEmpty }
-        let rows = sections.map { $0.bindings.count + 2 }.reduce(0, +) + Self.notes.count
-        let columns: [[(title: String, bindings: [KeyBinding])]] =
-            rows > visible.height
-            ? [Array(sections.prefix(1)), Array(sections.dropFirst())] : [sections]
+        let layout = Layout(area: area)
+        let visible = layout.visible, pageHeight = layout.pageHeight, shown = layout.shown
         // Everything is drawn on a page as tall as it needs, and the rows in view are copied out.
-        let tallest = columns.map { $0.map { $0.bindings.count + 2 }.reduce(0, +) }.max() ?? 0
-        var page = Buffer(area: Rect(x: 0, y: 0, width: visible.width, height: tallest + Self.notes.count))
-        let parts = page.area.split(.horizontal, Array(repeating: .fill(1), count: columns.count), spacing: 2)
+        var page = Buffer(area: Rect(x: 0, y: 0, width: visible.width, height: pageHeight))
+        let parts = page.area.split(
+            .horizontal, Array(repeating: .fill(1), count: layout.columns.count), spacing: 2)
         var bottom = 0
-        for (column, part) in zip(columns, parts) {
+        for (column, part) in zip(layout.columns, parts) {
             bottom = max(bottom, renderSections(column, in: part, buffer: &page))
         }
         for (i, note) in Self.notes.enumerated() {
             page.setString(x: 0, y: bottom + i, note, style: theme[.dim], maxWidth: page.area.width)
         }
-        let pageHeight = bottom + Self.notes.count
-        let overflows = pageHeight > visible.height
-        // The last row says how to see the rest when the page does not fit.
-        let shown = overflows ? max(0, visible.height - 1) : visible.height
-        let first = min(max(0, scroll), max(0, pageHeight - shown))
+        let first = min(max(0, scroll), layout.lastScroll)
         for row in 0..<min(shown, pageHeight - first) {
             for x in 0..<visible.width {
                 buffer[visible.x + x, visible.y + row] = page[x, first + row]
             }
         }
-        if overflows && visible.height > 0 {
+        if pageHeight > visible.height && visible.height > 0 {
             buffer.setString(
                 x: visible.x, y: visible.bottom - 1,
                 "↑↓ j k scroll: rows \(first + 1)-\(first + shown) of \(pageHeight)", style: theme[.label],
