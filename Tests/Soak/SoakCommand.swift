@@ -44,7 +44,7 @@ struct SoakCommand: ParsableCommand {
     var model = "lenet"
 
     @Option(help: "Epochs to ask for: more than the soak can finish, so training never ends on its own.")
-    var epochs = 1000
+    var epochs = 100_000
 
     @Option(help: "Batches of the range test (key r).")
     var lrFindSteps = 30
@@ -145,15 +145,20 @@ struct SoakCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: runFolder.checkpointFile.path) {
             report.checkpoint = runFolder.checkpointFile.path
         }
-        // Resident memory swings by several megabytes as evaluations and viewers' buffers come and go,
-        // so the start and the end are medians over a minute rather than single samples.
+        // Resident memory swings by ten megabytes as evaluations and viewers' buffers come and go (a
+        // minute's median depends on how many viewers were attached in it), so growth is that of the
+        // floor, each minute's least, from the minute after the warm-up to the last one; the medians
+        // are reported beside it.
         let measured = memory.filter { $0[0] >= warmUpEnd }
         if let first = measured.first, let last = measured.last {
-            let start = Self.median(measured.filter { $0[0] < first[0] + 60 }.map { $0[1] })
-            let end = Self.median(measured.filter { $0[0] > last[0] - 60 }.map { $0[1] })
+            let firstMinute = measured.filter { $0[0] < first[0] + 60 }.map { $0[1] }
+            let lastMinute = measured.filter { $0[0] > last[0] - 60 }.map { $0[1] }
+            let floorStart = firstMinute.min()!, floorEnd = lastMinute.min()!
             report.memory = SoakReport.Memory(
-                startKiB: Int(start), endKiB: Int(end), peakKiB: Int(measured.map { $0[1] }.max() ?? 0),
-                growthPercent: (end - start) / start * 100, warmUpSeconds: warmUpEnd, samples: memory)
+                startKiB: Int(Self.median(firstMinute)), endKiB: Int(Self.median(lastMinute)),
+                floorStartKiB: Int(floorStart), floorEndKiB: Int(floorEnd),
+                peakKiB: Int(measured.map { $0[1] }.max() ?? 0),
+                growthPercent: (floorEnd - floorStart) / floorStart * 100, warmUpSeconds: warmUpEnd, samples: memory)
         }
         record(driver, runFolder: runFolder, into: &report)
         report.judge()

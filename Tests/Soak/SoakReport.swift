@@ -7,7 +7,11 @@ struct SoakReport: Codable {
         /// `warmUpSeconds` into the soak), and of the last minute.
         var startKiB: Int
         var endKiB: Int
+        /// The least resident KiB of those two minutes: what stays between transient buffers.
+        var floorStartKiB: Int
+        var floorEndKiB: Int
         var peakKiB: Int
+        /// Growth of the floor, in percent.
         var growthPercent: Double
         var warmUpSeconds: Double
         /// [seconds since the driver started, resident KiB], every few seconds from the first evaluation.
@@ -76,7 +80,8 @@ struct SoakReport: Codable {
     /// Every check the soak makes, as the failures it found.
     mutating func judge() {
         failures = []
-        if !trainerAlive { failures.append("the trainer died") }
+        // A run that ended by itself (its epochs done) is gone too: the soak is meant to hold a live one.
+        if !trainerAlive { failures.append("the trainer was gone before the soak ended (its run: \(trainerEnd))") }
         if trainerEnd != "finished" { failures.append("after convtop stop the run is \(trainerEnd), not finished") }
         if !viewerCrashes.isEmpty {
             failures.append(
@@ -135,7 +140,7 @@ struct SoakReport: Codable {
                     + String(format: "train --detach returned in %.1f s", c.detachSeconds))
         }
         lines.append(
-            "trainer pid \(trainerPID.map(String.init) ?? "none"): \(trainerAlive ? "alive throughout" : "DIED"), "
+            "trainer pid \(trainerPID.map(String.init) ?? "none"): \(trainerAlive ? "alive throughout" : "GONE before the end"), "
                 + "after stop: \(trainerEnd); checkpoint: \(checkpoint ?? "none")")
         lines.append(
             "viewers: \(viewersOpened) attached, closed by \(counts(closes)); crashes: \(viewerCrashes.count)")
@@ -145,11 +150,11 @@ struct SoakReport: Codable {
             lines.append(
                 String(
                     format:
-                        "trainer resident memory (medians of a minute): %.1f MiB after the %.0f s warm-up, "
-                        + "%.1f MiB at the end, peak %.1f MiB, "
-                        + "growth %+.2f%%",
-                    Double(m.startKiB) / 1024, m.warmUpSeconds, Double(m.endKiB) / 1024, Double(m.peakKiB) / 1024,
-                    m.growthPercent))
+                        "trainer resident memory (least of a minute): %.1f MiB after the %.0f s warm-up, "
+                        + "%.1f MiB at the end, growth %+.2f%%; medians of those minutes %.1f and %.1f MiB, "
+                        + "peak %.1f MiB",
+                    Double(m.floorStartKiB) / 1024, m.warmUpSeconds, Double(m.floorEndKiB) / 1024, m.growthPercent,
+                    Double(m.startKiB) / 1024, Double(m.endKiB) / 1024, Double(m.peakKiB) / 1024))
         }
         lines.append(
             "key to acknowledgement: slowest \(response(slowestResponse)), median "
