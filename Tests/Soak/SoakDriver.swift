@@ -411,10 +411,17 @@ final class SoakDriver {
     }
 
     private func evaluate(_ viewer: Viewer) {
+        run.refresh()
+        let before = run.evaluations
         let sent = clock.now
         send(viewer, "e")
         evaluationsRequested += 1
-        expect(viewer, "e", .ui, "evaluating…", sent: sent) { $0.notice.contains("evaluating") }
+        // An evaluation that lands before the screen is read clears the notice.
+        expect(viewer, "e", .ui, "evaluating…", sent: sent) { screen in
+            if screen.notice.contains("evaluating") { return true }
+            run.refresh()
+            return run.evaluations > before
+        }
     }
 
     private func save(_ viewer: Viewer) {
