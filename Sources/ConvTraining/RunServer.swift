@@ -1,5 +1,6 @@
 import ConvProtocol
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -87,8 +88,10 @@ public final class RunServer: @unchecked Sendable {
         if let step = event.step { lastStep = step }
         let record = MetricsRecord(time: time, step: lastStep, event: event, includingImages: true)
         history.append(record)
+        guard !viewers.isEmpty else { return }
+        let outgoing = OutgoingRecord(record)
         for viewer in viewers.values {
-            if let reason = viewer.enqueue(record, limit: limits.queuedEvents) { dropReasons.append(reason) }
+            if let reason = viewer.enqueue(outgoing, limit: limits.queuedEvents) { dropReasons.append(reason) }
         }
     }
 
@@ -128,8 +131,8 @@ public final class RunServer: @unchecked Sendable {
     /// Blocks of at least this many bytes are mapped for themselves, and unmapped when freed.
     static let largeBlockBytes: Int32 = 128 << 10
 
-    /// Each viewer's writer thread encodes every evaluation it sends (its images in base64, a few
-    /// megabytes) for itself. glibc raises its mmap threshold to the largest mapped block freed, so
+    /// The writer threads encode evaluations (their images in base64, a few megabytes) and the history
+    /// a viewer attaches to. glibc raises its mmap threshold to the largest mapped block freed, so
     /// after the first evaluation those buffers come from the thread's arena and stay resident once
     /// freed; with viewers coming and going, each a new thread and up to eight arenas a core, the
     /// trainer's resident memory grew by about a megabyte an attach (docs/SOAK.md). A fixed
@@ -214,7 +217,7 @@ private final class Viewer: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
     private let readerDone = DispatchSemaphore(value: 0)
     private let condition = NSCondition()
-    private var queue: [MetricsRecord] = []
+    private var queue: [OutgoingRecord] = []
     private var notice: ConnectionNotice?
     /// The run is over: the writer sends what is queued and closes.
     private var ending = false
@@ -233,15 +236,17 @@ private final class Viewer: @unchecked Sendable {
     }
 
     /// Queues a record, coalescing steps; returns the reason when this drops the viewer.
-    func enqueue(_ record: MetricsRecord, limit: Int) -> String? {
+    func enqueue(_ record: OutgoingRecord, limit: Int) -> String? {
         condition.lock()
         defer { condition.unlock() }
         guard notice == nil else { return nil }
-        if case .step = record.event, case .step? = queue.last?.event {
+        if case .step = record.record.event, case .step? = queue.last?.record.event {
+            // The writer already knows a step waits (it sends it when the pace allows): replacing
+            // it needs no wake-up, so a fast net's hundreds of steps a second cost no context switches.
             queue[queue.count - 1] = record
-        } else {
-            queue.append(record)
+            return nil
         }
+        queue.append(record)
         var reason: String?
         if queue.count > limit {
             let message = "more than \(limit) events waited to be sent: the viewer reads too slowly"
@@ -273,31 +278,30 @@ private final class Viewer: @unchecked Sendable {
     /// viewer goes, or a notice closes the connection.
     func writeEvents(history: [MetricsRecord]) {
         let live = ConnectionNotice(.live, "\(history.count) events of history sent; live events follow")
-        var open =
-            history.allSatisfy { write($0) } && UnixSocket.writeAll(descriptor, Array((live.jsonLine() + "\n").utf8))
+        var open = history.allSatisfy { send($0.jsonLine()) } && send(live.jsonLine())
         while open {
             condition.lock()
             while notice == nil && !ending && !aborted {
                 if queue.isEmpty {
                     condition.wait()
-                } else if queue.count == 1, case .step = queue[0].event, Date() < nextStep {
+                } else if queue.count == 1, case .step = queue[0].record.event, Date() < nextStep {
                     _ = condition.wait(until: nextStep)
                 } else {
                     break
                 }
             }
             let batch = queue
-            if batch.contains(where: { if case .step = $0.event { true } else { false } }) {
+            if batch.contains(where: { if case .step = $0.record.event { true } else { false } }) {
                 nextStep = Date(timeIntervalSinceNow: Self.stepPace)
             }
             queue.removeAll(keepingCapacity: true)
             let closing = notice, stop = aborted || (ending && batch.isEmpty)
             condition.unlock()
             if let closing {
-                _ = UnixSocket.writeAll(descriptor, Array((closing.jsonLine() + "\n").utf8))
+                _ = send(closing.jsonLine())
                 break
             }
-            open = !stop && batch.allSatisfy { write($0) }
+            open = !stop && batch.allSatisfy { UnixSocket.writeAll(descriptor, $0.line) }
         }
         shutdown(descriptor, Int32(SHUT_RDWR))
         readerDone.wait()
@@ -337,8 +341,29 @@ private final class Viewer: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func write(_ record: MetricsRecord) -> Bool {
-        UnixSocket.writeAll(descriptor, Array((record.jsonLine() + "\n").utf8))
+    private func send(_ line: String) -> Bool {
+        UnixSocket.writeAll(descriptor, Array((line + "\n").utf8))
+    }
+}
+
+/// A live event on its way to the viewers, encoded once by the first writer that sends it and
+/// shared by the others: an evaluation's images are megabytes of base64, which three viewers
+/// would otherwise encode three times while the trainer needs the cores.
+private final class OutgoingRecord: Sendable {
+    let record: MetricsRecord
+    private let encoded = Mutex<[UInt8]?>(nil)
+
+    init(_ record: MetricsRecord) {
+        self.record = record
+    }
+
+    var line: [UInt8] {
+        encoded.withLock { line in
+            if let line { return line }
+            let encoding = Array((record.jsonLine() + "\n").utf8)
+            line = encoding
+            return encoding
+        }
     }
 }
 
