@@ -35,7 +35,9 @@ import Testing
                 .character("k"), .character("q"), .character("y"),
             ]
         let final = Dashboard.run(terminal: &terminal, options: .init(framesPerSecond: 1000), link: session.link)
-        let last = DashboardView.helpLastScroll(width: 80, height: 24)
+        var help = DashboardState()
+        _ = help.reduce(.toggleHelp)
+        let last = DashboardView.lastScroll(of: help, width: 80, height: 24)
         #expect(last > 0 && last < 59)
         #expect(final.helpScroll == last - 1)
     }

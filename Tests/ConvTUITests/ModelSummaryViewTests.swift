@@ -77,6 +77,12 @@ import Testing
         #expect(lines[23].hasPrefix("↑↓ jk scroll  ? h help  q quit  esc back"))
     }
 
+    /// Keys as the dashboard's loop hands them over: the screen's last scroll set for the terminal first.
+    private func press(_ key: Key, _ state: inout DashboardState) {
+        state.lastScroll = DashboardView.lastScroll(of: state, width: 80, height: 24)
+        _ = state.reduce(state.action(for: key)!)
+    }
+
     @Test func theTableScrollsAndStopsAtItsEnds() {
         let long = ModelTable(
             rows: (0..<30).map { Self.row("layer\($0)", "relu", [8, 4, 4], depth: $0 % 2) }, parameters: 0,
@@ -84,18 +90,22 @@ import Testing
         var state = modelScreen(long)
         // 20 rows of body: the title, the header and 18 rows of the table.
         #expect(draw(state)[3].hasPrefix(" Layer, rows 1-18 of 30   "))
-        _ = state.reduce(state.action(for: .character("k"))!)
+        press(.character("k"), &state)
         #expect(state.modelTableScroll == 0)
-        for _ in 0..<5 { _ = state.reduce(state.action(for: .down)!) }
+        for _ in 0..<5 { press(.down, &state) }
         var lines = draw(state)
         #expect(lines[3].hasPrefix(" Layer, rows 6-23 of 30   "))
         #expect(lines[4].hasPrefix("   layer5: relu "))
         #expect(lines[5].hasPrefix(" layer6: relu "))
-        for _ in 0..<100 { _ = state.reduce(state.action(for: .character("j"))!) }
+        // Past the end it stops at the last screenful, so the first key back moves the table.
+        for _ in 0..<100 { press(.character("j"), &state) }
         lines = draw(state)
-        #expect(state.modelTableScroll == 29)
-        #expect(lines[3].hasPrefix(" Layer, rows 30-30 of 30  "))
-        #expect(lines[4].hasPrefix("   layer29: relu "))
+        #expect(state.modelTableScroll == 12)
+        #expect(lines[3].hasPrefix(" Layer, rows 13-30 of 30  "))
+        #expect(lines[4].hasPrefix(" layer12: relu "))
+        #expect(lines[21].hasPrefix("   layer29: relu "))
+        press(.character("k"), &state)
+        #expect(draw(state)[3].hasPrefix(" Layer, rows 12-29 of 30  "))
         _ = state.reduce(.back)
         #expect(state.screen == .main)
         _ = state.reduce(.openModelSummary)

@@ -49,9 +49,10 @@ public struct DashboardState: Sendable, Equatable {
     public var modelTableScroll = 0
     /// The first row of the help that the help screen shows.
     public var helpScroll = 0
-    /// The largest `helpScroll` that shows more at the terminal's size (the dashboard's loop sets
-    /// it from the view's layout), so scrolling past the end does not count on unseen.
-    public var helpLastScroll = Int.max
+    /// The largest scroll of the current screen (help or model table) that shows more at the
+    /// terminal's size (the dashboard's loop sets it from the view's layout), so scrolling past the
+    /// end does not count on unseen.
+    public var lastScroll = Int.max
     /// The class the thumbnails' saliency overlay explains; nil shows no overlay.
     public var saliencyTarget: SaliencyTarget?
     /// Maps asked of the session and not yet dropped by a new evaluation, so none is asked twice.
@@ -357,10 +358,9 @@ public struct DashboardState: Sendable, Equatable {
                 browserIndex += rows
                 clampBrowser()
             } else if screen == .help {
-                helpScroll = min(helpLastScroll, max(0, helpScroll + rows))
+                helpScroll = min(lastScroll, max(0, helpScroll + rows))
             } else if screen == .modelSummary {
-                let tableRows = run.summary?.modelTable?.rows.count ?? 0
-                modelTableScroll = min(max(0, tableRows - 1), max(0, modelTableScroll + rows))
+                modelTableScroll = min(lastScroll, max(0, modelTableScroll + rows))
             } else if screen == .confusion {
                 let n = max(1, run.evaluation?.confusion.classes ?? run.classNames.count)
                 matrixCursor.row = min(n - 1, max(0, matrixCursor.row + rows))

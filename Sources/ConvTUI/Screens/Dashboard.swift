@@ -77,7 +77,7 @@ public enum Dashboard {
             guard let key = terminal.readKey(timeout: seconds) else { continue }
             dirty = true
             let size = terminal.size
-            state.helpLastScroll = DashboardView.helpLastScroll(width: size.width, height: size.height)
+            state.lastScroll = DashboardView.lastScroll(of: state, width: size.width, height: size.height)
             if let action = state.action(for: key) {
                 for command in state.reduce(action) { link.send(command) }
             }

@@ -21,9 +21,15 @@ public struct DashboardView: Widget {
         area.split(.vertical, [.length(2), .fill(1), .length(1), .length(1)])
     }
 
-    /// The largest useful help scroll on a terminal of `size`.
-    public static func helpLastScroll(width: Int, height: Int) -> Int {
-        HelpScreen.lastScroll(in: parts(of: Rect(x: 0, y: 0, width: width, height: height))[1].inset(horizontal: 1))
+    /// The largest useful scroll of `state`'s screen on a terminal of `width` x `height`; `Int.max`
+    /// on a screen that does not scroll.
+    public static func lastScroll(of state: DashboardState, width: Int, height: Int) -> Int {
+        let body = parts(of: Rect(x: 0, y: 0, width: width, height: height))[1].inset(horizontal: 1)
+        switch state.screen {
+        case .help: return HelpScreen.lastScroll(in: body)
+        case .modelSummary: return ModelSummaryView.lastScroll(run: state.run, in: body)
+        default: return Int.max
+        }
     }
 
     public func render(area: Rect, buffer: inout Buffer) {

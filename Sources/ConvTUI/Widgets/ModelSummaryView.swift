@@ -29,10 +29,9 @@ public struct ModelSummaryView: Widget {
                 x: area.x, y: area.y, "Model summary: \(reason)", style: theme[.title], maxWidth: area.width)
             return
         }
-        let footer = run.initialization.map { Format.wrapped($0.description, width: area.width) } ?? []
-        let visible = max(0, area.height - 2 - footer.count)
-        let first = min(scroll, max(0, table.rows.count - 1))
-        let shown = min(visible, table.rows.count - first)
+        let footer = Self.footer(run: run, width: area.width)
+        let first = min(scroll, Self.lastScroll(run: run, in: area))
+        let shown = min(Self.visibleRows(run: run, in: area), table.rows.count - first)
         let shape = summary.imageShape
         buffer.setString(
             x: area.x, y: area.y,
@@ -64,6 +63,21 @@ public struct ModelSummaryView: Widget {
             buffer.setString(
                 x: area.x, y: area.bottom - footer.count + offset, text, style: theme[.dim], maxWidth: area.width)
         }
+    }
+
+    /// The largest useful `scroll` in `area`: the one that shows the table's last screenful (at
+    /// least its last row).
+    public static func lastScroll(run: RunModel, in area: Rect) -> Int {
+        max(0, (run.summary?.modelTable?.rows.count ?? 0) - max(1, visibleRows(run: run, in: area)))
+    }
+
+    /// The table rows that fit under the title and the header, above the `--init-from` lines.
+    private static func visibleRows(run: RunModel, in area: Rect) -> Int {
+        max(0, area.height - 2 - footer(run: run, width: area.width).count)
+    }
+
+    private static func footer(run: RunModel, width: Int) -> [String] {
+        run.initialization.map { Format.wrapped($0.description, width: width) } ?? []
     }
 
     /// A row's cells: the layer indented by its depth, the shape as CxHxW, counts with separators
