@@ -16,7 +16,8 @@ struct TrainCommand: ParsableCommand {
             overrides the recipe. With --resume, the checkpoint's settings replace the recipe's and \
             training continues where it stopped, on the data folder it trained on unless --data or \
             --dataset names another. Runs are saved in runs/<name or start time>/: \
-            metrics.jsonl and checkpoint.safetensors. SIGINT/SIGTERM finish the step, save and exit.
+            metrics.jsonl and checkpoint.safetensors. SIGINT/SIGTERM finish the step, save and exit; \
+            under mpirun, SIGTERM is mpirun ending the job and leaves the checkpoints as last saved.
 
             Examples:
               convtop train --headless
