@@ -78,13 +78,25 @@ struct BatchSummation {
         _ partials: UnsafeMutablePointer<Value>, stride: Int, count: Int,
         into target: UnsafeMutablePointer<Value>, pool: ThreadPool
     ) {
+        combine(partials, stride: stride, count: count, pool: pool) { elements in
+            for i in elements { target[i] += partials[i] }
+        }
+    }
+
+    /// Leaves the tree's sum of the leaves' partial sums (leaf i's at `partials + i * stride`) in
+    /// leaf 0's, for a caller that adds it somewhere in its own layout, and calls `body` with each
+    /// thread's range of the `count` elements once they are summed. An empty batch has no leaf 0.
+    func combine<Value: BinaryFloatingPoint>(
+        _ partials: UnsafeMutablePointer<Value>, stride: Int, count: Int, pool: ThreadPool,
+        then body: (Range<Int>) -> Void = { _ in }
+    ) {
         guard !leaves.isEmpty else { return }
         pool.forEachChunk(count: count, minimumChunk: 4096) { elements in
             for cut in cuts {
                 let into = partials + cut.into * stride, from = partials + cut.from * stride
                 for i in elements { into[i] += from[i] }
             }
-            for i in elements { target[i] += partials[i] }
+            body(elements)
         }
     }
 }

@@ -348,8 +348,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             gradientScratch.resize(to: [tasks * taskSize])
             gradientScratch.fill(0)
         }
-        // Per leaf: its weight gradient (OC, C, 3, 3), then its bias gradient (OC).
-        let weightCount = oc * c * 9, leafSize = weightCount + oc, plane = geometry.inputPlane
+        // Per leaf: its weight gradient as the transform leaves it, (3, 3, C, OC padded), then its
+        // bias gradient (OC); the sum over the leaves is put in the weight's layout once.
+        let weightCount = 9 * c * paddedChannels, leafSize = weightCount + oc, plane = geometry.inputPlane
         partialGradients.resize(to: [summation.leaves.count, leafSize])
         let partials = partialGradients.data
         summation.forEachLeaf(on: pool) { t, leaf, images in
@@ -382,7 +383,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 }
             }
             let partial = partials + leaf * leafSize
-            Self.transformWeightGradient(sums, channels: c, outChannels: oc, into: partial)
+            Self.transformWeightGradient(sums, channels: c, paddedChannels: paddedChannels, into: partial)
             if biasGradient != nil {
                 let biasSums = partial + weightCount
                 biasSums.update(repeating: 0, count: oc)
@@ -392,37 +393,44 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 }
             }
         }
-        summation.accumulate(partials, stride: leafSize, count: weightCount, into: weightGradient, pool: pool)
+        summation.combine(partials, stride: leafSize, count: weightCount, pool: pool)
+        if !summation.leaves.isEmpty {
+            // Element (tap, i, o) of the sum is weight (o, i, tap)'s gradient.
+            pool.forEachChunk(count: oc, minimumChunk: 16) { channels in
+                for o in channels {
+                    for i in 0..<c {
+                        let target = weightGradient + (o * c + i) * 9
+                        for tap in 0..<9 { target[tap] += partials[(tap * c + i) * paddedChannels + o] }
+                    }
+                }
+            }
+        }
         if let biasGradient {
             summation.accumulate(partials + weightCount, stride: leafSize, count: oc, into: biasGradient, pool: pool)
         }
     }
 
-    /// dLoss/dweight (OC, C, 3, 3) = G^T dU G, overwritten, from the sums dU^T (element, C,
-    /// OC padded to 32). 16 output channels in the lanes.
+    /// dLoss/dweight = G^T dU G as (3, 3, C, OC padded), overwritten, from the sums dU^T (element,
+    /// C, OC padded to 32): 16 output channels in the lanes, stored whole.
     private static func transformWeightGradient(
-        _ sums: UnsafePointer<Float>, channels c: Int, outChannels oc: Int,
+        _ sums: UnsafePointer<Float>, channels c: Int, paddedChannels: Int,
         into weightGradient: UnsafeMutablePointer<Float>
     ) {
-        let paddedChannels = (oc + MicroKernel.columns - 1) / MicroKernel.columns * MicroKernel.columns
         for i in 0..<c {
-            for o0 in Swift.stride(from: 0, to: oc, by: lanes) {
+            for o0 in Swift.stride(from: 0, to: paddedChannels, by: lanes) {
                 func x(_ e: Int) -> SIMD16<Float> { SIMD16.load(sums + (e * c + i) * paddedChannels + o0) }
                 // G^T X, from X's rows x0 ... x3: x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3.
                 let h0 = (x(4) + x(8)) * 0.5, h1 = (x(5) + x(9)) * 0.5, h2 = (x(6) + x(10)) * 0.5
                 let h3 = (x(7) + x(11)) * 0.5
-                /// Row r of G^T X -> taps 3r ..< 3r + 3 of (G^T X) G, each lane's weight.
+                /// Row r of G^T X -> taps 3r ..< 3r + 3 of (G^T X) G.
                 func set(
                     _ r: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>, _ y2: SIMD16<Float>,
                     _ y3: SIMD16<Float>
                 ) {
-                    let taps = (y0 + (y1 + y2) * 0.5, (y1 - y2) * 0.5, (y1 + y2) * 0.5 + y3)
-                    for l in 0..<min(lanes, oc - o0) {
-                        let target = weightGradient + ((o0 + l) * c + i) * 9 + 3 * r
-                        target[0] = taps.0[l]
-                        target[1] = taps.1[l]
-                        target[2] = taps.2[l]
-                    }
+                    let target = weightGradient + (3 * r * c + i) * paddedChannels + o0, step = c * paddedChannels
+                    (y0 + (y1 + y2) * 0.5).store(to: target)
+                    ((y1 - y2) * 0.5).store(to: target + step)
+                    ((y1 + y2) * 0.5 + y3).store(to: target + 2 * step)
                 }
                 set(0, x(0) + h0, x(1) + h1, x(2) + h2, x(3) + h3)
                 set(1, (x(4) - x(8)) * 0.5, (x(5) - x(9)) * 0.5, (x(6) - x(10)) * 0.5, (x(7) - x(11)) * 0.5)
