@@ -6,7 +6,7 @@
 /// the input gradient back tap by tap. Here the image (C, H, W) is read as one row of C*H*W
 /// inputs and the unrolled weight maps it to the OC*OH*OW outputs, so the whole batch is a single
 /// well-shaped GEMM on the tensors in place. Measured at batch 128 on one core, 64 -> 64 channels
-/// on 3x3 maps: 2.3x im2col's speed forward, 2.8x backward.
+/// on 3x3 maps: 2.3x im2col's speed forward.
 ///
 /// - forward: y (N, OC*OP) = x (N, C*IP) x unrolled (C*IP, OC*OP)
 /// - input gradient: dx (N, C*IP) = dy (N, OC*OP) x unrolled^T
