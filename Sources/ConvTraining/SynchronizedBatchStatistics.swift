@@ -9,8 +9,6 @@ import Foundation
 /// own sums until then.
 final class SynchronizedBatchStatistics: BatchStatisticsSynchronizer {
     private let communicator: any Communicator
-    /// This rank's rows over the global batch's, set by the worker before every step.
-    var batchShare = 1.0
     private(set) var failure: CommunicationError?
     /// Time spent in the collectives since `takeSeconds` was last called.
     private var seconds = 0.0

@@ -49,7 +49,8 @@ final class TrainingWorker {
     private var lastSavedStep: Int?
     /// A collective that failed ends the run without touching the checkpoints.
     private var communicationFailure: CommunicationError?
-    /// Every gradient then the shard's loss sum and correct count, summed over the ranks in one call.
+    /// Every gradient, then the shard's share of the batch's mean loss and its correct count, summed
+    /// over the ranks in one call.
     private var reductionBuffer: [Float] = []
     /// The batch-norm sums over the ranks, with `--sync-bn` in a run of several ranks.
     private let batchStatistics: SynchronizedBatchStatistics?
@@ -303,10 +304,10 @@ final class TrainingWorker {
             emit(.warning("step \(step): a batch of \(count) images for \(communicator.size) ranks is skipped"))
             return nil
         }
-        batchStatistics?.batchShare = Double(rows.count) / Double(count)
         if !rows.isEmpty {
             let logits = model.forward(input, training: true)
-            result = loss.forward(logits: logits, labels: labels)
+            // The mean over the global batch: the ranks' gradients then add up to the batch's.
+            result = loss.forward(logits: logits, labels: labels, averagedOver: count)
             model.backward(loss.gradient)
         }
         var communicationSeconds: Double?
@@ -314,7 +315,7 @@ final class TrainingWorker {
             let start = now
             do {
                 if let failure = batchStatistics?.failure { throw failure }
-                result = try averageGradients(shardLoss: result, shardCount: rows.count, batchCount: count)
+                result = try sumGradients(shardLoss: result)
             } catch {
                 failCommunication(error)
                 return nil
@@ -337,23 +338,20 @@ final class TrainingWorker {
     }
 
     /// Replaces every rank's gradients with those of the whole global batch, and returns the
-    /// batch's mean loss and correct count. Each rank's gradient is a mean over its shard, so it is
-    /// weighted by its share of the batch before the sum: shards differ by a row when the ranks do
-    /// not divide the batch.
-    private func averageGradients(shardLoss: (loss: Float, correct: Int), shardCount: Int, batchCount: Int) throws
-        -> (loss: Float, correct: Int)
-    {
+    /// batch's mean loss and correct count. Each rank's loss is its shard's share of the batch's
+    /// mean (summed over its rows, divided by the batch's count), so the gradients and losses are
+    /// summed as they are: with two ranks the sum is the one-process batch's bit for bit, since
+    /// the engine sums every batch's two halves apart and then adds them (`BatchSummation`).
+    private func sumGradients(shardLoss: (loss: Float, correct: Int)) throws -> (loss: Float, correct: Int) {
         let parameters = model.namedParameters
-        let weight = Float(shardCount) / Float(batchCount)
         let total = reductionBuffer.count
         try reductionBuffer.withUnsafeMutableBufferPointer { buffer in
             var offset = 0
             for parameter in parameters {
-                let gradient = parameter.gradient
-                for i in 0..<gradient.count { buffer[offset + i] = gradient.data[i] * weight }
-                offset += gradient.count
+                (buffer.baseAddress! + offset).update(from: parameter.gradient.data, count: parameter.gradient.count)
+                offset += parameter.gradient.count
             }
-            buffer[total - 2] = shardLoss.loss * Float(shardCount)
+            buffer[total - 2] = shardLoss.loss
             buffer[total - 1] = Float(shardLoss.correct)
             try communicator.sum(buffer)
             offset = 0
@@ -363,7 +361,7 @@ final class TrainingWorker {
                 offset += gradient.count
             }
         }
-        return (reductionBuffer[total - 2] / Float(batchCount), Int(reductionBuffer[total - 1]))
+        return (reductionBuffer[total - 2], Int(reductionBuffer[total - 1]))
     }
 
     private func endOfEpoch() {

@@ -120,8 +120,9 @@ import Testing
         #expect(!c.contains { $0.isNaN })
     }
 
-    /// Shapes that take each way of splitting work: columns, rows, and k (small C, long k), and
-    /// the transposed product (a convolution's weight gradient, with a partial last tile).
+    /// Shapes that take each way of splitting work: columns, rows, C too small to split well (with
+    /// a long k, which is never split), the dot-product kernel and the transposed product (a
+    /// convolution's weight gradient, with a partial last tile).
     static let threadedCases: [Case] = [
         Case(m: 32, n: 4096, k: 288, beta: 1), Case(m: 300, n: 40, k: 500, transA: true),
         Case(m: 16, n: 150, k: 8192, transB: true), Case(m: 6, n: 25, k: 18_432, transB: true, beta: 0.5),
@@ -136,8 +137,31 @@ import Testing
         let pool = ThreadPool(threads: 2)
         let two = problem.run(pool: pool), again = problem.run(pool: pool)
         #expect(problem.worstError(one) < 1e-5)
-        #expect(problem.worstError(two) < 1e-5)
+        #expect(one.map(\.bitPattern) == two.map(\.bitPattern), "1 and 2 threads differ")
         #expect(two.map(\.bitPattern) == again.map(\.bitPattern))
+    }
+
+    /// With `rowsAreSamples`, a row of C is the same bits whatever the number of rows: a few rows
+    /// (which would take the dot-product kernel), many (the blocked or transposed product), on 1
+    /// or 2 threads.
+    @Test(arguments: [(300, true), (40, true), (300, false)])
+    func rowsOfSamplesComeOutTheSameInAnyBatch(k: Int, transB: Bool) {
+        let (n, few, many) = (120, 5, 128)
+        let a = GEMMTests.values(many * k, seed: 4), b = GEMMTests.values(k * n, seed: 5)
+        func rows(_ m: Int, threads: Int) -> [Float] {
+            var c = [Float](repeating: .nan, count: m * n)
+            GEMM.sgemm(
+                transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: transB ? k : n,
+                beta: 0, c: &c, ldc: n, pool: ThreadPool(threads: threads), rowsAreSamples: true)
+            return c
+        }
+        let reference = rows(many, threads: 1)
+        for (m, threads) in [(few, 1), (few, 2), (64, 2), (many, 2)] {
+            let c = rows(m, threads: threads)
+            #expect(
+                c.map(\.bitPattern) == reference.prefix(m * n).map(\.bitPattern),
+                "\(m) rows on \(threads) threads differ from the same rows of \(many)")
+        }
     }
 
     @Test func kernelNameSaysWhatRuns() {

@@ -4,27 +4,32 @@ import Testing
 
 /// Two batch-norm layers on two threads, each with some rows of one batch and synchronized with each
 /// other, against one layer on the whole batch: SyncBatchNorm must give the same outputs, running
-/// statistics and (weighted by each part's share, as data-parallel training adds them) gradients.
+/// statistics and (added up, as data-parallel training adds them) gradients. Split where the
+/// engine's summation order cuts the batch (`n / 2` rows first, over 16 rows), the halves must
+/// give the very bits of the whole.
 @Suite struct SyncBatchNormTests {
     /// Planes of 72 (over `largestImageSplitPlane`: channel by channel) and of 9 (image by image),
-    /// with ReLU and without, the batch split evenly and unevenly.
-    @Test(arguments: [(9, 8, false, 3), (9, 8, true, 2), (3, 3, true, 3), (3, 3, false, 1)])
-    func twoSynchronizedPartsMatchTheWholeBatch(height: Int, width: Int, relu: Bool, firstRows: Int) throws {
-        let batch = 5, channels = 4, plane = height * width
+    /// with ReLU and without, batches split at the summation order's cut and elsewhere.
+    @Test(arguments: [
+        (9, 8, false, 40, 20), (9, 8, true, 37, 18), (3, 3, true, 40, 20), (3, 3, false, 37, 18), (9, 8, true, 5, 3),
+        (3, 3, true, 5, 1),
+    ])
+    func twoSynchronizedPartsMatchTheWholeBatch(height: Int, width: Int, relu: Bool, batch: Int, firstRows: Int) {
+        let channels = 4, plane = height * width
         let shape = [batch, channels, height, width], imageSize = channels * plane
         var generator = RandomGenerator(seed: 21)
         let x = (0..<batch * imageSize).map { _ in generator.uniform(-2, 3) }
-        let dy = (0..<batch * imageSize).map { _ in generator.uniform(-1, 1) }
+        // dLoss/dy of the whole batch's mean loss, which each part's rows share.
+        let dy = (0..<batch * imageSize).map { _ in generator.uniform(-1, 1) / Float(batch) }
         let whole = Self.layer(channels, relu: relu)
         let y = whole.forward(Tensor(shape: shape, values: x), training: true).values
-        // The whole batch's loss is the mean over its rows; each part's is the mean over its own.
-        let dx = whole.backward(Tensor(shape: shape, values: dy.map { $0 / Float(batch) })).values
+        let dx = whole.backward(Tensor(shape: shape, values: dy)).values
 
         let parts = [0..<firstRows, firstRows..<batch]
         let group = RendezvousGroup(parts: 2)
-        let layers = parts.map { rows in
+        let layers = parts.map { _ in
             let layer = Self.layer(channels, relu: relu)
-            layer.synchronizer = group.member(share: Double(rows.count) / Double(batch))
+            layer.synchronizer = group.member()
             return layer
         }
         let results = PartResults(layers: layers)
@@ -33,72 +38,79 @@ import Testing
             let partShape = [rows.count, channels, height, width]
             let output = results.layers[p].forward(Tensor(shape: partShape, values: Array(x[slice])), training: true)
                 .values
-            let gradient = Array(dy[slice]).map { $0 / Float(rows.count) }
-            results.set(p, output, results.layers[p].backward(Tensor(shape: partShape, values: gradient)).values)
+            results.set(
+                p, output, results.layers[p].backward(Tensor(shape: partShape, values: Array(dy[slice]))).values)
         }
-        let share = parts.map { Float($0.count) / Float(batch) }
-        expectClose(results.outputs[0] + results.outputs[1], y, 1e-5, "outputs")
-        // A part's input gradient is of its own mean loss: scaled by its share, it is the whole one's.
-        let scaled = (0..<2).flatMap { p in results.inputGradients[p].map { $0 * share[p] } }
-        expectClose(scaled, dx, 1e-6, "input gradients")
+        // Cut where the summation order cuts, the parts' sums are the whole's halves exactly.
+        let exact = batch > 16 && firstRows == batch / 2
+        let tolerance = { (loose: Float) in exact ? 0 : loose }
+        expectClose(results.outputs[0] + results.outputs[1], y, tolerance(1e-5), "outputs")
+        expectClose(results.inputGradients[0] + results.inputGradients[1], dx, tolerance(1e-6), "input gradients")
         for p in 0..<2 {
-            expectClose(layers[p].runningMean.values, whole.runningMean.values, 1e-6, "running mean")
-            expectClose(layers[p].runningVariance.values, whole.runningVariance.values, 1e-5, "running variance")
+            expectClose(layers[p].runningMean.values, whole.runningMean.values, tolerance(1e-6), "running mean")
+            expectClose(
+                layers[p].runningVariance.values, whole.runningVariance.values, tolerance(1e-5), "running variance")
         }
         for (name, of) in [("weight", \BatchNorm2d.weight), ("bias", \BatchNorm2d.bias)] {
             let summed = (0..<channels).map { c in
-                (0..<2).reduce(0) { $0 + layers[$1][keyPath: of].gradient[c] * share[$1] }
+                layers[0][keyPath: of].gradient[c] + layers[1][keyPath: of].gradient[c]
             }
-            expectClose(summed, whole[keyPath: of].gradient.values, 1e-5, "\(name) gradient")
+            expectClose(summed, whole[keyPath: of].gradient.values, tolerance(1e-5), "\(name) gradient")
         }
     }
 
-    /// The whole convnet5 (five batch-norm layers, on planes normalised channel by channel and image
-    /// by image) trained one step as two synchronized halves on two threads against one model on
-    /// the whole batch: the share-weighted parameter gradients and the running statistics agree.
-    ///
-    /// The inputs are random, so no max-pool window holds two nearly equal maxima: on real images
-    /// such a near-tie can pick another maximum when the statistics differ in their last bit (as the
-    /// halves' combined ones do from one pass's), and that routes a whole gradient elsewhere.
-    @Test func convnet5InTwoSynchronizedHalvesMatchesTheWholeBatch() {
-        let batch = 64, input = (channels: 1, height: 28, width: 28), classes = 10
-        let imageSize = input.height * input.width, shape = [input.channels, input.height, input.width]
+    /// A preset on an image size that picks its kernels (see `SummationOrderTests`), and a batch.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var preset: ModelPreset
+        var input: (channels: Int, height: Int, width: Int)
+        var batch: Int
+        var testDescription: String { "\(preset) on \(input.channels)x\(input.height)x\(input.width), batch \(batch)" }
+    }
+
+    /// One training step of a whole model on a batch, against two synchronized models on two
+    /// threads with its halves, as two data-parallel ranks split it (`n / 2` rows first), each
+    /// loss the mean over the whole batch: the halves' parameter gradients add up to the whole's
+    /// bit for bit, and every model ends with the whole's batch-norm statistics.
+    @Test(arguments: [
+        Case(preset: .lenet, input: (1, 28, 28), batch: 64), Case(preset: .convnet5, input: (1, 28, 28), batch: 64),
+        Case(preset: .convnet5, input: (1, 14, 14), batch: 37), Case(preset: .convnet5, input: (3, 32, 32), batch: 50),
+    ])
+    func twoSynchronizedHalvesAddUpToTheWholeBatch(kase: Case) {
+        let (batch, input, classes) = (kase.batch, kase.input, 10)
+        let shape = [input.channels, input.height, input.width], imageSize = shape.reduce(1, *)
         var generator = RandomGenerator(seed: 5)
         let x = (0..<batch * imageSize).map { _ in generator.uniform(0, 1) }
         let labels = (0..<batch).map { $0 % classes }
-        let build = {
-            ModelPreset.convnet5.build(input: input, classes: classes, seed: 3, pool: ThreadPool(threads: 1))
-        }
+        let build = { kase.preset.build(input: input, classes: classes, seed: 3, pool: ThreadPool(threads: 1)) }
         let whole = build(), loss = SoftmaxCrossEntropy()
         _ = loss.forward(
             logits: whole.forward(Tensor(shape: [batch] + shape, values: x), training: true), labels: labels)
         whole.backward(loss.gradient)
 
-        let parts = [0..<40, 40..<batch]
+        let parts = [0..<batch / 2, batch / 2..<batch]
         let group = RendezvousGroup(parts: 2)
         let models = PartModels(
-            models: parts.map { rows in
+            models: parts.map { _ in
                 let model = build()
-                model.batchStatisticsSynchronizer = group.member(share: Double(rows.count) / Double(batch))
+                model.batchStatisticsSynchronizer = group.member()
                 return model
             })
         DispatchQueue.concurrentPerform(iterations: 2) { p in
             let rows = parts[p], model = models.models[p], partLoss = SoftmaxCrossEntropy()
             let part = Array(x[rows.lowerBound * imageSize..<rows.upperBound * imageSize])
             let logits = model.forward(Tensor(shape: [rows.count] + shape, values: part), training: true)
-            _ = partLoss.forward(logits: logits, labels: Array(labels[rows]))
+            _ = partLoss.forward(logits: logits, labels: Array(labels[rows]), averagedOver: batch)
             model.backward(partLoss.gradient)
         }
-        let share = parts.map { Float($0.count) / Float(batch) }
         for (i, parameter) in whole.namedParameters.enumerated() {
             let summed = (0..<parameter.gradient.count).map { j in
-                (0..<2).reduce(0) { $0 + models.models[$1].namedParameters[i].gradient[j] * share[$1] }
+                models.models[0].namedParameters[i].gradient[j] + models.models[1].namedParameters[i].gradient[j]
             }
-            expectClose(summed, parameter.gradient.values, 1e-5, "\(parameter.name) gradient")
+            expectClose(summed, parameter.gradient.values, 0, "\(parameter.name) gradient")
         }
-        for (i, buffer) in whole.namedBuffers.enumerated() where buffer.value.count > 1 {
+        for (i, buffer) in whole.namedBuffers.enumerated() {
             for model in models.models {
-                expectClose(model.namedBuffers[i].value.values, buffer.value.values, 1e-5, buffer.name)
+                expectClose(model.namedBuffers[i].value.values, buffer.value.values, 0, buffer.name)
             }
         }
     }
@@ -112,8 +124,16 @@ import Testing
         return bn
     }
 
+    /// Within `tolerance` of each other; a tolerance of 0 asks for the same bits.
     private func expectClose(_ a: [Float], _ b: [Float], _ tolerance: Float, _ what: String) {
         #expect(a.count == b.count, "\(what): \(a.count) values against \(b.count)")
+        if tolerance == 0 {
+            let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }
+            #expect(
+                differing.isEmpty,
+                "\(what): \(differing.count) of \(a.count) values differ, first \(differing.prefix(3))")
+            return
+        }
         let largest = zip(a, b).map { abs($0 - $1) }.max() ?? 0
         #expect(
             largest <= tolerance,
@@ -167,16 +187,12 @@ private final class RendezvousGroup: @unchecked Sendable {
 
     init(parts: Int) { self.parts = parts }
 
-    func member(share: Double) -> Member { Member(group: self, batchShare: share) }
+    func member() -> Member { Member(group: self) }
 
     final class Member: BatchStatisticsSynchronizer {
         let group: RendezvousGroup
-        let batchShare: Double
 
-        init(group: RendezvousGroup, batchShare: Double) {
-            self.group = group
-            self.batchShare = batchShare
-        }
+        init(group: RendezvousGroup) { self.group = group }
 
         func sum(_ values: UnsafeMutableBufferPointer<Double>) { group.sum(values) }
     }

@@ -6,10 +6,13 @@
 /// `blockDepth` block of op(A) are packed into slivers (transposes are absorbed by the packing),
 /// then `MicroKernel` computes 8 x 32 tiles of C from them. With a pool, the tiles of C are split
 /// between threads by columns or rows, so every element of C is written by one thread and results
-/// are bit-identical for any thread count; when C is too small to split (skinny weight gradients
-/// with a long k), k is split instead and the partial products are summed in task order, which is
-/// reproducible for a given thread count. `A * B^T` with few rows and a long k (weight gradients
+/// are bit-identical for any thread count. `A * B^T` with few rows and a long k (weight gradients
 /// of thin convolutions) goes to `DotKernel` instead, which needs no transposed copy of B.
+///
+/// When the rows of A are a batch's samples (`rowsAreSamples`), each row of C must come out the
+/// same however many rows there are, so that a sample's result does not depend on its batch (see
+/// `BatchSummation`): such products always sum over k in the micro-kernel's order, never in the
+/// dot-product kernel's lanes, which only a few rows would choose.
 public enum GEMM {
     /// The kernel in use, as `convtop bench` shows it: the micro-kernel's tile and the vector
     /// extension its `SIMD16<Float>` arithmetic runs on. The engine is built with `-target-cpu
@@ -43,7 +46,8 @@ public enum GEMM {
     public static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool? = nil
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool? = nil,
+        rowsAreSamples: Bool = false
     ) {
         guard m > 0, n > 0 else { return }
         let opA = MatrixOperand(base: a, ld: lda, transposed: transA)
@@ -53,7 +57,7 @@ public enum GEMM {
             return
         }
         let threads = m * n * k >= parallelThreshold ? (pool?.threadCount ?? 1) : 1
-        if DotKernel.applies(transA: transA, transB: transB, m: m, k: k) {
+        if !rowsAreSamples && DotKernel.applies(transA: transA, transB: transB, m: m, k: k) {
             // Column blocks of C are independent; a multiple of 4 keeps the 3 x 4 blocks whole.
             let tasks = min(threads, max(1, n / 16))
             let perTask = ((n + tasks - 1) / tasks + 3) & ~3
@@ -88,7 +92,7 @@ public enum GEMM {
             }
             return
         }
-        let split = Split(m: m, n: n, k: k, threads: threads)
+        let split = Split(m: m, n: n, threads: threads)
         guard split.tasks > 1, let pool else {
             GEMMWorkspace.withWorkspace { workspace in
                 multiply(
@@ -100,25 +104,10 @@ public enum GEMM {
         GEMMWorkspace.withWorkspaces(count: split.tasks) { workspaces in
             pool.run(tasks: split.tasks) { t in
                 let part = split.part(t)
-                if t > 0 && split.dimension == .depth {
-                    let partial = workspaces[t]
-                    partial.reservePartial(m * n)
-                    multiply(
-                        opA, opB, rows: 0..<m, columns: 0..<n, depth: part, alpha: alpha, beta: 0,
-                        c: partial.partial, ldc: n, workspace: partial)
-                    return
-                }
-                let rows = split.dimension == .rows ? part : 0..<m
-                let columns = split.dimension == .columns ? part : 0..<n
-                let depth = split.dimension == .depth ? part : 0..<k
                 multiply(
-                    opA, opB, rows: rows, columns: columns, depth: depth, alpha: alpha, beta: beta,
+                    opA, opB, rows: split.dimension == .rows ? part : 0..<m,
+                    columns: split.dimension == .columns ? part : 0..<n, depth: 0..<k, alpha: alpha, beta: beta,
                     c: c, ldc: ldc, workspace: workspaces[t])
-            }
-            if split.dimension == .depth {
-                for t in 1..<split.tasks {
-                    add(workspaces[t].partial, into: c, ldc: ldc, m: m, n: n)
-                }
             }
         }
     }
@@ -188,17 +177,6 @@ public enum GEMM {
         for i in rows {
             let row = c + i * ldc
             for j in columns { row[j] = beta == 0 ? 0 : beta * row[j] }
-        }
-    }
-
-    /// `C += partial`, where `partial` is a dense `m x n` matrix.
-    private static func add(
-        _ partial: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, ldc: Int,
-        m: Int, n: Int
-    ) {
-        for i in 0..<m {
-            let row = c + i * ldc, source = partial + i * n
-            for j in 0..<n { row[j] += source[j] }
         }
     }
 }

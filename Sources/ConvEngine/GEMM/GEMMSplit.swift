@@ -1,10 +1,10 @@
 /// How one `GEMM` call divides its work between pool tasks.
 ///
 /// Columns are preferred (each task packs only its own part of B, the big operand in convolution
-/// layers), then rows; k is split only when C is too small to give every task a fair share of
-/// tiles, as in weight gradients where `k` is batch x pixels.
+/// layers), then rows. k is never split: each element of C is summed over k by one task in one
+/// order, so that the product is the same on any thread count.
 struct Split {
-    enum Dimension { case rows, columns, depth }
+    enum Dimension { case rows, columns }
 
     let dimension: Dimension
     let tasks: Int
@@ -12,7 +12,7 @@ struct Split {
     private let extent: Int
     private let granule: Int
 
-    init(m: Int, n: Int, k: Int, threads: Int) {
+    init(m: Int, n: Int, threads: Int) {
         let columnTiles = (n + MicroKernel.columns - 1) / MicroKernel.columns
         let rowTiles = (m + MicroKernel.rows - 1) / MicroKernel.rows
         if threads <= 1 {
@@ -21,8 +21,6 @@ struct Split {
             (dimension, tasks, extent, granule) = (.columns, threads, n, MicroKernel.columns)
         } else if Split.balance(rowTiles, threads) >= 0.85 {
             (dimension, tasks, extent, granule) = (.rows, threads, m, MicroKernel.rows)
-        } else if k >= 4 * threads * max(m, n, 64) {
-            (dimension, tasks, extent, granule) = (.depth, threads, k, 1)
         } else if columnTiles >= rowTiles {
             (dimension, tasks, extent, granule) = (.columns, min(threads, columnTiles), n, MicroKernel.columns)
         } else {

@@ -34,11 +34,12 @@ public enum Precision: String, CaseIterable, Sendable, Codable, CustomStringConv
 
 extension GEMM {
     /// `sgemm`'s product with its operands in `precision`: `BF16GEMM` for bf16 on a CPU that runs
-    /// it, `sgemm` otherwise.
+    /// it, `sgemm` otherwise. `rowsAreSamples` applies to fp32 (see `GEMM`).
     static func multiply(
         _ precision: Precision, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool? = nil
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool? = nil,
+        rowsAreSamples: Bool = false
     ) {
         if precision.available == .bf16 {
             BF16GEMM.gemm(
@@ -47,7 +48,7 @@ extension GEMM {
         } else {
             sgemm(
                 transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                beta: beta, c: c, ldc: ldc, pool: pool)
+                beta: beta, c: c, ldc: ldc, pool: pool, rowsAreSamples: rowsAreSamples)
         }
     }
 }

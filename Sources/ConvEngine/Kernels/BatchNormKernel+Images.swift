@@ -2,8 +2,9 @@ extension BatchNormKernel {
     /// Batch-norm loops over whole images of an NCHW tensor, for small planes: each image's `count`
     /// (C*H*W) elements are contiguous, and the per-channel numbers come expanded to one value per
     /// position (a channel's value repeated over its plane), so every loop is a plain vector sweep
-    /// however short the planes are. Sums over the images go into per-position Float partials, which
-    /// the caller reduces per channel in Double.
+    /// however short the planes are. Sums over the images of a leaf of the batch go into per-position
+    /// Float partials, which the caller reduces per channel in Double (`planeSum`) and then over the
+    /// leaves in `BatchSummation`'s order.
     enum Images {
         /// The ReLU after the normalisation as per-position scale and shift: a gradient passes where
         /// `x * scale + shift` is positive. A batch norm without ReLU passes scale 0 and shift 1.
@@ -124,17 +125,11 @@ extension BatchNormKernel {
             for c in 0..<channels { (expanded + c * plane).update(repeating: values(c), count: plane) }
         }
 
-        /// The sum over `tasks` partials (`stride` floats apart) and over channel c's plane of
-        /// partials[c * plane + i], in Double.
-        static func channelSum(
-            _ partials: UnsafePointer<Float>, tasks: Int, stride: Int, channel c: Int,
-            plane: Int
-        ) -> Double {
+        /// The sum of partial[c * plane + i] over channel c's plane, in Double.
+        static func planeSum(_ partial: UnsafePointer<Float>, channel c: Int, plane: Int) -> Double {
+            let p = partial + c * plane
             var sum = 0.0
-            for t in 0..<tasks {
-                let p = partials + t * stride + c * plane
-                for i in 0..<plane { sum += Double(p[i]) }
-            }
+            for i in 0..<plane { sum += Double(p[i]) }
             return sum
         }
     }

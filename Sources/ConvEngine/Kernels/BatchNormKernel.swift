@@ -1,7 +1,9 @@
-/// Batch-norm loops over one channel of an NCHW tensor: `batch` planes of `plane` elements,
-/// `channelStride` (C*H*W) elements apart. Sums run in 16 Float lanes within a plane and in Double
-/// across planes, so that statistics over a large batch keep Float precision; the lanes also break
-/// the chain of dependent additions that kept a scalar sum at one element per add latency.
+/// Batch-norm loops over one channel of an NCHW tensor: `batch` planes (or the planes of
+/// `images`) of `plane` elements, `channelStride` (C*H*W) elements apart. Sums run in 16 Float
+/// lanes within a plane and in Double across planes, so that statistics over a large batch keep
+/// Float precision; the lanes also break the chain of dependent additions that kept a scalar sum
+/// at one element per add latency. Sums over images take a leaf of the batch at a time, in order,
+/// for `BatchSummation` to add up.
 enum BatchNormKernel {
     typealias Vector = SIMD16<Float>
 
@@ -28,37 +30,27 @@ enum BatchNormKernel {
         }
     }
 
-    /// The mean and the biased variance of the channel's elements (two passes).
-    static func statistics(_ x: UnsafePointer<Float>, batch: Int, channelStride: Int, plane: Int)
-        -> (mean: Double, variance: Double)
-    {
+    /// The sum over `images` of the channel's elements minus `center` (squared with `squares`).
+    static func sum(
+        _ x: UnsafePointer<Float>, images: Range<Int>, channelStride: Int, plane: Int, center: Float, squares: Bool
+    ) -> Double {
         let vectorEnd = plane & ~15
         var sum = 0.0
-        for n in 0..<batch {
-            let p = x + n * channelStride
-            var s = Vector()
-            for i in stride(from: 0, to: vectorEnd, by: 16) { s += Vector.load(p + i) }
-            var tail: Float = 0
-            for i in vectorEnd..<plane { tail += p[i] }
-            sum += Double(s.sum() + tail)
-        }
-        let mean = sum / Double(batch * plane), m = Float(mean)
-        var squares = 0.0
-        for n in 0..<batch {
+        for n in images {
             let p = x + n * channelStride
             var s = Vector()
             for i in stride(from: 0, to: vectorEnd, by: 16) {
-                let d = Vector.load(p + i) - m
-                s.addProduct(d, d)
+                let d = Vector.load(p + i) - center
+                if squares { s.addProduct(d, d) } else { s += d }
             }
             var tail: Float = 0
             for i in vectorEnd..<plane {
-                let d = p[i] - m
-                tail += d * d
+                let d = p[i] - center
+                tail += squares ? d * d : d
             }
-            squares += Double(s.sum() + tail)
+            sum += Double(s.sum() + tail)
         }
-        return (mean, squares / Double(batch * plane))
+        return sum
     }
 
     /// y = x * scale + shift over the channel, then max(y, 0) with `relu`.
@@ -83,14 +75,14 @@ enum BatchNormKernel {
         }
     }
 
-    /// (sum of dy, sum of dy * (x - mean)) over the channel, dy masked by `mask`.
+    /// (sum of dy, sum of dy * (x - mean)) over the channel's planes of `images`, dy masked by `mask`.
     static func gradientSums(
-        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, channelStride: Int,
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, images: Range<Int>, channelStride: Int,
         plane: Int, mean: Float, mask: ReLUMask
     ) -> (sumDy: Double, sumDyCentered: Double) {
         let vectorEnd = plane & ~15
         var sumDy = 0.0, sumDyCentered = 0.0
-        for n in 0..<batch {
+        for n in images {
             let p = x + n * channelStride, g = dy + n * channelStride
             var a = Vector(), b = Vector()
             for i in stride(from: 0, to: vectorEnd, by: 16) {

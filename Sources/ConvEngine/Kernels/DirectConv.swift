@@ -10,8 +10,8 @@
 ///   loads and six weight broadcasts feed twelve FMAs. Layers of 9 to 16 output channels keep
 ///   the channels in the lanes instead (`convolveChannelLanes`).
 /// - weight gradient: 3 output channels x 5 kernel columns in 15 accumulators per (channel,
-///   kernel row), swept over all positions; the lanes stay apart in a per-task partial and are
-///   summed once per batch.
+///   kernel row), swept over all positions; the lanes stay apart over the images of a leaf of
+///   the batch and are summed once per leaf, the leaves in `BatchSummation`'s order.
 /// - input gradient: the forward kernel on the output gradient padded by K-1-P, with the weight
 ///   transposed and flipped (a full correlation).
 ///
@@ -35,6 +35,8 @@ final class DirectConv: ConvForward, ConvBackward {
     /// The same for the input gradient, from `flippedWeight`.
     private let packedFlipped = Tensor(shape: [0])
     private let flippedWeight = Tensor(shape: [0])
+    /// Per leaf of the batch: its weight and bias gradients (see `backward`).
+    private let partialGradients = Tensor(shape: [0])
     /// Per task: staged input, staged output gradient (masked positions and padded planes),
     /// weight-gradient lanes and the bias-gradient sums.
     private let scratch = Tensor(shape: [0])
@@ -232,7 +234,7 @@ final class DirectConv: ConvForward, ConvBackward {
     ) {
         let g = geometry
         let staging = weightGradientStaging(g), padded = gradientStaging(g), inLanes = channelsInLanes
-        let tasks = tasks(n)
+        let summation = BatchSummation(samples: n), tasks = summation.tasks(on: pool)
         let task = layout(g, backward: true, inputGradient: inputGradient != nil)
         let buffers = taskBuffers(tasks, task)
         if inputGradient != nil {
@@ -246,12 +248,16 @@ final class DirectConv: ConvForward, ConvBackward {
         let (x, dy, wFlipped) = (input, outputGradient, UnsafePointer(packedFlipped.data))
         let (inSize, outSize, plane) = (inChannels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let (c, oc, k, blocks, taps) = (inChannels, outChannels, kernel, gradientBlocks, taps)
-        pool.run(tasks: tasks) { t in
+        // Per leaf: its weight gradient (OC, C, K, K), then its bias gradient (OC).
+        let leafSize = oc * taps + oc
+        partialGradients.resize(to: [summation.leaves.count, leafSize])
+        let partials = partialGradients.data
+        summation.forEachLeaf(on: pool) { t, leaf, images in
             let base = buffers + t * task.total
             let stagedInput = base, masked = base + task.input, paddedGradient = masked + task.maskedGradient
             let lanes = paddedGradient + task.paddedGradient, biasSums = lanes + task.lanes
             lanes.update(repeating: 0, count: task.lanes + task.biasSums)
-            for image in ThreadPool.chunk(t, of: tasks, count: n) {
+            for image in images {
                 let dyImage = dy + image * outSize
                 let source = staging.stage(x + image * inSize, into: stagedInput)
                 if inLanes {
@@ -273,21 +279,20 @@ final class DirectConv: ConvForward, ConvBackward {
                         output: dx + image * inSize)
                 }
             }
-        }
-        // Partials are added in task order, so results do not depend on scheduling.
-        for t in 0..<tasks {
-            let lanes = buffers + t * task.total + task.input + task.maskedGradient + task.paddedGradient
+            let partial = partials + leaf * leafSize
             for o in 0..<oc {
                 for tap in 0..<taps {
-                    if inLanes {
-                        weightGradient[o * taps + tap] += lanes[tap * Self.lanes + o]
-                    } else {
-                        let v = SIMD16.load(lanes + (o * taps + tap) * Self.lanes)
-                        weightGradient[o * taps + tap] += Elementwise.horizontalSum(v)
-                    }
+                    partial[o * taps + tap] =
+                        inLanes
+                        ? lanes[tap * Self.lanes + o]
+                        : Elementwise.horizontalSum(SIMD16.load(lanes + (o * taps + tap) * Self.lanes))
                 }
             }
-            if let biasGradient { Elementwise.accumulate(lanes + task.lanes, into: biasGradient, count: oc) }
+            (partial + oc * taps).update(from: biasSums, count: oc)
+        }
+        summation.accumulate(partials, stride: leafSize, count: oc * taps, into: weightGradient, pool: pool)
+        if let biasGradient {
+            summation.accumulate(partials + oc * taps, stride: leafSize, count: oc, into: biasGradient, pool: pool)
         }
     }
 

@@ -4,9 +4,10 @@
 ///
 /// input (N, C, H, W), weight (OC, C, K, K), bias (OC), output (N, OC, OH, OW).
 /// The batch is split over the pool's threads; each thread unfolds a group of images (one image
-/// for large feature maps, several for small ones) into its own column buffer and accumulates the
-/// weight gradient into its own partial sum; the partial sums are added in thread order
-/// afterwards, so results depend on the thread count but not on scheduling.
+/// for large feature maps, several for small ones) into its own column buffer. The weight
+/// gradient is summed per leaf of the batch into the leaf's own partial sum, groups never
+/// crossing a leaf, and the leaves are added in `BatchSummation`'s order, so results depend on
+/// neither the thread count nor the batch's cut between processes.
 final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
     let geometry: ConvGeometry
     let outChannels: Int
@@ -32,8 +33,8 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
     /// instead of being read and written once per image.
     static let groupColumns = 512
 
-    /// How one batch is cut: tasks (threads), each a contiguous run of images, processed in
-    /// groups of up to `group` images per GEMM.
+    /// How one batch is cut: tasks (threads), each a contiguous run of images (or, for the
+    /// gradients, of leaves), processed in groups of up to `group` images per GEMM.
     private struct Plan {
         let tasks: Int
         let group: Int
@@ -43,10 +44,20 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
     }
 
     private func plan(images n: Int) -> Plan {
-        let g = geometry
         // With one task, the GEMM itself may use the pool.
         let tasks = max(1, min(pool.threadCount, n))
-        let group = max(1, min((n + tasks - 1) / tasks, Self.groupColumns / g.outputPlane))
+        return plan(tasks: tasks, group: (n + tasks - 1) / tasks)
+    }
+
+    /// The gradients' cut: whole leaves per task, groups within a leaf.
+    private func plan(_ summation: BatchSummation) -> Plan {
+        plan(tasks: summation.tasks(on: pool), group: BatchSummation.leafSize)
+    }
+
+    /// A plan of `tasks` tasks whose groups hold at most `group` images.
+    private func plan(tasks: Int, group largest: Int) -> Plan {
+        let g = geometry
+        let group = max(1, min(largest, Self.groupColumns / g.outputPlane))
         let plan = Plan(
             tasks: tasks, group: group, columnsSize: g.columnRows * group * g.outputPlane,
             sideSize: group > 1 ? outChannels * group * g.outputPlane : 0)
@@ -73,14 +84,15 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
         }
     }
 
-    /// Calls `body(first image, image count, columns, side buffer)` for each group of task t's images.
+    /// Calls `body(first image, image count, columns, side buffer)` for each group of task t's
+    /// `images` (by default its share of the batch's n).
     @inline(__always)
     private func forEachGroup(
-        _ plan: Plan, task t: Int, images n: Int,
+        _ plan: Plan, task t: Int, images n: Int, of images: Range<Int>? = nil,
         _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
     ) {
         let col = columns.data + t * (plan.columnsSize + plan.sideSize)
-        let range = ThreadPool.chunk(t, of: plan.tasks, count: n)
+        let range = images ?? ThreadPool.chunk(t, of: plan.tasks, count: n)
         for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: plan.group) {
             body(first, min(plan.group, range.upperBound - first), col, col + plan.columnsSize)
         }
@@ -143,21 +155,19 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
         biasGradient: UnsafeMutablePointer<Float>?,
         inputGradient dx: UnsafeMutablePointer<Float>?
     ) {
-        let plan = plan(images: n)
-        let g = geometry, outChannels = outChannels, tasks = plan.tasks
+        let summation = BatchSummation(samples: n), plan = plan(summation)
+        let g = geometry, outChannels = outChannels
         let weightCount = outChannels * g.columnRows, biasCount = biasGradient == nil ? 0 : outChannels
-        // One thread adds straight into the gradients; several each get a zeroed partial sum.
-        if tasks > 1 {
-            partialGradients.resize(to: [tasks, weightCount + biasCount])
-            partialGradients.fill(0)
-        }
-        let gemmPool = tasks == 1 ? pool : nil
+        let leafSize = weightCount + biasCount
+        partialGradients.resize(to: [summation.leaves.count, leafSize])
+        // With one task, the GEMMs may use the pool (they split C, never k).
+        let gemmPool = plan.tasks == 1 ? pool : nil
         let (inSize, outSize, plane) = (g.channels * g.inputPlane, outChannels * g.outputPlane, g.outputPlane)
         let partials = partialGradients.data
-        pool.run(tasks: tasks) { t in
-            let dw = tasks == 1 ? weightGradient : partials + t * (weightCount + biasCount)
-            let db = tasks == 1 ? biasGradient : dw + weightCount
-            forEachGroup(plan, task: t, images: n) { first, count, col, side in
+        summation.forEachLeaf(on: pool) { t, leaf, images in
+            let dw = partials + leaf * leafSize, db = dw + weightCount
+            dw.update(repeating: 0, count: leafSize)
+            forEachGroup(plan, task: t, images: n, of: images) { first, count, col, side in
                 let width = count * plane
                 let dyGroup: UnsafePointer<Float>
                 if count == 1 {
@@ -172,7 +182,7 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
                     precision, transA: false, transB: true, m: outChannels, n: g.columnRows, k: width,
                     alpha: 1, a: dyGroup, lda: width, b: col, ldb: width,
                     beta: 1, c: dw, ldc: g.columnRows, pool: gemmPool)
-                if biasCount > 0, let db {
+                if biasCount > 0 {
                     Elementwise.accumulateRowSums(dyGroup, rows: outChannels, columns: width, into: db)
                 }
                 if let w, let dx {
@@ -185,14 +195,10 @@ final class Im2colConv: ConvForward, ConvBackward, ConvWeightGradient {
                 }
             }
         }
-        if tasks > 1 {
-            for t in 0..<tasks {
-                let partial = partials + t * (weightCount + biasCount)
-                Elementwise.accumulate(partial, into: weightGradient, count: weightCount)
-                if let biasGradient {
-                    Elementwise.accumulate(partial + weightCount, into: biasGradient, count: biasCount)
-                }
-            }
+        summation.accumulate(partials, stride: leafSize, count: weightCount, into: weightGradient, pool: pool)
+        if let biasGradient {
+            summation.accumulate(
+                partials + weightCount, stride: leafSize, count: biasCount, into: biasGradient, pool: pool)
         }
     }
 }

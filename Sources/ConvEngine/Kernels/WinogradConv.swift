@@ -39,6 +39,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     private let scratch = Tensor(shape: [0])
     /// Per task for the weight gradient: patches, output-gradient tiles, sums and lines.
     private let gradientScratch = Tensor(shape: [0])
+    /// Per leaf of the batch: its weight and bias gradients (see `accumulateWeightGradient`).
+    private let partialGradients = Tensor(shape: [0])
 
     init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
         precondition(
@@ -330,13 +332,15 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// dM[e] V[e]^T, where dM = A dy A^T is each output-gradient tile taken back through the
     /// output transform; dLoss/dweight = G^T dU G. The sums over tiles are 16 GEMMs per item, with
     /// 2.25x fewer multiplies than im2col's, and the patches are transformed as in `forward`.
-    /// Each task keeps its sums, 16 x C x OC floats (16 MB for 512 x 512 channels).
+    /// Each task keeps its sums, 16 x C x OC floats (16 MB for 512 x 512 channels), over one leaf
+    /// of the batch at a time (items never cross a leaf); each leaf's gradients are kept apart and
+    /// added up in `BatchSummation`'s order.
     func accumulateWeightGradient(
         _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
     ) {
         let (c, oc, elements) = (geometry.channels, outChannels, Self.elements)
-        let (rows, items, tasks) = workItems(images: n)
+        let summation = BatchSummation(samples: n), tasks = summation.tasks(on: pool)
         let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
         let productsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
         let taskSize = transformedSize + productsSize + sumsSize + linesSize
@@ -344,12 +348,17 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             gradientScratch.resize(to: [tasks * taskSize])
             gradientScratch.fill(0)
         }
-        let body = { (t: Int) in
+        // Per leaf: its weight gradient as the transform leaves it, (3, 3, C, OC padded), then its
+        // bias gradient (OC); the sum over the leaves is put in the weight's layout once.
+        let weightCount = 9 * c * paddedChannels, leafSize = weightCount + oc, plane = geometry.inputPlane
+        partialGradients.resize(to: [summation.leaves.count, leafSize])
+        let partials = partialGradients.data
+        summation.forEachLeaf(on: pool) { t, leaf, images in
             let v = self.gradientScratch.data + t * taskSize
             let dm = v + self.transformedSize, sums = dm + productsSize, lines = sums + sumsSize
-            sums.update(repeating: 0, count: sumsSize)
-            for item in ThreadPool.chunk(t, of: tasks, count: items) {
-                let first = item * self.itemRows, count = min(self.itemRows, rows - first)
+            let leafRows = (images.lowerBound * self.rowTiles)..<(images.upperBound * self.rowTiles)
+            for first in Swift.stride(from: leafRows.lowerBound, to: leafRows.upperBound, by: self.itemRows) {
+                let count = min(self.itemRows, leafRows.upperBound - first)
                 self.transformInput(input, tileRows: first..<(first + count), into: v, lines: lines)
                 for r in 0..<count {
                     self.transformOutputGradient(
@@ -357,8 +366,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                         channels: paddedChannels, into: dm)
                 }
                 // dU[e]^T (C, OC) += V[e] (C, tiles) x dM[e] (tiles, OC): 8 rows of V read in place
-                // against 32-channel slivers of dM.
+                // against 32-channel slivers of dM; the leaf's first item overwrites the sums.
                 let depth = count * self.columnTiles
+                let update = MicroKernel.Update(alpha: 1, beta: first == leafRows.lowerBound ? 0 : 1)
                 for e in 0..<elements {
                     let ve = v + e * c * self.stride, dme = dm + e * self.itemColumns * paddedChannels
                     let sumsE = sums + e * c * paddedChannels
@@ -367,47 +377,65 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                             MicroKernel.tile(
                                 depth: depth, a: ve + i * self.stride, aRowStride: self.stride, aStep: 1,
                                 b: dme + o, bStride: paddedChannels, c: sumsE + i * paddedChannels + o,
-                                ldc: paddedChannels, m: min(MicroKernel.rows, c - i),
-                                update: MicroKernel.Update(alpha: 1, beta: 1))
+                                ldc: paddedChannels, m: min(MicroKernel.rows, c - i), update: update)
                         }
                     }
                 }
             }
+            let partial = partials + leaf * leafSize
+            Self.transformWeightGradient(sums, channels: c, paddedChannels: paddedChannels, into: partial)
+            if biasGradient != nil {
+                let biasSums = partial + weightCount
+                biasSums.update(repeating: 0, count: oc)
+                for image in images {
+                    Elementwise.accumulateRowSums(
+                        outputGradient + image * oc * plane, rows: oc, columns: plane, into: biasSums)
+                }
+            }
         }
-        pool.run(tasks: tasks, body)
-        // Task sums are added in task order, so results do not depend on scheduling.
-        let total = gradientScratch.data + transformedSize + productsSize
-        for t in 1..<tasks {
-            Elementwise.accumulate(total + t * taskSize, into: total, count: sumsSize)
-        }
-        // 16 output channels in the lanes: the sums are (element, C, OC) and serial here.
-        for i in 0..<c {
-            for o0 in Swift.stride(from: 0, to: oc, by: Self.lanes) {
-                func x(_ e: Int) -> SIMD16<Float> { SIMD16.load(total + (e * c + i) * paddedChannels + o0) }
-                // G^T X, from X's rows x0 ... x3: x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3.
-                let h0 = (x(4) + x(8)) * 0.5, h1 = (x(5) + x(9)) * 0.5, h2 = (x(6) + x(10)) * 0.5
-                let h3 = (x(7) + x(11)) * 0.5
-                /// Row r of G^T X -> taps 3r ..< 3r + 3 of (G^T X) G, added to each lane's weight.
-                func add(
-                    _ r: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>, _ y2: SIMD16<Float>,
-                    _ y3: SIMD16<Float>
-                ) {
-                    let taps = (y0 + (y1 + y2) * 0.5, (y1 - y2) * 0.5, (y1 + y2) * 0.5 + y3)
-                    for l in 0..<min(Self.lanes, oc - o0) {
-                        let target = weightGradient + ((o0 + l) * c + i) * 9 + 3 * r
-                        target[0] += taps.0[l]
-                        target[1] += taps.1[l]
-                        target[2] += taps.2[l]
+        summation.combine(partials, stride: leafSize, count: weightCount, pool: pool)
+        if !summation.leaves.isEmpty {
+            // Element (tap, i, o) of the sum is weight (o, i, tap)'s gradient.
+            pool.forEachChunk(count: oc, minimumChunk: 16) { channels in
+                for o in channels {
+                    for i in 0..<c {
+                        let target = weightGradient + (o * c + i) * 9
+                        for tap in 0..<9 { target[tap] += partials[(tap * c + i) * paddedChannels + o] }
                     }
                 }
-                add(0, x(0) + h0, x(1) + h1, x(2) + h2, x(3) + h3)
-                add(1, (x(4) - x(8)) * 0.5, (x(5) - x(9)) * 0.5, (x(6) - x(10)) * 0.5, (x(7) - x(11)) * 0.5)
-                add(2, h0 + x(12), h1 + x(13), h2 + x(14), h3 + x(15))
             }
         }
         if let biasGradient {
-            Elementwise.accumulateBiasGradient(
-                outputGradient, images: n, channels: oc, plane: geometry.inputPlane, into: biasGradient, pool: pool)
+            summation.accumulate(partials + weightCount, stride: leafSize, count: oc, into: biasGradient, pool: pool)
+        }
+    }
+
+    /// dLoss/dweight = G^T dU G as (3, 3, C, OC padded), overwritten, from the sums dU^T (element,
+    /// C, OC padded to 32): 16 output channels in the lanes, stored whole.
+    private static func transformWeightGradient(
+        _ sums: UnsafePointer<Float>, channels c: Int, paddedChannels: Int,
+        into weightGradient: UnsafeMutablePointer<Float>
+    ) {
+        for i in 0..<c {
+            for o0 in Swift.stride(from: 0, to: paddedChannels, by: lanes) {
+                func x(_ e: Int) -> SIMD16<Float> { SIMD16.load(sums + (e * c + i) * paddedChannels + o0) }
+                // G^T X, from X's rows x0 ... x3: x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3.
+                let h0 = (x(4) + x(8)) * 0.5, h1 = (x(5) + x(9)) * 0.5, h2 = (x(6) + x(10)) * 0.5
+                let h3 = (x(7) + x(11)) * 0.5
+                /// Row r of G^T X -> taps 3r ..< 3r + 3 of (G^T X) G.
+                func set(
+                    _ r: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>, _ y2: SIMD16<Float>,
+                    _ y3: SIMD16<Float>
+                ) {
+                    let target = weightGradient + (3 * r * c + i) * paddedChannels + o0, step = c * paddedChannels
+                    (y0 + (y1 + y2) * 0.5).store(to: target)
+                    ((y1 - y2) * 0.5).store(to: target + step)
+                    ((y1 + y2) * 0.5 + y3).store(to: target + 2 * step)
+                }
+                set(0, x(0) + h0, x(1) + h1, x(2) + h2, x(3) + h3)
+                set(1, (x(4) - x(8)) * 0.5, (x(5) - x(9)) * 0.5, (x(6) - x(10)) * 0.5, (x(7) - x(11)) * 0.5)
+                set(2, h0 + x(12), h1 + x(13), h2 + x(14), h3 + x(15))
+            }
         }
     }
 

@@ -5,15 +5,18 @@
 /// is a scalar. In training the batch statistics normalise and the running statistics move by
 /// `momentum` toward the batch mean and the unbiased batch variance; in evaluation the running
 /// statistics normalise. Channels are split over threads, or on small planes
-/// (`largestImageSplitPlane`), images.
+/// (`largestImageSplitPlane`), images. Every sum over the batch (the statistics, the gradient
+/// sums) is added up in `BatchSummation`'s order, so that the layer computes the same on any
+/// thread count, and two processes that share a batch compute what one process would.
 ///
 /// With `relu`, the layer is `BatchNorm2d` followed by `ReLU` in one pass each way: the ReLU's
 /// separate output and gradient tensors and their two extra sweeps over memory disappear, and the
 /// backward pass recomputes the ReLU mask from the input instead of storing it.
 ///
 /// With a `synchronizer`, training normalises with the statistics of the global batch that several
-/// processes share (PyTorch's `SyncBatchNorm`): the per-channel sums are added over the processes
-/// in forward, and the input gradient's mean terms in backward.
+/// processes share (PyTorch's `SyncBatchNorm`): the per-channel sums (of x, then of the squares
+/// about the global mean) are added over the processes in forward, and the input gradient's mean
+/// terms in backward.
 public final class BatchNorm2d: Layer {
     public let channels: Int
     public let epsilon: Float
@@ -96,36 +99,49 @@ public final class BatchNorm2d: Layer {
         if plane <= Self.largestImageSplitPlane {
             forwardByImages(input, plane: plane, training: training)
         } else {
-            let (x, y) = (input.data, output.data)
-            if training { normalizedCount = n * plane }
-            // Synchronized statistics need every channel's local ones before any is set.
-            let local = training && synchronizer != nil ? ChannelPairs(channels: channels) : nil
-            let statistics = channelStatistics(), relu = relu
+            let (x, y, relu) = (input.data, output.data, relu)
+            let summation = BatchSummation(samples: n)
             let chunk = max(1, 16384 / (n * plane))
-            let affine = { (c: Int) in
+            func channelSum(_ c: Int, center: Float, squares: Bool) -> Double {
+                summation.reduce(
+                    { _, images in
+                        BatchNormKernel.sum(
+                            x + c * plane, images: images, channelStride: stride, plane: plane, center: center,
+                            squares: squares)
+                    }, +) ?? 0
+            }
+            let affine = { (statistics: ChannelStatistics, c: Int) in
                 BatchNormKernel.affine(
                     x + c * plane, y + c * plane, batch: n, channelStride: stride, plane: plane,
                     scale: statistics.scales[c], shift: statistics.shifts[c], relu: relu)
             }
-            pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
-                for c in range {
-                    if training {
-                        let stats = BatchNormKernel.statistics(
-                            x + c * plane, batch: n, channelStride: stride, plane: plane)
-                        if let local {
-                            local.set(c, stats.mean, stats.variance)
-                            continue
-                        }
-                        statistics.set(c, mean: stats.mean, variance: stats.variance)
-                    } else {
-                        statistics.setFromRunning(c)
+            if training && synchronizer != nil {
+                // Every channel's sums are added over the processes before any is normalised.
+                setStatistics(count: n * plane) { means, sums in
+                    pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
+                        for c in range { sums[c] = channelSum(c, center: means?[c] ?? 0, squares: means != nil) }
                     }
-                    affine(c)
                 }
-            }
-            if let local {
-                setSynchronized(local, count: n * plane)
-                pool.forEachChunk(count: channels, minimumChunk: chunk) { range in range.forEach(affine) }
+                let statistics = channelStatistics()
+                pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
+                    for c in range { affine(statistics, c) }
+                }
+            } else {
+                // One sweep per channel while its planes are in cache: both sums, then the map.
+                if training { normalizedCount = n * plane }
+                let statistics = channelStatistics(), total = Double(n * plane)
+                pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
+                    for c in range {
+                        if training {
+                            let mean = channelSum(c, center: 0, squares: false) / total
+                            let squares = channelSum(c, center: Float(mean), squares: true)
+                            statistics.set(c, mean: mean, variance: squares / total)
+                        } else {
+                            statistics.setFromRunning(c)
+                        }
+                        affine(statistics, c)
+                    }
+                }
             }
         }
         if training { batchesTracked[0] += 1 }
@@ -144,6 +160,7 @@ public final class BatchNorm2d: Layer {
         let (x, dy, dx) = (input.data, outputGradient.data, inputGradient.data)
         let statistics = channelStatistics(), relu = relu
         let coefficients = gradientCoefficients()
+        let summation = BatchSummation(samples: n)
         // Synchronized coefficients need every channel's sums over every process first.
         let local = lastForwardWasTraining && synchronizer != nil ? ChannelPairs(channels: channels) : nil
         let chunk = max(1, 16384 / (n * plane))
@@ -158,10 +175,12 @@ public final class BatchNorm2d: Layer {
         }
         pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
             for c in range {
-                let sums = BatchNormKernel.gradientSums(
-                    x + c * plane, dy + c * plane, batch: n, channelStride: stride,
-                    plane: plane, mean: statistics.means[c], mask: mask(c))
-                coefficients.accumulateParameters(c, sumDy: sums.sumDy, sumDyCentered: sums.sumDyCentered)
+                let sums = GradientSums.reduce(summation, inverseStd: statistics.inverseStds[c]) { _, images in
+                    BatchNormKernel.gradientSums(
+                        x + c * plane, dy + c * plane, images: images, channelStride: stride,
+                        plane: plane, mean: statistics.means[c], mask: mask(c))
+                }
+                coefficients.accumulateParameters(c, sums)
                 if let local {
                     local.set(c, sums.sumDy, sums.sumDyCentered)
                     continue
@@ -171,7 +190,7 @@ public final class BatchNorm2d: Layer {
             }
         }
         if let local {
-            synchronizeGradientSums(local)
+            synchronizer?.sum(local.values)
             defer { local.deallocate() }
             pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
                 for c in range {
@@ -237,9 +256,9 @@ public final class BatchNorm2d: Layer {
         let training: Bool
 
         /// Adds channel c's parameter gradients from this process's sums.
-        func accumulateParameters(_ c: Int, sumDy: Double, sumDyCentered: Double) {
-            gammaGradient[c] += Float(sumDyCentered) * inverseStds[c]
-            betaGradient[c] += Float(sumDy)
+        func accumulateParameters(_ c: Int, _ sums: GradientSums) {
+            gammaGradient[c] += sums.gammaGradient
+            betaGradient[c] += sums.betaGradient
         }
 
         /// Channel c's input-gradient coefficients from the sums over the whole normalised batch.
@@ -259,6 +278,34 @@ public final class BatchNorm2d: Layer {
             inverseStds: saved.data + channels, gamma: weight.value.data,
             gammaGradient: weight.gradient.data, betaGradient: bias.gradient.data,
             count: Float(normalizedCount), training: lastForwardWasTraining)
+    }
+
+    /// A channel's sums over the batch in backward: those of dy and of dy * (x - mean) in Double,
+    /// which give the input gradient, and the parameter gradients they give in Float, added up
+    /// leaf by leaf in Float as data-parallel ranks add their gradients.
+    struct GradientSums {
+        var sumDy = 0.0, sumDyCentered = 0.0
+        var gammaGradient: Float = 0, betaGradient: Float = 0
+
+        /// The sums over the batch in `summation`'s order, from each leaf's (sum of dy, sum of dy *
+        /// (x - mean)), given the leaf's index and samples.
+        static func reduce(
+            _ summation: BatchSummation, inverseStd: Float, _ leaf: (Int, Range<Int>) -> (Double, Double)
+        ) -> GradientSums {
+            let sums = summation.reduce(
+                { index, images in
+                    let (sumDy, sumDyCentered) = leaf(index, images)
+                    return GradientSums(
+                        sumDy: sumDy, sumDyCentered: sumDyCentered,
+                        gammaGradient: Float(sumDyCentered) * inverseStd, betaGradient: Float(sumDy))
+                },
+                { a, b in
+                    GradientSums(
+                        sumDy: a.sumDy + b.sumDy, sumDyCentered: a.sumDyCentered + b.sumDyCentered,
+                        gammaGradient: a.gammaGradient + b.gammaGradient, betaGradient: a.betaGradient + b.betaGradient)
+                })
+            return sums ?? GradientSums()
+        }
     }
 
     /// Two numbers per channel, `first` then `second` rows in one buffer, that pool tasks fill for
@@ -283,38 +330,25 @@ public final class BatchNorm2d: Layer {
         func deallocate() { values.deallocate() }
     }
 
-    /// Sets every channel's normalisation from the global batch's mean and biased variance, given
-    /// this process's (`local`: means, then variances) over its `count` elements per channel, by
-    /// Chan's pairwise combination: the global mean from the summed m * mean, then the variance from
-    /// the summed m * variance + m * (mean - global mean)^2.
-    private func setSynchronized(_ local: ChannelPairs, count: Int) {
-        guard let synchronizer else { preconditionFailure("BatchNorm2d: no synchronizer") }
-        defer { local.deallocate() }
-        let m = Double(count)
-        var sums = (0..<channels).map { m * local[$0] } + [m]
-        sums.withUnsafeMutableBufferPointer { synchronizer.sum($0) }
-        let total = sums[channels]
-        let means = (0..<channels).map { sums[$0] / total }
-        var spreads = (0..<channels).map { c in
-            let offset = local[c] - means[c]
-            return m * local[channels + c] + m * offset * offset
-        }
-        spreads.withUnsafeMutableBufferPointer { synchronizer.sum($0) }
+    /// Sets every channel's normalisation from the batch's mean and biased variance over `count`
+    /// elements per channel. `sums(means, into)` writes each channel's sum over this process's rows,
+    /// of x when `means` is nil, else of (x - mean)^2; with a synchronizer each pass's sums (and the
+    /// count) are added over the processes before they are used, so the means are the global ones.
+    private func setStatistics(
+        count: Int, _ sums: (UnsafePointer<Float>?, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        var first = [Double](repeating: 0, count: channels + 1)
+        first.withUnsafeMutableBufferPointer { sums(nil, $0.baseAddress!) }
+        first[channels] = Double(count)
+        first.withUnsafeMutableBufferPointer { synchronizer?.sum($0) }
+        let total = first[channels]
         normalizedCount = Int(total.rounded())
         let statistics = channelStatistics()
-        for c in 0..<channels { statistics.set(c, mean: means[c], variance: spreads[c] / total) }
-    }
-
-    /// Makes the gradient sums (`sums`: of dy, then of dy * (x - mean)) those over the global batch,
-    /// as this process's loss sees them. Each process's dy is of the mean loss over its own rows, so its sums
-    /// are weighted by its share of the global batch before they are added, and the total is divided
-    /// by this process's share again.
-    private func synchronizeGradientSums(_ sums: ChannelPairs) {
-        guard let synchronizer else { preconditionFailure("BatchNorm2d: no synchronizer") }
-        let share = synchronizer.batchShare
-        for i in sums.values.indices { sums.values[i] *= share }
-        synchronizer.sum(sums.values)
-        for i in sums.values.indices { sums.values[i] /= share }
+        for c in 0..<channels { statistics.means[c] = Float(first[c] / total) }
+        var second = [Double](repeating: 0, count: channels)
+        second.withUnsafeMutableBufferPointer { sums(UnsafePointer(statistics.means), $0.baseAddress!) }
+        second.withUnsafeMutableBufferPointer { synchronizer?.sum($0) }
+        for c in 0..<channels { statistics.set(c, mean: first[c] / total, variance: second[c] / total) }
     }
 
     /// Tasks for a pass split over `n` images of `count` elements: one per thread, fewer for
@@ -326,45 +360,41 @@ public final class BatchNorm2d: Layer {
         pool.run(tasks: tasks) { t in body(t, ThreadPool.chunk(t, of: tasks, count: n)) }
     }
 
-    /// The forward pass split over images: per-position partial sums, per-channel statistics
-    /// from them, then the affine map with per-position scale and shift.
+    /// The forward pass split over images: per-position partial sums per leaf of the batch,
+    /// per-channel statistics from them, then the affine map with per-position scale and shift.
     private func forwardByImages(_ input: Tensor, plane: Int, training: Bool) {
         let n = input.shape[0], count = channels * plane, tasks = imageTasks(n, count: count)
-        scratch.resize(to: [tasks + 3, count])
-        let partials = scratch.data, center = partials + tasks * count
+        let summation = BatchSummation(samples: n), leaves = training ? summation.leaves.count : 0
+        scratch.resize(to: [leaves + 3, count])
+        let partials = scratch.data, center = partials + leaves * count
         let scale = center + count, shift = scale + count
         let (x, y, relu) = (input.data, output.data, relu)
-        if training { normalizedCount = n * plane }
-        let statistics = channelStatistics(), total = Double(n * plane)
-        func channelSum(_ c: Int) -> Double {
-            BatchNormKernel.Images.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
-        }
         if training {
-            center.update(repeating: 0, count: count)
-            runImages(tasks, n) { t, images in
-                BatchNormKernel.Images.sums(
-                    x, images: images, count: count, center: center, squares: false,
-                    into: partials + t * count)
-            }
-            for c in 0..<channels { statistics.means[c] = Float(channelSum(c) / total) }
-            BatchNormKernel.Images.expand(channels: channels, plane: plane, into: center) { statistics.means[$0] }
-            runImages(tasks, n) { t, images in
-                BatchNormKernel.Images.sums(
-                    x, images: images, count: count, center: center, squares: true,
-                    into: partials + t * count)
-            }
-            if synchronizer != nil {
-                let local = ChannelPairs(channels: channels)
-                for c in 0..<channels { local.set(c, Double(statistics.means[c]), channelSum(c) / total) }
-                setSynchronized(local, count: n * plane)
-            } else {
+            setStatistics(count: n * plane) { means, sums in
+                if let means {
+                    BatchNormKernel.Images.expand(channels: channels, plane: plane, into: center) { means[$0] }
+                } else {
+                    center.update(repeating: 0, count: count)
+                }
+                summation.forEachLeaf(on: pool) { _, leaf, images in
+                    BatchNormKernel.Images.sums(
+                        x, images: images, count: count, center: center, squares: means != nil,
+                        into: partials + leaf * count)
+                }
                 for c in 0..<channels {
-                    statistics.set(c, mean: Double(statistics.means[c]), variance: channelSum(c) / total)
+                    sums[c] =
+                        summation.reduce(
+                            { leaf, _ in
+                                BatchNormKernel.Images.planeSum(partials + leaf * count, channel: c, plane: plane)
+                            },
+                            +) ?? 0
                 }
             }
         } else {
+            let statistics = channelStatistics()
             for c in 0..<channels { statistics.setFromRunning(c) }
         }
+        let statistics = channelStatistics()
         BatchNormKernel.Images.expand(channels: channels, plane: plane, into: scale) { statistics.scales[$0] }
         BatchNormKernel.Images.expand(channels: channels, plane: plane, into: shift) { statistics.shifts[$0] }
         runImages(tasks, n) { _, images in
@@ -372,13 +402,15 @@ public final class BatchNorm2d: Layer {
         }
     }
 
-    /// The backward pass split over images: per-position partial gradient sums, per-channel
-    /// coefficients from them, then the input gradient with the coefficients expanded.
+    /// The backward pass split over images: per-position partial gradient sums per leaf of the
+    /// batch, per-channel coefficients from them, then the input gradient with the coefficients
+    /// expanded.
     private func backwardByImages(_ input: Tensor, _ outputGradient: Tensor, plane: Int) {
         let n = input.shape[0], count = channels * plane, tasks = imageTasks(n, count: count)
-        scratch.resize(to: [2 * tasks + 6, count])
-        let sumsDy = scratch.data, sumsCentered = sumsDy + tasks * count
-        let mean = sumsCentered + tasks * count, scale = mean + count, shift = scale + count
+        let summation = BatchSummation(samples: n), leaves = summation.leaves.count
+        scratch.resize(to: [2 * leaves + 6, count])
+        let sumsDy = scratch.data, sumsCentered = sumsDy + leaves * count
+        let mean = sumsCentered + leaves * count, scale = mean + count, shift = scale + count
         let k = shift + count, a = k + count, offset = a + count
         let (x, dy, dx) = (input.data, outputGradient.data, inputGradient.data)
         let statistics = channelStatistics(), relu = relu
@@ -392,21 +424,24 @@ public final class BatchNorm2d: Layer {
             relu ? statistics.shifts[$0] : 1
         }
         let mask = BatchNormKernel.Images.Mask(scale: scale, shift: shift)
-        runImages(tasks, n) { t, images in
+        summation.forEachLeaf(on: pool) { _, leaf, images in
             BatchNormKernel.Images.gradientSums(
                 x, dy, images: images, count: count, mean: mean, mask: mask,
-                sumDy: sumsDy + t * count, sumDyCentered: sumsCentered + t * count)
+                sumDy: sumsDy + leaf * count, sumDyCentered: sumsCentered + leaf * count)
         }
         let sums = ChannelPairs(channels: channels)
         defer { sums.deallocate() }
         for c in 0..<channels {
-            let sum = { (partials: UnsafeMutablePointer<Float>) in
-                BatchNormKernel.Images.channelSum(partials, tasks: tasks, stride: count, channel: c, plane: plane)
+            let channelSums = GradientSums.reduce(summation, inverseStd: statistics.inverseStds[c]) { leaf, _ in
+                (
+                    BatchNormKernel.Images.planeSum(sumsDy + leaf * count, channel: c, plane: plane),
+                    BatchNormKernel.Images.planeSum(sumsCentered + leaf * count, channel: c, plane: plane)
+                )
             }
-            sums.set(c, sum(sumsDy), sum(sumsCentered))
-            coefficients.accumulateParameters(c, sumDy: sums[c], sumDyCentered: sums[channels + c])
+            sums.set(c, channelSums.sumDy, channelSums.sumDyCentered)
+            coefficients.accumulateParameters(c, channelSums)
         }
-        if lastForwardWasTraining && synchronizer != nil { synchronizeGradientSums(sums) }
+        if lastForwardWasTraining { synchronizer?.sum(sums.values) }
         for c in 0..<channels {
             let (kc, ac, bc) = coefficients.input(c, sumDy: sums[c], sumDyCentered: sums[channels + c])
             (k + c * plane).update(repeating: kc, count: plane)
@@ -428,7 +463,4 @@ public final class BatchNorm2d: Layer {
 public protocol BatchStatisticsSynchronizer: AnyObject {
     /// Replaces every element of `values` with its sum over the processes.
     func sum(_ values: UnsafeMutableBufferPointer<Double>)
-    /// This process's rows as a fraction of the global batch, the weight of its mean loss in the
-    /// global one; positive.
-    var batchShare: Double { get }
 }

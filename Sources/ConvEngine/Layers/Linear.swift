@@ -1,21 +1,21 @@
 /// Fully connected layer, as `torch.nn.Linear`.
 ///
 /// input (N, I) or (N, ...) with I elements per sample, weight (O, I), bias (O), output (N, O).
-/// Batches of up to `rowLimit` rows skip GEMM: each row is a matrix-vector product with the
-/// weight read in place, where GEMM would repack the whole weight for a handful of rows.
+/// Each sample's output and input gradient are the same in any batch; the weight and bias
+/// gradients are summed over the batch in `BatchSummation`'s order.
 public final class Linear: Layer {
-    static let rowLimit = 8
-
     public let inFeatures: Int
     public let outFeatures: Int
     public let weight: Parameter
     public let bias: Parameter
-    /// The operands' format in the batch products (the matrix-vector path of small batches stays fp32).
+    /// The operands' format in the batch products.
     public var precision = Precision.fp32
 
     private let pool: ThreadPool
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
+    /// Per leaf of the batch: its weight gradient (O, I), then its bias gradient (O).
+    private let partialGradients = Tensor(shape: [0])
     private var input: Tensor?
 
     public init(_ inFeatures: Int, _ outFeatures: Int, generator: inout RandomGenerator, pool: ThreadPool) {
@@ -41,19 +41,11 @@ public final class Linear: Layer {
         precondition(input.itemCount == inFeatures, "Linear expects \(inFeatures) features, got \(input.shape)")
         self.input = input
         output.resize(to: [n, outFeatures])
-        if n <= Self.rowLimit {
-            for r in 0..<n {
-                Self.multiply(
-                    weight.value.data, rows: outFeatures, columns: inFeatures, input.data + r * inFeatures,
-                    bias: bias.value.data, into: output.data + r * outFeatures)
-            }
-            return output
-        }
         // out (N, O) = x (N, I) x weight^T (I, O)
         GEMM.multiply(
             precision, transA: false, transB: true, m: n, n: outFeatures, k: inFeatures, alpha: 1,
             a: input.data, lda: inFeatures, b: weight.value.data, ldb: inFeatures,
-            beta: 0, c: output.data, ldc: outFeatures, pool: pool)
+            beta: 0, c: output.data, ldc: outFeatures, pool: pool, rowsAreSamples: true)
         Elementwise.addColumnBias(output.data, rows: n, columns: outFeatures, bias: bias.value.data)
         return output
     }
@@ -62,59 +54,28 @@ public final class Linear: Layer {
         guard let input else { preconditionFailure("Linear.backward before forward") }
         let n = input.shape[0]
         inputGradient.resize(to: input.shape)
-        if n <= Self.rowLimit {
-            let (dy, x, dx, w) = (outputGradient.data, input.data, inputGradient.data, weight.value.data)
-            let (dw, db) = (weight.gradient.data, bias.gradient.data)
-            dx.update(repeating: 0, count: n * inFeatures)
-            for r in 0..<n {
-                for o in 0..<outFeatures {
-                    let g = dy[r * outFeatures + o]
-                    db[o] += g
-                    // dweight[o] += dy[r, o] * x[r];  dx[r] += dy[r, o] * weight[o]
-                    Self.addScaled(g, x + r * inFeatures, into: dw + o * inFeatures, count: inFeatures)
-                    Self.addScaled(g, w + o * inFeatures, into: dx + r * inFeatures, count: inFeatures)
-                }
-            }
-            return inputGradient
+        let (o, i, precision) = (outFeatures, inFeatures, precision)
+        let (dy, x) = (UnsafePointer(outputGradient.data), UnsafePointer(input.data))
+        let summation = BatchSummation(samples: n), size = o * i + o
+        partialGradients.resize(to: [summation.leaves.count, size])
+        let partials = partialGradients.data
+        summation.forEachLeaf(on: pool) { _, leaf, rows in
+            let dw = partials + leaf * size, db = dw + o * i
+            // dweight (O, I) = dy^T (O, rows) x x (rows, I)
+            GEMM.multiply(
+                precision, transA: true, transB: false, m: o, n: i, k: rows.count, alpha: 1,
+                a: dy + rows.lowerBound * o, lda: o, b: x + rows.lowerBound * i, ldb: i,
+                beta: 0, c: dw, ldc: i)
+            db.update(repeating: 0, count: o)
+            Elementwise.accumulateColumnSums(dy + rows.lowerBound * o, rows: rows.count, columns: o, into: db)
         }
-        // dweight (O, I) += dy^T (O, N) x x (N, I)
-        GEMM.multiply(
-            precision, transA: true, transB: false, m: outFeatures, n: inFeatures, k: n, alpha: 1,
-            a: outputGradient.data, lda: outFeatures, b: input.data, ldb: inFeatures,
-            beta: 1, c: weight.gradient.data, ldc: inFeatures, pool: pool)
-        Elementwise.accumulateColumnSums(outputGradient.data, rows: n, columns: outFeatures, into: bias.gradient.data)
+        summation.accumulate(partials, stride: size, count: o * i, into: weight.gradient.data, pool: pool)
+        summation.accumulate(partials + o * i, stride: size, count: o, into: bias.gradient.data, pool: pool)
         // dx (N, I) = dy (N, O) x weight (O, I)
         GEMM.multiply(
-            precision, transA: false, transB: false, m: n, n: inFeatures, k: outFeatures, alpha: 1,
-            a: outputGradient.data, lda: outFeatures, b: weight.value.data, ldb: inFeatures,
-            beta: 0, c: inputGradient.data, ldc: inFeatures, pool: pool)
+            precision, transA: false, transB: false, m: n, n: i, k: o, alpha: 1,
+            a: dy, lda: o, b: weight.value.data, ldb: i,
+            beta: 0, c: inputGradient.data, ldc: i, pool: pool, rowsAreSamples: true)
         return inputGradient
-    }
-
-    /// y (rows) = matrix (rows, columns) x x (columns) + bias.
-    static func multiply(
-        _ matrix: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
-    ) {
-        let vectors = columns / 16
-        for o in 0..<rows {
-            let row = matrix + o * columns
-            var sum = SIMD16<Float>()
-            for v in 0..<vectors {
-                sum.addProduct(SIMD16.load(row + 16 * v), SIMD16.load(x + 16 * v))
-            }
-            var total = Elementwise.horizontalSum(sum)
-            for i in (16 * vectors)..<columns { total += row[i] * x[i] }
-            y[o] = total + bias[o]
-        }
-    }
-
-    /// target += scale * source, over count floats.
-    @inline(__always)
-    static func addScaled(
-        _ scale: Float, _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
-        count: Int
-    ) {
-        for i in 0..<count { target[i] += scale * source[i] }
     }
 }
