@@ -20,8 +20,8 @@ extension GEMM {
     ) {
         let width = MicroKernel.columns, tileRows = MicroKernel.rows
         let slivers = (m + width - 1) / width, ldt = slivers * width
-        workspace.reservePartial(columns.count * ldt)
-        let transposed = workspace.partial
+        workspace.reserveTransposed(columns.count * ldt)
+        let transposed = workspace.transposed
         let aTransposed = MatrixOperand(base: a, ld: lda, transposed: true)
         let bRows = MatrixOperand(base: b, ld: ldb, transposed: false).transpose
         let depthStep = depthStep(k)

@@ -9,31 +9,31 @@ final class GEMMWorkspace: @unchecked Sendable {
     let packedA: UnsafeMutablePointer<Float>
     /// Packed block of op(B): `GEMM.blockDepth` x `GEMM.blockColumns`.
     let packedB: UnsafeMutablePointer<Float>
-    /// Partial C of a task when the k dimension is split across threads; grows on demand.
-    private(set) var partial: UnsafeMutablePointer<Float>
-    private var partialCapacity: Int
+    /// The transposed product of `multiplyTransposed`, before it is added into C; grows on demand.
+    private(set) var transposed: UnsafeMutablePointer<Float>
+    private var transposedCapacity: Int
 
     private static let free = Mutex<[GEMMWorkspace]>([])
 
     private init() {
         packedA = .allocate(capacity: GEMM.blockRows * GEMM.blockDepth)
         packedB = .allocate(capacity: GEMM.blockDepth * GEMM.blockColumns)
-        partialCapacity = 0
-        partial = .allocate(capacity: 0)
+        transposedCapacity = 0
+        transposed = .allocate(capacity: 0)
     }
 
     deinit {
         packedA.deallocate()
         packedB.deallocate()
-        partial.deallocate()
+        transposed.deallocate()
     }
 
-    /// Makes `partial` hold at least `count` floats.
-    func reservePartial(_ count: Int) {
-        guard count > partialCapacity else { return }
-        partial.deallocate()
-        partial = .allocate(capacity: count)
-        partialCapacity = count
+    /// Makes `transposed` hold at least `count` floats.
+    func reserveTransposed(_ count: Int) {
+        guard count > transposedCapacity else { return }
+        transposed.deallocate()
+        transposed = .allocate(capacity: count)
+        transposedCapacity = count
     }
 
     /// Lends one workspace to `body`; no other caller uses it until `body` returns.
