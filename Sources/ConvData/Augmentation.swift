@@ -2,10 +2,13 @@ import Foundation
 
 /// The `--augment` choices.
 public enum AugmentationMode: String, CaseIterable, Sendable, Codable {
-    /// Nothing; `flip`: a horizontal flip; `crop`: a crop of the zero-padded image; `resized`: a
-    /// random resized crop and a flip; `standard`: the dataset's usual choice (`resized` for an
-    /// image folder, a padded crop and a flip for the others).
-    case none, flip, crop, resized, standard
+    /// Nothing; `flip`: a horizontal flip; `crop`: a crop of the zero-padded image; `crop-flip`:
+    /// both (CIFAR's usual augmentation, for a folder of images already at the model's size);
+    /// `resized`: a random resized crop and a flip; `standard`: the dataset's usual choice
+    /// (`resized` for an image folder, `crop-flip` for the others).
+    case none, flip, crop
+    case cropFlip = "crop-flip"
+    case resized, standard
 }
 
 /// Random changes applied to training images only, each drawn from the loader's seed, the epoch
@@ -38,6 +41,7 @@ public struct Augmentation: Sendable, Equatable {
         case .none: self = .none
         case .flip: self.init(cropPadding: 0, horizontalFlip: true)
         case .crop: self.init(cropPadding: padding, horizontalFlip: false)
+        case .cropFlip: self.init(cropPadding: padding, horizontalFlip: flip)
         case .resized: self.init(cropPadding: 0, horizontalFlip: flip, resizedCrop: .standard)
         case .standard:
             self.init(

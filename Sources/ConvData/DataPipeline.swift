@@ -29,7 +29,7 @@ public struct DataPipeline: Sendable {
     ///   - datasetName: `--dataset NAME`; with neither, the default dataset.
     ///   - labels: `--labels fine|coarse` (CIFAR-100).
     ///   - validationCount: `--val-split N`, the last N training images.
-    ///   - augment: `--augment none|flip|crop|standard`.
+    ///   - augment: `--augment none|flip|crop|crop-flip|resized|standard`.
     ///   - normalize: `--normalize MEAN,STD` (or per-channel means then deviations); nil for the
     ///     dataset's statistics.
     public static func load(
@@ -42,7 +42,8 @@ public struct DataPipeline: Sendable {
             throw DataError.invalidOption("--labels \(labels): expected fine or coarse")
         }
         guard let mode = AugmentationMode(rawValue: augment) else {
-            throw DataError.invalidOption("--augment \(augment): expected none, flip, crop, resized or standard")
+            throw DataError.invalidOption(
+                "--augment \(augment): expected \(AugmentationMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard batchSize > 0 else { throw DataError.invalidOption("--batch-size \(batchSize): must be positive") }
         let folder = try locator.resolve(data: data, dataset: datasetName)

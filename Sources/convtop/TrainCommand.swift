@@ -85,8 +85,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Training augmentation: flip, crop (of the zero-padded image), resized (random resized crop and flip), "
-                + "standard (resized for image folders, padded crop and flip otherwise) or none.", valueName: "mode"))
+            "Training augmentation: flip, crop (of the zero-padded image), crop-flip (both), resized (random "
+                + "resized crop and flip), standard (resized for image folders, crop-flip otherwise) or none.", valueName: "mode"))
     var augment: AugmentationMode?
 
     @Flag(
@@ -447,7 +447,7 @@ struct TrainCommand: ParsableCommand {
         if let augment {
             c.augment = augment
             // A recipe's test flips suit a model trained on flipped images, not one trained without.
-            if ![.flip, .resized, .standard].contains(augment) && testFlips == nil {
+            if ![.flip, .cropFlip, .resized, .standard].contains(augment) && testFlips == nil {
                 c.testFlips = false
             }
         }

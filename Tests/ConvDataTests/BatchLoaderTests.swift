@@ -182,6 +182,8 @@ import Testing
         #expect(Augmentation(.none, for: photos).isIdentity)
         #expect(Augmentation(.flip, for: photos) == Augmentation(cropPadding: 0, horizontalFlip: true))
         #expect(Augmentation(.crop, for: photos) == Augmentation(cropPadding: 4, horizontalFlip: false))
+        #expect(Augmentation(.cropFlip, for: photos) == Augmentation(.standard, for: photos))
+        #expect(Augmentation(.cropFlip, for: digits) == Augmentation(cropPadding: 3, horizontalFlip: false))
     }
 
     @Test func imageFoldersDrawResizedCropsByDefault() {
@@ -193,6 +195,7 @@ import Testing
         #expect(Augmentation(.standard, for: folder) == resized)
         #expect(Augmentation(.resized, for: folder) == resized)
         #expect(Augmentation(.crop, for: folder) == Augmentation(cropPadding: 4, horizontalFlip: false))
+        #expect(Augmentation(.cropFlip, for: folder) == Augmentation(cropPadding: 4, horizontalFlip: true))
         folder.format = .cifar10Binary
         #expect(Augmentation(.standard, for: folder) == Augmentation(cropPadding: 4, horizontalFlip: true))
         #expect(Augmentation(.resized, for: folder) == resized)

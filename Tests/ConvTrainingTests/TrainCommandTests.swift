@@ -99,7 +99,7 @@ enum IDXWriter {
         }
         #expect(text.contains("values: sgd, adam, adamw"), "\(help.output)")
         #expect(text.contains("values: constant, step, cosine, onecycle"), "\(help.output)")
-        #expect(text.contains("values: none, flip, crop, resized, standard"), "\(help.output)")
+        #expect(text.contains("values: none, flip, crop, crop-flip, resized, standard"), "\(help.output)")
         #expect(text.contains("values: auto, ascii; default: auto"), "\(help.output)")
 
         let refused = try ConvtopProcess.run(
