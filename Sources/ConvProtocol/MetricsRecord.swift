@@ -252,6 +252,8 @@ private struct StartedFields: Codable {
     var lr: Double
     /// Absent from journals written before test flips existed.
     var testFlips: Bool?
+    /// Absent from journals written before test shifts existed, and when they are off.
+    var testShifts: Bool?
     var kernel: String
     /// Absent from journals written before the dashboard showed the model's table.
     var modelTable: ModelTableFields?
@@ -278,6 +280,7 @@ private struct StartedFields: Codable {
         optimizer = s.optimizer
         lr = s.learningRate
         testFlips = s.testFlips
+        testShifts = s.testShifts ? true : nil
         kernel = s.kernel
         modelTable = s.modelTable.map(ModelTableFields.init)
         skippedFiles = s.skippedFileCount == 0 ? nil : s.skippedFileCount
@@ -299,7 +302,8 @@ private struct StartedFields: Codable {
             imageShape: try LineCoding.shape(imageShape, "image_shape"),
             trainCount: trainCount, testCount: testCount, validationCount: validationCount, epochs: epochs,
             stepsPerEpoch: stepsPerEpoch, batchSize: batchSize, threads: threads, optimizer: optimizer,
-            learningRate: lr, testFlips: testFlips ?? false, kernel: kernel, startStep: step,
+            learningRate: lr, testFlips: testFlips ?? false, testShifts: testShifts ?? false, kernel: kernel,
+            startStep: step,
             worldSize: worldSize ?? 1, modelTable: try modelTable?.table(), skippedFileCount: skippedFiles ?? 0)
     }
 }

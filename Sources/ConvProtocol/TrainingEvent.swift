@@ -58,6 +58,8 @@ public struct RunSummary: Sendable, Equatable {
     public var learningRate: Double
     /// Whether evaluations average each image with its mirror image.
     public var testFlips: Bool
+    /// Whether evaluations also average each image shifted by a pixel each way.
+    public var testShifts: Bool
     /// The GEMM / convolution kernel the engine runs, for display.
     public var kernel: String
     /// The global step the run starts at (non-zero after `--resume`).
@@ -74,7 +76,8 @@ public struct RunSummary: Sendable, Equatable {
         runName: String, runDirectory: String, datasetName: String, modelName: String,
         parameterCount: Int, classNames: [String], imageShape: ImageShape, trainCount: Int,
         testCount: Int, validationCount: Int, epochs: Int, stepsPerEpoch: Int, batchSize: Int,
-        threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, kernel: String,
+        threads: Int, optimizer: String, learningRate: Double, testFlips: Bool = false, testShifts: Bool = false,
+        kernel: String,
         startStep: Int, worldSize: Int = 1, modelTable: ModelTable? = nil, skippedFileCount: Int = 0
     ) {
         self.runName = runName
@@ -94,6 +97,7 @@ public struct RunSummary: Sendable, Equatable {
         self.optimizer = optimizer
         self.learningRate = learningRate
         self.testFlips = testFlips
+        self.testShifts = testShifts
         self.kernel = kernel
         self.startStep = startStep
         self.worldSize = worldSize

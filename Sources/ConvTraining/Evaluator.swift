@@ -17,15 +17,21 @@ public struct Evaluator {
     /// Whether every image is also run mirrored left-right and the two sets of logits averaged:
     /// test-time augmentation for a model trained with flips, at twice the cost.
     public var averagesMirrorImages: Bool
+    /// Whether every image is also run shifted one pixel up and left and one pixel down and right
+    /// (edges reflected), each shift mirrored too with `averagesMirrorImages`, and the logits
+    /// weighed half for the image and a quarter for each shift, as airbench's test-time
+    /// augmentation: for a model trained on crops, at three times the cost.
+    public var averagesShiftedImages: Bool
 
     public init(
         sampleCount: Int = 32, misclassifiedLimit: Int = 500, batchSize: Int = 250,
-        averagesMirrorImages: Bool = false
+        averagesMirrorImages: Bool = false, averagesShiftedImages: Bool = false
     ) {
         self.sampleCount = sampleCount
         self.misclassifiedLimit = misclassifiedLimit
         self.batchSize = batchSize
         self.averagesMirrorImages = averagesMirrorImages
+        self.averagesShiftedImages = averagesShiftedImages
     }
 
     /// The indices of the fixed sample: the same images at every evaluation of a set.
@@ -111,7 +117,7 @@ public struct Evaluator {
     }
 
     /// Runs `model` over `batches` of `images` in order and hands each batch with its logits (N, classes)
-    /// to `body`; the logits are the average over the image and its mirror when `averagesMirrorImages`.
+    /// to `body`, averaged over the views `averagesMirrorImages` and `averagesShiftedImages` add.
     private func forEachBatch(
         _ model: Model, on images: ImageSet, normalization: Normalization, batches: Range<Int>,
         _ body: (Batch, Tensor) -> Void
@@ -120,30 +126,60 @@ public struct Evaluator {
             images: images, batchSize: batchSize, shuffle: false, seed: 0,
             augmentation: .none, normalization: normalization)
         var batch = loader.makeBatch()
-        let input = Tensor(shape: [0]), averaged = Tensor(shape: [0])
+        let input = Tensor(shape: [0]), logits = Tensor(shape: [0])
+        let shiftedLogits = [Tensor(shape: [0]), Tensor(shape: [0])]
         let order = loader.order(epoch: 0)
         for b in batches {
             loader.load(BatchPosition(epoch: 0, batch: b), order: order, into: &batch)
             input.resize(to: [batch.count] + model.inputShape)
-            batch.images.withUnsafeBufferPointer { input.data.update(from: $0.baseAddress!, count: input.count) }
-            var logits = model.forward(input, training: false)
-            if averagesMirrorImages {
-                // The model reuses its output tensor: keep the first logits before the second pass.
-                averaged.resize(to: logits.shape)
-                averaged.data.update(from: logits.data, count: logits.count)
-                Self.mirror(input)
-                let mirrored = model.forward(input, training: false)
-                for i in 0..<averaged.count { averaged.data[i] = (averaged.data[i] + mirrored.data[i]) / 2 }
-                logits = averaged
+            batch.images.withUnsafeBufferPointer { images in
+                input.data.update(from: images.baseAddress!, count: input.count)
+                logitsOfViews(model, input, into: logits)
+                guard averagesShiftedImages else { return }
+                for (offset, shifted) in zip([-1, 1], shiftedLogits) {
+                    Self.shift(images.baseAddress!, by: offset, into: input)
+                    logitsOfViews(model, input, into: shifted)
+                }
+                let (a, b, c) = (logits.data, shiftedLogits[0].data, shiftedLogits[1].data)
+                for i in 0..<logits.count { a[i] = 0.5 * a[i] + 0.25 * (b[i] + c[i]) }
             }
             body(batch, logits)
         }
+    }
+
+    /// The logits of `input` copied into `result`, averaged with its mirror image's when
+    /// `averagesMirrorImages` (which leaves `input` mirrored). The model reuses its output tensor,
+    /// so each pass's logits are copied out before the next.
+    private func logitsOfViews(_ model: Model, _ input: Tensor, into result: Tensor) {
+        let logits = model.forward(input, training: false)
+        result.resize(to: logits.shape)
+        result.data.update(from: logits.data, count: logits.count)
+        guard averagesMirrorImages else { return }
+        Self.mirror(input)
+        let mirrored = model.forward(input, training: false)
+        for i in 0..<result.count { result.data[i] = (result.data[i] + mirrored.data[i]) / 2 }
     }
 
     private func withImage(_ prediction: Prediction, from images: ImageSet) -> Prediction {
         var copy = prediction
         copy.image.pixels = Array(images.image(at: prediction.index))
         return copy
+    }
+
+    /// `images` (laid out as `target`, N x C x H x W) moved so that pixel (y, x) of `target` is
+    /// pixel (y + offset, x + offset) of the source, reflected at the edges as PyTorch's `reflect`
+    /// padding (-1 reads 1, H reads H - 2).
+    static func shift(_ images: UnsafePointer<Float>, by offset: Int, into target: Tensor) {
+        let (height, width) = (target.shape[2], target.shape[3])
+        func reflect(_ i: Int, _ n: Int) -> Int { i < 0 ? min(-i, n - 1) : i >= n ? max(2 * n - 2 - i, 0) : i }
+        let columns = (0..<width).map { reflect($0 + offset, width) }
+        for plane in 0..<(target.count / (height * width)) {
+            let source = images + plane * height * width, destination = target.data + plane * height * width
+            for y in 0..<height {
+                let row = source + reflect(y + offset, height) * width, out = destination + y * width
+                for x in 0..<width { out[x] = row[columns[x]] }
+            }
+        }
     }
 
     /// Reverses every row of the images (N, C, H, W) in place.

@@ -165,11 +165,21 @@ public struct HeadlessReporter: Sendable {
             "training \(s.modelName) (\(s.parameterCount) parameters) on \(s.datasetName): \(data) images of "
                 + "\(shape), \(s.classNames.count) classes",
             "\(s.epochs) epochs x \(s.stepsPerEpoch) steps of \(s.batchSize), \(s.optimizer) lr \(rate(s.learningRate)), "
-                + (s.testFlips ? "test flips, " : "") + "\(s.threads) thread\(s.threads == 1 ? "" : "s")"
+                + Self.testViews(s) + "\(s.threads) thread\(s.threads == 1 ? "" : "s")"
                 + (s.worldSize > 1 ? " x \(s.worldSize) ranks" : "") + ", kernel \(s.kernel)"
                 + (s.startStep > 0 ? ", resuming at step \(s.startStep)" : ""),
             "run folder: \(s.runDirectory)",
         ]
+    }
+
+    /// The start line's test-time augmentation, with its separator: "test flips and shifts, ".
+    private static func testViews(_ s: RunSummary) -> String {
+        switch (s.testFlips, s.testShifts) {
+        case (true, true): "test flips and shifts, "
+        case (true, false): "test flips, "
+        case (false, true): "test shifts, "
+        case (false, false): ""
+        }
     }
 
     /// The evaluation summary: split, loss and accuracy, then per-class accuracy in columns.

@@ -15,7 +15,7 @@ public enum Recipe: String, Sendable, CaseIterable {
         switch self {
         case .fast:
             "resnet9 for 10 epochs (resnet6 for 4 on grey images), SGD nesterov 0.9, one-cycle, "
-                + "label smoothing 0.1 (none on grey), augmentation, test flips (the default)"
+                + "label smoothing 0.1 (none on grey), augmentation, test flips, test shifts on colour (the default)"
         case .tutorial: "PyTorch's CIFAR-10 tutorial: lenet, SGD 0.001 momentum 0.9, batch 4, 2 epochs"
         }
     }
@@ -38,7 +38,8 @@ public enum Recipe: String, Sendable, CaseIterable {
                 model: .preset(colour ? .resnet9 : .resnet6), epochs: colour ? 10 : 4, batchSize: 128, optimizer: .sgd,
                 learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: .onecycle,
                 labelSmoothing: colour ? 0.1 : 0,
-                augment: colour ? .standard : allowsHorizontalFlip ? .flip : .none, testFlips: allowsHorizontalFlip)
+                augment: colour ? .standard : allowsHorizontalFlip ? .flip : .none, testFlips: allowsHorizontalFlip,
+                testShifts: colour)
         }
     }
 }

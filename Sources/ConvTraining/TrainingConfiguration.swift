@@ -27,6 +27,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Evaluate every image and its mirror image and average the two predictions (test-time
     /// augmentation). Optional so that checkpoints saved before it existed still load: nil is off.
     public var testFlips: Bool?
+    /// Evaluate every image shifted one pixel each way as well (`Evaluator.averagesShiftedImages`);
+    /// nil (checkpoints saved before it existed) is off.
+    public var testShifts: Bool?
     /// `--normalize` text (`0.5,0.5`), or nil for the training images' own mean and deviation.
     public var normalize: String?
     public var seed: UInt64
@@ -63,7 +66,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         model: ModelChoice, epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double,
         momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0,
         schedule: ScheduleKind = .constant, warmupEpochs: Double = 0, labelSmoothing: Double = 0,
-        augment: AugmentationMode = .none, testFlips: Bool = false, normalize: String? = nil, seed: UInt64 = 0,
+        augment: AugmentationMode = .none, testFlips: Bool = false, testShifts: Bool = false, normalize: String? = nil,
+        seed: UInt64 = 0,
         validationSplit: Int = 0,
         saveEvery: Int = 0, sampleCount: Int = 32, misclassifiedLimit: Int = 10_000, freeze: [String]? = nil,
         precision: Precision? = nil
@@ -81,6 +85,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         self.labelSmoothing = labelSmoothing
         self.augment = augment
         self.testFlips = testFlips
+        self.testShifts = testShifts
         self.normalize = normalize
         self.seed = seed
         self.validationSplit = validationSplit

@@ -117,7 +117,8 @@ final class TrainingWorker {
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
         evaluator = Evaluator(
             sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
-            averagesMirrorImages: configuration.testFlips == true)
+            averagesMirrorImages: configuration.testFlips == true,
+            averagesShiftedImages: configuration.testShifts == true)
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
         learningRateFinderSteps = setup.learningRateFinderSteps
         layerHealth = LayerHealthMonitor(model: model, interval: communicator.leads ? setup.layerHealthInterval : 0)
@@ -716,7 +717,8 @@ final class TrainingWorker {
             trainCount: dataset.train.count, testCount: dataset.test.count, validationCount: dataset.validation.count,
             epochs: configuration.epochs, stepsPerEpoch: loader.batchesPerEpoch, batchSize: configuration.batchSize,
             threads: pool.threadCount, optimizer: optimizerDescription, learningRate: configuration.learningRate,
-            testFlips: configuration.testFlips == true, kernel: model.convolutionSummary, startStep: step,
+            testFlips: configuration.testFlips == true, testShifts: configuration.testShifts == true,
+            kernel: model.convolutionSummary, startStep: step,
             worldSize: communicator.size, modelTable: model.architecture.map { ModelTable(NetworkSummary($0)) },
             skippedFileCount: dataset.skippedFiles.count)
     }

@@ -24,7 +24,9 @@ extension TrainingCheckpoint {
         }
         let model = Model(network: try checkpoint.network(), seed: 0, pool: ThreadPool(threads: threads))
         try restore(into: model)
-        let evaluator = Evaluator(averagesMirrorImages: configuration.testFlips == true)
+        let evaluator = Evaluator(
+            averagesMirrorImages: configuration.testFlips == true,
+            averagesShiftedImages: configuration.testShifts == true)
         let evaluation = evaluator.evaluate(
             model, on: images, normalization: normalization, split: split, epoch: position.epochNumber, step: step)
         return (evaluation, images.count, model.name)

@@ -75,7 +75,9 @@ struct PredictCommand: ParsableCommand {
             let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let model = Model(network: try checkpoint.checkpoint.network(), seed: 0, pool: pool)
             try checkpoint.restore(into: model)
-            let evaluator = Evaluator(averagesMirrorImages: checkpoint.configuration.testFlips == true)
+            let evaluator = Evaluator(
+                averagesMirrorImages: checkpoint.configuration.testFlips == true,
+                averagesShiftedImages: checkpoint.configuration.testShifts == true)
             let ranked = evaluator.classify(model, images: images, normalization: checkpoint.normalization)
             let thumbnails = !json && isatty(STDOUT_FILENO) == 1
             for (index, (name, classes)) in zip(names, ranked).enumerated() {

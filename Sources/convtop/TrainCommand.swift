@@ -86,13 +86,21 @@ struct TrainCommand: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Training augmentation: flip, crop (of the zero-padded image), crop-flip (both), resized (random "
-                + "resized crop and flip), standard (resized for image folders, crop-flip otherwise) or none.", valueName: "mode"))
+                + "resized crop and flip), standard (resized for image folders, crop-flip otherwise) or none.",
+            valueName: "mode"))
     var augment: AugmentationMode?
 
     @Flag(
         inversion: .prefixedNo,
         help: "Also evaluate every image mirrored and average the predictions (default: on where the recipe flips).")
     var testFlips: Bool?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Also evaluate every image shifted a pixel up-left and down-right and average the predictions "
+                + "(default: on where the recipe crops colour images)."))
+    var testShifts: Bool?
 
     @Option(
         help: ArgumentHelp(
@@ -446,12 +454,16 @@ struct TrainCommand: ParsableCommand {
         if let labelSmoothing { c.labelSmoothing = labelSmoothing }
         if let augment {
             c.augment = augment
-            // A recipe's test flips suit a model trained on flipped images, not one trained without.
+            // A recipe's test flips suit a model trained on flipped images, its shifts one trained on crops.
             if ![.flip, .cropFlip, .resized, .standard].contains(augment) && testFlips == nil {
                 c.testFlips = false
             }
+            if ![.crop, .cropFlip, .resized, .standard].contains(augment) && testShifts == nil {
+                c.testShifts = false
+            }
         }
         if let testFlips { c.testFlips = testFlips }
+        if let testShifts { c.testShifts = testShifts }
         if let normalize { c.normalize = normalize }
         if let seed { c.seed = seed }
         if let valSplit { c.validationSplit = valSplit }

@@ -39,7 +39,7 @@ enum SampleEvents {
         parameterCount: 2_438_794, classNames: ["airplane", "automobile", "bird"], imageShape: shape,
         trainCount: 45000, testCount: 10000, validationCount: 5000, epochs: 12, stepsPerEpoch: 352,
         batchSize: 128, threads: 2, optimizer: "sgd nesterov 0.9, wd 0.0005, onecycle", learningRate: 0.0625,
-        testFlips: true, kernel: "avx2", startStep: 704)
+        testFlips: true, testShifts: true, kernel: "avx2", startStep: 704)
 
     /// The summary of a run that sends its model's table: a block with a shortcut, and a head.
     static let summaryWithModelTable: RunSummary = {

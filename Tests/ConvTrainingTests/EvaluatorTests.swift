@@ -34,6 +34,59 @@ import Testing
         #expect(both.loss != plain.loss)
     }
 
+    /// `images` moved so that pixel (y, x) is the source's (y + offset, x + offset), edges reflected:
+    /// written out here on the bytes, apart from the evaluator's own shift of normalised tensors.
+    static func shifted(_ images: ImageSet, by offset: Int) -> ImageSet {
+        let (height, width) = (images.dimensions.height, images.dimensions.width)
+        func reflect(_ i: Int, _ n: Int) -> Int { i < 0 ? -i : i >= n ? 2 * n - 2 - i : i }
+        var pixels = images.pixels
+        for plane in 0..<(pixels.count / (height * width)) {
+            for y in 0..<height {
+                for x in 0..<width {
+                    pixels[plane * height * width + y * width + x] =
+                        images.pixels[
+                            plane * height * width + reflect(y + offset, height) * width + reflect(x + offset, width)]
+                }
+            }
+        }
+        return ImageSet(dimensions: images.dimensions, pixels: pixels, labels: images.labels)
+    }
+
+    /// With shifts, the logits weigh the image half and each one-pixel shift a quarter: the
+    /// probabilities are the softmax of that mix of the three views' own log-probabilities.
+    @Test(arguments: [false, true])
+    func averagingShiftedImagesWeighsTheImageHalf(mirrors: Bool) {
+        let images = StripesDataset.images(count: 24, seed: 8)
+        let model = ModelPreset.lenet.build(input: (1, 16, 16), classes: 3, seed: 5, pool: ThreadPool(threads: 1))
+        let normalization = Normalization(mean: [0.2], standardDeviation: [0.3])
+        let views = Evaluator(batchSize: 16, averagesMirrorImages: mirrors)
+        let (plain, upLeft, downRight) = (
+            views.classify(model, images: images, normalization: normalization),
+            views.classify(model, images: Self.shifted(images, by: 1), normalization: normalization),
+            views.classify(model, images: Self.shifted(images, by: -1), normalization: normalization)
+        )
+        let shifts = Evaluator(batchSize: 16, averagesMirrorImages: mirrors, averagesShiftedImages: true)
+        let averaged = shifts.classify(model, images: images, normalization: normalization)
+        func probabilities(_ ranked: [ClassProbability]) -> [Double] {
+            (0..<3).map { label in Double(ranked.first { $0.label == label }!.probability) }
+        }
+        var largestDifference = 0.0
+        for i in 0..<images.count {
+            let (p, u, d) = (probabilities(plain[i]), probabilities(upLeft[i]), probabilities(downRight[i]))
+            let mixed: [Double] = (0..<3).map { label in
+                let logProbability: Double = 0.5 * log(p[label]) + 0.25 * (log(u[label]) + log(d[label]))
+                return exp(logProbability)
+            }
+            let total = mixed.reduce(0, +), actual = probabilities(averaged[i])
+            for label in 0..<3 {
+                largestDifference = max(largestDifference, abs(mixed[label] / total - actual[label]))
+            }
+        }
+        #expect(largestDifference < 1e-4)
+        // The shifted views are other inputs: the mix is not the plain prediction.
+        #expect(zip(plain, averaged).contains { probabilities($0) != probabilities($1) })
+    }
+
     @Test func classifyRanksEveryClassAndAgreesWithEvaluate() {
         let images = StripesDataset.images(count: 40, seed: 6)
         let model = ModelPreset.lenet.build(input: (1, 16, 16), classes: 3, seed: 2, pool: ThreadPool(threads: 1))

@@ -169,12 +169,14 @@ enum IDXWriter {
     }
 
     /// Test flips are off for data whose mirror image may mean something else (the stripes are an
-    /// unknown IDX dataset, treated like digits) unless asked for, and an explicit choice wins.
+    /// unknown IDX dataset, treated like digits) unless asked for, test shifts off for grey images
+    /// (the recipe does not crop them) unless asked for, and an explicit choice wins.
     @Test(arguments: [
-        ([String](), false), (["--test-flips"], true), (["--augment", "none", "--test-flips"], true),
-        (["--augment", "flip", "--no-test-flips"], false),
+        ([String](), ""), (["--test-flips"], "test flips, "), (["--augment", "none", "--test-flips"], "test flips, "),
+        (["--augment", "flip", "--no-test-flips"], ""), (["--augment", "crop", "--test-shifts"], "test shifts, "),
+        (["--test-flips", "--test-shifts"], "test flips and shifts, "),
     ])
-    func testFlipsFollowTheDataAndTheOptions(options: [String], flips: Bool) throws {
+    func testViewsFollowTheDataAndTheOptions(options: [String], views: String) throws {
         let folder = try IDXWriter.stripesFolder(train: 32, test: 16)
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try ConvtopProcess.run(
@@ -185,7 +187,8 @@ enum IDXWriter {
             ] + options,
             in: folder)
         #expect(result.status == 0, "stderr: \(result.errors)")
-        #expect(result.output.contains(", test flips") == flips, "\(result.output)")
+        let start = result.output.split(separator: "\n").first { $0.contains(" epochs x ") } ?? ""
+        #expect(start.contains(", \(views)1 thread"), "\(result.output)")
     }
 
     @Test func sigtermFinishesTheStepSavesAndExits0() throws {

@@ -116,7 +116,8 @@ public struct ComparisonState: Sendable, Equatable {
             ("params", { Format.grouped($0.parameterCount) }),
             ("epochs", { "\($0.epochs)" }), ("batch", { "\($0.batchSize)" }),
             ("lr", { Format.learningRate($0.learningRate) }), ("optimizer", { $0.optimizer }),
-            ("flips", { $0.testFlips ? "on" : "off" }), ("train", { Format.grouped($0.trainCount) }),
+            ("flips", { $0.testFlips ? "on" : "off" }), ("shifts", { $0.testShifts ? "on" : "off" }),
+            ("train", { Format.grouped($0.trainCount) }),
             ("val", { Format.grouped($0.validationCount) }), ("threads", { "\($0.threads)" }),
             ("ranks", { "\($0.worldSize)" }), ("kernel", { $0.kernel }),
         ]
