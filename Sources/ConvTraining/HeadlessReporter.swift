@@ -164,7 +164,7 @@ public struct HeadlessReporter: Sendable {
         return [
             "training \(s.modelName) (\(s.parameterCount) parameters) on \(s.datasetName): \(data) images of "
                 + "\(shape), \(s.classNames.count) classes",
-            "\(s.epochs) epochs x \(s.stepsPerEpoch) steps of \(s.batchSize), \(s.optimizer) lr \(rate(s.learningRate)), "
+            "\(s.epochs) epoch\(s.epochs == 1 ? "" : "s") x \(s.stepsPerEpoch) steps of \(s.batchSize), \(s.optimizer) lr \(rate(s.learningRate)), "
                 + Self.testViews(s) + "\(s.threads) thread\(s.threads == 1 ? "" : "s")"
                 + (s.worldSize > 1 ? " x \(s.worldSize) ranks" : "") + ", kernel \(s.kernel)"
                 + (s.startStep > 0 ? ", resuming at step \(s.startStep)" : ""),

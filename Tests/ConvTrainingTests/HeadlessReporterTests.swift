@@ -26,6 +26,11 @@ import Testing
                 "2 epochs x 100 steps of 6, sgd lr 0.01, 2 threads, kernel avx512",
                 "run folder: runs/r",
             ])
+        var one = Self.summary
+        (one.epochs, one.testFlips, one.testShifts) = (1, true, true)
+        #expect(
+            reporter.lines(for: .started(one))[1]
+                == "1 epoch x 100 steps of 6, sgd lr 0.01, test flips and shifts, 2 threads, kernel avx512")
     }
 
     @Test func stepLinesComeEveryNStepsEvenWhenStepsWereCoalesced() {

@@ -187,7 +187,7 @@ enum IDXWriter {
             ] + options,
             in: folder)
         #expect(result.status == 0, "stderr: \(result.errors)")
-        let start = result.output.split(separator: "\n").first { $0.contains(" epochs x ") } ?? ""
+        let start = result.output.split(separator: "\n").first { $0.contains(" steps of ") } ?? ""
         #expect(start.contains(", \(views)1 thread"), "\(result.output)")
     }
 
