@@ -9,6 +9,12 @@ public enum AugmentationMode: String, CaseIterable, Sendable, Codable {
     case none, flip, crop
     case cropFlip = "crop-flip"
     case resized, standard
+
+    /// Whether the mode mirrors training images (where the dataset allows it), so that test flips suit it.
+    public var flips: Bool { [.flip, .cropFlip, .resized, .standard].contains(self) }
+
+    /// Whether the mode moves the content of training images, so that test shifts suit it.
+    public var movesImages: Bool { [.crop, .cropFlip, .resized, .standard].contains(self) }
 }
 
 /// Random changes applied to training images only, each drawn from the loader's seed, the epoch

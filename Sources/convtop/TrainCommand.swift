@@ -455,10 +455,10 @@ struct TrainCommand: ParsableCommand {
         if let augment {
             c.augment = augment
             // A recipe's test flips suit a model trained on flipped images, its shifts one trained on crops.
-            if ![.flip, .cropFlip, .resized, .standard].contains(augment) && testFlips == nil {
+            if !augment.flips && testFlips == nil {
                 c.testFlips = false
             }
-            if ![.crop, .cropFlip, .resized, .standard].contains(augment) && testShifts == nil {
+            if !augment.movesImages && testShifts == nil {
                 c.testShifts = false
             }
         }
