@@ -37,6 +37,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var validationSplit: Int
     /// Save a checkpoint every this many epochs (0: only at the end, on stop and on command).
     public var saveEvery: Int
+    /// `--eval-every`: evaluate at the end of every this many epochs and of the last one; nil (as in
+    /// checkpoints from before it existed) is every epoch.
+    public var evaluateEvery: Int?
     /// How many fixed test images each evaluation reports predictions for.
     public var sampleCount: Int
     /// The most misclassified images an evaluation reports; by default all of a 10,000-image test
@@ -118,6 +121,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         }
         if validationSplit < 0 { return "--val-split must be 0 or more images, got \(validationSplit)" }
         if saveEvery < 0 { return "--save-every must be 0 or more epochs, got \(saveEvery)" }
+        if let evaluateEvery, evaluateEvery < 1 { return "--eval-every must be at least 1 epoch, got \(evaluateEvery)" }
         if let patience, patience < 1 { return "--patience must be at least 1 epoch, got \(patience)" }
         if let minDelta, !(minDelta >= 0) || !minDelta.isFinite {
             return "--min-delta must be 0 or more, got \(minDelta)"

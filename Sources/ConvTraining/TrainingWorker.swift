@@ -373,7 +373,7 @@ final class TrainingWorker {
                 EpochSummary(
                     epoch: epoch, step: step, loss: Float(epochLoss / Double(images)),
                     accuracy: Float(epochCorrect) / Float(images), seconds: now - epochStart)))
-        evaluate(atEpochEnd: true)
+        if epoch == endEpoch || epoch % (configuration.evaluateEvery ?? 1) == 0 { evaluate(atEpochEnd: true) }
         if configuration.saveEvery > 0 && epoch % configuration.saveEvery == 0 { save(to: nil) }
         epochLoss = 0
         epochCorrect = 0

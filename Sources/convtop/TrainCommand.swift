@@ -168,6 +168,13 @@ struct TrainCommand: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
+            "Evaluate at the end of every N epochs and of the last (default 1); --patience then counts "
+                + "evaluations, not epochs.", valueName: "N"))
+    var evalEvery: Int?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
             "Stop early when the monitored figure has not improved at the end of N epochs in a row; "
                 + "the best model is kept as best.safetensors.", valueName: "N"))
     var patience: Int?
@@ -468,6 +475,7 @@ struct TrainCommand: ParsableCommand {
         if let seed { c.seed = seed }
         if let valSplit { c.validationSplit = valSplit }
         if let saveEvery { c.saveEvery = saveEvery }
+        if let evalEvery { c.evaluateEvery = evalEvery }
         if let precision { c.precision = precision }
         if let patience { c.patience = patience }
         if let monitor { c.monitor = monitor }

@@ -67,6 +67,7 @@ enum IDXWriter {
         (["train", "--lr", "-1"], "--lr must be a positive number, got -1.0"),
         (["train", "--momentum", "-0.5"], "--momentum must be in [0, 1), got -0.5"),
         (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["train", "--eval-every", "0"], "--eval-every must be at least 1 epoch, got 0"),
         (
             ["train", "--model", "alexnet"],
             "alexnet: no such network file, and no preset of that name (lenet, convnet5, resnet9, resnet9small, resnet6)"

@@ -232,6 +232,19 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
         #expect(epochs == [1, 2])
     }
 
+    @Test(arguments: [(2, 5, [2, 4, 5]), (3, 3, [3]), (4, 3, [3])])
+    func evalEveryEvaluatesThoseEpochsAndTheLast(every: Int, epochs: Int, evaluated: [Int]) {
+        var configuration = Self.configuration(epochs: epochs, learningRate: 0.002)
+        configuration.evaluateEvery = every
+        let session = Self.session(configuration)
+        var log = EventLog(channel: session.channel)
+        session.start()
+        let result = log.waitForEnd()
+        session.wait()
+        #expect(log.events.compactMap { if case .evaluation(let e) = $0 { e.epoch } else { nil } } == evaluated)
+        #expect(result?.lastEvaluation?.epoch == epochs)
+    }
+
     @Test func resumingFromACheckpointReproducesTheWeightsBitForBit() throws {
         var configuration = Self.configuration(epochs: 2, learningRate: 0.05)
         configuration.schedule = .onecycle
