@@ -3,7 +3,8 @@
 /// of the batch turned on.
 public struct LayerHealth: Sendable, Equatable {
     public var step: Int
-    /// Every layer with parameters, in `state_dict` order.
+    /// Every layer with parameters the optimizer changes (not those `--freeze` keeps fixed), in
+    /// `state_dict` order.
     public var layers: [LayerStatistics]
     /// Every ReLU (fused into a batch norm or not), in the order the layers run.
     public var activations: [ActivationStatistics]
@@ -53,8 +54,7 @@ public struct LayerStatistics: Sendable, Equatable {
 /// How a layer's training goes, from its update/weight ratio.
 public enum LayerCondition: String, Sendable, Equatable {
     case learning
-    /// Its updates are too small to change it (a frozen layer, a learning rate near zero, vanishing
-    /// gradients).
+    /// Its updates are too small to change it (a learning rate near zero, vanishing gradients).
     case stalled
     /// Its updates are a large part of its weights, or its numbers are no longer finite.
     case exploding

@@ -22,10 +22,12 @@ final class LayerHealthMonitor {
     /// every preset, and a run of 20 epochs of CIFAR-10 still gets hundreds of points per sparkline.
     static let defaultInterval = 20
 
-    init(model: Model, interval: Int) {
+    /// Watches the layers with a parameter in `trainable`: a layer kept fixed (`--freeze`) would
+    /// only ever read as stalled.
+    init(model: Model, interval: Int, trainable: Set<String>) {
         self.model = model
         self.interval = interval
-        layers = model.parameterLayers
+        layers = model.parameterLayers.filter { $0.parameters.contains { trainable.contains($0.name) } }
     }
 
     /// Reads the step's gradients and activations when `step` is sampled; call after the backward

@@ -121,7 +121,9 @@ final class TrainingWorker {
             averagesShiftedImages: configuration.testShifts == true)
         endEpoch = min(configuration.epochs, setup.untilEpoch ?? .max)
         learningRateFinderSteps = setup.learningRateFinderSteps
-        layerHealth = LayerHealthMonitor(model: model, interval: communicator.leads ? setup.layerHealthInterval : 0)
+        layerHealth = LayerHealthMonitor(
+            model: model, interval: communicator.leads ? setup.layerHealthInterval : 0,
+            trainable: Set(trainable.parameters.map(\.name)))
 
         if let resume = setup.resume {
             try resume.check(fits: dataset)

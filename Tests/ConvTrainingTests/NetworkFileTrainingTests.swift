@@ -86,6 +86,10 @@ import Testing
         #expect(Self.tensor("conv1.weight", in: tuned) == Self.tensor("conv1.weight", in: source.checkpoint))
         #expect(Self.tensor("fc.weight", in: tuned) != Self.tensor("fc.weight", in: source.checkpoint))
         #expect(tuned.tensors["optimizer.conv1.weight.momentum_buffer"] == nil)
+        let watched = events.compactMap {
+            if case .layerHealth(let health) = $0 { health.layers.map(\.name) } else { nil }
+        }
+        #expect(!watched.isEmpty && watched.allSatisfy { $0 == ["fc"] })
     }
 
     @Test func theStartedEventCarriesTheModelTable() throws {
