@@ -56,9 +56,20 @@ struct Convtop: ParsableCommand {
         } catch let error as NetworkError {
             fail(error.description)
         } catch {
-            if exitCode(for: error) == .validationFailure { fail(message(for: error)) }
+            if exitCode(for: error) == .validationFailure { fail(oneLine(message(for: error))) }
             exit(withError: error)
         }
+    }
+
+    /// ArgumentParser lists the values of a long enumeration one per line ("  - crop-flip"); they
+    /// are put back on the error's one line, as it lists short ones.
+    static func oneLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n")
+        let choices = lines.filter { $0.hasPrefix("  - ") }.map { "'\($0.dropFirst(4))'" }
+        let text = lines.filter { !$0.hasPrefix("  - ") }.joined(separator: " ")
+        guard !choices.isEmpty else { return text }
+        return text.replacingOccurrences(of: "one of the following:", with: "one of") + " "
+            + choices.joined(separator: ", ") + "."
     }
 
     private static func fail(_ message: String) -> Never {

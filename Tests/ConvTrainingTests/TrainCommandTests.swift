@@ -77,6 +77,11 @@ enum IDXWriter {
             "lenet:5:8: conv with kernel 5 does not fit its 2x2 input"
         ),
         (["train", "--optimizer", "rmsprop"], "The value 'rmsprop' is invalid for '--optimizer <name>'"),
+        (
+            ["train", "--augment", "bogus"],
+            "The value 'bogus' is invalid for '--augment <mode>'. Please provide one of 'none', 'flip', 'crop', "
+                + "'crop-flip', 'resized', 'standard'."
+        ),
         (["train", "--data", "/nonexistent/cifar"], "/nonexistent/cifar"),
         (["eval", "/nonexistent/checkpoint.safetensors"], "/nonexistent/checkpoint.safetensors: no such file"),
     ])
