@@ -109,6 +109,7 @@ final class TrainingWorker {
         model = Model(network: network, seed: configuration.seed, pool: pool)
         model.precision = (configuration.precision ?? .fp32).available
         let trainable = model.trainableParameters(freezing: configuration.freeze ?? [])
+        let trainableNames = Set(trainable.parameters.map(\.name))
         if let unmatched = trainable.unmatched.first {
             throw TrainingError(description: "--freeze \(unmatched) names no layer with parameters in \(model.name)")
         }
@@ -123,7 +124,7 @@ final class TrainingWorker {
         learningRateFinderSteps = setup.learningRateFinderSteps
         layerHealth = LayerHealthMonitor(
             model: model, interval: communicator.leads ? setup.layerHealthInterval : 0,
-            trainable: Set(trainable.parameters.map(\.name)))
+            trainable: trainableNames)
 
         if let resume = setup.resume {
             try resume.check(fits: dataset)
@@ -146,7 +147,6 @@ final class TrainingWorker {
             learningRateScale = 1
             if let source = setup.initialWeights {
                 let (taken, kept) = model.initialize(from: source.checkpoint.tensors)
-                let trainableNames = Set(trainable.parameters.map(\.name))
                 initialization = WeightInitialization(
                     source: source.file, taken: taken, reinitialized: kept,
                     frozen: model.namedParameters.map(\.name).filter { !trainableNames.contains($0) })
