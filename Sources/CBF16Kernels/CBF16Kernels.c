@@ -99,17 +99,18 @@ BF16_TARGET void cbf16_pack(const float *src, size_t ld, bool k_contiguous, size
 }
 
 /// One 8 x 32 tile of C over `kp` pairs of steps; rows past `m` and columns past `n` are not
-/// written.
-BF16_TARGET static inline void tile(size_t kp, const uint32_t *a, const uint32_t *b, float alpha, float beta,
-                                    float *c, size_t ldc, size_t m, size_t n) {
+/// written. Row i's word for pair p is a[p * pair_step + i * row_step]: packed (8, 1) or bf16 rows.
+BF16_TARGET static inline void tile(size_t kp, const uint32_t *a, size_t pair_step, size_t row_step,
+                                    const uint32_t *b, float alpha, float beta, float *c, size_t ldc, size_t m,
+                                    size_t n) {
     __m512 acc[CBF16_TILE_ROWS][2];
     for (int i = 0; i < CBF16_TILE_ROWS; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (size_t p = 0; p < kp; p++) {
         __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + p * CBF16_TILE_COLUMNS);
         __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + p * CBF16_TILE_COLUMNS + 16);
-        const uint32_t *ap = a + p * CBF16_TILE_ROWS;
+        const uint32_t *ap = a + p * pair_step;
         for (int i = 0; i < CBF16_TILE_ROWS; i++) {
-            __m512bh ai = (__m512bh)_mm512_set1_epi32((int)ap[i]);
+            __m512bh ai = (__m512bh)_mm512_set1_epi32((int)ap[i * row_step]);
             acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
             acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
         }
@@ -143,7 +144,34 @@ BF16_TARGET void cbf16_multiply_packed(size_t k, float alpha, const uint32_t *pa
             const uint32_t *b = packed_b + (j / CBF16_TILE_COLUMNS * kp + p0) * CBF16_TILE_COLUMNS;
             for (size_t i = row_begin; i < row_end; i += CBF16_TILE_ROWS) {
                 const uint32_t *a = packed_a + (i / CBF16_TILE_ROWS * kp + p0) * CBF16_TILE_ROWS;
-                tile(depth, a, b, alpha, blockBeta, c + i * ldc + j, ldc, row_end - i, column_end - j);
+                tile(depth, a, CBF16_TILE_ROWS, 1, b, alpha, blockBeta, c + i * ldc + j, ldc, row_end - i,
+                     column_end - j);
+            }
+        }
+    }
+}
+
+BF16_TARGET void cbf16_convert_rows(const float *src, size_t ld, size_t rows, size_t k, uint16_t *dst) {
+    size_t kp = pairs(k);
+    for (size_t r = 0; r < rows; r++) {
+        cbf16_convert(src + r * ld, dst + r * 2 * kp, k);
+        if (k % 2 == 1) dst[r * 2 * kp + k] = 0;
+    }
+}
+
+BF16_TARGET void cbf16_multiply_rows(size_t k, float alpha, const uint16_t *a_rows, const uint32_t *packed_b,
+                                     float beta, float *c, size_t ldc, size_t rows, size_t column_begin,
+                                     size_t column_end) {
+    size_t kp = pairs(k);
+    const uint32_t *a_words = (const uint32_t *)a_rows;
+    for (size_t p0 = 0; p0 < kp; p0 += BLOCK_PAIRS) {
+        size_t depth = kp - p0 < BLOCK_PAIRS ? kp - p0 : BLOCK_PAIRS;
+        float blockBeta = p0 == 0 ? beta : 1;
+        for (size_t j = column_begin; j < column_end; j += CBF16_TILE_COLUMNS) {
+            const uint32_t *b = packed_b + (j / CBF16_TILE_COLUMNS * kp + p0) * CBF16_TILE_COLUMNS;
+            for (size_t i = 0; i < rows; i += CBF16_TILE_ROWS) {
+                tile(depth, a_words + i * kp + p0, 1, kp, b, alpha, blockBeta, c + i * ldc + j, ldc, rows - i,
+                     column_end - j);
             }
         }
     }
@@ -163,5 +191,12 @@ void cbf16_pack(const float *src, size_t ld, bool k_contiguous, size_t rows, siz
 void cbf16_multiply_packed(size_t k, float alpha, const uint32_t *packed_a, const uint32_t *packed_b, float beta,
                            float *c, size_t ldc, size_t row_begin, size_t row_end, size_t column_begin,
                            size_t column_end) { __builtin_trap(); }
+
+void cbf16_convert_rows(const float *src, size_t ld, size_t rows, size_t k, uint16_t *dst) { __builtin_trap(); }
+
+void cbf16_multiply_rows(size_t k, float alpha, const uint16_t *a_rows, const uint32_t *packed_b, float beta,
+                         float *c, size_t ldc, size_t rows, size_t column_begin, size_t column_end) {
+    __builtin_trap();
+}
 
 #endif

@@ -38,7 +38,8 @@ extension Precision: ExpressibleByArgument {
         [
             Precision.fp32.rawValue: "fp32 throughout",
             Precision.bf16.rawValue: "bf16 operands in the convolution and linear products (3x3 convolutions on "
-                + "AMX tiles where the CPU has them), fp32 accumulation, weights and statistics (needs AVX512-BF16)",
+                + "AMX tiles where the CPU has them, else Winograd's products), fp32 accumulation, weights and "
+                + "statistics (needs AVX512-BF16)",
         ]
     }
 }

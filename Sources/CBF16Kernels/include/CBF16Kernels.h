@@ -44,6 +44,16 @@ void cbf16_multiply_packed(size_t k, float alpha, const uint32_t *packed_a, cons
                            float *c, size_t ldc, size_t row_begin, size_t row_end, size_t column_begin,
                            size_t column_end);
 
+/// dst row r (ceil(k/2) words) = bf16(src[r * ld ..< r * ld + k]), with a zero past an odd k: an
+/// operand's rows as `cbf16_multiply_rows` reads A, for r < rows.
+void cbf16_convert_rows(const float *src, size_t ld, size_t rows, size_t k, uint16_t *dst);
+
+/// `cbf16_multiply_packed` for rows [0, rows) with A given as rows of bf16 (`cbf16_convert_rows`)
+/// instead of packed panels: a row's pairs of steps are its consecutive words, so an operand that
+/// is k-contiguous needs no transposition.
+void cbf16_multiply_rows(size_t k, float alpha, const uint16_t *a_rows, const uint32_t *packed_b, float beta,
+                         float *c, size_t ldc, size_t rows, size_t column_begin, size_t column_end);
+
 // The 3x3 convolutions on AMX tiles.
 #include "CBF16Conv3.h"
 

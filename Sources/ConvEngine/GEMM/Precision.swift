@@ -5,10 +5,11 @@ import CBF16Kernels
 /// `bf16` is what PyTorch's CPU autocast does: operands are rounded to bf16 (8 bits of mantissa)
 /// and multiplied on AVX512-BF16's dot-product units, while products accumulate in fp32 and the
 /// weights, gradients, optimizer state and batch-norm statistics stay fp32. It applies to 3x3
-/// "same" convolutions on CPUs with AMX (`BF16DirectConv`, all three passes on bf16 tiles), to
-/// the im2col + GEMM convolutions
-/// (`Im2colConv`, which also computes the weight gradient of the other implicit-GEMM layers) and
-/// to `Linear`; the direct (5x5) and small-plane kernels stay fp32.
+/// "same" convolutions on CPUs with AMX (`BF16DirectConv`, all three passes on bf16 tiles) and,
+/// without AMX, to the element-wise products of the Winograd ones (`WinogradConv`), to the
+/// im2col + GEMM convolutions (`Im2colConv`, which also computes the weight gradient of the
+/// implicit-GEMM layers) and to `Linear`; the direct (5x5), small-plane and implicit-GEMM forward
+/// kernels stay fp32.
 public enum Precision: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
     case fp32
     case bf16

@@ -140,25 +140,3 @@ final class BF16DirectConv: ConvForward, ConvWeightGradient {
         }
     }
 }
-
-/// A buffer of `Element`s that grows on demand and is reused by later calls, for the packed bf16
-/// operands.
-private final class BF16Scratch<Element> {
-    private(set) var pointer: UnsafeMutablePointer<Element>
-    private var capacity: Int
-
-    init(count: Int = 0) {
-        pointer = .allocate(capacity: count)
-        capacity = count
-    }
-
-    deinit { pointer.deallocate() }
-
-    /// Makes the buffer hold at least `count` elements; the contents are not kept.
-    func reserve(_ count: Int) {
-        guard count > capacity else { return }
-        pointer.deallocate()
-        pointer = .allocate(capacity: count)
-        capacity = count
-    }
-}

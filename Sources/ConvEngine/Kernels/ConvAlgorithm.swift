@@ -14,7 +14,8 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// `BF16DirectConv`: all three passes of 3x3 "same" layers in bf16 on AMX tiles, when the
     /// layer's precision is bf16 and the CPU runs them.
     case bf16Direct = "bf16-direct"
-    /// `WinogradConv`, F(2x2, 3x3), for all three passes of 3x3 "same" layers with enough channels.
+    /// `WinogradConv`, F(2x2, 3x3), for all three passes of 3x3 "same" layers with enough channels
+    /// (in bf16, its element-wise products).
     case winograd
     /// `ImplicitGEMMConv` for the forward pass of stride-1 "same"-padded layers (and, from 64
     /// channels on, their input gradient); the weight gradient is im2col + GEMM.
@@ -175,7 +176,9 @@ final class ConvKernels {
             let kernel = SmallPlaneConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
         case .winograd:
-            (forward, backward) = Self.withTransposed(g, outChannels) { WinogradConv($0, outChannels: $1, pool: pool) }
+            (forward, backward) = Self.withTransposed(g, outChannels) {
+                WinogradConv($0, outChannels: $1, precision: precision, pool: pool)
+            }
         case .implicitGEMM:
             forward = ImplicitGEMMConv(g, outChannels: outChannels, pool: pool)
             let columns = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)

@@ -1,3 +1,5 @@
+import CBF16Kernels
+
 /// 3x3 stride-1 convolutions with padding 1 by Winograd's minimal filtering, F(2x2, 3x3).
 ///
 /// Each 2x2 block of outputs ("tile") is computed from the 4x4 input patch around it as
@@ -12,6 +14,11 @@
 /// The transforms put 16 tiles in a vector's lanes: from one tile row, or from two or four rows
 /// on maps 16 or 8 wide (`TileRowPacking`).
 ///
+/// In bf16 (`Precision.bf16` on a CPU with AVX512-BF16) the transforms stay fp32 and the 16
+/// GEMMs take bf16 operands with fp32 sums (`cbf16_pack`, `cbf16_multiply_packed`): the
+/// transformed patches and weights (or output gradients) are rounded once each, as autocast rounds
+/// a convolution's operands. On a CPU without AMX this is what bf16 speeds up in these layers.
+///
 /// Work is cut into items of whole tile rows (several images' worth on small maps): 64 tiles,
 /// or 32 from 256 channels, so that an item's transformed patches stay in L2. Each output
 /// element is written by one item, so results do not depend on the thread count.
@@ -22,6 +29,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
 
     let geometry: ConvGeometry
     let outChannels: Int
+    /// Whether the element-wise products take bf16 operands.
+    let inBF16: Bool
     private let pool: ThreadPool
     /// Tiles per tile row and tile rows per image (2x2 outputs per tile; odd sizes round up).
     private let rowTiles: Int, columnTiles: Int
@@ -41,13 +50,19 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     private let gradientScratch = Tensor(shape: [0])
     /// Per leaf of the batch: its weight and bias gradients (see `accumulateWeightGradient`).
     private let partialGradients = Tensor(shape: [0])
+    /// In bf16: U per element and channel tile as `cbf16_pack` words; per task an item's packed V
+    /// per element (forward) or one element's packed dM (weight gradient), and that element's V
+    /// as bf16 rows.
+    private let packedWeightPairs = BF16Scratch<UInt32>(), packedOperands = BF16Scratch<UInt32>()
+    private let patchRows = BF16Scratch<UInt16>()
 
-    init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+    init(_ g: ConvGeometry, outChannels: Int, precision: Precision = .fp32, pool: ThreadPool) {
         precondition(
             g.kernel == 3 && g.isSamePadded,
             "WinogradConv needs 3x3 kernels, stride 1 and padding 1, got \(g)")
         geometry = g
         self.outChannels = outChannels
+        inBF16 = precision.available == .bf16
         self.pool = pool
         rowTiles = (g.height + 1) / 2
         columnTiles = (g.width + 1) / 2
@@ -68,6 +83,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// Four padded input rows per channel and packed tile row.
     private var linesSize: Int { 4 * packedRows * geometry.channels * lineLength }
     private var taskSize: Int { transformedSize + productSize + linesSize }
+    /// Words of one element's packed U for one channel tile, and of an item's packed V.
+    private var weightPairWords: Int { cbf16_packed_words(MicroKernel.rows, geometry.channels, MicroKernel.rows) }
+    private var patchPairWords: Int { cbf16_packed_words(itemColumns, geometry.channels, MicroKernel.columns) }
 
     /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
     /// (OC, C*3*3) row-major.
@@ -82,14 +100,22 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             scratch.resize(to: [tasks * taskSize])
             scratch.fill(0)
         }
+        let pairWords = Self.elements * patchPairWords
+        if inBF16 { packedOperands.reserve(tasks * pairWords) }
         let body = { (t: Int) in
             let v = self.scratch.data + t * self.taskSize
             let m = v + self.transformedSize, lines = m + self.productSize
+            let pairs = self.packedOperands.pointer + t * pairWords
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let first = item * self.itemRows, count = min(self.itemRows, rows - first)
                 self.transformInput(input, tileRows: first..<(first + count), into: v, lines: lines)
+                if self.inBF16 { self.packPatches(v, into: pairs) }
                 for tile in 0..<self.channelTiles {
-                    self.multiply(v, channelTile: tile, into: m)
+                    if self.inBF16 {
+                        self.multiplyInBF16(pairs, channelTile: tile, into: m)
+                    } else {
+                        self.multiply(v, channelTile: tile, into: m)
+                    }
                     for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
                         self.transformOutput(
                             m, channelTile: tile, column: r * self.columnTiles, tileRow: first + r,
@@ -138,6 +164,14 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 storeRow(2, (g0 - g3 + g6) * 0.5, (g1 - g4 + g7) * 0.5, (g2 - g5 + g8) * 0.5)
                 storeRow(3, g6, g7, g8)
             }
+        }
+        guard inBF16 else { return }
+        let words = weightPairWords
+        packedWeightPairs.reserve(Self.elements * channelTiles * words)
+        for slice in 0..<(Self.elements * channelTiles) {
+            cbf16_pack(
+                u + slice * c * tileRows, tileRows, false, tileRows, c, tileRows, 0, 1,
+                packedWeightPairs.pointer + slice * words)
         }
     }
 
@@ -263,6 +297,27 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         }
     }
 
+    /// V[e] (C, itemColumns) of each element -> its bf16 pairs, as `cbf16_multiply_packed` reads B.
+    private func packPatches(_ v: UnsafePointer<Float>, into pairs: UnsafeMutablePointer<UInt32>) {
+        let c = geometry.channels, words = patchPairWords, width = MicroKernel.columns
+        for e in 0..<Self.elements {
+            cbf16_pack(
+                v + e * c * stride, stride, false, itemColumns, c, width, 0, itemColumns / width, pairs + e * words)
+        }
+    }
+
+    /// `multiply` with bf16 operands: U[e]'s packed tile times the item's packed V[e].
+    private func multiplyInBF16(
+        _ pairs: UnsafePointer<UInt32>, channelTile tile: Int, into m: UnsafeMutablePointer<Float>
+    ) {
+        let c = geometry.channels, tileRows = MicroKernel.rows, rows = min(tileRows, outChannels - tile * tileRows)
+        for e in 0..<Self.elements {
+            cbf16_multiply_packed(
+                c, 1, packedWeightPairs.pointer + (e * channelTiles + tile) * weightPairWords,
+                pairs + e * patchPairWords, 0, m + e * tileRows * stride, stride, 0, rows, 0, itemColumns)
+        }
+    }
+
     /// M of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) for one
     /// 8-channel tile -> their output rows, A^T M A + bias.
     private func transformOutput(
@@ -353,9 +408,17 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         let weightCount = 9 * c * paddedChannels, leafSize = weightCount + oc, plane = geometry.inputPlane
         partialGradients.resize(to: [summation.leaves.count, leafSize])
         let partials = partialGradients.data
+        let patchHalves = c * cbf16_packed_words(1, itemColumns, 1) * 2
+        let gradientWords = cbf16_packed_words(paddedChannels, itemColumns, width)
+        if inBF16 {
+            patchRows.reserve(tasks * patchHalves)
+            packedOperands.reserve(tasks * gradientWords)
+        }
         summation.forEachLeaf(on: pool) { t, leaf, images in
             let v = self.gradientScratch.data + t * taskSize
             let dm = v + self.transformedSize, sums = dm + productsSize, lines = sums + sumsSize
+            let patchRows = self.patchRows.pointer + t * patchHalves
+            let gradientPairs = self.packedOperands.pointer + t * gradientWords
             let leafRows = (images.lowerBound * self.rowTiles)..<(images.upperBound * self.rowTiles)
             for first in Swift.stride(from: leafRows.lowerBound, to: leafRows.upperBound, by: self.itemRows) {
                 let count = min(self.itemRows, leafRows.upperBound - first)
@@ -372,6 +435,16 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 for e in 0..<elements {
                     let ve = v + e * c * self.stride, dme = dm + e * self.itemColumns * paddedChannels
                     let sumsE = sums + e * c * paddedChannels
+                    if self.inBF16 {
+                        cbf16_convert_rows(ve, self.stride, c, depth, patchRows)
+                        cbf16_pack(
+                            dme, paddedChannels, false, paddedChannels, depth, width, 0, paddedChannels / width,
+                            gradientPairs)
+                        cbf16_multiply_rows(
+                            depth, 1, patchRows, gradientPairs, update.beta, sumsE, paddedChannels, c, 0,
+                            paddedChannels)
+                        continue
+                    }
                     for i in Swift.stride(from: 0, to: c, by: MicroKernel.rows) {
                         for o in Swift.stride(from: 0, to: paddedChannels, by: width) {
                             MicroKernel.tile(
