@@ -15,6 +15,8 @@ struct EarlyStopping: Sendable, Equatable {
     /// End-of-epoch evaluations without improvement that stop the run; nil never stops.
     let patience: Int?
     let minimumChange: Double
+    /// Epochs between end-of-epoch evaluations (`--eval-every`), for the stop's reason.
+    let evaluationInterval: Int
     private(set) var best: BestEvaluation?
     /// End-of-epoch evaluations since the last improvement.
     private(set) var epochsWithoutImprovement = 0
@@ -26,10 +28,11 @@ struct EarlyStopping: Sendable, Equatable {
         case stop(reason: String)
     }
 
-    init(figure: MonitoredFigure, patience: Int?, minimumChange: Double) {
+    init(figure: MonitoredFigure, patience: Int?, minimumChange: Double, evaluationInterval: Int = 1) {
         self.figure = figure
         self.patience = patience
         self.minimumChange = minimumChange
+        self.evaluationInterval = evaluationInterval
     }
 
     /// The early stopping `configuration` asks for on `dataset`, or nil when it gives neither a
@@ -44,7 +47,8 @@ struct EarlyStopping: Sendable, Equatable {
                     + (figure.split == .validation ? " (hold some out with --val-split)" : ""))
         }
         return EarlyStopping(
-            figure: figure, patience: configuration.patience, minimumChange: configuration.minDelta ?? 0)
+            figure: figure, patience: configuration.patience, minimumChange: configuration.minDelta ?? 0,
+            evaluationInterval: configuration.evaluateEvery ?? 1)
     }
 
     /// Takes `evaluation` into account; nil when it is not of the monitored split.
@@ -61,10 +65,14 @@ struct EarlyStopping: Sendable, Equatable {
         epochsWithoutImprovement += 1
         guard let patience, epochsWithoutImprovement >= patience else { return .unchanged }
         let bestText = best.map { "its best, \(Self.format($0.value)) at epoch \($0.epoch)" } ?? "a finite value"
+        let count = epochsWithoutImprovement
+        let span =
+            evaluationInterval == 1
+            ? "\(count) epoch\(count == 1 ? "" : "s")"
+            : "\(count) evaluation\(count == 1 ? "" : "s"), one every \(evaluationInterval) epochs"
         return .stop(
             reason: "\(figure) has not improved on \(bestText) (by more than \(Self.format(minimumChange))) "
-                + "for \(epochsWithoutImprovement) epoch\(epochsWithoutImprovement == 1 ? "" : "s") (--patience \(patience))"
-        )
+                + "for \(span) (--patience \(patience))")
     }
 
     private static func format(_ value: Double) -> String { String(format: "%.6g", value) }

@@ -150,6 +150,9 @@ public struct HeadlessReporter: Sendable {
             "finished: \(r.step) steps, \(r.epoch) epoch\(r.epoch == 1 ? "" : "s") in \(Self.duration(r.seconds))"
         if let e = r.lastEvaluation {
             line += "; \(e.split) accuracy \(Self.percent(e.accuracy)), loss \(Self.fixed(e.loss, 4))"
+            // A run stopped between evaluations (by hand, or with --eval-every) ends on weights
+            // the figure was not measured on.
+            if e.step != r.step { line += " (measured at step \(e.step), epoch \(e.epoch))" }
         }
         var lines = [line]
         if let path = r.checkpointPath { lines.append("checkpoint: \(path)") }

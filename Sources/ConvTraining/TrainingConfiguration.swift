@@ -99,6 +99,14 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         self.precision = precision
     }
 
+    /// Why `freeze` does not fit `model`: a prefix that names no layer with parameters (a mistyped
+    /// name), or nil.
+    public func freezeProblem(in model: Model) -> String? {
+        model.trainableParameters(freezing: freeze ?? []).unmatched.first.map {
+            "--freeze \($0) names no layer with parameters in \(model.name)"
+        }
+    }
+
     /// The first problem with these settings, as one line naming the option, or nil.
     public var problem: String? {
         if epochs < 1 { return "--epochs must be at least 1, got \(epochs)" }

@@ -108,11 +108,9 @@ final class TrainingWorker {
         let network = try setup.resume.map { try $0.checkpoint.network() } ?? configuration.model.network(for: dataset)
         model = Model(network: network, seed: configuration.seed, pool: pool)
         model.precision = (configuration.precision ?? .fp32).available
+        if let problem = configuration.freezeProblem(in: model) { throw TrainingError(description: problem) }
         let trainable = model.trainableParameters(freezing: configuration.freeze ?? [])
         let trainableNames = Set(trainable.parameters.map(\.name))
-        if let unmatched = trainable.unmatched.first {
-            throw TrainingError(description: "--freeze \(unmatched) names no layer with parameters in \(model.name)")
-        }
         optimizer = Self.makeOptimizer(configuration, parameters: trainable.parameters)
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)

@@ -336,9 +336,14 @@ struct TrainCommand: ParsableCommand {
                         + "\(resumed.checkpoint.configuration.batchSize)")
             }
         }
-        if resumed == nil {
-            // Refused here, before a run folder exists, rather than by the worker.
-            _ = try configuration.model.network(for: dataset)
+        // Refused here, before a run folder exists, rather than by the worker.
+        let network =
+            try resumed.map { try $0.checkpoint.checkpoint.network() } ?? configuration.model.network(for: dataset)
+        if configuration.freeze?.isEmpty == false,
+            let problem = configuration.freezeProblem(
+                in: Model(network: network, seed: 0, pool: ThreadPool(threads: 1)))
+        {
+            throw UsageError(problem)
         }
         let initialWeights = try initFrom.map { try TrainingCheckpoint.load(fileOrRunFolder: $0) }
         dataset = try dataset.holdingOutValidation(configuration.validationSplit)

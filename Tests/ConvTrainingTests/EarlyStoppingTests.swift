@@ -35,6 +35,24 @@ import Testing
             watcher.best == BestEvaluation(figure: .validationLoss, value: Double(Float(0.79)), epoch: 4, step: 120))
     }
 
+    /// With `--eval-every 3` the patience counts evaluations, and the reason says so.
+    @Test func withEvaluationsEveryFewEpochsTheReasonCountsEvaluations() {
+        var watcher = EarlyStopping(figure: .validationLoss, patience: 2, minimumChange: 0, evaluationInterval: 3)
+        var reasons: [String] = []
+        for (epoch, loss) in [(3, Float(0.5)), (6, 0.6), (9, 0.7)] {
+            if case .stop(let reason) = watcher.observe(
+                Self.evaluation(.validation, loss: loss, epoch: epoch), atEpochEnd: true)
+            {
+                reasons.append(reason)
+            }
+        }
+        #expect(
+            reasons == [
+                "val_loss has not improved on its best, 0.5 at epoch 3 (by more than 0) for 2 evaluations, "
+                    + "one every 3 epochs (--patience 2)"
+            ])
+    }
+
     @Test func onlyTheMonitoredSplitCountsAndOnlyEpochEndsBringTheStopNearer() {
         var watcher = EarlyStopping(figure: .testAccuracy, patience: 1, minimumChange: 0)
         #expect(

@@ -82,6 +82,25 @@ import Testing
             reporter.lines(for: .finished(result)) == [
                 "finished: 200 steps, 2 epochs in 5m12s", "checkpoint: runs/r/c",
             ])
+        func evaluation(step: Int) -> Evaluation {
+            Evaluation(
+                split: .validation, epoch: 2, step: step, loss: 0.25, accuracy: 0.875,
+                confusion: ConfusionMatrix(classes: 2), samples: [], misclassified: [])
+        }
+        let measuredAtTheEnd = FinalResult(
+            step: 200, epoch: 2, seconds: 60, lastEvaluation: evaluation(step: 200), checkpointPath: nil)
+        #expect(
+            reporter.lines(for: .finished(measuredAtTheEnd)) == [
+                "finished: 200 steps, 2 epochs in 1m00s; validation accuracy  87.50%, loss 0.2500"
+            ])
+        // Stopped 30 steps after the last evaluation: the line says when the figure was measured.
+        let stoppedLater = FinalResult(
+            step: 230, epoch: 3, seconds: 70, lastEvaluation: evaluation(step: 200), checkpointPath: nil)
+        #expect(
+            reporter.lines(for: .finished(stoppedLater)) == [
+                "finished: 230 steps, 3 epochs in 1m10s; validation accuracy  87.50%, loss 0.2500 "
+                    + "(measured at step 200, epoch 2)"
+            ])
     }
 
     @Test func confusionMatrixHasARowPerTrueClass() {

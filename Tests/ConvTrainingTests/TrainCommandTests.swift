@@ -140,6 +140,23 @@ enum IDXWriter {
         #expect(result.errors.contains("train-images-idx3-ubyte"), "stderr: \(result.errors)")
     }
 
+    /// A mistyped --freeze is refused before the run folder is made, like any other bad option.
+    @Test func aFreezePrefixThatNamesNoLayerIsRefusedBeforeTheRunFolder() throws {
+        let folder = try IDXWriter.stripesFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try ConvtopProcess.run(
+            [
+                "train", "--headless", "--data", folder.path, "--model", "lenet", "--freeze", "conv9", "--name",
+                "frozen",
+            ],
+            in: folder)
+        #expect(result.status == 2)
+        #expect(
+            result.errors == "convtop: --freeze conv9 names no layer with parameters in lenet\n",
+            "stderr: \(result.errors)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/frozen").path))
+    }
+
     @Test func trainEvalAndResumeEndToEnd() throws {
         let folder = try IDXWriter.stripesFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
