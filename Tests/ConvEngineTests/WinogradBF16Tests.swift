@@ -228,5 +228,18 @@ struct WinogradBF16Tests {
         #expect(weightError <= 1, "weight gradient: worst error / bound \(weightError)")
         // Well above the fp32 allowance alone: bf16 ran.
         #expect(forward > 0.01 && input > 0.01 && weightError > 0.01, "\(forward) \(input) \(weightError)")
+
+        // Every output and gradient element has one writer, and the weight gradient's leaves are
+        // added in a fixed order: the other thread count gives the same bits.
+        var again = RandomGenerator(seed: 5)
+        let other = Conv2d(
+            c, oc, kernelSize: 3, padding: 1, bias: false, generator: &again,
+            pool: ThreadPool(threads: 3 - kase.threads))
+        other.precision = .bf16
+        other.forcedAlgorithm = .winograd
+        #expect(other.forward(x, training: true).values.map(\.bitPattern) == y.map(\.bitPattern))
+        #expect(other.backward(dy).values.map(\.bitPattern) == dx.map(\.bitPattern))
+        #expect(
+            other.weight.gradient.values.map(\.bitPattern) == conv.weight.gradient.values.map(\.bitPattern))
     }
 }
