@@ -23,7 +23,8 @@ let package = Package(
         // The AVX512-BF16 kernels carry their own target attributes, so the C target itself is
         // built for any x86-64 and its cpuid check runs everywhere.
         .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "ConvEngine", dependencies: ["CBF16Kernels"], swiftSettings: nativeCPU),
+        .target(name: "CPrefetch"),
+        .target(name: "ConvEngine", dependencies: ["CBF16Kernels", "CPrefetch"], swiftSettings: nativeCPU),
         .target(name: "ConvData", dependencies: ["CZlib", "CPNG", "CJPEG"], swiftSettings: nativeCPU),
         .target(name: "ConvProtocol"),
         .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData", "ConvProtocol", "CMPI"]),

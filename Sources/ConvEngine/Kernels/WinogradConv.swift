@@ -1,4 +1,5 @@
 import CBF16Kernels
+import CPrefetch
 
 /// 3x3 stride-1 convolutions with padding 1 by Winograd's minimal filtering, F(2x2, 3x3).
 ///
@@ -229,6 +230,18 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         lines: UnsafeMutablePointer<Float>
     ) {
         let g = geometry, length = lineLength, setStride = 4 * length, channelLines = Packing.rows * setStride
+        // The rows the next tile rows add (two each), in every channel: each plane is its own
+        // stream, more than the hardware prefetchers follow, and the copy below waited on memory.
+        // Past the last image the addresses are not read (a prefetch never faults).
+        for s in 0..<Packing.rows {
+            let (image, ty) = (tileRow + Packing.rows + s).quotientAndRemainder(dividingBy: rowTiles)
+            let rowsStart = input + image * g.channels * g.inputPlane + min(2 * ty + 1, g.height - 1) * g.width
+            let span = min(2, g.height - 1 - min(2 * ty + 1, g.height - 1) + 1) * g.width
+            for c in 0..<g.channels {
+                let start = rowsStart + c * g.inputPlane
+                for offset in Swift.stride(from: 0, to: span, by: 16) { cprefetch(start + offset) }
+            }
+        }
         for s in 0..<min(Packing.rows, rows) {
             let (image, ty) = (tileRow + s).quotientAndRemainder(dividingBy: rowTiles)
             let planes = input + image * g.channels * g.inputPlane
