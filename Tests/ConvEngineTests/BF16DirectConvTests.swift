@@ -8,31 +8,24 @@ import Testing
 /// absolute values.
 @Suite(.enabled(if: ConvAlgorithm.bf16Direct.isSupported, "this CPU or OS runs no AMX-BF16"))
 struct BF16DirectConvTests {
-    struct Case: CustomTestStringConvertible, Sendable {
-        let channels: Int, outChannels: Int, height: Int, width: Int, batch: Int, threads: Int
-        var testDescription: String {
-            "\(channels)->\(outChannels) on \(height)x\(width), batch \(batch), \(threads) threads"
-        }
-    }
-
     static let cases = [
         // Odd channels (half a channel pair) and an odd width (rows of w + 3), 9 outputs (a
         // partial 16-channel block).
-        Case(channels: 5, outChannels: 9, height: 7, width: 11, batch: 3, threads: 2),
+        ConvLayerCase(channels: 5, outChannels: 9, height: 7, width: 11, batch: 3, threads: 2),
         // One image on two threads: the forward pass shares out its output-channel blocks (3,
         // an odd number: the last pair is one block).
-        Case(channels: 16, outChannels: 40, height: 16, width: 16, batch: 1, threads: 2),
+        ConvLayerCase(channels: 16, outChannels: 40, height: 16, width: 16, batch: 1, threads: 2),
         // Six images on one thread: the weight gradient sums two groups of images; two blocks
         // of 16 channels on each side of its tiles.
-        Case(channels: 32, outChannels: 32, height: 32, width: 32, batch: 6, threads: 1),
+        ConvLayerCase(channels: 32, outChannels: 32, height: 32, width: 32, batch: 6, threads: 1),
         // A first layer's 3 channels (a tile depth of 2 channel pairs); 4x4 maps, where most of
         // a block of 32 outputs is padding.
-        Case(channels: 3, outChannels: 32, height: 8, width: 8, batch: 4, threads: 2),
-        Case(channels: 24, outChannels: 16, height: 4, width: 4, batch: 5, threads: 2),
+        ConvLayerCase(channels: 3, outChannels: 32, height: 8, width: 8, batch: 4, threads: 2),
+        ConvLayerCase(channels: 24, outChannels: 16, height: 4, width: 4, batch: 5, threads: 2),
     ]
 
     @Test(arguments: cases)
-    func passesAreWithinTheBF16Bound(_ kase: Case) {
+    func passesAreWithinTheBF16Bound(_ kase: ConvLayerCase) {
         let pool = ThreadPool(threads: kase.threads)
         let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
         func layer(_ precision: Precision) -> Conv2d {

@@ -12,23 +12,16 @@ import Testing
 /// of the transposed layer.
 @Suite(.enabled(if: BF16GEMM.isSupported, "this CPU has no AVX512-BF16"))
 struct WinogradBF16Tests {
-    struct Case: CustomTestStringConvertible, Sendable {
-        let channels: Int, outChannels: Int, height: Int, width: Int, batch: Int, threads: Int
-        var testDescription: String {
-            "\(channels)->\(outChannels) on \(height)x\(width), batch \(batch), \(threads) threads"
-        }
-    }
-
     static let cases = [
         // Odd channels (half a channel pair) and 24 outputs (a partial 32-channel sliver of dM),
         // two tile rows per vector.
-        Case(channels: 17, outChannels: 24, height: 16, width: 16, batch: 3, threads: 2),
+        ConvLayerCase(channels: 17, outChannels: 24, height: 16, width: 16, batch: 3, threads: 2),
         // One tile row per vector, on one thread.
-        Case(channels: 32, outChannels: 32, height: 32, width: 32, batch: 2, threads: 1),
+        ConvLayerCase(channels: 32, outChannels: 32, height: 32, width: 32, batch: 2, threads: 1),
         // Four tile rows per vector.
-        Case(channels: 48, outChannels: 64, height: 8, width: 8, batch: 5, threads: 2),
+        ConvLayerCase(channels: 48, outChannels: 64, height: 8, width: 8, batch: 5, threads: 2),
         // An odd map: partial tiles at the right and bottom edges.
-        Case(channels: 64, outChannels: 80, height: 15, width: 15, batch: 2, threads: 2),
+        ConvLayerCase(channels: 64, outChannels: 80, height: 15, width: 15, batch: 2, threads: 2),
     ]
 
     static let unitRoundoff = 0x1p-8
@@ -184,7 +177,7 @@ struct WinogradBF16Tests {
     }
 
     @Test(arguments: cases)
-    func passesAreWithinTheTransformedBF16Bound(_ kase: Case) {
+    func passesAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
         let pool = ThreadPool(threads: kase.threads)
         let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
         var generator = RandomGenerator(seed: 5)
