@@ -22,6 +22,8 @@ struct WinogradBF16Tests {
         ConvLayerCase(channels: 48, outChannels: 64, height: 8, width: 8, batch: 5, threads: 2),
         // An odd map: partial tiles at the right and bottom edges.
         ConvLayerCase(channels: 64, outChannels: 80, height: 15, width: 15, batch: 2, threads: 2),
+        // Rows of 12 tiles: the transform writes fp32 patches, packed after.
+        ConvLayerCase(channels: 40, outChannels: 48, height: 24, width: 24, batch: 2, threads: 2),
     ]
 
     static let unitRoundoff = 0x1p-8
@@ -234,5 +236,37 @@ struct WinogradBF16Tests {
         #expect(other.backward(dy).values.map(\.bitPattern) == dx.map(\.bitPattern))
         #expect(
             other.weight.gradient.values.map(\.bitPattern) == conv.weight.gradient.values.map(\.bitPattern))
+    }
+
+    /// A NaN in the input stays a NaN through the bf16 rounding of the transformed patches (whose
+    /// bits, rounded as integers, could carry into the sign and read as -0), so the run's NaN guard
+    /// sees it; the outputs whose tiles do not touch it stay finite.
+    @Test func aNaNInTheInputReachesTheOutputsItTouches() {
+        let pool = ThreadPool(threads: 2)
+        var generator = RandomGenerator(seed: 3)
+        let conv = Conv2d(16, 16, kernelSize: 3, padding: 1, bias: false, generator: &generator, pool: pool)
+        conv.precision = .bf16
+        conv.forcedAlgorithm = .winograd
+        let x = PrecisionTests.randomTensor([1, 16, 16, 16], &generator)
+        // Channel 3, row 5, column 6: a NaN whose mantissa is all ones, the pattern rounding carries.
+        x[(3 * 16 + 5) * 16 + 6] = Float(bitPattern: 0x7FFF_FFFF)
+        let y = conv.forward(x, training: false).values
+        for o in 0..<16 {
+            for row in 0..<16 {
+                for column in 0..<16 {
+                    let value = y[(o * 16 + row) * 16 + column]
+                    // Tiles of 2x2 outputs read the 4x4 patch around them: rows 4...7 hold the
+                    // NaN's tile rows (2, 3) and columns 4...7 its tile columns. Within them the
+                    // outputs the pixel is under a tap of (rows 4...6, columns 5...7) are NaN; the
+                    // others may be, through the transforms.
+                    let touched = (4...7).contains(row) && (4...7).contains(column)
+                    if (4...6).contains(row) && (5...7).contains(column) {
+                        #expect(value.isNaN, "output (\(o), \(row), \(column)) is \(value)")
+                    } else if !touched {
+                        #expect(value.isFinite, "output (\(o), \(row), \(column)) is \(value)")
+                    }
+                }
+            }
+        }
     }
 }
