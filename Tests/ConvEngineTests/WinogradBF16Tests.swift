@@ -22,7 +22,7 @@ struct WinogradBF16Tests {
         ConvLayerCase(channels: 48, outChannels: 64, height: 8, width: 8, batch: 5, threads: 2),
         // An odd map: partial tiles at the right and bottom edges.
         ConvLayerCase(channels: 64, outChannels: 80, height: 15, width: 15, batch: 2, threads: 2),
-        // Rows of 12 tiles: the transform writes fp32 patches, packed after.
+        // Rows of 12 tiles: a transform's 16 lanes run into the next tile row.
         ConvLayerCase(channels: 40, outChannels: 48, height: 24, width: 24, batch: 2, threads: 2),
     ]
 
@@ -238,9 +238,8 @@ struct WinogradBF16Tests {
             other.weight.gradient.values.map(\.bitPattern) == conv.weight.gradient.values.map(\.bitPattern))
     }
 
-    /// A NaN in the input stays a NaN through the bf16 rounding of the transformed patches (whose
-    /// bits, rounded as integers, could carry into the sign and read as -0), so the run's NaN guard
-    /// sees it; the outputs whose tiles do not touch it stay finite.
+    /// A NaN in the input stays a NaN through the bf16 rounding of the transformed patches, so the
+    /// run's NaN guard sees it; the outputs whose tiles do not touch it stay finite.
     @Test func aNaNInTheInputReachesTheOutputsItTouches() {
         let pool = ThreadPool(threads: 2)
         var generator = RandomGenerator(seed: 3)
@@ -248,8 +247,10 @@ struct WinogradBF16Tests {
         conv.precision = .bf16
         conv.forcedAlgorithm = .winograd
         let x = PrecisionTests.randomTensor([1, 16, 16, 16], &generator)
-        // Channel 3, row 5, column 6: a NaN whose mantissa is all ones, the pattern rounding carries.
+        // Channel 3, row 5, column 6: a NaN whose fraction is all ones, which rounding the bits
+        // would carry into the sign; channel 9: a signalling NaN whose fraction is below bf16's.
         x[(3 * 16 + 5) * 16 + 6] = Float(bitPattern: 0x7FFF_FFFF)
+        x[(9 * 16 + 5) * 16 + 6] = Float(bitPattern: 0x7F80_0001)
         let y = conv.forward(x, training: false).values
         for o in 0..<16 {
             for row in 0..<16 {

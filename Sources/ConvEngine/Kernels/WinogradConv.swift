@@ -87,19 +87,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// Words of one element's packed U for one channel tile, and of an item's packed V.
     private var weightPairWords: Int { cbf16_packed_words(MicroKernel.rows, geometry.channels, MicroKernel.rows) }
     private var patchPairWords: Int { cbf16_packed_words(itemColumns, geometry.channels, MicroKernel.columns) }
-    /// Whether the bf16 forward pass has the input transform write V's channel pairs itself: when
-    /// every 16 tiles of its vectors start a half of a 32-tile panel (rows of 16 tiles or a
-    /// multiple, or packed rows). Other widths write fp32 V and pack it after (`packPatches`).
-    private var writesPairs: Bool {
-        inBF16 && (packedRows > 1 || columnTiles % Self.lanes == 0)
-    }
-
-    /// Where the input transform puts V: fp32 rows (element, channel, tiles), or, in bf16, the
-    /// `cbf16_pack` panels of each element (pairs of channels in a word, 32 tiles per panel).
-    enum PatchTarget {
-        case floats(UnsafeMutablePointer<Float>)
-        case pairs(UnsafeMutablePointer<UInt32>)
-    }
 
     /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
     /// (OC, C*3*3) row-major.
@@ -122,12 +109,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             let pairs = self.packedOperands.pointer + t * pairWords
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let first = item * self.itemRows, count = min(self.itemRows, rows - first)
-                if self.writesPairs {
-                    self.transformInput(input, tileRows: first..<(first + count), into: .pairs(pairs), lines: lines)
-                } else {
-                    self.transformInput(input, tileRows: first..<(first + count), into: .floats(v), lines: lines)
-                    if self.inBF16 { self.packPatches(v, into: pairs) }
-                }
+                self.transformInput(input, tileRows: first..<(first + count), into: v, lines: lines)
+                if self.inBF16 { self.packPatches(v, into: pairs) }
                 for tile in 0..<self.channelTiles {
                     if self.inBF16 {
                         self.multiplyInBF16(pairs, channelTile: tile, into: m)
@@ -202,8 +185,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
 
     /// The patches of an item's tile rows -> V[e][c][tiles from column 0], `packedRows` at a time.
     private func transformInput(
-        _ input: UnsafePointer<Float>, tileRows: Range<Int>, into v: PatchTarget,
-        lines: UnsafeMutablePointer<Float>
+        _ input: UnsafePointer<Float>, tileRows: Range<Int>,
+        into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>
     ) {
         for r in Swift.stride(from: 0, to: tileRows.count, by: packedRows) {
             transformInput(
@@ -217,8 +200,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// with a switch so that each packing is compiled into its own copy; a stored
     /// `any TileRowPacking.Type` would reach the loads and stores through a witness table.
     private func transformInput(
-        _ input: UnsafePointer<Float>, tileRow: Int, rows: Int, column: Int, into v: PatchTarget,
-        lines: UnsafeMutablePointer<Float>
+        _ input: UnsafePointer<Float>, tileRow: Int, rows: Int, column: Int,
+        into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>
     ) {
         switch packedRows {
         case 2:
@@ -242,7 +225,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// time.
     private func transformInput<Packing: TileRowPacking>(
         _ packing: Packing.Type, _ input: UnsafePointer<Float>,
-        tileRow: Int, rows: Int, column: Int, into target: PatchTarget,
+        tileRow: Int, rows: Int, column: Int,
+        into v: UnsafeMutablePointer<Float>,
         lines: UnsafeMutablePointer<Float>
     ) {
         let g = geometry, length = lineLength, setStride = 4 * length, channelLines = Packing.rows * setStride
@@ -269,12 +253,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                         count: g.width)
                 }
             }
-        }
-        guard case .floats(let v) = target else {
-            if case .pairs(let words) = target {
-                transformPairs(Packing.self, lines: lines, column: column, into: words)
-            }
-            return
         }
         let step = g.channels * stride
         for c in 0..<g.channels {
@@ -314,78 +292,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         (x1 + x2).store(to: target + step)
         (x2 - x1).store(to: target + 2 * step)
         (x1 - x3).store(to: target + 3 * step)
-    }
-
-    /// The copied lines of `Packing.rows` tile rows -> V[e] for their tiles from `column`, straight
-    /// into `cbf16_pack` panels: two channels' elements at a time, rounded to bf16 and put in the
-    /// low and high halves of a word (`bf16Pairs`). Each row of B^T d reads its two lines again
-    /// rather than keeping both channels' 32 vectors in registers.
-    private func transformPairs<Packing: TileRowPacking>(
-        _ packing: Packing.Type, lines: UnsafeMutablePointer<Float>, column: Int,
-        into words: UnsafeMutablePointer<UInt32>
-    ) {
-        let g = geometry, length = lineLength, setStride = 4 * length, channelLines = Packing.rows * setStride
-        let pairCount = (g.channels + 1) / 2, elementWords = patchPairWords, width = MicroKernel.columns
-        for p in 0..<pairCount {
-            let first = UnsafePointer(lines + 2 * p * channelLines)
-            let second = 2 * p + 1 < g.channels ? first + channelLines : nil
-            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes / Packing.rows) {
-                let tile = column + tx
-                let target = words + (tile / width * pairCount + p) * width + tile % width
-                /// Row r of B^T d, line i plus or minus line j (`adds`), for both channels -> its
-                /// four elements of B^T d B.
-                @inline(__always)
-                func row(_ r: Int, _ i: Int, _ j: Int, adds: Bool) {
-                    let low = Self.rowElements(
-                        Packing.self, first + 2 * tx, i, j, adds: adds, length: length, setStride: setStride)
-                    let high =
-                        second.map {
-                            Self.rowElements(
-                                Packing.self, $0 + 2 * tx, i, j, adds: adds, length: length, setStride: setStride)
-                        } ?? (SIMD16(), SIMD16(), SIMD16(), SIMD16())
-                    let row = target + 4 * r * elementWords
-                    Self.bf16Pairs(low.0, high.0).store(to: row)
-                    Self.bf16Pairs(low.1, high.1).store(to: row + elementWords)
-                    Self.bf16Pairs(low.2, high.2).store(to: row + 2 * elementWords)
-                    Self.bf16Pairs(low.3, high.3).store(to: row + 3 * elementWords)
-                }
-                // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
-                row(0, 0, 2, adds: false)
-                row(1, 1, 2, adds: true)
-                row(2, 2, 1, adds: false)
-                row(3, 1, 3, adds: false)
-            }
-        }
-    }
-
-    /// Line i plus or minus line j of one channel's lines at `p`, for 16 tiles -> the row's four
-    /// elements of B^T d B (as `transformColumns` computes them).
-    @inline(__always)
-    private static func rowElements<Packing: TileRowPacking>(
-        _ packing: Packing.Type, _ p: UnsafePointer<Float>, _ i: Int, _ j: Int, adds: Bool, length: Int,
-        setStride: Int
-    ) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
-        let (ai, bi) = Packing.load(p + i * length, setStride: setStride)
-        let (aj, bj) = Packing.load(p + j * length, setStride: setStride)
-        let (ci, ei) = Packing.load(p + 2 + i * length, setStride: setStride)
-        let (cj, ej) = Packing.load(p + 2 + j * length, setStride: setStride)
-        let (x0, x1) = adds ? deinterleave(ai + aj, bi + bj) : deinterleave(ai - aj, bi - bj)
-        let (x2, x3) = adds ? deinterleave(ci + cj, ei + ej) : deinterleave(ci - cj, ei - ej)
-        return (x0 - x2, x1 + x2, x2 - x1, x1 - x3)
-    }
-
-    /// Each lane's `low` and `high` rounded to bf16 (to nearest even, as `vcvtne2ps2bf16` rounds
-    /// every normal number) in the low and high half of a word. A NaN stays a quiet NaN: rounding
-    /// its bits could carry into the sign.
-    @inline(__always)
-    static func bf16Pairs(_ low: SIMD16<Float>, _ high: SIMD16<Float>) -> SIMD16<UInt32> {
-        @inline(__always)
-        func rounded(_ x: SIMD16<Float>) -> SIMD16<UInt32> {
-            let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
-            let even = bits &+ 0x7FFF &+ ((bits &>> 16) & 1)
-            return even.replacing(with: bits | 0x0040_0000, where: x .!= x)
-        }
-        return (rounded(low) &>> 16) | (rounded(high) & 0xFFFF_0000)
     }
 
     /// M[e] (8, itemColumns) = U[e] (8 channels of the tile, C) x V[e] (C, itemColumns), for each
@@ -529,7 +435,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             let leafRows = (images.lowerBound * self.rowTiles)..<(images.upperBound * self.rowTiles)
             for first in Swift.stride(from: leafRows.lowerBound, to: leafRows.upperBound, by: self.itemRows) {
                 let count = min(self.itemRows, leafRows.upperBound - first)
-                self.transformInput(input, tileRows: first..<(first + count), into: .floats(v), lines: lines)
+                self.transformInput(input, tileRows: first..<(first + count), into: v, lines: lines)
                 for r in 0..<count {
                     self.transformOutputGradient(
                         outputGradient, tileRow: first + r, column: r * self.columnTiles,
