@@ -4,7 +4,7 @@
 // Software prefetch, which Swift has no way to emit.
 
 /// Asks the CPU to bring the cache line holding `address` into every cache level ahead of its
-/// use. A prefetch never faults, so `address` may lie past the end of a buffer.
+/// use.
 static inline void cprefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
 #endif

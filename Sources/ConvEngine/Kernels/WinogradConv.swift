@@ -230,13 +230,12 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         lines: UnsafeMutablePointer<Float>
     ) {
         let g = geometry, length = lineLength, setStride = 4 * length, channelLines = Packing.rows * setStride
-        // The rows the next tile rows add (two each), in every channel: each plane is its own
-        // stream, more than the hardware prefetchers follow, and the copy below waited on memory.
-        // Past the last image the addresses are not read (a prefetch never faults).
-        for s in 0..<Packing.rows {
-            let (image, ty) = (tileRow + Packing.rows + s).quotientAndRemainder(dividingBy: rowTiles)
-            let rowsStart = input + image * g.channels * g.inputPlane + min(2 * ty + 1, g.height - 1) * g.width
-            let span = min(2, g.height - 1 - min(2 * ty + 1, g.height - 1) + 1) * g.width
+        // The rows the item's next tile rows add (two each), in every channel: each plane is its
+        // own stream, more than the hardware prefetchers follow, and the copy below waited on memory.
+        for s in Packing.rows..<max(Packing.rows, min(2 * Packing.rows, rows)) {
+            let (image, ty) = (tileRow + s).quotientAndRemainder(dividingBy: rowTiles)
+            let top = min(2 * ty + 1, g.height - 1), span = min(2, g.height - top) * g.width
+            let rowsStart = input + image * g.channels * g.inputPlane + top * g.width
             for c in 0..<g.channels {
                 let start = rowsStart + c * g.inputPlane
                 for offset in Swift.stride(from: 0, to: span, by: 16) { cprefetch(start + offset) }
@@ -421,10 +420,15 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         let weightCount = 9 * c * paddedChannels, leafSize = weightCount + oc, plane = geometry.inputPlane
         partialGradients.resize(to: [summation.leaves.count, leafSize])
         let partials = partialGradients.data
-        let patchHalves = c * cbf16_packed_words(1, itemColumns, 1) * 2
+        // V's rows in bf16, as many as the micro-kernel reads: it loads 8 rows a tile, so the rows
+        // past C are there (zero at first, finite after) for products whose rows it drops.
+        let patchHalves =
+            (c + MicroKernel.rows - 1) / MicroKernel.rows * MicroKernel.rows
+            * cbf16_packed_words(1, itemColumns, 1) * 2
         let gradientWords = cbf16_packed_words(paddedChannels, itemColumns, width)
         if inBF16 {
             patchRows.reserve(tasks * patchHalves)
+            patchRows.pointer.update(repeating: 0, count: tasks * patchHalves)
             packedOperands.reserve(tasks * gradientWords)
         }
         summation.forEachLeaf(on: pool) { t, leaf, images in
