@@ -1,11 +1,12 @@
 /// A buffer of `Element`s that grows on demand and is reused by later calls, for the packed bf16
-/// operands.
-final class BF16Scratch<Element> {
+/// operands. New memory is zero, so a kernel may read parts no call has written yet.
+final class BF16Scratch<Element: FixedWidthInteger> {
     private(set) var pointer: UnsafeMutablePointer<Element>
     private var capacity: Int
 
     init(count: Int = 0) {
         pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: 0, count: count)
         capacity = count
     }
 
@@ -16,6 +17,7 @@ final class BF16Scratch<Element> {
         guard count > capacity else { return }
         pointer.deallocate()
         pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: 0, count: count)
         capacity = count
     }
 }

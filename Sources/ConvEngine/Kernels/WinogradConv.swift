@@ -31,7 +31,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     let geometry: ConvGeometry
     let outChannels: Int
     /// Whether the element-wise products take bf16 operands.
-    let inBF16: Bool
+    private let inBF16: Bool
     private let pool: ThreadPool
     /// Tiles per tile row and tile rows per image (2x2 outputs per tile; odd sizes round up).
     private let rowTiles: Int, columnTiles: Int
@@ -421,14 +421,13 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         partialGradients.resize(to: [summation.leaves.count, leafSize])
         let partials = partialGradients.data
         // V's rows in bf16, as many as the micro-kernel reads: it loads 8 rows a tile, so the rows
-        // past C are there (zero at first, finite after) for products whose rows it drops.
+        // past C are there (zero when allocated, finite after) for products whose rows it drops.
         let patchHalves =
             (c + MicroKernel.rows - 1) / MicroKernel.rows * MicroKernel.rows
             * cbf16_packed_words(1, itemColumns, 1) * 2
         let gradientWords = cbf16_packed_words(paddedChannels, itemColumns, width)
         if inBF16 {
             patchRows.reserve(tasks * patchHalves)
-            patchRows.pointer.update(repeating: 0, count: tasks * patchHalves)
             packedOperands.reserve(tasks * gradientWords)
         }
         summation.forEachLeaf(on: pool) { t, leaf, images in
