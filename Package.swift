@@ -24,7 +24,10 @@ let package = Package(
         // built for any x86-64 and its cpuid check runs everywhere.
         .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CPrefetch"),
-        .target(name: "ConvEngine", dependencies: ["CBF16Kernels", "CPrefetch"], swiftSettings: nativeCPU),
+        // AVX-512 transforms with their own target attributes, as CBF16Kernels.
+        .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(
+            name: "ConvEngine", dependencies: ["CBF16Kernels", "CPrefetch", "CWinograd"], swiftSettings: nativeCPU),
         .target(name: "ConvData", dependencies: ["CZlib", "CPNG", "CJPEG"], swiftSettings: nativeCPU),
         .target(name: "ConvProtocol"),
         .target(name: "ConvTraining", dependencies: ["ConvEngine", "ConvData", "ConvProtocol", "CMPI"]),

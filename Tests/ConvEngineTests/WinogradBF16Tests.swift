@@ -30,98 +30,16 @@ struct WinogradBF16Tests {
     static let productBound = 2 * unitRoundoff + unitRoundoff * unitRoundoff
     static let fp32Allowance = 0x1p-23
 
-    typealias Matrix = [[Double]]
-    static let g: Matrix = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-    static let bt: Matrix = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
-    static let at: Matrix = [[1, 1, 1, 0], [0, 1, -1, -1]]
-
-    static func transposed(_ m: Matrix) -> Matrix {
-        (0..<m[0].count).map { j in m.map { $0[j] } }
-    }
-
-    static func absolute(_ m: Matrix) -> Matrix { m.map { $0.map(abs) } }
-
-    /// m x m^T.
-    static func transform(_ m: Matrix, _ x: Matrix) -> Matrix {
-        m.indices.map { i in
-            m.indices.map { j in
-                var sum = 0.0
-                for a in x.indices {
-                    for b in x[a].indices { sum += m[i][a] * x[a][b] * m[j][b] }
-                }
-                return sum
-            }
-        }
-    }
-
-    /// A map of (channels, h, w) values, with zeros outside.
-    struct Planes {
-        let values: [Double], channels: Int, height: Int, width: Int
-
-        func at(_ c: Int, _ y: Int, _ x: Int) -> Double {
-            y < 0 || y >= height || x < 0 || x >= width ? 0 : values[(c * height + y) * width + x]
-        }
-
-        /// The size x size patch of channel c from (top, left).
-        func patch(_ c: Int, top: Int, left: Int, size: Int) -> Matrix {
-            (0..<size).map { r in (0..<size).map { s in at(c, top + r, left + s) } }
-        }
-    }
-
-    /// The exact "same" 3x3 convolution of one image by weight (oc, c, 3, 3), and each output's
-    /// error bound in bf16 Winograd.
-    static func convolution(_ image: Planes, weight: [Double], outChannels: Int) -> (exact: [Double], bound: [Double]) {
-        let (c, h, w) = (image.channels, image.height, image.width)
-        let absG = absolute(g), absBt = absolute(bt), absAt = absolute(at)
-        let filters = (0..<(outChannels * c)).map { k in
-            let taps = (0..<3).map { r in (0..<3).map { s in weight[k * 9 + r * 3 + s] } }
-            return (transform(g, taps), transform(absG, absolute(taps)))
-        }
-        var exact = [Double](repeating: 0, count: outChannels * h * w), bound = exact
-        for ty in 0..<((h + 1) / 2) {
-            for tx in 0..<((w + 1) / 2) {
-                let patches = (0..<c).map { i in
-                    let d = image.patch(i, top: 2 * ty - 1, left: 2 * tx - 1, size: 4)
-                    return (transform(bt, d), transform(absBt, absolute(d)))
-                }
-                for o in 0..<outChannels {
-                    var rounding = Matrix(repeating: [Double](repeating: 0, count: 4), count: 4)
-                    var reach = rounding
-                    for i in 0..<c {
-                        let (u, uReach) = filters[o * c + i], (v, vReach) = patches[i]
-                        for e in 0..<16 {
-                            let (r, s) = e.quotientAndRemainder(dividingBy: 4)
-                            rounding[r][s] += abs(u[r][s]) * abs(v[r][s])
-                            reach[r][s] += uReach[r][s] * vReach[r][s]
-                        }
-                    }
-                    let roundingOut = transform(absAt, rounding), reachOut = transform(absAt, reach)
-                    for a in 0..<2 where 2 * ty + a < h {
-                        for b in 0..<2 where 2 * tx + b < w {
-                            let (y, x) = (2 * ty + a, 2 * tx + b), index = (o * h + y) * w + x
-                            var sum = 0.0
-                            for i in 0..<c {
-                                for r in 0..<3 {
-                                    for s in 0..<3 {
-                                        sum += image.at(i, y + r - 1, x + s - 1) * weight[(o * c + i) * 9 + r * 3 + s]
-                                    }
-                                }
-                            }
-                            exact[index] = sum
-                            bound[index] =
-                                productBound * roundingOut[a][b] + fp32Allowance * Double(c + 16) * reachOut[a][b]
-                        }
-                    }
-                }
-            }
-        }
-        return (exact, bound)
-    }
+    typealias Matrix = WinogradScheme.Matrix
+    typealias Planes = WinogradScheme.Planes
+    static let scheme = WinogradScheme.f2
 
     /// The exact weight gradient (oc, c, 3, 3) over the batch, and each element's error bound.
     static func weightGradient(_ inputs: [Planes], _ gradients: [Planes]) -> (exact: [Double], bound: [Double]) {
         let (c, oc, h, w) = (inputs[0].channels, gradients[0].channels, inputs[0].height, inputs[0].width)
-        let a = transposed(at), absA = absolute(a), absBt = absolute(bt), absGt = absolute(transposed(g))
+        let a = WinogradScheme.transposed(scheme.at), absA = WinogradScheme.absolute(a)
+        let absBt = WinogradScheme.absolute(scheme.bt),
+            absGt = WinogradScheme.absolute(WinogradScheme.transposed(scheme.g))
         var rounding = [Matrix](repeating: Matrix(repeating: [0, 0, 0, 0], count: 4), count: oc * c)
         var reach = rounding
         var tiles = 0
@@ -131,11 +49,15 @@ struct WinogradBF16Tests {
                     tiles += 1
                     let patches = (0..<c).map { i in
                         let d = input.patch(i, top: 2 * ty - 1, left: 2 * tx - 1, size: 4)
-                        return (transform(bt, d).map { $0.map(abs) }, transform(absBt, absolute(d)))
+                        return (
+                            WinogradScheme.transform(scheme.bt, d).map { $0.map(abs) },
+                            WinogradScheme.transform(absBt, WinogradScheme.absolute(d))
+                        )
                     }
                     for o in 0..<oc {
                         let dy = gradient.patch(o, top: 2 * ty, left: 2 * tx, size: 2)
-                        let dm = transform(a, dy).map { $0.map(abs) }, dmReach = transform(absA, absolute(dy))
+                        let dm = WinogradScheme.transform(a, dy).map { $0.map(abs) }
+                        let dmReach = WinogradScheme.transform(absA, WinogradScheme.absolute(dy))
                         for i in 0..<c {
                             let (v, vReach) = patches[i]
                             for r in 0..<4 {
@@ -152,7 +74,8 @@ struct WinogradBF16Tests {
         var exact = [Double](repeating: 0, count: oc * c * 9), bound = exact
         for o in 0..<oc {
             for i in 0..<c {
-                let roundingTaps = transform(absGt, rounding[o * c + i]), reachTaps = transform(absGt, reach[o * c + i])
+                let roundingTaps = WinogradScheme.transform(absGt, rounding[o * c + i])
+                let reachTaps = WinogradScheme.transform(absGt, reach[o * c + i])
                 for r in 0..<3 {
                     for s in 0..<3 {
                         var sum = 0.0
@@ -172,12 +95,6 @@ struct WinogradBF16Tests {
         return (exact, bound)
     }
 
-    /// The worst error / bound over the elements.
-    static func worst(_ got: [Float], _ exact: [Double], _ bound: [Double]) -> Double {
-        #expect(got.count == exact.count)
-        return got.indices.map { abs(Double(got[$0]) - exact[$0]) / bound[$0] }.max() ?? 0
-    }
-
     @Test(arguments: cases)
     func passesAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
         let pool = ThreadPool(threads: kase.threads)
@@ -191,33 +108,12 @@ struct WinogradBF16Tests {
         let dy = PrecisionTests.randomTensor([n, oc, h, w], &generator)
         let y = conv.forward(x, training: true).values
         let dx = conv.backward(dy).values
-
-        func planes(_ t: Tensor, _ channels: Int) -> [Planes] {
-            let values = t.values.map(Double.init), size = channels * h * w
-            return (0..<n).map {
-                Planes(values: Array(values[($0 * size)..<(($0 + 1) * size)]), channels: channels, height: h, width: w)
-            }
-        }
         let weight = conv.weight.value.values.map(Double.init)
-        // The transposed layer's weight (c, oc, 3, 3): channels swapped, taps turned half a circle.
-        let flipped = (0..<(c * oc * 9)).map { index in
-            let (pair, tap) = index.quotientAndRemainder(dividingBy: 9),
-                (i, o) = pair.quotientAndRemainder(dividingBy: oc)
-            return weight[(o * c + i) * 9 + 8 - tap]
-        }
-        let inputs = planes(x, c), gradients = planes(dy, oc)
-        var forward = 0.0, input = 0.0
-        for image in 0..<n {
-            let outputs = Self.convolution(inputs[image], weight: weight, outChannels: oc)
-            forward = max(
-                forward,
-                Self.worst(Array(y[(image * oc * h * w)..<((image + 1) * oc * h * w)]), outputs.exact, outputs.bound))
-            let back = Self.convolution(gradients[image], weight: flipped, outChannels: c)
-            input = max(
-                input, Self.worst(Array(dx[(image * c * h * w)..<((image + 1) * c * h * w)]), back.exact, back.bound))
-        }
+        let (forward, input) = Self.scheme.worstRatios(
+            x: x, dy: dy, y: y, dx: dx, weight: weight, productBound: Self.productBound)
+        let inputs = Planes.images(of: x), gradients = Planes.images(of: dy)
         let sums = Self.weightGradient(inputs, gradients)
-        let weightError = Self.worst(conv.weight.gradient.values, sums.exact, sums.bound)
+        let weightError = WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound)
         #expect(forward <= 1, "forward: worst error / bound \(forward)")
         #expect(input <= 1, "input gradient: worst error / bound \(input)")
         #expect(weightError <= 1, "weight gradient: worst error / bound \(weightError)")

@@ -14,8 +14,10 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// `BF16DirectConv`: all three passes of 3x3 "same" layers in bf16 on AMX tiles, when the
     /// layer's precision is bf16 and the CPU runs them.
     case bf16Direct = "bf16-direct"
-    /// `WinogradConv`, F(2x2, 3x3), for all three passes of 3x3 "same" layers with enough channels
-    /// (in bf16, its element-wise products).
+    /// Winograd's minimal filtering for 3x3 "same" layers with enough channels: in fp32 on maps 8
+    /// wide or more, F(4x4, 3x3) for the forward pass and input gradient (`WinogradF4Conv`) and
+    /// F(2x2, 3x3) for the weight gradient (`WinogradConv`); otherwise F(2x2, 3x3) for all three
+    /// passes (in bf16, with its element-wise products in bf16).
     case winograd
     /// `ImplicitGEMMConv` for the forward pass of stride-1 "same"-padded layers (and, from 64
     /// channels on, their input gradient); the weight gradient is im2col + GEMM.
@@ -175,6 +177,11 @@ final class ConvKernels {
         case .smallPlane:
             let kernel = SmallPlaneConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
+        case .winograd where precision.available == .fp32 && WinogradF4Conv.suits(g, outChannels: outChannels):
+            forward = WinogradF4Conv(g, outChannels: outChannels, pool: pool)
+            backward = .apart(
+                weightGradient: WinogradConv(g, outChannels: outChannels, pool: pool),
+                inputGradient: WinogradF4Conv(transposed, outChannels: g.channels, pool: pool))
         case .winograd:
             (forward, backward) = Self.withTransposed(g, outChannels) {
                 WinogradConv($0, outChannels: $1, precision: precision, pool: pool)

@@ -1,0 +1,159 @@
+#include "CWinograd.h"
+
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+
+// r[i][j] -> r[j][i] for 16 vectors of 16.
+static inline AVX512 void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+        __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+        r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 4; j++) {
+            t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0x88);
+            t[8 * i + 4 + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0xdd);
+        }
+    }
+    for (int j = 0; j < 8; j++) {
+        r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+        r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xdd);
+    }
+}
+
+// Lanes p of [from, from + 16) whose column from + p lies in [0, width) and p < span.
+static inline __mmask16 column_mask(int from, int span, int width) {
+    unsigned mask = 0;
+    for (int p = 0; p < 16 && p < span; p++) {
+        if (from + p >= 0 && from + p < width) mask |= 1u << p;
+    }
+    return (__mmask16)mask;
+}
+
+// The six values of B^T x: 4x0 - 5x2 + x4, (x4 - 4x2) +- (x3 - 4x1), (x4 - x2) +- 2(x3 - x1),
+// 4x1 - 5x3 + x5.
+static inline AVX512 void input_rows(const __m512 x[6], __m512 y[6]) {
+    const __m512 four = _mm512_set1_ps(4), five = _mm512_set1_ps(5), two = _mm512_set1_ps(2);
+    __m512 a = _mm512_fnmadd_ps(four, x[2], x[4]), b = _mm512_fnmadd_ps(four, x[1], x[3]);
+    __m512 c = _mm512_sub_ps(x[4], x[2]), d = _mm512_mul_ps(two, _mm512_sub_ps(x[3], x[1]));
+    y[0] = _mm512_fnmadd_ps(five, x[2], _mm512_fmadd_ps(four, x[0], x[4]));
+    y[1] = _mm512_add_ps(a, b);
+    y[2] = _mm512_sub_ps(a, b);
+    y[3] = _mm512_add_ps(c, d);
+    y[4] = _mm512_sub_ps(c, d);
+    y[5] = _mm512_fnmadd_ps(five, x[3], _mm512_fmadd_ps(four, x[1], x[5]));
+}
+
+// The four values of A^T x: x0 + (x1 + x2) + (x3 + x4), (x1 - x2) + 2(x3 - x4),
+// (x1 + x2) + 4(x3 + x4), (x1 - x2) + 8(x3 - x4) + x5.
+static inline AVX512 void output_rows(const __m512 x[6], __m512 y[4]) {
+    __m512 p = _mm512_add_ps(x[1], x[2]), q = _mm512_sub_ps(x[1], x[2]);
+    __m512 r = _mm512_add_ps(x[3], x[4]), s = _mm512_sub_ps(x[3], x[4]);
+    y[0] = _mm512_add_ps(_mm512_add_ps(x[0], p), r);
+    y[1] = _mm512_fmadd_ps(_mm512_set1_ps(2), s, q);
+    y[2] = _mm512_fmadd_ps(_mm512_set1_ps(4), r, p);
+    y[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8), s, q), x[5]);
+}
+
+AVX512 void cwino4_transform_input(const float *images, size_t image_stride, int count, int channels, int height,
+                                   int width, int tile_row, int first_tile, int tiles, float *v,
+                                   size_t element_stride, size_t stride) {
+    const size_t plane = (size_t)height * width;
+    const int x0 = 4 * first_tile - 1, span = 4 * tiles + 2;
+    const __mmask16 head = column_mask(x0, span, width), tail = column_mask(x0 + 16, span - 16, width);
+    const __mmask16 present = (__mmask16)((1u << count) - 1);
+    // The tail's two columns of every image at once: image i's at i * image_stride.
+    const __m512i offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                               _mm512_set1_epi32((int)image_stride));
+    __m512 lines[6][18];
+    for (int c = 0; c < channels; c++) {
+        for (int r = 0; r < 6; r++) {
+            const int y = 4 * tile_row - 1 + r;
+            if (y < 0 || y >= height) {
+                for (int p = 0; p < span; p++) lines[r][p] = _mm512_setzero_ps();
+                continue;
+            }
+            // Row y from column x0 of channel c in image 0; x0 may be -1, a lane the masks leave out.
+            const float *row = images + c * plane + (ptrdiff_t)y * width + x0;
+            __m512 a[16];
+            for (int i = 0; i < 16; i++) {
+                a[i] = i < count ? _mm512_maskz_loadu_ps(head, row + i * image_stride) : _mm512_setzero_ps();
+            }
+            transpose16(a);
+            for (int p = 0; p < 16 && p < span; p++) lines[r][p] = a[p];
+            for (int p = 16; p < span; p++) {
+                const __mmask16 lanes = (tail >> (p - 16)) & 1 ? present : 0;
+                lines[r][p] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, offsets, row + p, 4);
+            }
+        }
+        for (int t = 0; t < tiles; t++) {
+            // Columns of B^T d, then rows of (B^T d) B.
+            __m512 columns[6][6];
+            for (int k = 0; k < 6; k++) {
+                __m512 x[6], y[6];
+                for (int r = 0; r < 6; r++) x[r] = lines[r][4 * t + k];
+                input_rows(x, y);
+                for (int r = 0; r < 6; r++) columns[r][k] = y[r];
+            }
+            float *target = v + c * stride + 16 * t;
+            for (int r = 0; r < 6; r++) {
+                __m512 y[6];
+                input_rows(columns[r], y);
+                for (int k = 0; k < 6; k++) _mm512_storeu_ps(target + (6 * r + k) * element_stride, y[k]);
+            }
+        }
+    }
+}
+
+AVX512 void cwino4_transform_output(const float *m, size_t element_stride, size_t stride, int first_channel,
+                                    int channels, const float *bias, float *images,
+                                    size_t image_stride, int count, int height, int width, int tile_row,
+                                    int first_tile, int tiles) {
+    const size_t plane = (size_t)height * width;
+    const int x0 = 4 * first_tile;
+    const __mmask16 columns = column_mask(x0, 4 * tiles, width);
+    for (int o = 0; o < channels; o++) {
+        const __m512 b = _mm512_set1_ps(bias ? bias[first_channel + o] : 0);
+
+        // Output (row i, column 4t + j) of the item for every image, in rows[i][4t + j].
+        __m512 rows[4][16];
+        for (int t = 0; t < 4; t++) {
+            if (t >= tiles) {
+                for (int i = 0; i < 4; i++) {
+                    for (int j = 0; j < 4; j++) rows[i][4 * t + j] = _mm512_setzero_ps();
+                }
+                continue;
+            }
+            const float *source = m + o * stride + 16 * t;
+            __m512 half[4][6];
+            for (int k = 0; k < 6; k++) {
+                __m512 x[6], y[4];
+                for (int r = 0; r < 6; r++) x[r] = _mm512_loadu_ps(source + (6 * r + k) * element_stride);
+                output_rows(x, y);
+                for (int i = 0; i < 4; i++) half[i][k] = y[i];
+            }
+            for (int i = 0; i < 4; i++) {
+                __m512 y[4];
+                output_rows(half[i], y);
+                for (int j = 0; j < 4; j++) rows[i][4 * t + j] = _mm512_add_ps(y[j], b);
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            const int y = 4 * tile_row + i;
+            if (y >= height) break;
+            transpose16(rows[i]);
+            float *target = images + (size_t)(first_channel + o) * plane + (size_t)y * width + x0;
+            for (int l = 0; l < count; l++) _mm512_mask_storeu_ps(target + l * image_stride, columns, rows[i][l]);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+#ifndef CWINOGRAD_H
+#define CWINOGRAD_H
+
+#include <stddef.h>
+
+// The transforms of Winograd's F(4x4, 3x3) with 16 images in the lanes of an AVX-512 vector:
+// every 4x4 block of outputs ("tile") comes from the 6x6 input patch around it as
+// A^T [(G g G^T) . (B^T d B)] A (Lavin and Gray). With images in the lanes, the transforms are
+// plain vector arithmetic on any map size; 16x16 transposes move between the images' planes and
+// the lanes. Masked loads and stores keep every access inside the images.
+//
+// An item is `count` (<= 16) images `image_stride` floats apart, one tile row `tile_row` and the
+// `tiles` (<= 4) tiles from `first_tile`. Transformed values live in element-major buffers: value
+// (element e = 6 * row + column of the 6x6, channel or output channel r, tile t, image lane l) at
+// [e * element_stride + r * stride + 16 * t + l].
+
+/// V = B^T d B for every channel of the item's patches (zero outside the images and past `count`).
+void cwino4_transform_input(const float *images, size_t image_stride, int count, int channels, int height,
+                            int width, int tile_row, int first_tile, int tiles, float *v,
+                            size_t element_stride, size_t stride);
+
+/// output = A^T M A (+ bias) for output channels [first_channel, first_channel + channels) of the
+/// item, whose products M hold rows 0 ..< channels; writes only inside the images.
+void cwino4_transform_output(const float *m, size_t element_stride, size_t stride, int first_channel,
+                             int channels, const float *bias, float *images,
+                             size_t image_stride, int count, int height, int width, int tile_row,
+                             int first_tile, int tiles);
+
+#endif

@@ -1,0 +1,171 @@
+import CWinograd
+
+/// The forward pass (and, on the transposed layer, the input gradient) of 3x3 stride-1 convolutions
+/// with padding 1 by Winograd's F(4x4, 3x3): each 4x4 block of outputs comes from the 6x6 input
+/// patch around it, 36 multiplies per channel pair for 16 outputs where F(2x2, 3x3)
+/// (`WinogradConv`) takes 64. The element-wise products are 36 GEMMs per item,
+/// M[e] (OC, columns) = U[e] (OC, C) x V[e] (C, columns), on the same micro-kernel.
+///
+/// The transforms (`CWinograd`) put 16 images in a vector's lanes, so they are plain vector
+/// arithmetic on any map 8 wide or more; transposes move values between the images' planes and the
+/// lanes. An item is a block of 16 images, one tile row and up to 4 tiles of it (2 from 64
+/// channels on, so that its transformed patches stay in L2). Batches under 16 images would leave
+/// most lanes idle and go to F(2x2, 3x3) instead.
+///
+/// Each output element is written by one item, and an image's values never leave its lane, so
+/// results depend neither on the thread count nor on the other images of the block.
+final class WinogradF4Conv: ConvForward {
+    /// Elements of a transformed patch (6 x 6), one GEMM each.
+    private static let elements = 36
+    /// Images per block: the transforms' lanes.
+    private static let blockImages = 16
+
+    let geometry: ConvGeometry
+    let outChannels: Int
+    private let pool: ThreadPool
+    /// Tiles per tile row and tile rows per image (4x4 outputs per tile; sizes round up).
+    private let rowTiles: Int, columnTiles: Int
+    /// Tiles per item, and the item's GEMM width: 16 columns per tile, rounded up to a micro-kernel
+    /// sliver (the slack stays zero).
+    private let itemTiles: Int, itemColumns: Int
+    /// U per element: 8-channel slivers of (C, 8), as the micro-kernel reads A.
+    private let packedWeight = Tensor(shape: [0])
+    private let scratch = Tensor(shape: [0])
+    /// Batches under 16 images.
+    private lazy var smallBatches = WinogradConv(geometry, outChannels: outChannels, pool: pool)
+
+    /// Whether F(4x4, 3x3) serves a layer that `WinogradConv` suits, both ways: maps at least two
+    /// tiles wide, and images small enough for 32-bit offsets across a block (the input
+    /// transform's gathers).
+    static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        g.width >= 8 && max(g.channels, outChannels) * g.inputPlane * (blockImages - 1) <= Int(Int32.max)
+    }
+
+    init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+        precondition(
+            g.kernel == 3 && g.isSamePadded && Self.suits(g, outChannels: outChannels),
+            "WinogradF4Conv needs 3x3 kernels, stride 1, padding 1 and maps 8 wide or more, got \(g)")
+        geometry = g
+        self.outChannels = outChannels
+        self.pool = pool
+        rowTiles = (g.height + 3) / 4
+        columnTiles = (g.width + 3) / 4
+        itemTiles = min(columnTiles, g.channels > 32 ? 2 : 4)
+        let width = MicroKernel.columns
+        itemColumns = (itemTiles * Self.blockImages + width - 1) / width * width
+    }
+
+    private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
+    private var transformedSize: Int { Self.elements * geometry.channels * itemColumns }
+    private var productSize: Int { Self.elements * MicroKernel.rows * itemColumns }
+    private var taskSize: Int { transformedSize + productSize }
+
+    /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
+    /// (OC, C*3*3) row-major.
+    func forward(
+        _ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    ) {
+        guard n >= Self.blockImages else {
+            smallBatches.forward(input, images: n, weight: weight, bias: bias, output: output)
+            return
+        }
+        transformWeight(weight)
+        let g = geometry, chunks = (columnTiles + itemTiles - 1) / itemTiles
+        let blocks = (n + Self.blockImages - 1) / Self.blockImages, items = blocks * rowTiles * chunks
+        let tasks = max(1, min(pool.threadCount, items))
+        if scratch.count != tasks * taskSize {
+            scratch.resize(to: [tasks * taskSize])
+            scratch.fill(0)
+        }
+        let (inputImage, outputImage) = (g.channels * g.inputPlane, outChannels * g.inputPlane)
+        let body = { (t: Int) in
+            let v = self.scratch.data + t * self.taskSize, m = v + self.transformedSize
+            for item in ThreadPool.chunk(t, of: tasks, count: items) {
+                let (block, place) = item.quotientAndRemainder(dividingBy: self.rowTiles * chunks)
+                let (tileRow, chunk) = place.quotientAndRemainder(dividingBy: chunks)
+                let first = block * Self.blockImages, count = min(Self.blockImages, n - first)
+                let firstTile = chunk * self.itemTiles, tiles = min(self.itemTiles, self.columnTiles - firstTile)
+                cwino4_transform_input(
+                    input + first * inputImage, inputImage, Int32(count), Int32(g.channels), Int32(g.height),
+                    Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles), v,
+                    g.channels * self.itemColumns, self.itemColumns)
+                for tile in 0..<self.channelTiles {
+                    self.multiply(v, channelTile: tile, into: m)
+                    let rows = min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows)
+                    cwino4_transform_output(
+                        m, MicroKernel.rows * self.itemColumns, self.itemColumns, Int32(tile * MicroKernel.rows),
+                        Int32(rows), bias, output + first * outputImage, outputImage, Int32(count), Int32(g.height),
+                        Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles))
+                }
+            }
+        }
+        pool.run(tasks: tasks, body)
+    }
+
+    /// M[e] (8, itemColumns) = U[e] (8 channels of the tile, C) x V[e] (C, itemColumns), for each
+    /// element e.
+    private func multiply(_ v: UnsafePointer<Float>, channelTile tile: Int, into m: UnsafeMutablePointer<Float>) {
+        let c = geometry.channels, tileRows = MicroKernel.rows, width = MicroKernel.columns
+        let update = MicroKernel.Update(alpha: 1, beta: 0)
+        let u = UnsafePointer(packedWeight.data), rows = min(tileRows, outChannels - tile * tileRows)
+        for e in 0..<Self.elements {
+            let a = u + (e * channelTiles + tile) * c * tileRows
+            for sliver in Swift.stride(from: 0, to: itemColumns, by: width) {
+                MicroKernel.tile(
+                    depth: c, a: a, b: v + e * c * itemColumns + sliver, bStride: itemColumns,
+                    c: m + e * tileRows * itemColumns + sliver, ldc: itemColumns, m: rows, update: update)
+            }
+        }
+    }
+
+    /// weight (OC, C, 3, 3) -> U = G g G^T per element, packed (element, channel tile, C, 8), the 8
+    /// output channels of a tile in the lanes. G's rows: (1/4, 0, 0), -(1, 1, 1)/6, -(1, -1, 1)/6,
+    /// (1/24, 1/12, 1/6), (1/24, -1/12, 1/6), (0, 0, 1).
+    private func transformWeight(_ weight: UnsafePointer<Float>) {
+        let c = geometry.channels, tileRows = MicroKernel.rows
+        packedWeight.resize(to: [Self.elements * channelTiles * c * tileRows])
+        let u = packedWeight.data, elementStride = channelTiles * c * tileRows
+        typealias Lanes = SIMD8<Float>
+        /// G x for the three values x0, x1, x2 (a column or a row of g).
+        @inline(__always)
+        func expand(_ x0: Lanes, _ x1: Lanes, _ x2: Lanes) -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) {
+            let sum = (x0 + x2) * (-1.0 / 6), quarter = (x0 * 0.25 + x2) * (1.0 / 6)
+            let sixth = x1 * (1.0 / 6), twelfth = x1 * (1.0 / 12)
+            return (x0 * 0.25, sum - sixth, sum + sixth, quarter + twelfth, quarter - twelfth, x2)
+        }
+        for tile in 0..<channelTiles {
+            for i in 0..<c {
+                var g0 = Lanes(), g1 = g0, g2 = g0, g3 = g0, g4 = g0, g5 = g0, g6 = g0, g7 = g0, g8 = g0
+                for l in 0..<min(tileRows, outChannels - tile * tileRows) {
+                    let taps = weight + ((tile * tileRows + l) * c + i) * 9
+                    (g0[l], g1[l], g2[l]) = (taps[0], taps[1], taps[2])
+                    (g3[l], g4[l], g5[l]) = (taps[3], taps[4], taps[5])
+                    (g6[l], g7[l], g8[l]) = (taps[6], taps[7], taps[8])
+                }
+                let target = u + (tile * c + i) * tileRows
+                /// Row r of G g, (x0, x1, x2) -> elements 6r ..< 6r + 6 of (G g) G^T.
+                @inline(__always)
+                func storeRow(_ r: Int, _ x0: Lanes, _ x1: Lanes, _ x2: Lanes) {
+                    let row = expand(x0, x1, x2), first = target + 6 * r * elementStride
+                    row.0.store(to: first)
+                    row.1.store(to: first + elementStride)
+                    row.2.store(to: first + 2 * elementStride)
+                    row.3.store(to: first + 3 * elementStride)
+                    row.4.store(to: first + 4 * elementStride)
+                    row.5.store(to: first + 5 * elementStride)
+                }
+                // G applied down each column of g gives the columns of G g.
+                let (a0, a1, a2, a3, a4, a5) = expand(g0, g3, g6)
+                let (b0, b1, b2, b3, b4, b5) = expand(g1, g4, g7)
+                let (c0, c1, c2, c3, c4, c5) = expand(g2, g5, g8)
+                storeRow(0, a0, b0, c0)
+                storeRow(1, a1, b1, c1)
+                storeRow(2, a2, b2, c2)
+                storeRow(3, a3, b3, c3)
+                storeRow(4, a4, b4, c4)
+                storeRow(5, a5, b5, c5)
+            }
+        }
+    }
+}

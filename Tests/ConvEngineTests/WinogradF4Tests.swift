@@ -1,0 +1,83 @@
+import ConvEngine
+import Testing
+
+/// `WinogradF4Conv` (F(4x4, 3x3), 16 images in the lanes) against exact (Double) convolutions. In
+/// fp32 every product and sum rounds, so outputs and input gradients may be off by the fp32
+/// allowance of `WinogradScheme.convolution` (2^-23 per operation on the magnitudes the transformed
+/// terms reach), which is larger for F(4x4) than for F(2x2): its transforms reach 4x the inputs.
+/// The weight gradient stays with F(2x2, 3x3) (`WinogradBF16Tests`, `SpecialisedKernelTests`).
+@Suite struct WinogradF4Tests {
+    static let cases = [
+        // Whole blocks: 16 images, four tiles per item, two items per tile row.
+        ConvLayerCase(channels: 32, outChannels: 32, height: 32, width: 32, batch: 16, threads: 2),
+        // A block of one image after a full one; partial tiles at the right and bottom edges, and
+        // channel counts off the 8-channel tiles.
+        ConvLayerCase(channels: 17, outChannels: 20, height: 15, width: 13, batch: 17, threads: 1),
+        // Two tiles per item from 64 channels on, on maps two tiles wide.
+        ConvLayerCase(channels: 64, outChannels: 40, height: 8, width: 8, batch: 18, threads: 2),
+        // A chunk of one tile at the end of each tile row (11 tiles of 4), three blocks.
+        ConvLayerCase(channels: 24, outChannels: 16, height: 9, width: 42, batch: 33, threads: 2),
+    ]
+
+    static func layer(_ kase: ConvLayerCase, threads: Int) -> Conv2d {
+        var generator = RandomGenerator(seed: 9)
+        let conv = Conv2d(
+            kase.channels, kase.outChannels, kernelSize: 3, padding: 1, bias: false, generator: &generator,
+            pool: ThreadPool(threads: threads))
+        conv.forcedAlgorithm = .winograd
+        return conv
+    }
+
+    @Test(arguments: cases)
+    func passesAreWithinTheFP32Bound(_ kase: ConvLayerCase) {
+        let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
+        let conv = Self.layer(kase, threads: kase.threads)
+        var generator = RandomGenerator(seed: 4)
+        let x = PrecisionTests.randomTensor([n, c, h, w], &generator)
+        let dy = PrecisionTests.randomTensor([n, oc, h, w], &generator)
+        let y = conv.forward(x, training: true).values
+        let dx = conv.backward(dy).values
+        let (forward, input) = WinogradScheme.f4.worstRatios(
+            x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init), productBound: 0)
+        #expect(forward <= 1, "forward: worst error / bound \(forward)")
+        #expect(input <= 1, "input gradient: worst error / bound \(input)")
+
+        // Every output element has one writer: the other thread count gives the same bits.
+        let other = Self.layer(kase, threads: 3 - kase.threads)
+        #expect(other.forward(x, training: true).values.map(\.bitPattern) == y.map(\.bitPattern))
+        #expect(other.backward(dy).values.map(\.bitPattern) == dx.map(\.bitPattern))
+    }
+
+    /// An image's outputs never leave its lane: they are the same bits whichever images share its
+    /// block and wherever in the block it sits.
+    @Test func anImagesOutputsDoNotDependOnItsBlock() {
+        let kase = Self.cases[0]
+        let (c, h, w) = (kase.channels, kase.height, kase.width), size = c * h * w
+        let conv = Self.layer(kase, threads: 2)
+        var generator = RandomGenerator(seed: 6)
+        let x = PrecisionTests.randomTensor([20, c, h, w], &generator)
+        let all = conv.forward(x, training: false).values, outSize = kase.outChannels * h * w
+        // Images 3 ..< 19 as a batch of their own: image 3 moves from lane 3 of the first block to
+        // lane 0, image 16 from a block of four to lane 13 of a full one.
+        let shifted = Tensor(shape: [16, c, h, w], values: Array(x.values[(3 * size)..<(19 * size)]))
+        let alone = conv.forward(shifted, training: false).values
+        #expect(
+            alone.map(\.bitPattern) == all[(3 * outSize)..<(19 * outSize)].map(\.bitPattern))
+    }
+
+    /// Batches under 16 images go to F(2x2, 3x3); a layer that ran F(4x4) on a larger batch still
+    /// gives the same convolution, within both bounds.
+    @Test func smallBatchesStayWithinTheBound() {
+        let kase = ConvLayerCase(channels: 16, outChannels: 24, height: 10, width: 12, batch: 3, threads: 2)
+        let conv = Self.layer(kase, threads: 2)
+        var generator = RandomGenerator(seed: 2)
+        _ = conv.forward(PrecisionTests.randomTensor([16, 16, 10, 12], &generator), training: false)
+        let x = PrecisionTests.randomTensor([3, 16, 10, 12], &generator)
+        let dy = PrecisionTests.randomTensor([3, 24, 10, 12], &generator)
+        let y = conv.forward(x, training: true).values
+        let dx = conv.backward(dy).values
+        let (forward, input) = WinogradScheme.f2.worstRatios(
+            x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init), productBound: 0)
+        #expect(forward <= 1 && input <= 1, "worst error / bound: forward \(forward), input gradient \(input)")
+    }
+}
