@@ -157,3 +157,58 @@ AVX512 void cwino4_transform_output(const float *m, size_t element_stride, size_
         }
     }
 }
+
+// The six values of A x: x0, (x0 + x2) +- (x1 + x3), (x0 + 4x2) +- (2x1 + 8x3), x3.
+static inline AVX512 void expand_rows(const __m512 x[4], __m512 y[6]) {
+    __m512 p = _mm512_add_ps(x[0], x[2]), q = _mm512_add_ps(x[1], x[3]);
+    __m512 r = _mm512_fmadd_ps(_mm512_set1_ps(4), x[2], x[0]);
+    __m512 s = _mm512_fmadd_ps(_mm512_set1_ps(8), x[3], _mm512_add_ps(x[1], x[1]));
+    y[0] = x[0];
+    y[1] = _mm512_add_ps(p, q);
+    y[2] = _mm512_sub_ps(p, q);
+    y[3] = _mm512_add_ps(r, s);
+    y[4] = _mm512_sub_ps(r, s);
+    y[5] = x[3];
+}
+
+AVX512 void cwino4_transform_output_gradient(const float *images, size_t image_stride, int count, int channels,
+                                             int height, int width, int tile_row, int first_tile, int tiles,
+                                             float *dm, size_t element_stride, size_t stride) {
+    const size_t plane = (size_t)height * width;
+    const int x0 = 4 * first_tile;
+    const __mmask16 columns = column_mask(x0, 4 * tiles, width);
+    for (int l = 0; l < 16; l++) {
+        for (int o0 = 0; o0 < channels; o0 += 16) {
+            // dy[i][x]: output-gradient row 4 * tile_row + i, column x0 + x, with the group's 16
+            // channels in the lanes.
+            __m512 dy[4][16];
+            for (int i = 0; i < 4; i++) {
+                const int y = 4 * tile_row + i;
+                if (l >= count || y >= height) {
+                    for (int x = 0; x < 16; x++) dy[i][x] = _mm512_setzero_ps();
+                    continue;
+                }
+                const float *row = images + l * image_stride + (size_t)o0 * plane + (size_t)y * width + x0;
+                for (int o = 0; o < 16; o++) {
+                    dy[i][o] = o0 + o < channels ? _mm512_maskz_loadu_ps(columns, row + o * plane) : _mm512_setzero_ps();
+                }
+                transpose16(dy[i]);
+            }
+            for (int t = 0; t < tiles; t++) {
+                // Columns of A dy, then rows of (A dy) A^T.
+                __m512 expanded[6][4];
+                for (int j = 0; j < 4; j++) {
+                    __m512 x[4] = {dy[0][4 * t + j], dy[1][4 * t + j], dy[2][4 * t + j], dy[3][4 * t + j]}, y[6];
+                    expand_rows(x, y);
+                    for (int r = 0; r < 6; r++) expanded[r][j] = y[r];
+                }
+                float *target = dm + (size_t)(16 * t + l) * stride + o0;
+                for (int r = 0; r < 6; r++) {
+                    __m512 y[6];
+                    expand_rows(expanded[r], y);
+                    for (int k = 0; k < 6; k++) _mm512_storeu_ps(target + (6 * r + k) * element_stride, y[k]);
+                }
+            }
+        }
+    }
+}

@@ -28,72 +28,8 @@ struct WinogradBF16Tests {
 
     static let unitRoundoff = 0x1p-8
     static let productBound = 2 * unitRoundoff + unitRoundoff * unitRoundoff
-    static let fp32Allowance = 0x1p-23
-
-    typealias Matrix = WinogradScheme.Matrix
     typealias Planes = WinogradScheme.Planes
     static let scheme = WinogradScheme.f2
-
-    /// The exact weight gradient (oc, c, 3, 3) over the batch, and each element's error bound.
-    static func weightGradient(_ inputs: [Planes], _ gradients: [Planes]) -> (exact: [Double], bound: [Double]) {
-        let (c, oc, h, w) = (inputs[0].channels, gradients[0].channels, inputs[0].height, inputs[0].width)
-        let a = WinogradScheme.transposed(scheme.at), absA = WinogradScheme.absolute(a)
-        let absBt = WinogradScheme.absolute(scheme.bt),
-            absGt = WinogradScheme.absolute(WinogradScheme.transposed(scheme.g))
-        var rounding = [Matrix](repeating: Matrix(repeating: [0, 0, 0, 0], count: 4), count: oc * c)
-        var reach = rounding
-        var tiles = 0
-        for (input, gradient) in zip(inputs, gradients) {
-            for ty in 0..<((h + 1) / 2) {
-                for tx in 0..<((w + 1) / 2) {
-                    tiles += 1
-                    let patches = (0..<c).map { i in
-                        let d = input.patch(i, top: 2 * ty - 1, left: 2 * tx - 1, size: 4)
-                        return (
-                            WinogradScheme.transform(scheme.bt, d).map { $0.map(abs) },
-                            WinogradScheme.transform(absBt, WinogradScheme.absolute(d))
-                        )
-                    }
-                    for o in 0..<oc {
-                        let dy = gradient.patch(o, top: 2 * ty, left: 2 * tx, size: 2)
-                        let dm = WinogradScheme.transform(a, dy).map { $0.map(abs) }
-                        let dmReach = WinogradScheme.transform(absA, WinogradScheme.absolute(dy))
-                        for i in 0..<c {
-                            let (v, vReach) = patches[i]
-                            for r in 0..<4 {
-                                for s in 0..<4 {
-                                    rounding[o * c + i][r][s] += dm[r][s] * v[r][s]
-                                    reach[o * c + i][r][s] += dmReach[r][s] * vReach[r][s]
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        var exact = [Double](repeating: 0, count: oc * c * 9), bound = exact
-        for o in 0..<oc {
-            for i in 0..<c {
-                let roundingTaps = WinogradScheme.transform(absGt, rounding[o * c + i])
-                let reachTaps = WinogradScheme.transform(absGt, reach[o * c + i])
-                for r in 0..<3 {
-                    for s in 0..<3 {
-                        var sum = 0.0
-                        for (input, gradient) in zip(inputs, gradients) {
-                            for y in 0..<h {
-                                for x in 0..<w { sum += gradient.at(o, y, x) * input.at(i, y + r - 1, x + s - 1) }
-                            }
-                        }
-                        let index = (o * c + i) * 9 + r * 3 + s
-                        exact[index] = sum
-                        bound[index] =
-                            productBound * roundingTaps[r][s] + fp32Allowance * Double(tiles + 16) * reachTaps[r][s]
-                    }
-                }
-            }
-        }
-        return (exact, bound)
-    }
 
     @Test(arguments: cases)
     func passesAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
@@ -112,7 +48,7 @@ struct WinogradBF16Tests {
         let (forward, input) = Self.scheme.worstRatios(
             x: x, dy: dy, y: y, dx: dx, weight: weight, productBound: Self.productBound)
         let inputs = Planes.images(of: x), gradients = Planes.images(of: dy)
-        let sums = Self.weightGradient(inputs, gradients)
+        let sums = Self.scheme.weightGradient(inputs, gradients, productBound: Self.productBound)
         let weightError = WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound)
         #expect(forward <= 1, "forward: worst error / bound \(forward)")
         #expect(input <= 1, "input gradient: worst error / bound \(input)")

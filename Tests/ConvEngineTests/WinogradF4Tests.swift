@@ -5,7 +5,7 @@ import Testing
 /// fp32 every product and sum rounds, so outputs and input gradients may be off by the fp32
 /// allowance of `WinogradScheme.convolution` (2^-23 per operation on the magnitudes the transformed
 /// terms reach), which is larger for F(4x4) than for F(2x2): its transforms reach 4x the inputs.
-/// The weight gradient stays with F(2x2, 3x3) (`WinogradBF16Tests`, `SpecialisedKernelTests`).
+/// The weight gradient, G^T [sum over tiles of dM . V] G, is bounded the same way.
 @Suite struct WinogradF4Tests {
     static let cases = [
         // Whole blocks: 16 images, four tiles per item, two items per tile row.
@@ -39,13 +39,20 @@ import Testing
         let dx = conv.backward(dy).values
         let (forward, input) = WinogradScheme.f4.worstRatios(
             x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init), productBound: 0)
+        let sums = WinogradScheme.f4.weightGradient(
+            WinogradScheme.Planes.images(of: x), WinogradScheme.Planes.images(of: dy), productBound: 0)
+        let weightError = WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound)
         #expect(forward <= 1, "forward: worst error / bound \(forward)")
         #expect(input <= 1, "input gradient: worst error / bound \(input)")
+        #expect(weightError <= 1, "weight gradient: worst error / bound \(weightError)")
 
-        // Every output element has one writer: the other thread count gives the same bits.
+        // Every output element has one writer, and the weight gradient's leaves are added in a
+        // fixed order: the other thread count gives the same bits.
         let other = Self.layer(kase, threads: 3 - kase.threads)
         #expect(other.forward(x, training: true).values.map(\.bitPattern) == y.map(\.bitPattern))
         #expect(other.backward(dy).values.map(\.bitPattern) == dx.map(\.bitPattern))
+        #expect(
+            other.weight.gradient.values.map(\.bitPattern) == conv.weight.gradient.values.map(\.bitPattern))
     }
 
     /// An image's outputs never leave its lane: they are the same bits whichever images share its
@@ -78,6 +85,11 @@ import Testing
         let dx = conv.backward(dy).values
         let (forward, input) = WinogradScheme.f2.worstRatios(
             x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init), productBound: 0)
-        #expect(forward <= 1 && input <= 1, "worst error / bound: forward \(forward), input gradient \(input)")
+        let sums = WinogradScheme.f2.weightGradient(
+            WinogradScheme.Planes.images(of: x), WinogradScheme.Planes.images(of: dy), productBound: 0)
+        let weightError = WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound)
+        #expect(
+            forward <= 1 && input <= 1 && weightError <= 1,
+            "worst error / bound: forward \(forward), input gradient \(input), weight gradient \(weightError)")
     }
 }

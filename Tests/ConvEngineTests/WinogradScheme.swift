@@ -163,4 +163,65 @@ struct WinogradScheme {
         }
         return (forward, input)
     }
+
+    /// The exact weight gradient (oc, c, 3, 3) over the batch of inputs and output gradients, and
+    /// each element's error bound: G^T [sum over tiles of dM . V] G with dM = A dy A^T, bounded as
+    /// `convolution` bounds an output, with one operation per tile in the sums.
+    func weightGradient(
+        _ inputs: [Planes], _ gradients: [Planes], productBound: Double
+    ) -> (exact: [Double], bound: [Double]) {
+        let (c, oc, h, w) = (inputs[0].channels, gradients[0].channels, inputs[0].height, inputs[0].width)
+        let (m, size) = (outputs, patch)
+        let a = Self.transposed(at), absA = Self.absolute(a)
+        let absBt = Self.absolute(bt), absGt = Self.absolute(Self.transposed(g))
+        let zero = Matrix(repeating: [Double](repeating: 0, count: size), count: size)
+        var rounding = [Matrix](repeating: zero, count: oc * c), reach = rounding
+        var tiles = 0
+        for (input, gradient) in zip(inputs, gradients) {
+            for ty in 0..<((h + m - 1) / m) {
+                for tx in 0..<((w + m - 1) / m) {
+                    tiles += 1
+                    let patches = (0..<c).map { i in
+                        let d = input.patch(i, top: m * ty - 1, left: m * tx - 1, size: size)
+                        return (Self.absolute(Self.transform(bt, d)), Self.transform(absBt, Self.absolute(d)))
+                    }
+                    for o in 0..<oc {
+                        let dy = gradient.patch(o, top: m * ty, left: m * tx, size: m)
+                        let dm = Self.absolute(Self.transform(a, dy)), dmReach = Self.transform(absA, Self.absolute(dy))
+                        for i in 0..<c {
+                            let (v, vReach) = patches[i]
+                            for r in 0..<size {
+                                for s in 0..<size {
+                                    rounding[o * c + i][r][s] += dm[r][s] * v[r][s]
+                                    reach[o * c + i][r][s] += dmReach[r][s] * vReach[r][s]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let operations = Double(tiles + size * size), fp32Allowance = 0x1p-23
+        var exact = [Double](repeating: 0, count: oc * c * 9), bound = exact
+        for o in 0..<oc {
+            for i in 0..<c {
+                let roundingTaps = Self.transform(absGt, rounding[o * c + i])
+                let reachTaps = Self.transform(absGt, reach[o * c + i])
+                for r in 0..<3 {
+                    for s in 0..<3 {
+                        var sum = 0.0
+                        for (input, gradient) in zip(inputs, gradients) {
+                            for y in 0..<h {
+                                for x in 0..<w { sum += gradient.at(o, y, x) * input.at(i, y + r - 1, x + s - 1) }
+                            }
+                        }
+                        let index = (o * c + i) * 9 + r * 3 + s
+                        exact[index] = sum
+                        bound[index] = productBound * roundingTaps[r][s] + fp32Allowance * operations * reachTaps[r][s]
+                    }
+                }
+            }
+        }
+        return (exact, bound)
+    }
 }

@@ -26,4 +26,11 @@ void cwino4_transform_output(const float *m, size_t element_stride, size_t strid
                              size_t image_stride, int count, int height, int width, int tile_row,
                              int first_tile, int tiles);
 
+/// dM = A dy A^T for the item's output-gradient tiles, as rows of channels: value (element e, tile t,
+/// image lane l, channel o) at [e * element_stride + (16 * t + l) * stride + o] for o < channels
+/// rounded up to 16 (zero past `channels`, outside the images and for lanes past `count`).
+void cwino4_transform_output_gradient(const float *images, size_t image_stride, int count, int channels,
+                                      int height, int width, int tile_row, int first_tile, int tiles,
+                                      float *dm, size_t element_stride, size_t stride);
+
 #endif

@@ -178,10 +178,9 @@ final class ConvKernels {
             let kernel = SmallPlaneConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
         case .winograd where precision.available == .fp32 && WinogradF4Conv.suits(g, outChannels: outChannels):
-            forward = WinogradF4Conv(g, outChannels: outChannels, pool: pool)
-            backward = .apart(
-                weightGradient: WinogradConv(g, outChannels: outChannels, pool: pool),
-                inputGradient: WinogradF4Conv(transposed, outChannels: g.channels, pool: pool))
+            (forward, backward) = Self.withTransposed(g, outChannels) {
+                WinogradF4Conv($0, outChannels: $1, pool: pool)
+            }
         case .winograd:
             (forward, backward) = Self.withTransposed(g, outChannels) {
                 WinogradConv($0, outChannels: $1, precision: precision, pool: pool)

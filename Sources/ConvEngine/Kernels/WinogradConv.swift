@@ -51,7 +51,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     private let scratch = Tensor(shape: [0])
     /// Per task for the weight gradient: patches, output-gradient tiles, sums and lines.
     private let gradientScratch = Tensor(shape: [0])
-    /// Per leaf of the batch: its weight and bias gradients (see `accumulateWeightGradient`).
+    /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
     private let partialGradients = Tensor(shape: [0])
     /// In bf16: U per element and channel tile as `cbf16_pack` words; per task an item's packed V
     /// per element (forward) or one element's packed dM (weight gradient), and that element's V
@@ -409,19 +409,17 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
     ) {
         let (c, oc, elements) = (geometry.channels, outChannels, Self.elements)
-        let summation = BatchSummation(samples: n), tasks = summation.tasks(on: pool)
         let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
+        let leaves = WinogradGradientLeaves(
+            summation: BatchSummation(samples: n), channels: c, outChannels: oc, paddedChannels: paddedChannels,
+            partials: partialGradients)
+        let tasks = leaves.tasks(on: pool)
         let productsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
         let taskSize = transformedSize + productsSize + sumsSize + linesSize
         if gradientScratch.count != tasks * taskSize {
             gradientScratch.resize(to: [tasks * taskSize])
             gradientScratch.fill(0)
         }
-        // Per leaf: its weight gradient as the transform leaves it, (3, 3, C, OC padded), then its
-        // bias gradient (OC); the sum over the leaves is put in the weight's layout once.
-        let weightCount = 9 * c * paddedChannels, leafSize = weightCount + oc, plane = geometry.inputPlane
-        partialGradients.resize(to: [summation.leaves.count, leafSize])
-        let partials = partialGradients.data
         // V's rows in bf16, as many as the micro-kernel reads: it loads 8 rows a tile, so the rows
         // past C are there (zero when allocated, finite after) for products whose rows it drops.
         let patchHalves =
@@ -432,7 +430,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             patchRows.reserve(tasks * patchHalves)
             packedOperands.reserve(tasks * gradientWords)
         }
-        summation.forEachLeaf(on: pool) { t, leaf, images in
+        leaves.accumulate(
+            outputGradient: outputGradient, plane: geometry.inputPlane, pool: pool, weightGradient: weightGradient,
+            biasGradient: biasGradient
+        ) { t, images, partial in
             let v = self.gradientScratch.data + t * taskSize
             let dm = v + self.transformedSize, sums = dm + productsSize, lines = sums + sumsSize
             let patchRows = self.patchRows.pointer + t * patchHalves
@@ -473,31 +474,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                     }
                 }
             }
-            let partial = partials + leaf * leafSize
             Self.transformWeightGradient(sums, channels: c, paddedChannels: paddedChannels, into: partial)
-            if biasGradient != nil {
-                let biasSums = partial + weightCount
-                biasSums.update(repeating: 0, count: oc)
-                for image in images {
-                    Elementwise.accumulateRowSums(
-                        outputGradient + image * oc * plane, rows: oc, columns: plane, into: biasSums)
-                }
-            }
-        }
-        summation.combine(partials, stride: leafSize, count: weightCount, pool: pool)
-        if !summation.leaves.isEmpty {
-            // Element (tap, i, o) of the sum is weight (o, i, tap)'s gradient.
-            pool.forEachChunk(count: oc, minimumChunk: 16) { channels in
-                for o in channels {
-                    for i in 0..<c {
-                        let target = weightGradient + (o * c + i) * 9
-                        for tap in 0..<9 { target[tap] += partials[(tap * c + i) * paddedChannels + o] }
-                    }
-                }
-            }
-        }
-        if let biasGradient {
-            summation.accumulate(partials + weightCount, stride: leafSize, count: oc, into: biasGradient, pool: pool)
         }
     }
 

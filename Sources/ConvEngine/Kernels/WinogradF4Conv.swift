@@ -14,7 +14,7 @@ import CWinograd
 ///
 /// Each output element is written by one item, and an image's values never leave its lane, so
 /// results depend neither on the thread count nor on the other images of the block.
-final class WinogradF4Conv: ConvForward {
+final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     /// Elements of a transformed patch (6 x 6), one GEMM each.
     private static let elements = 36
     /// Images per block: the transforms' lanes.
@@ -31,6 +31,10 @@ final class WinogradF4Conv: ConvForward {
     /// U per element: 8-channel slivers of (C, 8), as the micro-kernel reads A.
     private let packedWeight = Tensor(shape: [0])
     private let scratch = Tensor(shape: [0])
+    /// Per task for the weight gradient: patches, output-gradient tiles and sums.
+    private let gradientScratch = Tensor(shape: [0])
+    /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
+    private let partialGradients = Tensor(shape: [0])
     /// Batches under 16 images.
     private lazy var smallBatches = WinogradConv(geometry, outChannels: outChannels, pool: pool)
 
@@ -102,6 +106,131 @@ final class WinogradF4Conv: ConvForward {
         }
         pool.run(tasks: tasks, body)
     }
+
+    /// weightGradient (OC, C, 3, 3) += dLoss/dweight and biasGradient (OC) += dLoss/dbias for
+    /// input (N, C, H, W) and outputGradient (N, OC, H, W).
+    ///
+    /// With Y = A^T M A and M[e] = U[e] V[e] per tile, dLoss/dU[e] is the sum over tiles of
+    /// dM[e] V[e]^T, where dM = A dy A^T is each output-gradient tile taken back through the
+    /// output transform; dLoss/dweight = G^T dU G. The patches are transformed as in `forward`
+    /// (images in the lanes), the output-gradient tiles with 16 channels in the lanes, so that dM
+    /// comes out as rows of channels, the micro-kernel's B. Each task keeps its sums, 36 x C x OC
+    /// floats, over one leaf of the batch at a time; a leaf's blocks are its images 16 at a time.
+    func accumulateWeightGradient(
+        _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
+        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
+    ) {
+        guard n >= Self.blockImages else {
+            smallBatches.accumulateWeightGradient(
+                input, images: n, outputGradient: outputGradient, weightGradient: weightGradient,
+                biasGradient: biasGradient)
+            return
+        }
+        let (g, c, oc, elements) = (geometry, geometry.channels, outChannels, Self.elements)
+        let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
+        let leaves = WinogradGradientLeaves(
+            summation: BatchSummation(samples: n), channels: c, outChannels: oc, paddedChannels: paddedChannels,
+            partials: partialGradients)
+        let tasks = leaves.tasks(on: pool)
+        let gradientsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
+        let taskSize = transformedSize + gradientsSize + sumsSize
+        if gradientScratch.count != tasks * taskSize {
+            // Channels past OC and the slack columns stay zero.
+            gradientScratch.resize(to: [tasks * taskSize])
+            gradientScratch.fill(0)
+        }
+        let chunks = (columnTiles + itemTiles - 1) / itemTiles
+        let (inputImage, outputImage) = (c * g.inputPlane, oc * g.inputPlane)
+        leaves.accumulate(
+            outputGradient: outputGradient, plane: g.inputPlane, pool: pool, weightGradient: weightGradient,
+            biasGradient: biasGradient
+        ) { t, images, partial in
+            let v = self.gradientScratch.data + t * taskSize
+            let dm = v + self.transformedSize, sums = dm + gradientsSize
+            var first = true
+            for block in Swift.stride(from: images.lowerBound, to: images.upperBound, by: Self.blockImages) {
+                let count = min(Self.blockImages, images.upperBound - block)
+                for tileRow in 0..<self.rowTiles {
+                    for chunk in 0..<chunks {
+                        let firstTile = chunk * self.itemTiles,
+                            tiles = min(self.itemTiles, self.columnTiles - firstTile)
+                        let place = (Int32(tileRow), Int32(firstTile), Int32(tiles))
+                        cwino4_transform_input(
+                            input + block * inputImage, inputImage, Int32(count), Int32(c), Int32(g.height),
+                            Int32(g.width), place.0, place.1, place.2, v, c * self.itemColumns, self.itemColumns)
+                        cwino4_transform_output_gradient(
+                            outputGradient + block * outputImage, outputImage, Int32(count), Int32(oc),
+                            Int32(g.height), Int32(g.width), place.0, place.1, place.2, dm,
+                            self.itemColumns * paddedChannels, paddedChannels)
+                        // dU[e]^T (C, OC) += V[e] (C, columns) x dM[e] (columns, OC): 8 rows of V
+                        // read in place against 32-channel slivers of dM; the leaf's first item
+                        // overwrites the sums.
+                        let update = MicroKernel.Update(alpha: 1, beta: first ? 0 : 1)
+                        first = false
+                        for e in 0..<elements {
+                            let ve = v + e * c * self.itemColumns, dme = dm + e * self.itemColumns * paddedChannels
+                            for i in Swift.stride(from: 0, to: c, by: MicroKernel.rows) {
+                                for o in Swift.stride(from: 0, to: paddedChannels, by: width) {
+                                    MicroKernel.tile(
+                                        depth: tiles * Self.blockImages, a: ve + i * self.itemColumns,
+                                        aRowStride: self.itemColumns, aStep: 1, b: dme + o, bStride: paddedChannels,
+                                        c: sums + (e * c + i) * paddedChannels + o, ldc: paddedChannels,
+                                        m: min(MicroKernel.rows, c - i), update: update)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Self.transformWeightGradient(sums, channels: c, paddedChannels: paddedChannels, into: partial)
+        }
+    }
+
+    /// dLoss/dweight = G^T dU G as (3, 3, C, OC padded), overwritten, from the sums dU^T (element,
+    /// C, OC padded to 32): 16 output channels in the lanes.
+    private static func transformWeightGradient(
+        _ sums: UnsafePointer<Float>, channels c: Int, paddedChannels: Int,
+        into weightGradient: UnsafeMutablePointer<Float>
+    ) {
+        typealias Lanes = SIMD16<Float>
+        /// G^T x for six values: rows (1/4, -1/6, -1/6, 1/24, 1/24, 0), (0, -1/6, 1/6, 1/12, -1/12, 0),
+        /// (0, -1/6, -1/6, 1/6, 1/6, 1).
+        @inline(__always)
+        func contract(
+            _ x0: Lanes, _ x1: Lanes, _ x2: Lanes, _ x3: Lanes, _ x4: Lanes, _ x5: Lanes
+        ) -> (Lanes, Lanes, Lanes) {
+            let sum = (x1 + x2) * (-1.0 / 6), difference = (x2 - x1) * (1.0 / 6)
+            let outer = x3 + x4, outerDifference = x3 - x4
+            return (
+                x0 * 0.25 + sum + outer * (1.0 / 24), difference + outerDifference * (1.0 / 12),
+                sum + outer * (1.0 / 6) + x5
+            )
+        }
+        let step = c * paddedChannels
+        for i in 0..<c {
+            for o0 in Swift.stride(from: 0, to: paddedChannels, by: lanes) {
+                func x(_ e: Int) -> Lanes { Lanes.load(sums + (e * c + i) * paddedChannels + o0) }
+                // Each row a of dU contracted over its columns: h[a] = (dU G)[a][0..<3].
+                let h = (0..<6).map { a in
+                    contract(x(6 * a), x(6 * a + 1), x(6 * a + 2), x(6 * a + 3), x(6 * a + 4), x(6 * a + 5))
+                }
+                let columns = [
+                    contract(h[0].0, h[1].0, h[2].0, h[3].0, h[4].0, h[5].0),
+                    contract(h[0].1, h[1].1, h[2].1, h[3].1, h[4].1, h[5].1),
+                    contract(h[0].2, h[1].2, h[2].2, h[3].2, h[4].2, h[5].2),
+                ]
+                let target = weightGradient + i * paddedChannels + o0
+                for (s, column) in columns.enumerated() {
+                    column.0.store(to: target + s * step)
+                    column.1.store(to: target + (3 + s) * step)
+                    column.2.store(to: target + (6 + s) * step)
+                }
+            }
+        }
+    }
+
+    /// The lanes of the weight-gradient transform.
+    private static let lanes = 16
 
     /// M[e] (8, itemColumns) = U[e] (8 channels of the tile, C) x V[e] (C, itemColumns), for each
     /// element e.

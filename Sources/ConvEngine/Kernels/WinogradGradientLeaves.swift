@@ -1,0 +1,57 @@
+/// The weight and bias gradients of a Winograd kernel, summed leaf by leaf of the batch in
+/// `BatchSummation`'s order so that they depend neither on the thread count nor on how ranks
+/// split the batch. Each leaf's weight gradient is left as the kernel's transform leaves it,
+/// (3, 3, C, OC padded), with the leaf's bias gradient (OC) after it; the sum over the leaves is
+/// put in the weight's layout once.
+struct WinogradGradientLeaves {
+    let summation: BatchSummation
+    let channels: Int, outChannels: Int, paddedChannels: Int
+    /// Per leaf: its weight and bias gradients.
+    let partials: Tensor
+
+    /// The tasks `accumulate` runs its leaves on.
+    func tasks(on pool: ThreadPool) -> Int { summation.tasks(on: pool) }
+
+    private var weightCount: Int { 9 * channels * paddedChannels }
+    private var leafSize: Int { weightCount + outChannels }
+
+    /// weightGradient (OC, C, 3, 3) += the sum over the leaves of what `leafWeightGradient(task,
+    /// images, into)` writes for each (overwritten, (3, 3, C, OC padded)), and biasGradient (OC) +=
+    /// the sums of outputGradient (N, OC, plane).
+    func accumulate(
+        outputGradient: UnsafePointer<Float>, plane: Int, pool: ThreadPool,
+        weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
+        leafWeightGradient: (_ task: Int, _ images: Range<Int>, _ into: UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let (c, oc, padded, weightCount, leafSize) = (channels, outChannels, paddedChannels, weightCount, leafSize)
+        partials.resize(to: [summation.leaves.count, leafSize])
+        let sums = partials.data
+        summation.forEachLeaf(on: pool) { t, leaf, images in
+            let partial = sums + leaf * leafSize
+            leafWeightGradient(t, images, partial)
+            if biasGradient != nil {
+                let biasSums = partial + weightCount
+                biasSums.update(repeating: 0, count: oc)
+                for image in images {
+                    Elementwise.accumulateRowSums(
+                        outputGradient + image * oc * plane, rows: oc, columns: plane, into: biasSums)
+                }
+            }
+        }
+        summation.combine(sums, stride: leafSize, count: weightCount, pool: pool)
+        if !summation.leaves.isEmpty {
+            // Element (tap, i, o) of the sum is weight (o, i, tap)'s gradient.
+            pool.forEachChunk(count: oc, minimumChunk: 16) { channels in
+                for o in channels {
+                    for i in 0..<c {
+                        let target = weightGradient + (o * c + i) * 9
+                        for tap in 0..<9 { target[tap] += sums[(tap * c + i) * padded + o] }
+                    }
+                }
+            }
+        }
+        if let biasGradient {
+            summation.accumulate(sums + weightCount, stride: leafSize, count: oc, into: biasGradient, pool: pool)
+        }
+    }
+}
