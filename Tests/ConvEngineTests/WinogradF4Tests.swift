@@ -28,6 +28,20 @@ import Testing
         return conv
     }
 
+    /// One training step of `conv` on x and dy: its outputs and input gradient, and the worst
+    /// error / bound of its outputs, input gradient and weight gradient under `scheme`.
+    static func run(
+        _ conv: Conv2d, x: Tensor, dy: Tensor, scheme: WinogradScheme
+    ) -> (y: [Float], dx: [Float], forward: Double, input: Double, weight: Double) {
+        let y = conv.forward(x, training: true).values
+        let dx = conv.backward(dy).values
+        let (forward, input) = scheme.worstRatios(
+            x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init), productBound: 0)
+        let sums = scheme.weightGradient(
+            WinogradScheme.Planes.images(of: x), WinogradScheme.Planes.images(of: dy), productBound: 0)
+        return (y, dx, forward, input, WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound))
+    }
+
     @Test(arguments: cases)
     func passesAreWithinTheFP32Bound(_ kase: ConvLayerCase) {
         let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
@@ -35,13 +49,7 @@ import Testing
         var generator = RandomGenerator(seed: 4)
         let x = PrecisionTests.randomTensor([n, c, h, w], &generator)
         let dy = PrecisionTests.randomTensor([n, oc, h, w], &generator)
-        let y = conv.forward(x, training: true).values
-        let dx = conv.backward(dy).values
-        let (forward, input) = WinogradScheme.f4.worstRatios(
-            x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init), productBound: 0)
-        let sums = WinogradScheme.f4.weightGradient(
-            WinogradScheme.Planes.images(of: x), WinogradScheme.Planes.images(of: dy), productBound: 0)
-        let weightError = WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound)
+        let (y, dx, forward, input, weightError) = Self.run(conv, x: x, dy: dy, scheme: .f4)
         #expect(forward <= 1, "forward: worst error / bound \(forward)")
         #expect(input <= 1, "input gradient: worst error / bound \(input)")
         #expect(weightError <= 1, "weight gradient: worst error / bound \(weightError)")
@@ -81,13 +89,7 @@ import Testing
         _ = conv.forward(PrecisionTests.randomTensor([16, 16, 10, 12], &generator), training: false)
         let x = PrecisionTests.randomTensor([3, 16, 10, 12], &generator)
         let dy = PrecisionTests.randomTensor([3, 24, 10, 12], &generator)
-        let y = conv.forward(x, training: true).values
-        let dx = conv.backward(dy).values
-        let (forward, input) = WinogradScheme.f2.worstRatios(
-            x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init), productBound: 0)
-        let sums = WinogradScheme.f2.weightGradient(
-            WinogradScheme.Planes.images(of: x), WinogradScheme.Planes.images(of: dy), productBound: 0)
-        let weightError = WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound)
+        let (_, _, forward, input, weightError) = Self.run(conv, x: x, dy: dy, scheme: .f2)
         #expect(
             forward <= 1 && input <= 1 && weightError <= 1,
             "worst error / bound: forward \(forward), input gradient \(input), weight gradient \(weightError)")

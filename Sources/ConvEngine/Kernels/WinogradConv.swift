@@ -117,7 +117,13 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                     if self.inBF16 {
                         self.multiplyInBF16(pairs, channelTile: tile, into: m)
                     } else {
-                        self.multiply(v, channelTile: tile, into: m)
+                        WinogradProducts.multiply(
+                            elements: Self.elements, packedWeight: self.packedWeight.data,
+                            channelTiles: self.channelTiles, tile: tile,
+                            rows: min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows),
+                            channels: self.geometry.channels, patches: v, columns: self.itemColumns,
+                            stride: self.stride,
+                            into: m)
                     }
                     for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
                         self.transformOutput(
@@ -141,13 +147,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         typealias Lanes = SIMD8<Float>
         for tile in 0..<channelTiles {
             for i in 0..<c {
-                var g0 = Lanes(), g1 = g0, g2 = g0, g3 = g0, g4 = g0, g5 = g0, g6 = g0, g7 = g0, g8 = g0
-                for l in 0..<min(tileRows, outChannels - tile * tileRows) {
-                    let taps = weight + ((tile * tileRows + l) * c + i) * 9
-                    (g0[l], g1[l], g2[l]) = (taps[0], taps[1], taps[2])
-                    (g3[l], g4[l], g5[l]) = (taps[3], taps[4], taps[5])
-                    (g6[l], g7[l], g8[l]) = (taps[6], taps[7], taps[8])
-                }
+                let g = TileTaps(weight, tile: tile, channel: i, channels: c, outChannels: outChannels)
                 let target = u + (tile * c + i) * tileRows
                 /// Row r of G g, (x0, x1, x2) -> elements 4r ..< 4r + 4 of G g G^T.
                 @inline(__always)
@@ -162,10 +162,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                     store(x2, 3)
                 }
                 // Rows of G g: g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 (rows of g).
-                storeRow(0, g0, g1, g2)
-                storeRow(1, (g0 + g3 + g6) * 0.5, (g1 + g4 + g7) * 0.5, (g2 + g5 + g8) * 0.5)
-                storeRow(2, (g0 - g3 + g6) * 0.5, (g1 - g4 + g7) * 0.5, (g2 - g5 + g8) * 0.5)
-                storeRow(3, g6, g7, g8)
+                storeRow(0, g.g0, g.g1, g.g2)
+                storeRow(1, (g.g0 + g.g3 + g.g6) * 0.5, (g.g1 + g.g4 + g.g7) * 0.5, (g.g2 + g.g5 + g.g8) * 0.5)
+                storeRow(2, (g.g0 - g.g3 + g.g6) * 0.5, (g.g1 - g.g4 + g.g7) * 0.5, (g.g2 - g.g5 + g.g8) * 0.5)
+                storeRow(3, g.g6, g.g7, g.g8)
             }
         }
         guard inBF16 else { return }
@@ -293,22 +293,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         (x1 + x2).store(to: target + step)
         (x2 - x1).store(to: target + 2 * step)
         (x1 - x3).store(to: target + 3 * step)
-    }
-
-    /// M[e] (8, itemColumns) = U[e] (8 channels of the tile, C) x V[e] (C, itemColumns), for each
-    /// element e.
-    private func multiply(_ v: UnsafePointer<Float>, channelTile tile: Int, into m: UnsafeMutablePointer<Float>) {
-        let c = geometry.channels, tileRows = MicroKernel.rows, width = MicroKernel.columns
-        let update = MicroKernel.Update(alpha: 1, beta: 0)
-        let u = UnsafePointer(packedWeight.data), rows = min(tileRows, outChannels - tile * tileRows)
-        for e in 0..<Self.elements {
-            let a = u + (e * channelTiles + tile) * c * tileRows
-            for sliver in Swift.stride(from: 0, to: itemColumns, by: width) {
-                MicroKernel.tile(
-                    depth: c, a: a, b: v + e * c * stride + sliver, bStride: stride,
-                    c: m + e * tileRows * stride + sliver, ldc: stride, m: rows, update: update)
-            }
-        }
     }
 
     /// V[e] (C, itemColumns) of each element -> its bf16 pairs, as `cbf16_multiply_packed` reads B.
@@ -447,31 +431,24 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                         outputGradient, tileRow: first + r, column: r * self.columnTiles,
                         channels: paddedChannels, into: dm)
                 }
-                // dU[e]^T (C, OC) += V[e] (C, tiles) x dM[e] (tiles, OC): 8 rows of V read in place
-                // against 32-channel slivers of dM; the leaf's first item overwrites the sums.
-                let depth = count * self.columnTiles
-                let update = MicroKernel.Update(alpha: 1, beta: first == leafRows.lowerBound ? 0 : 1)
+                // dU[e]^T (C, OC) += V[e] (C, tiles) x dM[e] (tiles, OC); the leaf's first item
+                // overwrites the sums.
+                let depth = count * self.columnTiles, firstItem = first == leafRows.lowerBound
+                guard self.inBF16 else {
+                    WinogradProducts.accumulateWeightProducts(
+                        elements: elements, patches: v, stride: self.stride, channels: c, depth: depth, gradients: dm,
+                        columns: self.itemColumns, paddedChannels: paddedChannels, first: firstItem, into: sums)
+                    continue
+                }
                 for e in 0..<elements {
                     let ve = v + e * c * self.stride, dme = dm + e * self.itemColumns * paddedChannels
-                    let sumsE = sums + e * c * paddedChannels
-                    if self.inBF16 {
-                        cbf16_convert_rows(ve, self.stride, c, depth, patchRows)
-                        cbf16_pack(
-                            dme, paddedChannels, false, paddedChannels, depth, width, 0, paddedChannels / width,
-                            gradientPairs)
-                        cbf16_multiply_rows(
-                            depth, 1, patchRows, gradientPairs, update.beta, sumsE, paddedChannels, c, 0,
-                            paddedChannels)
-                        continue
-                    }
-                    for i in Swift.stride(from: 0, to: c, by: MicroKernel.rows) {
-                        for o in Swift.stride(from: 0, to: paddedChannels, by: width) {
-                            MicroKernel.tile(
-                                depth: depth, a: ve + i * self.stride, aRowStride: self.stride, aStep: 1,
-                                b: dme + o, bStride: paddedChannels, c: sumsE + i * paddedChannels + o,
-                                ldc: paddedChannels, m: min(MicroKernel.rows, c - i), update: update)
-                        }
-                    }
+                    cbf16_convert_rows(ve, self.stride, c, depth, patchRows)
+                    cbf16_pack(
+                        dme, paddedChannels, false, paddedChannels, depth, width, 0, paddedChannels / width,
+                        gradientPairs)
+                    cbf16_multiply_rows(
+                        depth, 1, patchRows, gradientPairs, firstItem ? 0 : 1, sums + e * c * paddedChannels,
+                        paddedChannels, c, 0, paddedChannels)
                 }
             }
             Self.transformWeightGradient(sums, channels: c, paddedChannels: paddedChannels, into: partial)

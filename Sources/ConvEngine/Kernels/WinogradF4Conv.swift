@@ -95,8 +95,11 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                     Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles), v,
                     g.channels * self.itemColumns, self.itemColumns)
                 for tile in 0..<self.channelTiles {
-                    self.multiply(v, channelTile: tile, into: m)
                     let rows = min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows)
+                    WinogradProducts.multiply(
+                        elements: Self.elements, packedWeight: self.packedWeight.data, channelTiles: self.channelTiles,
+                        tile: tile, rows: rows, channels: g.channels, patches: v, columns: self.itemColumns,
+                        stride: self.itemColumns, into: m)
                     cwino4_transform_output(
                         m, MicroKernel.rows * self.itemColumns, self.itemColumns, Int32(tile * MicroKernel.rows),
                         Int32(rows), bias, output + first * outputImage, outputImage, Int32(count), Int32(g.height),
@@ -162,23 +165,11 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                             outputGradient + block * outputImage, outputImage, Int32(count), Int32(oc),
                             Int32(g.height), Int32(g.width), place.0, place.1, place.2, dm,
                             self.itemColumns * paddedChannels, paddedChannels)
-                        // dU[e]^T (C, OC) += V[e] (C, columns) x dM[e] (columns, OC): 8 rows of V
-                        // read in place against 32-channel slivers of dM; the leaf's first item
-                        // overwrites the sums.
-                        let update = MicroKernel.Update(alpha: 1, beta: first ? 0 : 1)
+                        WinogradProducts.accumulateWeightProducts(
+                            elements: elements, patches: v, stride: self.itemColumns, channels: c,
+                            depth: tiles * Self.blockImages, gradients: dm, columns: self.itemColumns,
+                            paddedChannels: paddedChannels, first: first, into: sums)
                         first = false
-                        for e in 0..<elements {
-                            let ve = v + e * c * self.itemColumns, dme = dm + e * self.itemColumns * paddedChannels
-                            for i in Swift.stride(from: 0, to: c, by: MicroKernel.rows) {
-                                for o in Swift.stride(from: 0, to: paddedChannels, by: width) {
-                                    MicroKernel.tile(
-                                        depth: tiles * Self.blockImages, a: ve + i * self.itemColumns,
-                                        aRowStride: self.itemColumns, aStep: 1, b: dme + o, bStride: paddedChannels,
-                                        c: sums + (e * c + i) * paddedChannels + o, ldc: paddedChannels,
-                                        m: min(MicroKernel.rows, c - i), update: update)
-                                }
-                            }
-                        }
                     }
                 }
             }
@@ -232,22 +223,6 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     /// The lanes of the weight-gradient transform.
     private static let lanes = 16
 
-    /// M[e] (8, itemColumns) = U[e] (8 channels of the tile, C) x V[e] (C, itemColumns), for each
-    /// element e.
-    private func multiply(_ v: UnsafePointer<Float>, channelTile tile: Int, into m: UnsafeMutablePointer<Float>) {
-        let c = geometry.channels, tileRows = MicroKernel.rows, width = MicroKernel.columns
-        let update = MicroKernel.Update(alpha: 1, beta: 0)
-        let u = UnsafePointer(packedWeight.data), rows = min(tileRows, outChannels - tile * tileRows)
-        for e in 0..<Self.elements {
-            let a = u + (e * channelTiles + tile) * c * tileRows
-            for sliver in Swift.stride(from: 0, to: itemColumns, by: width) {
-                MicroKernel.tile(
-                    depth: c, a: a, b: v + e * c * itemColumns + sliver, bStride: itemColumns,
-                    c: m + e * tileRows * itemColumns + sliver, ldc: itemColumns, m: rows, update: update)
-            }
-        }
-    }
-
     /// weight (OC, C, 3, 3) -> U = G g G^T per element, packed (element, channel tile, C, 8), the 8
     /// output channels of a tile in the lanes. G's rows: (1/4, 0, 0), -(1, 1, 1)/6, -(1, -1, 1)/6,
     /// (1/24, 1/12, 1/6), (1/24, -1/12, 1/6), (0, 0, 1).
@@ -265,13 +240,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         }
         for tile in 0..<channelTiles {
             for i in 0..<c {
-                var g0 = Lanes(), g1 = g0, g2 = g0, g3 = g0, g4 = g0, g5 = g0, g6 = g0, g7 = g0, g8 = g0
-                for l in 0..<min(tileRows, outChannels - tile * tileRows) {
-                    let taps = weight + ((tile * tileRows + l) * c + i) * 9
-                    (g0[l], g1[l], g2[l]) = (taps[0], taps[1], taps[2])
-                    (g3[l], g4[l], g5[l]) = (taps[3], taps[4], taps[5])
-                    (g6[l], g7[l], g8[l]) = (taps[6], taps[7], taps[8])
-                }
+                let g = TileTaps(weight, tile: tile, channel: i, channels: c, outChannels: outChannels)
                 let target = u + (tile * c + i) * tileRows
                 /// Row r of G g, (x0, x1, x2) -> elements 6r ..< 6r + 6 of (G g) G^T.
                 @inline(__always)
@@ -285,9 +254,9 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                     row.5.store(to: first + 5 * elementStride)
                 }
                 // G applied down each column of g gives the columns of G g.
-                let (a0, a1, a2, a3, a4, a5) = expand(g0, g3, g6)
-                let (b0, b1, b2, b3, b4, b5) = expand(g1, g4, g7)
-                let (c0, c1, c2, c3, c4, c5) = expand(g2, g5, g8)
+                let (a0, a1, a2, a3, a4, a5) = expand(g.g0, g.g3, g.g6)
+                let (b0, b1, b2, b3, b4, b5) = expand(g.g1, g.g4, g.g7)
+                let (c0, c1, c2, c3, c4, c5) = expand(g.g2, g.g5, g.g8)
                 storeRow(0, a0, b0, c0)
                 storeRow(1, a1, b1, c1)
                 storeRow(2, a2, b2, c2)
