@@ -201,21 +201,20 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         for i in 0..<c {
             for o0 in Swift.stride(from: 0, to: paddedChannels, by: lanes) {
                 func x(_ e: Int) -> Lanes { Lanes.load(sums + (e * c + i) * paddedChannels + o0) }
-                // Each row a of dU contracted over its columns: h[a] = (dU G)[a][0..<3].
-                let h = (0..<6).map { a in
+                func row(_ a: Int) -> (Lanes, Lanes, Lanes) {
                     contract(x(6 * a), x(6 * a + 1), x(6 * a + 2), x(6 * a + 3), x(6 * a + 4), x(6 * a + 5))
                 }
-                let columns = [
-                    contract(h[0].0, h[1].0, h[2].0, h[3].0, h[4].0, h[5].0),
-                    contract(h[0].1, h[1].1, h[2].1, h[3].1, h[4].1, h[5].1),
-                    contract(h[0].2, h[1].2, h[2].2, h[3].2, h[4].2, h[5].2),
-                ]
+                // Each row a of dU contracted over its columns, (dU G)[a], then each column of that.
+                let (h0, h1, h2, h3, h4, h5) = (row(0), row(1), row(2), row(3), row(4), row(5))
                 let target = weightGradient + i * paddedChannels + o0
-                for (s, column) in columns.enumerated() {
-                    column.0.store(to: target + s * step)
-                    column.1.store(to: target + (3 + s) * step)
-                    column.2.store(to: target + (6 + s) * step)
+                func store(column s: Int, _ taps: (Lanes, Lanes, Lanes)) {
+                    taps.0.store(to: target + s * step)
+                    taps.1.store(to: target + (3 + s) * step)
+                    taps.2.store(to: target + (6 + s) * step)
                 }
+                store(column: 0, contract(h0.0, h1.0, h2.0, h3.0, h4.0, h5.0))
+                store(column: 1, contract(h0.1, h1.1, h2.1, h3.1, h4.1, h5.1))
+                store(column: 2, contract(h0.2, h1.2, h2.2, h3.2, h4.2, h5.2))
             }
         }
     }
