@@ -17,6 +17,8 @@ import Testing
         ConvLayerCase(channels: 64, outChannels: 40, height: 8, width: 8, batch: 18, threads: 2),
         // A chunk of one tile at the end of each tile row (11 tiles of 4), three blocks.
         ConvLayerCase(channels: 24, outChannels: 16, height: 9, width: 42, batch: 33, threads: 2),
+        // Maps one tile wide: two blocks per item, the second of three images.
+        ConvLayerCase(channels: 40, outChannels: 24, height: 4, width: 4, batch: 35, threads: 2),
     ]
 
     static func layer(_ kase: ConvLayerCase, threads: Int) -> Conv2d {

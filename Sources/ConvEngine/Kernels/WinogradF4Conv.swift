@@ -1,15 +1,15 @@
 import CWinograd
 
-/// The forward pass (and, on the transposed layer, the input gradient) of 3x3 stride-1 convolutions
-/// with padding 1 by Winograd's F(4x4, 3x3): each 4x4 block of outputs comes from the 6x6 input
+/// 3x3 stride-1 convolutions with padding 1 by Winograd's F(4x4, 3x3), all three passes (the input
+/// gradient as the forward pass of the transposed layer): each 4x4 block of outputs comes from the 6x6 input
 /// patch around it, 36 multiplies per channel pair for 16 outputs where F(2x2, 3x3)
 /// (`WinogradConv`) takes 64. The element-wise products are 36 GEMMs per item,
 /// M[e] (OC, columns) = U[e] (OC, C) x V[e] (C, columns), on the same micro-kernel.
 ///
 /// The transforms (`CWinograd`) put 16 images in a vector's lanes, so they are plain vector
-/// arithmetic on any map 8 wide or more; transposes move values between the images' planes and the
-/// lanes. An item is a block of 16 images, one tile row and up to 4 tiles of it (2 from 64
-/// channels on, so that its transformed patches stay in L2). Batches under 16 images would leave
+/// arithmetic on any map 4 wide or more; transposes move values between the images' planes and the
+/// lanes. An item is a block of 16 images (two on maps one tile wide), one tile row and up to 4
+/// tiles of it (2 from 64 channels on, so that its transformed patches stay in L2). Batches under 16 images would leave
 /// most lanes idle and go to F(2x2, 3x3) instead.
 ///
 /// Each output element is written by one item, and an image's values never leave its lane, so
@@ -25,9 +25,10 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     private let pool: ThreadPool
     /// Tiles per tile row and tile rows per image (4x4 outputs per tile; sizes round up).
     private let rowTiles: Int, columnTiles: Int
-    /// Tiles per item, and the item's GEMM width: 16 columns per tile, rounded up to a micro-kernel
-    /// sliver (the slack stays zero).
-    private let itemTiles: Int, itemColumns: Int
+    /// Tiles per item, blocks per item (two on maps one tile wide, so that they fill a
+    /// micro-kernel sliver), and the item's GEMM width: 16 columns per tile and block, rounded up to
+    /// a sliver (the slack stays zero).
+    private let itemTiles: Int, itemBlocks: Int, itemColumns: Int
     /// U per element: 8-channel slivers of (C, 8), as the micro-kernel reads A.
     private let packedWeight = Tensor(shape: [0])
     private let scratch = Tensor(shape: [0])
@@ -38,17 +39,17 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     /// Batches under 16 images.
     private lazy var smallBatches = WinogradConv(geometry, outChannels: outChannels, pool: pool)
 
-    /// Whether F(4x4, 3x3) serves a layer that `WinogradConv` suits, both ways: maps at least two
-    /// tiles wide, and images small enough for 32-bit offsets across a block (the input
+    /// Whether F(4x4, 3x3) serves a layer that `WinogradConv` suits, both ways: maps at least one
+    /// whole tile wide, and images small enough for 32-bit offsets across a block (the input
     /// transform's gathers).
     static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        g.width >= 8 && max(g.channels, outChannels) * g.inputPlane * (blockImages - 1) <= Int(Int32.max)
+        g.width >= 4 && max(g.channels, outChannels) * g.inputPlane * (blockImages - 1) <= Int(Int32.max)
     }
 
     init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
         precondition(
             g.kernel == 3 && g.isSamePadded && Self.suits(g, outChannels: outChannels),
-            "WinogradF4Conv needs 3x3 kernels, stride 1, padding 1 and maps 8 wide or more, got \(g)")
+            "WinogradF4Conv needs 3x3 kernels, stride 1, padding 1 and maps 4 wide or more, got \(g)")
         geometry = g
         self.outChannels = outChannels
         self.pool = pool
@@ -56,7 +57,8 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         columnTiles = (g.width + 3) / 4
         itemTiles = min(columnTiles, g.channels > 32 ? 2 : 4)
         let width = MicroKernel.columns
-        itemColumns = (itemTiles * Self.blockImages + width - 1) / width * width
+        itemBlocks = max(1, width / (itemTiles * Self.blockImages))
+        itemColumns = (itemBlocks * itemTiles * Self.blockImages + width - 1) / width * width
     }
 
     private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
@@ -76,7 +78,8 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         }
         transformWeight(weight)
         let g = geometry, chunks = (columnTiles + itemTiles - 1) / itemTiles
-        let blocks = (n + Self.blockImages - 1) / Self.blockImages, items = blocks * rowTiles * chunks
+        let blocks = (n + Self.blockImages - 1) / Self.blockImages
+        let items = (blocks + itemBlocks - 1) / itemBlocks * rowTiles * chunks
         let tasks = max(1, min(pool.threadCount, items))
         if scratch.count != tasks * taskSize {
             scratch.resize(to: [tasks * taskSize])
@@ -86,24 +89,37 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         let body = { (t: Int) in
             let v = self.scratch.data + t * self.taskSize, m = v + self.transformedSize
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
-                let (block, place) = item.quotientAndRemainder(dividingBy: self.rowTiles * chunks)
+                let (blockGroup, place) = item.quotientAndRemainder(dividingBy: self.rowTiles * chunks)
                 let (tileRow, chunk) = place.quotientAndRemainder(dividingBy: chunks)
-                let first = block * Self.blockImages, count = min(Self.blockImages, n - first)
                 let firstTile = chunk * self.itemTiles, tiles = min(self.itemTiles, self.columnTiles - firstTile)
-                cwino4_transform_input(
-                    input + first * inputImage, inputImage, Int32(count), Int32(g.channels), Int32(g.height),
-                    Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles), v,
-                    g.channels * self.itemColumns, self.itemColumns)
+                // The item's blocks side by side, each `16 * tiles` columns.
+                let itemBlocks = (blockGroup * self.itemBlocks)..<min(blocks, (blockGroup + 1) * self.itemBlocks)
+                func images(_ block: Int) -> (first: Int, count: Int, column: Int) {
+                    let first = block * Self.blockImages
+                    return (first, min(Self.blockImages, n - first), (block - itemBlocks.lowerBound) * 16 * tiles)
+                }
+                for block in itemBlocks {
+                    let (first, count, column) = images(block)
+                    cwino4_transform_input(
+                        input + first * inputImage, inputImage, Int32(count), Int32(g.channels), Int32(g.height),
+                        Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles), v + column,
+                        g.channels * self.itemColumns, self.itemColumns)
+                }
                 for tile in 0..<self.channelTiles {
                     let rows = min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows)
                     WinogradProducts.multiply(
                         elements: Self.elements, packedWeight: self.packedWeight.data, channelTiles: self.channelTiles,
                         tile: tile, rows: rows, channels: g.channels, patches: v, columns: self.itemColumns,
                         stride: self.itemColumns, into: m)
-                    cwino4_transform_output(
-                        m, MicroKernel.rows * self.itemColumns, self.itemColumns, Int32(tile * MicroKernel.rows),
-                        Int32(rows), bias, output + first * outputImage, outputImage, Int32(count), Int32(g.height),
-                        Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles))
+                    for block in itemBlocks {
+                        let (first, count, column) = images(block)
+                        cwino4_transform_output(
+                            m + column, MicroKernel.rows * self.itemColumns, self.itemColumns,
+                            Int32(tile * MicroKernel.rows), Int32(rows), bias, output + first * outputImage,
+                            outputImage,
+                            Int32(count), Int32(g.height), Int32(g.width), Int32(tileRow), Int32(firstTile),
+                            Int32(tiles))
+                    }
                 }
             }
         }
