@@ -24,9 +24,9 @@ import Testing
     /// images), rows of 20 tiles (more than one vector), 256 channels on maps 8 wide (four tile
     /// rows per vector, the last vector of the batch half full), 16 -> 20 channels (partial
     /// channel tiles and vectors), two tile rows per vector on 16 and 15 columns (odd heights put
-    /// a vector's rows in two images), and four per vector on 7 columns. The last four have 16
-    /// images or more, so that their forward passes and input gradients run F(4x4, 3x3) with
-    /// images in the lanes: whole and partial blocks, partial tiles, one and two tiles per item.
+    /// a vector's rows in two images), and four per vector on 7 columns (in fp32, on maps 4 wide
+    /// or more, all of them F(4x4, 3x3) with images in the lanes). The last four have 16 images or
+    /// more: whole and partial blocks of 16, partial tiles, one and two tiles per item.
     static let samePadded: [Shape] = [
         (32, 32, 32, 32, 3, 1, 1, 3), (3, 32, 32, 32, 3, 1, 1, 2), (16, 20, 7, 7, 3, 1, 1, 4),
         (20, 12, 14, 14, 3, 1, 1, 3), (24, 40, 4, 4, 3, 1, 1, 5), (13, 17, 5, 9, 3, 1, 1, 3),

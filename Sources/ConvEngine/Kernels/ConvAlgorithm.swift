@@ -15,9 +15,8 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// layer's precision is bf16 and the CPU runs them.
     case bf16Direct = "bf16-direct"
     /// Winograd's minimal filtering for all three passes of 3x3 "same" layers with enough
-    /// channels: in fp32 on maps 4 wide or more F(4x4, 3x3) (`WinogradF4Conv`, which hands batches
-    /// under 16 images to F(2x2)), otherwise F(2x2, 3x3) (`WinogradConv`; in bf16, with its
-    /// element-wise products in bf16).
+    /// channels: in fp32 on maps 4 wide or more F(4x4, 3x3) (`WinogradF4Conv`), otherwise
+    /// F(2x2, 3x3) (`WinogradConv`; in bf16, with its element-wise products in bf16).
     case winograd
     /// `ImplicitGEMMConv` for the forward pass of stride-1 "same"-padded layers (and, from 64
     /// channels on, their input gradient); the weight gradient is im2col + GEMM.

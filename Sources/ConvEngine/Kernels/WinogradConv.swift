@@ -11,7 +11,7 @@ import CPrefetch
 ///
 /// The same kernel gives the input gradient (with the weight flipped, see `FlippedWeight`) and,
 /// in `accumulateWeightGradient`, the weight and bias gradients. In fp32 on maps 4 wide or more
-/// `WinogradF4Conv` runs these layers instead, and hands this kernel only batches under 16 images.
+/// `WinogradF4Conv` runs these layers instead.
 ///
 /// The transforms put 16 tiles in a vector's lanes: from one tile row, or from two or four rows
 /// on maps 16 or 8 wide (`TileRowPacking`).

@@ -9,8 +9,10 @@ import CWinograd
 /// The transforms (`CWinograd`) put 16 images in a vector's lanes, so they are plain vector
 /// arithmetic on any map 4 wide or more; transposes move values between the images' planes and the
 /// lanes. An item is a block of 16 images (two on maps one tile wide), one tile row and up to 4
-/// tiles of it (2 from 64 channels on, so that its transformed patches stay in L2). Batches under 16 images would leave
-/// most lanes idle and go to F(2x2, 3x3) instead.
+/// tiles of it (2 from 64 channels on, so that its transformed patches stay in L2). A batch under
+/// 16 images leaves lanes idle rather than go to F(2x2, 3x3): an image's results are then the same
+/// bits in any batch, so data-parallel ranks that split a small batch still compute what one
+/// process computes.
 ///
 /// Each output element is written by one item, and an image's values never leave its lane, so
 /// results depend neither on the thread count nor on the other images of the block.
@@ -36,8 +38,6 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     private let gradientScratch = Tensor(shape: [0])
     /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
     private let partialGradients = Tensor(shape: [0])
-    /// Batches under 16 images.
-    private lazy var smallBatches = WinogradConv(geometry, outChannels: outChannels, pool: pool)
 
     /// Whether F(4x4, 3x3) serves a layer that `WinogradConv` suits, both ways: maps at least one
     /// whole tile wide, and images small enough for 32-bit offsets across a block (the input
@@ -72,10 +72,6 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         _ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
     ) {
-        guard n >= Self.blockImages else {
-            smallBatches.forward(input, images: n, weight: weight, bias: bias, output: output)
-            return
-        }
         transformWeight(weight)
         let g = geometry, chunks = (columnTiles + itemTiles - 1) / itemTiles
         let blocks = (n + Self.blockImages - 1) / Self.blockImages
@@ -139,12 +135,6 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
     ) {
-        guard n >= Self.blockImages else {
-            smallBatches.accumulateWeightGradient(
-                input, images: n, outputGradient: outputGradient, weightGradient: weightGradient,
-                biasGradient: biasGradient)
-            return
-        }
         let (g, c, oc, elements) = (geometry, geometry.channels, outChannels, Self.elements)
         let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
         let leaves = WinogradGradientLeaves(
