@@ -392,10 +392,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
     ) {
         let (c, oc, elements) = (geometry.channels, outChannels, Self.elements)
-        let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
         let leaves = WinogradGradientLeaves(
-            summation: BatchSummation(samples: n), channels: c, outChannels: oc, paddedChannels: paddedChannels,
-            partials: partialGradients)
+            summation: BatchSummation(samples: n), channels: c, outChannels: oc, partials: partialGradients)
+        let width = MicroKernel.columns, paddedChannels = leaves.paddedChannels
         let tasks = leaves.tasks(on: pool)
         let productsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
         let taskSize = transformedSize + productsSize + sumsSize + linesSize

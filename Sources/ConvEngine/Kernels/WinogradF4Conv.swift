@@ -31,6 +31,8 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     /// micro-kernel sliver), and the item's GEMM width: 16 columns per tile and block, rounded up to
     /// a sliver (the slack stays zero).
     private let itemTiles: Int, itemBlocks: Int, itemColumns: Int
+    /// Runs of `itemTiles` tiles per tile row.
+    private let chunks: Int
     /// U per element: 8-channel slivers of (C, 8), as the micro-kernel reads A.
     private let packedWeight = Tensor(shape: [0])
     private let scratch = Tensor(shape: [0])
@@ -56,6 +58,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         rowTiles = (g.height + 3) / 4
         columnTiles = (g.width + 3) / 4
         itemTiles = min(columnTiles, g.channels > 32 ? 2 : 4)
+        chunks = (columnTiles + itemTiles - 1) / itemTiles
         let width = MicroKernel.columns
         itemBlocks = max(1, width / (itemTiles * Self.blockImages))
         itemColumns = (itemBlocks * itemTiles * Self.blockImages + width - 1) / width * width
@@ -73,7 +76,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
     ) {
         transformWeight(weight)
-        let g = geometry, chunks = (columnTiles + itemTiles - 1) / itemTiles
+        let (g, chunks) = (geometry, chunks)
         let blocks = (n + Self.blockImages - 1) / Self.blockImages
         let items = (blocks + itemBlocks - 1) / itemBlocks * rowTiles * chunks
         let tasks = max(1, min(pool.threadCount, items))
@@ -89,12 +92,15 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                 let (tileRow, chunk) = place.quotientAndRemainder(dividingBy: chunks)
                 let firstTile = chunk * self.itemTiles, tiles = min(self.itemTiles, self.columnTiles - firstTile)
                 // The item's blocks side by side, each `16 * tiles` columns.
-                let itemBlocks = (blockGroup * self.itemBlocks)..<min(blocks, (blockGroup + 1) * self.itemBlocks)
+                let blockRange = (blockGroup * self.itemBlocks)..<min(blocks, (blockGroup + 1) * self.itemBlocks)
                 func images(_ block: Int) -> (first: Int, count: Int, column: Int) {
                     let first = block * Self.blockImages
-                    return (first, min(Self.blockImages, n - first), (block - itemBlocks.lowerBound) * 16 * tiles)
+                    return (
+                        first, min(Self.blockImages, n - first),
+                        (block - blockRange.lowerBound) * Self.blockImages * tiles
+                    )
                 }
-                for block in itemBlocks {
+                for block in blockRange {
                     let (first, count, column) = images(block)
                     cwino4_transform_input(
                         input + first * inputImage, inputImage, Int32(count), Int32(g.channels), Int32(g.height),
@@ -107,7 +113,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         elements: Self.elements, packedWeight: self.packedWeight.data, channelTiles: self.channelTiles,
                         tile: tile, rows: rows, channels: g.channels, patches: v, columns: self.itemColumns,
                         stride: self.itemColumns, into: m)
-                    for block in itemBlocks {
+                    for block in blockRange {
                         let (first, count, column) = images(block)
                         cwino4_transform_output(
                             m + column, MicroKernel.rows * self.itemColumns, self.itemColumns,
@@ -136,10 +142,9 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
     ) {
         let (g, c, oc, elements) = (geometry, geometry.channels, outChannels, Self.elements)
-        let width = MicroKernel.columns, paddedChannels = (oc + width - 1) / width * width
         let leaves = WinogradGradientLeaves(
-            summation: BatchSummation(samples: n), channels: c, outChannels: oc, paddedChannels: paddedChannels,
-            partials: partialGradients)
+            summation: BatchSummation(samples: n), channels: c, outChannels: oc, partials: partialGradients)
+        let paddedChannels = leaves.paddedChannels
         let tasks = leaves.tasks(on: pool)
         let gradientsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
         let taskSize = transformedSize + gradientsSize + sumsSize
@@ -148,7 +153,6 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             gradientScratch.resize(to: [tasks * taskSize])
             gradientScratch.fill(0)
         }
-        let chunks = (columnTiles + itemTiles - 1) / itemTiles
         let (inputImage, outputImage) = (c * g.inputPlane, oc * g.inputPlane)
         leaves.accumulate(
             outputGradient: outputGradient, plane: g.inputPlane, pool: pool, weightGradient: weightGradient,
@@ -160,7 +164,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             for block in Swift.stride(from: images.lowerBound, to: images.upperBound, by: Self.blockImages) {
                 let count = min(Self.blockImages, images.upperBound - block)
                 for tileRow in 0..<self.rowTiles {
-                    for chunk in 0..<chunks {
+                    for chunk in 0..<self.chunks {
                         let firstTile = chunk * self.itemTiles,
                             tiles = min(self.itemTiles, self.columnTiles - firstTile)
                         let place = (Int32(tileRow), Int32(firstTile), Int32(tiles))

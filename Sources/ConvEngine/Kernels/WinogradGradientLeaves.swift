@@ -5,12 +5,15 @@
 /// put in the weight's layout once.
 struct WinogradGradientLeaves {
     let summation: BatchSummation
-    let channels: Int, outChannels: Int, paddedChannels: Int
+    let channels: Int, outChannels: Int
     /// Per leaf: its weight and bias gradients.
     let partials: Tensor
 
     /// The tasks `accumulate` runs its leaves on.
     func tasks(on pool: ThreadPool) -> Int { summation.tasks(on: pool) }
+
+    /// Output channels rounded up to the micro-kernel's 32-column slivers: the sums' row length.
+    var paddedChannels: Int { (outChannels + MicroKernel.columns - 1) / MicroKernel.columns * MicroKernel.columns }
 
     private var weightCount: Int { 9 * channels * paddedChannels }
     private var leafSize: Int { weightCount + outChannels }
