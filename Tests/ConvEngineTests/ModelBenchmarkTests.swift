@@ -40,8 +40,8 @@ import Testing
             })
         #expect(
             algorithms == [
-                "conv1": "implicit-gemm", "conv2": "implicit-gemm", "conv3": "implicit-gemm",
-                "res1": "conv1 small-plane, conv2 small-plane",
+                "conv1": "implicit-gemm", "conv2": "winograd", "conv3": "winograd",
+                "res1": "conv1 winograd, conv2 winograd",
             ])
     }
 

@@ -7,11 +7,11 @@ import Testing
     /// (channels, out channels, height, width, kernel, stride, padding, batch).
     typealias Shape = (Int, Int, Int, Int, Int, Int, Int, Int)
 
-    /// `SmallPlaneConv`: resnet6's residual convs (64 channels on 3x3 maps), then maps smaller
-    /// than the kernel, a stride of 2, a 5x5 kernel, and a batch of one. All too wide for
-    /// `DirectConv`, or strided.
+    /// `SmallPlaneConv`: 3x3 maps with too few channels for Winograd, then maps smaller than the
+    /// kernel, a stride of 2, a 5x5 kernel, and a batch of one. All too wide for `DirectConv`, or
+    /// strided.
     static let smallPlanes: [Shape] = [
-        (64, 64, 3, 3, 3, 1, 1, 5), (20, 24, 2, 2, 3, 1, 1, 3), (17, 30, 1, 1, 3, 1, 1, 4),
+        (12, 64, 3, 3, 3, 1, 1, 5), (20, 24, 2, 2, 3, 1, 1, 3), (17, 30, 1, 1, 3, 1, 1, 4),
         (6, 8, 3, 3, 3, 2, 1, 3), (18, 20, 5, 5, 5, 1, 2, 2), (40, 33, 3, 3, 3, 1, 0, 1),
     ]
 
@@ -24,11 +24,11 @@ import Testing
     /// images), rows of 20 tiles (more than one vector), 256 channels on maps 8 wide (four tile
     /// rows per vector, the last vector of the batch half full), 16 -> 20 channels (partial
     /// channel tiles and vectors), two tile rows per vector on 16 and 15 columns (odd heights put
-    /// a vector's rows in two images), and four per vector on 7 columns (in fp32, on maps 4 wide
+    /// a vector's rows in two images), and four per vector on 7 columns (in fp32, on maps 3 wide
     /// or more, all of them F(4x4, 3x3) with images in the lanes). The last four have 16 images or
     /// more: whole and partial blocks of 16, partial tiles, one and two tiles per item.
     static let samePadded: [Shape] = [
-        (32, 32, 32, 32, 3, 1, 1, 3), (3, 32, 32, 32, 3, 1, 1, 2), (16, 20, 7, 7, 3, 1, 1, 4),
+        (32, 32, 32, 32, 3, 1, 1, 3), (3, 32, 32, 32, 3, 1, 1, 2), (12, 20, 7, 7, 3, 1, 1, 4),
         (20, 12, 14, 14, 3, 1, 1, 3), (24, 40, 4, 4, 3, 1, 1, 5), (13, 17, 5, 9, 3, 1, 1, 3),
         (40, 24, 9, 11, 5, 1, 2, 2), (33, 9, 8, 8, 3, 1, 1, 1),
         (64, 24, 8, 8, 3, 1, 1, 2), (72, 20, 9, 9, 3, 1, 1, 3), (64, 64, 11, 7, 5, 1, 2, 1),
@@ -46,11 +46,11 @@ import Testing
             batch: batch)
     }
 
-    /// A layer run on one image size and then others moves between the unrolled kernel and the
-    /// implicit GEMM, rebuilding each for the new size, and still agrees with im2col.
+    /// A layer run on one image size and then others moves between the unrolled kernel and
+    /// Winograd, rebuilding each for the new size, and still agrees with im2col.
     @Test func changingTheImageSizeSwitchesKernels() {
         expectSpecialisedKernelMatchesIm2col(
-            c: 64, oc: 40, h: 3, w: 3, kernel: 3, stride: 1, padding: 1, batch: 2,
-            laterSizes: [(6, 6), (16, 16), (7, 7), (3, 3), (16, 16)])
+            c: 64, oc: 40, h: 2, w: 2, kernel: 3, stride: 1, padding: 1, batch: 2,
+            laterSizes: [(6, 6), (16, 16), (3, 3), (7, 7), (2, 2), (16, 16)])
     }
 }

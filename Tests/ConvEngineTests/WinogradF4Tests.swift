@@ -21,6 +21,10 @@ import Testing
         ConvLayerCase(channels: 40, outChannels: 24, height: 4, width: 4, batch: 35, threads: 2),
         // A batch under 16 images: one block with idle lanes.
         ConvLayerCase(channels: 16, outChannels: 24, height: 10, width: 12, batch: 3, threads: 2),
+        // Maps narrower and shorter than a tile (resnet6's residual block on 3x3), two blocks per item.
+        ConvLayerCase(channels: 64, outChannels: 64, height: 3, width: 3, batch: 20, threads: 2),
+        // resnet6's 7x7 maps: the second tile of each row and column has one valid line.
+        ConvLayerCase(channels: 32, outChannels: 64, height: 7, width: 7, batch: 16, threads: 2),
         // 256 channels: the longest sums.
         ConvLayerCase(channels: 256, outChannels: 32, height: 4, width: 8, batch: 3, threads: 2),
     ]

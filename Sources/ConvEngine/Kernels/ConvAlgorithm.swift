@@ -15,7 +15,7 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// layer's precision is bf16 and the CPU runs them.
     case bf16Direct = "bf16-direct"
     /// Winograd's minimal filtering for all three passes of 3x3 "same" layers with enough
-    /// channels: in fp32 on maps 4 wide or more F(4x4, 3x3) (`WinogradF4Conv`), otherwise
+    /// channels: in fp32 on maps 3 wide or more F(4x4, 3x3) (`WinogradF4Conv`), otherwise
     /// F(2x2, 3x3) (`WinogradConv`; in bf16, with its element-wise products in bf16).
     case winograd
     /// `ImplicitGEMMConv` for the forward pass of stride-1 "same"-padded layers (and, from 64
@@ -49,14 +49,18 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
         case .smallPlane:
             // The unrolled product does H*W / K^2 times im2col's multiply-adds (zero taps
             // included), so it only pays up to maps as small as the kernel: on 4x4 maps with 128
-            // channels it was slower.
+            // channels it was slower. In fp32, F(4x4, 3x3) does 36 multiplies per channel pair on
+            // a 3x3 map where the unrolled product does 81: resnet6's residual block (64 channels
+            // on 3x3 maps, batch 128, 2 threads) took 3.05 ms instead of 3.9.
             g.inputPlane <= g.kernel * g.kernel
+                && !(precision.available == .fp32
+                    && Self.winogradSuits(g, outChannels: outChannels, precision: precision))
         case .bf16Direct:
             // Every 3x3 "same" layer: one tile product does 8,192 multiply-adds, far more than
             // Winograd's 2.25x fewer products save (see docs/PERFORMANCE.md).
             precision.available == .bf16 && BF16DirectConv.isSupported && g.kernel == 3 && g.isSamePadded
         case .winograd:
-            Self.winogradSuits(g, outChannels: outChannels)
+            Self.winogradSuits(g, outChannels: outChannels, precision: precision)
         case .implicitGEMM:
             g.isSamePadded
         case .im2col:
@@ -68,24 +72,33 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
     static let winogradMinimumChannels = 16
 
-    /// 3x3 "same" layers with 16 channels or more on both sides, on maps whose tile rows fill the
-    /// transforms' 16 lanes (32 wide or more, 16 wide, or 8 wide with 96 channels in and out
-    /// together), or with 256 channels together, or where that sum times the map's width comes
-    /// to 2048. Other maps leave lanes idle or pad many partial tiles, and few channels make short
-    /// GEMMs. Whole layers (forward, backward) against the implicit GEMM with im2col weight
-    /// gradients, batch 128, 2 threads, alternating in one process, time ratios: 16->16 on 32x32
-    /// 0.71, 0.61; 32->32 on 32x32 0.50, 0.75; 16->16 on 16x16 0.75, 0.65; 16->32 on 16x16 0.76,
-    /// 0.89; 32->64 on 16x16 0.63, 0.64; 64->64 on 16x16 0.64, 0.59; 32->64 on 8x8 0.96, 0.88;
-    /// 64->128 on 8x8 0.87, 0.74; 128->128 on 4x4 0.82, 0.91. Left out: 16->32 on 8x8 1.13,
-    /// 1.00; 16->32 on 14x14 1.20, 1.16; 32->64 on 7x7 1.06, 1.12; 64->64 on 4x4 1.20, 1.22.
+    /// 3x3 "same" layers with 16 channels or more on both sides. In fp32, F(4x4, 3x3) puts images in
+    /// its lanes, so every map it suits (3 wide or more) fills them: against the implicit GEMM,
+    /// whole layers (forward, backward) of resnet6 at batch 128, 2 threads, took 3.1 ms instead of
+    /// 5.2 (16->32 on 14x14) and 2.5 instead of 4.8 (32->64 on 7x7).
+    ///
+    /// Otherwise (F(2x2, 3x3), tile rows in the lanes), maps whose tile rows fill the transforms'
+    /// 16 lanes (32 wide or more, 16 wide, or 8 wide with 96 channels in and out together), or
+    /// with 256 channels together, or where that sum times the map's width comes to 2048. Other
+    /// maps leave lanes idle or pad many partial tiles, and few channels make short GEMMs. Whole
+    /// layers against the implicit GEMM with im2col weight gradients, batch 128, 2 threads,
+    /// alternating in one process, time ratios: 16->16 on 32x32 0.71, 0.61; 32->32 on 32x32 0.50,
+    /// 0.75; 16->16 on 16x16 0.75, 0.65; 16->32 on 16x16 0.76, 0.89; 32->64 on 16x16 0.63, 0.64;
+    /// 64->64 on 16x16 0.64, 0.59; 32->64 on 8x8 0.96, 0.88; 64->128 on 8x8 0.87, 0.74; 128->128
+    /// on 4x4 0.82, 0.91. Left out: 16->32 on 8x8 1.13, 1.00; 16->32 on 14x14 1.20, 1.16; 32->64
+    /// on 7x7 1.06, 1.12; 64->64 on 4x4 1.20, 1.22.
     ///
     /// The rule is symmetric in the channel counts, so the input gradient (the transposed layer)
     /// suits Winograd whenever the forward pass does.
-    private static func winogradSuits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+    private static func winogradSuits(_ g: ConvGeometry, outChannels: Int, precision: Precision) -> Bool {
+        guard
+            g.kernel == 3 && g.isSamePadded && g.channels >= winogradMinimumChannels
+                && outChannels >= winogradMinimumChannels
+        else { return false }
+        if precision.available == .fp32 && WinogradF4Conv.suits(g, outChannels: outChannels) { return true }
         let channels = g.channels + outChannels
         let fillsLanes = g.width >= 32 || g.width == 16 || (g.width == 8 && channels >= 96)
-        return g.kernel == 3 && g.isSamePadded && g.channels >= winogradMinimumChannels
-            && outChannels >= winogradMinimumChannels && (fillsLanes || channels >= 256 || channels * g.width >= 2048)
+        return fillsLanes || channels >= 256 || channels * g.width >= 2048
     }
 
     /// Whether the input gradient of an implicit-GEMM layer on images `g` is an implicit GEMM too:

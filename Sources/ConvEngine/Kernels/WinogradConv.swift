@@ -10,7 +10,7 @@ import CPrefetch
 /// transformed patches (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks").
 ///
 /// The same kernel gives the input gradient (with the weight flipped, see `FlippedWeight`) and,
-/// in `accumulateWeightGradient`, the weight and bias gradients. In fp32 on maps 4 wide or more
+/// in `accumulateWeightGradient`, the weight and bias gradients. In fp32 on maps 3 wide or more
 /// `WinogradF4Conv` runs these layers instead.
 ///
 /// The transforms put 16 tiles in a vector's lanes: from one tile row, or from two or four rows

@@ -7,7 +7,7 @@ import CWinograd
 /// M[e] (OC, columns) = U[e] (OC, C) x V[e] (C, columns), on the same micro-kernel.
 ///
 /// The transforms (`CWinograd`) put 16 images in a vector's lanes, so they are plain vector
-/// arithmetic on any map 4 wide or more; transposes move values between the images' planes and the
+/// arithmetic on any map 3 wide or more; transposes move values between the images' planes and the
 /// lanes. An item is a block of 16 images (two on maps one tile wide), one tile row and up to 4
 /// tiles of it (2 from 64 channels on, so that its transformed patches stay in L2). A batch under
 /// 16 images leaves lanes idle rather than go to F(2x2, 3x3): an image's results are then the same
@@ -41,17 +41,17 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
     private let partialGradients = Tensor(shape: [0])
 
-    /// Whether F(4x4, 3x3) serves a layer that `WinogradConv` suits, both ways: maps at least one
-    /// whole tile wide, and images small enough for 32-bit offsets across a block (the input
-    /// transform's gathers).
+    /// Whether F(4x4, 3x3) serves a 3x3 "same" layer, both ways: maps 3 wide or more (a 2x2 map
+    /// needs 16 multiplies per channel pair done directly, a tile 36), and images small enough for
+    /// 32-bit offsets across a block (the input transform's gathers).
     static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        g.width >= 4 && max(g.channels, outChannels) * g.inputPlane * (blockImages - 1) <= Int(Int32.max)
+        g.width >= 3 && max(g.channels, outChannels) * g.inputPlane * (blockImages - 1) <= Int(Int32.max)
     }
 
     init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
         precondition(
             g.kernel == 3 && g.isSamePadded && Self.suits(g, outChannels: outChannels),
-            "WinogradF4Conv needs 3x3 kernels, stride 1, padding 1 and maps 4 wide or more, got \(g)")
+            "WinogradF4Conv needs 3x3 kernels, stride 1, padding 1 and maps 3 wide or more, got \(g)")
         geometry = g
         self.outChannels = outChannels
         self.pool = pool
