@@ -40,6 +40,17 @@ static inline __mmask16 column_mask(int from, int span, int width) {
     return (__mmask16)mask;
 }
 
+// Whole rows of a map this narrow fit a vector several times over: one 16-float load from a row's
+// first column holds 16 / width rows, so one transpose serves them all (wider maps take one per row).
+enum { narrow_width = 8 };
+
+// How many of the rows from y (before `height`, at most `wanted`) one load holds on a narrow map.
+static inline int rows_per_load(int y, int height, int width, int wanted) {
+    int rows = 16 / width;
+    if (rows > height - y) rows = height - y;
+    return rows < wanted ? rows : wanted;
+}
+
 // The six values of B^T x: 4x0 - 5x2 + x4, (x4 - 4x2) +- (x3 - 4x1), (x4 - x2) +- 2(x3 - x1),
 // 4x1 - 5x3 + x5.
 static inline AVX512 void input_rows(const __m512 x[6], __m512 y[6]) {
@@ -75,12 +86,34 @@ AVX512 void cwino4_transform_input(const float *images, size_t image_stride, int
     // The tail's two columns of every image at once: image i's at i * image_stride.
     const __m512i offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                                                _mm512_set1_epi32((int)image_stride));
+    // The item covers whole rows of a narrow map (x0 is -1).
+    const int narrow = width <= narrow_width && first_tile == 0 && 4 * tiles >= width;
     __m512 lines[6][18];
     for (int c = 0; c < channels; c++) {
         for (int r = 0; r < 6; r++) {
             const int y = 4 * tile_row - 1 + r;
             if (y < 0 || y >= height) {
                 for (int p = 0; p < span; p++) lines[r][p] = _mm512_setzero_ps();
+                continue;
+            }
+            if (narrow) {
+                // Rows y ..< y + rows of every image at once: lane k of a[p] is image k's value at
+                // row y + p / width, column p % width.
+                const int rows = rows_per_load(y, height, width, 6 - r);
+                const __mmask16 mask = (__mmask16)((1u << (rows * width)) - 1);
+                const float *first = images + c * plane + (size_t)y * width;
+                __m512 a[16];
+                for (int i = 0; i < 16; i++) {
+                    a[i] = i < count ? _mm512_maskz_loadu_ps(mask, first + i * image_stride) : _mm512_setzero_ps();
+                }
+                transpose16(a);
+                for (int j = 0; j < rows; j++) {
+                    for (int p = 0; p < span; p++) {
+                        const int x = p - 1;
+                        lines[r + j][p] = x >= 0 && x < width ? a[j * width + x] : _mm512_setzero_ps();
+                    }
+                }
+                r += rows - 1;
                 continue;
             }
             // Row y from column x0 of channel c in image 0; x0 may be -1, a lane the masks leave out.
@@ -122,6 +155,7 @@ AVX512 void cwino4_transform_output(const float *m, size_t element_stride, size_
     const size_t plane = (size_t)height * width;
     const int x0 = 4 * first_tile;
     const __mmask16 columns = column_mask(x0, 4 * tiles, width);
+    const int narrow = width <= narrow_width && first_tile == 0 && 4 * tiles >= width;
     for (int o = 0; o < channels; o++) {
         const __m512 b = _mm512_set1_ps(bias ? bias[first_channel + o] : 0);
 
@@ -151,6 +185,20 @@ AVX512 void cwino4_transform_output(const float *m, size_t element_stride, size_
         for (int i = 0; i < 4; i++) {
             const int y = 4 * tile_row + i;
             if (y >= height) break;
+            if (narrow) {
+                // Rows y ..< y + n of every image in one transpose, stored as one run per image.
+                const int n = rows_per_load(y, height, width, 4 - i);
+                __m512 a[16];
+                for (int k = 0; k < 16; k++) {
+                    a[k] = k < n * width ? rows[i + k / width][k % width] : _mm512_setzero_ps();
+                }
+                transpose16(a);
+                const __mmask16 run = (__mmask16)((1u << (n * width)) - 1);
+                float *target = images + (size_t)(first_channel + o) * plane + (size_t)y * width;
+                for (int l = 0; l < count; l++) _mm512_mask_storeu_ps(target + l * image_stride, run, a[l]);
+                i += n - 1;
+                continue;
+            }
             transpose16(rows[i]);
             float *target = images + (size_t)(first_channel + o) * plane + (size_t)y * width + x0;
             for (int l = 0; l < count; l++) _mm512_mask_storeu_ps(target + l * image_stride, columns, rows[i][l]);
@@ -177,6 +225,7 @@ AVX512 void cwino4_transform_output_gradient(const float *images, size_t image_s
     const size_t plane = (size_t)height * width;
     const int x0 = 4 * first_tile;
     const __mmask16 columns = column_mask(x0, 4 * tiles, width);
+    const int narrow = width <= narrow_width && first_tile == 0 && 4 * tiles >= width;
     for (int l = 0; l < 16; l++) {
         for (int o0 = 0; o0 < channels; o0 += 16) {
             // dy[i][x]: output-gradient row 4 * tile_row + i, column x0 + x, with the group's 16
@@ -186,6 +235,23 @@ AVX512 void cwino4_transform_output_gradient(const float *images, size_t image_s
                 const int y = 4 * tile_row + i;
                 if (l >= count || y >= height) {
                     for (int x = 0; x < 16; x++) dy[i][x] = _mm512_setzero_ps();
+                    continue;
+                }
+                if (narrow) {
+                    // Rows y ..< y + n of the group's channels in one transpose: lane o of a[p] is
+                    // channel o0 + o at row y + p / width, column p % width.
+                    const int n = rows_per_load(y, height, width, 4 - i);
+                    const __mmask16 run = (__mmask16)((1u << (n * width)) - 1);
+                    const float *first = images + l * image_stride + (size_t)o0 * plane + (size_t)y * width;
+                    __m512 a[16];
+                    for (int o = 0; o < 16; o++) {
+                        a[o] = o0 + o < channels ? _mm512_maskz_loadu_ps(run, first + o * plane) : _mm512_setzero_ps();
+                    }
+                    transpose16(a);
+                    for (int j = 0; j < n; j++) {
+                        for (int x = 0; x < 16; x++) dy[i + j][x] = x < width ? a[j * width + x] : _mm512_setzero_ps();
+                    }
+                    i += n - 1;
                     continue;
                 }
                 const float *row = images + l * image_stride + (size_t)o0 * plane + (size_t)y * width + x0;
