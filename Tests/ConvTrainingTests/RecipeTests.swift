@@ -52,6 +52,10 @@ import Testing
         // Saved before test shifts existed: nil, which evaluates as off, like the recipe's false here.
         #expect(saved.testShifts == nil && fast.testShifts == false)
         fast.testShifts = nil
+        // And when the recipe ran 4 epochs on grey images with an evaluation after each (nil).
+        #expect(saved.epochs == 4 && saved.evaluateEvery == nil && fast.evaluateEvery == 5)
+        fast.epochs = 4
+        fast.evaluateEvery = nil
         #expect(saved == fast)
         #expect(saved.model == .preset(.resnet6) && saved.augment == .flip)
         let encoder = JSONEncoder()

@@ -241,7 +241,7 @@ enum IDXWriter {
     static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
 
     /// A short version of the default run on the real data: the default recipe and its grey-image
-    /// preset (resnet6, a quarter of resnet9's work) for two epochs instead of four, without
+    /// preset (resnet6, a quarter of resnet9's work) for two epochs instead of ten, without
     /// augmentation, which pays off only over more epochs.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: fashionMNIST)))
     func theDefaultPresetReaches90PercentOnFashionMNIST() throws {
