@@ -1,7 +1,7 @@
 import ConvEngine
 import Testing
 
-/// `WinogradConv` in bf16 against exact (Double) convolutions. Winograd rounds the transformed
+/// `WinogradConv` (F(2x2, 3x3)) in bf16 against exact (Double) convolutions. Winograd rounds the transformed
 /// operands, not the convolution's own: output tile Y = A^T [sum over channels of U . V] A with
 /// U = G g G^T and V = B^T d B, and each product U[e] V[e] of bf16-rounded operands may be off by
 /// (2u + u^2) |U[e]| |V[e]| (u = 2^-8). Taken through the output transform, an output may be off
@@ -12,18 +12,15 @@ import Testing
 /// of the transposed layer.
 @Suite(.enabled(if: BF16GEMM.isSupported, "this CPU has no AVX512-BF16"))
 struct WinogradBF16Tests {
+    /// `WinogradConv` runs the Winograd layers F(4x4, 3x3) does not: maps 1 or 2 wide.
     static let cases = [
-        // Odd channels (half a channel pair) and 24 outputs (a partial 32-channel sliver of dM),
-        // two tile rows per vector.
-        ConvLayerCase(channels: 17, outChannels: 24, height: 16, width: 16, batch: 3, threads: 2),
-        // One tile row per vector, on one thread.
-        ConvLayerCase(channels: 32, outChannels: 32, height: 32, width: 32, batch: 2, threads: 1),
-        // Four tile rows per vector.
-        ConvLayerCase(channels: 48, outChannels: 64, height: 8, width: 8, batch: 5, threads: 2),
-        // An odd map: partial tiles at the right and bottom edges.
-        ConvLayerCase(channels: 64, outChannels: 80, height: 15, width: 15, batch: 2, threads: 2),
-        // Rows of 12 tiles: a transform's 16 lanes run into the next tile row.
-        ConvLayerCase(channels: 40, outChannels: 48, height: 24, width: 24, batch: 2, threads: 2),
+        // Odd channels (half a channel pair) and 144 outputs (a partial 32-channel sliver of dM),
+        // tile rows spanning images.
+        ConvLayerCase(channels: 127, outChannels: 144, height: 9, width: 2, batch: 3, threads: 2),
+        // One column, on one thread.
+        ConvLayerCase(channels: 200, outChannels: 64, height: 7, width: 1, batch: 2, threads: 1),
+        // A 2x2 map, one tile an image.
+        ConvLayerCase(channels: 160, outChannels: 96, height: 2, width: 2, batch: 5, threads: 2),
     ]
 
     static let unitRoundoff = 0x1p-8
@@ -70,8 +67,9 @@ struct WinogradBF16Tests {
             other.weight.gradient.values.map(\.bitPattern) == conv.weight.gradient.values.map(\.bitPattern))
     }
 
-    /// A NaN in the input stays a NaN through the bf16 rounding of the transformed patches, so the
-    /// run's NaN guard sees it; the outputs whose tiles do not touch it stay finite.
+    /// A NaN in the input stays a NaN through the bf16 rounding of the transformed patches
+    /// (F(4x4, 3x3) on this map), so the run's NaN guard sees it; the outputs whose tiles do not
+    /// touch it stay finite.
     @Test func aNaNInTheInputReachesTheOutputsItTouches() {
         let pool = ThreadPool(threads: 2)
         var generator = RandomGenerator(seed: 3)
@@ -88,8 +86,8 @@ struct WinogradBF16Tests {
             for row in 0..<16 {
                 for column in 0..<16 {
                     let value = y[(o * 16 + row) * 16 + column]
-                    // Tiles of 2x2 outputs read the 4x4 patch around them: rows 4...7 hold the
-                    // NaN's tile rows (2, 3) and columns 4...7 its tile columns. Within them the
+                    // Tiles of 4x4 outputs read the 6x6 patch around them: rows 4...7 hold the
+                    // NaN's tile row (1) and columns 4...7 its tile column. Within them the
                     // outputs the pixel is under a tap of (rows 4...6, columns 5...7) are NaN; the
                     // others may be, through the transforms.
                     let touched = (4...7).contains(row) && (4...7).contains(column)

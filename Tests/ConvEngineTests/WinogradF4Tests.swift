@@ -29,25 +29,29 @@ import Testing
         ConvLayerCase(channels: 256, outChannels: 32, height: 4, width: 8, batch: 3, threads: 2),
     ]
 
-    static func layer(_ kase: ConvLayerCase, threads: Int) -> Conv2d {
+    static func layer(_ kase: ConvLayerCase, threads: Int, precision: Precision = .fp32) -> Conv2d {
         var generator = RandomGenerator(seed: 9)
         let conv = Conv2d(
             kase.channels, kase.outChannels, kernelSize: 3, padding: 1, bias: false, generator: &generator,
             pool: ThreadPool(threads: threads))
+        conv.precision = precision
         conv.forcedAlgorithm = .winograd
         return conv
     }
 
     /// One training step of `conv` on x and dy: its outputs and input gradient, and the worst
-    /// error / bound of its outputs, input gradient and weight gradient under F(4x4)'s bound.
+    /// error / bound of its outputs, input gradient and weight gradient under F(4x4)'s bound, whose
+    /// forward products (and so the input gradient's) may each be off by `productBound` of their
+    /// operands' magnitudes.
     static func run(
-        _ conv: Conv2d, x: Tensor, dy: Tensor
+        _ conv: Conv2d, x: Tensor, dy: Tensor, productBound: Double = 0
     ) -> (y: [Float], dx: [Float], forward: Double, input: Double, weight: Double) {
         let scheme = WinogradScheme.f4
         let y = conv.forward(x, training: true).values
         let dx = conv.backward(dy).values
         let (forward, input) = scheme.worstRatios(
-            x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init), productBound: 0)
+            x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init),
+            productBound: productBound)
         let sums = scheme.weightGradient(
             WinogradScheme.Planes.images(of: x), WinogradScheme.Planes.images(of: dy), productBound: 0)
         return (y, dx, forward, input, WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound))
@@ -72,6 +76,31 @@ import Testing
         #expect(other.backward(dy).values.map(\.bitPattern) == dx.map(\.bitPattern))
         #expect(
             other.weight.gradient.values.map(\.bitPattern) == conv.weight.gradient.values.map(\.bitPattern))
+    }
+
+    /// In bf16 the forward products (and the input gradient's, the transposed layer's forward
+    /// pass) take bf16-rounded U and V, each product off by up to (2u + u^2) |U| |V| with
+    /// u = 2^-8, as `WinogradBF16Tests` derives for F(2x2); the weight gradient's products stay
+    /// fp32.
+    @Test(
+        .enabled(if: BF16GEMM.isSupported, "this CPU has no AVX512-BF16"),
+        arguments: [cases[1], cases[2], cases[6], cases[7]])
+    func bf16ForwardProductsAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
+        let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
+        let conv = Self.layer(kase, threads: kase.threads, precision: .bf16)
+        var generator = RandomGenerator(seed: 4)
+        let x = PrecisionTests.randomTensor([n, c, h, w], &generator)
+        let dy = PrecisionTests.randomTensor([n, oc, h, w], &generator)
+        let (y, dx, forward, input, weightError) = Self.run(
+            conv, x: x, dy: dy, productBound: WinogradBF16Tests.productBound)
+        #expect(forward <= 1, "forward: worst error / bound \(forward)")
+        #expect(input <= 1, "input gradient: worst error / bound \(input)")
+        #expect(weightError <= 1, "weight gradient: worst error / bound \(weightError)")
+        // Well above the fp32 allowance alone: bf16 ran.
+        #expect(forward > 0.01 && input > 0.01, "\(forward) \(input)")
+        let other = Self.layer(kase, threads: 3 - kase.threads, precision: .bf16)
+        #expect(other.forward(x, training: true).values.map(\.bitPattern) == y.map(\.bitPattern))
+        #expect(other.backward(dy).values.map(\.bitPattern) == dx.map(\.bitPattern))
     }
 
     /// An image's outputs never leave its lane: they are the same bits whichever images share its

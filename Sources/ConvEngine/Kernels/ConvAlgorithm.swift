@@ -15,8 +15,8 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// layer's precision is bf16 and the CPU runs them.
     case bf16Direct = "bf16-direct"
     /// Winograd's minimal filtering for all three passes of 3x3 "same" layers with enough
-    /// channels: in fp32 on maps 3 wide or more F(4x4, 3x3) (`WinogradF4Conv`), otherwise
-    /// F(2x2, 3x3) (`WinogradConv`; in bf16, with its element-wise products in bf16).
+    /// channels: on maps 3 wide or more F(4x4, 3x3) (`WinogradF4Conv`), otherwise F(2x2, 3x3)
+    /// (`WinogradConv`); in bf16 with element-wise products in bf16.
     case winograd
     /// `ImplicitGEMMConv` for the forward pass of stride-1 "same"-padded layers (and, from 64
     /// channels on, their input gradient); the weight gradient is im2col + GEMM.
@@ -49,18 +49,19 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
         case .smallPlane:
             // The unrolled product does H*W / K^2 times im2col's multiply-adds (zero taps
             // included), so it only pays up to maps as small as the kernel: on 4x4 maps with 128
-            // channels it was slower. In fp32, F(4x4, 3x3) does 36 multiplies per channel pair on
-            // a 3x3 map where the unrolled product does 81: resnet6's residual block (64 channels
-            // on 3x3 maps, batch 128, 2 threads) took 3.05 ms instead of 3.9.
+            // channels it was slower. F(4x4, 3x3) does 36 multiplies per channel pair on a 3x3 map
+            // where the unrolled product does 81: resnet6's residual block (64 channels on 3x3
+            // maps, batch 128, 2 threads, fp32) took 3.05 ms instead of 3.9. Where the AMX kernels
+            // take the layer, it stays here.
             g.inputPlane <= g.kernel * g.kernel
-                && !(precision.available == .fp32
-                    && Self.winogradSuits(g, outChannels: outChannels, precision: precision))
+                && (Self.bf16Direct.suits(g, outChannels: outChannels, precision: precision)
+                    || !Self.winogradF4Suits(g, outChannels: outChannels))
         case .bf16Direct:
             // Every 3x3 "same" layer: one tile product does 8,192 multiply-adds, far more than
             // Winograd's 2.25x fewer products save (see docs/PERFORMANCE.md).
             precision.available == .bf16 && BF16DirectConv.isSupported && g.kernel == 3 && g.isSamePadded
         case .winograd:
-            Self.winogradSuits(g, outChannels: outChannels, precision: precision)
+            Self.winogradSuits(g, outChannels: outChannels)
         case .implicitGEMM:
             g.isSamePadded
         case .im2col:
@@ -72,8 +73,8 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// as the multiplies they save when a GEMM's depth (C) or height (OC) is small.
     static let winogradMinimumChannels = 16
 
-    /// 3x3 "same" layers with 16 channels or more on both sides. In fp32, F(4x4, 3x3) puts images in
-    /// its lanes, so every map it suits (3 wide or more) fills them: against the implicit GEMM,
+    /// 3x3 "same" layers with 16 channels or more on both sides. F(4x4, 3x3) puts images in its
+    /// lanes, so every map it suits (3 wide or more) fills them: against the implicit GEMM,
     /// whole layers (forward, backward) of resnet6 at batch 128, 2 threads, took 3.1 ms instead of
     /// 5.2 (16->32 on 14x14) and 2.5 instead of 4.8 (32->64 on 7x7).
     ///
@@ -90,15 +91,23 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     ///
     /// The rule is symmetric in the channel counts, so the input gradient (the transposed layer)
     /// suits Winograd whenever the forward pass does.
-    private static func winogradSuits(_ g: ConvGeometry, outChannels: Int, precision: Precision) -> Bool {
-        guard
-            g.kernel == 3 && g.isSamePadded && g.channels >= winogradMinimumChannels
-                && outChannels >= winogradMinimumChannels
-        else { return false }
-        if precision.available == .fp32 && WinogradF4Conv.suits(g, outChannels: outChannels) { return true }
+    private static func winogradSuits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        if winogradF4Suits(g, outChannels: outChannels) { return true }
         let channels = g.channels + outChannels
         let fillsLanes = g.width >= 32 || g.width == 16 || (g.width == 8 && channels >= 96)
-        return fillsLanes || channels >= 256 || channels * g.width >= 2048
+        return hasWinogradShape(g, outChannels: outChannels)
+            && (fillsLanes || channels >= 256 || channels * g.width >= 2048)
+    }
+
+    /// 3x3 "same" layers with enough channels on both sides.
+    private static func hasWinogradShape(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        g.kernel == 3 && g.isSamePadded && g.channels >= winogradMinimumChannels
+            && outChannels >= winogradMinimumChannels
+    }
+
+    /// The Winograd layers F(4x4, 3x3) runs.
+    private static func winogradF4Suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        hasWinogradShape(g, outChannels: outChannels) && WinogradF4Conv.suits(g, outChannels: outChannels)
     }
 
     /// Whether the input gradient of an implicit-GEMM layer on images `g` is an implicit GEMM too:
@@ -189,9 +198,9 @@ final class ConvKernels {
         case .smallPlane:
             let kernel = SmallPlaneConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
-        case .winograd where precision.available == .fp32 && WinogradF4Conv.suits(g, outChannels: outChannels):
+        case .winograd where WinogradF4Conv.suits(g, outChannels: outChannels):
             (forward, backward) = Self.withTransposed(g, outChannels) {
-                WinogradF4Conv($0, outChannels: $1, pool: pool)
+                WinogradF4Conv($0, outChannels: $1, precision: precision, pool: pool)
             }
         case .winograd:
             (forward, backward) = Self.withTransposed(g, outChannels) {

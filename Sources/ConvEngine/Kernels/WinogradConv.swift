@@ -17,9 +17,10 @@ import CPrefetch
 /// on maps 16 or 8 wide (`TileRowPacking`).
 ///
 /// In bf16 (`Precision.bf16` on a CPU with AVX512-BF16) the transforms stay fp32 and the 16
-/// GEMMs take bf16 operands with fp32 sums (`cbf16_pack`, `cbf16_multiply_packed`): the
-/// transformed patches and weights (or output gradients) are rounded once each, as autocast rounds
-/// a convolution's operands. On a CPU without AMX this is what bf16 speeds up in these layers.
+/// GEMMs take bf16 operands with fp32 sums (`WinogradBF16Products`; in the weight gradient
+/// `cbf16_convert_rows`, `cbf16_multiply_rows`): the transformed patches and weights (or output
+/// gradients) are rounded once each, as autocast rounds a convolution's operands. On a CPU without
+/// AMX this is what bf16 speeds up in these layers.
 ///
 /// Work is cut into items of whole tile rows (several images' worth on small maps): 64 tiles,
 /// or 32 from 256 channels, so that an item's transformed patches stay in L2. Each output
@@ -33,6 +34,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     let outChannels: Int
     /// Whether the element-wise products take bf16 operands.
     private let inBF16: Bool
+    /// In bf16, the forward pass's products.
+    private let bf16Products: WinogradBF16Products?
     private let pool: ThreadPool
     /// Tiles per tile row and tile rows per image (2x2 outputs per tile; odd sizes round up).
     private let rowTiles: Int, columnTiles: Int
@@ -52,11 +55,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     private let gradientScratch = Tensor(shape: [0])
     /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
     private let partialGradients = Tensor(shape: [0])
-    /// In bf16: U per element and channel tile as `cbf16_pack` words; per task an item's packed V
-    /// per element (forward) or one element's packed dM (weight gradient), and that element's V
+    /// In bf16, per task for the weight gradient: one element's packed dM, and that element's V
     /// as bf16 rows.
-    private let packedWeightPairs = BF16Scratch<UInt32>(), packedOperands = BF16Scratch<UInt32>()
-    private let patchRows = BF16Scratch<UInt16>()
+    private let gradientPairs = BF16Scratch<UInt32>(), patchRows = BF16Scratch<UInt16>()
 
     init(_ g: ConvGeometry, outChannels: Int, precision: Precision = .fp32, pool: ThreadPool) {
         precondition(
@@ -76,6 +77,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         itemColumns = (itemRows * columnTiles + width - 1) / width * width
         stride = itemColumns + Self.lanes
         lineLength = (2 * columnTiles + 2 + 2 * Self.lanes + Self.lanes - 1) / Self.lanes * Self.lanes
+        bf16Products =
+            inBF16
+            ? WinogradBF16Products(
+                elements: Self.elements, channels: g.channels, outChannels: outChannels, columns: itemColumns) : nil
     }
 
     private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
@@ -85,9 +90,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     /// Four padded input rows per channel and packed tile row.
     private var linesSize: Int { 4 * packedRows * geometry.channels * lineLength }
     private var taskSize: Int { transformedSize + productSize + linesSize }
-    /// Words of one element's packed U for one channel tile, and of an item's packed V.
-    private var weightPairWords: Int { cbf16_packed_words(MicroKernel.rows, geometry.channels, MicroKernel.rows) }
-    private var patchPairWords: Int { cbf16_packed_words(itemColumns, geometry.channels, MicroKernel.columns) }
 
     /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
     /// (OC, C*3*3) row-major.
@@ -102,24 +104,22 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             scratch.resize(to: [tasks * taskSize])
             scratch.fill(0)
         }
-        let pairWords = Self.elements * patchPairWords
-        if inBF16 { packedOperands.reserve(tasks * pairWords) }
+        bf16Products?.reserve(tasks: tasks)
         let body = { (t: Int) in
             let v = self.scratch.data + t * self.taskSize
             let m = v + self.transformedSize, lines = m + self.productSize
-            let pairs = self.packedOperands.pointer + t * pairWords
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let first = item * self.itemRows, count = min(self.itemRows, rows - first)
                 self.transformInput(input, tileRows: first..<(first + count), into: v, lines: lines)
-                if self.inBF16 { self.packPatches(v, into: pairs) }
+                self.bf16Products?.packPatches(v, stride: self.stride, task: t)
                 for tile in 0..<self.channelTiles {
-                    if self.inBF16 {
-                        self.multiplyInBF16(pairs, channelTile: tile, into: m)
+                    let rows = min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows)
+                    if let products = self.bf16Products {
+                        products.multiply(task: t, channelTile: tile, rows: rows, stride: self.stride, into: m)
                     } else {
                         WinogradProducts.multiply(
                             elements: Self.elements, packedWeight: self.packedWeight.data,
-                            channelTiles: self.channelTiles, tile: tile,
-                            rows: min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows),
+                            channelTiles: self.channelTiles, tile: tile, rows: rows,
                             channels: self.geometry.channels, patches: v, columns: self.itemColumns,
                             stride: self.stride,
                             into: m)
@@ -167,14 +167,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 storeRow(3, g.g6, g.g7, g.g8)
             }
         }
-        guard inBF16 else { return }
-        let words = weightPairWords
-        packedWeightPairs.reserve(Self.elements * channelTiles * words)
-        for slice in 0..<(Self.elements * channelTiles) {
-            cbf16_pack(
-                u + slice * c * tileRows, tileRows, false, tileRows, c, tileRows, 0, 1,
-                packedWeightPairs.pointer + slice * words)
-        }
+        bf16Products?.packWeight(u)
     }
 
     /// How a batch of `n` images is cut: its tile rows, items of `itemRows` of them, and tasks
@@ -294,27 +287,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         (x1 - x3).store(to: target + 3 * step)
     }
 
-    /// V[e] (C, itemColumns) of each element -> its bf16 pairs, as `cbf16_multiply_packed` reads B.
-    private func packPatches(_ v: UnsafePointer<Float>, into pairs: UnsafeMutablePointer<UInt32>) {
-        let c = geometry.channels, words = patchPairWords, width = MicroKernel.columns
-        for e in 0..<Self.elements {
-            cbf16_pack(
-                v + e * c * stride, stride, false, itemColumns, c, width, 0, itemColumns / width, pairs + e * words)
-        }
-    }
-
-    /// `multiply` with bf16 operands: U[e]'s packed tile times the item's packed V[e].
-    private func multiplyInBF16(
-        _ pairs: UnsafePointer<UInt32>, channelTile tile: Int, into m: UnsafeMutablePointer<Float>
-    ) {
-        let c = geometry.channels, tileRows = MicroKernel.rows, rows = min(tileRows, outChannels - tile * tileRows)
-        for e in 0..<Self.elements {
-            cbf16_multiply_packed(
-                c, 1, packedWeightPairs.pointer + (e * channelTiles + tile) * weightPairWords,
-                pairs + e * patchPairWords, 0, m + e * tileRows * stride, stride, 0, rows, 0, itemColumns)
-        }
-    }
-
     /// M of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) for one
     /// 8-channel tile -> their output rows, A^T M A + bias.
     private func transformOutput(
@@ -410,7 +382,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         let gradientWords = cbf16_packed_words(paddedChannels, itemColumns, width)
         if inBF16 {
             patchRows.reserve(tasks * patchHalves)
-            packedOperands.reserve(tasks * gradientWords)
+            gradientPairs.reserve(tasks * gradientWords)
         }
         leaves.accumulate(
             outputGradient: outputGradient, plane: geometry.inputPlane, pool: pool, weightGradient: weightGradient,
@@ -419,7 +391,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             let v = self.gradientScratch.data + t * taskSize
             let dm = v + self.transformedSize, sums = dm + productsSize, lines = sums + sumsSize
             let patchRows = self.patchRows.pointer + t * patchHalves
-            let gradientPairs = self.packedOperands.pointer + t * gradientWords
+            let gradientPairs = self.gradientPairs.pointer + t * gradientWords
             let leafRows = (images.lowerBound * self.rowTiles)..<(images.upperBound * self.rowTiles)
             for first in Swift.stride(from: leafRows.lowerBound, to: leafRows.upperBound, by: self.itemRows) {
                 let count = min(self.itemRows, leafRows.upperBound - first)

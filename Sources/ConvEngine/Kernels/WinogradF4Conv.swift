@@ -40,6 +40,8 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     private let gradientScratch = Tensor(shape: [0])
     /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
     private let partialGradients = Tensor(shape: [0])
+    /// In bf16, the forward pass's products.
+    private let bf16Products: WinogradBF16Products?
 
     /// Whether F(4x4, 3x3) serves a 3x3 "same" layer, both ways: maps 3 wide or more (a 2x2 map
     /// needs 16 multiplies per channel pair done directly, a tile 36), and images small enough for
@@ -48,7 +50,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         g.width >= 3 && max(g.channels, outChannels) * g.inputPlane * (blockImages - 1) <= Int(Int32.max)
     }
 
-    init(_ g: ConvGeometry, outChannels: Int, pool: ThreadPool) {
+    init(_ g: ConvGeometry, outChannels: Int, precision: Precision = .fp32, pool: ThreadPool) {
         precondition(
             g.kernel == 3 && g.isSamePadded && Self.suits(g, outChannels: outChannels),
             "WinogradF4Conv needs 3x3 kernels, stride 1, padding 1 and maps 3 wide or more, got \(g)")
@@ -62,6 +64,10 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         let width = MicroKernel.columns
         itemBlocks = max(1, width / (itemTiles * Self.blockImages))
         itemColumns = (itemBlocks * itemTiles * Self.blockImages + width - 1) / width * width
+        bf16Products =
+            precision.available == .bf16
+            ? WinogradBF16Products(
+                elements: Self.elements, channels: g.channels, outChannels: outChannels, columns: itemColumns) : nil
     }
 
     private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
@@ -84,6 +90,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             scratch.resize(to: [tasks * taskSize])
             scratch.fill(0)
         }
+        bf16Products?.reserve(tasks: tasks)
         let (inputImage, outputImage) = (g.channels * g.inputPlane, outChannels * g.inputPlane)
         let body = { (t: Int) in
             let v = self.scratch.data + t * self.taskSize, m = v + self.transformedSize
@@ -107,12 +114,17 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles), v + column,
                         g.channels * self.itemColumns, self.itemColumns)
                 }
+                self.bf16Products?.packPatches(v, stride: self.itemColumns, task: t)
                 for tile in 0..<self.channelTiles {
                     let rows = min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows)
-                    WinogradProducts.multiply(
-                        elements: Self.elements, packedWeight: self.packedWeight.data, channelTiles: self.channelTiles,
-                        tile: tile, rows: rows, channels: g.channels, patches: v, columns: self.itemColumns,
-                        stride: self.itemColumns, into: m)
+                    if let products = self.bf16Products {
+                        products.multiply(task: t, channelTile: tile, rows: rows, stride: self.itemColumns, into: m)
+                    } else {
+                        WinogradProducts.multiply(
+                            elements: Self.elements, packedWeight: self.packedWeight.data,
+                            channelTiles: self.channelTiles, tile: tile, rows: rows, channels: g.channels, patches: v,
+                            columns: self.itemColumns, stride: self.itemColumns, into: m)
+                    }
                     for block in blockRange {
                         let (first, count, column) = images(block)
                         cwino4_transform_output(
@@ -274,5 +286,6 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                 storeRow(5, a5, b5, c5)
             }
         }
+        bf16Products?.packWeight(u)
     }
 }
