@@ -25,8 +25,9 @@ import Testing
     /// rows per vector, the last vector of the batch half full), 16 -> 20 channels (partial
     /// channel tiles and vectors), two tile rows per vector on 16 and 15 columns (odd heights put
     /// a vector's rows in two images), and four per vector on 7 columns (in fp32, on maps 3 wide
-    /// or more, all of them F(4x4, 3x3) with images in the lanes). The last four have 16 images or
-    /// more: whole and partial blocks of 16, partial tiles, one and two tiles per item.
+    /// or more, all of them F(4x4, 3x3) with images in the lanes). The next four have 16 images or
+    /// more: whole and partial blocks of 16, partial tiles, one and two tiles per item. The last two
+    /// are F(2x2, 3x3)'s, on maps 2 and 1 wide with many channels.
     static let samePadded: [Shape] = [
         (32, 32, 32, 32, 3, 1, 1, 3), (3, 32, 32, 32, 3, 1, 1, 2), (12, 20, 7, 7, 3, 1, 1, 4),
         (20, 12, 14, 14, 3, 1, 1, 3), (24, 40, 4, 4, 3, 1, 1, 5), (13, 17, 5, 9, 3, 1, 1, 3),
@@ -36,7 +37,7 @@ import Testing
         (16, 20, 6, 33, 3, 1, 1, 2), (64, 64, 15, 16, 3, 1, 1, 3), (96, 40, 13, 15, 3, 1, 1, 2),
         (200, 72, 7, 7, 3, 1, 1, 3),
         (32, 32, 32, 32, 3, 1, 1, 17), (16, 20, 15, 13, 3, 1, 1, 18), (64, 64, 8, 8, 3, 1, 1, 16),
-        (40, 48, 17, 25, 3, 1, 1, 33),
+        (40, 48, 17, 25, 3, 1, 1, 33), (127, 144, 9, 2, 3, 1, 1, 3), (200, 64, 7, 1, 3, 1, 1, 2),
     ]
 
     @Test(arguments: smallPlanes + samePadded)

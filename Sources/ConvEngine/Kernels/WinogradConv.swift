@@ -10,11 +10,11 @@ import CPrefetch
 /// transformed patches (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks").
 ///
 /// The same kernel gives the input gradient (with the weight flipped, see `FlippedWeight`) and,
-/// in `accumulateWeightGradient`, the weight and bias gradients. In fp32 on maps 3 wide or more
-/// `WinogradF4Conv` runs these layers instead.
+/// in `accumulateWeightGradient`, the weight and bias gradients. On maps 3 wide or more
+/// `WinogradF4Conv` runs these layers instead, so this kernel serves maps 1 or 2 wide and images
+/// too large for F(4x4)'s 32-bit offsets.
 ///
-/// The transforms put 16 tiles in a vector's lanes: from one tile row, or from two or four rows
-/// on maps 16 or 8 wide (`TileRowPacking`).
+/// The transforms put 16 tiles of one tile row in a vector's lanes.
 ///
 /// In bf16 (`Precision.bf16` on a CPU with AVX512-BF16) the transforms stay fp32 and the 16
 /// GEMMs take bf16 operands with fp32 sums (`WinogradBF16Products`; in the weight gradient
@@ -41,8 +41,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     private let rowTiles: Int, columnTiles: Int
     /// Tile rows per item and the item's GEMM width (tiles, rounded up to a micro-kernel sliver).
     private let itemRows: Int, itemColumns: Int
-    /// Tile rows side by side in the transforms' 16 lanes: two rows of 8 tiles, four of 4, else one.
-    private let packedRows: Int
     /// Floats between rows of V and M: the GEMM width plus room for the transforms' 16-lane
     /// writes past the last tile.
     private let stride: Int
@@ -72,7 +70,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         // 64 tiles per item, or 32 from 256 channels: an item's patches, 16 x C x tiles floats,
         // stay within a quarter of L2.
         itemRows = max(1, (g.channels >= 256 ? 32 : 64) / columnTiles)
-        packedRows = columnTiles == 8 ? 2 : columnTiles == 4 ? 4 : 1
         let width = MicroKernel.columns
         itemColumns = (itemRows * columnTiles + width - 1) / width * width
         stride = itemColumns + Self.lanes
@@ -87,8 +84,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     private var transformedSize: Int { Self.elements * geometry.channels * stride }
     /// The products of one 8-channel tile of the output.
     private var productSize: Int { Self.elements * MicroKernel.rows * stride }
-    /// Four padded input rows per channel and packed tile row.
-    private var linesSize: Int { 4 * packedRows * geometry.channels * lineLength }
+    /// Four padded input rows per channel.
+    private var linesSize: Int { 4 * geometry.channels * lineLength }
     private var taskSize: Int { transformedSize + productSize + linesSize }
 
     /// output (N, OC, H, W) = conv(input (N, C, H, W)) + bias, overwritten; `weight` is
@@ -124,10 +121,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                             stride: self.stride,
                             into: m)
                     }
-                    for r in Swift.stride(from: 0, to: count, by: self.packedRows) {
+                    for r in 0..<count {
                         self.transformOutput(
-                            m, channelTile: tile, column: r * self.columnTiles, tileRow: first + r,
-                            rows: count - r, bias: bias, into: output)
+                            m, channelTile: tile, column: r * self.columnTiles, tileRow: first + r, bias: bias,
+                            into: output)
                     }
                 }
             }
@@ -177,57 +174,33 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         return (rows, items, max(1, min(pool.threadCount, items)))
     }
 
-    /// The patches of an item's tile rows -> V[e][c][tiles from column 0], `packedRows` at a time.
+    /// The patches of an item's tile rows -> V[e][c][tiles from column 0].
     private func transformInput(
         _ input: UnsafePointer<Float>, tileRows: Range<Int>,
         into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>
     ) {
-        for r in Swift.stride(from: 0, to: tileRows.count, by: packedRows) {
+        for r in 0..<tileRows.count {
             transformInput(
-                input, tileRow: tileRows.lowerBound + r, rows: tileRows.count - r, column: r * columnTiles,
+                input, tileRow: tileRows.lowerBound + r, isLast: r == tileRows.count - 1, column: r * columnTiles,
                 into: v, lines: lines)
         }
     }
 
-    /// The patches of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) ->
-    /// V[e][c][column..<column + tiles] = B^T d B. This and `transformOutput` pick the packing
-    /// with a switch so that each packing is compiled into its own copy; a stored
-    /// `any TileRowPacking.Type` would reach the loads and stores through a witness table.
-    private func transformInput(
-        _ input: UnsafePointer<Float>, tileRow: Int, rows: Int, column: Int,
-        into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>
-    ) {
-        switch packedRows {
-        case 2:
-            transformInput(
-                TwoRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
-                lines: lines)
-        case 4:
-            transformInput(
-                FourRows.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
-                lines: lines)
-        default:
-            transformInput(
-                OneRow.self, input, tileRow: tileRow, rows: rows, column: column, into: v,
-                lines: lines)
-        }
-    }
-
+    /// The patches of tile row `tileRow` -> V[e][c][column..<column + tiles] = B^T d B.
+    ///
     /// First every channel's four input rows 2ty-1 ... 2ty+2 of each tile row are copied into
     /// `lines` behind a zero column (zero rows above and below the image), then transformed.
     /// Reading a line right after writing it stalled on store forwarding: half of this function's
     /// time.
-    private func transformInput<Packing: TileRowPacking>(
-        _ packing: Packing.Type, _ input: UnsafePointer<Float>,
-        tileRow: Int, rows: Int, column: Int,
-        into v: UnsafeMutablePointer<Float>,
-        lines: UnsafeMutablePointer<Float>
+    private func transformInput(
+        _ input: UnsafePointer<Float>, tileRow: Int, isLast: Bool, column: Int,
+        into v: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>
     ) {
-        let g = geometry, length = lineLength, setStride = 4 * length, channelLines = Packing.rows * setStride
-        // The rows the item's next tile rows add (two each), in every channel: each plane is its
-        // own stream, more than the hardware prefetchers follow, and the copy below waited on memory.
-        for s in Packing.rows..<max(Packing.rows, min(2 * Packing.rows, rows)) {
-            let (image, ty) = (tileRow + s).quotientAndRemainder(dividingBy: rowTiles)
+        let g = geometry, length = lineLength, channelLines = 4 * length
+        // The rows the item's next tile row adds (two), in every channel: each plane is its own
+        // stream, more than the hardware prefetchers follow, and the copy below waited on memory.
+        if !isLast {
+            let (image, ty) = (tileRow + 1).quotientAndRemainder(dividingBy: rowTiles)
             let top = min(2 * ty + 1, g.height - 1), span = min(2, g.height - top) * g.width
             let rowsStart = input + image * g.channels * g.inputPlane + top * g.width
             for c in 0..<g.channels {
@@ -235,33 +208,33 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 for offset in Swift.stride(from: 0, to: span, by: 16) { cprefetch(start + offset) }
             }
         }
-        for s in 0..<min(Packing.rows, rows) {
-            let (image, ty) = (tileRow + s).quotientAndRemainder(dividingBy: rowTiles)
-            let planes = input + image * g.channels * g.inputPlane
-            for c in 0..<g.channels {
-                for r in 0..<4 {
-                    let y = 2 * ty - 1 + r, line = lines + c * channelLines + s * setStride + r * length + 1
-                    Self.copy(
-                        y >= 0 && y < g.height ? planes + c * g.inputPlane + y * g.width : nil, to: line,
-                        count: g.width)
-                }
+        let (image, ty) = tileRow.quotientAndRemainder(dividingBy: rowTiles)
+        let planes = input + image * g.channels * g.inputPlane
+        for c in 0..<g.channels {
+            for r in 0..<4 {
+                let y = 2 * ty - 1 + r, line = lines + c * channelLines + r * length + 1
+                Self.copy(
+                    y >= 0 && y < g.height ? planes + c * g.inputPlane + y * g.width : nil, to: line,
+                    count: g.width)
             }
+        }
+        /// 32 positions of a padded line from `p`: even and odd lanes are the tiles' first and
+        /// second columns.
+        @inline(__always)
+        func load(_ p: UnsafePointer<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+            (SIMD16.load(p), SIMD16.load(p + Self.lanes))
         }
         let step = g.channels * stride
         for c in 0..<g.channels {
             let d = lines + c * channelLines
-            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes / Packing.rows) {
+            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes) {
                 // Lanes are tiles: column x of tile tx + j sits at padded position 2 * (tx + j) + x.
-                // a, b: positions from 2tx; c, e: from 2tx + 2 (see `TileRowPacking`).
+                // a, b: positions from 2tx; c, e: from 2tx + 2.
                 let p = UnsafePointer(d + 2 * tx)
-                let (a0, b0) = Packing.load(p, setStride: setStride)
-                let (a1, b1) = Packing.load(p + length, setStride: setStride)
-                let (a2, b2) = Packing.load(p + 2 * length, setStride: setStride)
-                let (a3, b3) = Packing.load(p + 3 * length, setStride: setStride)
-                let (c0, e0) = Packing.load(p + 2, setStride: setStride)
-                let (c1, e1) = Packing.load(p + 2 + length, setStride: setStride)
-                let (c2, e2) = Packing.load(p + 2 + 2 * length, setStride: setStride)
-                let (c3, e3) = Packing.load(p + 2 + 3 * length, setStride: setStride)
+                let (a0, b0) = load(p), (a1, b1) = load(p + length)
+                let (a2, b2) = load(p + 2 * length), (a3, b3) = load(p + 3 * length)
+                let (c0, e0) = load(p + 2), (c1, e1) = load(p + 2 + length)
+                let (c2, e2) = load(p + 2 + 2 * length), (c3, e3) = load(p + 2 + 3 * length)
                 let target = v + c * stride + column + tx
                 // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
                 Self.transformColumns(a0 - a2, b0 - b2, c0 - c2, e0 - e2, to: target, step: step)
@@ -287,47 +260,21 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         (x1 - x3).store(to: target + 3 * step)
     }
 
-    /// M of `packedRows` tile rows from `tileRow` (fewer where `rows` ends first) for one
-    /// 8-channel tile -> their output rows, A^T M A + bias.
+    /// M of tile row `tileRow` for one 8-channel tile -> its output rows, A^T M A + bias.
     private func transformOutput(
-        _ m: UnsafePointer<Float>, channelTile tile: Int, column: Int, tileRow: Int,
-        rows: Int, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>
-    ) {
-        switch packedRows {
-        case 2:
-            transformOutput(
-                TwoRows.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
-                bias: bias, into: output)
-        case 4:
-            transformOutput(
-                FourRows.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
-                bias: bias, into: output)
-        default:
-            transformOutput(
-                OneRow.self, m, channelTile: tile, column: column, tileRow: tileRow, rows: rows,
-                bias: bias, into: output)
-        }
-    }
-
-    private func transformOutput<Packing: TileRowPacking>(
-        _ packing: Packing.Type, _ m: UnsafePointer<Float>,
-        channelTile tile: Int, column: Int, tileRow: Int, rows: Int,
-        bias: UnsafePointer<Float>?,
+        _ m: UnsafePointer<Float>, channelTile tile: Int, column: Int, tileRow: Int, bias: UnsafePointer<Float>?,
         into output: UnsafeMutablePointer<Float>
     ) {
         let g = geometry, tileRows = MicroKernel.rows
-        // Each packed tile row's two output rows within an output channel's image, -1 where absent.
-        var top = SIMD4<Int>(repeating: -1), bottom = top
-        for s in 0..<min(Packing.rows, rows) {
-            let (image, ty) = (tileRow + s).quotientAndRemainder(dividingBy: rowTiles)
-            top[s] = image * outChannels * g.inputPlane + 2 * ty * g.width
-            if 2 * ty + 1 < g.height { bottom[s] = top[s] + g.width }
-        }
+        // The tile row's two output rows within an output channel's image; the second may be past it.
+        let (image, ty) = tileRow.quotientAndRemainder(dividingBy: rowTiles)
+        let top = image * outChannels * g.inputPlane + 2 * ty * g.width
+        let hasBottom = 2 * ty + 1 < g.height
         let elementStride = tileRows * stride
         for o in (tile * tileRows)..<min(outChannels, (tile + 1) * tileRows) {
             let b = SIMD16<Float>(repeating: bias?[o] ?? 0)
             let channel = output + o * g.inputPlane
-            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes / Packing.rows) {
+            for tx in Swift.stride(from: 0, to: columnTiles, by: Self.lanes) {
                 let base = m + (o - tile * tileRows) * stride + column + tx
                 let m00 = SIMD16.load(base), m01 = SIMD16.load(base + elementStride)
                 let m02 = SIMD16.load(base + 2 * elementStride), m03 = SIMD16.load(base + 3 * elementStride)
@@ -342,9 +289,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 let u0 = m00 + m10 + m20, u1 = m01 + m11 + m21, u2 = m02 + m12 + m22, u3 = m03 + m13 + m23
                 let l0 = m10 - m20 - m30, l1 = m11 - m21 - m31, l2 = m12 - m22 - m32, l3 = m13 - m23 - m33
                 let (upperLow, upperHigh) = Self.interleave(u0 + u1 + u2 + b, u1 - u2 - u3 + b)
-                Packing.store(upperLow, upperHigh, to: channel, rows: top, from: 2 * tx, width: g.width)
+                Self.store(upperLow, upperHigh, to: channel + top, from: 2 * tx, width: g.width)
+                guard hasBottom else { continue }
                 let (lowerLow, lowerHigh) = Self.interleave(l0 + l1 + l2 + b, l1 - l2 - l3 + b)
-                Packing.store(lowerLow, lowerHigh, to: channel, rows: bottom, from: 2 * tx, width: g.width)
+                Self.store(lowerLow, lowerHigh, to: channel + top + g.width, from: 2 * tx, width: g.width)
             }
         }
     }
@@ -504,6 +452,25 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     // Swift's `evenHalf`, `oddHalf` of SIMD32 went lane by lane through the stack; element-wise
     // initialisers with constant indices compile to one two-source permute each.
 
+    /// Stores 32 outputs (`low`, `high`) of an output row from column `from` of `row`, cut at `width`.
+    @inline(__always)
+    private static func store(
+        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to row: UnsafeMutablePointer<Float>, from: Int, width: Int
+    ) {
+        store(low, to: row + from, count: width - from)
+        if from + lanes < width { store(high, to: row + from + lanes, count: width - from - lanes) }
+    }
+
+    /// row[0..<min(count, 16)] = v's first lanes: one vector store when the row takes them all.
+    @inline(__always)
+    private static func store(_ v: SIMD16<Float>, to row: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= lanes {
+            v.store(to: row)
+        } else {
+            for x in 0..<count { row[x] = v[x] }
+        }
+    }
+
     /// The even and the odd lanes of the 32 in a, b.
     @inline(__always)
     private static func deinterleave(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
@@ -538,98 +505,5 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             target[x] = source?[x] ?? 0
             x += 1
         }
-    }
-}
-
-/// How tile rows share the transforms' 16 lanes. The input transform takes 32 positions of the
-/// padded input rows, as two vectors `a` (from the tiles' first column) and `b` (16 lanes
-/// further); their even and odd lanes are the tiles' first and second columns. Row sets (four
-/// lines per tile row) are `setStride` floats apart.
-protocol TileRowPacking {
-    /// Tile rows per vector.
-    static var rows: Int { get }
-
-    static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>)
-
-    /// Stores 32 outputs (`low`, `high`) of the packed tile rows' output rows, `rows` floats
-    /// after `channel` (-1: no such row), from column `from`, cut at `width`.
-    static func store(
-        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
-        rows: SIMD4<Int>, from: Int, width: Int)
-}
-
-extension TileRowPacking {
-    /// row[0..<min(count, lanes)] = v's first lanes: one vector store when the row takes them all.
-    @inline(__always)
-    static func store<V: SIMD>(_ v: V, to row: UnsafeMutablePointer<Float>, count: Int) where V.Scalar == Float {
-        if count >= V.scalarCount {
-            v.store(to: row)
-        } else {
-            for x in 0..<count { row[x] = v[x] }
-        }
-    }
-}
-
-/// One tile row of 16 tiles (maps 32 wide or more, or too narrow to pack).
-enum OneRow: TileRowPacking {
-    static var rows: Int { 1 }
-
-    @inline(__always)
-    static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (SIMD16.load(line), SIMD16.load(line + 16))
-    }
-
-    @inline(__always)
-    static func store(
-        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
-        rows: SIMD4<Int>, from: Int, width: Int
-    ) {
-        guard rows[0] >= 0 else { return }
-        let row = channel + rows[0] + from
-        store(low, to: row, count: width - from)
-        if from + 16 < width { store(high, to: row + 16, count: width - from - 16) }
-    }
-}
-
-/// Two tile rows of 8 tiles (maps 15 or 16 wide): `a` from the first row set, `b` from the second.
-enum TwoRows: TileRowPacking {
-    static var rows: Int { 2 }
-
-    @inline(__always)
-    static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (SIMD16.load(line), SIMD16.load(line + setStride))
-    }
-
-    @inline(__always)
-    static func store(
-        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
-        rows: SIMD4<Int>, from: Int, width: Int
-    ) {
-        if rows[0] >= 0 { store(low, to: channel + rows[0], count: width) }
-        if rows[1] >= 0 { store(high, to: channel + rows[1], count: width) }
-    }
-}
-
-/// Four tile rows of 4 tiles (maps 7 or 8 wide): 8 lanes from each row set.
-enum FourRows: TileRowPacking {
-    static var rows: Int { 4 }
-
-    @inline(__always)
-    static func load(_ line: UnsafePointer<Float>, setStride: Int) -> (a: SIMD16<Float>, b: SIMD16<Float>) {
-        (
-            SIMD16(lowHalf: SIMD8.load(line), highHalf: SIMD8.load(line + setStride)),
-            SIMD16(lowHalf: SIMD8.load(line + 2 * setStride), highHalf: SIMD8.load(line + 3 * setStride))
-        )
-    }
-
-    @inline(__always)
-    static func store(
-        _ low: SIMD16<Float>, _ high: SIMD16<Float>, to channel: UnsafeMutablePointer<Float>,
-        rows: SIMD4<Int>, from: Int, width: Int
-    ) {
-        if rows[0] >= 0 { store(low.lowHalf, to: channel + rows[0], count: width) }
-        if rows[1] >= 0 { store(low.highHalf, to: channel + rows[1], count: width) }
-        if rows[2] >= 0 { store(high.lowHalf, to: channel + rows[2], count: width) }
-        if rows[3] >= 0 { store(high.highHalf, to: channel + rows[3], count: width) }
     }
 }
