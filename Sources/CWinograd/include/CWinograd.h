@@ -2,6 +2,7 @@
 #define CWINOGRAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 // The transforms of Winograd's F(4x4, 3x3) with 16 images in the lanes of an AVX-512 vector:
 // every 4x4 block of outputs ("tile") comes from the 6x6 input patch around it as
@@ -18,6 +19,14 @@
 void cwino4_transform_input(const float *images, size_t image_stride, int count, int channels, int height,
                             int width, int tile_row, int first_tile, int tiles, float *v,
                             size_t element_stride, size_t stride);
+
+/// `cwino4_transform_input` rounded to bf16 and packed as `cbf16_multiply_packed` reads B: for
+/// element e, channel pair p2 and GEMM column col (the item's columns from `column`), the word at
+/// [e * element_words + ((col / 32) * ceil(channels / 2) + p2) * 32 + col % 32] holds channel 2 p2
+/// in its low half and 2 p2 + 1 (zero past `channels`) in its high half. Needs AVX512-BF16.
+void cwino4_transform_input_pairs(const float *images, size_t image_stride, int count, int channels,
+                                  int height, int width, int tile_row, int first_tile, int tiles,
+                                  uint32_t *pairs, size_t element_words, int column);
 
 /// output = A^T M A (+ bias) for output channels [first_channel, first_channel + channels) of the
 /// item, whose products M hold rows 0 ..< channels; writes only inside the images.

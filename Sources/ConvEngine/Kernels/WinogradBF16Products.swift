@@ -37,10 +37,16 @@ final class WinogradBF16Products {
     /// Room for the packed V of `tasks` items at once, one per task.
     func reserve(tasks: Int) { patchPairs.reserve(tasks * elements * patchWords) }
 
+    /// Task `task`'s packed V, for a transform that writes the pairs itself, and the words
+    /// between its elements.
+    func patches(task: Int) -> (pairs: UnsafeMutablePointer<UInt32>, elementWords: Int) {
+        (patchPairs.pointer + task * elements * patchWords, patchWords)
+    }
+
     /// V[e] (C, columns) of every element, rows `stride` floats apart and elements C rows apart ->
     /// task `task`'s bf16 pairs.
     func packPatches(_ v: UnsafePointer<Float>, stride: Int, task: Int) {
-        let pairs = patchPairs.pointer + task * elements * patchWords, width = MicroKernel.columns
+        let pairs = patches(task: task).pairs, width = MicroKernel.columns
         for e in 0..<elements {
             cbf16_pack(
                 v + e * channels * stride, stride, false, columns, channels, width, 0, columns / width,
@@ -51,7 +57,7 @@ final class WinogradBF16Products {
     /// M[e] (rows, columns) = U[e] (channel tile `tile`, C) x V[e] from task `task`'s pairs for
     /// every element e: M's rows `stride` floats apart, elements 8 rows apart.
     func multiply(task: Int, channelTile tile: Int, rows: Int, stride: Int, into m: UnsafeMutablePointer<Float>) {
-        let pairs = patchPairs.pointer + task * elements * patchWords, tileRows = MicroKernel.rows
+        let pairs = patches(task: task).pairs, tileRows = MicroKernel.rows
         for e in 0..<elements {
             cbf16_multiply_packed(
                 channels, 1, weightPairs.pointer + (e * channelTiles + tile) * weightWords,

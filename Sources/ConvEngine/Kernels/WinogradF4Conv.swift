@@ -109,12 +109,20 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                 }
                 for block in blockRange {
                     let (first, count, column) = images(block)
-                    cwino4_transform_input(
-                        input + first * inputImage, inputImage, Int32(count), Int32(g.channels), Int32(g.height),
-                        Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles), v + column,
-                        g.channels * self.itemColumns, self.itemColumns)
+                    if let products = self.bf16Products {
+                        // V goes straight to bf16 pairs: half the stores, and no packing pass.
+                        let (pairs, elementWords) = products.patches(task: t)
+                        cwino4_transform_input_pairs(
+                            input + first * inputImage, inputImage, Int32(count), Int32(g.channels),
+                            Int32(g.height), Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles), pairs,
+                            elementWords, Int32(column))
+                    } else {
+                        cwino4_transform_input(
+                            input + first * inputImage, inputImage, Int32(count), Int32(g.channels),
+                            Int32(g.height), Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles),
+                            v + column, g.channels * self.itemColumns, self.itemColumns)
+                    }
                 }
-                self.bf16Products?.packPatches(v, stride: self.itemColumns, task: t)
                 for tile in 0..<self.channelTiles {
                     let rows = min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows)
                     if let products = self.bf16Products {
