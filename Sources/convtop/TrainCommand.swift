@@ -168,15 +168,15 @@ struct TrainCommand: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "Evaluate at the end of every N epochs and of the last (default 1); --patience then counts "
-                + "evaluations, not epochs.", valueName: "N"))
+            "Evaluate at the end of every N epochs and of the last (default 1; the fast recipe on grey "
+                + "images, 5); --patience counts evaluations, not epochs.", valueName: "N"))
     var evalEvery: Int?
 
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "Stop early when the monitored figure has not improved at the end of N epochs in a row; "
-                + "the best model is kept as best.safetensors.", valueName: "N"))
+            "Stop early when the monitored figure has not improved in N evaluations in a row (see "
+                + "--eval-every); the best model is kept as best.safetensors.", valueName: "N"))
     var patience: Int?
 
     @Option(
