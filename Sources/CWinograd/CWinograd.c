@@ -44,6 +44,11 @@ static inline __mmask16 column_mask(int from, int span, int width) {
 // first column holds 16 / width rows, so one transpose serves them all (wider maps take one per row).
 enum { narrow_width = 8 };
 
+// Whether an item of `tiles` tiles from `first_tile` covers whole rows of a narrow map.
+static inline int covers_narrow_rows(int width, int first_tile, int tiles) {
+    return width <= narrow_width && first_tile == 0 && 4 * tiles >= width;
+}
+
 // How many of the rows from y (before `height`, at most `wanted`) one load holds on a narrow map.
 static inline int rows_per_load(int y, int height, int width, int wanted) {
     int rows = 16 / width;
@@ -96,8 +101,8 @@ static inline AVX512 struct input_item input_item(const float *images, size_t im
     // The tail's two columns of every image at once: image i's at i * image_stride.
     item.offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                                       _mm512_set1_epi32((int)image_stride));
-    // The item covers whole rows of a narrow map (x0 is -1).
-    item.narrow = width <= narrow_width && first_tile == 0 && 4 * tiles >= width;
+    // x0 is -1 when the item covers whole rows of a narrow map.
+    item.narrow = covers_narrow_rows(width, first_tile, tiles);
     return item;
 }
 
@@ -217,7 +222,7 @@ AVX512 void cwino4_transform_output(const float *m, size_t element_stride, size_
     const size_t plane = (size_t)height * width;
     const int x0 = 4 * first_tile;
     const __mmask16 columns = column_mask(x0, 4 * tiles, width);
-    const int narrow = width <= narrow_width && first_tile == 0 && 4 * tiles >= width;
+    const int narrow = covers_narrow_rows(width, first_tile, tiles);
     for (int o = 0; o < channels; o++) {
         const __m512 b = _mm512_set1_ps(bias ? bias[first_channel + o] : 0);
 
@@ -287,7 +292,7 @@ AVX512 void cwino4_transform_output_gradient(const float *images, size_t image_s
     const size_t plane = (size_t)height * width;
     const int x0 = 4 * first_tile;
     const __mmask16 columns = column_mask(x0, 4 * tiles, width);
-    const int narrow = width <= narrow_width && first_tile == 0 && 4 * tiles >= width;
+    const int narrow = covers_narrow_rows(width, first_tile, tiles);
     for (int l = 0; l < 16; l++) {
         for (int o0 = 0; o0 < channels; o0 += 16) {
             // dy[i][x]: output-gradient row 4 * tile_row + i, column x0 + x, with the group's 16

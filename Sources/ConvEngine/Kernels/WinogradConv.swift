@@ -32,10 +32,10 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
 
     let geometry: ConvGeometry
     let outChannels: Int
-    /// Whether the element-wise products take bf16 operands.
-    private let inBF16: Bool
     /// In bf16, the forward pass's products.
     private let bf16Products: WinogradBF16Products?
+    /// Whether the element-wise products take bf16 operands.
+    private var inBF16: Bool { bf16Products != nil }
     private let pool: ThreadPool
     /// Tiles per tile row and tile rows per image (2x2 outputs per tile; odd sizes round up).
     private let rowTiles: Int, columnTiles: Int
@@ -63,7 +63,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             "WinogradConv needs 3x3 kernels, stride 1 and padding 1, got \(g)")
         geometry = g
         self.outChannels = outChannels
-        inBF16 = precision.available == .bf16
         self.pool = pool
         rowTiles = (g.height + 1) / 2
         columnTiles = (g.width + 1) / 2
@@ -75,7 +74,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         stride = itemColumns + Self.lanes
         lineLength = (2 * columnTiles + 2 + 2 * Self.lanes + Self.lanes - 1) / Self.lanes * Self.lanes
         bf16Products =
-            inBF16
+            precision.available == .bf16
             ? WinogradBF16Products(
                 elements: Self.elements, channels: g.channels, outChannels: outChannels, columns: itemColumns) : nil
     }
