@@ -17,11 +17,13 @@ import Testing
         ConvLayerCase(channels: 64, outChannels: 40, height: 8, width: 8, batch: 18, threads: 2),
         // A chunk of one tile at the end of each tile row (11 tiles of 4), three blocks.
         ConvLayerCase(channels: 24, outChannels: 16, height: 9, width: 42, batch: 33, threads: 2),
-        // Maps one tile wide: two blocks per item, the second of three images.
+        // Maps one tile wide: two blocks per item, the second of three images; the weight gradient
+        // gathers each leaf's operands (`gathersLeaf`), as in the next case.
         ConvLayerCase(channels: 40, outChannels: 24, height: 4, width: 4, batch: 35, threads: 2),
         // A batch under 16 images: one block with idle lanes.
         ConvLayerCase(channels: 16, outChannels: 24, height: 10, width: 12, batch: 3, threads: 2),
-        // Maps narrower and shorter than a tile (resnet6's residual block on 3x3), two blocks per item.
+        // Maps narrower and shorter than a tile (resnet6's residual block on 3x3), two blocks per item;
+        // in bf16 too, the gathered weight gradient.
         ConvLayerCase(channels: 64, outChannels: 64, height: 3, width: 3, batch: 20, threads: 2),
         // resnet6's 7x7 maps: the second tile of each row and column has one valid line.
         ConvLayerCase(channels: 32, outChannels: 64, height: 7, width: 7, batch: 16, threads: 2),
@@ -41,8 +43,7 @@ import Testing
 
     /// One training step of `conv` on x and dy: its outputs and input gradient, and the worst
     /// error / bound of its outputs, input gradient and weight gradient under F(4x4)'s bound, whose
-    /// forward products (and so the input gradient's) may each be off by `productBound` of their
-    /// operands' magnitudes.
+    /// element-wise products may each be off by `productBound` of their operands' magnitudes.
     static func run(
         _ conv: Conv2d, x: Tensor, dy: Tensor, productBound: Double = 0
     ) -> (y: [Float], dx: [Float], forward: Double, input: Double, weight: Double) {
@@ -53,7 +54,7 @@ import Testing
             x: x, dy: dy, y: y, dx: dx, weight: conv.weight.value.values.map(Double.init),
             productBound: productBound)
         let sums = scheme.weightGradient(
-            WinogradScheme.Planes.images(of: x), WinogradScheme.Planes.images(of: dy), productBound: 0)
+            WinogradScheme.Planes.images(of: x), WinogradScheme.Planes.images(of: dy), productBound: productBound)
         return (y, dx, forward, input, WinogradScheme.worst(conv.weight.gradient.values, sums.exact, sums.bound))
     }
 
@@ -78,14 +79,14 @@ import Testing
             other.weight.gradient.values.map(\.bitPattern) == conv.weight.gradient.values.map(\.bitPattern))
     }
 
-    /// In bf16 the forward products (and the input gradient's, the transposed layer's forward
-    /// pass) take bf16-rounded U and V, each product off by up to (2u + u^2) |U| |V| with
-    /// u = 2^-8, as `WinogradBF16Tests` derives for F(2x2); the weight gradient's products stay
-    /// fp32.
+    /// In bf16 every pass's products take bf16-rounded operands: U and V forward (and in the
+    /// input gradient, the transposed layer's forward pass), V and dM in the weight gradient, each
+    /// product off by up to (2u + u^2) times its operands' magnitudes with u = 2^-8, as
+    /// `WinogradBF16Tests` derives for F(2x2).
     @Test(
         .enabled(if: BF16GEMM.isSupported, "this CPU has no AVX512-BF16"),
         arguments: [cases[1], cases[2], cases[6], cases[7]])
-    func bf16ForwardProductsAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
+    func bf16ProductsAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
         let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
         let conv = Self.layer(kase, threads: kase.threads, precision: .bf16)
         var generator = RandomGenerator(seed: 4)
@@ -97,10 +98,12 @@ import Testing
         #expect(input <= 1, "input gradient: worst error / bound \(input)")
         #expect(weightError <= 1, "weight gradient: worst error / bound \(weightError)")
         // Well above the fp32 allowance alone: bf16 ran.
-        #expect(forward > 0.01 && input > 0.01, "\(forward) \(input)")
+        #expect(forward > 0.01 && input > 0.01 && weightError > 0.01, "\(forward) \(input) \(weightError)")
         let other = Self.layer(kase, threads: 3 - kase.threads, precision: .bf16)
         #expect(other.forward(x, training: true).values.map(\.bitPattern) == y.map(\.bitPattern))
         #expect(other.backward(dy).values.map(\.bitPattern) == dx.map(\.bitPattern))
+        #expect(
+            other.weight.gradient.values.map(\.bitPattern) == conv.weight.gradient.values.map(\.bitPattern))
     }
 
     /// An image's outputs never leave its lane: they are the same bits whichever images share its

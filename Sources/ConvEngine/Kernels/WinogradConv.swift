@@ -32,10 +32,8 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
 
     let geometry: ConvGeometry
     let outChannels: Int
-    /// In bf16, the forward pass's products.
-    private let bf16Products: WinogradBF16Products?
-    /// Whether the element-wise products take bf16 operands.
-    private var inBF16: Bool { bf16Products != nil }
+    /// In bf16, the forward pass's products and the weight gradient's.
+    private let bf16Products: WinogradBF16Products?, bf16WeightProducts: WinogradBF16WeightProducts?
     private let pool: ThreadPool
     /// Tiles per tile row and tile rows per image (2x2 outputs per tile; odd sizes round up).
     private let rowTiles: Int, columnTiles: Int
@@ -53,9 +51,6 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     private let gradientScratch = Tensor(shape: [0])
     /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
     private let partialGradients = Tensor(shape: [0])
-    /// In bf16, per task for the weight gradient: one element's packed dM, and that element's V
-    /// as bf16 rows.
-    private let gradientPairs = BF16Scratch<UInt32>(), patchRows = BF16Scratch<UInt16>()
 
     init(_ g: ConvGeometry, outChannels: Int, precision: Precision = .fp32, pool: ThreadPool) {
         precondition(
@@ -77,6 +72,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             precision.available == .bf16
             ? WinogradBF16Products(
                 elements: Self.elements, channels: g.channels, outChannels: outChannels, columns: itemColumns) : nil
+        bf16WeightProducts = bf16Products == nil ? nil : WinogradBF16WeightProducts()
     }
 
     private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
@@ -313,7 +309,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         let (c, oc, elements) = (geometry.channels, outChannels, Self.elements)
         let leaves = WinogradGradientLeaves(
             summation: BatchSummation(samples: n), channels: c, outChannels: oc, partials: partialGradients)
-        let width = MicroKernel.columns, paddedChannels = leaves.paddedChannels
+        let paddedChannels = leaves.paddedChannels
         let tasks = leaves.tasks(on: pool)
         let productsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
         let taskSize = transformedSize + productsSize + sumsSize + linesSize
@@ -321,24 +317,14 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
             gradientScratch.resize(to: [tasks * taskSize])
             gradientScratch.fill(0)
         }
-        // V's rows in bf16, as many as the micro-kernel reads: it loads 8 rows a tile, so the rows
-        // past C are there (zero when allocated, finite after) for products whose rows it drops.
-        let patchHalves =
-            (c + MicroKernel.rows - 1) / MicroKernel.rows * MicroKernel.rows
-            * cbf16_packed_words(1, itemColumns, 1) * 2
-        let gradientWords = cbf16_packed_words(paddedChannels, itemColumns, width)
-        if inBF16 {
-            patchRows.reserve(tasks * patchHalves)
-            gradientPairs.reserve(tasks * gradientWords)
-        }
+        bf16WeightProducts?.reserve(
+            tasks: tasks, elements: 1, channels: c, depth: itemColumns, paddedChannels: paddedChannels)
         leaves.accumulate(
             outputGradient: outputGradient, plane: geometry.inputPlane, pool: pool, weightGradient: weightGradient,
             biasGradient: biasGradient
         ) { t, images, partial in
             let v = self.gradientScratch.data + t * taskSize
             let dm = v + self.transformedSize, sums = dm + productsSize, lines = sums + sumsSize
-            let patchRows = self.patchRows.pointer + t * patchHalves
-            let gradientPairs = self.gradientPairs.pointer + t * gradientWords
             let leafRows = (images.lowerBound * self.rowTiles)..<(images.upperBound * self.rowTiles)
             for first in Swift.stride(from: leafRows.lowerBound, to: leafRows.upperBound, by: self.itemRows) {
                 let count = min(self.itemRows, leafRows.upperBound - first)
@@ -351,21 +337,15 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 // dU[e]^T (C, OC) += V[e] (C, tiles) x dM[e] (tiles, OC); the leaf's first item
                 // overwrites the sums.
                 let depth = count * self.columnTiles, firstItem = first == leafRows.lowerBound
-                guard self.inBF16 else {
+                if let products = self.bf16WeightProducts {
+                    products.accumulate(
+                        task: t, elements: elements, patches: v, stride: self.stride, channels: c, depth: depth,
+                        gradients: dm, columns: self.itemColumns, paddedChannels: paddedChannels, first: firstItem,
+                        into: sums)
+                } else {
                     WinogradProducts.accumulateWeightProducts(
                         elements: elements, patches: v, stride: self.stride, channels: c, depth: depth, gradients: dm,
                         columns: self.itemColumns, paddedChannels: paddedChannels, first: firstItem, into: sums)
-                    continue
-                }
-                for e in 0..<elements {
-                    let ve = v + e * c * self.stride, dme = dm + e * self.itemColumns * paddedChannels
-                    cbf16_convert_rows(ve, self.stride, c, depth, patchRows)
-                    cbf16_pack(
-                        dme, paddedChannels, false, paddedChannels, depth, width, 0, paddedChannels / width,
-                        gradientPairs)
-                    cbf16_multiply_rows(
-                        depth, 1, patchRows, gradientPairs, firstItem ? 0 : 1, sums + e * c * paddedChannels,
-                        paddedChannels, c, 0, paddedChannels)
                 }
             }
             Self.transformWeightGradient(sums, channels: c, paddedChannels: paddedChannels, into: partial)
@@ -380,12 +360,14 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
     ) {
         for i in 0..<c {
             for o0 in Swift.stride(from: 0, to: paddedChannels, by: lanes) {
-                func x(_ e: Int) -> SIMD16<Float> { SIMD16.load(sums + (e * c + i) * paddedChannels + o0) }
+                @inline(__always) func x(_ e: Int) -> SIMD16<Float> {
+                    SIMD16.load(sums + (e * c + i) * paddedChannels + o0)
+                }
                 // G^T X, from X's rows x0 ... x3: x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3.
                 let h0 = (x(4) + x(8)) * 0.5, h1 = (x(5) + x(9)) * 0.5, h2 = (x(6) + x(10)) * 0.5
                 let h3 = (x(7) + x(11)) * 0.5
                 /// Row r of G^T X -> taps 3r ..< 3r + 3 of (G^T X) G.
-                func set(
+                @inline(__always) func set(
                     _ r: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>, _ y2: SIMD16<Float>,
                     _ y3: SIMD16<Float>
                 ) {

@@ -40,8 +40,8 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     private let gradientScratch = Tensor(shape: [0])
     /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
     private let partialGradients = Tensor(shape: [0])
-    /// In bf16, the forward pass's products.
-    private let bf16Products: WinogradBF16Products?
+    /// In bf16, the forward pass's products and the weight gradient's.
+    private let bf16Products: WinogradBF16Products?, bf16WeightProducts: WinogradBF16WeightProducts?
 
     /// Whether F(4x4, 3x3) serves a 3x3 "same" layer, both ways: maps 3 wide or more (a 2x2 map
     /// needs 16 multiplies per channel pair done directly, a tile 36), and images small enough for
@@ -68,6 +68,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             precision.available == .bf16
             ? WinogradBF16Products(
                 elements: Self.elements, channels: g.channels, outChannels: outChannels, columns: itemColumns) : nil
+        bf16WeightProducts = bf16Products == nil ? nil : WinogradBF16WeightProducts()
     }
 
     private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
@@ -155,8 +156,8 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     /// dM[e] V[e]^T, where dM = A dy A^T is each output-gradient tile taken back through the
     /// output transform; dLoss/dweight = G^T dU G. The patches are transformed as in `forward`
     /// (images in the lanes), the output-gradient tiles with 16 channels in the lanes, so that dM
-    /// comes out as rows of channels, the micro-kernel's B. Each task keeps its sums, 36 x C x OC
-    /// floats, over one leaf of the batch at a time; a leaf's blocks are its images 16 at a time.
+    /// comes out as rows of channels, the micro-kernel's B. A task works on one leaf of the batch
+    /// at a time, its images 16 at a time, in one of two ways (`gathersLeaf`).
     func accumulateWeightGradient(
         _ input: UnsafePointer<Float>, images n: Int, outputGradient: UnsafePointer<Float>,
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?
@@ -166,21 +167,29 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             summation: BatchSummation(samples: n), channels: c, outChannels: oc, partials: partialGradients)
         let paddedChannels = leaves.paddedChannels
         let tasks = leaves.tasks(on: pool)
-        let gradientsSize = elements * itemColumns * paddedChannels, sumsSize = elements * c * paddedChannels
-        let taskSize = transformedSize + gradientsSize + sumsSize
+        let gathersLeaf =
+            Self.gathersLeaf(channels: c, paddedChannels: paddedChannels, leafColumns: leafColumns)
+        let columns = gathersLeaf ? leafColumns : itemColumns
+        let (blockRows, blockColumns) = (MicroKernel.rows, MicroKernel.columns)
+        let patchesSize = elements * c * columns, gradientsSize = elements * columns * paddedChannels
+        let sumsSize = elements * (gathersLeaf ? blockRows * blockColumns : c * paddedChannels)
+        let taskSize = patchesSize + gradientsSize + sumsSize
         if gradientScratch.count != tasks * taskSize {
             // Channels past OC and the slack columns stay zero.
             gradientScratch.resize(to: [tasks * taskSize])
             gradientScratch.fill(0)
         }
+        bf16WeightProducts?.reserve(
+            tasks: tasks, elements: gathersLeaf ? elements : 1, channels: c, depth: columns,
+            paddedChannels: paddedChannels)
         let (inputImage, outputImage) = (c * g.inputPlane, oc * g.inputPlane)
         leaves.accumulate(
             outputGradient: outputGradient, plane: g.inputPlane, pool: pool, weightGradient: weightGradient,
             biasGradient: biasGradient
         ) { t, images, partial in
             let v = self.gradientScratch.data + t * taskSize
-            let dm = v + self.transformedSize, sums = dm + gradientsSize
-            var first = true
+            let dm = v + patchesSize, sums = dm + gradientsSize
+            var filled = 0
             for block in Swift.stride(from: images.lowerBound, to: images.upperBound, by: Self.blockImages) {
                 let count = min(Self.blockImages, images.upperBound - block)
                 for tileRow in 0..<self.rowTiles {
@@ -190,28 +199,101 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         let place = (Int32(tileRow), Int32(firstTile), Int32(tiles))
                         cwino4_transform_input(
                             input + block * inputImage, inputImage, Int32(count), Int32(c), Int32(g.height),
-                            Int32(g.width), place.0, place.1, place.2, v, c * self.itemColumns, self.itemColumns)
+                            Int32(g.width), place.0, place.1, place.2, v + filled, c * columns, columns)
                         cwino4_transform_output_gradient(
                             outputGradient + block * outputImage, outputImage, Int32(count), Int32(oc),
-                            Int32(g.height), Int32(g.width), place.0, place.1, place.2, dm,
-                            self.itemColumns * paddedChannels, paddedChannels)
-                        WinogradProducts.accumulateWeightProducts(
-                            elements: elements, patches: v, stride: self.itemColumns, channels: c,
-                            depth: tiles * Self.blockImages, gradients: dm, columns: self.itemColumns,
-                            paddedChannels: paddedChannels, first: first, into: sums)
-                        first = false
+                            Int32(g.height), Int32(g.width), place.0, place.1, place.2,
+                            dm + filled * paddedChannels, columns * paddedChannels, paddedChannels)
+                        let depth = tiles * Self.blockImages
+                        if gathersLeaf {
+                            filled += depth
+                            continue
+                        }
+                        // dU[e]^T (C, OC padded) += V[e] (C, depth) x dM[e] (depth, OC padded); the
+                        // leaf's first item overwrites the sums.
+                        let first = block == images.lowerBound && tileRow == 0 && chunk == 0
+                        if let products = self.bf16WeightProducts {
+                            products.accumulate(
+                                task: t, elements: elements, patches: v, stride: columns, channels: c,
+                                depth: depth, gradients: dm, columns: columns, paddedChannels: paddedChannels,
+                                first: first, into: sums)
+                        } else {
+                            WinogradProducts.accumulateWeightProducts(
+                                elements: elements, patches: v, stride: columns, channels: c, depth: depth,
+                                gradients: dm, columns: columns, paddedChannels: paddedChannels, first: first,
+                                into: sums)
+                        }
                     }
                 }
             }
-            Self.transformWeightGradient(sums, channels: c, paddedChannels: paddedChannels, into: partial)
+            guard gathersLeaf else {
+                Self.transformWeightGradient(
+                    sums, elementStride: c * paddedChannels, rows: c, columns: paddedChannels,
+                    rowStride: paddedChannels, into: partial, targetStride: paddedChannels,
+                    tapStride: c * paddedChannels)
+                return
+            }
+            if let products = self.bf16WeightProducts {
+                for e in 0..<elements {
+                    products.convert(
+                        task: t, element: e, patches: v + e * c * columns, stride: columns, channels: c,
+                        depth: filled, gradients: dm + e * columns * paddedChannels, paddedChannels: paddedChannels)
+                }
+            }
+            // Each 8 x 32 block of dU for all 36 elements, taken through G^T dU G while in L1.
+            for o in Swift.stride(from: 0, to: paddedChannels, by: blockColumns) {
+                for i in Swift.stride(from: 0, to: c, by: blockRows) {
+                    let rows = min(blockRows, c - i)
+                    for e in 0..<elements {
+                        let target = sums + e * blockRows * blockColumns
+                        if let products = self.bf16WeightProducts {
+                            products.multiply(
+                                task: t, element: e, depth: filled, firstRow: i, rows: rows,
+                                channels: o..<(o + blockColumns), first: true, into: target, ldc: blockColumns)
+                        } else {
+                            MicroKernel.tile(
+                                depth: filled, a: v + (e * c + i) * columns, aRowStride: columns, aStep: 1,
+                                b: dm + e * columns * paddedChannels + o, bStride: paddedChannels, c: target,
+                                ldc: blockColumns, m: rows, update: MicroKernel.Update(alpha: 1, beta: 0))
+                        }
+                    }
+                    Self.transformWeightGradient(
+                        sums, elementStride: blockRows * blockColumns, rows: rows, columns: blockColumns,
+                        rowStride: blockColumns, into: partial + i * paddedChannels + o,
+                        targetStride: paddedChannels, tapStride: c * paddedChannels)
+                }
+            }
         }
     }
 
-    /// dLoss/dweight = G^T dU G as (3, 3, C, OC padded), overwritten, from the sums dU^T (element,
-    /// C, OC padded to 32): 16 output channels in the lanes.
+    /// Columns of a whole leaf's transformed patches (or output-gradient tiles): its blocks of 16
+    /// images, every tile of each.
+    private var leafColumns: Int {
+        (BatchSummation.leafSize + Self.blockImages - 1) / Self.blockImages * Self.blockImages * rowTiles
+            * columnTiles
+    }
+
+    /// Whether a task gathers a whole leaf's V and dM before any product, then computes dU an
+    /// 8 x 32 block at a time for all 36 elements and takes it through G^T dU G at once, instead
+    /// of keeping the leaf's 36 x C x OC sums and adding each item's products into them: where the
+    /// sums outweigh the operands. That is small maps with many channels, whose leaves have few
+    /// tiles (16 on 4x4 maps) and whose sums (9.4 MB at 256 x 256 channels) would otherwise go to
+    /// memory and back for every leaf. Weight gradients alone at batch 128 on 2 threads, medians of
+    /// 15 alternating calls each way, ms, fp32 / bf16: 256->256 on 4x4 10.7 / 11.1 kept against
+    /// 6.5 / 6.6 gathered; 128->256 on 8x8 11.3 / 9.0 against 10.0 / 8.3; 128->128 on 4x4
+    /// 2.1 / 1.3 against 1.4 / 1.5; and where the rule keeps the sums, 64->128 on 16x16 9.5 / 8.1
+    /// against 11.3 / 11.2, 64->128 on 8x8 level.
+    static func gathersLeaf(channels: Int, paddedChannels: Int, leafColumns: Int) -> Bool {
+        channels * paddedChannels > leafColumns * (channels + paddedChannels)
+    }
+
+    /// dLoss/dweight = G^T dU G, overwritten, from the sums dU^T for `rows` input channels and
+    /// `columns` output channels (a multiple of 16, in the lanes): the sums' elements
+    /// `elementStride` floats apart and rows `rowStride` apart; the result's rows `targetStride`
+    /// apart and taps `tapStride` apart.
     private static func transformWeightGradient(
-        _ sums: UnsafePointer<Float>, channels c: Int, paddedChannels: Int,
-        into weightGradient: UnsafeMutablePointer<Float>
+        _ sums: UnsafePointer<Float>, elementStride: Int, rows: Int, columns: Int, rowStride: Int,
+        into weightGradient: UnsafeMutablePointer<Float>, targetStride: Int, tapStride: Int
     ) {
         typealias Lanes = SIMD16<Float>
         /// G^T x for six values: rows (1/4, -1/6, -1/6, 1/24, 1/24, 0), (0, -1/6, 1/6, 1/12, -1/12, 0),
@@ -227,20 +309,21 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                 sum + outer * (1.0 / 6) + x5
             )
         }
-        let step = c * paddedChannels
-        for i in 0..<c {
-            for o0 in Swift.stride(from: 0, to: paddedChannels, by: lanes) {
-                func x(_ e: Int) -> Lanes { Lanes.load(sums + (e * c + i) * paddedChannels + o0) }
-                func row(_ a: Int) -> (Lanes, Lanes, Lanes) {
+        for i in 0..<rows {
+            for o0 in Swift.stride(from: 0, to: columns, by: lanes) {
+                @inline(__always) func x(_ e: Int) -> Lanes {
+                    Lanes.load(sums + e * elementStride + i * rowStride + o0)
+                }
+                @inline(__always) func row(_ a: Int) -> (Lanes, Lanes, Lanes) {
                     contract(x(6 * a), x(6 * a + 1), x(6 * a + 2), x(6 * a + 3), x(6 * a + 4), x(6 * a + 5))
                 }
                 // Each row a of dU contracted over its columns, (dU G)[a], then each column of that.
                 let (h0, h1, h2, h3, h4, h5) = (row(0), row(1), row(2), row(3), row(4), row(5))
-                let target = weightGradient + i * paddedChannels + o0
-                func store(column s: Int, _ taps: (Lanes, Lanes, Lanes)) {
-                    taps.0.store(to: target + s * step)
-                    taps.1.store(to: target + (3 + s) * step)
-                    taps.2.store(to: target + (6 + s) * step)
+                let target = weightGradient + i * targetStride + o0
+                @inline(__always) func store(column s: Int, _ taps: (Lanes, Lanes, Lanes)) {
+                    taps.0.store(to: target + s * tapStride)
+                    taps.1.store(to: target + (3 + s) * tapStride)
+                    taps.2.store(to: target + (6 + s) * tapStride)
                 }
                 store(column: 0, contract(h0.0, h1.0, h2.0, h3.0, h4.0, h5.0))
                 store(column: 1, contract(h0.1, h1.1, h2.1, h3.1, h4.1, h5.1))

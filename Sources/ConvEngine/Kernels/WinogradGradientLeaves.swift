@@ -43,12 +43,16 @@ struct WinogradGradientLeaves {
         }
         summation.combine(sums, stride: leafSize, count: weightCount, pool: pool)
         if !summation.leaves.isEmpty {
-            // Element (tap, i, o) of the sum is weight (o, i, tap)'s gradient.
-            pool.forEachChunk(count: oc, minimumChunk: 16) { channels in
-                for o in channels {
+            // Element (tap, i, o) of the sum is weight (o, i, tap)'s gradient. The sums are read
+            // 16 output channels at a time, a cache line, so that each line is read once.
+            pool.forEachChunk(count: (oc + 15) / 16, minimumChunk: 1) { blocks in
+                for block in blocks {
+                    let first = 16 * block, count = min(16, oc - first)
                     for i in 0..<c {
-                        let target = weightGradient + (o * c + i) * 9
-                        for tap in 0..<9 { target[tap] += sums[(tap * c + i) * padded + o] }
+                        for tap in 0..<9 {
+                            let row = sums + (tap * c + i) * padded + first
+                            for k in 0..<count { weightGradient[((first + k) * c + i) * 9 + tap] += row[k] }
+                        }
                     }
                 }
             }

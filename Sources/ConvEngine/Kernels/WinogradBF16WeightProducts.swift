@@ -1,0 +1,71 @@
+import CBF16Kernels
+
+/// The weight gradient's element-wise products of a Winograd kernel in bf16 (`WinogradConv`,
+/// `WinogradF4Conv`): dU[e]^T (C, OC padded) += V[e] (C, depth) x dM[e] (depth, OC padded) with
+/// bf16 operands and fp32 sums. V's rows have the tiles as their depth, so consecutive tiles are
+/// already the pairs `vdpbf16ps` reads: the rows are rounded as they stand (`cbf16_convert_rows`)
+/// and read row by row (`cbf16_multiply_rows`); dM is packed in pairs of tiles (`cbf16_pack`).
+/// Packing V's rows into panels instead (a scalar scatter per word) was slower than fp32.
+final class WinogradBF16WeightProducts {
+    private let patchRows = BF16Scratch<UInt16>(), gradientPairs = BF16Scratch<UInt32>()
+    /// Halves of one element's rounded V rows and words of its packed dM, and the elements a task
+    /// holds at once.
+    private var patchHalves = 0, gradientWords = 0, elements = 0
+
+    /// Room for `tasks` tasks' operands of `elements` elements each, of `channels` rows of V,
+    /// depths up to `depth` and `paddedChannels` columns of dM.
+    func reserve(tasks: Int, elements: Int, channels: Int, depth: Int, paddedChannels: Int) {
+        // The micro-kernel loads 8 rows of V a tile, so the rows past C are there (zero when
+        // allocated, finite after) for products whose rows it drops.
+        let rows = (channels + MicroKernel.rows - 1) / MicroKernel.rows * MicroKernel.rows
+        patchHalves = rows * cbf16_packed_words(1, depth, 1) * 2
+        gradientWords = cbf16_packed_words(paddedChannels, depth, MicroKernel.columns)
+        self.elements = elements
+        patchRows.reserve(tasks * elements * patchHalves)
+        gradientPairs.reserve(tasks * elements * gradientWords)
+    }
+
+    /// Rounds task `task`'s operands of element `element`: V[e]'s C rows (`stride` floats apart)
+    /// and dM[e] (depth, OC padded) to bf16.
+    func convert(
+        task: Int, element: Int, patches v: UnsafePointer<Float>, stride: Int, channels c: Int, depth: Int,
+        gradients dm: UnsafePointer<Float>, paddedChannels: Int
+    ) {
+        let slot = task * elements + element
+        cbf16_convert_rows(v, stride, c, depth, patchRows.pointer + slot * patchHalves)
+        cbf16_pack(
+            dm, paddedChannels, false, paddedChannels, depth, MicroKernel.columns, 0,
+            paddedChannels / MicroKernel.columns, gradientPairs.pointer + slot * gradientWords)
+    }
+
+    /// sums (`rows`, `channels.count`) = rows `firstRow ..< firstRow + rows` of V[e] x the output
+    /// channels `channels` of dM[e] (from a 32-channel sliver's start), plus the sums there unless
+    /// `first`, from task `task`'s operands of element `element` (`convert`); the sums' rows `ldc`
+    /// floats apart.
+    func multiply(
+        task: Int, element: Int, depth: Int, firstRow: Int, rows: Int, channels: Range<Int>, first: Bool,
+        into sums: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let slot = task * elements + element, pairs = cbf16_packed_words(1, depth, 1)
+        let panel = channels.lowerBound / MicroKernel.columns * pairs * MicroKernel.columns
+        cbf16_multiply_rows(
+            depth, 1, patchRows.pointer + slot * patchHalves + firstRow * 2 * pairs,
+            gradientPairs.pointer + slot * gradientWords + panel, first ? 0 : 1, sums, ldc, rows, 0, channels.count)
+    }
+
+    /// `WinogradProducts.accumulateWeightProducts` in bf16, on task `task`'s operands.
+    func accumulate(
+        task: Int, elements: Int, patches v: UnsafePointer<Float>, stride: Int, channels c: Int, depth: Int,
+        gradients dm: UnsafePointer<Float>, columns: Int, paddedChannels: Int, first: Bool,
+        into sums: UnsafeMutablePointer<Float>
+    ) {
+        for e in 0..<elements {
+            convert(
+                task: task, element: 0, patches: v + e * c * stride, stride: stride, channels: c, depth: depth,
+                gradients: dm + e * columns * paddedChannels, paddedChannels: paddedChannels)
+            multiply(
+                task: task, element: 0, depth: depth, firstRow: 0, rows: c, channels: 0..<paddedChannels,
+                first: first, into: sums + e * c * paddedChannels, ldc: paddedChannels)
+        }
+    }
+}
