@@ -25,47 +25,59 @@ final class WinogradBF16WeightProducts {
         gradientPairs.reserve(tasks * elements * gradientWords)
     }
 
-    /// Rounds task `task`'s operands of element `element`: V[e]'s C rows (`stride` floats apart)
-    /// and dM[e] (depth, OC padded) to bf16.
-    func convert(
-        task: Int, element: Int, patches v: UnsafePointer<Float>, stride: Int, channels c: Int, depth: Int,
-        gradients dm: UnsafePointer<Float>, paddedChannels: Int
-    ) {
-        let slot = task * elements + element
-        cbf16_convert_rows(v, stride, c, depth, patchRows.pointer + slot * patchHalves)
-        cbf16_pack(
-            dm, paddedChannels, false, paddedChannels, depth, MicroKernel.columns, 0,
-            paddedChannels / MicroKernel.columns, gradientPairs.pointer + slot * gradientWords)
+    /// Task `task`'s operands, as plain pointers for the kernels' inner loops.
+    func operands(task: Int) -> Operands {
+        Operands(
+            patchRows: patchRows.pointer + task * elements * patchHalves, patchHalves: patchHalves,
+            gradientPairs: gradientPairs.pointer + task * elements * gradientWords, gradientWords: gradientWords)
     }
 
-    /// sums (`rows`, `channels.count`) = rows `firstRow ..< firstRow + rows` of V[e] x the output
-    /// channels `channels` of dM[e] (from a 32-channel sliver's start), plus the sums there unless
-    /// `first`, from task `task`'s operands of element `element` (`convert`); the sums' rows `ldc`
-    /// floats apart.
-    func multiply(
-        task: Int, element: Int, depth: Int, firstRow: Int, rows: Int, channels: Range<Int>, first: Bool,
-        into sums: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        let slot = task * elements + element, pairs = cbf16_packed_words(1, depth, 1)
-        let panel = channels.lowerBound / MicroKernel.columns * pairs * MicroKernel.columns
-        cbf16_multiply_rows(
-            depth, 1, patchRows.pointer + slot * patchHalves + firstRow * 2 * pairs,
-            gradientPairs.pointer + slot * gradientWords + panel, first ? 0 : 1, sums, ldc, rows, 0, channels.count)
-    }
+    /// One task's rounded operands, element after element.
+    struct Operands {
+        let patchRows: UnsafeMutablePointer<UInt16>, patchHalves: Int
+        let gradientPairs: UnsafeMutablePointer<UInt32>, gradientWords: Int
 
-    /// `WinogradProducts.accumulateWeightProducts` in bf16, on task `task`'s operands.
-    func accumulate(
-        task: Int, elements: Int, patches v: UnsafePointer<Float>, stride: Int, channels c: Int, depth: Int,
-        gradients dm: UnsafePointer<Float>, columns: Int, paddedChannels: Int, first: Bool,
-        into sums: UnsafeMutablePointer<Float>
-    ) {
-        for e in 0..<elements {
-            convert(
-                task: task, element: 0, patches: v + e * c * stride, stride: stride, channels: c, depth: depth,
-                gradients: dm + e * columns * paddedChannels, paddedChannels: paddedChannels)
-            multiply(
-                task: task, element: 0, depth: depth, firstRow: 0, rows: c, channels: 0..<paddedChannels,
-                first: first, into: sums + e * c * paddedChannels, ldc: paddedChannels)
+        /// Rounds element `element`'s operands: V[e]'s C rows (`stride` floats apart) and dM[e]
+        /// (depth, OC padded) to bf16.
+        func convert(
+            element: Int, patches v: UnsafePointer<Float>, stride: Int, channels c: Int, depth: Int,
+            gradients dm: UnsafePointer<Float>, paddedChannels: Int
+        ) {
+            cbf16_convert_rows(v, stride, c, depth, patchRows + element * patchHalves)
+            cbf16_pack(
+                dm, paddedChannels, false, paddedChannels, depth, MicroKernel.columns, 0,
+                paddedChannels / MicroKernel.columns, gradientPairs + element * gradientWords)
+        }
+
+        /// sums (`rows`, `channels.count`) = rows `firstRow ..< firstRow + rows` of V[e] x the
+        /// output channels `channels` of dM[e] (from a 32-channel sliver's start), plus the sums
+        /// there unless `first`, from element `element`'s operands (`convert`); the sums' rows
+        /// `ldc` floats apart.
+        func multiply(
+            element: Int, depth: Int, firstRow: Int, rows: Int, channels: Range<Int>, first: Bool,
+            into sums: UnsafeMutablePointer<Float>, ldc: Int
+        ) {
+            let pairs = cbf16_packed_words(1, depth, 1)
+            let panel = channels.lowerBound / MicroKernel.columns * pairs * MicroKernel.columns
+            cbf16_multiply_rows(
+                depth, 1, patchRows + element * patchHalves + firstRow * 2 * pairs,
+                gradientPairs + element * gradientWords + panel, first ? 0 : 1, sums, ldc, rows, 0, channels.count)
+        }
+
+        /// `WinogradProducts.accumulateWeightProducts` in bf16, through the first element's operands.
+        func accumulate(
+            elements: Int, patches v: UnsafePointer<Float>, stride: Int, channels c: Int, depth: Int,
+            gradients dm: UnsafePointer<Float>, columns: Int, paddedChannels: Int, first: Bool,
+            into sums: UnsafeMutablePointer<Float>
+        ) {
+            for e in 0..<elements {
+                convert(
+                    element: 0, patches: v + e * c * stride, stride: stride, channels: c, depth: depth,
+                    gradients: dm + e * columns * paddedChannels, paddedChannels: paddedChannels)
+                multiply(
+                    element: 0, depth: depth, firstRow: 0, rows: c, channels: 0..<paddedChannels, first: first,
+                    into: sums + e * c * paddedChannels, ldc: paddedChannels)
+            }
         }
     }
 }

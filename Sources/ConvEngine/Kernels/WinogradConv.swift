@@ -325,6 +325,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
         ) { t, images, partial in
             let v = self.gradientScratch.data + t * taskSize
             let dm = v + self.transformedSize, sums = dm + productsSize, lines = sums + sumsSize
+            let bf16 = self.bf16WeightProducts?.operands(task: t)
             let leafRows = (images.lowerBound * self.rowTiles)..<(images.upperBound * self.rowTiles)
             for first in Swift.stride(from: leafRows.lowerBound, to: leafRows.upperBound, by: self.itemRows) {
                 let count = min(self.itemRows, leafRows.upperBound - first)
@@ -337,9 +338,9 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 // dU[e]^T (C, OC) += V[e] (C, tiles) x dM[e] (tiles, OC); the leaf's first item
                 // overwrites the sums.
                 let depth = count * self.columnTiles, firstItem = first == leafRows.lowerBound
-                if let products = self.bf16WeightProducts {
-                    products.accumulate(
-                        task: t, elements: elements, patches: v, stride: self.stride, channels: c, depth: depth,
+                if let bf16 {
+                    bf16.accumulate(
+                        elements: elements, patches: v, stride: self.stride, channels: c, depth: depth,
                         gradients: dm, columns: self.itemColumns, paddedChannels: paddedChannels, first: firstItem,
                         into: sums)
                 } else {

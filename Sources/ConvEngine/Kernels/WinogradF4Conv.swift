@@ -93,6 +93,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         }
         bf16Products?.reserve(tasks: tasks)
         let (inputImage, outputImage) = (g.channels * g.inputPlane, outChannels * g.inputPlane)
+        let forwardProducts = bf16Products
         let body = { (t: Int) in
             let v = self.scratch.data + t * self.taskSize, m = v + self.transformedSize
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
@@ -110,7 +111,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                 }
                 for block in blockRange {
                     let (first, count, column) = images(block)
-                    if let products = self.bf16Products {
+                    if let products = forwardProducts {
                         // V goes straight to bf16 pairs: half the stores, and no packing pass.
                         let (pairs, elementWords) = products.patches(task: t)
                         cwino4_transform_input_pairs(
@@ -126,7 +127,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                 }
                 for tile in 0..<self.channelTiles {
                     let rows = min(MicroKernel.rows, self.outChannels - tile * MicroKernel.rows)
-                    if let products = self.bf16Products {
+                    if let products = forwardProducts {
                         products.multiply(task: t, channelTile: tile, rows: rows, stride: self.itemColumns, into: m)
                     } else {
                         WinogradProducts.multiply(
@@ -189,6 +190,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         ) { t, images, partial in
             let v = self.gradientScratch.data + t * taskSize
             let dm = v + patchesSize, sums = dm + gradientsSize
+            let bf16 = self.bf16WeightProducts?.operands(task: t)
             var filled = 0
             for block in Swift.stride(from: images.lowerBound, to: images.upperBound, by: Self.blockImages) {
                 let count = min(Self.blockImages, images.upperBound - block)
@@ -212,9 +214,9 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         // dU[e]^T (C, OC padded) += V[e] (C, depth) x dM[e] (depth, OC padded); the
                         // leaf's first item overwrites the sums.
                         let first = block == images.lowerBound && tileRow == 0 && chunk == 0
-                        if let products = self.bf16WeightProducts {
-                            products.accumulate(
-                                task: t, elements: elements, patches: v, stride: columns, channels: c,
+                        if let bf16 {
+                            bf16.accumulate(
+                                elements: elements, patches: v, stride: columns, channels: c,
                                 depth: depth, gradients: dm, columns: columns, paddedChannels: paddedChannels,
                                 first: first, into: sums)
                         } else {
@@ -233,10 +235,10 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                     tapStride: c * paddedChannels)
                 return
             }
-            if let products = self.bf16WeightProducts {
+            if let bf16 {
                 for e in 0..<elements {
-                    products.convert(
-                        task: t, element: e, patches: v + e * c * columns, stride: columns, channels: c,
+                    bf16.convert(
+                        element: e, patches: v + e * c * columns, stride: columns, channels: c,
                         depth: filled, gradients: dm + e * columns * paddedChannels, paddedChannels: paddedChannels)
                 }
             }
@@ -246,9 +248,9 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                     let rows = min(blockRows, c - i)
                     for e in 0..<elements {
                         let target = sums + e * blockRows * blockColumns
-                        if let products = self.bf16WeightProducts {
-                            products.multiply(
-                                task: t, element: e, depth: filled, firstRow: i, rows: rows,
+                        if let bf16 {
+                            bf16.multiply(
+                                element: e, depth: filled, firstRow: i, rows: rows,
                                 channels: o..<(o + blockColumns), first: true, into: target, ldc: blockColumns)
                         } else {
                             MicroKernel.tile(
