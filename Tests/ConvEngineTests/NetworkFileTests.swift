@@ -1,4 +1,5 @@
 import ConvEngine
+import Foundation
 import Testing
 
 @Suite struct NetworkFileTests {
@@ -63,6 +64,21 @@ import Testing
             ])
         let macs = 32 * 32 * 32 * 3 * 9 + 64 * 16 * 16 * 32 * 9 + 4096 * 256 + 256 * 10
         #expect(network.multiplyAdds == macs)
+    }
+
+    /// `Examples/resnet9-wide.net` is the `resnet9` preset with every width doubled: the same
+    /// parameters by name, and by hand conv1 3*32*9, conv2 32*64*9, res1 2 * 64*64*9, conv3
+    /// 64*128*9, conv4 128*256*9, res2 2 * 256*256*9, two per channel in each batch norm, and fc.
+    @Test func theWideResNet9ExampleIsThePresetAtTwiceTheWidth() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Examples/resnet9-wide.net").standardized.path
+        let wide = try ModelChoice(path).load().resolve(inputShape: [3, 32, 32], classes: 10)
+        let preset = try ModelChoice("resnet9").load().resolve(inputShape: [3, 32, 32], classes: 10)
+        #expect(wide.parameterShapes.map(\.name) == preset.parameterShapes.map(\.name))
+        let convolutions = (3 * 32 + 32 * 64 + 2 * 64 * 64 + 64 * 128 + 128 * 256 + 2 * 256 * 256) * 9
+        let batchNorms = 2 * (32 + 64 + 2 * 64 + 128 + 256 + 2 * 256)
+        #expect(wide.parameterCount == convolutions + batchNorms + 256 * 10 + 10)
+        #expect(wide.parameterCount == 1_646_122)
     }
 
     @Test func residualBlocksShortcutsAndRepeatsNameLikePyTorch() throws {
