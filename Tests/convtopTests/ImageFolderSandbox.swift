@@ -44,12 +44,15 @@ final class ImageFolderSandbox {
         ]
     }
 
-    /// Starts `train --detach` on `photos` into `runs/<name>` (or `folder`).
+    /// Starts `train --detach` on `photos` into `runs/<name>` (or `folder`), `options` overriding
+    /// the sandbox's training options.
     @discardableResult
-    func startDetached(_ name: String = "run", folder: String? = nil, model: String = "lenet") throws -> String {
+    func startDetached(
+        _ name: String = "run", folder: String? = nil, model: String = "lenet", options: [String] = []
+    ) throws -> String {
         let folder = folder ?? runs + "/" + name
         let started = convtop(
-            ["train", "--detach", "--data", photos.path, "--run-dir", folder] + Self.training(model: model))
+            ["train", "--detach", "--data", photos.path, "--run-dir", folder] + Self.training(model: model) + options)
         try #require(started.status == 0, "train --detach: \(started.errors)")
         detached.append(folder)
         return folder
