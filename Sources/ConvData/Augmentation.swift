@@ -19,7 +19,7 @@ public enum AugmentationMode: String, CaseIterable, Sendable, Codable {
 
 /// Random changes applied to training images only, each drawn from the loader's seed, the epoch
 /// and the image's position: a crop (of the zero-padded image, or a random resized crop of the
-/// image's source) and a horizontal flip.
+/// image's source), a horizontal flip, and a square erased (cutout).
 public struct Augmentation: Sendable, Equatable {
     /// Zero pixels added on every side before cropping back to size; 0 disables cropping.
     public var cropPadding: Int
@@ -28,19 +28,24 @@ public struct Augmentation: Sendable, Equatable {
     /// Crop a random box of the image's source and scale it to the image size (instead of a
     /// padded crop); nil for none.
     public var resizedCrop: ResizedCrop?
+    /// The side of a square, placed uniformly inside the image after the crop and flip, whose
+    /// pixels are set to 0 after normalisation (the training images' mean colour): DeVries and
+    /// Taylor's cutout, as in Myrtle's CIFAR-10 ResNet-9 (an 8x8 square, always whole). 0 for none.
+    public var cutout: Int
 
-    public init(cropPadding: Int, horizontalFlip: Bool, resizedCrop: ResizedCrop? = nil) {
+    public init(cropPadding: Int, horizontalFlip: Bool, resizedCrop: ResizedCrop? = nil, cutout: Int = 0) {
         self.cropPadding = cropPadding
         self.horizontalFlip = horizontalFlip
         self.resizedCrop = resizedCrop
+        self.cutout = cutout
     }
 
     /// No augmentation (evaluation, or `--augment none`).
     public static let none = Augmentation(cropPadding: 0, horizontalFlip: false)
 
     /// What `mode` means for `dataset`: padding 4 for 32x32 images (height / 8 in general), and
-    /// no flip in `standard` or `resized` for digits and characters.
-    public init(_ mode: AugmentationMode, for dataset: Dataset) {
+    /// no flip in `standard` or `resized` for digits and characters; `cutout` whatever the mode.
+    public init(_ mode: AugmentationMode, for dataset: Dataset, cutout: Int = 0) {
         let padding = max(1, dataset.dimensions.height / 8)
         let flip = dataset.allowsHorizontalFlip
         switch mode {
@@ -54,9 +59,19 @@ public struct Augmentation: Sendable, Equatable {
                 cropPadding: dataset.format == .imageFolder ? 0 : padding, horizontalFlip: flip,
                 resizedCrop: dataset.format == .imageFolder ? .standard : nil)
         }
+        self.cutout = cutout
     }
 
-    public var isIdentity: Bool { cropPadding == 0 && !horizontalFlip && resizedCrop == nil }
+    public var isIdentity: Bool { cropPadding == 0 && !horizontalFlip && resizedCrop == nil && cutout == 0 }
+
+    /// Why `cutout` does not fit images of `dimensions` (it is wider or taller), as one line
+    /// naming the option, or nil.
+    public static func cutoutProblem(_ cutout: Int, for dimensions: ImageDimensions) -> String? {
+        if cutout > min(dimensions.width, dimensions.height) {
+            return "--cutout \(cutout) is larger than the \(dimensions.width)x\(dimensions.height) images"
+        }
+        return nil
+    }
 }
 
 /// torchvision's `RandomResizedCrop`: a box covering a random fraction of the source's area

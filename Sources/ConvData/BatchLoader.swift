@@ -106,6 +106,8 @@ public struct BatchLoader: Sendable {
             }
         }
         var generator = SplitMix64(seed, 0x4155_474D, UInt64(bitPattern: Int64(epoch)), UInt64(position))
+        // Drawn after the crop and flip, so that adding a cutout leaves every other draw as it was.
+        defer { eraseCutout(in: output, using: &generator) }
         guard let resizedCrop = augmentation.resizedCrop else {
             let draw = SampleDraw(augmentation, using: &generator)
             return images.packed.withBase { write(source: $0 + images.packed.offsets[image], draw: draw, to: output) }
@@ -123,6 +125,19 @@ public struct BatchLoader: Sendable {
             }
             let draw = SampleDraw(shiftY: 0, shiftX: 0, flip: augmentation.horizontalFlip && generator.next() & 1 == 1)
             write(source: UnsafePointer(scratch.baseAddress!), draw: draw, to: output)
+        }
+    }
+
+    /// Sets a random `augmentation.cutout`-wide square of every channel of the normalised image at
+    /// `output` to 0, the training images' mean.
+    private func eraseCutout(in output: UnsafeMutablePointer<Float>, using generator: inout SplitMix64) {
+        let side = augmentation.cutout, dims = images.dimensions
+        guard side > 0 else { return }
+        let top = Int(generator.next() % UInt64(dims.height - side + 1))
+        let left = Int(generator.next() % UInt64(dims.width - side + 1))
+        for channel in 0..<dims.channels {
+            let corner = output + (channel * dims.height + top) * dims.width + left
+            for y in 0..<side { (corner + y * dims.width).update(repeating: 0, count: side) }
         }
     }
 

@@ -10,15 +10,15 @@ public struct DataPipeline: Sendable {
     /// Applied to every batch: the training images' own statistics unless chosen explicitly.
     public let normalization: Normalization
 
-    /// Builds a pipeline over an already loaded dataset.
+    /// Builds a pipeline over an already loaded dataset; `cutout` is `Augmentation.cutout`.
     public init(
         dataset: Dataset, batchSize: Int, seed: UInt64, augmentation: AugmentationMode = .standard,
-        normalization: Normalization? = nil
+        cutout: Int = 0, normalization: Normalization? = nil
     ) {
         self.dataset = dataset
         self.batchSize = batchSize
         self.seed = seed
-        self.augmentation = Augmentation(augmentation, for: dataset)
+        self.augmentation = Augmentation(augmentation, for: dataset, cutout: cutout)
         self.normalization = normalization ?? Normalization(ChannelStatistics(measuring: dataset.train))
     }
 

@@ -24,6 +24,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var labelSmoothing: Double
     /// Encoded as its name (`none`, `flip`, `crop` or `standard`), which is how checkpoints store it.
     public var augment: AugmentationMode
+    /// `--cutout`: the side of the square erased from every training image (`Augmentation.cutout`);
+    /// nil (as in checkpoints from before it existed) is none.
+    public var cutout: Int?
     /// Evaluate every image and its mirror image and average the two predictions (test-time
     /// augmentation). Optional so that checkpoints saved before it existed still load: nil is off.
     public var testFlips: Bool?
@@ -127,6 +130,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         if !(0..<1).contains(labelSmoothing) {
             return "--label-smoothing must be in [0, 1), got \(labelSmoothing)"
         }
+        if let cutout, cutout < 0 { return "--cutout must be 0 or more pixels, got \(cutout)" }
         if validationSplit < 0 { return "--val-split must be 0 or more images, got \(validationSplit)" }
         if saveEvery < 0 { return "--save-every must be 0 or more epochs, got \(saveEvery)" }
         if let evaluateEvery, evaluateEvery < 1 { return "--eval-every must be at least 1 epoch, got \(evaluateEvery)" }

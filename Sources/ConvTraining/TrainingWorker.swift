@@ -98,9 +98,13 @@ final class TrainingWorker {
         guard dataset.train.count > 0 else {
             throw TrainingError(description: "\(dataset.folder): no training images")
         }
+        if let problem = Augmentation.cutoutProblem(configuration.cutout ?? 0, for: dataset.dimensions) {
+            throw TrainingError(description: problem)
+        }
         let pipeline = DataPipeline(
             dataset: dataset, batchSize: configuration.batchSize, seed: configuration.seed,
-            augmentation: configuration.augment, normalization: try setup.chosenNormalization())
+            augmentation: configuration.augment, cutout: configuration.cutout ?? 0,
+            normalization: try setup.chosenNormalization())
         normalization = pipeline.normalization
         loader = pipeline.training
         pool = ThreadPool(threads: setup.threads)

@@ -90,6 +90,13 @@ struct TrainCommand: ParsableCommand {
             valueName: "mode"))
     var augment: AugmentationMode?
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Training augmentation: erase a random N x N square of every training image to the mean colour "
+                + "(cutout; Myrtle's CIFAR-10 ResNet-9 uses 8). Default 0, none.", valueName: "N"))
+    var cutout: Int?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Also evaluate every image mirrored and average the predictions (default: on where the recipe flips).")
@@ -321,6 +328,9 @@ struct TrainCommand: ParsableCommand {
             configuration.validationSplit = Int((valFraction * Double(dataset.train.count)).rounded())
         }
         if let problem = configuration.problem { throw UsageError(problem) }
+        if let problem = Augmentation.cutoutProblem(configuration.cutout ?? 0, for: dataset.dimensions) {
+            throw UsageError(problem)
+        }
         if let reason = configuration.precision?.unavailableReason {
             FileHandle.standardError.write(Data("convtop: \(reason)\n".utf8))
         }
@@ -474,6 +484,7 @@ struct TrainCommand: ParsableCommand {
                 c.testShifts = false
             }
         }
+        if let cutout { c.cutout = cutout }
         if let testFlips { c.testFlips = testFlips }
         if let testShifts { c.testShifts = testShifts }
         if let normalize { c.normalize = normalize }

@@ -168,6 +168,44 @@ import Testing
         #expect(sawMirror == flip)
     }
 
+    /// Cutout sets one whole 2x2 square of each image, in both channels, to 0 (the mean), and
+    /// leaves every other pixel as the same augmentation without it drew it: its draws come last.
+    @Test(arguments: [
+        Augmentation.none, Augmentation(cropPadding: 1, horizontalFlip: true),
+        Augmentation(cropPadding: 0, horizontalFlip: true, resizedCrop: .standard),
+    ])
+    func cutoutErasesOneWholeSquareAndLeavesTheOtherDraws(base: Augmentation) {
+        // Off the 0...1 scale, so that no pixel and no padding is 0 before the cutout.
+        let normalization = Normalization(mean: [0.1, 0.1], standardDeviation: [1, 1])
+        var withCutout = base
+        withCutout.cutout = 2
+        let plain = Self.loader(augmentation: base, normalization: normalization, batchSize: 10)
+        let erased = Self.loader(augmentation: withCutout, normalization: normalization, batchSize: 10)
+        let corners = (0...1).flatMap { top in (0...2).map { left in (top, left) } }
+        var cornersSeen = Set<Int>()
+        for epoch in 0..<3 {
+            let before = Self.load(plain, epoch, 0), after = Self.load(erased, epoch, 0)
+            #expect(after.sourceIndices == before.sourceIndices)
+            for slot in 0..<10 {
+                let image = Array(after.images[(slot * 24)..<((slot + 1) * 24)])
+                let original = Array(before.images[(slot * 24)..<((slot + 1) * 24)])
+                #expect(!original.contains(0))
+                let zeroed = Set(image.indices.filter { image[$0] == 0 })
+                let corner = corners.firstIndex { top, left in
+                    zeroed
+                        == Set(
+                            (0..<2).flatMap { c in
+                                (top..<top + 2).flatMap { y in (left..<left + 2).map { c * 12 + y * 4 + $0 } }
+                            })
+                }
+                #expect(corner != nil, "epoch \(epoch) slot \(slot): zeroed \(zeroed.sorted())")
+                #expect(image.indices.allSatisfy { zeroed.contains($0) || image[$0] == original[$0] })
+                if let corner { cornersSeen.insert(corner) }
+            }
+        }
+        #expect(cornersSeen.count == corners.count)
+    }
+
     @Test func standardAugmentationFollowsTheDataset() {
         let digits = Dataset(
             name: "mnist", folder: "", format: .idx, classNames: (0..<10).map(String.init),

@@ -68,6 +68,7 @@ enum IDXWriter {
         (["train", "--momentum", "-0.5"], "--momentum must be in [0, 1), got -0.5"),
         (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
         (["train", "--eval-every", "0"], "--eval-every must be at least 1 epoch, got 0"),
+        (["train", "--cutout", "-1"], "--cutout must be 0 or more pixels, got -1"),
         (
             ["train", "--model", "alexnet"],
             "alexnet: no such network file, and no preset of that name (lenet, convnet5, resnet9, resnet9small, resnet6)"
@@ -155,6 +156,23 @@ enum IDXWriter {
             result.errors == "convtop: --freeze conv9 names no layer with parameters in lenet\n",
             "stderr: \(result.errors)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/frozen").path))
+    }
+
+    /// A cutout wider than the images is refused before the run folder is made; one that fits
+    /// trains, and the checkpoint keeps it for a resume.
+    @Test func aCutoutMustFitTheImagesAndTheCheckpointKeepsIt() throws {
+        let folder = try IDXWriter.stripesFolder(train: 32, test: 16)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let common = ["train", "--headless", "--data", folder.path, "--model", "lenet", "--run-dir", run.path]
+        let refused = try ConvtopProcess.run(common + ["--cutout", "17"], in: folder)
+        #expect(refused.status == 2)
+        #expect(refused.errors == "convtop: --cutout 17 is larger than the 16x16 images\n", "stderr: \(refused.errors)")
+        #expect(!FileManager.default.fileExists(atPath: run.path))
+        let trained = try ConvtopProcess.run(
+            common + ["--cutout", "16", "--epochs", "1", "--threads", "1"], in: folder)
+        #expect(trained.status == 0, "stderr: \(trained.errors)")
+        #expect(try TrainingCheckpoint.load(fileOrRunFolder: run.path).checkpoint.configuration.cutout == 16)
     }
 
     @Test func trainEvalAndResumeEndToEnd() throws {
