@@ -24,13 +24,16 @@ final class WinogradBF16Products {
     }
 
     /// U packed in fp32 as (element, channel tile, C, 8) -> its bf16 pairs.
-    func packWeight(_ u: UnsafePointer<Float>) {
-        let tileRows = MicroKernel.rows
+    func packWeight(_ u: UnsafePointer<Float>, pool: ThreadPool) {
+        let (tileRows, channels, weightWords) = (MicroKernel.rows, channels, weightWords)
         weightPairs.reserve(elements * channelTiles * weightWords)
-        for slice in 0..<(elements * channelTiles) {
-            cbf16_pack(
-                u + slice * channels * tileRows, tileRows, false, tileRows, channels, tileRows, 0, 1,
-                weightPairs.pointer + slice * weightWords)
+        let pairs = weightPairs.pointer
+        pool.forEachChunk(count: elements * channelTiles, minimumChunk: 4) { range in
+            for slice in range {
+                cbf16_pack(
+                    u + slice * channels * tileRows, tileRows, false, tileRows, channels, tileRows, 0, 1,
+                    pairs + slice * weightWords)
+            }
         }
     }
 

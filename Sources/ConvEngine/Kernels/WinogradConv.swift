@@ -159,7 +159,7 @@ final class WinogradConv: ConvForward, ConvWeightGradient {
                 storeRow(3, g.g6, g.g7, g.g8)
             }
         }
-        bf16Products?.packWeight(u)
+        bf16Products?.packWeight(u, pool: pool)
     }
 
     /// How a batch of `n` images is cut: its tile rows, items of `itemRows` of them, and tasks
