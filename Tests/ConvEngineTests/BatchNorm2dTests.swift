@@ -76,6 +76,49 @@ import Testing
         #expect(fused.summary == "BatchNorm2d(5) + ReLU")
     }
 
+    /// The fused max pool against a batch norm with ReLU followed by `MaxPool2d`, on maps whose
+    /// rows of windows end in a vector overlapping the one before (9 and 10 windows) and whose odd
+    /// last row or column no window reads. The outputs are the same bits (max commutes with the
+    /// ReLU, and the taps are compared in the same order); the input gradients differ only by the
+    /// order the batch sums are added in.
+    @Test(arguments: [[5, 3, 17, 18], [4, 2, 16, 21]], [(true, 1), (true, 2), (false, 2)])
+    func fusedMaxPoolMatchesBatchNormThenMaxPool(shape: [Int], mode: (training: Bool, threads: Int)) {
+        let pool = ThreadPool(threads: mode.threads), channels = shape[1]
+        let fused = BatchNorm2d(channels, relu: true, maxPool: true, pool: pool)
+        let plain = BatchNorm2d(channels, relu: true, pool: pool)
+        let maxPool = MaxPool2d(kernelSize: 2, pool: pool)
+        var generator = RandomGenerator(seed: 17)
+        for bn in [fused, plain] {
+            for c in 0..<channels {
+                // A negative scale on channel 0: the window's maximum is then its smallest input.
+                bn.weight.value[c] = c == 0 ? -0.8 : 0.5 + Float(c) * 0.3
+                bn.bias.value[c] = Float(c) * 0.2 - 0.1
+                bn.runningMean[c] = Float(c) * 0.1 - 0.2
+                bn.runningVariance[c] = 0.5 + Float(c)
+            }
+        }
+        let count = shape.reduce(1, *)
+        // Quarter steps make ties inside windows, which must pick the same tap.
+        let x = Tensor(shape: shape, values: (0..<count).map { _ in (generator.uniform(-8, 8)).rounded() / 4 })
+        let y = fused.forward(x, training: mode.training)
+        let expected = maxPool.forward(plain.forward(x, training: mode.training), training: mode.training)
+        #expect(y.shape == expected.shape)
+        #expect(y.values.map(\.bitPattern) == expected.values.map(\.bitPattern))
+        #expect(y.values.contains(0) && y.values.contains { $0 > 0 })
+        #expect(fused.runningMean.values == plain.runningMean.values)
+        #expect(fused.runningVariance.values == plain.runningVariance.values)
+        let dy = Tensor(shape: y.shape, values: (0..<y.count).map { _ in generator.uniform(-1, 1) })
+        let dx = fused.backward(dy).values
+        let expectedDx = plain.backward(maxPool.backward(dy)).values
+        let worst = zip(dx, expectedDx).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5, "largest input-gradient difference \(worst)")
+        for (f, p) in [(fused.weight, plain.weight), (fused.bias, plain.bias)] {
+            let difference = zip(f.gradient.values, p.gradient.values).map { abs($0 - $1) }.max()!
+            #expect(difference < 1e-4, "parameter gradients differ by \(difference)")
+        }
+        #expect(fused.summary == "BatchNorm2d(\(channels)) + ReLU + MaxPool2d(k2 s2)")
+    }
+
     /// The passes split by channels (9x9 planes) and by images (3x3 planes, and 7x5 ones whose
     /// images of 6 channels end in a scalar tail) against the definition computed in Double:
     /// outputs, running statistics, input and parameter gradients.

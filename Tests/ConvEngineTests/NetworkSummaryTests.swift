@@ -56,6 +56,33 @@ import Testing
         #expect(summary.rows[0].layer == "repeat 2")
     }
 
+    /// `convnet5` on CIFAR's shape: the pools on 32x32 and 16x16 maps run inside the batch norms
+    /// before them, the one on 8x8 maps (64 values, normalised image by image) on its own; the
+    /// built model has the layers the summary says, and a fused batch norm keeps the pooled map.
+    @Test func maxPoolsSayWhetherTheyRunInTheirBatchNorm() throws {
+        let network = try ModelPreset.convnet5.resolve(input: (3, 32, 32), classes: 10)
+        let summary = NetworkSummary(network)
+        let algorithms = Dictionary(uniqueKeysWithValues: summary.rows.map { ($0.name, $0.algorithm) })
+        #expect(algorithms["pool1"] == "in bn2")
+        #expect(algorithms["pool2"] == "in bn4")
+        #expect(algorithms["pool3"] == "")
+        let model = Model(network: network, seed: 1, pool: ThreadPool(threads: 1))
+        #expect(
+            model.network.layers.map(\.name) == [
+                "conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "conv4", "bn4", "conv5", "bn5", "pool3", "flatten",
+                "fc",
+            ])
+        #expect(model.network.layers[3].layer.summary == "BatchNorm2d(32) + ReLU + MaxPool2d(k2 s2)")
+        #expect(model.network.layers[9].layer.summary == "BatchNorm2d(128) + ReLU")
+        let output = model.forward(Tensor(shape: [2, 3, 32, 32]), training: false)
+        #expect(output.shape == [2, 10])
+        // conv1, bn1, conv2 and bn2's pooled map; conv3, bn3, conv4, bn4's pooled map; conv5, bn5,
+        // pool3; flatten and fc.
+        let stored =
+            3 * 32 * 32 * 32 + 32 * 16 * 16 + 3 * 64 * 16 * 16 + 64 * 8 * 8 + 2 * 128 * 8 * 8 + 128 * 4 * 4 + 2048 + 10
+        #expect(summary.memory(batch: 1).activations == 2 * 4 * stored)
+    }
+
     /// The engine's model has exactly the tensors the resolved network lists, so summaries,
     /// exports and checkpoints agree on names.
     @Test func builtModelHasTheResolvedNetworksTensors() throws {

@@ -50,30 +50,41 @@ enum Pooling {
         }
     }
 
-    /// The eight 2x2 windows from output (row, column): even and odd input columns are split
-    /// apart with vector shuffles and the four taps compared in PyTorch's order, so ties pick the
-    /// same index as the scalar loop. Reads 16 floats of two input rows, writes 8 outputs.
+    /// The eight 2x2 windows from output (row, column): reads 16 floats of two input rows,
+    /// writes 8 outputs and the input index of each maximum.
     @inline(__always)
     private static func maxOf2x2(
         _ input: UnsafePointer<Float>, _ g: ConvGeometry, row y: Int, column x: Int,
         output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
     ) {
-        let width = g.width, lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-        let first = 2 * y * width + 2 * x
-        let a = SIMD16.load(input + first)
-        let b = SIMD16.load(input + first + width)
-        var best = a.evenHalf, index = lanes &+ Int32(first)
-        var mask = a.oddHalf .> best
-        best.replace(with: a.oddHalf, where: mask)
-        index.replace(with: lanes &+ Int32(first + 1), where: mask)
-        mask = (b.evenHalf .> best)
-        best.replace(with: b.evenHalf, where: mask)
-        index.replace(with: lanes &+ Int32(first + width), where: mask)
-        mask = (b.oddHalf .> best)
-        best.replace(with: b.oddHalf, where: mask)
-        index.replace(with: lanes &+ Int32(first + width + 1), where: mask)
+        let width = g.width, first = 2 * y * width + 2 * x
+        let (best, taps) = windowMaxima(SIMD16.load(input + first), SIMD16.load(input + first + width))
+        var index = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(first)
+        index.replace(with: index &+ 1, where: taps.1)
+        index.replace(with: index &+ Int32(width), where: taps.2)
+        index.replace(with: index &+ Int32(width + 1), where: taps.3)
         best.store(to: output)
         index.store(to: argmax)
+    }
+
+    typealias TapMask = SIMDMask<SIMD8<Int32>>
+
+    /// The maxima of eight 2x2 windows side by side, whose rows are `top` and `bottom` (16 values
+    /// each), and where each maximum is: the first tap holding it in PyTorch's order (the top
+    /// row's two, then the bottom row's), as four exclusive masks, so that ties pick the index
+    /// the scalar loop picks.
+    @inline(__always)
+    static func windowMaxima(
+        _ top: SIMD16<Float>, _ bottom: SIMD16<Float>
+    ) -> (best: SIMD8<Float>, taps: (TapMask, TapMask, TapMask, TapMask)) {
+        var best = top.evenLanes
+        best.replace(with: top.oddLanes, where: top.oddLanes .> best)
+        best.replace(with: bottom.evenLanes, where: bottom.evenLanes .> best)
+        best.replace(with: bottom.oddLanes, where: bottom.oddLanes .> best)
+        let first = top.evenLanes .== best
+        let second = .!first .& (top.oddLanes .== best)
+        let third = .!(first .| second) .& (bottom.evenLanes .== best)
+        return (best, (first, second, third, .!(first .| second .| third)))
     }
 
     /// `maxForward` for 2x2 windows with stride 2 on rows of fewer than 8 outputs (Fashion-MNIST's

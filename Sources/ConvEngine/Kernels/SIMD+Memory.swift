@@ -11,3 +11,23 @@ extension SIMD {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
     }
 }
+
+// Element-wise initialisers with constant indices compile to one permute each, where Swift's
+// `evenHalf` and `oddHalf` may go lane by lane through the stack.
+extension SIMD16 {
+    /// Lanes 0, 2, ..., 14.
+    @inline(__always)
+    var evenLanes: SIMD8<Scalar> { SIMD8(self[0], self[2], self[4], self[6], self[8], self[10], self[12], self[14]) }
+
+    /// Lanes 1, 3, ..., 15.
+    @inline(__always)
+    var oddLanes: SIMD8<Scalar> { SIMD8(self[1], self[3], self[5], self[7], self[9], self[11], self[13], self[15]) }
+
+    /// even[0], odd[0], even[1], odd[1], ...
+    @inline(__always)
+    init(interleaving even: SIMD8<Scalar>, _ odd: SIMD8<Scalar>) {
+        self.init(
+            even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3], even[4], odd[4], even[5], odd[5],
+            even[6], odd[6], even[7], odd[7])
+    }
+}

@@ -13,6 +13,11 @@
 /// separate output and gradient tensors and their two extra sweeps over memory disappear, and the
 /// backward pass recomputes the ReLU mask from the input instead of storing it.
 ///
+/// With `maxPool` too, a 2x2 max pool with stride 2 follows the ReLU inside the layer (see
+/// `takesMaxPool` for the maps it serves): the output is the pooled map, made from the input in one
+/// pass, and the backward pass finds each window's maximum again from the input. The normalised
+/// map at full size and its gradient never go through memory, nor do the pool's indices.
+///
 /// With a `synchronizer`, training normalises with the statistics of the global batch that several
 /// processes share (PyTorch's `SyncBatchNorm`): the per-channel sums (of x, then of the squares
 /// about the global mean) are added over the processes in forward, and the input gradient's mean
@@ -23,6 +28,8 @@ public final class BatchNorm2d: Layer {
     public let momentum: Float
     /// Whether a ReLU follows the normalisation inside this layer.
     public let relu: Bool
+    /// Whether a 2x2 max pool with stride 2 follows the ReLU inside this layer.
+    public let maxPool: Bool
     public let weight: Parameter
     public let bias: Parameter
     public let runningMean: Tensor
@@ -30,7 +37,7 @@ public final class BatchNorm2d: Layer {
     public let batchesTracked = Tensor(shape: [])
 
     private let pool: ThreadPool
-    /// The latest forward's result; with `relu`, layer health counts its dead units.
+    /// The latest forward's result, pooled with `maxPool`; with `relu`, layer health counts its dead units.
     let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
     /// Four rows of one value per channel: the mean and 1/sqrt(variance + eps) that normalised
@@ -56,8 +63,19 @@ public final class BatchNorm2d: Layer {
     /// it was slower.
     static let largestImageSplitPlane = 64
 
-    public init(_ channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, relu: Bool = false, pool: ThreadPool) {
+    /// Whether `maxPool` serves (height, width) maps: the channel-by-channel passes (planes over
+    /// `largestImageSplitPlane`) with rows of at least 8 windows.
+    static func takesMaxPool(height: Int, width: Int) -> Bool {
+        height * width > largestImageSplitPlane && width / 2 >= 8
+    }
+
+    public init(
+        _ channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, relu: Bool = false, maxPool: Bool = false,
+        pool: ThreadPool
+    ) {
+        precondition(relu || !maxPool, "BatchNorm2d takes a max pool only after its ReLU")
         self.channels = channels
+        self.maxPool = maxPool
         self.epsilon = epsilon
         self.momentum = momentum
         self.relu = relu
@@ -82,24 +100,30 @@ public final class BatchNorm2d: Layer {
         ]
     }
 
-    public var summary: String { "BatchNorm2d(\(channels))" + (relu ? " + ReLU" : "") }
+    public var summary: String {
+        "BatchNorm2d(\(channels))" + (relu ? " + ReLU" : "") + (maxPool ? " + MaxPool2d(k2 s2)" : "")
+    }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {
         precondition(
             inputShape.count == 3 && inputShape[0] == channels,
             "BatchNorm2d expects (\(channels), H, W) inputs, got \(inputShape)")
-        return inputShape
+        guard maxPool else { return inputShape }
+        precondition(
+            Self.takesMaxPool(height: inputShape[1], width: inputShape[2]),
+            "BatchNorm2d cannot take a max pool on \(inputShape[1])x\(inputShape[2]) maps")
+        return [channels, inputShape[1] / 2, inputShape[2] / 2]
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        _ = outputShape(for: Array(input.shape.dropFirst()))
-        self.input = input
-        output.resize(to: input.shape)
         let n = input.shape[0], plane = input.shape[2] * input.shape[3], stride = channels * plane
+        output.resize(to: [n] + outputShape(for: Array(input.shape.dropFirst())))
+        self.input = input
         if plane <= Self.largestImageSplitPlane {
             forwardByImages(input, plane: plane, training: training)
         } else {
             let (x, y, relu) = (input.data, output.data, relu)
+            let windows = windowGeometry(input), pooledStride = channels * (windows?.outputPlane ?? 0)
             let summation = BatchSummation(samples: n)
             let chunk = max(1, 16384 / (n * plane))
             func channelSum(_ c: Int, center: Float, squares: Bool) -> Double {
@@ -111,6 +135,13 @@ public final class BatchNorm2d: Layer {
                     }, +) ?? 0
             }
             let affine = { (statistics: ChannelStatistics, c: Int) in
+                if let windows {
+                    BatchNormKernel.MaxPool.forward(
+                        x + c * plane, y + c * windows.outputPlane, batch: n, channelStride: stride,
+                        outputStride: pooledStride, windows, scale: statistics.scales[c],
+                        shift: statistics.shifts[c])
+                    return
+                }
                 BatchNormKernel.affine(
                     x + c * plane, y + c * plane, batch: n, channelStride: stride, plane: plane,
                     scale: statistics.scales[c], shift: statistics.shifts[c], relu: relu)
@@ -168,7 +199,15 @@ public final class BatchNorm2d: Layer {
         let mask = { (c: Int) in
             relu ? BatchNormKernel.ReLUMask(scale: statistics.scales[c], shift: statistics.shifts[c]) : .passAll
         }
+        let windows = windowGeometry(input), pooledStride = channels * (windows?.outputPlane ?? 0)
         let applyGradient = { (c: Int, k: Float, a: Float, b: Float) in
+            if let windows {
+                BatchNormKernel.MaxPool.inputGradient(
+                    x + c * plane, dy + c * windows.outputPlane, dx + c * plane, batch: n, channelStride: stride,
+                    outputStride: pooledStride, windows, mean: statistics.means[c], k: k, a: a,
+                    b: b, scale: statistics.scales[c], shift: statistics.shifts[c])
+                return
+            }
             BatchNormKernel.inputGradient(
                 x + c * plane, dy + c * plane, dx + c * plane, batch: n, channelStride: stride,
                 plane: plane, mean: statistics.means[c], k: k, a: a, b: b, mask: mask(c))
@@ -176,7 +215,13 @@ public final class BatchNorm2d: Layer {
         pool.forEachChunk(count: channels, minimumChunk: chunk) { range in
             for c in range {
                 let sums = GradientSums.reduce(summation, inverseStd: statistics.inverseStds[c]) { _, images in
-                    BatchNormKernel.gradientSums(
+                    if let windows {
+                        return BatchNormKernel.MaxPool.gradientSums(
+                            x + c * plane, dy + c * windows.outputPlane, images: images, channelStride: stride,
+                            outputStride: pooledStride, windows, mean: statistics.means[c],
+                            scale: statistics.scales[c], shift: statistics.shifts[c])
+                    }
+                    return BatchNormKernel.gradientSums(
                         x + c * plane, dy + c * plane, images: images, channelStride: stride,
                         plane: plane, mean: statistics.means[c], mask: mask(c))
                 }
@@ -200,6 +245,13 @@ public final class BatchNorm2d: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// The pool's windows on `input`'s planes with `maxPool`, else nil.
+    private func windowGeometry(_ input: Tensor) -> ConvGeometry? {
+        guard maxPool else { return nil }
+        return ConvGeometry(
+            channels: 1, height: input.shape[2], width: input.shape[3], kernel: 2, stride: 2, padding: 0)
     }
 
     /// Where a forward pass puts each channel's normalisation (the rows of `saved`, and in training

@@ -18,7 +18,7 @@ extension Model {
     /// fraction of its units (positions of one sample's output) that were zero for every image of
     /// the latest forward pass. A unit that no image of a batch turns on passes no gradient, so
     /// the weights that feed only it stop learning. A ReLU that runs after a max pool (`Sequential`
-    /// swaps them) counts the pooled units.
+    /// swaps them, or a batch norm takes the pool in) counts the pooled units.
     public func deadUnitFractions() -> [(name: String, fraction: Float)] {
         var found: [(name: String, fraction: Float)] = []
         func visit(_ sequence: Sequential, prefix: String) {

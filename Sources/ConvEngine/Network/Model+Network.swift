@@ -3,7 +3,8 @@ extension Model {
     /// generator seeded with `seed`, drawn in the order the layers appear in the file.
     ///
     /// A `batchnorm` directly followed by `relu` becomes one `BatchNorm2d` with the ReLU fused in:
-    /// the same values, one pass over memory fewer each way.
+    /// the same values, one pass over memory fewer each way; a 2x2 `maxpool` right after goes in
+    /// too where the maps suit it (`BatchNorm2d.takesMaxPool`).
     public convenience init(network: ResolvedNetwork, seed: UInt64, pool: ThreadPool) {
         var builder = NetworkBuilder(generator: RandomGenerator(seed: seed), pool: pool)
         self.init(
@@ -32,9 +33,12 @@ private struct NetworkBuilder {
             case .linear(let inFeatures, let outFeatures):
                 layer = Linear(inFeatures, outFeatures, generator: &generator, pool: pool)
             case .batchNorm(let channels):
-                let fused = ResolvedLayer.fusesReLU(resolved, at: index)
-                if fused { index += 1 }
-                layer = BatchNorm2d(channels, relu: fused, pool: pool)
+                var fused = 0
+                while ResolvedLayer.batchNormRunning(resolved, at: index) == index - fused - 1 {
+                    fused += 1
+                    index += 1
+                }
+                layer = BatchNorm2d(channels, relu: fused >= 1, maxPool: fused == 2, pool: pool)
             case .relu: layer = ReLU(pool: pool)
             case .maxPool(let kernel, let stride): layer = MaxPool2d(kernelSize: kernel, stride: stride, pool: pool)
             case .avgPool(let kernel, let stride): layer = AvgPool2d(kernelSize: kernel, stride: stride, pool: pool)

@@ -33,17 +33,20 @@ public struct NetworkSummary: Sendable {
 
     private static func appendRows(_ layers: [ResolvedLayer], depth: Int, into rows: inout [Row]) {
         for (index, layer) in layers.enumerated() {
-            let fusedInto = ResolvedLayer.fusesReLU(layers, at: index) ? layers[index - 1].name : nil
+            let fusedInto = ResolvedLayer.batchNormRunning(layers, at: index).map { layers[$0].name }
             var algorithm = fusedInto.map { "in \($0)" } ?? ""
             if case .conv(let c) = layer.operation {
                 algorithm = c.algorithm(height: layer.inputShape[1], width: layer.inputShape[2]).description
             }
             let isLeaf = if case .repeat = layer.operation { false } else { true }
+            // A batch norm keeps the output of the last layer it runs.
+            var last = index
+            while ResolvedLayer.batchNormRunning(layers, at: last + 1) == index { last += 1 }
             rows.append(
                 Row(
                     depth: depth, name: layer.name, layer: layer.kindDescription, outputShape: layer.outputShape,
                     parameters: layer.parameterCount, multiplyAdds: layer.multiplyAdds, algorithm: algorithm,
-                    storedValues: isLeaf && fusedInto == nil ? layer.outputShape.reduce(1, *) : 0))
+                    storedValues: isLeaf && fusedInto == nil ? layers[last].outputShape.reduce(1, *) : 0))
             switch layer.operation {
             case .residual(let body, let shortcut):
                 appendRows(body, depth: depth + 1, into: &rows)
@@ -146,11 +149,25 @@ public struct NetworkSummary: Sendable {
 }
 
 extension ResolvedLayer {
-    /// Whether `layers[index]` is a ReLU that the engine runs inside the batch norm just before it.
-    static func fusesReLU(_ layers: [ResolvedLayer], at index: Int) -> Bool {
-        guard index > layers.startIndex, index < layers.endIndex, layers[index].operation == .relu else { return false }
-        if case .batchNorm = layers[index - 1].operation { return true }
-        return false
+    /// The index of the batch norm that the engine runs `layers[index]` inside, if any: a ReLU
+    /// right after a batch norm, and a 2x2 max pool with stride 2 right after such a ReLU on maps
+    /// the fused pool serves (`BatchNorm2d.takesMaxPool`).
+    static func batchNormRunning(_ layers: [ResolvedLayer], at index: Int) -> Int? {
+        guard index > layers.startIndex, index < layers.endIndex else { return nil }
+        switch layers[index].operation {
+        case .relu:
+            if case .batchNorm = layers[index - 1].operation { return index - 1 }
+        case .maxPool(kernel: 2, stride: 2):
+            let shape = layers[index].inputShape
+            if BatchNorm2d.takesMaxPool(height: shape[1], width: shape[2]),
+                let norm = batchNormRunning(layers, at: index - 1)
+            {
+                return norm
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     /// The layer as a file would write it, with the sizes it was resolved to.
