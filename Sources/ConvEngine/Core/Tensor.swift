@@ -22,7 +22,7 @@ public final class Tensor {
         self.shape = shape
         count = shape.reduce(1, *)
         capacity = max(count, 1)
-        data = .allocate(capacity: capacity)
+        data = BufferMemory.allocate(capacity)
         data.initialize(repeating: 0, count: capacity)
     }
 
@@ -33,7 +33,7 @@ public final class Tensor {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
 
-    deinit { data.deallocate() }
+    deinit { BufferMemory.free(data) }
 
     /// Gives the tensor a new shape, keeping the memory when it is large enough.
     /// The contents are unspecified afterwards unless the shape is unchanged.
@@ -41,9 +41,9 @@ public final class Tensor {
         if newShape == shape { return }
         let newCount = newShape.reduce(1, *)
         if newCount > capacity {
-            data.deallocate()
+            BufferMemory.free(data)
             capacity = newCount
-            data = .allocate(capacity: capacity)
+            data = BufferMemory.allocate(capacity)
             data.initialize(repeating: 0, count: capacity)
         }
         shape = newShape

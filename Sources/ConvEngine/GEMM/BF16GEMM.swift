@@ -91,15 +91,15 @@ private final class BF16Workspace: @unchecked Sendable {
 
     private init() {
         capacity = 0
-        words = .allocate(capacity: 0)
+        words = BufferMemory.allocate(0)
     }
 
-    deinit { words.deallocate() }
+    deinit { BufferMemory.free(words) }
 
     private func reserve(_ count: Int) {
         guard count > capacity else { return }
-        words.deallocate()
-        words = .allocate(capacity: count)
+        BufferMemory.free(words)
+        words = BufferMemory.allocate(count)
         capacity = count
     }
 

@@ -19,20 +19,20 @@ final class GEMMWorkspace: @unchecked Sendable {
         packedA = .allocate(capacity: GEMM.blockRows * GEMM.blockDepth)
         packedB = .allocate(capacity: GEMM.blockDepth * GEMM.blockColumns)
         transposedCapacity = 0
-        transposed = .allocate(capacity: 0)
+        transposed = BufferMemory.allocate(0)
     }
 
     deinit {
         packedA.deallocate()
         packedB.deallocate()
-        transposed.deallocate()
+        BufferMemory.free(transposed)
     }
 
     /// Makes `transposed` hold at least `count` floats.
     func reserveTransposed(_ count: Int) {
         guard count > transposedCapacity else { return }
-        transposed.deallocate()
-        transposed = .allocate(capacity: count)
+        BufferMemory.free(transposed)
+        transposed = BufferMemory.allocate(count)
         transposedCapacity = count
     }
 

@@ -5,18 +5,18 @@ final class BF16Scratch<Element: FixedWidthInteger> {
     private var capacity: Int
 
     init(count: Int = 0) {
-        pointer = .allocate(capacity: count)
+        pointer = BufferMemory.allocate(count)
         pointer.initialize(repeating: 0, count: count)
         capacity = count
     }
 
-    deinit { pointer.deallocate() }
+    deinit { BufferMemory.free(pointer) }
 
     /// Makes the buffer hold at least `count` elements; the contents are not kept.
     func reserve(_ count: Int) {
         guard count > capacity else { return }
-        pointer.deallocate()
-        pointer = .allocate(capacity: count)
+        BufferMemory.free(pointer)
+        pointer = BufferMemory.allocate(count)
         pointer.initialize(repeating: 0, count: count)
         capacity = count
     }
