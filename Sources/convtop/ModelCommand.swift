@@ -27,7 +27,7 @@ struct ModelCommand: ParsableCommand {
                 MODEL is a preset name or a network file. Memory figures are float32 at the batch \
                 size: the input, every stored layer output with its gradient, and the parameters. \
                 With --time, each layer's forward and backward pass is measured on random images \
-                (a block is timed as one layer; a ReLU run inside its batch norm is timed there).
+                (a block is timed as one layer; a ReLU or max pool run inside its batch norm is timed there).
                 """
         )
 
