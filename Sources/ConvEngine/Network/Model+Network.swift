@@ -33,11 +33,8 @@ private struct NetworkBuilder {
             case .linear(let inFeatures, let outFeatures):
                 layer = Linear(inFeatures, outFeatures, generator: &generator, pool: pool)
             case .batchNorm(let channels):
-                var fused = 0
-                while ResolvedLayer.batchNormRunning(resolved, at: index) == index - fused - 1 {
-                    fused += 1
-                    index += 1
-                }
+                let fused = ResolvedLayer.layersRunInside(resolved, at: index - 1)
+                index += fused
                 layer = BatchNorm2d(channels, relu: fused >= 1, maxPool: fused == 2, pool: pool)
             case .relu: layer = ReLU(pool: pool)
             case .maxPool(let kernel, let stride): layer = MaxPool2d(kernelSize: kernel, stride: stride, pool: pool)

@@ -40,8 +40,7 @@ public struct NetworkSummary: Sendable {
             }
             let isLeaf = if case .repeat = layer.operation { false } else { true }
             // A batch norm keeps the output of the last layer it runs.
-            var last = index
-            while ResolvedLayer.batchNormRunning(layers, at: last + 1) == index { last += 1 }
+            let last = index + ResolvedLayer.layersRunInside(layers, at: index)
             rows.append(
                 Row(
                     depth: depth, name: layer.name, layer: layer.kindDescription, outputShape: layer.outputShape,
@@ -168,6 +167,14 @@ extension ResolvedLayer {
             break
         }
         return nil
+    }
+
+    /// How many of the layers after `layers[index]` the engine runs inside it: 0, or for a batch
+    /// norm its ReLU (1) and the max pool after it (2).
+    static func layersRunInside(_ layers: [ResolvedLayer], at index: Int) -> Int {
+        var count = 0
+        while batchNormRunning(layers, at: index + count + 1) == index { count += 1 }
+        return count
     }
 
     /// The layer as a file would write it, with the sizes it was resolved to.
