@@ -119,7 +119,7 @@ public struct TrainingCheckpoint: Sendable {
 
     /// Copies the stored weights into `model`, for evaluation.
     public func restore(into model: Model) throws {
-        try checkpoint.restore(into: model, optimizer: try checkpoint.makeOptimizer(for: model))
+        try checkpoint.restoreWeights(into: model)
     }
 
     /// Writes the checkpoint atomically: the old file stays whole until the new one is complete.

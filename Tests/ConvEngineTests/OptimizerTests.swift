@@ -1,4 +1,5 @@
 import ConvEngine
+import Foundation
 import Testing
 
 /// Properties every optimizer shares; PyTorch equality of the update rules is in ReferenceFixtureTests.
@@ -9,6 +10,15 @@ import Testing
         ("sgd", { SGD(parameters: $0.namedParameters, learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4) }),
         ("adam", { Adam(parameters: $0.namedParameters, learningRate: 1e-3) }),
         ("adamw", { Adam(parameters: $0.namedParameters, learningRate: 1e-3, decoupledWeightDecay: true) }),
+        // Averages after steps 3 and 6 of 6: the restored state must carry the average and the count.
+        (
+            "lookahead",
+            {
+                Lookahead(
+                    wrapping: SGD(parameters: $0.namedParameters, learningRate: 0.05, momentum: 0.9),
+                    tensors: $0.stateDict, interval: 3, totalSteps: 6)
+            }
+        ),
     ]
 
     private static func batch(seed: UInt64) -> (Tensor, [Int]) {
@@ -50,18 +60,45 @@ import Testing
     func restoredStateContinuesExactly(name: String) throws {
         let make = try #require(Self.optimizers.first { $0.0 == name }?.1)
         let straight = Self.model(threads: 2)
-        Self.train(straight, make(straight), steps: 0..<4)
+        Self.train(straight, make(straight), steps: 0..<6)
 
         let first = Self.model(threads: 2)
         let firstOptimizer = make(first)
-        Self.train(first, firstOptimizer, steps: 0..<2)
+        Self.train(first, firstOptimizer, steps: 0..<4)
         let resumed = Self.model(threads: 2)
         try resumed.load(Dictionary(uniqueKeysWithValues: first.stateDict.map { ($0.name, $0.value) }))
         let resumedOptimizer = make(resumed)
         try resumedOptimizer.loadState(
             Dictionary(uniqueKeysWithValues: firstOptimizer.namedState.map { ($0.name, $0.value) }))
-        Self.train(resumed, resumedOptimizer, steps: 2..<4)
+        Self.train(resumed, resumedOptimizer, steps: 4..<6)
         #expect(Self.weights(resumed) == Self.weights(straight))
+    }
+
+    /// A weight that plain SGD moves by -1 a step, against airbench's rule worked through in
+    /// doubles: every second step the weight joins the average and is set to it.
+    @Test func lookaheadAveragesEveryIntervalWithADecayRisingToTheRunsEnd() {
+        let weight = Parameter(
+            name: "w", value: Tensor(shape: [2], values: [0, 4]), gradient: Tensor(shape: [2], values: [1, 1]))
+        let count = NamedTensor(name: "bn.num_batches_tracked", value: Tensor(shape: [], values: [7]))
+        let lookahead = Lookahead(
+            wrapping: SGD(parameters: [weight], learningRate: 1),
+            tensors: [NamedTensor(name: "w", value: weight.value), count],
+            interval: 2, totalSteps: 6)
+        var expected: [Double] = [0, 4], average: [Double] = [0, 0]
+        for step in 1...6 {
+            lookahead.step()
+            expected = expected.map { $0 - 1 }
+            if step % 2 == 0 {
+                let decay = pow(0.95, 5) * pow(Double(step) / 6, 3)
+                average = zip(average, expected).map { decay * $0 + (1 - decay) * $1 }
+                expected = average
+            }
+            for i in 0..<2 { #expect(abs(Double(weight.value[i]) - expected[i]) < 1e-5, "step \(step)") }
+        }
+        #expect(Double(lookahead.decay(afterStep: 6)) == Double(Float(pow(0.95, 5))))
+        #expect(lookahead.decay(afterStep: 600) == lookahead.decay(afterStep: 6))
+        #expect(count.value[0] == 7)
+        #expect(lookahead.namedState.map(\.name) == ["w.lookahead", "lookahead.step"])
     }
 
     @Test func learningRateChangesTakeEffectOnTheNextStep() {

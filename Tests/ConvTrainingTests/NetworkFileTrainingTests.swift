@@ -86,6 +86,10 @@ import Testing
         #expect(Self.tensor("conv1.weight", in: tuned) == Self.tensor("conv1.weight", in: source.checkpoint))
         #expect(Self.tensor("fc.weight", in: tuned) != Self.tensor("fc.weight", in: source.checkpoint))
         #expect(tuned.tensors["optimizer.conv1.weight.momentum_buffer"] == nil)
+        // `convtop eval` and `predict` load the weights without the optimizer state the frozen layer lacks.
+        let evaluated = Model(network: try tuned.checkpoint.network(), seed: 0, pool: ThreadPool(threads: 1))
+        try tuned.restore(into: evaluated)
+        #expect(evaluated.stateDict.map(\.value.values) == evaluated.stateDict.map { Self.tensor($0.name, in: tuned) })
         let watched = events.compactMap {
             if case .layerHealth(let health) = $0 { health.layers.map(\.name) } else { nil }
         }

@@ -80,14 +80,7 @@ public struct Checkpoint: Sendable {
     /// and the dropout layers' generators (a checkpoint from before they were saved leaves them).
     public func restore(into model: Model, optimizer: any Optimizer) throws(CheckpointError) {
         func failure(_ problem: String) -> CheckpointError { CheckpointError(file: file, problem: problem) }
-        let target = CheckpointMetadata(
-            model: model.name, inputShape: model.inputShape, classes: model.outputShape.reduce(1, *),
-            optimizer: optimizer.name, hyperparameters: [:], run: metadata.run)
-        guard
-            (metadata.model, metadata.inputShape, metadata.classes) == (target.model, target.inputShape, target.classes)
-        else {
-            throw failure("checkpoint is for model \(metadata.modelDescription), not \(target.modelDescription)")
-        }
+        try checkFits(model)
         guard metadata.optimizer == optimizer.name else {
             throw failure("checkpoint holds \(metadata.optimizer) optimizer state, not \(optimizer.name)")
         }
@@ -113,33 +106,36 @@ public struct Checkpoint: Sendable {
         if let rate = metadata.hyperparameters["lr"] { optimizer.learningRate = rate }
     }
 
-    /// A new optimizer of the saved kind and hyperparameters for `model`'s parameters, with the
-    /// default (zero) state; pass it to `restore` to load the saved state.
-    public func makeOptimizer(for model: Model) throws(CheckpointError) -> any Optimizer {
-        let h = metadata.hyperparameters
-        func value(_ key: String) throws(CheckpointError) -> Double {
-            guard let number = h[key] else {
-                throw CheckpointError(
-                    file: file, problem: "__metadata__ has no \"optimizer.\(key)\" for \(metadata.optimizer)")
-            }
-            return number
+    /// Copies the saved parameters and buffers into `model`, for evaluation or export: the
+    /// optimizer's state is not read, so a run that froze layers (and kept no state for them) or
+    /// averaged its weights loads as any other. On error nothing has been changed.
+    public func restoreWeights(into model: Model) throws(CheckpointError) {
+        func failure(_ problem: String) -> CheckpointError { CheckpointError(file: file, problem: problem) }
+        try checkFits(model)
+        let modelTensors = try values(for: model.stateDict, prefix: "", failure: failure)
+        let names = Set(model.stateDict.map(\.name))
+        if let extra = tensors.keys.sorted().first(where: { !$0.hasPrefix(Self.optimizerPrefix) && !names.contains($0) }
+        ) {
+            throw failure("tensor \(extra) does not belong to model \(model.name)")
         }
-        switch metadata.optimizer {
-        case "sgd":
-            let momentum = try value("momentum"), nesterov = try value("nesterov") != 0
-            guard !nesterov || momentum > 0 else {
-                throw CheckpointError(file: file, problem: "__metadata__ asks for Nesterov SGD without momentum")
-            }
-            return SGD(
-                parameters: model.namedParameters, learningRate: try value("lr"), momentum: Float(momentum),
-                weightDecay: Float(try value("weight_decay")), nesterov: nesterov)
-        case "adam", "adamw":
-            return Adam(
-                parameters: model.namedParameters, learningRate: try value("lr"), beta1: try value("beta1"),
-                beta2: try value("beta2"), epsilon: try value("eps"), weightDecay: try value("weight_decay"),
-                decoupledWeightDecay: metadata.optimizer == "adamw")
-        default:
-            throw CheckpointError(file: file, problem: "unknown optimizer \"\(metadata.optimizer)\"")
+        do {
+            try model.load(modelTensors)
+        } catch {
+            throw failure("\(error)")
+        }
+    }
+
+    /// Throws unless the checkpoint is for `model`'s preset or network, input shape and classes.
+    private func checkFits(_ model: Model) throws(CheckpointError) {
+        let target = CheckpointMetadata(
+            model: model.name, inputShape: model.inputShape, classes: model.outputShape.reduce(1, *),
+            optimizer: metadata.optimizer, hyperparameters: [:], run: metadata.run)
+        guard
+            (metadata.model, metadata.inputShape, metadata.classes) == (target.model, target.inputShape, target.classes)
+        else {
+            throw CheckpointError(
+                file: file,
+                problem: "checkpoint is for model \(metadata.modelDescription), not \(target.modelDescription)")
         }
     }
 
@@ -170,6 +166,11 @@ public struct Checkpoint: Sendable {
 
     private static func hyperparameters(of optimizer: any Optimizer) -> [String: Double] {
         switch optimizer {
+        case let lookahead as Lookahead:
+            hyperparameters(of: lookahead.inner).merging([
+                "lookahead_interval": Double(lookahead.interval),
+                "lookahead_total_steps": Double(lookahead.totalSteps),
+            ]) { $1 }
         case let sgd as SGD:
             [
                 "lr": sgd.learningRate, "momentum": Double(sgd.momentum), "weight_decay": Double(sgd.weightDecay),

@@ -14,7 +14,8 @@ public struct CheckpointMetadata: Equatable, Sendable {
     /// The optimizer's name (`sgd`, `adam`, `adamw`).
     public var optimizer: String
     /// The optimizer's hyperparameters by PyTorch name (`lr`, `momentum`, `weight_decay`,
-    /// `nesterov` as 0 or 1, `betas0`, `betas1`, `eps`).
+    /// `nesterov` as 0 or 1, `beta1`, `beta2`, `eps`), and with a lookahead its
+    /// `lookahead_interval` and `lookahead_total_steps`.
     public var hyperparameters: [String: Double]
     public var run: RunState
     /// Each dropout layer's generator by the layer's path, stored as `dropout_rng.<path>`, so that a
