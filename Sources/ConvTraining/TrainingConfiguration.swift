@@ -14,6 +14,10 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var optimizer: OptimizerKind
     /// The peak (base) learning rate of the schedule.
     public var learningRate: Double
+    /// `--lookahead`: every 5 steps the weights and batch-norm statistics join a running average
+    /// and are set to it (`Lookahead`, airbench's). Optional so that older checkpoints still load:
+    /// nil is off.
+    public var lookahead: Bool?
     /// SGD momentum; ignored by Adam and AdamW.
     public var momentum: Double
     public var nesterov: Bool

@@ -115,7 +115,12 @@ final class TrainingWorker {
         if let problem = configuration.freezeProblem(in: model) { throw TrainingError(description: problem) }
         let trainable = model.trainableParameters(freezing: configuration.freeze ?? [])
         let trainableNames = Set(trainable.parameters.map(\.name))
-        optimizer = Self.makeOptimizer(configuration, parameters: trainable.parameters)
+        let rule = Self.makeOptimizer(configuration, parameters: trainable.parameters)
+        optimizer =
+            configuration.lookahead == true
+            ? Lookahead(
+                wrapping: rule, tensors: model.stateDict,
+                totalSteps: max(1, configuration.epochs * loader.batchesPerEpoch)) : rule
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
         evaluator = Evaluator(
@@ -734,6 +739,7 @@ final class TrainingWorker {
                 configuration.nesterov ? " nesterov \(configuration.momentum)" : " momentum \(configuration.momentum)"
         }
         if configuration.weightDecay > 0 { text += ", wd \(configuration.weightDecay)" }
+        if configuration.lookahead == true { text += ", lookahead" }
         return text + ", \(configuration.schedule.rawValue)"
     }
 

@@ -83,6 +83,13 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Label smoothing of the training loss, in [0, 1).")
     var labelSmoothing: Double?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Every 5 steps fold the weights into a running average and set them to it, the average "
+                + "smoothing more as the run ends (airbench's lookahead)."))
+    var lookahead: Bool?
+
     @Option(
         help: ArgumentHelp(
             "Training augmentation: flip, crop (of the zero-padded image), crop-flip (both), resized (random "
@@ -345,6 +352,13 @@ struct TrainCommand: ParsableCommand {
                     "--batch-size cannot change when resuming: \(resumed.file) trains batches of "
                         + "\(resumed.checkpoint.configuration.batchSize)")
             }
+            // The lookahead's averages are optimizer state: a checkpoint has them or it does not.
+            let savedLookahead = resumed.checkpoint.configuration.lookahead == true
+            if (configuration.lookahead == true) != savedLookahead {
+                throw UsageError(
+                    "--lookahead cannot change when resuming: \(resumed.file) trains "
+                        + (savedLookahead ? "with a lookahead" : "without one"))
+            }
         }
         // Refused here, before a run folder exists, rather than by the worker.
         let network =
@@ -474,6 +488,7 @@ struct TrainCommand: ParsableCommand {
         if let schedule { c.schedule = schedule }
         if let warmup { c.warmupEpochs = warmup }
         if let labelSmoothing { c.labelSmoothing = labelSmoothing }
+        if let lookahead { c.lookahead = lookahead }
         if let augment {
             c.augment = augment
             // A recipe's test flips suit a model trained on flipped images, its shifts one trained on crops.

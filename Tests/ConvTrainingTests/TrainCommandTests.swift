@@ -198,6 +198,13 @@ enum IDXWriter {
         #expect(evaluation.output.contains("confusion matrix:"))
         #expect(evaluation.output.contains("60 test images"))
 
+        let switched = try ConvtopProcess.run(
+            ["train", "--headless", "--resume", run.path, "--data", folder.path, "--lookahead"], in: folder)
+        #expect(switched.status == 2)
+        #expect(
+            switched.errors == "convtop: --lookahead cannot change when resuming: \(checkpoint) trains without one\n",
+            "stderr: \(switched.errors)")
+
         let second = try ConvtopProcess.run(
             ["train", "--headless", "--resume", run.path, "--data", folder.path],
             in: folder)

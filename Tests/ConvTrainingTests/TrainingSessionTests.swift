@@ -251,6 +251,7 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
         configuration.augment = .standard
         configuration.weightDecay = 1e-3
         configuration.nesterov = true
+        configuration.lookahead = true
         let straight = temporaryFolder(), first = temporaryFolder(), second = temporaryFolder()
         defer { for f in [straight, first, second] { try? FileManager.default.removeItem(at: f) } }
 
@@ -270,6 +271,7 @@ func cifarCheckpoint(_ configuration: TrainingConfiguration) -> TrainingCheckpoi
         let a = try TrainingCheckpoint.read(from: try #require(whole?.checkpointPath))
         let b = try TrainingCheckpoint.read(from: try #require(rest?.checkpointPath))
         #expect(a.tensors.keys.sorted() == b.tensors.keys.sorted())
+        #expect(a.tensors.keys.contains("optimizer.lookahead.step"))
         let differing = a.tensors.keys.sorted().filter { a.tensors[$0] != b.tensors[$0] }
         #expect(differing.isEmpty, "tensors that differ: \(differing)")
         #expect(whole?.lastEvaluation?.accuracy == rest?.lastEvaluation?.accuracy)
