@@ -117,9 +117,13 @@ public struct TrainingCheckpoint: Sendable {
         try checkpoint.restore(into: model, optimizer: optimizer)
     }
 
-    /// Copies the stored weights into `model`, for evaluation.
-    public func restore(into model: Model) throws {
+    /// The stored network with the stored weights, for evaluation and prediction, computing in the
+    /// precision it was trained in (so that an evaluation repeats the run's own figures).
+    public func makeModel(pool: ThreadPool) throws -> Model {
+        let model = Model(network: try checkpoint.network(), seed: 0, pool: pool)
         try checkpoint.restoreWeights(into: model)
+        model.precision = (configuration.precision ?? .fp32).available
+        return model
     }
 
     /// Writes the checkpoint atomically: the old file stays whole until the new one is complete.

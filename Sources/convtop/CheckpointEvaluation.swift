@@ -22,8 +22,7 @@ extension TrainingCheckpoint {
         } else {
             throw UsageError("\(dataset.folder): no test images, and the run held out no validation split")
         }
-        let model = Model(network: try checkpoint.network(), seed: 0, pool: ThreadPool(threads: threads))
-        try restore(into: model)
+        let model = try makeModel(pool: ThreadPool(threads: threads))
         let evaluator = Evaluator(
             averagesMirrorImages: configuration.testFlips == true,
             averagesShiftedImages: configuration.testShifts == true)

@@ -73,8 +73,7 @@ struct PredictCommand: ParsableCommand {
                 dimensions: shape, pixels: pixels, labels: [Int32](repeating: 0, count: names.count),
                 fileNames: names)
             let pool = ThreadPool(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-            let model = Model(network: try checkpoint.checkpoint.network(), seed: 0, pool: pool)
-            try checkpoint.restore(into: model)
+            let model = try checkpoint.makeModel(pool: pool)
             let evaluator = Evaluator(
                 averagesMirrorImages: checkpoint.configuration.testFlips == true,
                 averagesShiftedImages: checkpoint.configuration.testShifts == true)

@@ -53,10 +53,8 @@ import Testing
         let (saved, _) = try TrainingCheckpoint.load(fileOrRunFolder: folder.appendingPathComponent("run").path)
         #expect(saved.configuration.model == .file(file.path))
         #expect(saved.checkpoint.metadata.network == Self.text)
-        let network = try saved.checkpoint.network()
-        #expect(network.name == "tiny")
-        let model = Model(network: network, seed: 0, pool: ThreadPool(threads: 1))
-        try saved.restore(into: model)
+        #expect(try saved.checkpoint.network().name == "tiny")
+        let model = try saved.makeModel(pool: ThreadPool(threads: 1))
         #expect(model.namedParameters.map(\.name) == ["conv1.weight", "conv1.bias", "fc.weight", "fc.bias"])
     }
 
@@ -87,8 +85,7 @@ import Testing
         #expect(Self.tensor("fc.weight", in: tuned) != Self.tensor("fc.weight", in: source.checkpoint))
         #expect(tuned.tensors["optimizer.conv1.weight.momentum_buffer"] == nil)
         // `convtop eval` and `predict` load the weights without the optimizer state the frozen layer lacks.
-        let evaluated = Model(network: try tuned.checkpoint.network(), seed: 0, pool: ThreadPool(threads: 1))
-        try tuned.restore(into: evaluated)
+        let evaluated = try tuned.makeModel(pool: ThreadPool(threads: 1))
         #expect(evaluated.stateDict.map(\.value.values) == evaluated.stateDict.map { Self.tensor($0.name, in: tuned) })
         let watched = events.compactMap {
             if case .layerHealth(let health) = $0 { health.layers.map(\.name) } else { nil }

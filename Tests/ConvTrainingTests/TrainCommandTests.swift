@@ -216,6 +216,27 @@ enum IDXWriter {
         #expect(records.filter { $0.event.journalType == "evaluation" }.map(\.step) == [15, 30])
     }
 
+    /// `convtop eval` computes in the precision the run trained in, so it repeats the run's own last
+    /// evaluation to the last digit.
+    @Test func evalRepeatsTheRunsFiguresInItsPrecision() throws {
+        let folder = try IDXWriter.stripesFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let trained = try ConvtopProcess.run(
+            [
+                "train", "--headless", "--data", folder.path, "--model", "convnet5", "--epochs", "1",
+                "--batch-size", "16", "--threads", "1", "--precision", "bf16", "--run-dir", run.path,
+            ], in: folder)
+        #expect(trained.status == 0, "stderr: \(trained.errors)")
+        let evaluated = try ConvtopProcess.run(["eval", run.path, "--data", folder.path], in: folder)
+        #expect(evaluated.status == 0, "stderr: \(evaluated.errors)")
+        func figures(_ output: String) -> String? {
+            output.split(separator: "\n").first { $0.hasPrefix("test after epoch 1:") }.map(String.init)
+        }
+        #expect(figures(trained.output) != nil, "\(trained.output)")
+        #expect(figures(evaluated.output) == figures(trained.output), "\(evaluated.output)")
+    }
+
     /// Test flips are off for data whose mirror image may mean something else (the stripes are an
     /// unknown IDX dataset, treated like digits) unless asked for, test shifts off for grey images
     /// (the recipe does not crop them) unless asked for, and an explicit choice wins.
