@@ -21,13 +21,7 @@ public struct Checkpoint: Sendable {
     /// Captures the model's parameters and buffers and the optimizer's state as they are now.
     public init(model: Model, optimizer: any Optimizer, run: RunState) {
         var tensors: [String: SafeTensorsTensor] = [:]
-        for entry in model.stateDict {
-            let value = entry.value
-            tensors[entry.name] =
-                Self.isInteger(entry.name)
-                ? SafeTensorsTensor(int64: value.values.map { Int64($0.rounded()) }, shape: value.shape)
-                : SafeTensorsTensor(float32: value.values, shape: value.shape)
-        }
+        for entry in model.stateDict { tensors[entry.name] = entry.safeTensor }
         for entry in optimizer.namedState {
             tensors[Self.optimizerPrefix + entry.name] = SafeTensorsTensor(
                 float32: entry.value.values, shape: entry.value.shape)
@@ -152,7 +146,7 @@ public struct Checkpoint: Sendable {
                 throw failure("tensor \(key) has shape \(stored.shape), the model needs \(target.value.shape)")
             }
             let values: [Float]? =
-                Self.isInteger(target.name) && prefix.isEmpty
+                NamedTensor.isCount(target.name) && prefix.isEmpty
                 ? stored.int64Values()?.map { Float($0) }
                 : stored.float32Values()
             guard let values else { throw failure("tensor \(key) has dtype \(stored.dtype.rawValue)") }
@@ -160,9 +154,6 @@ public struct Checkpoint: Sendable {
         }
         return result
     }
-
-    /// Buffers PyTorch stores as integers.
-    private static func isInteger(_ name: String) -> Bool { name.hasSuffix("num_batches_tracked") }
 
     private static func hyperparameters(of optimizer: any Optimizer) -> [String: Double] {
         switch optimizer {
@@ -199,5 +190,18 @@ public struct Checkpoint: Sendable {
         }
         let hex = String(hash, radix: 16)
         return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+extension NamedTensor {
+    /// Whether the tensor named `name` is a count that PyTorch stores as an integer (batch norm's
+    /// `num_batches_tracked`) rather than a weight.
+    static func isCount(_ name: String) -> Bool { name.hasSuffix("num_batches_tracked") }
+
+    /// The tensor as a `state_dict` entry in safetensors: a count as `I64`, anything else `F32`.
+    var safeTensor: SafeTensorsTensor {
+        Self.isCount(name)
+            ? SafeTensorsTensor(int64: value.values.map { Int64($0.rounded()) }, shape: value.shape)
+            : SafeTensorsTensor(float32: value.values, shape: value.shape)
     }
 }

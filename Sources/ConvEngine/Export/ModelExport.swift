@@ -25,7 +25,7 @@ public struct ModelExport: Sendable {
             guard tensor.shape == shape else {
                 throw failure("tensor \(name) has shape \(tensor.shape), network \(network.name) needs \(shape)")
             }
-            guard tensor.dtype == (name.hasSuffix("num_batches_tracked") ? .i64 : .f32) else {
+            guard tensor.dtype == (NamedTensor.isCount(name) ? .i64 : .f32) else {
                 throw failure("tensor \(name) has dtype \(tensor.dtype.rawValue)")
             }
         }
@@ -51,12 +51,7 @@ public struct ModelExport: Sendable {
             throw CheckpointError(file: model.name, problem: "the model was not built from a network file")
         }
         var tensors: [String: SafeTensorsTensor] = [:]
-        for entry in model.stateDict {
-            tensors[entry.name] =
-                entry.name.hasSuffix("num_batches_tracked")
-                ? SafeTensorsTensor(int64: entry.value.values.map { Int64($0.rounded()) }, shape: entry.value.shape)
-                : SafeTensorsTensor(float32: entry.value.values, shape: entry.value.shape)
-        }
+        for entry in model.stateDict { tensors[entry.name] = entry.safeTensor }
         try self.init(
             network: network, tensors: tensors, mean: mean, std: std, classNames: classNames, source: model.name)
     }
