@@ -115,14 +115,15 @@ final class TrainingWorker {
         if let problem = configuration.freezeProblem(in: model) { throw TrainingError(description: problem) }
         let trainable = model.trainableParameters(freezing: configuration.freeze ?? [])
         let trainableNames = Set(trainable.parameters.map(\.name))
+        schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
         let rule = Self.makeOptimizer(configuration, parameters: trainable.parameters)
         optimizer =
             configuration.lookahead == true
             ? Lookahead(
-                wrapping: rule, tensors: model.stateDict,
-                totalSteps: max(1, configuration.epochs * loader.batchesPerEpoch)) : rule
+                wrapping: rule,
+                tensors: trainable.parameters.map { NamedTensor(name: $0.name, value: $0.value) } + model.namedBuffers,
+                totalSteps: schedule.totalSteps) : rule
         loss = SoftmaxCrossEntropy(labelSmoothing: Float(configuration.labelSmoothing))
-        schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
         evaluator = Evaluator(
             sampleCount: configuration.sampleCount, misclassifiedLimit: configuration.misclassifiedLimit,
             averagesMirrorImages: configuration.testFlips == true,

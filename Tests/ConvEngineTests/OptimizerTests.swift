@@ -75,7 +75,7 @@ import Testing
     }
 
     /// A weight that plain SGD moves by -1 a step, against airbench's rule worked through in
-    /// doubles: every second step the weight joins the average and is set to it.
+    /// doubles: the average starts as the weight, and every second step the weight joins it and is set to it.
     @Test func lookaheadAveragesEveryIntervalWithADecayRisingToTheRunsEnd() {
         let weight = Parameter(
             name: "w", value: Tensor(shape: [2], values: [0, 4]), gradient: Tensor(shape: [2], values: [1, 1]))
@@ -84,7 +84,7 @@ import Testing
             wrapping: SGD(parameters: [weight], learningRate: 1),
             tensors: [NamedTensor(name: "w", value: weight.value), count],
             interval: 2, totalSteps: 6)
-        var expected: [Double] = [0, 4], average: [Double] = [0, 0]
+        var expected: [Double] = [0, 4], average = expected
         for step in 1...6 {
             lookahead.step()
             expected = expected.map { $0 - 1 }

@@ -6,9 +6,9 @@ import Foundation
 ///     a = decay * a + (1 - decay) * p;  p = a
 ///     decay = 0.95^5 * (t / totalSteps)^3   (t counts the steps taken)
 ///
-/// so the average follows the weights closely early on and smooths over the last epochs, when
-/// the learning rate is small and the weights wander around a minimum. `num_batches_tracked` is
-/// a count, not a weight, and is left alone.
+/// the average starting as the weights before the first step. So the average follows the weights
+/// closely early on and smooths over the last epochs, when the learning rate is small and the
+/// weights wander around a minimum. `num_batches_tracked` is a count, not a weight, and is left alone.
 public final class Lookahead: Optimizer {
     public let inner: any Optimizer
     /// Steps between updates of the average (airbench: 5).
@@ -23,13 +23,14 @@ public final class Lookahead: Optimizer {
     /// The decay at the end of the run: airbench's 0.95 per step over an interval of 5.
     static let finalDecay = pow(0.95, 5.0)
 
-    /// `tensors` are the model's state (`Model.stateDict`); `inner` updates the parameters among them.
+    /// `tensors` are the parameters `inner` updates and the model's buffers (a frozen parameter
+    /// left out stays exactly as it is).
     public init(wrapping inner: any Optimizer, tensors: [NamedTensor], interval: Int = 5, totalSteps: Int) {
         precondition(interval > 0 && totalSteps > 0, "lookahead needs a positive interval and run length")
         self.inner = inner
         self.interval = interval
         self.totalSteps = totalSteps
-        self.tensors = tensors.filter { !$0.name.hasSuffix("num_batches_tracked") }
+        self.tensors = tensors.filter { !NamedTensor.isCount($0.name) }
         averages = self.tensors.map { NamedTensor(name: "\($0.name).lookahead", value: Tensor(shape: $0.value.shape)) }
     }
 
@@ -51,6 +52,11 @@ public final class Lookahead: Optimizer {
     }
 
     public func step() {
+        // airbench's average starts as the weights the run starts from, which are only known here:
+        // weights taken from another run or a checkpoint are loaded after the optimizer is made.
+        if steps.value[0] == 0 {
+            for (tensor, average) in zip(tensors, averages) { average.value.copy(from: tensor.value) }
+        }
         inner.step()
         steps.value[0] += 1
         let step = Int(steps.value[0])
