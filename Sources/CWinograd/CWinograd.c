@@ -81,99 +81,76 @@ static inline AVX512 void output_rows(const __m512 x[6], __m512 y[4]) {
     y[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8), s, q), x[5]);
 }
 
-// Where an item's input lines come from: its images, map, tile row and tiles.
-struct input_item {
-    const float *images;
-    size_t image_stride, plane;
-    int count, height, width, tile_row, x0, span, narrow;
-    __mmask16 head, tail, present;
-    __m512i offsets;
-};
-
-static inline AVX512 struct input_item input_item(const float *images, size_t image_stride, int count, int height,
-                                                  int width, int tile_row, int first_tile, int tiles) {
-    struct input_item item = {images, image_stride, (size_t)height * width, count, height, width, tile_row};
-    item.x0 = 4 * first_tile - 1;
-    item.span = 4 * tiles + 2;
-    item.head = column_mask(item.x0, item.span, width);
-    item.tail = column_mask(item.x0 + 16, item.span - 16, width);
-    item.present = (__mmask16)((1u << count) - 1);
-    // The tail's two columns of every image at once: image i's at i * image_stride.
-    item.offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                      _mm512_set1_epi32((int)image_stride));
-    // x0 is -1 when the item covers whole rows of a narrow map.
-    item.narrow = covers_narrow_rows(width, first_tile, tiles);
-    return item;
-}
-
-// lines[r][p]: channel c's input row 4 * tile_row - 1 + r, column x0 + p, for every image (zero
-// outside the images and past `count`).
-static inline AVX512 void load_lines(const struct input_item *item, int c, __m512 lines[6][18]) {
-    const int height = item->height, width = item->width, count = item->count, span = item->span;
-    for (int r = 0; r < 6; r++) {
-        const int y = 4 * item->tile_row - 1 + r;
-        if (y < 0 || y >= height) {
-            for (int p = 0; p < span; p++) lines[r][p] = _mm512_setzero_ps();
-            continue;
+AVX512 void cwino4_block_rows(const float *images, size_t image_stride, int count, int channels, int height,
+                              int width, int first_row, int rows, float *blocked, int padded_width) {
+    const size_t plane = (size_t)height * width, row_stride = (size_t)padded_width * 16;
+    const int top = first_row < 0 ? 0 : first_row;
+    const int bottom = first_row + rows < height ? first_row + rows : height;
+    for (int c = 0; c < channels; c++) {
+        float *channel = blocked + (size_t)c * rows * row_stride;
+        for (int y = first_row; y < first_row + rows; y++) {
+            if (y >= 0 && y < height) continue;
+            float *row = channel + (size_t)(y - first_row) * row_stride;
+            for (int x = 0; x < padded_width; x++) _mm512_storeu_ps(row + 16 * x, _mm512_setzero_ps());
         }
-        if (item->narrow) {
-            // Rows y ..< y + rows of every image at once: lane k of a[p] is image k's value at
-            // row y + p / width, column p % width.
-            const int rows = rows_per_load(y, height, width, 6 - r);
-            const __mmask16 mask = (__mmask16)((1u << (rows * width)) - 1);
-            const float *first = item->images + c * item->plane + (size_t)y * width;
+        // The map's rows are one run per image: 16 consecutive values of each, transposed.
+        const float *source = images + c * plane;
+        const size_t end = (size_t)bottom * width;
+        for (size_t p = (size_t)top * width; p < end; p += 16) {
+            const int n = end - p < 16 ? (int)(end - p) : 16;
+            const __mmask16 run = (__mmask16)((1u << n) - 1);
             __m512 a[16];
             for (int i = 0; i < 16; i++) {
-                a[i] = i < count ? _mm512_maskz_loadu_ps(mask, first + i * item->image_stride) : _mm512_setzero_ps();
+                a[i] = i < count ? _mm512_maskz_loadu_ps(run, source + p + i * image_stride) : _mm512_setzero_ps();
             }
             transpose16(a);
-            for (int j = 0; j < rows; j++) {
-                for (int p = 0; p < span; p++) {
-                    const int x = p - 1;
-                    lines[r + j][p] = x >= 0 && x < width ? a[j * width + x] : _mm512_setzero_ps();
+            int y = (int)(p / width), x = (int)(p % width);
+            for (int j = 0; j < n; j++) {
+                _mm512_storeu_ps(channel + (size_t)(y - first_row) * row_stride + 16 * (x + 1), a[j]);
+                if (++x == width) {
+                    x = 0;
+                    y++;
                 }
             }
-            r += rows - 1;
-            continue;
-        }
-        // Row y from column x0 of channel c in image 0; x0 may be -1, a lane the masks leave out.
-        const float *row = item->images + c * item->plane + (ptrdiff_t)y * width + item->x0;
-        __m512 a[16];
-        for (int i = 0; i < 16; i++) {
-            a[i] = i < count ? _mm512_maskz_loadu_ps(item->head, row + i * item->image_stride) : _mm512_setzero_ps();
-        }
-        transpose16(a);
-        for (int p = 0; p < 16 && p < span; p++) lines[r][p] = a[p];
-        for (int p = 16; p < span; p++) {
-            const __mmask16 lanes = (item->tail >> (p - 16)) & 1 ? item->present : 0;
-            lines[r][p] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, item->offsets, row + p, 4);
         }
     }
 }
 
-// v[6 * r + k] = element (r, k) of B^T d B for tile t of the lines.
-static inline AVX512 void transform_tile(__m512 lines[6][18], int t, __m512 v[36]) {
+// v[6 * r + k] = element (r, k) of B^T d B for the 6x6 patch d whose rows start at `patch`,
+// `row_stride` floats apart, its columns 16 floats apart.
+static inline AVX512 void transform_patch(const float *patch, size_t row_stride, __m512 v[36]) {
     // Columns of B^T d, then rows of (B^T d) B.
     __m512 columns[6][6];
     for (int k = 0; k < 6; k++) {
         __m512 x[6], y[6];
-        for (int r = 0; r < 6; r++) x[r] = lines[r][4 * t + k];
+        for (int r = 0; r < 6; r++) x[r] = _mm512_loadu_ps(patch + r * row_stride + 16 * k);
         input_rows(x, y);
         for (int r = 0; r < 6; r++) columns[r][k] = y[r];
     }
     for (int r = 0; r < 6; r++) input_rows(columns[r], v + 6 * r);
 }
 
-AVX512 void cwino4_transform_input(const float *images, size_t image_stride, int count, int channels, int height,
-                                   int width, int tile_row, int first_tile, int tiles, float *v,
-                                   size_t element_stride, size_t stride) {
-    const struct input_item item = input_item(images, image_stride, count, height, width, tile_row, first_tile, tiles);
-    __m512 lines[6][18];
+// Where the item's patches sit in a band (`cwino4_block_rows`): channel c's patch of tile t at
+// origin + c * channel_stride + 64 * t, rows row_stride apart.
+struct band_item {
+    const float *origin;
+    size_t row_stride, channel_stride;
+};
+
+static inline struct band_item band_item(const float *blocked, int rows, int padded_width, int band_tile_row,
+                                         int first_tile) {
+    const size_t row_stride = (size_t)padded_width * 16;
+    return (struct band_item){blocked + 4 * band_tile_row * row_stride + 64 * (size_t)first_tile, row_stride,
+                              rows * row_stride};
+}
+
+AVX512 void cwino4_transform_input(const float *blocked, int rows, int padded_width, int channels, int band_tile_row,
+                                   int first_tile, int tiles, float *v, size_t element_stride, size_t stride) {
+    const struct band_item item = band_item(blocked, rows, padded_width, band_tile_row, first_tile);
     for (int c = 0; c < channels; c++) {
-        load_lines(&item, c, lines);
         for (int t = 0; t < tiles; t++) {
             __m512 e[36];
-            transform_tile(lines, t, e);
+            transform_patch(item.origin + c * item.channel_stride + 64 * t, item.row_stride, e);
             float *target = v + c * stride + 16 * t;
             for (int k = 0; k < 36; k++) _mm512_storeu_ps(target + k * element_stride, e[k]);
         }
@@ -182,28 +159,24 @@ AVX512 void cwino4_transform_input(const float *images, size_t image_stride, int
 
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 
-BF16 void cwino4_transform_input_pairs(const float *images, size_t image_stride, int count, int channels,
-                                       int height, int width, int tile_row, int first_tile, int tiles,
-                                       uint32_t *pairs, size_t element_words, int column) {
-    const struct input_item item = input_item(images, image_stride, count, height, width, tile_row, first_tile, tiles);
+BF16 void cwino4_transform_input_pairs(const float *blocked, int rows, int padded_width, int channels,
+                                       int band_tile_row, int first_tile, int tiles, uint32_t *pairs,
+                                       size_t element_words, int column) {
+    const struct band_item item = band_item(blocked, rows, padded_width, band_tile_row, first_tile);
     // Word w of the result takes bf16 w of the even channel (low half) and bf16 w of the odd one.
     const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7,
                                                 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     const int channel_pairs = (channels + 1) / 2;
-    __m512 even[6][18], odd[6][18];
     for (int p2 = 0; p2 < channel_pairs; p2++) {
-        load_lines(&item, 2 * p2, even);
-        if (2 * p2 + 1 < channels) {
-            load_lines(&item, 2 * p2 + 1, odd);
-        } else {
-            for (int r = 0; r < 6; r++) {
-                for (int p = 0; p < item.span; p++) odd[r][p] = _mm512_setzero_ps();
-            }
-        }
         for (int t = 0; t < tiles; t++) {
             __m512 a[36], b[36];
-            transform_tile(even, t, a);
-            transform_tile(odd, t, b);
+            const float *even = item.origin + 2 * p2 * item.channel_stride + 64 * t;
+            transform_patch(even, item.row_stride, a);
+            if (2 * p2 + 1 < channels) {
+                transform_patch(even + item.channel_stride, item.row_stride, b);
+            } else {
+                for (int k = 0; k < 36; k++) b[k] = _mm512_setzero_ps();
+            }
             // The tile's 16 columns sit in one 32-column panel.
             const int first = column + 16 * t;
             uint32_t *target = pairs + ((size_t)(first / 32) * channel_pairs + p2) * 32 + first % 32;

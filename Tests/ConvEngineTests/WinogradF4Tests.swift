@@ -29,6 +29,10 @@ import Testing
         ConvLayerCase(channels: 32, outChannels: 64, height: 7, width: 7, batch: 16, threads: 2),
         // 256 channels: the longest sums.
         ConvLayerCase(channels: 256, outChannels: 32, height: 4, width: 8, batch: 3, threads: 2),
+        // A map too large for one band of the input per block (64 channels of 66 padded columns
+        // give bands of three tile rows): three whole bands and one of a tile row, in the forward
+        // pass and the weight gradient.
+        ConvLayerCase(channels: 64, outChannels: 24, height: 40, width: 64, batch: 3, threads: 2),
     ]
 
     static func layer(_ kase: ConvLayerCase, threads: Int, precision: Precision = .fp32) -> Conv2d {
@@ -85,7 +89,7 @@ import Testing
     /// `WinogradBF16Tests` derives for F(2x2).
     @Test(
         .enabled(if: BF16GEMM.isSupported, "this CPU has no AVX512-BF16"),
-        arguments: [cases[1], cases[2], cases[6], cases[7]])
+        arguments: [cases[1], cases[2], cases[6], cases[7], cases[9]])
     func bf16ProductsAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
         let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
         let conv = Self.layer(kase, threads: kase.threads, precision: .bf16)

@@ -162,9 +162,10 @@ struct KillFaultTests {
         }
     }
 
-    /// Kills the trainer as soon as a checkpoint's temporary file appears in `run` after `before`,
-    /// and checks that it was still there: the save had not finished. A save that comes and goes
-    /// between two looks (the test descheduled on a busy machine) is asked for again.
+    /// Kills the trainer while a checkpoint's temporary file it writes after `before` is in `run`:
+    /// as soon as the file appears the trainer is stopped (SIGSTOP), and killed if the file is still
+    /// there. A save that finished in between (the test descheduled on a busy machine) is let go on
+    /// and asked for again.
     private func killWhileSaving(_ pid: Int32, _ run: String, in sandbox: ImageFolderSandbox, before: () -> Void)
         throws
     {
@@ -181,15 +182,30 @@ struct KillFaultTests {
         var saved = checkpointInode()
         before()
         let deadline = Date(timeIntervalSinceNow: 30)
-        while temporaries().isEmpty {
-            try #require(Date() < deadline, "no checkpoint save was seen within 30 s")
+        while true {
+            try #require(Date() < deadline, "no checkpoint save was caught within 30 s")
             if let now = checkpointInode(), now != saved {
                 saved = now
                 before()
             }
+            guard !temporaries().isEmpty else { continue }
+            kill(pid, SIGSTOP)
+            // The signal lands a moment after kill(2) returns: look once the process has stopped.
+            try ImageFolderSandbox.waitUntil("process \(pid) to stop", timeout: 10) { Self.isStopped(pid) }
+            if !temporaries().isEmpty { break }
+            kill(pid, SIGCONT)
         }
         try sandbox.killTrainer(pid)
         #expect(!temporaries().isEmpty, "the save finished before the kill")
+    }
+
+    /// Whether process `pid` is stopped by a signal: state `T` in /proc/PID/stat, after the
+    /// parenthesised command name.
+    private static func isStopped(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[close...].dropFirst().trimmingCharacters(in: .whitespaces).hasPrefix("T")
     }
 
     // MARK: After a kill

@@ -15,18 +15,27 @@
 // (element e = 6 * row + column of the 6x6, channel or output channel r, tile t, image lane l) at
 // [e * element_stride + r * stride + 16 * t + l].
 
-/// V = B^T d B for every channel of the item's patches (zero outside the images and past `count`).
-void cwino4_transform_input(const float *images, size_t image_stride, int count, int channels, int height,
-                            int width, int tile_row, int first_tile, int tiles, float *v,
-                            size_t element_stride, size_t stride);
+/// Copies rows [first_row, first_row + rows) of every channel of `count` images (zero lanes past
+/// it, zero rows outside the map) into a band the input transforms read: value (channel c, map row
+/// y, column x, image lane l) at [((c * rows + y - first_row) * padded_width + x + 1) * 16 + l]. The
+/// columns outside the map (0 and past `width`) are left as they are: the caller keeps them zero.
+/// Each image's rows are read as one run, so the copy streams where the transforms would read 16
+/// images' short rows far apart.
+void cwino4_block_rows(const float *images, size_t image_stride, int count, int channels, int height, int width,
+                       int first_row, int rows, float *blocked, int padded_width);
+
+/// V = B^T d B for every channel of the item's patches, read from a band (`cwino4_block_rows`) whose
+/// tile row `band_tile_row` is the item's (the band's first row is the row above its first tile row).
+void cwino4_transform_input(const float *blocked, int rows, int padded_width, int channels, int band_tile_row,
+                            int first_tile, int tiles, float *v, size_t element_stride, size_t stride);
 
 /// `cwino4_transform_input` rounded to bf16 and packed as `cbf16_multiply_packed` reads B: for
 /// element e, channel pair p2 and GEMM column col (the item's columns from `column`), the word at
 /// [e * element_words + ((col / 32) * ceil(channels / 2) + p2) * 32 + col % 32] holds channel 2 p2
 /// in its low half and 2 p2 + 1 (zero past `channels`) in its high half. Needs AVX512-BF16.
-void cwino4_transform_input_pairs(const float *images, size_t image_stride, int count, int channels,
-                                  int height, int width, int tile_row, int first_tile, int tiles,
-                                  uint32_t *pairs, size_t element_words, int column);
+void cwino4_transform_input_pairs(const float *blocked, int rows, int padded_width, int channels,
+                                  int band_tile_row, int first_tile, int tiles, uint32_t *pairs,
+                                  size_t element_words, int column);
 
 /// output = A^T M A (+ bias) for output channels [first_channel, first_channel + channels) of the
 /// item, whose products M hold rows 0 ..< channels; writes only inside the images.

@@ -107,7 +107,7 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
 
     /// The Winograd layers F(4x4, 3x3) runs.
     private static func winogradF4Suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        hasWinogradShape(g, outChannels: outChannels) && WinogradF4Conv.suits(g, outChannels: outChannels)
+        hasWinogradShape(g, outChannels: outChannels) && WinogradF4Conv.suits(g)
     }
 
     /// Whether the input gradient of an implicit-GEMM layer on images `g` is an implicit GEMM too:
@@ -198,7 +198,7 @@ final class ConvKernels {
         case .smallPlane:
             let kernel = SmallPlaneConv(g, outChannels: outChannels, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
-        case .winograd where WinogradF4Conv.suits(g, outChannels: outChannels):
+        case .winograd where WinogradF4Conv.suits(g):
             (forward, backward) = Self.withTransposed(g, outChannels) {
                 WinogradF4Conv($0, outChannels: $1, precision: precision, pool: pool)
             }

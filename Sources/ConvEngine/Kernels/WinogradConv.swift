@@ -11,8 +11,7 @@ import CPrefetch
 ///
 /// The same kernel gives the input gradient (with the weight flipped, see `FlippedWeight`) and,
 /// in `accumulateWeightGradient`, the weight and bias gradients. On maps 3 wide or more
-/// `WinogradF4Conv` runs these layers instead, so this kernel serves maps 1 or 2 wide and images
-/// too large for F(4x4)'s 32-bit offsets.
+/// `WinogradF4Conv` runs these layers instead, so this kernel serves maps 1 or 2 wide.
 ///
 /// The transforms put 16 tiles of one tile row in a vector's lanes.
 ///

@@ -8,7 +8,9 @@ import CWinograd
 ///
 /// The transforms (`CWinograd`) put 16 images in a vector's lanes, so they are plain vector
 /// arithmetic on any map 3 wide or more; transposes move values between the images' planes and the
-/// lanes. An item is a block of 16 images (two on maps one tile wide), one tile row and up to 4
+/// lanes. The input side first copies a band of each block's rows (the whole map where it fits)
+/// into that layout, reading each image's rows as one run, and transforms the patches from there:
+/// read in place, an item's 6 short rows of 16 images far apart waited on memory. An item is a block of 16 images (two on maps one tile wide), one tile row and up to 4
 /// tiles of it (2 from 64 channels on, so that its transformed patches stay in L2). A batch under
 /// 16 images leaves lanes idle rather than go to F(2x2, 3x3): an image's results are then the same
 /// bits in any batch, so data-parallel ranks that split a small batch still compute what one
@@ -36,6 +38,10 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     /// U per element: 8-channel slivers of (C, 8), as the micro-kernel reads A.
     private let packedWeight = Tensor(shape: [0])
     private let scratch = Tensor(shape: [0])
+    /// Tile rows per band of the input (`cwino4_block_rows`), its rows and its size per block.
+    private let bandTileRows: Int, bandRows: Int, paddedWidth: Int, bandSize: Int
+    /// Per task, a band of each of its item's blocks; the columns outside the map stay zero.
+    private let bands = Tensor(shape: [0])
     /// Per task for the weight gradient: patches, output-gradient tiles and sums.
     private let gradientScratch = Tensor(shape: [0])
     /// Per leaf of the batch: its weight and bias gradients (`WinogradGradientLeaves`).
@@ -44,15 +50,12 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     private let bf16Products: WinogradBF16Products?, bf16WeightProducts: WinogradBF16WeightProducts?
 
     /// Whether F(4x4, 3x3) serves a 3x3 "same" layer, both ways: maps 3 wide or more (a 2x2 map
-    /// needs 16 multiplies per channel pair done directly, a tile 36), and images small enough for
-    /// 32-bit offsets across a block (the input transform's gathers).
-    static func suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        g.width >= 3 && max(g.channels, outChannels) * g.inputPlane * (blockImages - 1) <= Int(Int32.max)
-    }
+    /// needs 16 multiplies per channel pair done directly, a tile 36).
+    static func suits(_ g: ConvGeometry) -> Bool { g.width >= 3 }
 
     init(_ g: ConvGeometry, outChannels: Int, precision: Precision = .fp32, pool: ThreadPool) {
         precondition(
-            g.kernel == 3 && g.isSamePadded && Self.suits(g, outChannels: outChannels),
+            g.kernel == 3 && g.isSamePadded && Self.suits(g),
             "WinogradF4Conv needs 3x3 kernels, stride 1, padding 1 and maps 3 wide or more, got \(g)")
         geometry = g
         self.outChannels = outChannels
@@ -64,11 +67,41 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         let width = MicroKernel.columns
         itemBlocks = max(1, width / (itemTiles * Self.blockImages))
         itemColumns = (itemBlocks * itemTiles * Self.blockImages + width - 1) / width * width
+        paddedWidth = 4 * columnTiles + 2
+        let rowSize = g.channels * paddedWidth * Self.blockImages
+        bandTileRows = max(1, min(rowTiles, (Self.bandBudget / rowSize - 2) / 4))
+        bandRows = 4 * bandTileRows + 2
+        bandSize = rowSize * bandRows
         bf16Products =
             precision.available == .bf16
             ? WinogradBF16Products(
                 elements: Self.elements, channels: g.channels, outChannels: outChannels, columns: itemColumns) : nil
         bf16WeightProducts = bf16Products == nil ? nil : WinogradBF16WeightProducts()
+    }
+
+    /// Floats a band of one block may take (4 MB): whole maps where they fit (every layer of
+    /// `convnet5` and `resnet9`), so that the copy reads each image's channels as one run. bf16
+    /// `convnet5` steps at batch 128 on 2 threads (`convtop bench --only layers`, two alternating
+    /// rounds): 54 / 58 ms with whole maps, 58 / 58 with bands of two tile rows, 61 / 59 with one,
+    /// and 59 / 62 when the transforms read the images' rows themselves.
+    private static let bandBudget = 1 << 20
+
+    private func reserveBands(tasks: Int) -> UnsafeMutablePointer<Float> {
+        if bands.count < tasks * itemBlocks * bandSize {
+            bands.resize(to: [tasks * itemBlocks * bandSize])
+            bands.fill(0)
+        }
+        return bands.data
+    }
+
+    /// Copies the rows band `band` of `count` images from `images` covers into `target`.
+    private func fillBand(
+        _ images: UnsafePointer<Float>, count: Int, band: Int, into target: UnsafeMutablePointer<Float>
+    ) {
+        let g = geometry
+        cwino4_block_rows(
+            images, g.channels * g.inputPlane, Int32(count), Int32(g.channels), Int32(g.height), Int32(g.width),
+            Int32(4 * band * bandTileRows - 1), Int32(bandRows), target, Int32(paddedWidth))
     }
 
     private var channelTiles: Int { (outChannels + MicroKernel.rows - 1) / MicroKernel.rows }
@@ -92,10 +125,14 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             scratch.fill(0)
         }
         bf16Products?.reserve(tasks: tasks)
+        let bands = reserveBands(tasks: tasks)
         let (inputImage, outputImage) = (g.channels * g.inputPlane, outChannels * g.inputPlane)
         let forwardProducts = bf16Products
+        let (bandTileRows, bandSize, itemBlocks) = (self.bandTileRows, self.bandSize, self.itemBlocks)
         let body = { (t: Int) in
             let v = self.scratch.data + t * self.taskSize, m = v + self.transformedSize
+            let taskBands = bands + t * itemBlocks * bandSize
+            var filled = (blockGroup: -1, band: -1)
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
                 let (blockGroup, place) = item.quotientAndRemainder(dividingBy: self.rowTiles * chunks)
                 let (tileRow, chunk) = place.quotientAndRemainder(dividingBy: chunks)
@@ -109,20 +146,31 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         (block - blockRange.lowerBound) * Self.blockImages * tiles
                     )
                 }
+                let band = tileRow / bandTileRows
+                if filled != (blockGroup, band) {
+                    filled = (blockGroup, band)
+                    for block in blockRange {
+                        let (first, count, _) = images(block)
+                        self.fillBand(
+                            input + first * inputImage, count: count, band: band,
+                            into: taskBands + (block - blockRange.lowerBound) * bandSize)
+                    }
+                }
+                let bandTileRow = Int32(tileRow - band * bandTileRows)
                 for block in blockRange {
-                    let (first, count, column) = images(block)
+                    let (_, _, column) = images(block)
+                    let blocked = taskBands + (block - blockRange.lowerBound) * bandSize
                     if let products = forwardProducts {
                         // V goes straight to bf16 pairs: half the stores, and no packing pass.
                         let (pairs, elementWords) = products.patches(task: t)
                         cwino4_transform_input_pairs(
-                            input + first * inputImage, inputImage, Int32(count), Int32(g.channels),
-                            Int32(g.height), Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles), pairs,
-                            elementWords, Int32(column))
+                            blocked, Int32(self.bandRows), Int32(self.paddedWidth), Int32(g.channels), bandTileRow,
+                            Int32(firstTile), Int32(tiles), pairs, elementWords, Int32(column))
                     } else {
                         cwino4_transform_input(
-                            input + first * inputImage, inputImage, Int32(count), Int32(g.channels),
-                            Int32(g.height), Int32(g.width), Int32(tileRow), Int32(firstTile), Int32(tiles),
-                            v + column, g.channels * self.itemColumns, self.itemColumns)
+                            blocked, Int32(self.bandRows), Int32(self.paddedWidth), Int32(g.channels), bandTileRow,
+                            Int32(firstTile), Int32(tiles), v + column, g.channels * self.itemColumns,
+                            self.itemColumns)
                     }
                 }
                 for tile in 0..<self.channelTiles {
@@ -184,6 +232,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             tasks: tasks, elements: gathersLeaf ? elements : 1, channels: c, depth: columns,
             paddedChannels: paddedChannels)
         let (inputImage, outputImage) = (c * g.inputPlane, oc * g.inputPlane)
+        let bands = reserveBands(tasks: tasks)
         leaves.accumulate(
             outputGradient: outputGradient, plane: g.inputPlane, pool: pool, weightGradient: weightGradient,
             biasGradient: biasGradient
@@ -191,17 +240,22 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             let v = self.gradientScratch.data + t * taskSize
             let dm = v + patchesSize, sums = dm + gradientsSize
             let bf16 = self.bf16WeightProducts?.operands(task: t)
+            let band = bands + t * self.itemBlocks * self.bandSize
             var filled = 0
             for block in Swift.stride(from: images.lowerBound, to: images.upperBound, by: Self.blockImages) {
                 let count = min(Self.blockImages, images.upperBound - block)
                 for tileRow in 0..<self.rowTiles {
+                    let (bandIndex, bandTileRow) = tileRow.quotientAndRemainder(dividingBy: self.bandTileRows)
+                    if bandTileRow == 0 {
+                        self.fillBand(input + block * inputImage, count: count, band: bandIndex, into: band)
+                    }
                     for chunk in 0..<self.chunks {
                         let firstTile = chunk * self.itemTiles,
                             tiles = min(self.itemTiles, self.columnTiles - firstTile)
                         let place = (Int32(tileRow), Int32(firstTile), Int32(tiles))
                         cwino4_transform_input(
-                            input + block * inputImage, inputImage, Int32(count), Int32(c), Int32(g.height),
-                            Int32(g.width), place.0, place.1, place.2, v + filled, c * columns, columns)
+                            band, Int32(self.bandRows), Int32(self.paddedWidth), Int32(c), Int32(bandTileRow),
+                            place.1, place.2, v + filled, c * columns, columns)
                         cwino4_transform_output_gradient(
                             outputGradient + block * outputImage, outputImage, Int32(count), Int32(oc),
                             Int32(g.height), Int32(g.width), place.0, place.1, place.2,
