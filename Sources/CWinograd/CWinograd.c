@@ -188,6 +188,22 @@ BF16 void cwino4_transform_input_pairs(const float *blocked, int rows, int padde
     }
 }
 
+BF16 void cwino4_transform_input_rows(const float *blocked, int rows, int padded_width, int channels,
+                                      int band_tile_row, int first_tile, int tiles, uint16_t *v,
+                                      size_t element_halves, size_t row_halves) {
+    const struct band_item item = band_item(blocked, rows, padded_width, band_tile_row, first_tile);
+    for (int c = 0; c < channels; c++) {
+        for (int t = 0; t < tiles; t++) {
+            __m512 e[36];
+            transform_patch(item.origin + c * item.channel_stride + 64 * t, item.row_stride, e);
+            uint16_t *target = v + c * row_halves + 16 * t;
+            for (int k = 0; k < 36; k++) {
+                _mm256_storeu_si256((__m256i *)(target + k * element_halves), (__m256i)_mm512_cvtneps_pbh(e[k]));
+            }
+        }
+    }
+}
+
 AVX512 void cwino4_transform_output(const float *m, size_t element_stride, size_t stride, int first_channel,
                                     int channels, const float *bias, float *images,
                                     size_t image_stride, int count, int height, int width, int tile_row,

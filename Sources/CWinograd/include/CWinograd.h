@@ -37,6 +37,11 @@ void cwino4_transform_input_pairs(const float *blocked, int rows, int padded_wid
                                   int band_tile_row, int first_tile, int tiles, uint32_t *pairs,
                                   size_t element_words, int column);
 
+/// `cwino4_transform_input` rounded to bf16 as `cbf16_multiply_rows` reads A: value (element e,
+/// channel c, column 16 t + l) at [e * element_halves + c * row_halves + 16 t + l]. Needs AVX512-BF16.
+void cwino4_transform_input_rows(const float *blocked, int rows, int padded_width, int channels, int band_tile_row,
+                                 int first_tile, int tiles, uint16_t *v, size_t element_halves, size_t row_halves);
+
 /// output = A^T M A (+ bias) for output channels [first_channel, first_channel + channels) of the
 /// item, whose products M hold rows 0 ..< channels; writes only inside the images.
 void cwino4_transform_output(const float *m, size_t element_stride, size_t stride, int first_channel,

@@ -3,14 +3,15 @@ import CBF16Kernels
 /// The weight gradient's element-wise products of a Winograd kernel in bf16 (`WinogradConv`,
 /// `WinogradF4Conv`): dU[e]^T (C, OC padded) += V[e] (C, depth) x dM[e] (depth, OC padded) with
 /// bf16 operands and fp32 sums. V's rows have the tiles as their depth, so consecutive tiles are
-/// already the pairs `vdpbf16ps` reads: the rows are rounded as they stand (`cbf16_convert_rows`)
-/// and read row by row (`cbf16_multiply_rows`); dM is packed in pairs of tiles (`cbf16_pack`).
-/// Packing V's rows into panels instead (a scalar scatter per word) was slower than fp32.
+/// already the pairs `vdpbf16ps` reads: the rows are rounded as they stand (`cbf16_convert_rows`,
+/// or by F(4x4)'s input transform as it makes them) and read row by row (`cbf16_multiply_rows`);
+/// dM is packed in pairs of tiles (`cbf16_pack`). Packing V's rows into panels instead (a scalar
+/// scatter per word) was slower than fp32.
 final class WinogradBF16WeightProducts {
     private let patchRows = BF16Scratch<UInt16>(), gradientPairs = BF16Scratch<UInt32>()
-    /// Halves of one element's rounded V rows and words of its packed dM, and the elements a task
-    /// holds at once.
-    private var patchHalves = 0, gradientWords = 0, elements = 0
+    /// Halves of one element's rounded V rows and of one row, words of its packed dM, and the
+    /// elements a task holds at once.
+    private var patchHalves = 0, rowHalves = 0, gradientWords = 0, elements = 0
 
     /// Room for `tasks` tasks' operands of `elements` elements each, of `channels` rows of V,
     /// depths up to `depth` and `paddedChannels` columns of dM.
@@ -18,7 +19,8 @@ final class WinogradBF16WeightProducts {
         // The micro-kernel loads 8 rows of V a tile, so the rows past C are there (zero when
         // allocated, finite after) for products whose rows it drops.
         let rows = (channels + MicroKernel.rows - 1) / MicroKernel.rows * MicroKernel.rows
-        patchHalves = rows * cbf16_packed_words(1, depth, 1) * 2
+        rowHalves = cbf16_packed_words(1, depth, 1) * 2
+        patchHalves = rows * rowHalves
         gradientWords = cbf16_packed_words(paddedChannels, depth, MicroKernel.columns)
         self.elements = elements
         patchRows.reserve(tasks * elements * patchHalves)
@@ -29,38 +31,48 @@ final class WinogradBF16WeightProducts {
     func operands(task: Int) -> Operands {
         Operands(
             patchRows: patchRows.pointer + task * elements * patchHalves, patchHalves: patchHalves,
-            gradientPairs: gradientPairs.pointer + task * elements * gradientWords, gradientWords: gradientWords)
+            rowHalves: rowHalves, gradientPairs: gradientPairs.pointer + task * elements * gradientWords,
+            gradientWords: gradientWords)
     }
 
     /// One task's rounded operands, element after element.
     struct Operands {
-        let patchRows: UnsafeMutablePointer<UInt16>, patchHalves: Int
+        let patchRows: UnsafeMutablePointer<UInt16>, patchHalves: Int, rowHalves: Int
         let gradientPairs: UnsafeMutablePointer<UInt32>, gradientWords: Int
 
         /// Rounds element `element`'s operands: V[e]'s C rows (`stride` floats apart) and dM[e]
-        /// (depth, OC padded) to bf16.
+        /// (depth, OC padded) to bf16, V's rows packed at the depth's own row length.
         func convert(
             element: Int, patches v: UnsafePointer<Float>, stride: Int, channels c: Int, depth: Int,
             gradients dm: UnsafePointer<Float>, paddedChannels: Int
         ) {
             cbf16_convert_rows(v, stride, c, depth, patchRows + element * patchHalves)
+            packGradients(element: element, gradients: dm, depth: depth, paddedChannels: paddedChannels)
+        }
+
+        /// Rounds dM[e] (depth, OC padded) to bf16 pairs of tiles as element `element`'s.
+        func packGradients(element: Int, gradients dm: UnsafePointer<Float>, depth: Int, paddedChannels: Int) {
             cbf16_pack(
                 dm, paddedChannels, false, paddedChannels, depth, MicroKernel.columns, 0,
                 paddedChannels / MicroKernel.columns, gradientPairs + element * gradientWords)
         }
 
+        /// Where a transform writes element `element`'s rounded V rows itself (`rowHalves` apart;
+        /// `multiply` with `wholeRows`).
+        func patchRows(element: Int) -> UnsafeMutablePointer<UInt16> { patchRows + element * patchHalves }
+
         /// sums (`rows`, `channels.count`) = rows `firstRow ..< firstRow + rows` of V[e] x the
         /// output channels `channels` of dM[e] (from a 32-channel sliver's start), plus the sums
-        /// there unless `first`, from element `element`'s operands (`convert`); the sums' rows
-        /// `ldc` floats apart.
+        /// there unless `first`, from element `element`'s operands: V's rows as `convert` packs
+        /// them, or `rowHalves` apart with `wholeRows`; the sums' rows `ldc` floats apart.
         func multiply(
             element: Int, depth: Int, firstRow: Int, rows: Int, channels: Range<Int>, first: Bool,
-            into sums: UnsafeMutablePointer<Float>, ldc: Int
+            into sums: UnsafeMutablePointer<Float>, ldc: Int, wholeRows: Bool = false
         ) {
-            let pairs = cbf16_packed_words(1, depth, 1)
+            let pairs = cbf16_packed_words(1, depth, 1), rowWords = wholeRows ? rowHalves / 2 : pairs
             let panel = channels.lowerBound / MicroKernel.columns * pairs * MicroKernel.columns
             cbf16_multiply_rows(
-                depth, 1, patchRows + element * patchHalves + firstRow * 2 * pairs,
+                depth, 1, patchRows + element * patchHalves + firstRow * 2 * rowWords, rowWords,
                 gradientPairs + element * gradientWords + panel, first ? 0 : 1, sums, ldc, rows, 0, channels.count)
         }
 

@@ -229,8 +229,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             gradientScratch.fill(0)
         }
         bf16WeightProducts?.reserve(
-            tasks: tasks, elements: gathersLeaf ? elements : 1, channels: c, depth: columns,
-            paddedChannels: paddedChannels)
+            tasks: tasks, elements: elements, channels: c, depth: columns, paddedChannels: paddedChannels)
         let (inputImage, outputImage) = (c * g.inputPlane, oc * g.inputPlane)
         let bands = reserveBands(tasks: tasks)
         leaves.accumulate(
@@ -253,9 +252,17 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         let firstTile = chunk * self.itemTiles,
                             tiles = min(self.itemTiles, self.columnTiles - firstTile)
                         let place = (Int32(tileRow), Int32(firstTile), Int32(tiles))
-                        cwino4_transform_input(
-                            band, Int32(self.bandRows), Int32(self.paddedWidth), Int32(c), Int32(bandTileRow),
-                            place.1, place.2, v + filled, c * columns, columns)
+                        let bandPlace = (Int32(self.bandRows), Int32(self.paddedWidth), Int32(c), Int32(bandTileRow))
+                        if let bf16 {
+                            // V goes straight to bf16 rows, as the products read them.
+                            cwino4_transform_input_rows(
+                                band, bandPlace.0, bandPlace.1, bandPlace.2, bandPlace.3, place.1, place.2,
+                                bf16.patchRows(element: 0) + filled, bf16.patchHalves, bf16.rowHalves)
+                        } else {
+                            cwino4_transform_input(
+                                band, bandPlace.0, bandPlace.1, bandPlace.2, bandPlace.3, place.1, place.2,
+                                v + filled, c * columns, columns)
+                        }
                         cwino4_transform_output_gradient(
                             outputGradient + block * outputImage, outputImage, Int32(count), Int32(oc),
                             Int32(g.height), Int32(g.width), place.0, place.1, place.2,
@@ -269,10 +276,15 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         // leaf's first item overwrites the sums.
                         let first = block == images.lowerBound && tileRow == 0 && chunk == 0
                         if let bf16 {
-                            bf16.accumulate(
-                                elements: elements, patches: v, stride: columns, channels: c,
-                                depth: depth, gradients: dm, columns: columns, paddedChannels: paddedChannels,
-                                first: first, into: sums)
+                            for e in 0..<elements {
+                                bf16.packGradients(
+                                    element: e, gradients: dm + e * columns * paddedChannels, depth: depth,
+                                    paddedChannels: paddedChannels)
+                                bf16.multiply(
+                                    element: e, depth: depth, firstRow: 0, rows: c, channels: 0..<paddedChannels,
+                                    first: first, into: sums + e * c * paddedChannels, ldc: paddedChannels,
+                                    wholeRows: true)
+                            }
                         } else {
                             WinogradProducts.accumulateWeightProducts(
                                 elements: elements, patches: v, stride: columns, channels: c, depth: depth,
@@ -291,9 +303,9 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             }
             if let bf16 {
                 for e in 0..<elements {
-                    bf16.convert(
-                        element: e, patches: v + e * c * columns, stride: columns, channels: c,
-                        depth: filled, gradients: dm + e * columns * paddedChannels, paddedChannels: paddedChannels)
+                    bf16.packGradients(
+                        element: e, gradients: dm + e * columns * paddedChannels, depth: filled,
+                        paddedChannels: paddedChannels)
                 }
             }
             // Each 8 x 32 block of dU for all 36 elements, taken through G^T dU G while in L1.
@@ -305,7 +317,8 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         if let bf16 {
                             bf16.multiply(
                                 element: e, depth: filled, firstRow: i, rows: rows,
-                                channels: o..<(o + blockColumns), first: true, into: target, ldc: blockColumns)
+                                channels: o..<(o + blockColumns), first: true, into: target, ldc: blockColumns,
+                                wholeRows: true)
                         } else {
                             MicroKernel.tile(
                                 depth: filled, a: v + (e * c + i) * columns, aRowStride: columns, aStep: 1,
