@@ -160,15 +160,15 @@ BF16_TARGET void cbf16_convert_rows(const float *src, size_t ld, size_t rows, si
 }
 
 BF16_TARGET void cbf16_multiply_rows(size_t k, float alpha, const uint16_t *a_rows, size_t row_words,
-                                     const uint32_t *packed_b, float beta, float *c, size_t ldc, size_t rows,
-                                     size_t column_begin, size_t column_end) {
+                                     const uint32_t *packed_b, size_t panel_pairs, float beta, float *c, size_t ldc,
+                                     size_t rows, size_t column_begin, size_t column_end) {
     size_t kp = pairs(k);
     const uint32_t *a_words = (const uint32_t *)a_rows;
     for (size_t p0 = 0; p0 < kp; p0 += BLOCK_PAIRS) {
         size_t depth = kp - p0 < BLOCK_PAIRS ? kp - p0 : BLOCK_PAIRS;
         float blockBeta = p0 == 0 ? beta : 1;
         for (size_t j = column_begin; j < column_end; j += CBF16_TILE_COLUMNS) {
-            const uint32_t *b = packed_b + (j / CBF16_TILE_COLUMNS * kp + p0) * CBF16_TILE_COLUMNS;
+            const uint32_t *b = packed_b + (j / CBF16_TILE_COLUMNS * panel_pairs + p0) * CBF16_TILE_COLUMNS;
             for (size_t i = 0; i < rows; i += CBF16_TILE_ROWS) {
                 tile(depth, a_words + i * row_words + p0, 1, row_words, b, alpha, blockBeta, c + i * ldc + j, ldc, rows - i,
                      column_end - j);
@@ -195,7 +195,8 @@ void cbf16_multiply_packed(size_t k, float alpha, const uint32_t *packed_a, cons
 void cbf16_convert_rows(const float *src, size_t ld, size_t rows, size_t k, uint16_t *dst) { __builtin_trap(); }
 
 void cbf16_multiply_rows(size_t k, float alpha, const uint16_t *a_rows, size_t row_words, const uint32_t *packed_b,
-                         float beta, float *c, size_t ldc, size_t rows, size_t column_begin, size_t column_end) {
+                         size_t panel_pairs, float beta, float *c, size_t ldc, size_t rows, size_t column_begin,
+                         size_t column_end) {
     __builtin_trap();
 }
 

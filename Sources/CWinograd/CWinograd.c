@@ -286,60 +286,108 @@ static inline AVX512 void expand_rows(const __m512 x[4], __m512 y[6]) {
     y[5] = x[3];
 }
 
+// Where an item's output-gradient tiles come from.
+struct gradient_item {
+    const float *images;
+    size_t image_stride, plane;
+    int count, channels, height, width, tile_row, x0, tiles, narrow;
+    __mmask16 columns;
+};
+
+static inline struct gradient_item gradient_item(const float *images, size_t image_stride, int count, int channels,
+                                                 int height, int width, int tile_row, int first_tile, int tiles) {
+    return (struct gradient_item){images,     image_stride, (size_t)height * width, count,
+                                  channels,   height,       width,                  tile_row,
+                                  4 * first_tile, tiles,    covers_narrow_rows(width, first_tile, tiles),
+                                  column_mask(4 * first_tile, 4 * tiles, width)};
+}
+
+// m[t][e]: element e of A dy A^T for the item's tile t of image lane l, with channels
+// o0 ..< o0 + 16 in the lanes (zero past `channels`, outside the images and for lanes past `count`).
+static inline AVX512 void gradient_tiles(const struct gradient_item *item, int l, int o0, __m512 m[4][36]) {
+    const size_t plane = item->plane;
+    const int height = item->height, width = item->width, channels = item->channels;
+    // dy[i][x]: output-gradient row 4 * tile_row + i, column x0 + x.
+    __m512 dy[4][16];
+    for (int i = 0; i < 4; i++) {
+        const int y = 4 * item->tile_row + i;
+        if (l >= item->count || y >= height) {
+            for (int x = 0; x < 16; x++) dy[i][x] = _mm512_setzero_ps();
+            continue;
+        }
+        if (item->narrow) {
+            // Rows y ..< y + n of the group's channels in one transpose: lane o of a[p] is
+            // channel o0 + o at row y + p / width, column p % width.
+            const int n = rows_per_load(y, height, width, 4 - i);
+            const __mmask16 run = (__mmask16)((1u << (n * width)) - 1);
+            const float *first = item->images + l * item->image_stride + (size_t)o0 * plane + (size_t)y * width;
+            __m512 a[16];
+            for (int o = 0; o < 16; o++) {
+                a[o] = o0 + o < channels ? _mm512_maskz_loadu_ps(run, first + o * plane) : _mm512_setzero_ps();
+            }
+            transpose16(a);
+            for (int j = 0; j < n; j++) {
+                for (int x = 0; x < 16; x++) dy[i + j][x] = x < width ? a[j * width + x] : _mm512_setzero_ps();
+            }
+            i += n - 1;
+            continue;
+        }
+        const float *row = item->images + l * item->image_stride + (size_t)o0 * plane + (size_t)y * width + item->x0;
+        for (int o = 0; o < 16; o++) {
+            dy[i][o] = o0 + o < channels ? _mm512_maskz_loadu_ps(item->columns, row + o * plane) : _mm512_setzero_ps();
+        }
+        transpose16(dy[i]);
+    }
+    for (int t = 0; t < item->tiles; t++) {
+        // Columns of A dy, then rows of (A dy) A^T.
+        __m512 expanded[6][4];
+        for (int j = 0; j < 4; j++) {
+            __m512 x[4] = {dy[0][4 * t + j], dy[1][4 * t + j], dy[2][4 * t + j], dy[3][4 * t + j]}, y[6];
+            expand_rows(x, y);
+            for (int r = 0; r < 6; r++) expanded[r][j] = y[r];
+        }
+        for (int r = 0; r < 6; r++) expand_rows(expanded[r], m[t] + 6 * r);
+    }
+}
+
 AVX512 void cwino4_transform_output_gradient(const float *images, size_t image_stride, int count, int channels,
                                              int height, int width, int tile_row, int first_tile, int tiles,
                                              float *dm, size_t element_stride, size_t stride) {
-    const size_t plane = (size_t)height * width;
-    const int x0 = 4 * first_tile;
-    const __mmask16 columns = column_mask(x0, 4 * tiles, width);
-    const int narrow = covers_narrow_rows(width, first_tile, tiles);
+    const struct gradient_item item =
+        gradient_item(images, image_stride, count, channels, height, width, tile_row, first_tile, tiles);
     for (int l = 0; l < 16; l++) {
         for (int o0 = 0; o0 < channels; o0 += 16) {
-            // dy[i][x]: output-gradient row 4 * tile_row + i, column x0 + x, with the group's 16
-            // channels in the lanes.
-            __m512 dy[4][16];
-            for (int i = 0; i < 4; i++) {
-                const int y = 4 * tile_row + i;
-                if (l >= count || y >= height) {
-                    for (int x = 0; x < 16; x++) dy[i][x] = _mm512_setzero_ps();
-                    continue;
-                }
-                if (narrow) {
-                    // Rows y ..< y + n of the group's channels in one transpose: lane o of a[p] is
-                    // channel o0 + o at row y + p / width, column p % width.
-                    const int n = rows_per_load(y, height, width, 4 - i);
-                    const __mmask16 run = (__mmask16)((1u << (n * width)) - 1);
-                    const float *first = images + l * image_stride + (size_t)o0 * plane + (size_t)y * width;
-                    __m512 a[16];
-                    for (int o = 0; o < 16; o++) {
-                        a[o] = o0 + o < channels ? _mm512_maskz_loadu_ps(run, first + o * plane) : _mm512_setzero_ps();
-                    }
-                    transpose16(a);
-                    for (int j = 0; j < n; j++) {
-                        for (int x = 0; x < 16; x++) dy[i + j][x] = x < width ? a[j * width + x] : _mm512_setzero_ps();
-                    }
-                    i += n - 1;
-                    continue;
-                }
-                const float *row = images + l * image_stride + (size_t)o0 * plane + (size_t)y * width + x0;
-                for (int o = 0; o < 16; o++) {
-                    dy[i][o] = o0 + o < channels ? _mm512_maskz_loadu_ps(columns, row + o * plane) : _mm512_setzero_ps();
-                }
-                transpose16(dy[i]);
-            }
+            __m512 m[4][36];
+            gradient_tiles(&item, l, o0, m);
             for (int t = 0; t < tiles; t++) {
-                // Columns of A dy, then rows of (A dy) A^T.
-                __m512 expanded[6][4];
-                for (int j = 0; j < 4; j++) {
-                    __m512 x[4] = {dy[0][4 * t + j], dy[1][4 * t + j], dy[2][4 * t + j], dy[3][4 * t + j]}, y[6];
-                    expand_rows(x, y);
-                    for (int r = 0; r < 6; r++) expanded[r][j] = y[r];
-                }
                 float *target = dm + (size_t)(16 * t + l) * stride + o0;
-                for (int r = 0; r < 6; r++) {
-                    __m512 y[6];
-                    expand_rows(expanded[r], y);
-                    for (int k = 0; k < 6; k++) _mm512_storeu_ps(target + (6 * r + k) * element_stride, y[k]);
+                for (int e = 0; e < 36; e++) _mm512_storeu_ps(target + e * element_stride, m[t][e]);
+            }
+        }
+    }
+}
+
+BF16 void cwino4_transform_output_gradient_pairs(const float *images, size_t image_stride, int count, int channels,
+                                                 int height, int width, int tile_row, int first_tile, int tiles,
+                                                 uint32_t *pairs, size_t element_words, size_t panel_words,
+                                                 int column) {
+    const struct gradient_item item =
+        gradient_item(images, image_stride, count, channels, height, width, tile_row, first_tile, tiles);
+    // Word o of the result takes channel o's bf16 of the even step (low half) and of the odd one.
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7,
+                                                22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    // Steps (GEMM depth) 16 t + l and 16 t + l + 1 are one pair: two lanes of a tile.
+    for (int l = 0; l < 16; l += 2) {
+        for (int o0 = 0; o0 < channels; o0 += 16) {
+            __m512 even[4][36], odd[4][36];
+            gradient_tiles(&item, l, o0, even);
+            gradient_tiles(&item, l + 1, o0, odd);
+            for (int t = 0; t < tiles; t++) {
+                uint32_t *target = pairs + (size_t)(o0 / 32) * panel_words + (size_t)(column + 16 * t + l) / 2 * 32 +
+                                   o0 % 32;
+                for (int e = 0; e < 36; e++) {
+                    __m512i both = (__m512i)_mm512_cvtne2ps_pbh(odd[t][e], even[t][e]);
+                    _mm512_storeu_si512(target + e * element_words, _mm512_permutexvar_epi16(interleave, both));
                 }
             }
         }

@@ -49,12 +49,14 @@ void cbf16_multiply_packed(size_t k, float alpha, const uint32_t *packed_a, cons
 void cbf16_convert_rows(const float *src, size_t ld, size_t rows, size_t k, uint16_t *dst);
 
 /// `cbf16_multiply_packed` for rows [0, rows) with A given as rows of bf16 (`cbf16_convert_rows`)
-/// instead of packed panels, `row_words` words apart (at least ceil(k/2)): a row's pairs of steps
-/// are its consecutive words, so an operand that is k-contiguous needs no transposition. Rows are
-/// read 8 at a time: `a_rows` must hold `rows` rounded up to a multiple of CBF16_TILE_ROWS (the
-/// rows past `rows` only reach dropped results).
+/// instead of packed panels, `row_words` words apart (at least ceil(k/2)), and B's panels
+/// `panel_pairs` pairs of steps apart (at least ceil(k/2)): a row's pairs of steps are its
+/// consecutive words, so an operand that is k-contiguous needs no transposition. Rows are read 8 at
+/// a time: `a_rows` must hold `rows` rounded up to a multiple of CBF16_TILE_ROWS (the rows past
+/// `rows` only reach dropped results).
 void cbf16_multiply_rows(size_t k, float alpha, const uint16_t *a_rows, size_t row_words, const uint32_t *packed_b,
-                         float beta, float *c, size_t ldc, size_t rows, size_t column_begin, size_t column_end);
+                         size_t panel_pairs, float beta, float *c, size_t ldc, size_t rows, size_t column_begin,
+                         size_t column_end);
 
 // The 3x3 convolutions on AMX tiles.
 #include "CBF16Conv3.h"

@@ -56,4 +56,13 @@ void cwino4_transform_output_gradient(const float *images, size_t image_stride, 
                                       int height, int width, int tile_row, int first_tile, int tiles,
                                       float *dm, size_t element_stride, size_t stride);
 
+/// `cwino4_transform_output_gradient` rounded to bf16 and packed in pairs of steps as
+/// `cbf16_multiply_rows` reads B: steps (GEMM depth) are the item's columns from `column` (even),
+/// 16 t + l for tile t and image lane l; the word for step pair p and channel o is at
+/// [e * element_words + (o / 32) * panel_words + p * 32 + o % 32], the even step in its low half.
+/// Writes channels up to `channels` rounded up to 16. Needs AVX512-BF16.
+void cwino4_transform_output_gradient_pairs(const float *images, size_t image_stride, int count, int channels,
+                                            int height, int width, int tile_row, int first_tile, int tiles,
+                                            uint32_t *pairs, size_t element_words, size_t panel_words, int column);
+
 #endif

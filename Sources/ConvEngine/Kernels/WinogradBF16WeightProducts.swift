@@ -41,39 +41,41 @@ final class WinogradBF16WeightProducts {
         let gradientPairs: UnsafeMutablePointer<UInt32>, gradientWords: Int
 
         /// Rounds element `element`'s operands: V[e]'s C rows (`stride` floats apart) and dM[e]
-        /// (depth, OC padded) to bf16, V's rows packed at the depth's own row length.
+        /// (depth, OC padded) to bf16, laid out for that depth.
         func convert(
             element: Int, patches v: UnsafePointer<Float>, stride: Int, channels c: Int, depth: Int,
             gradients dm: UnsafePointer<Float>, paddedChannels: Int
         ) {
             cbf16_convert_rows(v, stride, c, depth, patchRows + element * patchHalves)
-            packGradients(element: element, gradients: dm, depth: depth, paddedChannels: paddedChannels)
-        }
-
-        /// Rounds dM[e] (depth, OC padded) to bf16 pairs of tiles as element `element`'s.
-        func packGradients(element: Int, gradients dm: UnsafePointer<Float>, depth: Int, paddedChannels: Int) {
             cbf16_pack(
                 dm, paddedChannels, false, paddedChannels, depth, MicroKernel.columns, 0,
                 paddedChannels / MicroKernel.columns, gradientPairs + element * gradientWords)
         }
 
-        /// Where a transform writes element `element`'s rounded V rows itself (`rowHalves` apart;
-        /// `multiply` with `wholeRows`).
+        /// Where F(4x4)'s transforms write element `element`'s operands themselves, laid out for
+        /// the reserved depth: V's rows (`patchRows`, `rowHalves` apart) and dM's pairs of steps
+        /// (`gradientPairs`, 32-channel panels `panelWords` apart); `multiply` reads them with
+        /// `atReservedDepth`.
         func patchRows(element: Int) -> UnsafeMutablePointer<UInt16> { patchRows + element * patchHalves }
+        func gradientPairs(element: Int) -> UnsafeMutablePointer<UInt32> {
+            gradientPairs + element * gradientWords
+        }
+        var panelWords: Int { rowHalves / 2 * MicroKernel.columns }
 
         /// sums (`rows`, `channels.count`) = rows `firstRow ..< firstRow + rows` of V[e] x the
         /// output channels `channels` of dM[e] (from a 32-channel sliver's start), plus the sums
-        /// there unless `first`, from element `element`'s operands: V's rows as `convert` packs
-        /// them, or `rowHalves` apart with `wholeRows`; the sums' rows `ldc` floats apart.
+        /// there unless `first`, from element `element`'s operands, laid out as `convert` lays them
+        /// out or, `atReservedDepth`, for the reserved depth; the sums' rows `ldc` floats apart.
         func multiply(
             element: Int, depth: Int, firstRow: Int, rows: Int, channels: Range<Int>, first: Bool,
-            into sums: UnsafeMutablePointer<Float>, ldc: Int, wholeRows: Bool = false
+            into sums: UnsafeMutablePointer<Float>, ldc: Int, atReservedDepth: Bool = false
         ) {
-            let pairs = cbf16_packed_words(1, depth, 1), rowWords = wholeRows ? rowHalves / 2 : pairs
+            let pairs = atReservedDepth ? rowHalves / 2 : cbf16_packed_words(1, depth, 1)
             let panel = channels.lowerBound / MicroKernel.columns * pairs * MicroKernel.columns
             cbf16_multiply_rows(
-                depth, 1, patchRows + element * patchHalves + firstRow * 2 * rowWords, rowWords,
-                gradientPairs + element * gradientWords + panel, first ? 0 : 1, sums, ldc, rows, 0, channels.count)
+                depth, 1, patchRows + element * patchHalves + firstRow * 2 * pairs, pairs,
+                gradientPairs + element * gradientWords + panel, pairs, first ? 0 : 1, sums, ldc, rows, 0,
+                channels.count)
         }
 
         /// `WinogradProducts.accumulateWeightProducts` in bf16, through the first element's operands.

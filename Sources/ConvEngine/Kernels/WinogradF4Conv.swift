@@ -263,10 +263,18 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                                 band, bandPlace.0, bandPlace.1, bandPlace.2, bandPlace.3, place.1, place.2,
                                 v + filled, c * columns, columns)
                         }
-                        cwino4_transform_output_gradient(
-                            outputGradient + block * outputImage, outputImage, Int32(count), Int32(oc),
-                            Int32(g.height), Int32(g.width), place.0, place.1, place.2,
-                            dm + filled * paddedChannels, columns * paddedChannels, paddedChannels)
+                        let gradientImages = outputGradient + block * outputImage
+                        if let bf16 {
+                            cwino4_transform_output_gradient_pairs(
+                                gradientImages, outputImage, Int32(count), Int32(oc), Int32(g.height),
+                                Int32(g.width), place.0, place.1, place.2, bf16.gradientPairs(element: 0),
+                                bf16.gradientWords, bf16.panelWords, Int32(filled))
+                        } else {
+                            cwino4_transform_output_gradient(
+                                gradientImages, outputImage, Int32(count), Int32(oc), Int32(g.height),
+                                Int32(g.width), place.0, place.1, place.2, dm + filled * paddedChannels,
+                                columns * paddedChannels, paddedChannels)
+                        }
                         let depth = tiles * Self.blockImages
                         if gathersLeaf {
                             filled += depth
@@ -277,13 +285,10 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                         let first = block == images.lowerBound && tileRow == 0 && chunk == 0
                         if let bf16 {
                             for e in 0..<elements {
-                                bf16.packGradients(
-                                    element: e, gradients: dm + e * columns * paddedChannels, depth: depth,
-                                    paddedChannels: paddedChannels)
                                 bf16.multiply(
                                     element: e, depth: depth, firstRow: 0, rows: c, channels: 0..<paddedChannels,
                                     first: first, into: sums + e * c * paddedChannels, ldc: paddedChannels,
-                                    wholeRows: true)
+                                    atReservedDepth: true)
                             }
                         } else {
                             WinogradProducts.accumulateWeightProducts(
@@ -301,13 +306,6 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                     tapStride: c * paddedChannels)
                 return
             }
-            if let bf16 {
-                for e in 0..<elements {
-                    bf16.packGradients(
-                        element: e, gradients: dm + e * columns * paddedChannels, depth: filled,
-                        paddedChannels: paddedChannels)
-                }
-            }
             // Each 8 x 32 block of dU for all 36 elements, taken through G^T dU G while in L1.
             for o in Swift.stride(from: 0, to: paddedChannels, by: blockColumns) {
                 for i in Swift.stride(from: 0, to: c, by: blockRows) {
@@ -318,7 +316,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                             bf16.multiply(
                                 element: e, depth: filled, firstRow: i, rows: rows,
                                 channels: o..<(o + blockColumns), first: true, into: target, ldc: blockColumns,
-                                wholeRows: true)
+                                atReservedDepth: true)
                         } else {
                             MicroKernel.tile(
                                 depth: filled, a: v + (e * c + i) * columns, aRowStride: columns, aStep: 1,
