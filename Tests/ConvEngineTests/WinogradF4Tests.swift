@@ -13,7 +13,7 @@ import Testing
         // A block of one image after a full one; partial tiles at the right and bottom edges, and
         // channel counts off the 8-channel tiles.
         ConvLayerCase(channels: 17, outChannels: 20, height: 15, width: 13, batch: 17, threads: 1),
-        // Two tiles per item from 64 channels on, on maps two tiles wide.
+        // 64 channels on maps two tiles wide.
         ConvLayerCase(channels: 64, outChannels: 40, height: 8, width: 8, batch: 18, threads: 2),
         // A chunk of one tile at the end of each tile row (11 tiles of 4), three blocks.
         ConvLayerCase(channels: 24, outChannels: 16, height: 9, width: 42, batch: 33, threads: 2),
@@ -29,6 +29,8 @@ import Testing
         ConvLayerCase(channels: 32, outChannels: 64, height: 7, width: 7, batch: 16, threads: 2),
         // 256 channels: the longest sums.
         ConvLayerCase(channels: 256, outChannels: 32, height: 4, width: 8, batch: 3, threads: 2),
+        // Two tiles per item above 64 channels: five tiles a row in three chunks, the last of one.
+        ConvLayerCase(channels: 72, outChannels: 16, height: 12, width: 20, batch: 3, threads: 2),
         // A map too large for one band of the input per block (64 channels of 66 padded columns
         // give bands of three tile rows): three whole bands and one of a tile row, in the forward
         // pass and the weight gradient.
@@ -89,7 +91,7 @@ import Testing
     /// `WinogradBF16Tests` derives for F(2x2).
     @Test(
         .enabled(if: BF16GEMM.isSupported, "this CPU has no AVX512-BF16"),
-        arguments: [cases[1], cases[2], cases[6], cases[7], cases[9]])
+        arguments: [cases[1], cases[2], cases[6], cases[7], cases[10]])
     func bf16ProductsAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
         let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
         let conv = Self.layer(kase, threads: kase.threads, precision: .bf16)

@@ -11,7 +11,7 @@ import CWinograd
 /// lanes. The input side first copies a band of each block's rows (the whole map where it fits)
 /// into that layout, reading each image's rows as one run, and transforms the patches from there:
 /// read in place, an item's 6 short rows of 16 images far apart waited on memory. An item is a block of 16 images (two on maps one tile wide), one tile row and up to 4
-/// tiles of it (2 from 64 channels on, so that its transformed patches stay in L2). A batch under
+/// tiles of it (2 above 64 channels, so that its transformed patches stay in L2). A batch under
 /// 16 images leaves lanes idle rather than go to F(2x2, 3x3): an image's results are then the same
 /// bits in any batch, so data-parallel ranks that split a small batch still compute what one
 /// process computes.
@@ -62,7 +62,9 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         self.pool = pool
         rowTiles = (g.height + 3) / 4
         columnTiles = (g.width + 3) / 4
-        itemTiles = min(columnTiles, g.channels > 32 ? 2 : 4)
+        // Four tiles (16 columns) fill whole cache lines of output rows: 64->64 on 16x16 at batch
+        // 128, 2 threads, took 2.8 / 6.3 ms forward / backward against 3.3 / 7.3 with two.
+        itemTiles = min(columnTiles, g.channels > 64 ? 2 : 4)
         chunks = (columnTiles + itemTiles - 1) / itemTiles
         let width = MicroKernel.columns
         itemBlocks = max(1, width / (itemTiles * Self.blockImages))
