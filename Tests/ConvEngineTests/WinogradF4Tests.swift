@@ -29,6 +29,8 @@ import Testing
         ConvLayerCase(channels: 32, outChannels: 64, height: 7, width: 7, batch: 16, threads: 2),
         // 256 channels: the longest sums.
         ConvLayerCase(channels: 256, outChannels: 32, height: 4, width: 8, batch: 3, threads: 2),
+        // A first layer: 3 channels into 32 on 32x32 maps (its input gradient 32 into 3).
+        ConvLayerCase(channels: 3, outChannels: 32, height: 32, width: 32, batch: 16, threads: 2),
         // Two tiles per item above 64 channels: five tiles a row in three chunks, the last of one.
         ConvLayerCase(channels: 72, outChannels: 16, height: 12, width: 20, batch: 3, threads: 2),
         // A map too large for one band of the input per block (64 channels of 66 padded columns
@@ -91,7 +93,7 @@ import Testing
     /// `WinogradBF16Tests` derives for F(2x2).
     @Test(
         .enabled(if: BF16GEMM.isSupported, "this CPU has no AVX512-BF16"),
-        arguments: [cases[1], cases[2], cases[6], cases[7], cases[10]])
+        arguments: [cases[1], cases[2], cases[6], cases[7], cases[11]])
     func bf16ProductsAreWithinTheTransformedBF16Bound(_ kase: ConvLayerCase) {
         let (c, oc, h, w, n) = (kase.channels, kase.outChannels, kase.height, kase.width, kase.batch)
         let conv = Self.layer(kase, threads: kase.threads, precision: .bf16)
