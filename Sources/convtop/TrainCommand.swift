@@ -87,7 +87,8 @@ struct TrainCommand: ParsableCommand {
         inversion: .prefixedNo,
         help: ArgumentHelp(
             "Every 5 steps fold the weights into a running average and set them to it, the average "
-                + "smoothing more as the run ends (airbench's lookahead)."))
+                + "smoothing more as the run ends (airbench's lookahead); a resume with other --epochs "
+                + "stretches that ramp over the new length."))
     var lookahead: Bool?
 
     @Option(

@@ -121,15 +121,11 @@ public struct Checkpoint: Sendable {
 
     /// Throws unless the checkpoint is for `model`'s preset or network, input shape and classes.
     private func checkFits(_ model: Model) throws(CheckpointError) {
-        let target = CheckpointMetadata(
-            model: model.name, inputShape: model.inputShape, classes: model.outputShape.reduce(1, *),
-            optimizer: metadata.optimizer, hyperparameters: [:], run: metadata.run)
-        guard
-            (metadata.model, metadata.inputShape, metadata.classes) == (target.model, target.inputShape, target.classes)
-        else {
+        let (name, inputShape, classes) = (model.name, model.inputShape, model.outputShape.reduce(1, *))
+        guard (metadata.model, metadata.inputShape, metadata.classes) == (name, inputShape, classes) else {
+            let wanted = CheckpointMetadata.modelDescription(name, inputShape: inputShape, classes: classes)
             throw CheckpointError(
-                file: file,
-                problem: "checkpoint is for model \(metadata.modelDescription), not \(target.modelDescription)")
+                file: file, problem: "checkpoint is for model \(metadata.modelDescription), not \(wanted)")
         }
     }
 

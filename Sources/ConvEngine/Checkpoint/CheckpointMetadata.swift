@@ -38,7 +38,9 @@ public struct CheckpointMetadata: Equatable, Sendable {
     }
 
     /// "lenet (3x32x32, 10 classes)", for messages.
-    public var modelDescription: String {
+    public var modelDescription: String { Self.modelDescription(model, inputShape: inputShape, classes: classes) }
+
+    static func modelDescription(_ model: String, inputShape: [Int], classes: Int) -> String {
         "\(model) (\(inputShape.map(String.init).joined(separator: "x")), \(classes) classes)"
     }
 
