@@ -119,7 +119,12 @@ BF16_TARGET static inline void tile(size_t kp, const uint32_t *a, size_t pair_st
     __m512 alphas = _mm512_set1_ps(alpha), betas = _mm512_set1_ps(beta);
     for (size_t i = 0; i < m && i < CBF16_TILE_ROWS; i++) {
         float *row = c + i * ldc;
-        __m512 r0 = _mm512_mul_ps(alphas, acc[i][0]), r1 = _mm512_mul_ps(alphas, acc[i][1]);
+        // The Winograd products' alpha is 1: a multiply per accumulator is 6% of a 16-pair tile.
+        __m512 r0 = acc[i][0], r1 = acc[i][1];
+        if (alpha != 1) {
+            r0 = _mm512_mul_ps(alphas, r0);
+            r1 = _mm512_mul_ps(alphas, r1);
+        }
         if (beta != 0) {
             r0 = _mm512_fmadd_ps(betas, _mm512_maskz_loadu_ps(mask0, row), r0);
             r1 = _mm512_fmadd_ps(betas, _mm512_maskz_loadu_ps(mask1, row + 16), r1);
