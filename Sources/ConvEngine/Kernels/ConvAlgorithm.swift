@@ -55,13 +55,13 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
             // take the layer, it stays here.
             g.inputPlane <= g.kernel * g.kernel
                 && (Self.bf16Direct.suits(g, outChannels: outChannels, precision: precision)
-                    || !Self.winogradF4Suits(g, outChannels: outChannels))
+                    || !Self.winogradF4Suits(g, outChannels: outChannels, precision: precision))
         case .bf16Direct:
             // Every 3x3 "same" layer: one tile product does 8,192 multiply-adds, far more than
             // Winograd's 2.25x fewer products save (see docs/PERFORMANCE.md).
             precision.available == .bf16 && BF16DirectConv.isSupported && g.kernel == 3 && g.isSamePadded
         case .winograd:
-            Self.winogradSuits(g, outChannels: outChannels)
+            Self.winogradSuits(g, outChannels: outChannels, precision: precision)
         case .implicitGEMM:
             g.isSamePadded
         case .im2col:
@@ -91,8 +91,8 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     ///
     /// The rule is symmetric in the channel counts but for F(4x4)'s first layers, and F(4x4) runs
     /// the input gradient (the transposed layer) whenever it runs the forward pass.
-    private static func winogradSuits(_ g: ConvGeometry, outChannels: Int) -> Bool {
-        if winogradF4Suits(g, outChannels: outChannels) { return true }
+    private static func winogradSuits(_ g: ConvGeometry, outChannels: Int, precision: Precision) -> Bool {
+        if winogradF4Suits(g, outChannels: outChannels, precision: precision) { return true }
         let channels = g.channels + outChannels
         let fillsLanes = g.width >= 32 || g.width == 16 || (g.width == 8 && channels >= 96)
         return hasWinogradShape(g, outChannels: outChannels)
@@ -105,15 +105,19 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
             && outChannels >= winogradMinimumChannels
     }
 
-    /// The Winograd layers F(4x4, 3x3) runs: those with enough channels on both sides, and first
-    /// layers of at most 4 channels into 32 or more on maps 32 wide or more, whose output
+    /// The Winograd layers F(4x4, 3x3) runs: those with enough channels on both sides, and in fp32
+    /// first layers of at most 4 channels into 32 or more on maps 32 wide or more, whose output
     /// transform streams whole rows: `convnet5`'s 3->32 on 32x32 at batch 128, 2 threads, took
-    /// 1.3 / 2.3 ms forward / backward in fp32 and 1.5 / 2.3 in bf16, against the implicit GEMM's
-    /// 1.7 / 3.7 and 1.7 / 2.7 (its batch norm then reads the outputs from memory: 1.4 -> 1.6 ms).
-    /// 3->16 on 32x32 (`resnet9`) came out level, and `resnet6`'s 1->16 on 28x28 slower.
-    private static func winogradF4Suits(_ g: ConvGeometry, outChannels: Int) -> Bool {
+    /// 1.3 / 2.3 ms forward / backward against the implicit GEMM's 1.7 / 3.7 (its batch norm then
+    /// reads the outputs from memory: 1.4 -> 1.6 ms). 3->16 on 32x32 (`resnet9`) came out level,
+    /// and `resnet6`'s 1->16 on 28x28 slower. In bf16 the first layer keeps the implicit GEMM's
+    /// fp32 forward pass: F(4x4) would round its transformed pixels to bf16, and the wide net's
+    /// 30-epoch CIFAR-10 run with it (seed 0) ended at 93.54% where the four seeds before had
+    /// given 93.74-94.30%.
+    private static func winogradF4Suits(_ g: ConvGeometry, outChannels: Int, precision: Precision) -> Bool {
         let firstLayer =
-            g.kernel == 3 && g.isSamePadded && g.channels <= 4 && outChannels >= 32 && g.width >= 32
+            precision.available == .fp32 && g.kernel == 3 && g.isSamePadded && g.channels <= 4
+            && outChannels >= 32 && g.width >= 32
         return (hasWinogradShape(g, outChannels: outChannels) || firstLayer) && WinogradF4Conv.suits(g)
     }
 
