@@ -10,8 +10,9 @@ import CWinograd
 /// arithmetic on any map 3 wide or more; transposes move values between the images' planes and the
 /// lanes. The input side first copies a band of each block's rows (the whole map where it fits)
 /// into that layout, reading each image's rows as one run, and transforms the patches from there:
-/// read in place, an item's 6 short rows of 16 images far apart waited on memory. An item is a block of 16 images (two on maps one tile wide), one tile row and up to 4
-/// tiles of it (2 above 64 channels, so that its transformed patches stay in L2). A batch under
+/// read in place, an item's 6 short rows of 16 images far apart waited on memory. An item is a
+/// block of 16 images (two on maps one tile wide), one tile row and up to 4 tiles of it (2 above
+/// 64 channels, so that its transformed patches stay in L2). A batch under
 /// 16 images leaves lanes idle rather than go to F(2x2, 3x3): an image's results are then the same
 /// bits in any batch, so data-parallel ranks that split a small batch still compute what one
 /// process computes.
@@ -96,7 +97,7 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         return bands.data
     }
 
-    /// Copies the rows band `band` of `count` images from `images` covers into `target`.
+    /// Copies the rows that band `band` covers, of `count` images from `images`, into `target`.
     private func fillBand(
         _ images: UnsafePointer<Float>, count: Int, band: Int, into target: UnsafeMutablePointer<Float>
     ) {
