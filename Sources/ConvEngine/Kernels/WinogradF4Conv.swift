@@ -223,7 +223,10 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
             Self.gathersLeaf(channels: c, paddedChannels: paddedChannels, leafColumns: leafColumns)
         let columns = gathersLeaf ? leafColumns : itemColumns
         let (blockRows, blockColumns) = (MicroKernel.rows, MicroKernel.columns)
-        let patchesSize = elements * c * columns, gradientsSize = elements * columns * paddedChannels
+        // In bf16 the transforms write V and dM as the products' operands, not here.
+        let fp32Operands = bf16WeightProducts == nil
+        let patchesSize = fp32Operands ? elements * c * columns : 0
+        let gradientsSize = fp32Operands ? elements * columns * paddedChannels : 0
         let sumsSize = elements * (gathersLeaf ? blockRows * blockColumns : c * paddedChannels)
         let taskSize = patchesSize + gradientsSize + sumsSize
         if gradientScratch.count != tasks * taskSize {
