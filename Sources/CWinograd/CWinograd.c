@@ -144,15 +144,21 @@ static inline struct band_item band_item(const float *blocked, int rows, int pad
                               rows * row_stride};
 }
 
+// e[t]: B^T d B of channel c's patch for each of the item's tiles t.
+static inline AVX512 void transform_channel(const struct band_item *item, int c, int tiles, __m512 e[4][36]) {
+    for (int t = 0; t < tiles; t++) {
+        transform_patch(item->origin + c * item->channel_stride + 64 * t, item->row_stride, e[t]);
+    }
+}
+
 AVX512 void cwino4_transform_input(const float *blocked, int rows, int padded_width, int channels, int band_tile_row,
                                    int first_tile, int tiles, float *v, size_t element_stride, size_t stride) {
     const struct band_item item = band_item(blocked, rows, padded_width, band_tile_row, first_tile);
     for (int c = 0; c < channels; c++) {
+        __m512 e[4][36];
+        transform_channel(&item, c, tiles, e);
         for (int t = 0; t < tiles; t++) {
-            __m512 e[36];
-            transform_patch(item.origin + c * item.channel_stride + 64 * t, item.row_stride, e);
-            float *target = v + c * stride + 16 * t;
-            for (int k = 0; k < 36; k++) _mm512_storeu_ps(target + k * element_stride, e[k]);
+            for (int k = 0; k < 36; k++) _mm512_storeu_ps(v + c * stride + 16 * t + k * element_stride, e[t][k]);
         }
     }
 }
@@ -168,20 +174,21 @@ BF16 void cwino4_transform_input_pairs(const float *blocked, int rows, int padde
                                                 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     const int channel_pairs = (channels + 1) / 2;
     for (int p2 = 0; p2 < channel_pairs; p2++) {
-        for (int t = 0; t < tiles; t++) {
-            __m512 a[36], b[36];
-            const float *even = item.origin + 2 * p2 * item.channel_stride + 64 * t;
-            transform_patch(even, item.row_stride, a);
-            if (2 * p2 + 1 < channels) {
-                transform_patch(even + item.channel_stride, item.row_stride, b);
-            } else {
-                for (int k = 0; k < 36; k++) b[k] = _mm512_setzero_ps();
+        __m512 a[4][36], b[4][36];
+        transform_channel(&item, 2 * p2, tiles, a);
+        if (2 * p2 + 1 < channels) {
+            transform_channel(&item, 2 * p2 + 1, tiles, b);
+        } else {
+            for (int t = 0; t < tiles; t++) {
+                for (int k = 0; k < 36; k++) b[t][k] = _mm512_setzero_ps();
             }
+        }
+        for (int t = 0; t < tiles; t++) {
             // The tile's 16 columns sit in one 32-column panel.
             const int first = column + 16 * t;
             uint32_t *target = pairs + ((size_t)(first / 32) * channel_pairs + p2) * 32 + first % 32;
             for (int k = 0; k < 36; k++) {
-                __m512i both = (__m512i)_mm512_cvtne2ps_pbh(b[k], a[k]);
+                __m512i both = (__m512i)_mm512_cvtne2ps_pbh(b[t][k], a[t][k]);
                 _mm512_storeu_si512(target + k * element_words, _mm512_permutexvar_epi16(interleave, both));
             }
         }
@@ -193,12 +200,12 @@ BF16 void cwino4_transform_input_rows(const float *blocked, int rows, int padded
                                       size_t element_halves, size_t row_halves) {
     const struct band_item item = band_item(blocked, rows, padded_width, band_tile_row, first_tile);
     for (int c = 0; c < channels; c++) {
+        __m512 e[4][36];
+        transform_channel(&item, c, tiles, e);
         for (int t = 0; t < tiles; t++) {
-            __m512 e[36];
-            transform_patch(item.origin + c * item.channel_stride + 64 * t, item.row_stride, e);
             uint16_t *target = v + c * row_halves + 16 * t;
             for (int k = 0; k < 36; k++) {
-                _mm256_storeu_si256((__m256i *)(target + k * element_halves), (__m256i)_mm512_cvtneps_pbh(e[k]));
+                _mm256_storeu_si256((__m256i *)(target + k * element_halves), (__m256i)_mm512_cvtneps_pbh(e[t][k]));
             }
         }
     }
