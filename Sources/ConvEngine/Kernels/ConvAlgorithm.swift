@@ -19,7 +19,8 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, CustomStringConvertib
     /// (`WinogradConv`); in bf16 with element-wise products in bf16.
     case winograd
     /// `ImplicitGEMMConv` for the forward pass of stride-1 "same"-padded layers (and, from 64
-    /// channels on, their input gradient); the weight gradient is im2col + GEMM.
+    /// channels on, their input gradient); the weight gradient is im2col + GEMM, or for first
+    /// layers of at most 4 channels `NarrowWeightGradient`.
     case implicitGEMM = "implicit-gemm"
     /// `Im2colConv`: each image unfolded into a columns matrix and multiplied by the weight.
     case im2col = "im2col-gemm"
@@ -221,11 +222,15 @@ final class ConvKernels {
             forward = ImplicitGEMMConv(g, outChannels: outChannels, pool: pool)
             let columns = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
             backward =
-                ConvAlgorithm.implicitInputGradientPays(g)
+                NarrowWeightGradient.suits(g)
                 ? .apart(
-                    weightGradient: columns,
+                    weightGradient: NarrowWeightGradient(g, outChannels: outChannels, pool: pool),
                     inputGradient: ImplicitGEMMConv(transposed, outChannels: g.channels, pool: pool))
-                : .together(columns)
+                : ConvAlgorithm.implicitInputGradientPays(g)
+                    ? .apart(
+                        weightGradient: columns,
+                        inputGradient: ImplicitGEMMConv(transposed, outChannels: g.channels, pool: pool))
+                    : .together(columns)
         case .im2col:
             let kernel = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
             (forward, backward) = (kernel, .together(kernel))
