@@ -80,8 +80,9 @@ import Testing
     /// rows of windows end in a vector overlapping the one before (9 and 10 windows) and whose odd
     /// last row or column no window reads. The outputs are the same bits (max commutes with the
     /// ReLU, and the taps are compared in the same order); the input gradients differ only by the
-    /// order the batch sums are added in.
-    @Test(arguments: [[5, 3, 17, 18], [4, 2, 16, 21]], [(true, 1), (true, 2), (false, 2)])
+    /// order the batch sums are added in. On 16x32 maps the input gradient's stores stream past
+    /// the caches (whole aligned vectors), with the same bits.
+    @Test(arguments: [[5, 3, 17, 18], [4, 2, 16, 21], [3, 2, 16, 32]], [(true, 1), (true, 2), (false, 2)])
     func fusedMaxPoolMatchesBatchNormThenMaxPool(shape: [Int], mode: (training: Bool, threads: Int)) {
         let pool = ThreadPool(threads: mode.threads), channels = shape[1]
         let fused = BatchNorm2d(channels, relu: true, maxPool: true, pool: pool)
@@ -119,11 +120,12 @@ import Testing
         #expect(fused.summary == "BatchNorm2d(\(channels)) + ReLU + MaxPool2d(k2 s2)")
     }
 
-    /// The passes split by channels (9x9 planes) and by images (3x3 planes, and 7x5 ones whose
-    /// images of 6 channels end in a scalar tail) against the definition computed in Double:
-    /// outputs, running statistics, input and parameter gradients.
+    /// The passes split by channels (9x9 planes, and 16x16 ones whose outputs and input gradients
+    /// stream past the caches) and by images (3x3 planes, and 7x5 ones whose images of 6 channels
+    /// end in a scalar tail) against the definition computed in Double: outputs, running
+    /// statistics, input and parameter gradients.
     @Test(
-        arguments: [[4, 3, 9, 9], [5, 6, 3, 3], [7, 6, 7, 5]],
+        arguments: [[4, 3, 9, 9], [3, 2, 16, 16], [5, 6, 3, 3], [7, 6, 7, 5]],
         [
             (training: true, relu: false, threads: 1), (training: true, relu: true, threads: 2),
             (training: false, relu: true, threads: 2), (training: false, relu: false, threads: 1),

@@ -1,3 +1,5 @@
+import CPrefetch
+
 extension BatchNormKernel {
     /// One channel of a batch norm whose ReLU output goes straight into a 2x2 max pool with stride
     /// 2 (`BatchNorm2d`'s `maxPool`). The forward pass makes the pooled outputs from the input
@@ -68,6 +70,7 @@ extension BatchNormKernel {
             let kVector = Vector(repeating: k), aVector = Vector(repeating: a)
             let offset = b - mean * a, offsetVector = Vector(repeating: offset)
             let width = g.width
+            let streaming = streams(dx, channelStride: channelStride, plane: g.inputPlane) && width % 16 == 0
             for n in 0..<batch {
                 let p = x + n * channelStride, gradient = dy + n * outputStride, q = dx + n * channelStride
                 forEachWindowVector(g) { output, input, _ in
@@ -77,10 +80,11 @@ extension BatchNormKernel {
                     let taps = windows.taps
                     let row = (p: p + input, q: q + input)
                     gradientRow(
-                        gv, taps.0, taps.1, x: row.p, dx: row.q, k: kVector, a: aVector, offset: offsetVector)
+                        gv, taps.0, taps.1, x: row.p, dx: row.q, k: kVector, a: aVector, offset: offsetVector,
+                        streaming: streaming)
                     gradientRow(
                         gv, taps.2, taps.3, x: row.p + width, dx: row.q + width, k: kVector, a: aVector,
-                        offset: offsetVector)
+                        offset: offsetVector, streaming: streaming)
                 }
                 // The last row and column of a map of odd size belong to no window.
                 let covered = (rows: 2 * g.outHeight, columns: 2 * g.outWidth)
@@ -90,6 +94,7 @@ extension BatchNormKernel {
                     }
                 }
             }
+            if streaming { cstream_fence() }
         }
 
         /// dx over 16 values of one input row of eight windows: the windows' gradients `dy` go to
@@ -97,13 +102,13 @@ extension BatchNormKernel {
         @inline(__always)
         private static func gradientRow(
             _ dy: Half, _ even: Mask, _ odd: Mask, x: UnsafePointer<Float>,
-            dx: UnsafeMutablePointer<Float>, k: Vector, a: Vector, offset: Vector
+            dx: UnsafeMutablePointer<Float>, k: Vector, a: Vector, offset: Vector, streaming: Bool
         ) {
             let dyRow = Vector(interleaving: dy.replacing(with: 0, where: .!even), dy.replacing(with: 0, where: .!odd))
             var v = offset
             v.addProduct(dyRow, k)
             v.addProduct(Vector.load(x), a)
-            v.store(to: dx)
+            store(v, to: dx, streaming: streaming)
         }
 
         /// x * scale + shift, as the batch norm normalises.
