@@ -15,6 +15,19 @@ import Testing
         #expect(outcome.worst < 2e-3, "\(outcome)")
     }
 
+    /// Sums long enough to be split over two tasks, the second starting off a cache line: each
+    /// task's aligned vectors stream, its ends are stored one by one, and every element is
+    /// branch + input.
+    @Test func largeSumsAreExact() {
+        let pool = ThreadPool(threads: 2)
+        let body = Sequential([("bn", BatchNorm2d(7, pool: pool))])
+        var generator = RandomGenerator(seed: 13)
+        let x = PrecisionTests.randomTensor([2, 7, 97, 97], &generator)
+        let sum = Residual(body: body, pool: pool).forward(x, training: false).values
+        let branch = body.forward(x, training: false).values
+        #expect(sum == zip(branch, x.values).map { $0 + $1 })
+    }
+
     @Test func projectionShortcutGradientsAndNames() {
         let pool = ThreadPool(threads: 1)
         var generator = RandomGenerator(seed: 12)

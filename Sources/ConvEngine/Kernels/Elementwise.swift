@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Element-by-element loops over `count` floats.
 enum Elementwise {
     /// output = max(input, 0)
@@ -19,6 +21,24 @@ enum Elementwise {
         count: Int
     ) {
         for i in 0..<count { output[i] = a[i] + b[i] }
+    }
+
+    /// output = a + b, the output's whole aligned vectors stored around the caches: for sums
+    /// larger than L2 that nothing reads at once (`Residual`'s, 4.2 MB for 32 channels of 16x16 at
+    /// batch 128), which a plain store would first read from memory.
+    static func addStreaming(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
+        let head = min(count, (64 - Int(bitPattern: output) % 64) % 64 / 4)
+        add(a, b, output, count: head)
+        var i = head
+        while i + 16 <= count {
+            cstream(output + i, SIMD16.load(a + i) + SIMD16.load(b + i))
+            i += 16
+        }
+        add(a + i, b + i, output + i, count: count - i)
+        cstream_fence()
     }
 
     /// output = a * b

@@ -54,7 +54,7 @@ public final class Residual: Layer {
     private func add(_ a: Tensor, _ b: Tensor, into sum: Tensor) {
         let (pa, pb, ps) = (a.data, b.data, sum.data)
         pool.forEachChunk(count: sum.count, minimumChunk: 1 << 16) { r in
-            Elementwise.add(pa + r.lowerBound, pb + r.lowerBound, ps + r.lowerBound, count: r.count)
+            Elementwise.addStreaming(pa + r.lowerBound, pb + r.lowerBound, ps + r.lowerBound, count: r.count)
         }
     }
 }
