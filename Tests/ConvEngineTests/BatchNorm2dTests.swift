@@ -121,11 +121,11 @@ import Testing
     }
 
     /// The passes split by channels (9x9 planes, and 16x16 ones whose outputs and input gradients
-    /// stream past the caches) and by images (3x3 planes, and 7x5 ones whose images of 6 channels
-    /// end in a scalar tail) against the definition computed in Double: outputs, running
-    /// statistics, input and parameter gradients.
+    /// stream past the caches) and by images (3x3 planes, 7x5 ones whose images of 6 channels end
+    /// in a scalar tail, and 4x4 ones whose images of 4 channels stream) against the definition
+    /// computed in Double: outputs, running statistics, input and parameter gradients.
     @Test(
-        arguments: [[4, 3, 9, 9], [3, 2, 16, 16], [5, 6, 3, 3], [7, 6, 7, 5]],
+        arguments: [[4, 3, 9, 9], [3, 2, 16, 16], [5, 6, 3, 3], [7, 6, 7, 5], [3, 4, 4, 4]],
         [
             (training: true, relu: false, threads: 1), (training: true, relu: true, threads: 2),
             (training: false, relu: true, threads: 2), (training: false, relu: false, threads: 1),

@@ -1,3 +1,5 @@
+import CPrefetch
+
 extension BatchNormKernel {
     /// Batch-norm loops over whole images of an NCHW tensor, for small planes: each image's `count`
     /// (C*H*W) elements are contiguous, and the per-channel numbers come expanded to one value per
@@ -52,20 +54,21 @@ extension BatchNormKernel {
             _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, images: Range<Int>, count: Int,
             scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool
         ) {
-            let vectorEnd = count & ~15
+            let vectorEnd = count & ~15, streaming = streams(y, runs: count)
             for n in images {
                 let p = x + n * count, q = y + n * count
                 for j in stride(from: 0, to: vectorEnd, by: 16) {
                     var v = Vector.load(shift + j)
                     v.addProduct(Vector.load(p + j), Vector.load(scale + j))
                     if relu { v.replace(with: 0, where: v .<= 0) }
-                    v.store(to: q + j)
+                    store(v, to: q + j, streaming: streaming)
                 }
                 for j in vectorEnd..<count {
                     let v = shift[j].addingProduct(p[j], scale[j])
                     q[j] = relu && v <= 0 ? 0 : v
                 }
             }
+            if streaming { cstream_fence() }
         }
 
         /// sumDy[j] = the sum over `images` of the masked dy, sumDyCentered[j] of it times
@@ -103,7 +106,7 @@ extension BatchNormKernel {
             k: UnsafePointer<Float>, a: UnsafePointer<Float>, offset: UnsafePointer<Float>,
             mask: Mask
         ) {
-            let vectorEnd = count & ~15
+            let vectorEnd = count & ~15, streaming = streams(dx, runs: count)
             for n in images {
                 let p = x + n * count, g = dy + n * count, q = dx + n * count
                 for j in stride(from: 0, to: vectorEnd, by: 16) {
@@ -111,10 +114,11 @@ extension BatchNormKernel {
                     var v = Vector.load(offset + j)
                     v.addProduct(mask.apply(Vector.load(g + j), xv, at: j), Vector.load(k + j))
                     v.addProduct(xv, Vector.load(a + j))
-                    v.store(to: q + j)
+                    store(v, to: q + j, streaming: streaming)
                 }
                 for j in vectorEnd..<count { q[j] = mask.apply(g[j], p[j], at: j) * k[j] + p[j] * a[j] + offset[j] }
             }
+            if streaming { cstream_fence() }
         }
 
         /// expanded[c * plane + i] = values(c) for every channel c and position i of its plane.

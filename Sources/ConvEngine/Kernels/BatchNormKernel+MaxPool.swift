@@ -70,7 +70,7 @@ extension BatchNormKernel {
             let kVector = Vector(repeating: k), aVector = Vector(repeating: a)
             let offset = b - mean * a, offsetVector = Vector(repeating: offset)
             let width = g.width
-            let streaming = streams(dx, channelStride: channelStride, plane: g.inputPlane) && width % 16 == 0
+            let streaming = streams(dx, runs: channelStride, g.inputPlane, width)
             for n in 0..<batch {
                 let p = x + n * channelStride, gradient = dy + n * outputStride, q = dx + n * channelStride
                 forEachWindowVector(g) { output, input, _ in

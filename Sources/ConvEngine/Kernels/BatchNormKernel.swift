@@ -62,7 +62,7 @@ enum BatchNormKernel {
     ) {
         let vectorEnd = plane & ~15
         let scaleVector = Vector(repeating: scale), shiftVector = Vector(repeating: shift)
-        let streaming = streams(y, channelStride: channelStride, plane: plane)
+        let streaming = streams(y, runs: channelStride, plane)
         for n in 0..<batch {
             let p = x + n * channelStride, q = y + n * channelStride
             for i in stride(from: 0, to: vectorEnd, by: 16) {
@@ -107,10 +107,10 @@ enum BatchNormKernel {
         return (sumDy, sumDyCentered)
     }
 
-    /// Whether a pass writing `batch` planes of a channel at `target`, `channelStride` floats
-    /// apart, stores whole aligned vectors: then its stores may go around the caches.
-    static func streams(_ target: UnsafeMutablePointer<Float>, channelStride: Int, plane: Int) -> Bool {
-        Int(bitPattern: target) % 64 == 0 && channelStride % 16 == 0 && plane % 16 == 0
+    /// Whether a pass whose vector stores start at `target` and at multiples of `runs` floats from it
+    /// stores whole aligned vectors: then its stores may go around the caches.
+    static func streams(_ target: UnsafeMutablePointer<Float>, runs: Int...) -> Bool {
+        Int(bitPattern: target) % 64 == 0 && runs.allSatisfy { $0 % 16 == 0 }
     }
 
     /// Stores v at p, around the caches with `streaming` (p then 64-byte aligned): an input
@@ -131,7 +131,7 @@ enum BatchNormKernel {
         let vectorEnd = plane & ~15
         // dy * k + x * a + (b - mean * a): one multiply and two FMAs per vector.
         let kVector = Vector(repeating: k), aVector = Vector(repeating: a), offset = Vector(repeating: b - mean * a)
-        let streaming = streams(dx, channelStride: channelStride, plane: plane)
+        let streaming = streams(dx, runs: channelStride, plane)
         for n in 0..<batch {
             let p = x + n * channelStride, g = dy + n * channelStride, q = dx + n * channelStride
             for i in stride(from: 0, to: vectorEnd, by: 16) {
