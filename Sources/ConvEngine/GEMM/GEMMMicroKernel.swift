@@ -1,5 +1,3 @@
-import CPrefetch
-
 /// The register-blocked inner kernel of `GEMM`: an 8 x 32 tile of C held in sixteen `SIMD16<Float>`
 /// accumulators (AVX-512: 16 of the 32 vector registers, two B loads and eight broadcasts feeding
 /// sixteen FMAs per k step). Eight rows divide the channel counts of the presets' convolutions
@@ -14,8 +12,8 @@ enum MicroKernel {
     struct Update {
         var alpha: Float
         var beta: Float
-        /// With beta 0 and C's rows 64-byte aligned: C's lines are written around the caches, for a
-        /// result far larger than L2 that nothing reads at once; the caller ends with `cstream_fence`.
+        /// With beta 0 and C's rows 64-byte aligned: C is written around the caches
+        /// (`store(to:streaming:)`).
         var streams = false
     }
 
@@ -110,12 +108,7 @@ enum MicroKernel {
                 high.addProduct(oldHigh, SIMD16(repeating: update.beta))
             }
         }
-        if update.streams {
-            cstream(c, low)
-            cstream(c + 16, high)
-        } else {
-            low.store(to: c)
-            high.store(to: c + 16)
-        }
+        low.store(to: c, streaming: update.streams)
+        high.store(to: c + 16, streaming: update.streams)
     }
 }

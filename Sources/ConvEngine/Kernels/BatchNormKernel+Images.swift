@@ -54,14 +54,14 @@ extension BatchNormKernel {
             _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, images: Range<Int>, count: Int,
             scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool
         ) {
-            let vectorEnd = count & ~15, streaming = streams(y, runs: count)
+            let vectorEnd = count & ~15, streaming = y.storesWholeVectors(runs: count)
             for n in images {
                 let p = x + n * count, q = y + n * count
                 for j in stride(from: 0, to: vectorEnd, by: 16) {
                     var v = Vector.load(shift + j)
                     v.addProduct(Vector.load(p + j), Vector.load(scale + j))
                     if relu { v.replace(with: 0, where: v .<= 0) }
-                    store(v, to: q + j, streaming: streaming)
+                    v.store(to: q + j, streaming: streaming)
                 }
                 for j in vectorEnd..<count {
                     let v = shift[j].addingProduct(p[j], scale[j])
@@ -106,7 +106,7 @@ extension BatchNormKernel {
             k: UnsafePointer<Float>, a: UnsafePointer<Float>, offset: UnsafePointer<Float>,
             mask: Mask
         ) {
-            let vectorEnd = count & ~15, streaming = streams(dx, runs: count)
+            let vectorEnd = count & ~15, streaming = dx.storesWholeVectors(runs: count)
             for n in images {
                 let p = x + n * count, g = dy + n * count, q = dx + n * count
                 for j in stride(from: 0, to: vectorEnd, by: 16) {
@@ -114,7 +114,7 @@ extension BatchNormKernel {
                     var v = Vector.load(offset + j)
                     v.addProduct(mask.apply(Vector.load(g + j), xv, at: j), Vector.load(k + j))
                     v.addProduct(xv, Vector.load(a + j))
-                    store(v, to: q + j, streaming: streaming)
+                    v.store(to: q + j, streaming: streaming)
                 }
                 for j in vectorEnd..<count { q[j] = mask.apply(g[j], p[j], at: j) * k[j] + p[j] * a[j] + offset[j] }
             }

@@ -70,7 +70,7 @@ extension BatchNormKernel {
             let kVector = Vector(repeating: k), aVector = Vector(repeating: a)
             let offset = b - mean * a, offsetVector = Vector(repeating: offset)
             let width = g.width
-            let streaming = streams(dx, runs: channelStride, g.inputPlane, width)
+            let streaming = dx.storesWholeVectors(runs: channelStride, g.inputPlane, width)
             for n in 0..<batch {
                 let p = x + n * channelStride, gradient = dy + n * outputStride, q = dx + n * channelStride
                 forEachWindowVector(g) { output, input, _ in
@@ -108,7 +108,7 @@ extension BatchNormKernel {
             var v = offset
             v.addProduct(dyRow, k)
             v.addProduct(Vector.load(x), a)
-            store(v, to: dx, streaming: streaming)
+            v.store(to: dx, streaming: streaming)
         }
 
         /// x * scale + shift, as the batch norm normalises.

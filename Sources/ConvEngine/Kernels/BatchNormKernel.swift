@@ -62,14 +62,14 @@ enum BatchNormKernel {
     ) {
         let vectorEnd = plane & ~15
         let scaleVector = Vector(repeating: scale), shiftVector = Vector(repeating: shift)
-        let streaming = streams(y, runs: channelStride, plane)
+        let streaming = y.storesWholeVectors(runs: channelStride, plane)
         for n in 0..<batch {
             let p = x + n * channelStride, q = y + n * channelStride
             for i in stride(from: 0, to: vectorEnd, by: 16) {
                 var v = shiftVector
                 v.addProduct(Vector.load(p + i), scaleVector)
                 if relu { v.replace(with: 0, where: v .<= 0) }
-                store(v, to: q + i, streaming: streaming)
+                v.store(to: q + i, streaming: streaming)
             }
             for i in vectorEnd..<plane {
                 let v = shift.addingProduct(p[i], scale)
@@ -107,21 +107,6 @@ enum BatchNormKernel {
         return (sumDy, sumDyCentered)
     }
 
-    /// Whether a pass whose vector stores start at `target` and at multiples of `runs` floats from it
-    /// stores whole aligned vectors: then its stores may go around the caches.
-    static func streams(_ target: UnsafeMutablePointer<Float>, runs: Int...) -> Bool {
-        Int(bitPattern: target) % 64 == 0 && runs.allSatisfy { $0 % 16 == 0 }
-    }
-
-    /// Stores v at p, around the caches with `streaming` (p then 64-byte aligned): an input
-    /// gradient (16.8 MB for 32 channels of 32x32 at batch 128) is far more than L2 holds, and a
-    /// plain store first reads each line it writes from memory and evicts the input and output
-    /// gradient the pass is still reading. Callers end with `cstream_fence`.
-    @inline(__always)
-    static func store(_ v: Vector, to p: UnsafeMutablePointer<Float>, streaming: Bool) {
-        if streaming { cstream(p, v) } else { v.store(to: p) }
-    }
-
     /// dx = dy * k + (x - mean) * a + b over the channel, dy masked by `mask`.
     static func inputGradient(
         _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
@@ -131,7 +116,7 @@ enum BatchNormKernel {
         let vectorEnd = plane & ~15
         // dy * k + x * a + (b - mean * a): one multiply and two FMAs per vector.
         let kVector = Vector(repeating: k), aVector = Vector(repeating: a), offset = Vector(repeating: b - mean * a)
-        let streaming = streams(dx, runs: channelStride, plane)
+        let streaming = dx.storesWholeVectors(runs: channelStride, plane)
         for n in 0..<batch {
             let p = x + n * channelStride, g = dy + n * channelStride, q = dx + n * channelStride
             for i in stride(from: 0, to: vectorEnd, by: 16) {
@@ -139,7 +124,7 @@ enum BatchNormKernel {
                 var v = offset
                 v.addProduct(mask.apply(Vector.load(g + i), xv), kVector)
                 v.addProduct(xv, aVector)
-                store(v, to: q + i, streaming: streaming)
+                v.store(to: q + i, streaming: streaming)
             }
             for i in vectorEnd..<plane { q[i] = mask.apply(g[i], p[i]) * k + (p[i] - mean) * a + b }
         }

@@ -220,17 +220,18 @@ final class ConvKernels {
             }
         case .implicitGEMM:
             forward = ImplicitGEMMConv(g, outChannels: outChannels, pool: pool)
-            let columns = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
-            backward =
-                NarrowWeightGradient.suits(g)
-                ? .apart(
-                    weightGradient: NarrowWeightGradient(g, outChannels: outChannels, pool: pool),
+            let narrow = NarrowWeightGradient.suits(g)
+            if narrow || ConvAlgorithm.implicitInputGradientPays(g) {
+                let weightGradient: any ConvWeightGradient =
+                    narrow
+                    ? NarrowWeightGradient(g, outChannels: outChannels, pool: pool)
+                    : Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
+                backward = .apart(
+                    weightGradient: weightGradient,
                     inputGradient: ImplicitGEMMConv(transposed, outChannels: g.channels, pool: pool))
-                : ConvAlgorithm.implicitInputGradientPays(g)
-                    ? .apart(
-                        weightGradient: columns,
-                        inputGradient: ImplicitGEMMConv(transposed, outChannels: g.channels, pool: pool))
-                    : .together(columns)
+            } else {
+                backward = .together(Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool))
+            }
         case .im2col:
             let kernel = Im2colConv(g, outChannels: outChannels, precision: precision, pool: pool)
             (forward, backward) = (kernel, .together(kernel))

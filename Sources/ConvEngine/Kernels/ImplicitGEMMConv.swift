@@ -51,7 +51,7 @@ final class ImplicitGEMMConv: ConvForward {
         let (a, inSize, outSize) = (UnsafePointer(packedWeight.data), g.channels * plane, outChannels * plane)
         // A first layer's one pass writes outputs that go to memory whole (16.8 MB for 32 channels of
         // 32x32 at batch 128): its full tiles stream.
-        let streams = depth <= depthStep && bias == nil && Int(bitPattern: output) % 64 == 0 && plane % 16 == 0
+        let streams = depth <= depthStep && bias == nil && output.storesWholeVectors(runs: plane)
         let body = { (t: Int) in
             let sliver = self.slivers.data + t * depthStep * width
             for item in ThreadPool.chunk(t, of: tasks, count: items) {
