@@ -144,20 +144,21 @@ static inline struct band_item band_item(const float *blocked, int rows, int pad
                               rows * row_stride};
 }
 
-// Channel c's patch of the item's tile t. The transforms take a tile at a time, so that its 36
-// values pass from the transform to the stores through few spills rather than the item's 144.
-static inline const float *band_patch(const struct band_item *item, int c, int t) {
-    return item->origin + (size_t)c * item->channel_stride + 64 * t;
+// e[t]: B^T d B of channel c's patch for each of the item's tiles t.
+static inline AVX512 void transform_channel(const struct band_item *item, int c, int tiles, __m512 e[4][36]) {
+    for (int t = 0; t < tiles; t++) {
+        transform_patch(item->origin + c * item->channel_stride + 64 * t, item->row_stride, e[t]);
+    }
 }
 
 AVX512 void cwino4_transform_input(const float *blocked, int rows, int padded_width, int channels, int band_tile_row,
                                    int first_tile, int tiles, float *v, size_t element_stride, size_t stride) {
     const struct band_item item = band_item(blocked, rows, padded_width, band_tile_row, first_tile);
     for (int c = 0; c < channels; c++) {
+        __m512 e[4][36];
+        transform_channel(&item, c, tiles, e);
         for (int t = 0; t < tiles; t++) {
-            __m512 e[36];
-            transform_patch(band_patch(&item, c, t), item.row_stride, e);
-            for (int k = 0; k < 36; k++) _mm512_storeu_ps(v + c * stride + 16 * t + k * element_stride, e[k]);
+            for (int k = 0; k < 36; k++) _mm512_storeu_ps(v + c * stride + 16 * t + k * element_stride, e[t][k]);
         }
     }
 }
@@ -173,19 +174,21 @@ BF16 void cwino4_transform_input_pairs(const float *blocked, int rows, int padde
                                                 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     const int channel_pairs = (channels + 1) / 2;
     for (int p2 = 0; p2 < channel_pairs; p2++) {
-        for (int t = 0; t < tiles; t++) {
-            __m512 a[36], b[36];
-            transform_patch(band_patch(&item, 2 * p2, t), item.row_stride, a);
-            if (2 * p2 + 1 < channels) {
-                transform_patch(band_patch(&item, 2 * p2 + 1, t), item.row_stride, b);
-            } else {
-                for (int k = 0; k < 36; k++) b[k] = _mm512_setzero_ps();
+        __m512 a[4][36], b[4][36];
+        transform_channel(&item, 2 * p2, tiles, a);
+        if (2 * p2 + 1 < channels) {
+            transform_channel(&item, 2 * p2 + 1, tiles, b);
+        } else {
+            for (int t = 0; t < tiles; t++) {
+                for (int k = 0; k < 36; k++) b[t][k] = _mm512_setzero_ps();
             }
+        }
+        for (int t = 0; t < tiles; t++) {
             // The tile's 16 columns sit in one 32-column panel.
             const int first = column + 16 * t;
             uint32_t *target = pairs + ((size_t)(first / 32) * channel_pairs + p2) * 32 + first % 32;
             for (int k = 0; k < 36; k++) {
-                __m512i both = (__m512i)_mm512_cvtne2ps_pbh(b[k], a[k]);
+                __m512i both = (__m512i)_mm512_cvtne2ps_pbh(b[t][k], a[t][k]);
                 _mm512_storeu_si512(target + k * element_words, _mm512_permutexvar_epi16(interleave, both));
             }
         }
@@ -197,12 +200,12 @@ BF16 void cwino4_transform_input_rows(const float *blocked, int rows, int padded
                                       size_t element_halves, size_t row_halves) {
     const struct band_item item = band_item(blocked, rows, padded_width, band_tile_row, first_tile);
     for (int c = 0; c < channels; c++) {
+        __m512 e[4][36];
+        transform_channel(&item, c, tiles, e);
         for (int t = 0; t < tiles; t++) {
-            __m512 e[36];
-            transform_patch(band_patch(&item, c, t), item.row_stride, e);
             uint16_t *target = v + c * row_halves + 16 * t;
             for (int k = 0; k < 36; k++) {
-                _mm256_storeu_si256((__m256i *)(target + k * element_halves), (__m256i)_mm512_cvtneps_pbh(e[k]));
+                _mm256_storeu_si256((__m256i *)(target + k * element_halves), (__m256i)_mm512_cvtneps_pbh(e[t][k]));
             }
         }
     }
@@ -306,12 +309,13 @@ static inline struct gradient_item gradient_item(const float *images, size_t ima
                                   column_mask(4 * first_tile, 4 * tiles, width)};
 }
 
-// dy[i][x]: the output gradient at row 4 * tile_row + i, column x0 + x of image lane l, with
-// channels o0 ..< o0 + 16 in the lanes (zero past `channels`, outside the images and for lanes
-// past `count`).
-static inline AVX512 void gradient_rows(const struct gradient_item *item, int l, int o0, __m512 dy[4][16]) {
+// m[t][e]: element e of A dy A^T for the item's tile t of image lane l, with channels
+// o0 ..< o0 + 16 in the lanes (zero past `channels`, outside the images and for lanes past `count`).
+static inline AVX512 void gradient_tiles(const struct gradient_item *item, int l, int o0, __m512 m[4][36]) {
     const size_t plane = item->plane;
     const int height = item->height, width = item->width, channels = item->channels;
+    // dy[i][x]: output-gradient row 4 * tile_row + i, column x0 + x.
+    __m512 dy[4][16];
     for (int i = 0; i < 4; i++) {
         const int y = 4 * item->tile_row + i;
         if (l >= item->count || y >= height) {
@@ -341,19 +345,16 @@ static inline AVX512 void gradient_rows(const struct gradient_item *item, int l,
         }
         transpose16(dy[i]);
     }
-}
-
-// m[e]: element e of A dy A^T for tile t of the rows `gradient_rows` loaded. The callers take a
-// tile at a time, so that its 36 values pass to the stores through few spills.
-static inline AVX512 void gradient_tile(__m512 dy[4][16], int t, __m512 m[36]) {
-    // Columns of A dy, then rows of (A dy) A^T.
-    __m512 expanded[6][4];
-    for (int j = 0; j < 4; j++) {
-        __m512 x[4] = {dy[0][4 * t + j], dy[1][4 * t + j], dy[2][4 * t + j], dy[3][4 * t + j]}, y[6];
-        expand_rows(x, y);
-        for (int r = 0; r < 6; r++) expanded[r][j] = y[r];
+    for (int t = 0; t < item->tiles; t++) {
+        // Columns of A dy, then rows of (A dy) A^T.
+        __m512 expanded[6][4];
+        for (int j = 0; j < 4; j++) {
+            __m512 x[4] = {dy[0][4 * t + j], dy[1][4 * t + j], dy[2][4 * t + j], dy[3][4 * t + j]}, y[6];
+            expand_rows(x, y);
+            for (int r = 0; r < 6; r++) expanded[r][j] = y[r];
+        }
+        for (int r = 0; r < 6; r++) expand_rows(expanded[r], m[t] + 6 * r);
     }
-    for (int r = 0; r < 6; r++) expand_rows(expanded[r], m + 6 * r);
 }
 
 AVX512 void cwino4_transform_output_gradient(const float *images, size_t image_stride, int count, int channels,
@@ -363,13 +364,11 @@ AVX512 void cwino4_transform_output_gradient(const float *images, size_t image_s
         gradient_item(images, image_stride, count, channels, height, width, tile_row, first_tile, tiles);
     for (int l = 0; l < 16; l++) {
         for (int o0 = 0; o0 < channels; o0 += 16) {
-            __m512 dy[4][16];
-            gradient_rows(&item, l, o0, dy);
+            __m512 m[4][36];
+            gradient_tiles(&item, l, o0, m);
             for (int t = 0; t < tiles; t++) {
-                __m512 m[36];
-                gradient_tile(dy, t, m);
                 float *target = dm + (size_t)(16 * t + l) * stride + o0;
-                for (int e = 0; e < 36; e++) _mm512_storeu_ps(target + e * element_stride, m[e]);
+                for (int e = 0; e < 36; e++) _mm512_storeu_ps(target + e * element_stride, m[t][e]);
             }
         }
     }
@@ -387,17 +386,14 @@ BF16 void cwino4_transform_output_gradient_pairs(const float *images, size_t ima
     // Steps (GEMM depth) 16 t + l and 16 t + l + 1 are one pair: two lanes of a tile.
     for (int l = 0; l < 16; l += 2) {
         for (int o0 = 0; o0 < channels; o0 += 16) {
-            __m512 even_rows[4][16], odd_rows[4][16];
-            gradient_rows(&item, l, o0, even_rows);
-            gradient_rows(&item, l + 1, o0, odd_rows);
+            __m512 even[4][36], odd[4][36];
+            gradient_tiles(&item, l, o0, even);
+            gradient_tiles(&item, l + 1, o0, odd);
             for (int t = 0; t < tiles; t++) {
-                __m512 even[36], odd[36];
-                gradient_tile(even_rows, t, even);
-                gradient_tile(odd_rows, t, odd);
                 uint32_t *target = pairs + (size_t)(o0 / 32) * panel_words + (size_t)(column + 16 * t + l) / 2 * 32 +
                                    o0 % 32;
                 for (int e = 0; e < 36; e++) {
-                    __m512i both = (__m512i)_mm512_cvtne2ps_pbh(odd[e], even[e]);
+                    __m512i both = (__m512i)_mm512_cvtne2ps_pbh(odd[t][e], even[t][e]);
                     _mm512_storeu_si512(target + e * element_words, _mm512_permutexvar_epi16(interleave, both));
                 }
             }
