@@ -115,7 +115,7 @@ BF16_TARGET static inline void tile(size_t kp, const uint32_t *a, size_t pair_st
             acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
         }
     }
-    __m512 alphas = _mm512_set1_ps(alpha), betas = _mm512_set1_ps(beta);
+    const __m512 betas = _mm512_set1_ps(beta);
     if (m >= CBF16_TILE_ROWS && n >= CBF16_TILE_COLUMNS && alpha == 1) {
         // Whole tiles, as the Winograd products make them, straight from the registers: the
         // general loop below keeps its accumulators on the stack.
@@ -131,10 +131,12 @@ BF16_TARGET static inline void tile(size_t kp, const uint32_t *a, size_t pair_st
         }
         return;
     }
+    const __m512 alphas = _mm512_set1_ps(alpha);
     __mmask16 mask0 = first_lanes(n), mask1 = n > 16 ? first_lanes(n - 16) : 0;
     for (size_t i = 0; i < m && i < CBF16_TILE_ROWS; i++) {
         float *row = c + i * ldc;
-        // The Winograd products' alpha is 1: a multiply per accumulator is 6% of a 16-pair tile.
+        // The Winograd products' partial tiles have alpha 1 too: a multiply per accumulator is 6%
+        // of a 16-pair tile.
         __m512 r0 = acc[i][0], r1 = acc[i][1];
         if (alpha != 1) {
             r0 = _mm512_mul_ps(alphas, r0);

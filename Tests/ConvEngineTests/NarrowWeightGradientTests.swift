@@ -2,10 +2,10 @@ import ConvEngine
 import Testing
 
 /// Narrow first layers, the implicit GEMM's forward pass (streamed when the layer has no bias) and
-/// `NarrowWeightGradient`'s weight gradient, against exact (Double) sums. Each weight's gradient adds n * H * W products in
-/// Float, 16 lanes apart over a leaf of 16 images and then leaf by leaf: with unit round-off
-/// u = 2^-24, the error stays under (H * W / 16 * 16 + leaves) * u of the sum of the products'
-/// magnitudes, far below what a wrong tap, channel or border would leave.
+/// `NarrowWeightGradient`'s weight gradient, against exact (Double) sums. Each weight's gradient
+/// adds n * H * W products in Float, 16 lanes apart over a leaf of 16 images and then leaf by
+/// leaf: with unit round-off u = 2^-24, the error stays under (H * W / 16 * 16 + leaves) * u of
+/// the sum of the products' magnitudes, far below what a wrong tap, channel or border would leave.
 @Suite struct NarrowWeightGradientTests {
     static let cases = [
         // convnet5's first layer on CIFAR-sized maps, two leaves.

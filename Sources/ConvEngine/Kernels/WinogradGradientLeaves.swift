@@ -1,8 +1,8 @@
 /// The weight and bias gradients of a 3x3 kernel (the Winograd ones, `NarrowWeightGradient`),
 /// summed leaf by leaf of the batch in `BatchSummation`'s order so that they depend neither on the
-/// thread count nor on how ranks split the batch. Each leaf's weight gradient is left as the kernel's transform leaves it,
-/// (3, 3, C, OC padded), with the leaf's bias gradient (OC) after it; the sum over the leaves is
-/// put in the weight's layout once.
+/// thread count nor on how ranks split the batch. Each leaf's weight gradient is left as the
+/// kernel leaves it, (3, 3, C, OC padded), with the leaf's bias gradient (OC) after it; the sum
+/// over the leaves is put in the weight's layout once.
 struct WinogradGradientLeaves {
     let summation: BatchSummation
     let channels: Int, outChannels: Int
