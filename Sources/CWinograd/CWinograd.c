@@ -400,3 +400,40 @@ BF16 void cwino4_transform_output_gradient_pairs(const float *images, size_t ima
         }
     }
 }
+
+// The three values of G^T x for six: rows (1/4, -1/6, -1/6, 1/24, 1/24, 0), (0, -1/6, 1/6, 1/12, -1/12,
+// 0), (0, -1/6, -1/6, 1/6, 1/6, 1). Products and sums stay apart (no fused multiply-adds), in this
+// order, so that the results are the same bits as every earlier run's.
+static inline AVX512 void contract_rows(const __m512 x[6], __m512 y[3]) {
+    const __m512 sum = _mm512_mul_ps(_mm512_add_ps(x[1], x[2]), _mm512_set1_ps(-1.0f / 6));
+    const __m512 difference = _mm512_mul_ps(_mm512_sub_ps(x[2], x[1]), _mm512_set1_ps(1.0f / 6));
+    const __m512 outer = _mm512_add_ps(x[3], x[4]), outer_difference = _mm512_sub_ps(x[3], x[4]);
+    y[0] = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(x[0], _mm512_set1_ps(0.25f)), sum),
+                         _mm512_mul_ps(outer, _mm512_set1_ps(1.0f / 24)));
+    y[1] = _mm512_add_ps(difference, _mm512_mul_ps(outer_difference, _mm512_set1_ps(1.0f / 12)));
+    y[2] = _mm512_add_ps(_mm512_add_ps(sum, _mm512_mul_ps(outer, _mm512_set1_ps(1.0f / 6))), x[5]);
+}
+
+AVX512 void cwino4_transform_weight_gradient(const float *sums, size_t element_stride, int rows, int columns,
+                                             size_t row_stride, float *weight_gradient, size_t target_stride,
+                                             size_t tap_stride) {
+    for (int i = 0; i < rows; i++) {
+        for (int o0 = 0; o0 < columns; o0 += 16) {
+            const float *source = sums + i * row_stride + o0;
+            // Each row a of dU contracted over its columns, (dU G)[a], then each column of that.
+            __m512 h[3][6];
+            for (int a = 0; a < 6; a++) {
+                __m512 x[6], y[3];
+                for (int k = 0; k < 6; k++) x[k] = _mm512_loadu_ps(source + (6 * a + k) * element_stride);
+                contract_rows(x, y);
+                for (int s = 0; s < 3; s++) h[s][a] = y[s];
+            }
+            float *target = weight_gradient + i * target_stride + o0;
+            for (int s = 0; s < 3; s++) {
+                __m512 taps[3];
+                contract_rows(h[s], taps);
+                for (int r = 0; r < 3; r++) _mm512_storeu_ps(target + (3 * r + s) * tap_stride, taps[r]);
+            }
+        }
+    }
+}

@@ -65,4 +65,12 @@ void cwino4_transform_output_gradient_pairs(const float *images, size_t image_st
                                             int height, int width, int tile_row, int first_tile, int tiles,
                                             uint32_t *pairs, size_t element_words, size_t panel_words, int column);
 
+/// dLoss/dweight = G^T dU G, overwritten, for `rows` input channels and `columns` output channels (a
+/// multiple of 16, in the lanes): dU^T's element e, row i, column o at [e * element_stride + i *
+/// row_stride + o]; tap (3 r + s) of row i, column o written at [(3 r + s) * tap_stride + i *
+/// target_stride + o].
+void cwino4_transform_weight_gradient(const float *sums, size_t element_stride, int rows, int columns,
+                                      size_t row_stride, float *weight_gradient, size_t target_stride,
+                                      size_t tap_stride);
+
 #endif

@@ -306,10 +306,9 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                 }
             }
             guard gathersLeaf else {
-                Self.transformWeightGradient(
-                    sums, elementStride: c * paddedChannels, rows: c, columns: paddedChannels,
-                    rowStride: paddedChannels, into: partial, targetStride: paddedChannels,
-                    tapStride: c * paddedChannels)
+                cwino4_transform_weight_gradient(
+                    sums, c * paddedChannels, Int32(c), Int32(paddedChannels), paddedChannels, partial,
+                    paddedChannels, c * paddedChannels)
                 return
             }
             // Each 8 x 32 block of dU for all 36 elements, taken through G^T dU G while in L1.
@@ -330,10 +329,9 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
                                 ldc: blockColumns, m: rows, update: MicroKernel.Update(alpha: 1, beta: 0))
                         }
                     }
-                    Self.transformWeightGradient(
-                        sums, elementStride: blockRows * blockColumns, rows: rows, columns: blockColumns,
-                        rowStride: blockColumns, into: partial + i * paddedChannels + o,
-                        targetStride: paddedChannels, tapStride: c * paddedChannels)
+                    cwino4_transform_weight_gradient(
+                        sums, blockRows * blockColumns, Int32(rows), Int32(blockColumns), blockColumns,
+                        partial + i * paddedChannels + o, paddedChannels, c * paddedChannels)
                 }
             }
         }
@@ -359,54 +357,6 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
     static func gathersLeaf(channels: Int, paddedChannels: Int, leafColumns: Int) -> Bool {
         channels * paddedChannels > leafColumns * (channels + paddedChannels)
     }
-
-    /// dLoss/dweight = G^T dU G, overwritten, from the sums dU^T for `rows` input channels and
-    /// `columns` output channels (a multiple of 16, in the lanes): the sums' elements
-    /// `elementStride` floats apart and rows `rowStride` apart; the result's rows `targetStride`
-    /// apart and taps `tapStride` apart.
-    private static func transformWeightGradient(
-        _ sums: UnsafePointer<Float>, elementStride: Int, rows: Int, columns: Int, rowStride: Int,
-        into weightGradient: UnsafeMutablePointer<Float>, targetStride: Int, tapStride: Int
-    ) {
-        typealias Lanes = SIMD16<Float>
-        /// G^T x for six values: rows (1/4, -1/6, -1/6, 1/24, 1/24, 0), (0, -1/6, 1/6, 1/12, -1/12, 0),
-        /// (0, -1/6, -1/6, 1/6, 1/6, 1).
-        @inline(__always)
-        func contract(
-            _ x0: Lanes, _ x1: Lanes, _ x2: Lanes, _ x3: Lanes, _ x4: Lanes, _ x5: Lanes
-        ) -> (Lanes, Lanes, Lanes) {
-            let sum = (x1 + x2) * (-1.0 / 6), difference = (x2 - x1) * (1.0 / 6)
-            let outer = x3 + x4, outerDifference = x3 - x4
-            return (
-                x0 * 0.25 + sum + outer * (1.0 / 24), difference + outerDifference * (1.0 / 12),
-                sum + outer * (1.0 / 6) + x5
-            )
-        }
-        for i in 0..<rows {
-            for o0 in Swift.stride(from: 0, to: columns, by: lanes) {
-                @inline(__always) func x(_ e: Int) -> Lanes {
-                    Lanes.load(sums + e * elementStride + i * rowStride + o0)
-                }
-                @inline(__always) func row(_ a: Int) -> (Lanes, Lanes, Lanes) {
-                    contract(x(6 * a), x(6 * a + 1), x(6 * a + 2), x(6 * a + 3), x(6 * a + 4), x(6 * a + 5))
-                }
-                // Each row a of dU contracted over its columns, (dU G)[a], then each column of that.
-                let (h0, h1, h2, h3, h4, h5) = (row(0), row(1), row(2), row(3), row(4), row(5))
-                let target = weightGradient + i * targetStride + o0
-                @inline(__always) func store(column s: Int, _ taps: (Lanes, Lanes, Lanes)) {
-                    taps.0.store(to: target + s * tapStride)
-                    taps.1.store(to: target + (3 + s) * tapStride)
-                    taps.2.store(to: target + (6 + s) * tapStride)
-                }
-                store(column: 0, contract(h0.0, h1.0, h2.0, h3.0, h4.0, h5.0))
-                store(column: 1, contract(h0.1, h1.1, h2.1, h3.1, h4.1, h5.1))
-                store(column: 2, contract(h0.2, h1.2, h2.2, h3.2, h4.2, h5.2))
-            }
-        }
-    }
-
-    /// The lanes of the weight-gradient transform.
-    private static let lanes = 16
 
     /// weight (OC, C, 3, 3) -> U = G g G^T per element, packed (element, channel tile, C, 8), the 8
     /// output channels of a tile in the lanes. G's rows: (1/4, 0, 0), -(1, 1, 1)/6, -(1, -1, 1)/6,
