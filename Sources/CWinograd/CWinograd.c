@@ -437,3 +437,68 @@ AVX512 void cwino4_transform_weight_gradient(const float *sums, size_t element_s
         }
     }
 }
+
+// The six values of G x for three: x0 / 4, -(x0 + x2) / 6 -+ x1 / 6, (x0 / 4 + x2) / 6 +- x1 / 12, x2.
+// Products and sums stay apart, in this order: the results are the same bits as every earlier run's.
+static inline AVX512 void expand_taps(__m512 x0, __m512 x1, __m512 x2, __m512 y[6]) {
+    const __m512 quarter_x0 = _mm512_mul_ps(x0, _mm512_set1_ps(0.25f));
+    const __m512 sum = _mm512_mul_ps(_mm512_add_ps(x0, x2), _mm512_set1_ps(-1.0f / 6));
+    const __m512 quarter = _mm512_mul_ps(_mm512_add_ps(quarter_x0, x2), _mm512_set1_ps(1.0f / 6));
+    const __m512 sixth = _mm512_mul_ps(x1, _mm512_set1_ps(1.0f / 6));
+    const __m512 twelfth = _mm512_mul_ps(x1, _mm512_set1_ps(1.0f / 12));
+    y[0] = quarter_x0;
+    y[1] = _mm512_sub_ps(sum, sixth);
+    y[2] = _mm512_add_ps(sum, sixth);
+    y[3] = _mm512_add_ps(quarter, twelfth);
+    y[4] = _mm512_sub_ps(quarter, twelfth);
+    y[5] = x2;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void cwino4_transform_weight(const float *weight, int out_channels, int channels, int first, int end,
+                                  float *u, uint32_t *pairs) {
+    const int channel_pairs = (channels + 1) / 2, tiles = (out_channels + 7) / 8;
+    const size_t element_floats = (size_t)tiles * channels * 8, tile_words = (size_t)channel_pairs * 8;
+    const size_t element_words = tiles * tile_words;
+    // Lane 8 h + k: output channel k of the tile, input channel 2 p2 + h of the pair.
+    __m512i index = _mm512_setzero_si512();
+    for (int lane = 0; lane < 16; lane++) {
+        index = _mm512_mask_set1_epi32(index, (__mmask16)(1u << lane), (lane % 8) * channels * 9 + (lane / 8) * 9);
+    }
+    // Word k of a pair's row takes output channel k's bf16 of the even input channel (low half) and
+    // of the odd one.
+    const __m256i interleave = _mm256_set_epi16(15, 7, 14, 6, 13, 5, 12, 4, 11, 3, 10, 2, 9, 1, 8, 0);
+    for (int item = first; item < end; item++) {
+        const int tile = item / channel_pairs, p2 = item % channel_pairs;
+        unsigned lanes = 0;
+        for (int lane = 0; lane < 16; lane++) {
+            if (tile * 8 + lane % 8 < out_channels && 2 * p2 + lane / 8 < channels) lanes |= 1u << lane;
+        }
+        const __mmask16 mask = (__mmask16)lanes;
+        const float *taps = weight + ((size_t)tile * 8 * channels + 2 * p2) * 9;
+        __m512 g[9];
+        for (int tap = 0; tap < 9; tap++) {
+            g[tap] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, index, taps + tap, 4);
+        }
+        // G applied down each column of g gives the columns of G g; G applied along each row of
+        // that gives element 6 r + s of G g G^T.
+        __m512 a[6], b[6], c[6];
+        expand_taps(g[0], g[3], g[6], a);
+        expand_taps(g[1], g[4], g[7], b);
+        expand_taps(g[2], g[5], g[8], c);
+        for (int r = 0; r < 6; r++) {
+            __m512 row[6];
+            expand_taps(a[r], b[r], c[r], row);
+            for (int s = 0; s < 6; s++) {
+                const int e = 6 * r + s;
+                if (pairs) {
+                    const __m256i halves = (__m256i)_mm512_cvtneps_pbh(row[s]);
+                    _mm256_storeu_si256((__m256i *)(pairs + e * element_words + tile * tile_words + 8 * p2),
+                                        _mm256_permutexvar_epi16(interleave, halves));
+                } else {
+                    _mm512_mask_storeu_ps(u + e * element_floats + ((size_t)tile * channels + 2 * p2) * 8,
+                                          2 * p2 + 1 < channels ? 0xffff : 0xff, row[s]);
+                }
+            }
+        }
+    }
+}

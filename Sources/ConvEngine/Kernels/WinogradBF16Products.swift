@@ -23,11 +23,17 @@ final class WinogradBF16Products {
         patchWords = cbf16_packed_words(columns, channels, MicroKernel.columns)
     }
 
+    /// Room for U's bf16 pairs, for a transform that writes them itself: element e's pairs for
+    /// channel tile t from word (e * channel tiles + t) * ceil(C / 2) * 8.
+    func reserveWeight() -> UnsafeMutablePointer<UInt32> {
+        weightPairs.reserve(elements * channelTiles * weightWords)
+        return weightPairs.pointer
+    }
+
     /// U packed in fp32 as (element, channel tile, C, 8) -> its bf16 pairs.
     func packWeight(_ u: UnsafePointer<Float>, pool: ThreadPool) {
         let (tileRows, channels, weightWords) = (MicroKernel.rows, channels, weightWords)
-        weightPairs.reserve(elements * channelTiles * weightWords)
-        let pairs = weightPairs.pointer
+        let pairs = reserveWeight()
         pool.forEachChunk(count: elements * channelTiles, minimumChunk: 4) { range in
             for slice in range {
                 cbf16_pack(

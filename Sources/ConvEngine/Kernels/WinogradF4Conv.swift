@@ -358,51 +358,20 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         channels * paddedChannels > leafColumns * (channels + paddedChannels)
     }
 
-    /// weight (OC, C, 3, 3) -> U = G g G^T per element, packed (element, channel tile, C, 8), the 8
-    /// output channels of a tile in the lanes. G's rows: (1/4, 0, 0), -(1, 1, 1)/6, -(1, -1, 1)/6,
-    /// (1/24, 1/12, 1/6), (1/24, -1/12, 1/6), (0, 0, 1).
+    /// weight (OC, C, 3, 3) -> U = G g G^T per element (`cwino4_transform_weight`): in fp32,
+    /// `packedWeight` (element, channel tile, C, 8) with the 8 output channels of a tile in the
+    /// lanes; in bf16, straight to the products' pairs. G's rows: (1/4, 0, 0), -(1, 1, 1)/6,
+    /// -(1, -1, 1)/6, (1/24, 1/12, 1/6), (1/24, -1/12, 1/6), (0, 0, 1).
     private func transformWeight(_ weight: UnsafePointer<Float>) {
-        let c = geometry.channels, tileRows = MicroKernel.rows
-        packedWeight.resize(to: [Self.elements * channelTiles * c * tileRows])
-        let u = packedWeight.data, elementStride = channelTiles * c * tileRows
-        typealias Lanes = SIMD8<Float>
-        /// G x for the three values x0, x1, x2 (a column or a row of g).
-        @inline(__always)
-        func expand(_ x0: Lanes, _ x1: Lanes, _ x2: Lanes) -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) {
-            let sum = (x0 + x2) * (-1.0 / 6), quarter = (x0 * 0.25 + x2) * (1.0 / 6)
-            let sixth = x1 * (1.0 / 6), twelfth = x1 * (1.0 / 12)
-            return (x0 * 0.25, sum - sixth, sum + sixth, quarter + twelfth, quarter - twelfth, x2)
-        }
+        let (c, oc) = (geometry.channels, outChannels)
+        let pairs = bf16Products?.reserveWeight()
+        if pairs == nil { packedWeight.resize(to: [Self.elements * channelTiles * c * MicroKernel.rows]) }
+        let u = packedWeight.data
         // On the pool: the transform runs before every forward pass and input gradient, and on one
         // thread it took 1.5% of a 2-thread bf16 `resnet9` step while the other thread waited.
-        pool.forEachChunk(count: channelTiles * c, minimumChunk: 8) { range in
-            for index in range {
-                let (tile, i) = index.quotientAndRemainder(dividingBy: c)
-                let g = TileTaps(weight, tile: tile, channel: i, channels: c, outChannels: outChannels)
-                let target = u + (tile * c + i) * tileRows
-                /// Row r of G g, (x0, x1, x2) -> elements 6r ..< 6r + 6 of (G g) G^T.
-                @inline(__always)
-                func storeRow(_ r: Int, _ x0: Lanes, _ x1: Lanes, _ x2: Lanes) {
-                    let row = expand(x0, x1, x2), first = target + 6 * r * elementStride
-                    row.0.store(to: first)
-                    row.1.store(to: first + elementStride)
-                    row.2.store(to: first + 2 * elementStride)
-                    row.3.store(to: first + 3 * elementStride)
-                    row.4.store(to: first + 4 * elementStride)
-                    row.5.store(to: first + 5 * elementStride)
-                }
-                // G applied down each column of g gives the columns of G g.
-                let (a0, a1, a2, a3, a4, a5) = expand(g.g0, g.g3, g.g6)
-                let (b0, b1, b2, b3, b4, b5) = expand(g.g1, g.g4, g.g7)
-                let (c0, c1, c2, c3, c4, c5) = expand(g.g2, g.g5, g.g8)
-                storeRow(0, a0, b0, c0)
-                storeRow(1, a1, b1, c1)
-                storeRow(2, a2, b2, c2)
-                storeRow(3, a3, b3, c3)
-                storeRow(4, a4, b4, c4)
-                storeRow(5, a5, b5, c5)
-            }
+        pool.forEachChunk(count: channelTiles * ((c + 1) / 2), minimumChunk: 4) { range in
+            cwino4_transform_weight(
+                weight, Int32(oc), Int32(c), Int32(range.lowerBound), Int32(range.upperBound), u, pairs)
         }
-        bf16Products?.packWeight(u, pool: pool)
     }
 }
