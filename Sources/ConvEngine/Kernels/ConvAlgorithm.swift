@@ -142,6 +142,15 @@ protocol ConvForward: AnyObject {
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>)
 }
 
+/// A forward pass that can also take its weight as the input gradient's kernel needs it, from the
+/// layer it is the transpose of, without a flipped copy.
+protocol TransposingConvForward: ConvForward {
+    /// `forward` with the weight of the transposed layer (its (C, OC, K, K)) turned by 180 degrees.
+    func forward(
+        _ input: UnsafePointer<Float>, images n: Int, flippingWeight weight: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>)
+}
+
 /// The weight and bias gradients of a convolution kernel built for one layer on one input size.
 protocol ConvWeightGradient: AnyObject {
     /// Adds dLoss/dweight (OC, C, K, K) and dLoss/dbias (OC) into `weightGradient` and
@@ -266,6 +275,10 @@ final class ConvKernels {
                 input, images: n, outputGradient: outputGradient,
                 weightGradient: weightGradient, biasGradient: biasGradient)
             guard let inputGradient else { return }
+            if let inputKernel = inputKernel as? any TransposingConvForward {
+                inputKernel.forward(outputGradient, images: n, flippingWeight: weight, output: inputGradient)
+                return
+            }
             FlippedWeight.write(
                 weight, outChannels: outChannels, inChannels: geometry.channels,
                 taps: geometry.kernel * geometry.kernel, into: flippedWeight)

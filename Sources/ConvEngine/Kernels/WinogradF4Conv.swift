@@ -19,7 +19,7 @@ import CWinograd
 ///
 /// Each output element is written by one item, and an image's values never leave its lane, so
 /// results depend neither on the thread count nor on the other images of the block.
-final class WinogradF4Conv: ConvForward, ConvWeightGradient {
+final class WinogradF4Conv: TransposingConvForward, ConvWeightGradient {
     /// Elements of a transformed patch (6 x 6), one GEMM each.
     private static let elements = 36
     /// Images per block: the transforms' lanes.
@@ -118,7 +118,22 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         _ input: UnsafePointer<Float>, images n: Int, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
     ) {
-        transformWeight(weight)
+        transformWeight(weight, flipped: false)
+        forward(input, images: n, bias: bias, output: output)
+    }
+
+    func forward(
+        _ input: UnsafePointer<Float>, images n: Int, flippingWeight weight: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        transformWeight(weight, flipped: true)
+        forward(input, images: n, bias: nil, output: output)
+    }
+
+    /// The forward pass with the weight already transformed.
+    private func forward(
+        _ input: UnsafePointer<Float>, images n: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    ) {
         let (g, chunks) = (geometry, chunks)
         let blocks = (n + Self.blockImages - 1) / Self.blockImages
         let items = (blocks + itemBlocks - 1) / itemBlocks * rowTiles * chunks
@@ -358,11 +373,12 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         channels * paddedChannels > leafColumns * (channels + paddedChannels)
     }
 
-    /// weight (OC, C, 3, 3) -> U = G g G^T per element (`cwino4_transform_weight`): in fp32,
+    /// weight (OC, C, 3, 3), or with `flipped` the transposed layer's (C, OC, 3, 3) turned by 180
+    /// degrees, -> U = G g G^T per element (`cwino4_transform_weight`): in fp32,
     /// `packedWeight` (element, channel tile, C, 8) with the 8 output channels of a tile in the
     /// lanes; in bf16, straight to the products' pairs. G's rows: (1/4, 0, 0), -(1, 1, 1)/6,
     /// -(1, -1, 1)/6, (1/24, 1/12, 1/6), (1/24, -1/12, 1/6), (0, 0, 1).
-    private func transformWeight(_ weight: UnsafePointer<Float>) {
+    private func transformWeight(_ weight: UnsafePointer<Float>, flipped: Bool) {
         let (c, oc) = (geometry.channels, outChannels)
         let pairs = bf16Products?.reserveWeight()
         if pairs == nil { packedWeight.resize(to: [Self.elements * channelTiles * c * MicroKernel.rows]) }
@@ -371,7 +387,8 @@ final class WinogradF4Conv: ConvForward, ConvWeightGradient {
         // thread it took 1.5% of a 2-thread bf16 `resnet9` step while the other thread waited.
         pool.forEachChunk(count: channelTiles * ((c + 1) / 2), minimumChunk: 4) { range in
             cwino4_transform_weight(
-                weight, Int32(oc), Int32(c), Int32(range.lowerBound), Int32(range.upperBound), u, pairs)
+                weight, Int32(oc), Int32(c), flipped ? 1 : 0, Int32(range.lowerBound), Int32(range.upperBound), u,
+                pairs)
         }
     }
 }
