@@ -116,7 +116,7 @@ final class TrainingWorker {
         let trainable = model.trainableParameters(freezing: configuration.freeze ?? [])
         let trainableNames = Set(trainable.parameters.map(\.name))
         schedule = Self.makeSchedule(configuration, stepsPerEpoch: loader.batchesPerEpoch)
-        let rule = Self.makeOptimizer(configuration, parameters: trainable.parameters)
+        let rule = Self.makeOptimizer(configuration, parameters: trainable.parameters, pool: pool)
         optimizer =
             configuration.lookahead == true
             ? Lookahead(
@@ -174,12 +174,12 @@ final class TrainingWorker {
         }
     }
 
-    static func makeOptimizer(_ c: TrainingConfiguration, parameters: [Parameter]) -> any Optimizer {
+    static func makeOptimizer(_ c: TrainingConfiguration, parameters: [Parameter], pool: ThreadPool) -> any Optimizer {
         switch c.optimizer {
         case .sgd:
             SGD(
                 parameters: parameters, learningRate: c.learningRate, momentum: Float(c.momentum),
-                weightDecay: Float(c.weightDecay), nesterov: c.nesterov)
+                weightDecay: Float(c.weightDecay), nesterov: c.nesterov, pool: pool)
         case .adam:
             Adam(parameters: parameters, learningRate: c.learningRate, weightDecay: c.weightDecay)
         case .adamw:

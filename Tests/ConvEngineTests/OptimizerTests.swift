@@ -56,6 +56,22 @@ import Testing
         #expect(runs[0] == runs[1])
     }
 
+    /// res2's 147k-weight kernels are split between the threads; every element's update is the same
+    /// arithmetic either way.
+    @Test(arguments: [false, true])
+    func sgdOnThePoolGivesTheSameWeights(nesterov: Bool) {
+        let runs = [nil, ThreadPool(threads: 2)].map { pool in
+            let model = Self.model(threads: 2)
+            let optimizer = SGD(
+                parameters: model.namedParameters, learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4,
+                nesterov: nesterov, pool: pool)
+            Self.train(model, optimizer, steps: 0..<3)
+            return Self.weights(model)
+        }
+        #expect(runs[0] == runs[1])
+        #expect(runs[0] != Self.weights(Self.model(threads: 2)))
+    }
+
     @Test(arguments: optimizers.map(\.0))
     func restoredStateContinuesExactly(name: String) throws {
         let make = try #require(Self.optimizers.first { $0.0 == name }?.1)

@@ -29,7 +29,7 @@ public struct ModelBenchmark: Sendable {
     public func measure(pool: ThreadPool, seconds: Double) -> [BenchmarkRecord] {
         let (model, input, labels) = setUp(pool: pool)
         let loss = SoftmaxCrossEntropy()
-        let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.01, momentum: 0.9)
+        let optimizer = SGD(parameters: model.namedParameters, learningRate: 0.01, momentum: 0.9, pool: pool)
         let train = Benchmark.stepsPerSecond(seconds: seconds) {
             model.zeroGradients()
             _ = loss.forward(logits: model.forward(input, training: true), labels: labels)
