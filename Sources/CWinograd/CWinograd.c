@@ -454,8 +454,11 @@ static inline AVX512 void expand_taps(__m512 x0, __m512 x1, __m512 x2, __m512 y[
     y[5] = x2;
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void cwino4_transform_weight(const float *weight, int out_channels, int channels, int flipped, int first,
-                                  int end, float *u, uint32_t *pairs) {
+// The bf16 pairs' interleave works on 256-bit vectors.
+#define BF16_VL __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+BF16_VL void cwino4_transform_weight(const float *weight, int out_channels, int channels, int flipped, int first,
+                                     int end, float *u, uint32_t *pairs) {
     const int channel_pairs = (channels + 1) / 2, tiles = (out_channels + 7) / 8;
     const size_t element_floats = (size_t)tiles * channels * 8, tile_words = (size_t)channel_pairs * 8;
     const size_t element_words = tiles * tile_words;
@@ -466,7 +469,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void cwino4_tran
     // Lane 8 h + k: output channel k of the tile, input channel 2 p2 + h of the pair.
     __m512i index = _mm512_setzero_si512();
     for (int lane = 0; lane < 16; lane++) {
-        index = _mm512_mask_set1_epi32(index, (__mmask16)(1u << lane), (lane % 8) * out_stride + (lane / 8) * in_stride);
+        const int offset = (lane % 8) * out_stride + (lane / 8) * in_stride;
+        index = _mm512_mask_set1_epi32(index, (__mmask16)(1u << lane), offset);
     }
     // Word k of a pair's row takes output channel k's bf16 of the even input channel (low half) and
     // of the odd one.
@@ -478,7 +482,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void cwino4_tran
             if (tile * 8 + lane % 8 < out_channels && 2 * p2 + lane / 8 < channels) lanes |= 1u << lane;
         }
         const __mmask16 mask = (__mmask16)lanes;
-        const float *taps = weight + (size_t)tile * 8 * out_stride + (size_t)2 * p2 * in_stride + (flipped ? 8 : 0);
+        const float *taps =
+            weight + (size_t)tile * 8 * out_stride + (size_t)2 * p2 * in_stride + (flipped ? 8 : 0);
         __m512 g[9];
         for (int tap = 0; tap < 9; tap++) {
             g[tap] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, index, taps + tap * tap_step, 4);

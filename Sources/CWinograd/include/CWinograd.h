@@ -74,12 +74,13 @@ void cwino4_transform_weight_gradient(const float *sums, size_t element_stride, 
                                       size_t tap_stride);
 
 /// U = G g G^T for weight (OC, C, 3, 3), the items [first, end) of (8-channel output tile, input
-/// channel pair) in tile-major order. With `flipped`, `weight` is (C, OC, 3, 3), the layer's this one
-/// is the transpose of, and g its kernels turned by 180 degrees: the input gradient's weight. With `pairs` null, U in fp32 as the micro-kernel reads A: value
-/// (element e, output channel 8 t + k, input channel i) at [e * tiles * C * 8 + (t * C + i) * 8 + k],
-/// zero past OC. Otherwise U rounded to bf16 in pairs of input channels as `cbf16_multiply_packed`
-/// reads A, and `u` not written: the word for element e, tile t, pair p and output channel 8 t + k is
-/// at [(e * tiles + t) * ceil(C / 2) * 8 + p * 8 + k], input channel 2 p in its low half and 2 p + 1
+/// channel pair) in tile-major order. With `flipped`, `weight` is (C, OC, 3, 3), the layer's this
+/// one is the transpose of, and g its kernels turned by 180 degrees: the input gradient's weight.
+/// With `pairs` null, U in fp32 as the micro-kernel reads A: value (element e, output channel
+/// 8 t + k, input channel i) at [e * tiles * C * 8 + (t * C + i) * 8 + k], zero past OC. Otherwise
+/// U rounded to bf16 in pairs of input channels as `cbf16_multiply_packed` reads A, and `u` not
+/// written: the word for element e, tile t, pair p and output channel 8 t + k is at
+/// [(e * tiles + t) * ceil(C / 2) * 8 + p * 8 + k], input channel 2 p in its low half and 2 p + 1
 /// (zero past C) in its high half; that needs AVX512-BF16.
 void cwino4_transform_weight(const float *weight, int out_channels, int channels, int flipped, int first, int end,
                              float *u, uint32_t *pairs);

@@ -119,7 +119,7 @@ final class WinogradF4Conv: TransposingConvForward, ConvWeightGradient {
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
     ) {
         transformWeight(weight, flipped: false)
-        forward(input, images: n, bias: bias, output: output)
+        forwardTransformed(input, images: n, bias: bias, output: output)
     }
 
     func forward(
@@ -127,11 +127,11 @@ final class WinogradF4Conv: TransposingConvForward, ConvWeightGradient {
         output: UnsafeMutablePointer<Float>
     ) {
         transformWeight(weight, flipped: true)
-        forward(input, images: n, bias: nil, output: output)
+        forwardTransformed(input, images: n, bias: nil, output: output)
     }
 
-    /// The forward pass with the weight already transformed.
-    private func forward(
+    /// The forward pass with the weight already transformed (`transformWeight`).
+    private func forwardTransformed(
         _ input: UnsafePointer<Float>, images n: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
     ) {
         let (g, chunks) = (geometry, chunks)

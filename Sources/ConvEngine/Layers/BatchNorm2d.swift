@@ -403,11 +403,10 @@ public final class BatchNorm2d: Layer {
         for c in 0..<channels { statistics.set(c, mean: first[c] / total, variance: second[c] / total) }
     }
 
-    /// `body(c)` for every channel, the channels split between the pool's threads: the per-leaf
-    /// partial sums of the passes split over images are added up channel by channel, each a chain
-    /// of dependent Double additions, and on one thread they kept the other waiting: `resnet9`'s
-    /// bn4 (128 channels on 8x8 maps, bf16, batch 128) took 0.80-0.82 ms backward so and 0.61-0.76
-    /// split.
+    /// `body(c)` for every channel, the channels split between the pool's threads. The passes split
+    /// over images add their per-leaf partial sums up channel by channel, each a chain of dependent
+    /// Double additions; on one thread that kept the other waiting: `resnet9`'s bn4 (128 channels
+    /// on 8x8 maps, bf16, batch 128) took 0.80-0.82 ms backward that way and 0.61-0.76 split.
     private func forEachChannelSum(_ body: (Int) -> Void) {
         pool.forEachChunk(count: channels, minimumChunk: 16) { range in
             for c in range { body(c) }
